@@ -1,0 +1,113 @@
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "forms/localized_text.hpp"
+
+namespace forms {
+
+// Extension URLs. The kiosk's own print and catalogue hints live under kKioskExtensionBase;
+// the platform's translation extension is the standard FHIR one.
+inline constexpr const char* kTranslationExtension = "http://hl7.org/fhir/StructureDefinition/translation";
+inline constexpr const char* kKioskExtensionBase = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/";
+inline constexpr const char* kHelsenorgeExtensionBase = "http://helsenorge.no/fhir/StructureDefinition/";
+
+// The FHIR R4 Questionnaire item types this project supports (DESIGN.md section 3).
+enum class ItemType { Group, Display, String, Text, Boolean, Choice, Date, Integer, Attachment };
+
+std::string to_string(ItemType type);
+std::optional<ItemType> item_type_from_string(const std::string& s);
+
+// What a string item holds. Decides validation and the printed boxes.
+enum class InputKind { Free, IdentityNumber, Name, Phone, Postcode };
+std::string to_string(InputKind kind);
+std::optional<InputKind> input_kind_from_string(const std::string& s);
+
+// How an item is printed on paper.
+enum class PrintBoxes { None, Digits, Letters, Lines, Ticks, Signature };
+
+struct AnswerOption {
+  std::string code;
+  LocalizedText display;
+};
+
+// A value given for an item, the subset of QuestionnaireResponse.answer[x] we support.
+struct AnswerValue {
+  enum class Kind { Boolean, String, Integer, Date, Coding } kind = Kind::String;
+  bool boolean = false;
+  long long integer = 0;
+  std::string text;  // string, date (YYYY-MM-DD) or coding code
+
+  static AnswerValue of_bool(bool b);
+  static AnswerValue of_string(std::string s);
+  static AnswerValue of_integer(long long i);
+  static AnswerValue of_date(std::string iso);
+  static AnswerValue of_coding(std::string code);
+  bool operator==(const AnswerValue& other) const;
+  // Plain text for logs, prints and tests: "true", "2024-01-31", the code, ...
+  std::string to_display_string() const;
+};
+
+struct EnableWhen {
+  std::string question;  // linkId of the item it depends on
+  std::string op;        // "exists", "=", "!=", ">", "<", ">=", "<="
+  AnswerValue answer;    // ignored for "exists" except its boolean
+};
+
+struct Item {
+  std::string link_id;
+  ItemType type = ItemType::Display;
+  LocalizedText text;
+  bool required = false;
+  bool repeats = false;
+  InputKind input_kind = InputKind::Free;
+  int max_length = 0;  // 0: no limit
+  std::vector<AnswerOption> options;
+  std::vector<AnswerValue> initial;
+  std::vector<EnableWhen> enable_when;
+  bool enable_when_all = true;  // enableBehavior "all" (default) or "any"
+  std::vector<Item> items;      // children of a group
+
+  PrintBoxes print_boxes() const;
+  // Number of boxes to print for digit/letter items (dates: 8 for DDMMYYYY).
+  int box_count() const;
+};
+
+// The catalogue entry: FHIR Questionnaire plus the kiosk's catalogue metadata.
+struct Questionnaire {
+  std::filesystem::path source;  // file it was read from (empty when parsed from memory)
+  std::string id;
+  std::string url;
+  std::string version;
+  std::string status;
+  LocalizedText title;           // plain-language title shown and printed
+  LocalizedText official_title;  // the platform's formal name of the paper form
+  LocalizedText description;     // one plain sentence: what the form is for
+  std::string category;          // task category code (see TaskCategory)
+  std::vector<std::string> representation;  // allowed representation type codes
+  bool signature_required = true;
+  std::vector<std::string> attachments;     // required attachment codes
+  std::optional<std::string> can_be_performed_by;      // sdf-canbeperformedby code
+  std::optional<std::string> authentication_requirement;  // sdf-authenticationrequirement code
+  std::vector<Item> items;
+
+  // Depth-first list of every item (groups included).
+  std::vector<const Item*> all_items() const;
+  const Item* find_item(const std::string& link_id) const;
+  bool allows_representation(const std::string& type) const;
+};
+
+// Parses a Questionnaire resource. Throws FormError naming `source_name` and the
+// element for anything outside the supported subset.
+Questionnaire parse_questionnaire(const nlohmann::json& json, const std::string& source_name);
+Questionnaire load_questionnaire_file(const std::filesystem::path& path);
+
+// Reads a localized FHIR string: the base value plus `_field` translations.
+LocalizedText read_localized(const nlohmann::json& parent, const std::string& field,
+                             const std::string& where);
+
+}  // namespace forms

@@ -1,0 +1,432 @@
+#include "forms/questionnaire.hpp"
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "forms/error.hpp"
+#include "forms/identity.hpp"
+
+namespace forms {
+
+using nlohmann::json;
+
+namespace {
+
+const std::map<std::string, ItemType>& item_type_names() {
+  static const std::map<std::string, ItemType> names = {
+      {"group", ItemType::Group},     {"display", ItemType::Display}, {"string", ItemType::String},
+      {"text", ItemType::Text},       {"boolean", ItemType::Boolean}, {"choice", ItemType::Choice},
+      {"date", ItemType::Date},       {"integer", ItemType::Integer}, {"attachment", ItemType::Attachment}};
+  return names;
+}
+
+const std::map<std::string, InputKind>& input_kind_names() {
+  static const std::map<std::string, InputKind> names = {{"free", InputKind::Free},
+                                                         {"identity-number", InputKind::IdentityNumber},
+                                                         {"name", InputKind::Name},
+                                                         {"phone", InputKind::Phone},
+                                                         {"postcode", InputKind::Postcode}};
+  return names;
+}
+
+std::string kiosk_ext(const char* name) { return std::string(kKioskExtensionBase) + name; }
+std::string helsenorge_ext(const char* name) { return std::string(kHelsenorgeExtensionBase) + name; }
+
+const json* find_member(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::string require_string(const json& obj, const char* key, const std::string& where) {
+  const json* v = find_member(obj, key);
+  if (!v) throw FormError(where, std::string("missing \"") + key + "\"");
+  if (!v->is_string() || v->get_ref<const std::string&>().empty())
+    throw FormError(where, std::string("\"") + key + "\" must be a non-empty string");
+  return v->get<std::string>();
+}
+
+std::string optional_string(const json& obj, const char* key, const std::string& where) {
+  const json* v = find_member(obj, key);
+  if (!v) return {};
+  if (!v->is_string()) throw FormError(where, std::string("\"") + key + "\" must be a string");
+  return v->get<std::string>();
+}
+
+bool optional_bool(const json& obj, const char* key, bool fallback, const std::string& where) {
+  const json* v = find_member(obj, key);
+  if (!v) return fallback;
+  if (!v->is_boolean()) throw FormError(where, std::string("\"") + key + "\" must be true or false");
+  return v->get<bool>();
+}
+
+const json& array_member(const json& obj, const char* key, const std::string& where) {
+  static const json empty = json::array();
+  const json* v = find_member(obj, key);
+  if (!v) return empty;
+  if (!v->is_array()) throw FormError(where, std::string("\"") + key + "\" must be an array");
+  return *v;
+}
+
+std::string element(const std::string& where, const std::string& key, size_t index) {
+  return where + "." + key + "[" + std::to_string(index) + "]";
+}
+
+// Reads an answer[x]-style value (valueBoolean, answerCoding, ...) with the given prefix.
+std::optional<AnswerValue> read_typed_value(const json& obj, const std::string& prefix, const std::string& where) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& key = it.key();
+    if (key.rfind(prefix, 0) != 0 || key.size() == prefix.size()) continue;
+    const std::string type = key.substr(prefix.size());
+    const json& v = it.value();
+    if (type == "Boolean" && v.is_boolean()) return AnswerValue::of_bool(v.get<bool>());
+    if (type == "String" && v.is_string()) return AnswerValue::of_string(v.get<std::string>());
+    if (type == "Integer" && v.is_number_integer()) return AnswerValue::of_integer(v.get<long long>());
+    if (type == "Date" && v.is_string()) {
+      if (!parse_iso_date(v.get<std::string>())) throw FormError(where, "\"" + key + "\" is not a valid date (YYYY-MM-DD)");
+      return AnswerValue::of_date(v.get<std::string>());
+    }
+    if (type == "Coding" && v.is_object()) return AnswerValue::of_coding(require_string(v, "code", where + "." + key));
+    if (type == "Coding" || type == "Boolean" || type == "String" || type == "Integer" || type == "Date")
+      throw FormError(where, "\"" + key + "\" has the wrong JSON type");
+    throw FormError(where, "\"" + key + "\" is not a supported value type");
+  }
+  return std::nullopt;
+}
+
+AnswerOption read_option(const json& j, const std::string& where) {
+  if (!j.is_object()) throw FormError(where, "answerOption must be an object");
+  const json* coding = find_member(j, "valueCoding");
+  if (!coding || !coding->is_object()) throw FormError(where, "answerOption needs a valueCoding (only coded options are supported)");
+  AnswerOption option;
+  option.code = require_string(*coding, "code", where + ".valueCoding");
+  option.display = read_localized(*coding, "display", where + ".valueCoding");
+  if (option.display.empty()) throw FormError(where + ".valueCoding", "missing \"display\"");
+  return option;
+}
+
+void read_item_extensions(const json& j, Item& item, const std::string& where) {
+  const json& exts = array_member(j, "extension", where);
+  for (size_t i = 0; i < exts.size(); ++i) {
+    const std::string w = element(where, "extension", i);
+    const std::string url = require_string(exts[i], "url", w);
+    if (url == kiosk_ext("input-kind")) {
+      auto kind = input_kind_from_string(require_string(exts[i], "valueCode", w));
+      if (!kind) throw FormError(w, "unknown input-kind \"" + exts[i]["valueCode"].get<std::string>() + "\"");
+      item.input_kind = *kind;
+    } else if (url == kiosk_ext("max-length")) {
+      const json* v = find_member(exts[i], "valueInteger");
+      if (!v || !v->is_number_integer() || v->get<int>() <= 0 || v->get<int>() > 200)
+        throw FormError(w, "max-length needs a valueInteger from 1 to 200");
+      item.max_length = v->get<int>();
+    }
+    // Other extensions (rendering hints of other systems) are allowed and ignored.
+  }
+}
+
+Item read_item(const json& j, const std::string& where, std::set<std::string>& link_ids) {
+  if (!j.is_object()) throw FormError(where, "item must be an object");
+  Item item;
+  item.link_id = require_string(j, "linkId", where);
+  const std::string w = where + "(" + item.link_id + ")";
+  if (!link_ids.insert(item.link_id).second) throw FormError(w, "duplicate linkId \"" + item.link_id + "\"");
+  const std::string type = require_string(j, "type", w);
+  auto parsed = item_type_from_string(type);
+  if (!parsed) throw FormError(w, "unsupported item type \"" + type + "\"");
+  item.type = *parsed;
+  item.text = read_localized(j, "text", w);
+  if (item.text.empty() && item.type != ItemType::Group) throw FormError(w, "missing \"text\"");
+  item.required = optional_bool(j, "required", false, w);
+  item.repeats = optional_bool(j, "repeats", false, w);
+  read_item_extensions(j, item, w);
+
+  const json& options = array_member(j, "answerOption", w);
+  for (size_t i = 0; i < options.size(); ++i) item.options.push_back(read_option(options[i], element(w, "answerOption", i)));
+  if (item.type == ItemType::Choice && item.options.empty()) throw FormError(w, "a choice item needs answerOption");
+  if (item.type != ItemType::Choice && !item.options.empty()) throw FormError(w, "answerOption is only allowed on choice items");
+  std::set<std::string> codes;
+  for (const auto& o : item.options)
+    if (!codes.insert(o.code).second) throw FormError(w, "duplicate answerOption code \"" + o.code + "\"");
+
+  const json& initial = array_member(j, "initial", w);
+  for (size_t i = 0; i < initial.size(); ++i) {
+    auto v = read_typed_value(initial[i], "value", element(w, "initial", i));
+    if (!v) throw FormError(element(w, "initial", i), "initial needs a value[x]");
+    item.initial.push_back(*v);
+  }
+
+  const json& when = array_member(j, "enableWhen", w);
+  for (size_t i = 0; i < when.size(); ++i) {
+    const std::string ew = element(w, "enableWhen", i);
+    EnableWhen cond;
+    cond.question = require_string(when[i], "question", ew);
+    cond.op = require_string(when[i], "operator", ew);
+    static const std::set<std::string> ops = {"exists", "=", "!=", ">", "<", ">=", "<="};
+    if (!ops.count(cond.op)) throw FormError(ew, "unknown operator \"" + cond.op + "\"");
+    auto v = read_typed_value(when[i], "answer", ew);
+    if (!v) throw FormError(ew, "enableWhen needs an answer[x]");
+    cond.answer = *v;
+    item.enable_when.push_back(cond);
+  }
+  const std::string behavior = optional_string(j, "enableBehavior", w);
+  if (!behavior.empty() && behavior != "all" && behavior != "any") throw FormError(w, "enableBehavior must be \"all\" or \"any\"");
+  item.enable_when_all = behavior != "any";
+  if (item.enable_when.size() > 1 && behavior.empty()) throw FormError(w, "enableBehavior is required with more than one enableWhen");
+
+  const json& children = array_member(j, "item", w);
+  if (!children.empty() && item.type != ItemType::Group) throw FormError(w, "only group items may contain items");
+  if (item.type == ItemType::Group && children.empty()) throw FormError(w, "a group needs at least one item");
+  for (size_t i = 0; i < children.size(); ++i) item.items.push_back(read_item(children[i], element(w, "item", i), link_ids));
+  return item;
+}
+
+void collect(const std::vector<Item>& items, std::vector<const Item*>& out) {
+  for (const auto& item : items) {
+    out.push_back(&item);
+    collect(item.items, out);
+  }
+}
+
+void check_enable_when_targets(const Questionnaire& q, const std::string& where) {
+  for (const Item* item : q.all_items()) {
+    for (size_t i = 0; i < item->enable_when.size(); ++i) {
+      const auto& cond = item->enable_when[i];
+      const std::string ew = where + ": item(" + item->link_id + ").enableWhen[" + std::to_string(i) + "]";
+      const Item* target = q.find_item(cond.question);
+      if (!target) throw FormError(ew, "refers to unknown linkId \"" + cond.question + "\"");
+      if (target == item) throw FormError(ew, "an item cannot depend on itself");
+      if (target->type == ItemType::Group || target->type == ItemType::Display)
+        throw FormError(ew, "refers to \"" + cond.question + "\", which has no answer");
+      if (target->type == ItemType::Choice && cond.op != "exists") {
+        bool known = false;
+        for (const auto& o : target->options) known = known || o.code == cond.answer.text;
+        if (cond.answer.kind != AnswerValue::Kind::Coding || !known)
+          throw FormError(ew, "answer is not one of the options of \"" + cond.question + "\"");
+      }
+      if (target->type == ItemType::Boolean && cond.op != "exists" && cond.answer.kind != AnswerValue::Kind::Boolean)
+        throw FormError(ew, "\"" + cond.question + "\" is a yes/no question; use answerBoolean");
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_string(ItemType type) {
+  for (const auto& [name, t] : item_type_names())
+    if (t == type) return name;
+  return "unknown";
+}
+
+std::optional<ItemType> item_type_from_string(const std::string& s) {
+  auto it = item_type_names().find(s);
+  if (it == item_type_names().end()) return std::nullopt;
+  return it->second;
+}
+
+std::string to_string(InputKind kind) {
+  for (const auto& [name, k] : input_kind_names())
+    if (k == kind) return name;
+  return "free";
+}
+
+std::optional<InputKind> input_kind_from_string(const std::string& s) {
+  auto it = input_kind_names().find(s);
+  if (it == input_kind_names().end()) return std::nullopt;
+  return it->second;
+}
+
+AnswerValue AnswerValue::of_bool(bool b) {
+  AnswerValue v;
+  v.kind = Kind::Boolean;
+  v.boolean = b;
+  return v;
+}
+AnswerValue AnswerValue::of_string(std::string s) {
+  AnswerValue v;
+  v.kind = Kind::String;
+  v.text = std::move(s);
+  return v;
+}
+AnswerValue AnswerValue::of_integer(long long i) {
+  AnswerValue v;
+  v.kind = Kind::Integer;
+  v.integer = i;
+  return v;
+}
+AnswerValue AnswerValue::of_date(std::string iso) {
+  AnswerValue v;
+  v.kind = Kind::Date;
+  v.text = std::move(iso);
+  return v;
+}
+AnswerValue AnswerValue::of_coding(std::string code) {
+  AnswerValue v;
+  v.kind = Kind::Coding;
+  v.text = std::move(code);
+  return v;
+}
+bool AnswerValue::operator==(const AnswerValue& o) const {
+  if (kind != o.kind) return false;
+  switch (kind) {
+    case Kind::Boolean: return boolean == o.boolean;
+    case Kind::Integer: return integer == o.integer;
+    default: return text == o.text;
+  }
+}
+std::string AnswerValue::to_display_string() const {
+  switch (kind) {
+    case Kind::Boolean: return boolean ? "true" : "false";
+    case Kind::Integer: return std::to_string(integer);
+    default: return text;
+  }
+}
+
+PrintBoxes Item::print_boxes() const {
+  switch (type) {
+    case ItemType::Boolean:
+    case ItemType::Choice: return PrintBoxes::Ticks;
+    case ItemType::Date:
+    case ItemType::Integer: return PrintBoxes::Digits;
+    case ItemType::Text: return PrintBoxes::Lines;
+    case ItemType::String:
+      switch (input_kind) {
+        case InputKind::IdentityNumber:
+        case InputKind::Phone:
+        case InputKind::Postcode: return PrintBoxes::Digits;
+        case InputKind::Name: return PrintBoxes::Letters;
+        case InputKind::Free: return max_length > 0 && max_length <= 40 ? PrintBoxes::Letters : PrintBoxes::Lines;
+      }
+      return PrintBoxes::Lines;
+    default: return PrintBoxes::None;
+  }
+}
+
+int Item::box_count() const {
+  if (type == ItemType::Date) return 8;
+  if (type == ItemType::Integer) return max_length > 0 ? max_length : 6;
+  switch (input_kind) {
+    case InputKind::IdentityNumber: return 11;
+    case InputKind::Phone: return 8;
+    case InputKind::Postcode: return 4;
+    case InputKind::Name: return max_length > 0 ? max_length : 30;
+    case InputKind::Free: return max_length;
+  }
+  return 0;
+}
+
+std::vector<const Item*> Questionnaire::all_items() const {
+  std::vector<const Item*> out;
+  collect(items, out);
+  return out;
+}
+
+const Item* Questionnaire::find_item(const std::string& link_id) const {
+  for (const Item* item : all_items())
+    if (item->link_id == link_id) return item;
+  return nullptr;
+}
+
+bool Questionnaire::allows_representation(const std::string& type) const {
+  for (const auto& r : representation)
+    if (r == type) return true;
+  return false;
+}
+
+LocalizedText read_localized(const json& parent, const std::string& field, const std::string& where) {
+  LocalizedText text;
+  auto base = parent.find(field);
+  if (base == parent.end()) return text;
+  if (!base->is_string()) throw FormError(where, "\"" + field + "\" must be a string");
+  text.set("nb", base->get<std::string>());
+  auto ext_holder = parent.find("_" + field);
+  if (ext_holder == parent.end()) return text;
+  const std::string w = where + "._" + field;
+  if (!ext_holder->is_object()) throw FormError(w, "must be an object with \"extension\"");
+  const json& exts = array_member(*ext_holder, "extension", w);
+  for (size_t i = 0; i < exts.size(); ++i) {
+    const std::string ew = element(w, "extension", i);
+    if (require_string(exts[i], "url", ew) != kTranslationExtension) continue;
+    std::string lang, content;
+    const json& parts = array_member(exts[i], "extension", ew);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      const std::string pw = element(ew, "extension", k);
+      const std::string url = require_string(parts[k], "url", pw);
+      if (url == "lang") lang = require_string(parts[k], "valueCode", pw);
+      else if (url == "content") content = require_string(parts[k], "valueString", pw);
+    }
+    if (lang.empty() || content.empty()) throw FormError(ew, "a translation needs both \"lang\" and \"content\"");
+    if (!is_known_language(lang)) throw FormError(ew, "unknown language code \"" + lang + "\"");
+    if (text.has(lang) && lang != "nb") throw FormError(ew, "second translation for \"" + lang + "\"");
+    text.set(lang, content);
+  }
+  return text;
+}
+
+Questionnaire parse_questionnaire(const json& j, const std::string& source) {
+  if (!j.is_object()) throw FormError(source, "not a JSON object");
+  if (j.value("resourceType", std::string()) != "Questionnaire")
+    throw FormError(source, "resourceType must be \"Questionnaire\"");
+  Questionnaire q;
+  q.source = source;
+  q.id = require_string(j, "id", source);
+  const std::string where = source + " (" + q.id + ")";
+  q.url = require_string(j, "url", where);
+  q.version = require_string(j, "version", where);
+  q.status = optional_string(j, "status", where);
+  q.title = read_localized(j, "title", where);
+  if (q.title.empty()) throw FormError(where, "missing \"title\"");
+  q.description = read_localized(j, "description", where);
+  if (q.description.empty()) throw FormError(where, "missing \"description\" (one plain sentence: what the form is for)");
+
+  bool has_signature = false;
+  const json& exts = array_member(j, "extension", where);
+  for (size_t i = 0; i < exts.size(); ++i) {
+    const std::string w = element(where, "extension", i);
+    const std::string url = require_string(exts[i], "url", w);
+    if (url == kiosk_ext("task-category")) {
+      q.category = require_string(exts[i], "valueCode", w);
+    } else if (url == kiosk_ext("representation")) {
+      q.representation.push_back(require_string(exts[i], "valueCode", w));
+    } else if (url == kiosk_ext("signature-required")) {
+      q.signature_required = optional_bool(exts[i], "valueBoolean", true, w);
+      has_signature = true;
+    } else if (url == kiosk_ext("required-attachment")) {
+      q.attachments.push_back(require_string(exts[i], "valueCode", w));
+    } else if (url == kiosk_ext("official-title")) {
+      q.official_title = read_localized(exts[i], "valueString", w);
+    } else if (url == helsenorge_ext("sdf-canbeperformedby")) {
+      const json* c = find_member(exts[i], "valueCoding");
+      if (!c || !c->is_object()) throw FormError(w, "sdf-canbeperformedby needs a valueCoding");
+      q.can_be_performed_by = require_string(*c, "code", w + ".valueCoding");
+    } else if (url == helsenorge_ext("sdf-authenticationrequirement")) {
+      const json* c = find_member(exts[i], "valueCoding");
+      if (!c || !c->is_object()) throw FormError(w, "sdf-authenticationrequirement needs a valueCoding");
+      q.authentication_requirement = require_string(*c, "code", w + ".valueCoding");
+    }
+  }
+  if (q.category.empty()) throw FormError(where, "missing task-category extension");
+  if (q.representation.empty()) throw FormError(where, "missing representation extension (who may submit the form)");
+  if (!has_signature) throw FormError(where, "missing signature-required extension");
+
+  std::set<std::string> link_ids;
+  const json& items = array_member(j, "item", where);
+  if (items.empty()) throw FormError(where, "a form needs at least one item");
+  for (size_t i = 0; i < items.size(); ++i) q.items.push_back(read_item(items[i], element(where, "item", i), link_ids));
+  check_enable_when_targets(q, where);
+  return q;
+}
+
+Questionnaire load_questionnaire_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FormError(path.string(), "cannot open the file");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw FormError(path.string(), std::string("is not valid JSON: ") + e.what());
+  }
+  return parse_questionnaire(j, path.string());
+}
+
+}  // namespace forms

@@ -1,0 +1,147 @@
+// kioskctl forms list | forms show | forms check | check-id
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/error.hpp"
+#include "forms/identity.hpp"
+#include "forms/translations.hpp"
+
+namespace kiosk::cli {
+
+namespace {
+
+bool check_args(const Args& args, Context& ctx, const std::string& usage) {
+  if (args.ok()) return true;
+  ctx.err << args.error() << "\nUsage: kioskctl " << usage << "\n";
+  return false;
+}
+
+bool check_lang(const std::string& lang, Context& ctx) {
+  if (forms::is_known_language(lang)) return true;
+  ctx.err << "Unknown language \"" << lang << "\". Use one of: nb, nn, se, en.\n";
+  return false;
+}
+
+void print_item(const forms::Item& item, const std::string& lang, const forms::Translations& t, std::ostream& out,
+                int depth) {
+  const std::string indent(static_cast<size_t>(depth) * 2, ' ');
+  if (item.type == forms::ItemType::Group) {
+    if (!item.text.empty()) out << indent << "## " << item.text.get(lang) << "\n";
+  } else if (item.type == forms::ItemType::Display) {
+    out << indent << "(" << item.text.get(lang) << ")\n";
+  } else {
+    out << indent << "- " << item.text.get(lang);
+    if (item.required) out << " *";
+    out << "  [" << item.link_id << ", " << forms::to_string(item.type) << "]\n";
+    for (const auto& o : item.options) out << indent << "    [ ] " << o.display.get(lang) << "  (" << o.code << ")\n";
+    if (!item.enable_when.empty())
+      out << indent << "    " << t.text(lang, "form.only-if") << " " << item.enable_when.front().question << "\n";
+  }
+  for (const auto& child : item.items) print_item(child, lang, t, out, depth + 1);
+}
+
+int forms_list(Context& ctx) {
+  Args args(ctx.args, {"--lang"}, {"--json"});
+  if (!check_args(args, ctx, "forms list [--json] [--lang L]")) return kExitUsage;
+  const std::string lang = args.value("--lang").value_or("nb");
+  if (!check_lang(lang, ctx)) return kExitUsage;
+  const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+  if (args.has("--json")) {
+    ctx.out << forms::catalogue_summary_json(catalogue).dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& q : catalogue.forms())
+    ctx.out << q.id << "  v" << q.version << "  [" << q.category << "]  " << q.title.get(lang) << "\n";
+  return kExitOk;
+}
+
+int forms_show(Context& ctx) {
+  Args args(ctx.args, {"--lang"}, {});
+  if (!check_args(args, ctx, "forms show ID [--lang L]")) return kExitUsage;
+  if (args.positional().size() != 1) {
+    ctx.err << "Usage: kioskctl forms show ID [--lang L]\n";
+    return kExitUsage;
+  }
+  const std::string lang = args.value("--lang").value_or("nb");
+  if (!check_lang(lang, ctx)) return kExitUsage;
+  const auto dir = forms::assets_dir();
+  const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
+  const auto translations = forms::Translations::load_directory(dir / "i18n");
+  const forms::Questionnaire* q = catalogue.find(args.positional()[0]);
+  if (!q) {
+    ctx.err << "There is no form with id \"" << args.positional()[0] << "\". Run kioskctl forms list to see them.\n";
+    return kExitBadInput;
+  }
+  ctx.out << "# " << q->title.get(lang) << "\n";
+  if (!q->official_title.empty()) ctx.out << q->official_title.get(lang) << "\n";
+  ctx.out << q->description.get(lang) << "\n\n";
+  for (const auto& item : q->items) print_item(item, lang, translations, ctx.out, 0);
+  if (q->signature_required) ctx.out << "\n" << translations.text(lang, "form.signature") << "\n";
+  return kExitOk;
+}
+
+int forms_check(Context& ctx) {
+  Args args(ctx.args, {}, {});
+  if (!check_args(args, ctx, "forms check")) return kExitUsage;
+  try {
+    const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+    ctx.out << catalogue.forms().size() << " forms are valid.\n";
+    return kExitOk;
+  } catch (const forms::FormError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+int check_id(Context& ctx) {
+  Args args(ctx.args, {"--lang"}, {"--json"});
+  if (!check_args(args, ctx, "check-id NUMBER [--lang L] [--json]")) return kExitUsage;
+  if (args.positional().size() != 1) {
+    ctx.err << "Usage: kioskctl check-id NUMBER [--lang L] [--json]\n";
+    return kExitUsage;
+  }
+  const std::string lang = args.value("--lang").value_or("nb");
+  if (!check_lang(lang, ctx)) return kExitUsage;
+  const auto t = forms::Translations::load_directory(forms::assets_dir() / "i18n");
+  std::string number;
+  for (char c : args.positional()[0])
+    if (c != ' ') number.push_back(c);  // people write numbers as "010190 12345"
+  const auto r = forms::validate_identity_number(number);
+  if (args.has("--json")) {
+    nlohmann::json j = {{"valid", r.valid}};
+    if (r.valid) {
+      j["kind"] = forms::to_string(r.kind);
+      j["birth_date"] = r.birth_date.iso();
+      j["check_digit_rule"] = r.new_check_digit_rule ? "2032" : "classic";
+    } else {
+      j["error"] = forms::message_key(r.error);
+      j["message"] = t.text(lang, forms::message_key(r.error));
+    }
+    ctx.out << j.dump(2) << "\n";
+    return r.valid ? kExitOk : kExitFailed;
+  }
+  if (!r.valid) {
+    ctx.out << t.text(lang, forms::message_key(r.error)) << "\n";
+    return kExitFailed;
+  }
+  ctx.out << t.text(lang, forms::message_key(r.kind)) << "\n"
+          << t.format(lang, "identity.birth-date", {{"date", r.birth_date.iso()}}) << "\n";
+  if (r.new_check_digit_rule) ctx.out << t.text(lang, "identity.new-rule") << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_forms_commands(Registry& r) {
+  r.add({"forms list", "forms list [--json] [--lang L]", "List the forms in the catalogue", forms_list});
+  r.add({"forms show", "forms show ID [--lang L]", "Show one form's questions as plain text", forms_show});
+  r.add({"forms check", "forms check", "Check that every form in the catalogue is valid", forms_check});
+  r.add({"check-id", "check-id NUMBER [--lang L] [--json]",
+         "Check a Norwegian identity number: kind and birth date, or why it is invalid", check_id});
+}
+
+}  // namespace kiosk::cli

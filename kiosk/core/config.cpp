@@ -1,0 +1,217 @@
+#include "config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace kiosk {
+
+namespace {
+using T = Config::Type;
+using V = Config::Value;
+using S = std::string;
+using L = std::vector<std::string>;
+
+std::string type_name(T type) {
+  switch (type) {
+    case T::Bool: return "true or false";
+    case T::Integer: return "a whole number";
+    case T::String: return "a text in quotes";
+    case T::Path: return "a file path in quotes";
+    case T::StringList: return "a list of texts, like [\"nb\", \"nn\"]";
+  }
+  return "a value";
+}
+}  // namespace
+
+const std::vector<Config::KeySpec>& Config::schema() {
+  static const std::vector<KeySpec> keys = {
+      {"site.name", T::String, S("Helsenorge-kiosk"), "Name of the place, shown to staff and in the delivery metadata"},
+      {"site.kiosk_id", T::String, S("kiosk-0001"), "Unique id of this kiosk"},
+      {"site.help_phone", T::String, S("23 32 70 00"), "Phone number of the guidance service (Veiledning Helsenorge)"},
+      {"site.postal_address", T::String, S("Helsenorge, Postboks 6576 Etterstad, 0607 Oslo"),
+       "Postal fallback address printed on every form"},
+      {"ui.languages", T::StringList, L{"nb", "nn", "se", "en"}, "Languages offered, in order"},
+      {"ui.default_language", T::String, S("nb"), "Language of the start screen"},
+      {"ui.theme", T::String, S("standard"), "standard or high-contrast"},
+      {"ui.large_text", T::Bool, false, "Start with bigger text"},
+      {"ui.fullscreen", T::Bool, true, "Run full-screen (off for a window on a desktop)"},
+      {"ui.inactivity_warning_seconds", T::Integer, std::int64_t{90}, "Seconds without a touch before the warning"},
+      {"ui.inactivity_countdown_seconds", T::Integer, std::int64_t{30}, "Seconds of countdown before the session is wiped"},
+      {"printer.queue", T::String, S(""), "CUPS queue name; empty: the CUPS default printer"},
+      {"printer.large_print", T::Bool, false, "Print forms in large print by default"},
+      {"scanner.device", T::String, S(""), "SANE device name; empty: the first scanner found"},
+      {"scanner.resolution_dpi", T::Integer, std::int64_t{300}, "Scan resolution"},
+      {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"), "Key for the MAC in the printed QR codes"},
+      {"store.path", T::Path, S("/var/lib/helsenorge-kiosk/kiosk.db"), "SQLite store (queue, receipts, audit log)"},
+      {"store.key_file", T::Path, S("/var/lib/helsenorge-kiosk/store.key"), "Per-kiosk key that encrypts personal data at rest"},
+      {"store.retention_days", T::Integer, std::int64_t{0}, "Days to keep delivered personal data; 0: delete on acceptance"},
+      {"broker.url", T::String, S("amqps://broker.invalid:5671"), "AMQP 1.0 broker of the operator"},
+      {"broker.platform_queue", T::String, S("platform_async"), "Queue the platform (relay) reads submissions from"},
+      {"broker.reply_queue", T::String, S("kiosk-0001_async"), "This kiosk's own reply queue for receipts"},
+      {"broker.health_queue", T::String, S("kiosk_health"), "Queue for the kiosk's health reports"},
+      {"broker.kiosk_her_id", T::String, S("0"), "HER-id of this kiosk (sender)"},
+      {"broker.platform_her_id", T::String, S("0"), "HER-id of the platform (receiver)"},
+      {"broker.tls_ca_certificate", T::Path, S(""), "CA certificate for amqps://; empty: system trust store"},
+      {"broker.tls_client_certificate", T::Path, S(""), "Client certificate for amqps://"},
+      {"broker.tls_client_key", T::Path, S(""), "Client key for amqps://"},
+      {"security.signing_certificate", T::Path, S(""), "Kiosk certificate for signing (key usage NonRepudiation)"},
+      {"security.signing_key", T::Path, S(""), "Private key of the signing certificate"},
+      {"security.platform_encryption_certificate", T::Path, S(""),
+       "Platform certificate messages are encrypted to (key usage DataEncipherment)"},
+      {"security.decryption_certificate", T::Path, S(""), "Kiosk certificate receipts are encrypted to"},
+      {"security.decryption_key", T::Path, S(""), "Private key for receipts"},
+      {"security.legacy_decryption_key", T::Path, S(""), "Previous decryption key, accepted during certificate rollover"},
+      {"security.legacy_decryption_certificate", T::Path, S(""), "Previous decryption certificate"},
+      {"security.platform_signing_certificate", T::Path, S(""), "Platform certificate receipts are signed with"},
+      {"delivery.max_attempts", T::Integer, std::int64_t{10}, "Failed attempts before a message is parked for staff"},
+      {"delivery.backoff_initial_ms", T::Integer, std::int64_t{1000}, "First retry delay"},
+      {"delivery.backoff_max_ms", T::Integer, std::int64_t{300000}, "Longest retry delay"},
+      {"staff.pin_hash", T::String, S(""), "Argon2id hash of the staff PIN (kioskctl staff set-pin)"},
+      {"staff.lockout_failures", T::Integer, std::int64_t{5}, "Wrong PINs before staff mode locks"},
+      {"staff.lockout_seconds", T::Integer, std::int64_t{300}, "How long staff mode stays locked"},
+  };
+  return keys;
+}
+
+Config::Config() {
+  for (const auto& spec : schema()) values_[spec.key] = spec.default_value;
+}
+
+std::filesystem::path Config::default_path() {
+  if (const char* env = std::getenv("KIOSK_CONFIG"); env && *env) return env;
+  return "/etc/helsenorge-kiosk/kiosk.toml";
+}
+
+Config Config::load(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError("Cannot read the configuration file " + file.string() + ". Check that it exists and that the kiosk user may read it.");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse(buffer.str(), file.parent_path(), file.string());
+}
+
+Config Config::parse(const std::string& text, const std::filesystem::path& base_dir, const std::string& source) {
+  Config config;
+  config.source_ = source;
+  config.base_dir_ = base_dir;
+  toml::table table;
+  try {
+    table = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(source + " line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  std::map<std::string, const KeySpec*> specs;
+  for (const auto& spec : schema()) specs[spec.key] = &spec;
+
+  for (auto&& [section_key, section_node] : table) {
+    const std::string section(section_key.str());
+    const auto* section_table = section_node.as_table();
+    const int section_line = static_cast<int>(section_node.source().begin.line);
+    if (!section_table) {
+      config.warnings_.push_back(source + " line " + std::to_string(section_line) + ": \"" + section +
+                                 "\" is not a known section (ignored)");
+      continue;
+    }
+    for (auto&& [name_key, node] : *section_table) {
+      const std::string key = section + "." + std::string(name_key.str());
+      const std::string where = source + " line " + std::to_string(node.source().begin.line);
+      auto spec = specs.find(key);
+      if (spec == specs.end()) {
+        config.warnings_.push_back(where + ": unknown key \"" + key + "\" (ignored)");
+        continue;
+      }
+      const T type = spec->second->type;
+      V value;
+      if (type == T::Bool && node.is_boolean()) {
+        value = node.as_boolean()->get();
+      } else if (type == T::Integer && node.is_integer()) {
+        value = node.as_integer()->get();
+        if (std::get<std::int64_t>(value) < 0) throw ConfigError(where + ": \"" + key + "\" cannot be negative");
+      } else if ((type == T::String || type == T::Path) && node.is_string()) {
+        std::string s = node.as_string()->get();
+        if (type == T::Path && !s.empty() && std::filesystem::path(s).is_relative()) s = (base_dir / s).lexically_normal().string();
+        value = s;
+      } else if (type == T::StringList && node.is_array()) {
+        std::vector<std::string> list;
+        for (auto&& element : *node.as_array()) {
+          if (!element.is_string()) throw ConfigError(where + ": \"" + key + "\" must be " + type_name(type));
+          list.push_back(element.as_string()->get());
+        }
+        value = list;
+      } else {
+        throw ConfigError(where + ": \"" + key + "\" must be " + type_name(type));
+      }
+      config.values_[key] = value;
+      config.explicitly_set_[key] = true;
+    }
+  }
+  const std::string theme = config.get_string("ui.theme");
+  if (theme != "standard" && theme != "high-contrast")
+    throw ConfigError(source + ": \"ui.theme\" must be \"standard\" or \"high-contrast\", not \"" + theme + "\"");
+  return config;
+}
+
+const Config::Value& Config::value(const std::string& key, T expected) const {
+  for (const auto& spec : schema()) {
+    if (spec.key != key) continue;
+    const bool compatible = spec.type == expected || (expected == T::String && spec.type == T::Path);
+    if (!compatible) throw std::logic_error("configuration key " + key + " read with the wrong type");
+    return values_.at(key);
+  }
+  throw std::logic_error("configuration key " + key + " is not declared in Config::schema()");
+}
+
+bool Config::get_bool(const std::string& key) const { return std::get<bool>(value(key, T::Bool)); }
+std::int64_t Config::get_int(const std::string& key) const { return std::get<std::int64_t>(value(key, T::Integer)); }
+const std::string& Config::get_string(const std::string& key) const { return std::get<std::string>(value(key, T::String)); }
+std::filesystem::path Config::get_path(const std::string& key) const { return std::get<std::string>(value(key, T::Path)); }
+const std::vector<std::string>& Config::get_list(const std::string& key) const {
+  return std::get<std::vector<std::string>>(value(key, T::StringList));
+}
+bool Config::is_set(const std::string& key) const { return explicitly_set_.count(key) != 0; }
+
+void Config::set(const std::string& key, Value v) {
+  for (const auto& spec : schema()) {
+    if (spec.key != key) continue;
+    if (v.index() != spec.default_value.index()) throw ConfigError("\"" + key + "\" must be " + type_name(spec.type));
+    values_[key] = std::move(v);
+    explicitly_set_[key] = true;
+    return;
+  }
+  throw ConfigError("unknown configuration key \"" + key + "\"");
+}
+
+std::string Config::example_toml() {
+  std::ostringstream out;
+  out << "# Helsenorge ekstra enkel kiosk: configuration. Every key is optional; the value shown is the default.\n";
+  std::string section;
+  for (const auto& spec : schema()) {
+    const auto dot = spec.key.find('.');
+    const std::string sec = spec.key.substr(0, dot);
+    if (sec != section) {
+      out << "\n[" << sec << "]\n";
+      section = sec;
+    }
+    out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
+    std::visit(
+        [&](const auto& v) {
+          using X = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<X, bool>) out << (v ? "true" : "false");
+          else if constexpr (std::is_same_v<X, std::int64_t>) out << v;
+          else if constexpr (std::is_same_v<X, std::string>) out << toml::value<std::string>(v);
+          else {
+            out << "[";
+            for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << '"' << v[i] << '"';
+            out << "]";
+          }
+        },
+        spec.default_value);
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace kiosk
