@@ -40,11 +40,10 @@ int demo(Context& ctx) {
   return kExitOk;
 }
 
-}  // namespace
+const CommandRegistration registration{
+    Command{"demo", "demo --out DIR [--config FILE]",
+         "Run the scripted demo session and write what it did (screenshots, summary) into DIR", demo}};
 
-void register_demo_commands(Registry& r) {
-  r.add({"demo", "demo --out DIR [--config FILE]",
-         "Run the scripted demo session and write what it did (screenshots, summary) into DIR", demo});
-}
+}  // namespace
 
 }  // namespace kiosk::cli

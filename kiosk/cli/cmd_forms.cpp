@@ -134,14 +134,13 @@ int check_id(Context& ctx) {
   return kExitOk;
 }
 
-}  // namespace
+const CommandRegistration registration{
+    Command{"forms list", "forms list [--json] [--lang L]", "List the forms in the catalogue", forms_list},
+    Command{"forms show", "forms show ID [--lang L]", "Show one form's questions as plain text", forms_show},
+    Command{"forms check", "forms check", "Check that every form in the catalogue is valid", forms_check},
+    Command{"check-id", "check-id NUMBER [--lang L] [--json]",
+         "Check a Norwegian identity number: kind and birth date, or why it is invalid", check_id}};
 
-void register_forms_commands(Registry& r) {
-  r.add({"forms list", "forms list [--json] [--lang L]", "List the forms in the catalogue", forms_list});
-  r.add({"forms show", "forms show ID [--lang L]", "Show one form's questions as plain text", forms_show});
-  r.add({"forms check", "forms check", "Check that every form in the catalogue is valid", forms_check});
-  r.add({"check-id", "check-id NUMBER [--lang L] [--json]",
-         "Check a Norwegian identity number: kind and birth date, or why it is invalid", check_id});
-}
+}  // namespace
 
 }  // namespace kiosk::cli

@@ -56,6 +56,11 @@ std::vector<std::string> Args::values(const std::string& flag) const {
   return out;
 }
 
+Registry& registry() {
+  static Registry instance;
+  return instance;
+}
+
 void Registry::add(Command command) { commands_.push_back(std::move(command)); }
 
 const Command* Registry::match(const std::vector<std::string>& argv, size_t& words_used) const {

@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -62,8 +63,16 @@ private:
   std::vector<Command> commands_;
 };
 
-// Each area registers its commands in its own file (kiosk/cli/cmd_*.cpp).
-void register_forms_commands(Registry& registry);
-void register_demo_commands(Registry& registry);
+// The one registry kioskctl dispatches from.
+Registry& registry();
+
+// Each area registers its commands in its own file (kiosk/cli/cmd_*.cpp) with a
+// file-level `const CommandRegistration registration{{...}};`. kioskctl is built from
+// every cli/*.cpp directly (no static library), so no registration is dropped by the linker.
+struct CommandRegistration {
+  CommandRegistration(std::initializer_list<Command> commands) {
+    for (const auto& c : commands) registry().add(c);
+  }
+};
 
 }  // namespace kiosk::cli

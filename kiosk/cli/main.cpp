@@ -7,17 +7,15 @@
 
 int main(int argc, char** argv) {
   using namespace kiosk::cli;
-  Registry registry;
-  register_forms_commands(registry);
-  register_demo_commands(registry);
+  const Registry& commands = registry();
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    registry.print_help(std::cout);
+    commands.print_help(std::cout);
     return args.empty() ? kExitUsage : kExitOk;
   }
   size_t used = 0;
-  const Command* command = registry.match(args, used);
+  const Command* command = commands.match(args, used);
   if (!command) {
     std::cerr << "kioskctl: unknown command \"" << args[0] << "\". Run kioskctl --help to see the commands.\n";
     return kExitUsage;
