@@ -6,7 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
+#include <openssl/ec.h>
 #include <openssl/x509v3.h>
 
 #include <cstdio>
@@ -256,10 +256,12 @@ std::string sha256_base64(const Bytes& data) {
 }
 
 namespace {
-PKeyPtr make_rsa_key() {
-  std::unique_ptr<EVP_PKEY_CTX, PKeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr));
+// Test and demo keys are EC P-256: generated in a millisecond, so tests stay fast.
+// Production certificates come from the configuration and may be RSA or EC.
+PKeyPtr make_test_key() {
+  std::unique_ptr<EVP_PKEY_CTX, PKeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
   EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), 2048) != 1 ||
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), NID_X9_62_prime256v1) != 1 ||
       EVP_PKEY_keygen(ctx.get(), &raw) != 1)
     throw CryptoError(codes::kCertificateUntrusted, "Key generation failed: " + openssl_errors());
   return PKeyPtr(raw);
@@ -296,7 +298,7 @@ X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, int from_
 }  // namespace
 
 KeyPair make_ca(const std::string& common_name) {
-  KeyPair ca{nullptr, make_rsa_key()};
+  KeyPair ca{nullptr, make_test_key()};
   ca.certificate = new_certificate(ca.key.get(), common_name, -1, 3650);
   X509_set_issuer_name(ca.certificate.get(), X509_get_subject_name(ca.certificate.get()));
   add_extension(ca.certificate.get(), ca.certificate.get(), NID_basic_constraints, "critical,CA:TRUE");
@@ -308,7 +310,7 @@ KeyPair make_ca(const std::string& common_name) {
 }
 
 KeyPair make_certificate(const KeyPair& ca, const CertificateSpec& spec) {
-  KeyPair pair{nullptr, make_rsa_key()};
+  KeyPair pair{nullptr, make_test_key()};
   pair.certificate = new_certificate(pair.key.get(), spec.common_name, spec.valid_from_days, spec.valid_to_days);
   X509_set_issuer_name(pair.certificate.get(), X509_get_subject_name(ca.certificate.get()));
   add_extension(pair.certificate.get(), ca.certificate.get(), NID_basic_constraints, "critical,CA:FALSE");

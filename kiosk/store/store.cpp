@@ -107,7 +107,10 @@ Store Store::open(const std::filesystem::path& db_file, const std::filesystem::p
   ensure_sodium();
   std::error_code ec;
   if (db_file.has_parent_path()) std::filesystem::create_directories(db_file.parent_path(), ec);
+  const bool is_new = !std::filesystem::exists(db_file);
   Database db(db_file, true);
+  // Only the kiosk user may read the store (personal data is encrypted on top of this).
+  if (is_new) std::filesystem::permissions(db_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   apply_pragmas(db);
   migrate(db);
 
@@ -150,7 +153,16 @@ void Store::audit(const std::string& actor, const std::string& action, const std
       .run();
 }
 
-void Store::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+bool Store::checkpoint() {
+  try {
+    auto st = db_.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    st.step();
+    return st.integer(0) == 0;  // 1: a reader kept it from finishing; tried again next time
+  } catch (const StoreError& e) {
+    if (e.kind() == StoreError::Kind::Busy) return false;
+    throw;
+  }
+}
 
 std::string now_iso() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

@@ -30,8 +30,8 @@ public:
              const std::string& detail = "");
 
   // Moves the WAL into the main file and truncates it, so deleted data does not linger
-  // in old WAL frames.
-  void checkpoint();
+  // in old WAL frames. Best effort: false when another reader kept it from finishing.
+  bool checkpoint();
 
 private:
   Store(Database db, SecretBox box) : db_(std::move(db)), box_(std::move(box)) {}
