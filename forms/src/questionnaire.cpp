@@ -75,7 +75,8 @@ std::string element(const std::string& where, const std::string& key, size_t ind
 
 // Reads an sdf- coding and checks it against the profile's value set, so a guessed
 // system or code is caught instead of being passed on to the platform.
-std::string read_sdf_code(const json& ext, const char* system, const std::set<std::string>& codes, const std::string& where) {
+std::string read_sdf_code(const json& ext, const char* system, const std::set<std::string>& codes,
+                          const std::string& where) {
   const json* c = find_member(ext, "valueCoding");
   if (!c || !c->is_object()) throw FormError(where, "needs a valueCoding");
   const std::string w = where + ".valueCoding";

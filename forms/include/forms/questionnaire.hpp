@@ -21,7 +21,8 @@ inline constexpr const char* kHelsenorgeExtensionBase = "http://helsenorge.no/fh
 // AuthenticationRequirement (1 Anonymous, 2 Optional, 3 Required).
 inline constexpr const char* kSdfExtensionBase = "http://ehelse.no/fhir/StructureDefinition/";
 inline constexpr const char* kSdfCanBePerformedBySystem = "http://ehelse.no/fhir/ValueSet/CanBePerformedBy";
-inline constexpr const char* kSdfAuthenticationRequirementSystem = "http://ehelse.no/fhir/ValueSet/AuthenticationRequirement";
+inline constexpr const char* kSdfAuthenticationRequirementSystem =
+    "http://ehelse.no/fhir/ValueSet/AuthenticationRequirement";
 
 // The FHIR R4 Questionnaire item types this project supports (DESIGN.md section 3).
 enum class ItemType { Group, Display, String, Text, Boolean, Choice, Date, Integer, Attachment };
