@@ -200,6 +200,39 @@ int setup(Context& ctx) {
   return kExitOk;
 }
 
+int undelivered(Context& ctx) {
+  Args args(ctx.args, {"--config", "--store"}, {});
+  if (!args.ok() || !args.positional().empty()) {
+    ctx.err << (args.ok() ? "unexpected argument" : args.error())
+            << "\nUsage: kioskctl admin undelivered [--config FILE] [--store FILE]\n";
+    return kExitUsage;
+  }
+  std::filesystem::path store_file;
+  if (auto store = args.value("--store")) {
+    store_file = *store;
+  } else {
+    const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+    std::error_code ec;
+    // A removed or broken configuration still has the default store path.
+    Config config;
+    if (std::filesystem::exists(file, ec)) {
+      try {
+        config = Config::load(file);
+      } catch (const ConfigError& e) {
+        ctx.err << "warning: " << e.what() << " (using the default store path)\n";
+      }
+    }
+    store_file = config.get_path("store.path");
+  }
+  try {
+    ctx.out << admin::count_undelivered(store_file) << "\n";
+    return kExitOk;
+  } catch (const std::exception& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
 const CommandRegistration registration{
     Command{"doctor", "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]",
             "check every part of the installation; one line per check", doctor},
@@ -209,6 +242,8 @@ const CommandRegistration registration{
             config_check},
     Command{"setup", "setup [--list] [--config FILE] [--printer Q] [--scanner D] [--broker URL] [--certs-from DIR] ...",
             "first-run setup without the touch screen (writes the configuration)", setup},
+    Command{"admin undelivered", "admin undelivered [--config FILE] [--store FILE]",
+            "print how many submissions are not yet delivered (used before a purge)", undelivered},
 };
 
 }  // namespace

@@ -104,8 +104,10 @@ CheckResult check_key_file(const std::string& id, const std::string& title, cons
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0)
     return fail(r, file.string() + " is missing.",
-                "The kiosk creates it when it starts for the first time. If it was lost, restore it from your backup: "
-                "without it the queued submissions cannot be read.");
+                id == "key" ? "The kiosk creates it when it opens a new store. If the store already exists, restore the "
+                              "key from your backup: without it the queued submissions cannot be read."
+                            : "The kiosk creates it when it starts for the first time. If it was lost, restore it from "
+                              "your backup: without it forms printed earlier cannot be checked when scanned.");
   if (!S_ISREG(st.st_mode)) return fail(r, file.string() + " is not a regular file.", "Remove it and restore the key from your backup.");
   if (st.st_size == 0) return fail(r, file.string() + " is empty.", "Restore the key from your backup.");
   if ((st.st_mode & 077) != 0)
@@ -178,6 +180,29 @@ CheckResult check_store(const std::filesystem::path& file) {
   single_text("PRAGMA user_version", version);
   r.message = file.string() + " opens and is intact (schema version " + version + ").";
   return r;
+}
+
+std::int64_t count_undelivered(const std::filesystem::path& store_file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store_file, ec)) return 0;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(store_file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, SqliteCloser> db(raw);
+  if (rc != SQLITE_OK)
+    throw std::runtime_error("Cannot open " + store_file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+  sqlite3_busy_timeout(db.get(), 5000);
+  auto count = [&](const char* sql) -> std::int64_t {
+    sqlite3_stmt* s = nullptr;
+    const int prc = sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr);
+    std::unique_ptr<sqlite3_stmt, StmtCloser> stmt(s);
+    if (prc != SQLITE_OK || sqlite3_step(stmt.get()) != SQLITE_ROW)
+      throw std::runtime_error("Cannot read " + store_file.string() + ": " + sqlite3_errmsg(db.get()));
+    return sqlite3_column_int64(stmt.get(), 0);
+  };
+  if (count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox'") == 0) return 0;
+  // The outbox's states are kiosk_outbox's (kiosk/outbox/outbox.cpp): what is not
+  // finished (accepted, rejected, cancelled) is still owed to the platform.
+  return count("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent', 'parked')");
 }
 
 CheckResult check_certificates(const Config& config, int warn_days) {

@@ -109,9 +109,9 @@ CheckResult check_printer(const std::string& queue) {
   std::vector<PrinterInfo> printers;
   try {
     printers = discover_printers();
-  } catch (const SetupError& e) {
+  } catch (const SetupError&) {
     r.status = CheckStatus::Failed;
-    r.message = e.what();
+    r.message = std::string("The print service (CUPS) at ") + cupsServer() + " cannot be reached or does not answer.";
     r.fix = "Start the print service: systemctl start cups";
     return r;
   }

@@ -92,3 +92,13 @@ std::optional<unsigned> kiosk_user_uid();
 std::optional<unsigned> kiosk_user_gid();
 
 }  // namespace kiosk::admin
+
+namespace kiosk::admin {
+
+// Submissions in the store's outbox not yet accepted or rejected by the platform
+// (queued, sent, parked). 0 when the store or its outbox does not exist. Reads the
+// outbox table directly (no key needed), so the package's prerm can run it.
+// Throws std::runtime_error when the store cannot be read.
+std::int64_t count_undelivered(const std::filesystem::path& store_file);
+
+}  // namespace kiosk::admin
