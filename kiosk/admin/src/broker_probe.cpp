@@ -17,6 +17,7 @@
 #include <proton/messaging_handler.hpp>
 #include <proton/receiver.hpp>
 #include <proton/receiver_options.hpp>
+#include <proton/source.hpp>
 #include <proton/ssl.hpp>
 #include <proton/transport.hpp>
 #include <proton/work_queue.hpp>
@@ -130,7 +131,16 @@ public:
     if (receive_from_.empty()) return finish(conn, true);
     conn.open_receiver(receive_from_, proton::receiver_options().credit_window(0));
   }
-  void on_receiver_open(proton::receiver& r) override { finish(r.connection(), true); }
+  void on_receiver_open(proton::receiver& r) override {
+    // A broker refuses a link with an attach followed by a detach that carries the
+    // reason (AMQP 1.0, 2.6.3). Closing our end and waiting for the broker's detach
+    // tells a refused link from an accepted one: the frames arrive in order.
+    r.close();
+  }
+  void on_receiver_close(proton::receiver& r) override {
+    if (r.error()) return fail(r.connection(), r.error().what());
+    finish(r.connection(), true);
+  }
   void on_receiver_error(proton::receiver& r) override { fail(r.connection(), r.error().what()); }
   void on_connection_error(proton::connection& conn) override { fail(conn, conn.error().what()); }
   void on_transport_error(proton::transport& t) override {
