@@ -113,3 +113,27 @@ TEST_CASE("setup devices: SANE scanners are listed; an unreachable CUPS is a pla
   CHECK_THROWS_WITH_AS(discover_printers(), doctest::Contains("CUPS"), SetupError);
   CHECK_THROWS_AS(print_test_page("Kiosk_A4", "Test"), SetupError);
 }
+
+TEST_CASE("setup first run: no file, the shipped default, a broken file need the admin; a set-up file does not") {
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  CHECK(first_run_needs(file).size() == 1);
+  write_file(file, kiosk::Config::example_toml(), 0640);
+  const auto fresh = first_run_needs(file);
+  REQUIRE(fresh.size() == 2);
+  CHECK(contains(fresh[0], "broker.url"));
+  CHECK(contains(fresh[1], "staff.pin_hash"));
+  kiosk::Config config;
+  set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
+  set_from_text(config, "staff.pin_hash", hash_staff_pin("135790"));
+  write_config(file, config);
+  CHECK(first_run_needs(file).empty());
+  write_file(file, "[ui\n", 0640);
+  CHECK(contains(first_run_needs(file).at(0), "line 1"));
+}
+
+TEST_CASE("ADMIN.md documents every configuration key") {
+  const std::string admin = kiosk_test::read_file(std::filesystem::path(KIOSK_SOURCE_DIR) / "ADMIN.md");
+  REQUIRE_FALSE(admin.empty());
+  for (const auto& spec : kiosk::Config::schema()) CHECK_MESSAGE(contains(admin, "`" + spec.key + "`"), spec.key);
+}

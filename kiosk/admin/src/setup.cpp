@@ -19,6 +19,26 @@
 
 namespace kiosk::admin {
 
+std::vector<std::string> first_run_needs(const std::filesystem::path& config_file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(config_file, ec)) return {"There is no configuration file " + config_file.string() + " yet."};
+  Config config;
+  try {
+    config = Config::load(config_file);
+  } catch (const ConfigError& e) {
+    return {e.what()};
+  }
+  std::vector<std::string> needs;
+  try {
+    if (parse_broker_url(config.get_string("broker.url")).host.ends_with(".invalid"))
+      needs.push_back("The broker address (broker.url) is not set.");
+  } catch (const SetupError& e) {
+    needs.push_back(e.what());
+  }
+  if (config.get_string("staff.pin_hash").empty()) needs.push_back("The staff PIN (staff.pin_hash) is not set.");
+  return needs;
+}
+
 const std::map<std::string, std::string>& certificate_file_keys() {
   // One fixed name per file, so the operator can prepare a USB stick once for many kiosks.
   static const std::map<std::string, std::string> keys = {

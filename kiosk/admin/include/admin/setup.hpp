@@ -16,6 +16,14 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// ---- When to show the first-run setup ----
+
+// What still needs the admin before the kiosk can serve citizens, in plain words; empty when
+// nothing does. The package installs the documented default file, so "first run" means: no
+// file, or the file still has no broker (the default amqps://broker.invalid) or no staff PIN.
+// A file that does not parse also needs the admin (the reason names the line).
+std::vector<std::string> first_run_needs(const std::filesystem::path& config_file);
+
 // ---- What CUPS and SANE find (for the "choose printer / scanner" lists) ----
 
 struct PrinterInfo {
