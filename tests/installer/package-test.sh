@@ -71,7 +71,7 @@ fi
 step "install $version1"
 dpkg -i "$deb1" >"$work/install1.log" 2>&1 || { cat "$work/install1.log"; die "dpkg -i failed"; }
 for f in /usr/bin/kioskctl /lib/systemd/system/helsenorge-kiosk.service /lib/systemd/system/helsenorge-kiosk-delivery.service \
-         /lib/systemd/system/helsenorge-kiosk-delivery.timer /usr/share/helsenorge-kiosk/kiosk.toml.example \
+         /usr/share/helsenorge-kiosk/kiosk.toml.example \
          /usr/share/helsenorge-kiosk/i18n/nb.json /usr/share/doc/$pkg/ADMIN.md /usr/share/doc/$pkg/copyright; do
   [ -e "$f" ] || fail "$f is not installed"
 done
@@ -83,14 +83,15 @@ getent passwd kiosk >/dev/null || die "no user kiosk"
 [ "$(mode_owner $conf)" = "640 root:kiosk" ] || fail "$conf is $(mode_owner $conf)"
 cmp -s "$conf" /usr/share/helsenorge-kiosk/kiosk.toml.example || fail "$conf is not the shipped default"
 runuser -u kiosk -- kioskctl config check >/dev/null || fail "the kiosk user cannot read and check $conf"
-for unit in multi-user.target.wants/helsenorge-kiosk.service timers.target.wants/helsenorge-kiosk-delivery.timer; do
+for unit in multi-user.target.wants/helsenorge-kiosk.service multi-user.target.wants/helsenorge-kiosk-delivery.service; do
   [ -L "/etc/systemd/system/$unit" ] || fail "$unit is not enabled"
 done
 if [ -d /run/systemd/system ]; then
   systemctl is-active --quiet helsenorge-kiosk.service && fail "the kiosk service was started during the test"
+  systemctl is-active --quiet helsenorge-kiosk-delivery.service && fail "the delivery service was started during the test"
 fi
 out=$(SYSTEMD_LOG_COLOR=0 systemd-analyze verify --man=no /lib/systemd/system/helsenorge-kiosk.service \
-      /lib/systemd/system/helsenorge-kiosk-delivery.service /lib/systemd/system/helsenorge-kiosk-delivery.timer 2>&1) ||
+      /lib/systemd/system/helsenorge-kiosk-delivery.service 2>&1) ||
   fail "systemd-analyze verify of the installed units"
 [ -z "$out" ] || { echo "$out"; fail "systemd-analyze verify warns about the installed units"; }
 
