@@ -427,6 +427,10 @@ int serve(std::vector<std::string> args) {
     std::cerr << "platform-sim: unknown argument " << args.front() << "\n";
     return usage();
   }
+  if (config.get_string("simulator.store").empty()) {
+    std::cerr << "platform-sim: give --store FILE or simulator.store in the configuration.\n";
+    return 2;
+  }
   Database db = open_sim_store(config.get_path("simulator.store"));
   // Keeps serving across broker restarts until the timeout (or a signal) ends it.
   const auto started = std::chrono::steady_clock::now();
