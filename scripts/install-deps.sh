@@ -20,6 +20,8 @@ packages=(
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl
   libqpid-proton-cpp12-dev rabbitmq-server
+  # installer and administration (kiosk session, package checks, unit checks)
+  cage xwayland lintian systemd
   # test helpers
   imagemagick procps psmisc
 )
