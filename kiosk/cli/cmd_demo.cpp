@@ -67,6 +67,12 @@ public:
       if (key == " ") key = "space";
       std::string lower = key;
       if (lower.size() == 1 && lower[0] >= 'A' && lower[0] <= 'Z') lower[0] = static_cast<char>(lower[0] + 32);
+      // The keyboard has lower-case keys only; names get their capitals automatically.
+      static const std::pair<const char*, const char*> kUpper[] = {{"Æ", "æ"}, {"Ø", "ø"}, {"Å", "å"}, {"Á", "á"},
+                                                                   {"Č", "č"}, {"Đ", "đ"}, {"Ŋ", "ŋ"}, {"Š", "š"},
+                                                                   {"Ŧ", "ŧ"}, {"Ž", "ž"}};
+      for (const auto& [upper, small] : kUpper)
+        if (lower == upper) lower = small;
       touch("key." + lower);
     }
   }

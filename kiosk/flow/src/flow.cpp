@@ -359,7 +359,8 @@ void Flow::wipe(Clock::time_point now) {
 }
 
 void Flow::go(Screen next, bool remember) {
-  if (remember && next != screen_) history_.push_back({screen_, current_link_});
+  // Each question is its own step back, even though the screen kind stays the same.
+  if (remember && (next != screen_ || next == Screen::Question)) history_.push_back({screen_, current_link_});
   if (next != screen_) services_.speaker->stop();
   screen_ = next;
   page_ = 0;

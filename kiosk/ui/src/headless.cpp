@@ -47,6 +47,8 @@ FrameOutput HeadlessUi::frame(flow::Flow& flow, float x, float y, bool down, flo
   ImGui::NewFrame();
   FrameOutput out = draw_frame(session_.fonts(), flow.screen_model());
   ImGui::Render();
+  // As in the kiosk window: a touch counts as activity once the frame has seen it.
+  if (down) flow.note_activity(now);
   for (const auto& intent : out.intents) flow.apply(intent, now);
   last_ = out.record;
   return out;
@@ -60,7 +62,6 @@ FrameRecord HeadlessUi::look(flow::Flow& flow, flow::Clock::time_point now) {
 }
 
 void HeadlessUi::touch_at(flow::Flow& flow, float x, float y, flow::Clock::time_point now) {
-  flow.note_activity(now);
   frame(flow, x, y, false, now);
   frame(flow, x, y, true, now);
   frame(flow, x, y, false, now);
