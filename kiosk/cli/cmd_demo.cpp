@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <sodium.h>
+
 #include "command.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
@@ -132,7 +134,7 @@ int demo(Context& ctx) {
     ctx.err << (args.ok() ? "--out DIR is required" : args.error()) << "\nUsage: kioskctl demo --out DIR [--config FILE]\n";
     return kExitUsage;
   }
-  const std::filesystem::path out_dir = *args.value("--out");
+  const std::filesystem::path out_dir = std::filesystem::absolute(*args.value("--out"));
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) {
@@ -141,6 +143,20 @@ int demo(Context& ctx) {
   }
   Config config;
   if (auto file = args.value("--config")) config = Config::load(*file);
+  // Unless the configuration names a printer, the demo prints to PDF files in DIR, with a
+  // QR-code key of its own (a real kiosk's key is made by the installer).
+  if (!config.is_set("printer.queue") && !config.is_set("ui.print_to_folder")) {
+    config.set("ui.print_to_folder", (out_dir / "printed").string());
+    std::filesystem::create_directories(out_dir / "printed", ec);
+  }
+  if (!config.is_set("print.mac_key_file")) {
+    const auto key_file = out_dir / "demo-qr-mac.key";
+    std::ofstream key(key_file, std::ios::binary | std::ios::trunc);
+    unsigned char bytes[32];
+    randombytes_buf(bytes, sizeof bytes);
+    key.write(reinterpret_cast<const char*>(bytes), sizeof bytes);
+    config.set("print.mac_key_file", key_file.string());
+  }
   const auto assets = forms::assets_dir();
   const auto catalogue = forms::Catalogue::load_directory(assets / "forms");
   const auto translations = forms::Translations::load_directory(assets / "i18n");
@@ -157,7 +173,7 @@ int demo(Context& ctx) {
   summary << "Helsenorge ekstra enkel kiosk: scripted demo\n"
           << "Form catalogue: " << catalogue.forms().size() << " forms (catalogue.txt)\n";
 
-  auto wired = app::make_services(config);
+  auto wired = app::make_services(config, catalogue, translations);
   summary << "Parts of this kiosk:\n";
   for (const auto& line : wired.report) summary << "  - " << line << "\n";
   std::vector<std::string> log_lines;
@@ -240,15 +256,21 @@ int demo(Context& ctx) {
   if (flow.screen() == flow::Screen::Refused) d.step("The representation rules said no (see the screen)");
   if (flow.screen() == flow::Screen::Print) {
     d.wait_for_workers();
-    d.step(print_available ? "Printed the filled form" : "Printing is not available on this kiosk: the screen says so");
+    const bool ok = flow.screen_model().picture == flow::Picture::SignHere;
+    d.step(ok ? "Printed the filled form; the kiosk shows where to sign"
+              : print_available ? "Printing did not work: the screen says why"
+                                : "Printing is not available on this kiosk: the screen says so");
   }
+  bool printed = false, scanned = false, sent = false;
   if (flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) {
+    printed = true;
     d.touch("choice.next");
     d.step("Where to place the signed sheet");
     d.touch("choice.scan");
     d.wait_for_workers();
     d.step(wired.services.scanner->available() ? "Scanned the sheet" : "Scanning is not available on this kiosk");
     if (flow.screen() == flow::Screen::Review) {
+      scanned = true;
       while (flow.screen() == flow::Screen::Review && d.touch("choice.correct")) {
       }
       d.step("This is what we read");
@@ -256,6 +278,7 @@ int demo(Context& ctx) {
       d.wait_for_workers();
       d.step("Sent into the outbox");
       if (flow.screen() == flow::Screen::Receipt) {
+        sent = true;
         d.wait_for_workers();
         d.step("The receipt");
       }
@@ -271,11 +294,18 @@ int demo(Context& ctx) {
   d.step("Start over: everything about the person is wiped");
 
   summary << "\nWhat happened:\n";
-  if (!print_available)
-    summary << "  - The form was NOT printed: printing is not built into this kiosk version.\n"
-               "    Scanning, sending and the receipt were therefore not reached.\n";
-  if (!wired.services.outbox->available())
-    summary << "  - Nothing was queued or sent: the outbox is not built into this kiosk version.\n";
+  if (printed) summary << "  - The filled form was printed (see the log below for where it went).\n";
+  else if (!print_available) summary << "  - The form was NOT printed: printing is not built into this kiosk version.\n";
+  else summary << "  - The form was NOT printed: the printer reported a problem (see the log below).\n";
+  if (printed && !scanned)
+    summary << "  - The signed sheet was NOT scanned back: "
+            << (wired.services.scanner->available() ? "the scanner reported a problem.\n"
+                                                   : "scanning is not built into this kiosk version.\n");
+  if (scanned && !sent)
+    summary << "  - Nothing was queued or sent: "
+            << (wired.services.outbox->available() ? "the outbox reported a problem.\n"
+                                                  : "the outbox is not built into this kiosk version.\n");
+  if (!scanned) summary << "  - Sending and the receipt were therefore not reached.\n";
   summary << "  - The session was wiped at the end (wipes: " << flow.wipe_count() << ").\n";
   summary << "\nKiosk log (no personal data):\n";
   for (const auto& line : log_lines) summary << "  " << line << "\n";

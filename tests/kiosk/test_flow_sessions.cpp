@@ -38,6 +38,10 @@ struct Walk {
     }
     touch(id);
   }
+  // After "Who is it for?": picks `form` when the task has more than one.
+  void pick_form(const std::string& form) {
+    if (flow->screen() == Screen::FormChoice) touch_paged("choice.form." + form);
+  }
   void type(const std::string& text) {
     for (char c : text) touch(c == ' ' ? "key.space" : std::string("key.") + c);
   }
@@ -221,6 +225,7 @@ TEST_CASE("Back returns to the previous screen and keeps the typed answer") {
   w.touch("choice.language.nb");
   w.touch_paged("choice.category." + form.category);
   w.touch("choice.self");
+  w.pick_form(form.id);
   w.touch("choice.fill-in");
   REQUIRE(w.flow->screen() == Screen::Question);
   const std::string number = kiosk_test::synthetic_number({1970, 3, 3});
@@ -239,6 +244,7 @@ TEST_CASE("a blank form is printed without asking any question") {
   w.touch("choice.language.nb");
   w.touch_paged("choice.category." + assets.catalogue.forms().front().category);
   w.touch("choice.self");
+  w.pick_form(assets.catalogue.forms().front().id);
   w.touch("choice.print-blank");
   REQUIRE(w.services.printer->requests.size() == 1);
   CHECK(w.services.printer->requests[0].kind == flow::PrintKind::BlankForm);
@@ -256,6 +262,7 @@ TEST_CASE("unavailable print, scan and outbox are said plainly, never shown as s
   REQUIRE(ui.touch(f, "choice.language.nb", now));
   f.apply(flow::intent::ChooseCategory{assets.catalogue.forms().front().category}, now);
   REQUIRE(ui.touch(f, "choice.self", now));
+  if (f.screen() == Screen::FormChoice) f.apply(flow::intent::ChooseForm{assets.catalogue.forms().front().id}, now);
   REQUIRE(ui.touch(f, "choice.print-blank", now));
   ui.look(f, now);
   const auto* error = ui.last().find("error");

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     const auto translations = forms::Translations::load_directory(assets / "i18n");
     const auto rules = forms::RepresentationRules::load(assets / "representation.json");
 
-    auto wired = kiosk::app::make_services(config);
+    auto wired = kiosk::app::make_services(config, catalogue, translations);
     for (const auto& line : wired.report) std::cerr << "kiosk: " << line << "\n";
     auto speaker = std::make_shared<kiosk::app::EspeakSpeaker>();
     if (!speaker->has_audio_device()) std::cerr << "kiosk: no audio device; read aloud is silent\n";

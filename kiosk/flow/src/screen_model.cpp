@@ -21,6 +21,22 @@ std::string form_text(const forms::LocalizedText& text, const std::string& lang,
 
 }  // namespace
 
+// A value read from paper, said the way the person would say it.
+std::string Flow::display_value(const forms::Item* item, const std::string& value, ScreenModel* m) const {
+  if (!item) return value;
+  const std::string& lang = session_.language;
+  if (item->type == forms::ItemType::Boolean) {
+    if (value == "true") return t("ui.question.yes", m);
+    if (value == "false") return t("ui.question.no", m);
+  }
+  if (item->type == forms::ItemType::Choice)
+    for (const auto& o : item->options)
+      if (o.code == value) return o.display.get(lang);
+  if (item->type == forms::ItemType::Date && value.size() == 10)
+    return value.substr(8, 2) + "." + value.substr(5, 2) + "." + value.substr(0, 4);
+  return value;
+}
+
 ScreenModel Flow::screen_model() const {
   ScreenModel m;
   ScreenModel* mp = &m;
@@ -216,10 +232,12 @@ ScreenModel Flow::screen_model() const {
     }
     case Screen::Scan: {
       m.picture = Picture::PlaceSheet;
-      if (!scanning_evidence_.empty())
-        m.title = tf("ui.scan.evidence.title", {{"name", t("attachment." + scanning_evidence_, mp)}}, mp);
-      else
+      if (!scanning_evidence_.empty()) {
+        m.title = t("ui.scan.evidence.title", mp);
+        m.body.push_back(tf("ui.scan.evidence.what", {{"name", t("attachment." + scanning_evidence_, mp)}}, mp));
+      } else {
         m.title = t("ui.scan.title", mp);
+      }
       if (scan_busy_) {
         m.body.push_back(t("ui.scan.working", mp));
         m.busy = true;
@@ -247,7 +265,7 @@ ScreenModel Flow::screen_model() const {
         const auto* item = f ? f->find_item(field.link_id) : nullptr;
         if (item) m.body.push_back(form_text(item->text, lang, "form:" + f->id + ":" + item->link_id, m));
         m.body.push_back(t("ui.review.read", mp));
-        m.body.push_back({field.value, true});
+        m.body.push_back({display_value(item, field.value, mp), true});
         m.body.push_back(t("ui.review.is-it-right", mp));
         m.choices.push_back({"choice.correct", t("ui.review.yes", mp), "", intent::ConfirmRead{true}, false});
         m.choices.push_back({"choice.wrong", t("ui.review.no", mp), "", intent::ConfirmRead{false}, false});

@@ -206,6 +206,7 @@ private:
   std::string tf(const std::string& key, const std::map<std::string, std::string>& args, ScreenModel* model) const;
   void log(const std::string& line) const;
   void page_choices(ScreenModel& model, std::vector<Choice> all) const;
+  std::string display_value(const forms::Item* item, const std::string& value, ScreenModel* m) const;
 
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;
