@@ -847,11 +847,19 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             advance_question();
           },
           [&](const intent::AnswerYesNo& i) {
+            const auto* f = form();
+            const auto* item = f ? f->find_item(current_link_) : nullptr;
+            if (!item || item->type != forms::ItemType::Boolean) return;
             if (screen_ == Screen::Question || screen_ == Screen::Correct)
               answer_and_advance(forms::AnswerValue::of_bool(i.yes));
           },
           [&](const intent::AnswerChoice& i) {
-            if (screen_ == Screen::Question || screen_ == Screen::Correct)
+            const auto* f = form();
+            const auto* item = f ? f->find_item(current_link_) : nullptr;
+            if (!item || item->type != forms::ItemType::Choice) return;
+            const bool known = std::any_of(item->options.begin(), item->options.end(),
+                                           [&](const forms::AnswerOption& o) { return o.code == i.code; });
+            if (known && (screen_ == Screen::Question || screen_ == Screen::Correct))
               answer_and_advance(forms::AnswerValue::of_coding(i.code));
           },
           [&](const intent::StartScan&) {
