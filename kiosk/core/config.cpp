@@ -41,6 +41,7 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"ui.fullscreen", T::Bool, true, "Run full-screen (off for a window on a desktop)"},
       {"ui.inactivity_warning_seconds", T::Integer, std::int64_t{90}, "Seconds without a touch before the warning"},
       {"ui.inactivity_countdown_seconds", T::Integer, std::int64_t{30}, "Seconds of countdown before the session is wiped"},
+      {"ui.print_to_folder", T::Path, S(""), "When set, printed forms and receipts are written here as PDF instead of going to CUPS (demos)"},
       {"printer.queue", T::String, S(""), "CUPS queue name; empty: the CUPS default printer"},
       {"printer.large_print", T::Bool, false, "Print forms in large print by default"},
       {"scanner.device", T::String, S(""), "SANE device name; empty: the first scanner found"},

@@ -1,0 +1,137 @@
+#include "kiosk_app/window.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <GL/gl.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb_image_write.h>
+
+namespace kiosk::app {
+
+Window::Window(int width, int height, bool fullscreen) {
+  if (!glfwInit()) throw std::runtime_error("No screen found (GLFW could not start). Is DISPLAY set?");
+  glfw_ready_ = true;
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
+  GLFWmonitor* monitor = fullscreen ? glfwGetPrimaryMonitor() : nullptr;
+  if (monitor) {
+    const GLFWvidmode* mode = glfwGetVideoMode(monitor);
+    if (mode) {
+      width = mode->width;
+      height = mode->height;
+    }
+  }
+  window_ = glfwCreateWindow(width, height, "Helsenorge kiosk", monitor, nullptr);
+  if (!window_) {
+    glfwTerminate();
+    glfw_ready_ = false;
+    throw std::runtime_error("The kiosk window could not open (OpenGL 3 is missing?)");
+  }
+  glfwMakeContextCurrent(window_);
+  glfwSwapInterval(1);
+  context_ = ImGui::CreateContext();
+  ImGui::SetCurrentContext(context_);
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.LogFilename = nullptr;
+  fonts_ = ui::load_fonts(*io.Fonts);
+  imgui_glfw_ready_ = ImGui_ImplGlfw_InitForOpenGL(window_, true);
+  imgui_gl_ready_ = ImGui_ImplOpenGL3_Init("#version 130");
+  if (!imgui_glfw_ready_ || !imgui_gl_ready_) throw std::runtime_error("The kiosk could not start its drawing code");
+}
+
+Window::~Window() {
+  if (context_) ImGui::SetCurrentContext(context_);
+  if (imgui_gl_ready_) ImGui_ImplOpenGL3_Shutdown();
+  if (imgui_glfw_ready_) ImGui_ImplGlfw_Shutdown();
+  if (context_) ImGui::DestroyContext(context_);
+  if (window_) glfwDestroyWindow(window_);
+  if (glfw_ready_) glfwTerminate();
+}
+
+bool Window::should_close() const { return glfwWindowShouldClose(window_) != 0; }
+
+ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touch> touch, bool capture) {
+  ImGui::SetCurrentContext(context_);
+  glfwPollEvents();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  if (touch) {
+    const float scale = std::min(io.DisplaySize.x / ui::kDesignWidth, io.DisplaySize.y / ui::kDesignHeight);
+    io.MousePos = ImVec2((io.DisplaySize.x - ui::kDesignWidth * scale) * 0.5f + touch->x * scale,
+                         (io.DisplaySize.y - ui::kDesignHeight * scale) * 0.5f + touch->y * scale);
+    io.MouseDown[0] = touch->down;
+  }
+  had_input_ = io.MouseDown[0] || io.MouseDelta.x != 0 || io.MouseDelta.y != 0;
+  ImGui::NewFrame();
+  ui::FrameOutput out = ui::draw_frame(fonts_, model);
+  ImGui::Render();
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window_, &w, &h);
+  glViewport(0, 0, w, h);
+  glClearColor(0, 0, 0, 1);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  if (capture) {
+    // Read the back buffer before swapping: that is exactly this frame.
+    std::vector<std::uint8_t> rgb(static_cast<size_t>(w) * static_cast<size_t>(h) * 3);
+    glReadBuffer(GL_BACK);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+    // OpenGL's rows start at the bottom.
+    const size_t row = static_cast<size_t>(w) * 3;
+    pixels_.resize(rgb.size());
+    for (int y = 0; y < h; ++y)
+      std::copy_n(rgb.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(h - 1 - y) * row), row,
+                  pixels_.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * row));
+    pixels_width_ = w;
+    pixels_height_ = h;
+  }
+  glfwSwapBuffers(window_);
+  return out;
+}
+
+const std::vector<std::uint8_t>& Window::pixels(int& width, int& height) const {
+  width = pixels_width_;
+  height = pixels_height_;
+  return pixels_;
+}
+
+bool write_png(const std::filesystem::path& file, const std::vector<std::uint8_t>& rgb, int width, int height) {
+  return stbi_write_png(file.string().c_str(), width, height, 3, rgb.data(), width * 3) != 0;
+}
+
+bool Window::save_png(const std::filesystem::path& file) const {
+  if (pixels_.empty()) return false;
+  return write_png(file, pixels_, pixels_width_, pixels_height_);
+}
+
+void FrameLoop::frame(flow::Clock::time_point now, std::optional<Touch> touch, bool capture) {
+  flow.tick(now);
+  auto out = window.frame(flow.screen_model(), touch, capture);
+  if (window.had_input()) flow.note_activity(now);
+  for (const auto& intent : out.intents) flow.apply(intent, now);
+  last = std::move(out.record);
+}
+
+bool FrameLoop::touch(const std::string& id, flow::Clock::time_point now) {
+  frame(now, Touch{-100, -100, false});
+  const ui::WidgetRecord* w = last.find(id);
+  if (!w) return false;
+  const float x = w->x + w->w / 2, y = w->y + w->h / 2;
+  frame(now, Touch{x, y, false});
+  frame(now, Touch{x, y, true});
+  frame(now, Touch{x, y, false});
+  frame(now, Touch{-100, -100, false});
+  frame(now, Touch{-100, -100, false});
+  return true;
+}
+
+}  // namespace kiosk::app

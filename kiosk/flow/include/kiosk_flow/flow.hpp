@@ -1,0 +1,242 @@
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "forms/answers.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/representation.hpp"
+#include "forms/translations.hpp"
+#include "kiosk_flow/services.hpp"
+#include "kiosk_flow/session.hpp"
+#include "kiosk_flow/staff_lock.hpp"
+
+namespace kiosk {
+class Config;
+}
+
+namespace kiosk::flow {
+
+using Clock = std::chrono::steady_clock;
+
+// Every screen of the kiosk. The flow decides which one is shown; the UI draws it.
+enum class Screen {
+  Start, Task, Who, WhoKind, FormChoice, FormIntro, RepresentativeId, RepresentedId, Refused,
+  Question, Print, Scan, Review, Correct, Send, Receipt, Help, StaffPin, StaffMenu, StaffInfo,
+};
+std::string screen_name(Screen screen);
+
+// What the person did. Screens only produce these; the flow applies them.
+namespace intent {
+struct ChooseLanguage { std::string lang; };
+struct ChooseCategory { std::string code; };
+struct SendFilledForm {};
+struct MoreChoices {};
+struct ChooseSelf {};
+struct ChooseSomeoneElse {};
+struct ChooseRepresentation { std::string type; };
+struct ChooseForm { std::string id; };
+struct FillIn {};
+struct PrintForm { std::string id; bool blank = false; };
+struct Key { std::string text; };
+struct Erase {};
+struct Next {};
+struct Skip {};
+struct AnswerYesNo { bool yes = false; };
+struct AnswerChoice { std::string code; };
+struct StartScan {};
+struct ConfirmRead { bool correct = false; };
+struct SendIn {};
+struct Finish {};
+struct Back {};
+struct StartOver {};
+struct Help {};
+struct ReadAloud {};
+struct ToggleContrast {};
+struct ToggleBigText {};
+struct StillHere {};
+struct OpenStaff {};
+struct StaffAction { std::string action; };
+}  // namespace intent
+
+using Intent = std::variant<intent::ChooseLanguage, intent::ChooseCategory, intent::SendFilledForm, intent::MoreChoices,
+                            intent::ChooseSelf, intent::ChooseSomeoneElse, intent::ChooseRepresentation,
+                            intent::ChooseForm, intent::FillIn, intent::PrintForm, intent::Key, intent::Erase,
+                            intent::Next, intent::Skip, intent::AnswerYesNo, intent::AnswerChoice, intent::StartScan,
+                            intent::ConfirmRead, intent::SendIn, intent::Finish, intent::Back, intent::StartOver,
+                            intent::Help, intent::ReadAloud, intent::ToggleContrast, intent::ToggleBigText,
+                            intent::StillHere, intent::OpenStaff, intent::StaffAction>;
+
+// A short name for logs and the demo summary (no personal data: typed keys are not shown).
+std::string describe(const Intent& intent);
+
+enum class Keyboard { None, Digits, Letters };
+enum class Picture { None, Printer, SignHere, PlaceSheet, Sent };
+
+struct Choice {
+  std::string id;       // stable widget id for tests ("choice.category.say-no")
+  std::string label;    // translated
+  std::string explain;  // one translated sentence under the button, may be empty
+  Intent intent;
+  bool primary = false;
+};
+
+// One line of text. A fact (an address, a phone number, a reference, a value read from
+// the sheet) is shown as it is and is not measured for readability.
+struct TextLine {
+  std::string text;
+  bool fact = false;
+  TextLine(std::string t, bool is_fact = false) : text(std::move(t)), fact(is_fact) {}  // NOLINT: implicit on purpose
+};
+
+struct InputField {
+  Keyboard keyboard = Keyboard::Letters;
+  std::string shown;  // the typed value, formatted for reading (dates with dots, ...)
+  std::string hint;   // translated: what to type
+  size_t max_chars = 0;
+};
+
+// Everything a screen shows, with every text already translated. Built by the flow,
+// read by the UI, walked by the accessibility checks.
+struct ScreenModel {
+  Screen screen = Screen::Start;
+  std::string name;
+  bool citizen_facing = true;  // staff screens are not held to the plain-language rule
+  std::string title;
+  std::vector<TextLine> body;
+  std::string error;  // shown next to the field
+  std::vector<Choice> choices;  // the main choices: at most four
+  std::optional<InputField> input;
+  Picture picture = Picture::None;
+  bool busy = false;  // a worker is busy: show the progress animation
+  // The always-present buttons.
+  std::string back, read_aloud, help, start_over, contrast, bigger_text;
+  std::string staff;  // start screen only: the small staff button
+  std::string key_erase, key_space;
+  // The inactivity warning, drawn over the screen when set.
+  std::optional<int> countdown_seconds;
+  std::string warning_title, warning_body, still_here;
+  // Keys that had no text in the chosen language (the accessibility report lists them).
+  std::vector<std::string> untranslated;
+  std::string language;
+  bool high_contrast = false;
+  bool large_text = false;
+
+  // The screen's text as it is read aloud.
+  std::string text_for_reading() const;
+};
+
+struct FlowOptions {
+  std::vector<std::string> languages = {"nb", "nn", "se", "en"};
+  std::string default_language = "nb";
+  bool high_contrast = false;
+  bool large_text = false;
+  std::chrono::seconds inactivity_warning{90};
+  std::chrono::seconds inactivity_countdown{30};
+  std::string help_phone = "23 32 70 00";
+  std::string postal_address;
+  std::string staff_pin_hash;
+  int staff_lockout_failures = 5;
+  std::chrono::seconds staff_lockout{300};
+  bool large_print = false;
+
+  static FlowOptions from_config(const Config& config);
+};
+
+struct Services {
+  std::shared_ptr<PrintService> printer = std::make_shared<UnavailablePrinter>();
+  std::shared_ptr<ScanService> scanner = std::make_shared<UnavailableScanner>();
+  std::shared_ptr<OutboxService> outbox = std::make_shared<UnavailableOutbox>();
+  std::shared_ptr<Speaker> speaker = std::make_shared<SilentSpeaker>();
+  // Log lines without personal data (help codes, staff actions, service outcomes).
+  std::function<void(const std::string&)> log;
+};
+
+// The citizen session state machine. UI-free: tests, the a11y report and the demo
+// drive it with intents and read its screen model.
+class Flow {
+public:
+  Flow(const forms::Catalogue& catalogue, const forms::Translations& translations,
+       const forms::RepresentationRules& rules, FlowOptions options, Services services, Clock::time_point now);
+
+  void apply(const Intent& intent, Clock::time_point now);
+  // Any touch, even one that hits no button, keeps the session alive.
+  void note_activity(Clock::time_point now);
+  // Once per frame: collects finished print/scan/outbox work and runs the inactivity timer.
+  void tick(Clock::time_point now);
+
+  ScreenModel screen_model() const;
+  Screen screen() const { return screen_; }
+  const Session& session() const { return session_; }
+  bool staff_unlocked() const { return staff_unlocked_; }
+  bool warning_shown() const { return countdown_.has_value(); }
+  int wipe_count() const { return wipes_; }
+  const forms::Catalogue& catalogue() const { return catalogue_; }
+  const FlowOptions& options() const { return options_; }
+  // The representation types offered on "Who is it for?" (everything but "self").
+  std::vector<std::string> representation_types() const;
+  // For the wipe test: every text value the flow holds right now, joined.
+  std::string dump_state() const;
+  const std::string& current_link_id() const { return current_link_; }
+  // The questions asked for the chosen form, in order, given the answers so far.
+  std::vector<const forms::Item*> questions() const;
+
+private:
+  void go(Screen next, bool remember = true);
+  void wipe(Clock::time_point now);
+  void start_question(const std::string& link_id);
+  void submit_typed();
+  void answer_and_advance(forms::AnswerValue value);
+  void advance_question();
+  void after_questions();
+  void start_print(bool blank);
+  void start_scan();
+  void after_scan();
+  void next_review_or_send();
+  void start_send();
+  void check_representation_or_refuse();
+  const forms::Questionnaire* form() const;
+  std::vector<const forms::Questionnaire*> forms_for_choice() const;
+  std::vector<std::string> categories_offered() const;
+  std::string t(const std::string& key, ScreenModel* model) const;
+  std::string tf(const std::string& key, const std::map<std::string, std::string>& args, ScreenModel* model) const;
+  void log(const std::string& line) const;
+  void page_choices(ScreenModel& model, std::vector<Choice> all) const;
+  std::string display_value(const forms::Item* item, const std::string& value, ScreenModel* m) const;
+
+  const forms::Catalogue& catalogue_;
+  const forms::Translations& translations_;
+  const forms::RepresentationRules& rules_;
+  FlowOptions options_;
+  Services services_;
+  Session session_;
+  StaffLock staff_lock_;
+
+  Screen screen_ = Screen::Start;
+  struct Step {
+    Screen screen;
+    std::string link_id;
+  };
+  std::vector<Step> history_;
+  std::string current_link_;  // question on screen
+  size_t page_ = 0;           // page of choices on screens with more than four
+  std::string error_key_;     // translated error next to the field
+  std::string refusal_key_;
+  bool print_busy_ = false, scan_busy_ = false, send_busy_ = false, receipt_busy_ = false;
+  std::optional<PrintResult> print_result_;
+  std::optional<ScanResult> scan_result_;
+  std::optional<OutboxResult> send_result_;
+  std::optional<PrintResult> receipt_result_;
+  std::string scanning_evidence_;  // attachment code being scanned, empty for the form
+  std::string staff_info_key_;
+  bool staff_unlocked_ = false;
+  Clock::time_point last_activity_;
+  std::optional<int> countdown_;
+  int wipes_ = 0;
+};
+
+}  // namespace kiosk::flow

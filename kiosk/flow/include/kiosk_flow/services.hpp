@@ -1,0 +1,163 @@
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forms/answers.hpp"
+
+namespace kiosk::flow {
+
+// The kiosk's long-running parts (printing, scanning, the outbox) sit behind these
+// interfaces. `start` returns at once; the work runs on a worker thread and the flow
+// polls for the result once per frame on the UI thread. An implementation that is not
+// wired on this kiosk says so through `available()` and an "unavailable" result: the
+// flow then tells the person plainly, it never pretends the step worked.
+
+enum class Outcome { Done, Failed, Unavailable };
+
+enum class PrintKind { FilledForm, BlankForm, Receipt };
+
+// Who acts for whom, carried from the "Who is it for?" screen to the outbox.
+struct Representation {
+  std::string type = "self";          // representation type code
+  std::string representative_id;      // empty for "self"
+  std::string represented_id;         // the person the form is about
+  std::vector<std::string> evidence;  // attachment codes scanned
+  bool assisted_by_staff = false;
+  bool manual_processing = false;     // no digital route: a caseworker handles it
+};
+
+struct PrintRequest {
+  PrintKind kind = PrintKind::FilledForm;
+  std::string form_id;
+  std::string language = "nb";
+  std::string submission_id;
+  forms::Answers answers;        // empty for a blank form
+  bool large_print = false;
+  std::string receipt_reference;  // for receipts
+};
+
+struct PrintResult {
+  Outcome outcome = Outcome::Failed;
+  std::string message_key;  // translation key said to the person when not Done
+  std::string detail;       // for logs and the demo summary; never personal data
+  std::filesystem::path document;  // the PDF that was printed, when the printer keeps one
+};
+
+struct ScanRequest {
+  std::string submission_id;     // empty when scanning a form filled at home
+  std::string expected_form_id;  // empty: identify the form from the page
+  std::string evidence_code;     // non-empty: scan an attachment, not a form
+};
+
+// One field as the scanner read it.
+struct ReadField {
+  std::string link_id;
+  std::string value;  // as read, in display form
+  double confidence = 0.0;
+  bool needs_review = false;
+};
+
+struct ScanResult {
+  Outcome outcome = Outcome::Failed;
+  std::string message_key;
+  std::string detail;
+  std::string form_id;  // identified form
+  std::string submission_id;
+  std::vector<ReadField> fields;
+  bool signature_found = false;
+  std::vector<std::filesystem::path> pages;  // scanned images (PNG/PNM)
+};
+
+struct Submission {
+  std::string submission_id;
+  std::string form_id;
+  std::string form_version;
+  std::string language;
+  forms::Answers answers;
+  Representation representation;
+  std::vector<std::filesystem::path> pages;  // scanned form pages
+  std::vector<std::filesystem::path> evidence_pages;
+};
+
+struct OutboxResult {
+  Outcome outcome = Outcome::Failed;
+  std::string message_key;
+  std::string detail;
+  std::string reference;  // the receipt's reference number
+  bool delivered = false;  // the platform has accepted it
+  bool queued = false;     // committed, waiting to be sent
+};
+
+class PrintService {
+public:
+  virtual ~PrintService() = default;
+  virtual bool available() const = 0;
+  virtual void start(PrintRequest request) = 0;
+  virtual std::optional<PrintResult> poll() = 0;
+};
+
+class ScanService {
+public:
+  virtual ~ScanService() = default;
+  virtual bool available() const = 0;
+  virtual void start(ScanRequest request) = 0;
+  virtual std::optional<ScanResult> poll() = 0;
+};
+
+class OutboxService {
+public:
+  virtual ~OutboxService() = default;
+  virtual bool available() const = 0;
+  virtual void commit(Submission submission) = 0;
+  virtual std::optional<OutboxResult> poll() = 0;
+};
+
+// Reads the screen's text aloud. The UI implements it with espeak-ng and SDL2 audio.
+class Speaker {
+public:
+  virtual ~Speaker() = default;
+  virtual void speak(const std::string& text, const std::string& language) = 0;
+  virtual void stop() = 0;
+};
+
+// Stand-ins for parts that are not built into this kiosk: every request answers
+// "unavailable" with a message the person can understand.
+class UnavailablePrinter final : public PrintService {
+public:
+  bool available() const override { return false; }
+  void start(PrintRequest) override { pending_ = true; }
+  std::optional<PrintResult> poll() override;
+
+private:
+  bool pending_ = false;
+};
+
+class UnavailableScanner final : public ScanService {
+public:
+  bool available() const override { return false; }
+  void start(ScanRequest) override { pending_ = true; }
+  std::optional<ScanResult> poll() override;
+
+private:
+  bool pending_ = false;
+};
+
+class UnavailableOutbox final : public OutboxService {
+public:
+  bool available() const override { return false; }
+  void commit(Submission submission) override;
+  std::optional<OutboxResult> poll() override;
+
+private:
+  bool pending_ = false;
+};
+
+class SilentSpeaker final : public Speaker {
+public:
+  void speak(const std::string&, const std::string&) override {}
+  void stop() override {}
+};
+
+}  // namespace kiosk::flow

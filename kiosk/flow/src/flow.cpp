@@ -1,0 +1,994 @@
+#include "kiosk_flow/flow.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include <sodium.h>
+
+#include "config.hpp"
+#include "flow_helpers.hpp"
+#include "forms/identity.hpp"
+
+namespace kiosk::flow {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// A help code is read aloud over the phone: no letters that sound or look alike.
+std::string make_help_code() {
+  static constexpr char kAlphabet[] = "ACEFHJKLMNPRTWXY3479";
+  std::string code;
+  for (int i = 0; i < 4; ++i) code += kAlphabet[randombytes_uniform(sizeof(kAlphabet) - 1)];
+  return code;
+}
+
+std::string make_submission_id() {
+  unsigned char bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 0xF];
+  }
+  return id;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool is_question(const forms::Item& item) {
+  using T = forms::ItemType;
+  return item.type == T::String || item.type == T::Text || item.type == T::Boolean || item.type == T::Choice ||
+         item.type == T::Date || item.type == T::Integer;
+}
+
+// Capitalises the first letter of each word for names (the keyboard has no shift key).
+std::string capitalise_key(const std::string& typed, const std::string& key) {
+  const bool word_start = typed.empty() || typed.back() == ' ' || typed.back() == '-';
+  if (!word_start) return key;
+  if (key.size() == 1 && key[0] >= 'a' && key[0] <= 'z') return std::string(1, static_cast<char>(key[0] - 32));
+  static const std::vector<std::pair<std::string, std::string>> kUpper = {
+      {"æ", "Æ"}, {"ø", "Ø"}, {"å", "Å"}, {"á", "Á"}, {"č", "Č"}, {"đ", "Đ"}, {"ŋ", "Ŋ"}, {"š", "Š"}, {"ŧ", "Ŧ"}, {"ž", "Ž"}};
+  for (const auto& [lower, upper] : kUpper)
+    if (key == lower) return upper;
+  return key;
+}
+
+// Removes the last UTF-8 character.
+void erase_last(std::string& s) {
+  if (s.empty()) return;
+  size_t i = s.size() - 1;
+  while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+  s.erase(i);
+}
+
+size_t utf8_length(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+// The scanner reports values as text; turn one into the item's answer type.
+std::optional<forms::AnswerValue> answer_from_text(const forms::Item& item, const std::string& text) {
+  using T = forms::ItemType;
+  if (text.empty()) return std::nullopt;
+  switch (item.type) {
+    case T::Boolean:
+      if (text == "true" || text == "ja" || text == "yes") return forms::AnswerValue::of_bool(true);
+      if (text == "false" || text == "nei" || text == "no") return forms::AnswerValue::of_bool(false);
+      return std::nullopt;
+    case T::Integer:
+      if (!all_digits(text)) return std::nullopt;
+      return forms::AnswerValue::of_integer(std::stoll(text));
+    case T::Date:
+      if (!forms::parse_iso_date(text)) return std::nullopt;
+      return forms::AnswerValue::of_date(text);
+    case T::Choice: return forms::AnswerValue::of_coding(text);
+    default: return forms::AnswerValue::of_string(text);
+  }
+}
+
+void collect_questions(const std::vector<forms::Item>& items, const forms::Answers& answers,
+                       std::vector<const forms::Item*>& out) {
+  for (const auto& item : items) {
+    if (!forms::is_enabled(item, answers)) continue;
+    if (item.type == forms::ItemType::Group) {
+      collect_questions(item.items, answers, out);
+    } else if (is_question(item)) {
+      out.push_back(&item);
+    }
+  }
+}
+
+const forms::Item* first_identity_item(const forms::Questionnaire& form) {
+  for (const auto* item : form.all_items())
+    if (item->type == forms::ItemType::String && item->input_kind == forms::InputKind::IdentityNumber) return item;
+  return nullptr;
+}
+
+}  // namespace
+
+namespace detail {
+
+Keyboard keyboard_for(const forms::Item& item) {
+  using T = forms::ItemType;
+  using K = forms::InputKind;
+  if (item.type == T::Date || item.type == T::Integer) return Keyboard::Digits;
+  if (item.type == T::String &&
+      (item.input_kind == K::IdentityNumber || item.input_kind == K::Phone || item.input_kind == K::Postcode))
+    return Keyboard::Digits;
+  if (item.type == T::String || item.type == T::Text) return Keyboard::Letters;
+  return Keyboard::None;
+}
+
+size_t max_chars_for(const forms::Item& item) {
+  using K = forms::InputKind;
+  if (item.type == forms::ItemType::Date) return 8;
+  if (item.type == forms::ItemType::Integer) return 9;
+  if (item.input_kind == K::IdentityNumber) return 11;
+  if (item.input_kind == K::Phone) return 8;
+  if (item.input_kind == K::Postcode) return 4;
+  return item.max_length > 0 ? static_cast<size_t>(item.max_length) : 60;
+}
+
+// How typed digits are shown: identity numbers as "DDMMYY IIIKK", dates as "DD.MM.YYYY".
+std::string format_typed(const forms::Item* item, const std::string& typed) {
+  if (!item) return typed;
+  if (item->type == forms::ItemType::Date) {
+    std::string out;
+    for (size_t i = 0; i < typed.size(); ++i) {
+      if (i == 2 || i == 4) out += '.';
+      out += typed[i];
+    }
+    return out;
+  }
+  if (item->input_kind == forms::InputKind::IdentityNumber && typed.size() > 6)
+    return typed.substr(0, 6) + " " + typed.substr(6);
+  return typed;
+}
+
+// Display items are shown as the introduction of the question that follows them.
+void collect_intros(const std::vector<forms::Item>& items, std::vector<std::string>& pending, const std::string& lang,
+                    std::map<std::string, std::vector<std::string>>& out) {
+  for (const auto& item : items) {
+    if (item.type == forms::ItemType::Display) {
+      pending.push_back(item.text.get(lang));
+    } else if (item.type == forms::ItemType::Group) {
+      collect_intros(item.items, pending, lang, out);
+    } else if (is_question(item)) {
+      out[item.link_id] = pending;
+      pending.clear();
+    }
+  }
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+std::string screen_name(Screen screen) {
+  switch (screen) {
+    case Screen::Start: return "start";
+    case Screen::Task: return "task";
+    case Screen::Who: return "who";
+    case Screen::WhoKind: return "who-kind";
+    case Screen::FormChoice: return "form-choice";
+    case Screen::FormIntro: return "form-intro";
+    case Screen::RepresentativeId: return "representative-id";
+    case Screen::RepresentedId: return "represented-id";
+    case Screen::Refused: return "refused";
+    case Screen::Question: return "question";
+    case Screen::Print: return "print";
+    case Screen::Scan: return "scan";
+    case Screen::Review: return "review";
+    case Screen::Correct: return "correct";
+    case Screen::Send: return "send";
+    case Screen::Receipt: return "receipt";
+    case Screen::Help: return "help";
+    case Screen::StaffPin: return "staff-pin";
+    case Screen::StaffMenu: return "staff-menu";
+    case Screen::StaffInfo: return "staff-info";
+  }
+  return "unknown";
+}
+
+std::string describe(const Intent& intent) {
+  return std::visit(
+      Overloaded{
+          [](const intent::ChooseLanguage& i) { return "choose language " + i.lang; },
+          [](const intent::ChooseCategory& i) { return "choose task " + i.code; },
+          [](const intent::SendFilledForm&) { return std::string("send a form filled in at home"); },
+          [](const intent::MoreChoices&) { return std::string("more choices"); },
+          [](const intent::ChooseSelf&) { return std::string("it is for me"); },
+          [](const intent::ChooseSomeoneElse&) { return std::string("it is for someone else"); },
+          [](const intent::ChooseRepresentation& i) { return "act as " + i.type; },
+          [](const intent::ChooseForm& i) { return "choose form " + i.id; },
+          [](const intent::FillIn&) { return std::string("fill in here"); },
+          [](const intent::PrintForm& i) { return std::string(i.blank ? "print an empty form " : "print form ") + i.id; },
+          [](const intent::Key&) { return std::string("key"); },
+          [](const intent::Erase&) { return std::string("erase"); },
+          [](const intent::Next&) { return std::string("next"); },
+          [](const intent::Skip&) { return std::string("skip"); },
+          [](const intent::AnswerYesNo& i) { return std::string(i.yes ? "answer yes" : "answer no"); },
+          [](const intent::AnswerChoice& i) { return "answer " + i.code; },
+          [](const intent::StartScan&) { return std::string("scan"); },
+          [](const intent::ConfirmRead& i) { return std::string(i.correct ? "confirm what was read" : "correct it"); },
+          [](const intent::SendIn&) { return std::string("send"); },
+          [](const intent::Finish&) { return std::string("finish"); },
+          [](const intent::Back&) { return std::string("back"); },
+          [](const intent::StartOver&) { return std::string("start over"); },
+          [](const intent::Help&) { return std::string("help"); },
+          [](const intent::ReadAloud&) { return std::string("read aloud"); },
+          [](const intent::ToggleContrast&) { return std::string("toggle high contrast"); },
+          [](const intent::ToggleBigText&) { return std::string("toggle bigger text"); },
+          [](const intent::StillHere&) { return std::string("still here"); },
+          [](const intent::OpenStaff&) { return std::string("staff mode"); },
+          [](const intent::StaffAction& i) { return "staff " + i.action; },
+      },
+      intent);
+}
+
+std::string ScreenModel::text_for_reading() const {
+  std::string out = title;
+  auto add = [&out](const std::string& s) {
+    if (s.empty()) return;
+    if (!out.empty()) out += out.back() == '.' || out.back() == '?' || out.back() == '!' || out.back() == ':' ? " " : ". ";
+    out += s;
+  };
+  for (const auto& b : body) add(b.text);
+  add(error);
+  if (input) add(input->shown);
+  for (const auto& c : choices) {
+    add(c.label);
+    add(c.explain);
+  }
+  if (countdown_seconds) {
+    add(warning_title);
+    add(warning_body);
+  }
+  return out;
+}
+
+FlowOptions FlowOptions::from_config(const Config& config) {
+  FlowOptions o;
+  o.languages = config.get_list("ui.languages");
+  o.default_language = config.get_string("ui.default_language");
+  o.high_contrast = config.get_string("ui.theme") == "high-contrast";
+  o.large_text = config.get_bool("ui.large_text");
+  o.inactivity_warning = std::chrono::seconds(config.get_int("ui.inactivity_warning_seconds"));
+  o.inactivity_countdown = std::chrono::seconds(config.get_int("ui.inactivity_countdown_seconds"));
+  o.help_phone = config.get_string("site.help_phone");
+  o.postal_address = config.get_string("site.postal_address");
+  o.staff_pin_hash = config.get_string("staff.pin_hash");
+  o.staff_lockout_failures = static_cast<int>(config.get_int("staff.lockout_failures"));
+  o.staff_lockout = std::chrono::seconds(config.get_int("staff.lockout_seconds"));
+  o.large_print = config.get_bool("printer.large_print");
+  return o;
+}
+
+Flow::Flow(const forms::Catalogue& catalogue, const forms::Translations& translations,
+           const forms::RepresentationRules& rules, FlowOptions options, Services services, Clock::time_point now)
+    : catalogue_(catalogue),
+      translations_(translations),
+      rules_(rules),
+      options_(std::move(options)),
+      services_(std::move(services)),
+      staff_lock_(options_.staff_pin_hash, options_.staff_lockout_failures, options_.staff_lockout),
+      last_activity_(now) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+  if (!services_.log) services_.log = [](const std::string&) {};
+  if (options_.languages.empty()) options_.languages = {"nb"};
+  wipe(now);
+  wipes_ = 0;
+}
+
+void Flow::log(const std::string& line) const { services_.log(line); }
+
+const forms::Questionnaire* Flow::form() const { return catalogue_.find(session_.form_id); }
+
+std::vector<std::string> Flow::representation_types() const {
+  std::vector<std::string> out;
+  for (const auto& type : rules_.types)
+    if (type.code != "self") out.push_back(type.code);
+  return out;
+}
+
+std::vector<std::string> Flow::categories_offered() const {
+  std::vector<std::string> out;
+  for (const auto& code : forms::kTaskCategories)
+    if (!catalogue_.in_category(code).empty()) out.push_back(code);
+  return out;
+}
+
+std::vector<const forms::Questionnaire*> Flow::forms_for_choice() const {
+  std::vector<const forms::Questionnaire*> out;
+  for (const auto* q : catalogue_.in_category(session_.category))
+    if (q->allows_representation(session_.representation.type)) out.push_back(q);
+  return out;
+}
+
+std::vector<const forms::Item*> Flow::questions() const {
+  std::vector<const forms::Item*> all;
+  const auto* f = form();
+  if (!f) return all;
+  collect_questions(f->items, session_.answers, all);
+  // Someone acting for another person typed that person's number on its own screen.
+  const auto* id_item = session_.representing ? first_identity_item(*f) : nullptr;
+  std::vector<const forms::Item*> out;
+  for (const auto* item : all)
+    if (item != id_item) out.push_back(item);
+  return out;
+}
+
+void Flow::wipe(Clock::time_point now) {
+  services_.speaker->stop();
+  session_.wipe();
+  wipe_string(current_link_);
+  for (auto& step : history_) wipe_string(step.link_id);
+  history_.clear();
+  error_key_.clear();
+  refusal_key_.clear();
+  scanning_evidence_.clear();
+  staff_info_key_.clear();
+  print_result_.reset();
+  scan_result_.reset();
+  send_result_.reset();
+  receipt_result_.reset();
+  print_busy_ = scan_busy_ = send_busy_ = receipt_busy_ = false;
+  staff_unlocked_ = false;
+  countdown_.reset();
+  page_ = 0;
+  session_.language = options_.default_language;
+  session_.high_contrast = options_.high_contrast;
+  session_.large_text = options_.large_text;
+  session_.help_code = make_help_code();
+  session_.submission_id = make_submission_id();
+  screen_ = Screen::Start;
+  last_activity_ = now;
+  ++wipes_;
+}
+
+void Flow::go(Screen next, bool remember) {
+  // Each question is its own step back, even though the screen kind stays the same.
+  if (remember && (next != screen_ || next == Screen::Question)) history_.push_back({screen_, current_link_});
+  if (next != screen_) services_.speaker->stop();
+  screen_ = next;
+  page_ = 0;
+  error_key_.clear();
+}
+
+void Flow::note_activity(Clock::time_point now) {
+  last_activity_ = now;
+  countdown_.reset();
+}
+
+void Flow::tick(Clock::time_point now) {
+  if (print_busy_) {
+    if (auto r = services_.printer->poll()) {
+      print_busy_ = false;
+      log("print: " + r->detail);
+      print_result_ = std::move(*r);
+    }
+  }
+  if (receipt_busy_) {
+    if (auto r = services_.printer->poll()) {
+      receipt_busy_ = false;
+      log("receipt print: " + r->detail);
+      receipt_result_ = std::move(*r);
+    }
+  }
+  if (scan_busy_) {
+    if (auto r = services_.scanner->poll()) {
+      scan_busy_ = false;
+      log("scan: " + r->detail);
+      scan_result_ = std::move(*r);
+      after_scan();
+    }
+  }
+  if (send_busy_) {
+    if (auto r = services_.outbox->poll()) {
+      send_busy_ = false;
+      log("outbox: " + r->detail);
+      send_result_ = std::move(*r);
+      if (send_result_->outcome == Outcome::Done) {
+        session_.receipt_reference = send_result_->reference;
+        PrintRequest req;
+        req.kind = PrintKind::Receipt;
+        req.form_id = session_.form_id;
+        req.language = session_.language;
+        req.submission_id = session_.submission_id;
+        req.receipt_reference = send_result_->reference;
+        receipt_busy_ = true;
+        services_.printer->start(std::move(req));
+        go(Screen::Receipt, false);
+      }
+    }
+  }
+  // Inactivity: only when someone has started (the start screen holds nothing personal).
+  if (screen_ == Screen::Start && !staff_unlocked_) {
+    countdown_.reset();
+    last_activity_ = now;
+    return;
+  }
+  const auto idle = now - last_activity_;
+  if (idle >= options_.inactivity_warning + options_.inactivity_countdown) {
+    log("inactivity: session wiped on screen " + screen_name(screen_));
+    wipe(now);
+  } else if (idle >= options_.inactivity_warning) {
+    const auto left = options_.inactivity_warning + options_.inactivity_countdown - idle;
+    countdown_ = static_cast<int>(std::chrono::ceil<std::chrono::seconds>(left).count());
+  } else {
+    countdown_.reset();
+  }
+}
+
+void Flow::start_question(const std::string& link_id) {
+  current_link_ = link_id;
+  wipe_string(session_.typed);
+  const auto* f = form();
+  const auto* item = f ? f->find_item(link_id) : nullptr;
+  if (!item) return;
+  if (const auto* v = session_.answers.first(link_id)) {
+    if (item->type == forms::ItemType::Date) {
+      // stored as YYYY-MM-DD, typed as DDMMYYYY
+      if (v->text.size() == 10) session_.typed = v->text.substr(8, 2) + v->text.substr(5, 2) + v->text.substr(0, 4);
+    } else if (item->type == forms::ItemType::Integer) {
+      session_.typed = std::to_string(v->integer);
+    } else if (keyboard_for(*item) != Keyboard::None) {
+      session_.typed = v->text;
+    }
+  }
+}
+
+void Flow::advance_question() {
+  const auto qs = questions();
+  auto it = std::find_if(qs.begin(), qs.end(), [&](const forms::Item* i) { return i->link_id == current_link_; });
+  if (it != qs.end()) ++it;
+  if (it == qs.end()) {
+    after_questions();
+    return;
+  }
+  go(Screen::Question);
+  start_question((*it)->link_id);
+}
+
+void Flow::answer_and_advance(forms::AnswerValue value) {
+  session_.answers.clear(current_link_);
+  session_.answers.set(current_link_, std::move(value));
+  wipe_string(session_.typed);
+  if (screen_ == Screen::Correct) {
+    if (!session_.review_queue.empty()) session_.review_queue.erase(session_.review_queue.begin());
+    go(Screen::Review, false);
+    return;
+  }
+  advance_question();
+}
+
+void Flow::submit_typed() {
+  const auto* f = form();
+  const auto* item = f ? f->find_item(current_link_) : nullptr;
+  if (!item) return;
+  const std::string& typed = session_.typed;
+  if (typed.empty()) {
+    if (item->required) {
+      error_key_ = "error.required";
+      return;
+    }
+    session_.answers.clear(current_link_);
+    if (screen_ == Screen::Correct) {
+      if (!session_.review_queue.empty()) session_.review_queue.erase(session_.review_queue.begin());
+      go(Screen::Review, false);
+      return;
+    }
+    advance_question();
+    return;
+  }
+  using K = forms::InputKind;
+  if (item->type == forms::ItemType::Date) {
+    if (typed.size() != 8 || !all_digits(typed)) {
+      error_key_ = "error.invalid-date";
+      return;
+    }
+    const std::string iso = typed.substr(4, 4) + "-" + typed.substr(2, 2) + "-" + typed.substr(0, 2);
+    if (!forms::parse_iso_date(iso)) {
+      error_key_ = "error.invalid-date";
+      return;
+    }
+    answer_and_advance(forms::AnswerValue::of_date(iso));
+    return;
+  }
+  if (item->type == forms::ItemType::Integer) {
+    if (!all_digits(typed)) {
+      error_key_ = "error.wrong-type";
+      return;
+    }
+    answer_and_advance(forms::AnswerValue::of_integer(std::stoll(typed)));
+    return;
+  }
+  if (item->input_kind == K::IdentityNumber) {
+    const auto result = forms::validate_identity_number(typed);
+    if (!result.valid) {
+      error_key_ = forms::message_key(result.error);
+      return;
+    }
+  } else if (item->input_kind == K::Phone && (typed.size() != 8 || !all_digits(typed))) {
+    error_key_ = "error.invalid-phone";
+    return;
+  } else if (item->input_kind == K::Postcode && (typed.size() != 4 || !all_digits(typed))) {
+    error_key_ = "error.invalid-postcode";
+    return;
+  }
+  if (item->max_length > 0 && utf8_length(typed) > static_cast<size_t>(item->max_length)) {
+    error_key_ = "error.too-long";
+    return;
+  }
+  answer_and_advance(forms::AnswerValue::of_string(typed));
+}
+
+void Flow::after_questions() {
+  const auto* f = form();
+  if (!f) return;
+  if (session_.representing) {
+    if (const auto* id_item = first_identity_item(*f)) {
+      session_.answers.clear(id_item->link_id);
+      session_.answers.set(id_item->link_id, forms::AnswerValue::of_string(session_.representation.represented_id));
+    }
+  }
+  const auto issues = forms::validate_answers(*f, session_.answers);
+  if (!issues.empty()) {
+    const auto qs = questions();
+    for (const auto& issue : issues) {
+      auto it = std::find_if(qs.begin(), qs.end(), [&](const forms::Item* i) { return i->link_id == issue.link_id; });
+      if (it == qs.end()) continue;
+      go(Screen::Question);
+      start_question(issue.link_id);
+      error_key_ = issue.message_key;
+      return;
+    }
+    // An issue on a question the person is not asked (e.g. the represented person's
+    // number): the representation screen explains it.
+    check_representation_or_refuse();
+    return;
+  }
+  if (!session_.representing) {
+    if (const auto* id_item = first_identity_item(*f))
+      if (const auto* v = session_.answers.first(id_item->link_id)) session_.representation.represented_id = v->text;
+  }
+  check_representation_or_refuse();
+  if (screen_ == Screen::Refused) return;
+  start_print(false);
+}
+
+void Flow::check_representation_or_refuse() {
+  const auto* f = form();
+  if (!f) return;
+  forms::RepresentationRequest request;
+  request.type_code = session_.representation.type;
+  request.represented.identity_number = session_.representation.represented_id;
+  if (session_.representing) request.representative = forms::Party{session_.representation.representative_id, false};
+  // Evidence is scanned after the form; the kiosk asks for it then, so it is not a refusal here.
+  if (const auto* type = rules_.find(request.type_code)) request.evidence_provided = type->evidence;
+  request.is_nearest_relative = true;  // declared by choosing that type (explained on screen)
+  request.today = forms::today_local();
+  if (request.represented.identity_number.empty() && !session_.representing) return;  // asked in the form
+  const auto decision = forms::check_representation(rules_, *f, request);
+  session_.representation.manual_processing = decision.manual_processing;
+  if (!decision.allowed) {
+    refusal_key_ = decision.refusals.empty() ? "representation.refusal.unknown-type" : decision.refusals.front().message_key;
+    go(Screen::Refused);
+  }
+}
+
+void Flow::start_print(bool blank) {
+  const auto* f = form();
+  if (!f) return;
+  session_.blank_form = blank;
+  PrintRequest req;
+  req.kind = blank ? PrintKind::BlankForm : PrintKind::FilledForm;
+  req.form_id = f->id;
+  req.language = session_.language;
+  req.submission_id = session_.submission_id;
+  if (!blank) req.answers = session_.answers;
+  req.large_print = options_.large_print || session_.large_text;
+  print_result_.reset();
+  print_busy_ = true;
+  services_.printer->start(std::move(req));
+  go(Screen::Print);
+}
+
+void Flow::start_scan() {
+  ScanRequest req;
+  req.submission_id = session_.filled_at_home ? "" : session_.submission_id;
+  req.expected_form_id = session_.filled_at_home ? "" : session_.form_id;
+  req.evidence_code = scanning_evidence_;
+  scan_result_.reset();
+  scan_busy_ = true;
+  services_.scanner->start(std::move(req));
+  if (screen_ != Screen::Scan) go(Screen::Scan);
+}
+
+void Flow::after_scan() {
+  if (!scan_result_ || scan_result_->outcome != Outcome::Done) return;  // the scan screen explains
+  auto& r = *scan_result_;
+  if (!scanning_evidence_.empty()) {
+    session_.representation.evidence.push_back(scanning_evidence_);
+    for (auto& p : r.pages) session_.evidence_pages.push_back(p);
+    scanning_evidence_.clear();
+  } else {
+    if (session_.filled_at_home && !r.form_id.empty()) session_.form_id = r.form_id;
+    if (!r.submission_id.empty() && session_.filled_at_home) session_.submission_id = r.submission_id;
+    session_.read_fields = r.fields;
+    session_.signature_found = r.signature_found;
+    session_.pages = r.pages;
+    session_.review_queue.clear();
+    const auto* f = form();
+    for (size_t i = 0; i < session_.read_fields.size(); ++i) {
+      const auto& field = session_.read_fields[i];
+      const auto* item = f ? f->find_item(field.link_id) : nullptr;
+      if (!item) continue;
+      const auto* known = session_.answers.first(field.link_id);
+      const bool differs = known && known->to_display_string() != field.value;
+      if (session_.filled_at_home && !field.needs_review) {
+        if (auto v = answer_from_text(*item, field.value)) session_.answers.set(field.link_id, *v);
+      }
+      if (field.needs_review || differs) session_.review_queue.push_back(i);
+    }
+    if (session_.filled_at_home && session_.representing) {
+      check_representation_or_refuse();
+      if (screen_ == Screen::Refused) return;
+    }
+  }
+  scan_result_.reset();
+  // Evidence the representation needs, one sheet at a time.
+  if (const auto* type = rules_.find(session_.representation.type)) {
+    for (const auto& code : type->evidence) {
+      const auto& have = session_.representation.evidence;
+      if (std::find(have.begin(), have.end(), code) == have.end()) {
+        scanning_evidence_ = code;
+        go(Screen::Scan, false);
+        return;
+      }
+    }
+  }
+  go(Screen::Review, false);
+}
+
+void Flow::start_send() {
+  const auto* f = form();
+  Submission s;
+  s.submission_id = session_.submission_id;
+  s.form_id = session_.form_id;
+  s.form_version = f ? f->version : "";
+  s.language = session_.language;
+  s.answers = session_.answers;
+  s.representation = session_.representation;
+  s.pages = session_.pages;
+  s.evidence_pages = session_.evidence_pages;
+  send_result_.reset();
+  send_busy_ = true;
+  services_.outbox->commit(std::move(s));
+  go(Screen::Send, false);
+}
+
+void Flow::apply(const Intent& in, Clock::time_point now) {
+  note_activity(now);
+  std::visit(
+      Overloaded{
+          [&](const intent::ChooseLanguage& i) {
+            if (std::find(options_.languages.begin(), options_.languages.end(), i.lang) == options_.languages.end())
+              return;
+            session_.language = i.lang;
+            go(Screen::Task);
+          },
+          [&](const intent::ChooseCategory& i) {
+            session_.category = i.code;
+            session_.filled_at_home = false;
+            go(Screen::Who);
+          },
+          [&](const intent::SendFilledForm&) {
+            session_.filled_at_home = true;
+            go(Screen::Who);
+          },
+          [&](const intent::MoreChoices&) { ++page_; },
+          [&](const intent::ChooseSelf&) {
+            session_.representing = false;
+            session_.representation = Representation{};
+            session_.representation.type = "self";
+            if (session_.filled_at_home) {
+              go(Screen::Scan);
+              return;
+            }
+            go(forms_for_choice().size() == 1 ? Screen::FormIntro : Screen::FormChoice);
+            if (screen_ == Screen::FormIntro) session_.form_id = forms_for_choice().front()->id;
+          },
+          [&](const intent::ChooseSomeoneElse&) { go(Screen::WhoKind); },
+          [&](const intent::ChooseRepresentation& i) {
+            if (!rules_.find(i.type)) return;
+            session_.representing = true;
+            session_.representation = Representation{};
+            session_.representation.type = i.type;
+            if (session_.filled_at_home) {
+              go(Screen::RepresentativeId);
+              start_question("");
+              return;
+            }
+            const auto choices = forms_for_choice();
+            if (choices.size() == 1) {
+              session_.form_id = choices.front()->id;
+              go(Screen::FormIntro);
+            } else {
+              go(Screen::FormChoice);
+            }
+          },
+          [&](const intent::ChooseForm& i) {
+            if (!catalogue_.find(i.id)) return;
+            session_.form_id = i.id;
+            go(Screen::FormIntro);
+          },
+          [&](const intent::FillIn&) {
+            if (session_.representing) {
+              go(Screen::RepresentativeId);
+              wipe_string(session_.typed);
+              return;
+            }
+            const auto qs = questions();
+            if (qs.empty()) {
+              after_questions();
+              return;
+            }
+            go(Screen::Question);
+            start_question(qs.front()->link_id);
+          },
+          [&](const intent::PrintForm& i) {
+            if (!i.id.empty() && catalogue_.find(i.id)) session_.form_id = i.id;
+            start_print(i.blank);
+          },
+          [&](const intent::Key& i) {
+            size_t max = 11;
+            const auto* f = form();
+            const auto* item = f ? f->find_item(current_link_) : nullptr;
+            if (screen_ == Screen::StaffPin) max = 12;
+            else if (item && (screen_ == Screen::Question || screen_ == Screen::Correct)) max = max_chars_for(*item);
+            if (utf8_length(session_.typed) >= max) return;
+            const bool name = item && item->input_kind == forms::InputKind::Name &&
+                              (screen_ == Screen::Question || screen_ == Screen::Correct);
+            session_.typed += name ? capitalise_key(session_.typed, i.text) : i.text;
+            error_key_.clear();
+          },
+          [&](const intent::Erase&) {
+            erase_last(session_.typed);
+            error_key_.clear();
+          },
+          [&](const intent::Next&) {
+            switch (screen_) {
+              case Screen::Question:
+              case Screen::Correct: submit_typed(); break;
+              case Screen::RepresentativeId: {
+                const auto r = forms::validate_identity_number(session_.typed);
+                if (!r.valid) {
+                  error_key_ = forms::message_key(r.error);
+                  return;
+                }
+                session_.representation.representative_id = session_.typed;
+                wipe_string(session_.typed);
+                go(Screen::RepresentedId);
+                if (!session_.representation.represented_id.empty())
+                  session_.typed = session_.representation.represented_id;
+                break;
+              }
+              case Screen::RepresentedId: {
+                const auto r = forms::validate_identity_number(session_.typed);
+                if (!r.valid) {
+                  error_key_ = forms::message_key(r.error);
+                  return;
+                }
+                session_.representation.represented_id = session_.typed;
+                wipe_string(session_.typed);
+                if (session_.filled_at_home) {
+                  go(Screen::Scan);
+                  return;
+                }
+                check_representation_or_refuse();
+                if (screen_ == Screen::Refused) return;
+                const auto qs = questions();
+                if (qs.empty()) {
+                  after_questions();
+                  return;
+                }
+                go(Screen::Question);
+                start_question(qs.front()->link_id);
+                break;
+              }
+              case Screen::Print:
+                if (print_result_ && print_result_->outcome == Outcome::Done) {
+                  scanning_evidence_.clear();
+                  go(Screen::Scan);
+                }
+                break;
+              case Screen::StaffPin: {
+                const auto result = staff_lock_.try_unlock(session_.typed, now);
+                wipe_string(session_.typed);
+                switch (result) {
+                  case StaffLock::Result::Unlocked:
+                    staff_unlocked_ = true;
+                    log("audit: staff mode unlocked");
+                    go(Screen::StaffMenu);
+                    break;
+                  case StaffLock::Result::WrongPin:
+                    log("audit: wrong staff PIN");
+                    error_key_ = "ui.staff.wrong-pin";
+                    break;
+                  case StaffLock::Result::LockedOut:
+                    log("audit: staff mode locked out after repeated wrong PINs");
+                    error_key_ = "ui.staff.locked-out";
+                    break;
+                  case StaffLock::Result::NoPinSet: error_key_ = "ui.staff.no-pin"; break;
+                }
+                break;
+              }
+              default: break;
+            }
+          },
+          [&](const intent::Skip&) {
+            const auto* f = form();
+            const auto* item = f ? f->find_item(current_link_) : nullptr;
+            if (!item || item->required) return;
+            session_.answers.clear(current_link_);
+            advance_question();
+          },
+          [&](const intent::AnswerYesNo& i) {
+            const auto* f = form();
+            const auto* item = f ? f->find_item(current_link_) : nullptr;
+            if (!item || item->type != forms::ItemType::Boolean) return;
+            if (screen_ == Screen::Question || screen_ == Screen::Correct)
+              answer_and_advance(forms::AnswerValue::of_bool(i.yes));
+          },
+          [&](const intent::AnswerChoice& i) {
+            const auto* f = form();
+            const auto* item = f ? f->find_item(current_link_) : nullptr;
+            if (!item || item->type != forms::ItemType::Choice) return;
+            const bool known = std::any_of(item->options.begin(), item->options.end(),
+                                           [&](const forms::AnswerOption& o) { return o.code == i.code; });
+            if (known && (screen_ == Screen::Question || screen_ == Screen::Correct))
+              answer_and_advance(forms::AnswerValue::of_coding(i.code));
+          },
+          [&](const intent::StartScan&) {
+            if (!scan_busy_) start_scan();
+          },
+          [&](const intent::ConfirmRead& i) {
+            if (screen_ != Screen::Review || session_.review_queue.empty()) return;
+            const auto& field = session_.read_fields[session_.review_queue.front()];
+            if (i.correct) {
+              const auto* f = form();
+              const auto* item = f ? f->find_item(field.link_id) : nullptr;
+              if (item)
+                if (auto v = answer_from_text(*item, field.value)) session_.answers.set(field.link_id, *v);
+              session_.review_queue.erase(session_.review_queue.begin());
+            } else {
+              go(Screen::Correct);
+              start_question(field.link_id);
+              session_.typed = field.value;
+            }
+          },
+          [&](const intent::SendIn&) {
+            if (!send_busy_) start_send();
+          },
+          [&](const intent::Finish&) {
+            log("session finished on screen " + screen_name(screen_));
+            wipe(now);
+          },
+          [&](const intent::Back&) {
+            if (screen_ == Screen::StaffMenu || screen_ == Screen::StaffPin) {
+              if (staff_unlocked_) log("audit: staff mode locked");
+              wipe(now);
+              return;
+            }
+            if (history_.empty()) return;
+            const Step step = history_.back();
+            history_.pop_back();
+            services_.speaker->stop();
+            screen_ = step.screen;
+            page_ = 0;
+            error_key_.clear();
+            if (step.screen == Screen::Question || step.screen == Screen::Correct) start_question(step.link_id);
+            else current_link_ = step.link_id;
+            if (step.screen == Screen::RepresentativeId) session_.typed = session_.representation.representative_id;
+            if (step.screen == Screen::RepresentedId) session_.typed = session_.representation.represented_id;
+          },
+          [&](const intent::StartOver&) {
+            if (staff_unlocked_) log("audit: staff mode locked");
+            log("start over from screen " + screen_name(screen_));
+            wipe(now);
+          },
+          [&](const intent::Help&) {
+            if (screen_ == Screen::Help) return;
+            log("help: code " + session_.help_code + " on screen " + screen_name(screen_));
+            go(Screen::Help);
+          },
+          [&](const intent::ReadAloud&) {
+            services_.speaker->speak(screen_model().text_for_reading(), session_.language);
+          },
+          [&](const intent::ToggleContrast&) { session_.high_contrast = !session_.high_contrast; },
+          [&](const intent::ToggleBigText&) { session_.large_text = !session_.large_text; },
+          [&](const intent::StillHere&) {},
+          [&](const intent::OpenStaff&) {
+            wipe_string(session_.typed);
+            go(Screen::StaffPin);
+          },
+          [&](const intent::StaffAction& i) {
+            if (!staff_unlocked_) return;
+            log("audit: staff action " + i.action);
+            staff_info_key_ = i.action;
+            go(Screen::StaffInfo);
+          },
+      },
+      in);
+}
+
+std::string Flow::t(const std::string& key, ScreenModel* model) const {
+  const auto& lang = session_.language;
+  const bool must_exist = std::find(forms::kRequiredLanguages.begin(), forms::kRequiredLanguages.end(), lang) !=
+                              forms::kRequiredLanguages.end() ||
+                          forms::is_task_level_key(key);
+  if (model && must_exist && !translations_.has(lang, key)) model->untranslated.push_back(key);
+  return translations_.text(lang, key);
+}
+
+std::string Flow::tf(const std::string& key, const std::map<std::string, std::string>& args,
+                     ScreenModel* model) const {
+  std::string s = t(key, model);
+  for (const auto& [name, value] : args) {
+    const std::string token = "{" + name + "}";
+    for (size_t pos = s.find(token); pos != std::string::npos; pos = s.find(token, pos + value.size()))
+      s.replace(pos, token.size(), value);
+  }
+  return s;
+}
+
+void Flow::page_choices(ScreenModel& model, std::vector<Choice> all) const {
+  if (all.size() <= 4) {
+    model.choices = std::move(all);
+    return;
+  }
+  const size_t per_page = 3;
+  const size_t pages = (all.size() + per_page - 1) / per_page;
+  const size_t page = page_ % pages;
+  for (size_t i = page * per_page; i < std::min(all.size(), (page + 1) * per_page); ++i) model.choices.push_back(all[i]);
+  model.choices.push_back(Choice{"choice.more", t("ui.choice.more", &model), "", intent::MoreChoices{}, false});
+}
+
+std::string Flow::dump_state() const {
+  std::ostringstream out;
+  const auto& s = session_;
+  out << s.typed << '|' << s.category << '|' << s.form_id << '|' << s.representation.type << '|'
+      << s.representation.representative_id << '|' << s.representation.represented_id << '|' << s.receipt_reference;
+  for (const auto& e : s.representation.evidence) out << '|' << e;
+  for (const auto& [link, values] : s.answers.values) {
+    out << '|' << link;
+    for (const auto& v : values) out << '=' << v.to_display_string();
+  }
+  for (const auto& f : s.read_fields) out << '|' << f.link_id << '=' << f.value;
+  for (const auto& p : s.pages) out << '|' << p.string();
+  for (const auto& p : s.evidence_pages) out << '|' << p.string();
+  for (const auto& step : history_) out << '|' << step.link_id;
+  out << '|' << current_link_ << '|' << scanning_evidence_;
+  if (print_result_) out << '|' << print_result_->document.string();
+  if (scan_result_)
+    for (const auto& f : scan_result_->fields) out << '|' << f.value;
+  if (send_result_) out << '|' << send_result_->reference;
+  // The text on screen is state too.
+  out << '|' << screen_model().text_for_reading();
+  return out.str();
+}
+
+}  // namespace kiosk::flow

@@ -1,0 +1,368 @@
+// Builds what each screen shows, with every text translated. Kept apart from the state
+// machine in flow.cpp so the wording of a screen can be read in one place.
+#include <algorithm>
+
+#include "flow_helpers.hpp"
+#include "kiosk_flow/flow.hpp"
+
+namespace kiosk::flow {
+
+using namespace detail;
+
+namespace {
+
+std::string form_text(const forms::LocalizedText& text, const std::string& lang, const std::string& what,
+                      ScreenModel& model) {
+  const bool must_exist = std::find(forms::kRequiredLanguages.begin(), forms::kRequiredLanguages.end(), lang) !=
+                          forms::kRequiredLanguages.end();
+  if (must_exist && !text.has(lang)) model.untranslated.push_back(what);
+  return text.get(lang);
+}
+
+}  // namespace
+
+// A value read from paper, said the way the person would say it.
+std::string Flow::display_value(const forms::Item* item, const std::string& value, ScreenModel* m) const {
+  if (!item) return value;
+  const std::string& lang = session_.language;
+  if (item->type == forms::ItemType::Boolean) {
+    if (value == "true") return t("ui.question.yes", m);
+    if (value == "false") return t("ui.question.no", m);
+  }
+  if (item->type == forms::ItemType::Choice)
+    for (const auto& o : item->options)
+      if (o.code == value) return o.display.get(lang);
+  if (item->type == forms::ItemType::Date && value.size() == 10)
+    return value.substr(8, 2) + "." + value.substr(5, 2) + "." + value.substr(0, 4);
+  return value;
+}
+
+ScreenModel Flow::screen_model() const {
+  ScreenModel m;
+  ScreenModel* mp = &m;
+  const std::string& lang = session_.language;
+  m.screen = screen_;
+  m.name = screen_name(screen_);
+  m.language = lang;
+  m.high_contrast = session_.high_contrast;
+  m.large_text = session_.large_text;
+  m.back = t("ui.nav.back", mp);
+  m.read_aloud = t("ui.nav.read-aloud", mp);
+  m.help = t("ui.nav.help", mp);
+  m.start_over = t("ui.nav.start-over", mp);
+  m.contrast = t("ui.nav.contrast", mp);
+  m.bigger_text = t("ui.nav.bigger-text", mp);
+  m.key_erase = t("ui.key.erase", mp);
+  m.key_space = t("ui.key.space", mp);
+  if (!error_key_.empty()) m.error = t(error_key_, mp);
+  const auto* f = form();
+
+  switch (screen_) {
+    case Screen::Start: {
+      m.title = t("ui.start.title", mp);
+      m.body.push_back(t("ui.start.body", mp));
+      m.staff = t("ui.staff.open", mp);
+      std::vector<Choice> all;
+      for (const auto& l : options_.languages) {
+        // Each language is named in its own language, so a person finds theirs.
+        Choice c{"choice.language." + l, translations_.text(l, "language." + l), "", intent::ChooseLanguage{l}, false};
+        if (!translations_.has(l, "language." + l)) m.untranslated.push_back("language." + l);
+        all.push_back(std::move(c));
+      }
+      page_choices(m, std::move(all));
+      break;
+    }
+    case Screen::Task: {
+      m.title = t("ui.task.title", mp);
+      m.body.push_back(t("ui.task.body", mp));
+      std::vector<Choice> all;
+      for (const auto& code : categories_offered())
+        all.push_back({"choice.category." + code, t("category." + code, mp), "", intent::ChooseCategory{code}, false});
+      all.push_back({"choice.send-filled", t("ui.task.send-filled", mp), "", intent::SendFilledForm{}, false});
+      all.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+      page_choices(m, std::move(all));
+      break;
+    }
+    case Screen::Who: {
+      m.title = t("ui.who.title", mp);
+      m.body.push_back(t("ui.who.body", mp));
+      m.choices.push_back({"choice.self", t("representation.type.self", mp), t("representation.explain.self", mp),
+                           intent::ChooseSelf{}, false});
+      m.choices.push_back({"choice.someone-else", t("ui.who.someone-else", mp), t("ui.who.someone-else.explain", mp),
+                           intent::ChooseSomeoneElse{}, false});
+      break;
+    }
+    case Screen::WhoKind: {
+      m.title = t("ui.who-kind.title", mp);
+      m.body.push_back(t("ui.who-kind.body", mp));
+      std::vector<Choice> all;
+      for (const auto& code : representation_types())
+        all.push_back({"choice.representation." + code, t("representation.type." + code, mp),
+                       t("representation.explain." + code, mp), intent::ChooseRepresentation{code}, false});
+      page_choices(m, std::move(all));
+      break;
+    }
+    case Screen::FormChoice: {
+      const auto list = forms_for_choice();
+      m.title = t("ui.form-choice.title", mp);
+      if (list.empty()) {
+        m.body.push_back(t("ui.form-choice.none", mp));
+        m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+        break;
+      }
+      m.body.push_back(t("ui.form-choice.body", mp));
+      std::vector<Choice> all;
+      for (const auto* q : list)
+        all.push_back({"choice.form." + q->id, form_text(q->title, lang, "form:" + q->id + ":title", m),
+                       form_text(q->description, lang, "form:" + q->id + ":description", m), intent::ChooseForm{q->id},
+                       false});
+      page_choices(m, std::move(all));
+      break;
+    }
+    case Screen::FormIntro: {
+      if (!f) break;
+      m.title = form_text(f->title, lang, "form:" + f->id + ":title", m);
+      m.body.push_back(form_text(f->description, lang, "form:" + f->id + ":description", m));
+      if (const auto* type = rules_.find(session_.representation.type); type && !type->evidence.empty()) {
+        std::string list;
+        for (const auto& code : type->evidence) {
+          if (!list.empty()) list += ", ";
+          list += t("attachment." + code, mp);
+        }
+        m.body.push_back(tf("ui.form-intro.evidence", {{"list", list}}, mp));
+      }
+      if (const auto* type = rules_.find(session_.representation.type); type && !type->digital_route)
+        m.body.push_back(t("ui.form-intro.manual", mp));
+      m.choices.push_back({"choice.fill-in", t("ui.form-intro.fill-in", mp), t("ui.form-intro.fill-in.explain", mp),
+                           intent::FillIn{}, true});
+      m.choices.push_back({"choice.print-blank", t("ui.form-intro.print-blank", mp),
+                           t("ui.form-intro.print-blank.explain", mp), intent::PrintForm{f->id, true}, false});
+      break;
+    }
+    case Screen::RepresentativeId:
+    case Screen::RepresentedId: {
+      const bool own = screen_ == Screen::RepresentativeId;
+      m.title = t(own ? "ui.id.representative.title" : "ui.id.represented.title", mp);
+      m.body.push_back(t("ui.id.body", mp));
+      InputField in;
+      in.keyboard = Keyboard::Digits;
+      in.shown = session_.typed.size() > 6 ? session_.typed.substr(0, 6) + " " + session_.typed.substr(6) : session_.typed;
+      in.hint = t("ui.id.hint", mp);
+      in.max_chars = 11;
+      m.input = in;
+      m.choices.push_back({"choice.next", t("ui.question.next", mp), "", intent::Next{}, true});
+      break;
+    }
+    case Screen::Refused: {
+      m.title = t("ui.refused.title", mp);
+      m.body.push_back(t(refusal_key_.empty() ? "representation.refusal.unknown-type" : refusal_key_, mp));
+      m.body.push_back(t("ui.refused.body", mp));
+      m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+      break;
+    }
+    case Screen::Question:
+    case Screen::Correct: {
+      if (!f) break;
+      const auto* item = f->find_item(current_link_);
+      if (!item) break;
+      const auto qs = questions();
+      const auto pos = std::find(qs.begin(), qs.end(), item);
+      if (screen_ == Screen::Question && pos != qs.end())
+        m.body.push_back(tf("ui.question.step", {{"n", std::to_string(pos - qs.begin() + 1)}, {"count", std::to_string(qs.size())}}, mp));
+      if (screen_ == Screen::Correct) m.body.push_back(t("ui.correct.body", mp));
+      std::map<std::string, std::vector<std::string>> intros;
+      std::vector<std::string> pending;
+      collect_intros(f->items, pending, lang, intros);
+      for (const auto& intro : intros[item->link_id]) m.body.push_back(intro);
+      m.title = form_text(item->text, lang, "form:" + f->id + ":" + item->link_id, m);
+      const Keyboard kb = keyboard_for(*item);
+      if (kb != Keyboard::None) {
+        InputField in;
+        in.keyboard = kb;
+        in.shown = format_typed(item, session_.typed);
+        in.max_chars = max_chars_for(*item);
+        if (item->type == forms::ItemType::Date) in.hint = t("ui.question.date-hint", mp);
+        else if (item->input_kind == forms::InputKind::IdentityNumber) in.hint = t("ui.id.hint", mp);
+        m.input = in;
+        m.choices.push_back({"choice.next", t("ui.question.next", mp), "", intent::Next{}, true});
+        if (!item->required)
+          m.choices.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
+      } else if (item->type == forms::ItemType::Boolean) {
+        m.choices.push_back({"choice.yes", t("ui.question.yes", mp), "", intent::AnswerYesNo{true}, false});
+        m.choices.push_back({"choice.no", t("ui.question.no", mp), "", intent::AnswerYesNo{false}, false});
+        if (!item->required)
+          m.choices.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
+      } else if (item->type == forms::ItemType::Choice) {
+        std::vector<Choice> all;
+        for (const auto& o : item->options)
+          all.push_back({"choice.option." + o.code,
+                         form_text(o.display, lang, "form:" + f->id + ":" + item->link_id + ":" + o.code, m), "",
+                         intent::AnswerChoice{o.code}, false});
+        if (!item->required) all.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
+        page_choices(m, std::move(all));
+      }
+      break;
+    }
+    case Screen::Print: {
+      m.picture = Picture::Printer;
+      if (print_busy_ || !print_result_) {
+        m.title = t("ui.print.title", mp);
+        m.body.push_back(t("ui.print.working", mp));
+        m.busy = true;
+      } else if (print_result_->outcome == Outcome::Done && session_.blank_form) {
+        m.title = t("ui.print.blank-done.title", mp);
+        m.body.push_back(t("ui.print.blank-done", mp));
+        if (!options_.postal_address.empty())
+          m.body.push_back(t("ui.print.post-to", mp)), m.body.push_back({options_.postal_address, true});
+        m.choices.push_back({"choice.finish", t("ui.finish", mp), "", intent::Finish{}, true});
+      } else if (print_result_->outcome == Outcome::Done) {
+        m.picture = Picture::SignHere;
+        m.title = t("ui.print.sign.title", mp);
+        m.body.push_back(t("ui.print.sign", mp));
+        m.choices.push_back({"choice.next", t("ui.question.next", mp), "", intent::Next{}, true});
+      } else {
+        m.title = t("ui.print.problem.title", mp);
+        m.error = t(print_result_->message_key.empty() ? "ui.print.failed" : print_result_->message_key, mp);
+        if (print_result_->outcome == Outcome::Failed)
+          m.choices.push_back({"choice.retry", t("ui.try-again", mp), "",
+                               intent::PrintForm{session_.form_id, session_.blank_form}, true});
+        m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+      }
+      break;
+    }
+    case Screen::Scan: {
+      m.picture = Picture::PlaceSheet;
+      if (!scanning_evidence_.empty()) {
+        m.title = t("ui.scan.evidence.title", mp);
+        m.body.push_back(tf("ui.scan.evidence.what", {{"name", t("attachment." + scanning_evidence_, mp)}}, mp));
+      } else {
+        m.title = t("ui.scan.title", mp);
+      }
+      if (scan_busy_) {
+        m.body.push_back(t("ui.scan.working", mp));
+        m.busy = true;
+      } else if (scan_result_ && scan_result_->outcome != Outcome::Done) {
+        m.error = t(scan_result_->message_key.empty() ? "ui.scan.failed" : scan_result_->message_key, mp);
+        if (scan_result_->outcome == Outcome::Failed)
+          m.choices.push_back({"choice.scan", t("ui.try-again", mp), "", intent::StartScan{}, true});
+        m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+      } else {
+        m.body.push_back(t("ui.scan.body", mp));
+        m.choices.push_back({"choice.scan", t("ui.scan.start", mp), "", intent::StartScan{}, true});
+      }
+      break;
+    }
+    case Screen::Review: {
+      m.title = t("ui.review.title", mp);
+      if (f && f->signature_required && !session_.signature_found) {
+        m.body.push_back(t("ui.review.no-signature", mp));
+        m.picture = Picture::SignHere;
+        m.choices.push_back({"choice.scan", t("ui.scan.again", mp), "", intent::StartScan{}, true});
+        break;
+      }
+      if (!session_.review_queue.empty()) {
+        const auto& field = session_.read_fields[session_.review_queue.front()];
+        const auto* item = f ? f->find_item(field.link_id) : nullptr;
+        if (item) m.body.push_back(form_text(item->text, lang, "form:" + f->id + ":" + item->link_id, m));
+        m.body.push_back(t("ui.review.read", mp));
+        m.body.push_back({display_value(item, field.value, mp), true});
+        m.body.push_back(t("ui.review.is-it-right", mp));
+        m.choices.push_back({"choice.correct", t("ui.review.yes", mp), "", intent::ConfirmRead{true}, false});
+        m.choices.push_back({"choice.wrong", t("ui.review.no", mp), "", intent::ConfirmRead{false}, false});
+        break;
+      }
+      m.body.push_back(t("ui.review.all-good", mp));
+      if (f) m.body.push_back(form_text(f->title, lang, "form:" + f->id + ":title", m));
+      m.choices.push_back({"choice.send", t("ui.review.send", mp), "", intent::SendIn{}, true});
+      break;
+    }
+    case Screen::Send: {
+      m.title = t("ui.send.title", mp);
+      m.picture = Picture::Sent;
+      if (send_busy_ || !send_result_) {
+        m.body.push_back(t("ui.send.working", mp));
+        m.busy = true;
+      } else {
+        m.error = t(send_result_->message_key.empty() ? "ui.send.failed" : send_result_->message_key, mp);
+        if (send_result_->outcome == Outcome::Unavailable && !options_.postal_address.empty())
+          m.body.push_back(t("ui.print.post-to", mp)), m.body.push_back({options_.postal_address, true});
+        if (send_result_->outcome == Outcome::Failed)
+          m.choices.push_back({"choice.send", t("ui.try-again", mp), "", intent::SendIn{}, true});
+        m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+        m.choices.push_back({"choice.finish", t("ui.finish", mp), "", intent::Finish{}, false});
+      }
+      break;
+    }
+    case Screen::Receipt: {
+      const bool delivered = send_result_ && send_result_->delivered;
+      m.title = t(delivered ? "ui.receipt.title.delivered" : "ui.receipt.title.queued", mp);
+      m.body.push_back(t("ui.receipt.reference", mp));
+      m.body.push_back({session_.receipt_reference, true});
+      if (!delivered) m.body.push_back(t("ui.receipt.queued", mp));
+      if (session_.representation.manual_processing) m.body.push_back(t("ui.receipt.manual", mp));
+      m.body.push_back(t("ui.receipt.days", mp));
+      if (receipt_busy_ || !receipt_result_) {
+        m.body.push_back(t("ui.receipt.printing", mp));
+        m.busy = true;
+      } else if (receipt_result_->outcome == Outcome::Done) {
+        m.body.push_back(t("ui.receipt.printed", mp));
+      } else {
+        m.error = t("ui.receipt.not-printed", mp);
+      }
+      m.choices.push_back({"choice.finish", t("ui.finish", mp), "", intent::Finish{}, true});
+      break;
+    }
+    case Screen::Help: {
+      m.title = t("ui.help.title", mp);
+      m.body.push_back(t("ui.help.phone", mp));
+      m.body.push_back({options_.help_phone, true});
+      m.body.push_back(t("ui.help.code", mp));
+      m.body.push_back({session_.help_code, true});
+      m.body.push_back(t("ui.help.body", mp));
+      break;
+    }
+    case Screen::StaffPin: {
+      m.citizen_facing = false;
+      m.title = t("ui.staff.pin.title", mp);
+      InputField in;
+      in.keyboard = Keyboard::Digits;
+      in.shown = std::string(session_.typed.size(), '*');  // never show the PIN
+      in.max_chars = 12;
+      m.input = in;
+      m.choices.push_back({"choice.next", t("ui.staff.unlock", mp), "", intent::Next{}, true});
+      break;
+    }
+    case Screen::StaffMenu: {
+      m.citizen_facing = false;
+      m.title = t("ui.staff.menu.title", mp);
+      m.body.push_back(t("ui.staff.menu.body", mp));
+      for (const char* a : {"review", "queue", "reprint", "devices"})
+        m.choices.push_back({std::string("choice.staff.") + a, t(std::string("ui.staff.") + a, mp), "",
+                             intent::StaffAction{a}, false});
+      break;
+    }
+    case Screen::StaffInfo: {
+      m.citizen_facing = false;
+      m.title = t("ui.staff." + staff_info_key_, mp);
+      if (staff_info_key_ == "devices") {
+        m.body.push_back(t(services_.printer->available() ? "ui.staff.printer-ready" : "ui.staff.printer-missing", mp));
+        m.body.push_back(t(services_.scanner->available() ? "ui.staff.scanner-ready" : "ui.staff.scanner-missing", mp));
+        m.body.push_back(t(services_.outbox->available() ? "ui.staff.outbox-ready" : "ui.staff.outbox-missing", mp));
+      } else {
+        // Review queue, queue status and reprints need the store and outbox screens for
+        // staff, which this kiosk version does not have yet. Say so rather than show nothing.
+        m.body.push_back(t("ui.staff.not-ready", mp));
+      }
+      break;
+    }
+  }
+  if (countdown_) {
+    m.countdown_seconds = *countdown_;
+    m.warning_title = t("ui.inactivity.title", mp);
+    m.warning_body = tf("ui.inactivity.body", {{"seconds", std::to_string(*countdown_)}}, mp);
+    m.still_here = t("ui.inactivity.still-here", mp);
+  }
+  return m;
+}
+
+}  // namespace kiosk::flow

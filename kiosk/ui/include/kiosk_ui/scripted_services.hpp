@@ -1,0 +1,58 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiosk_flow/flow.hpp"
+
+namespace kiosk::ui {
+
+// Services that answer from a script instead of a device. They let the accessibility
+// walk (and tests) reach every state of every screen: working, done, failed,
+// unavailable. The shipped kiosk never uses them for a real session.
+class ScriptedPrinter final : public flow::PrintService {
+public:
+  flow::Outcome outcome = flow::Outcome::Done;
+  bool hold = false;  // keep the job "working" until released
+  std::vector<flow::PrintRequest> requests;
+  bool available() const override { return outcome != flow::Outcome::Unavailable; }
+  void start(flow::PrintRequest request) override;
+  std::optional<flow::PrintResult> poll() override;
+
+private:
+  int pending_ = 0;
+};
+
+class ScriptedScanner final : public flow::ScanService {
+public:
+  flow::Outcome outcome = flow::Outcome::Done;
+  bool hold = false;
+  flow::ScanResult result;  // returned for form scans (outcome is overwritten)
+  std::vector<flow::ScanRequest> requests;
+  bool available() const override { return outcome != flow::Outcome::Unavailable; }
+  void start(flow::ScanRequest request) override;
+  std::optional<flow::ScanResult> poll() override;
+
+  // A result as if the sheet was read back: every answer, the first one uncertain.
+  static flow::ScanResult read_back(const forms::Questionnaire& form, const forms::Answers& answers, bool first_uncertain);
+
+private:
+  bool pending_ = false;
+  flow::ScanRequest last_;
+};
+
+class ScriptedOutbox final : public flow::OutboxService {
+public:
+  flow::Outcome outcome = flow::Outcome::Done;
+  bool hold = false;
+  bool delivered = false;
+  std::vector<flow::Submission> submissions;
+  bool available() const override { return outcome != flow::Outcome::Unavailable; }
+  void commit(flow::Submission submission) override;
+  std::optional<flow::OutboxResult> poll() override;
+
+private:
+  bool pending_ = false;
+};
+
+}  // namespace kiosk::ui
