@@ -214,3 +214,27 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks; J
   CHECK_FALSE(report.ok());
   CHECK(report.to_json()["failed"] == 1);
 }
+
+TEST_CASE("undelivered and store check as another user: nothing is left behind, an unmerged log is refused") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to hand the store to another user");
+    return;
+  }
+  TempDir dir;
+  const auto db_file = dir / "kiosk.db";
+  sqlite3* writer = nullptr;
+  REQUIRE(sqlite3_open(db_file.c_str(), &writer) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(writer,
+                       "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+                       "CREATE TABLE outbox(submission_id TEXT PRIMARY KEY, status TEXT NOT NULL);"
+                       "INSERT INTO outbox VALUES ('a', 'queued');",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  // The kiosk (another user) has it open: its log holds the submission.
+  for (const char* suffix : {"", "-wal", "-shm"}) REQUIRE(::chown((db_file.string() + suffix).c_str(), 4321, 4321) == 0);
+  CHECK_THROWS_WITH(count_undelivered(db_file), doctest::Contains("runuser -u kiosk"));
+  sqlite3_close(writer);  // the last connection merges the log and removes it
+  CHECK(count_undelivered(db_file) == 1);
+  CHECK(check_store(db_file).status == CheckStatus::Ok);
+  CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-shm"));
+  CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-wal"));
+}

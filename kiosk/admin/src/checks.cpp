@@ -153,8 +153,15 @@ CheckResult check_store(const std::filesystem::path& file) {
     return fail(r, file.string() + " does not exist and its folder " + dir.string() + " is missing or not writable.",
                 "Reinstall the package, or check store.path in the configuration.");
   }
+  // Someone other than the owner (root running the doctor) must not create the store's
+  // -wal/-shm files, or the kiosk user could no longer open its own store: such a
+  // reader opens the file immutable (no locks, no side files, nothing written).
+  struct stat st {};
+  const bool owner = ::stat(file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  const std::string uri = "file:" + file.string() + (owner ? "" : "?immutable=1");
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, (owner ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_URI,
+                                 nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
   if (rc != SQLITE_OK)
     return fail(r, "Cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)) + ".",
@@ -186,7 +193,16 @@ std::int64_t count_undelivered(const std::filesystem::path& store_file) {
   std::error_code ec;
   if (!std::filesystem::exists(store_file, ec)) return 0;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(store_file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  // Someone other than the owner opens it immutable, so no root-owned -shm file is left
+  // behind; that reader cannot see a write-ahead log, so it refuses while one has content.
+  struct stat st {};
+  const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
+  const std::filesystem::path wal = store_file.string() + "-wal";
+  if (!owner && std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0)
+    throw std::runtime_error("The store " + store_file.string() +
+                             " has changes not yet merged into it; count as its owner: runuser -u kiosk -- kioskctl admin undelivered");
+  const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
   if (rc != SQLITE_OK)
     throw std::runtime_error("Cannot open " + store_file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
