@@ -126,7 +126,7 @@ TEST_CASE("doctor clock: now is ok, 1970 and 2200 are not") {
   CHECK(check_clock(system_clock::now() + hours(24 * 365 * 175)).status == CheckStatus::Failed);
 }
 
-TEST_CASE("doctor certificates: none configured warns; valid, soon expiring, unreadable, bad and open keys") {
+TEST_CASE("doctor certificates: none configured warns - valid, soon expiring, unreadable, bad and open keys") {
   TempDir dir;
   kiosk::Config config;
   CHECK(check_certificates(config).status == CheckStatus::Warning);
@@ -159,7 +159,7 @@ TEST_CASE("doctor certificates: none configured warns; valid, soon expiring, unr
   CHECK(contains(missing.message, "cannot read"));
 }
 
-TEST_CASE("doctor scanner: SANE's test backend is found; a wrong device and no scanner fail") {
+TEST_CASE("doctor scanner: SANE's test backend is found - a wrong device and no scanner fail") {
   TempDir dir;
   write_file(dir / "dll.conf", "test\n", 0644);
   ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
@@ -183,7 +183,7 @@ TEST_CASE("doctor printer: a print service that is not running is reported with 
   CHECK(contains(r.fix, "systemctl start cups"));
 }
 
-TEST_CASE("doctor run: a configured temp installation passes the local checks; JSON has every check") {
+TEST_CASE("doctor run: a configured temp installation passes the local checks - JSON has every check") {
   TempDir dir;
   const auto state = dir / "state";
   std::filesystem::create_directory(state);
@@ -231,7 +231,13 @@ TEST_CASE("undelivered and store check as another user: nothing is left behind, 
                        nullptr, nullptr, nullptr) == SQLITE_OK);
   // The kiosk (another user) has it open: its log holds the submission.
   for (const char* suffix : {"", "-wal", "-shm"}) REQUIRE(::chown((db_file.string() + suffix).c_str(), 4321, 4321) == 0);
-  CHECK_THROWS_WITH(count_undelivered(db_file), doctest::Contains("runuser -u kiosk"));
+  std::string refused;
+  try {
+    count_undelivered(db_file);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  CHECK(contains(refused, "runuser -u kiosk"));
   sqlite3_close(writer);  // the last connection merges the log and removes it
   CHECK(count_undelivered(db_file) == 1);
   CHECK(check_store(db_file).status == CheckStatus::Ok);
