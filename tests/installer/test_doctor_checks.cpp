@@ -44,6 +44,11 @@ TEST_CASE("doctor config: missing file, syntax error with line, unknown key warn
   CHECK(contains(typo.message, "printer.queu"));
   CHECK(loaded.has_value());
 
+  write_file(dir / "open.toml", "[staff]\npin_hash = \"$argon2id$v=19$m=65536,t=2,p=1$x$y\"\n", 0644);
+  auto open = check_config(dir / "open.toml");
+  CHECK(open.status == CheckStatus::Warning);
+  CHECK(contains(open.fix, "chmod 640"));
+
   write_file(dir / "good.toml", "[printer]\nqueue = \"Kiosk_A4\"\n");
   auto good = check_config(dir / "good.toml", &loaded);
   CHECK(good.status == CheckStatus::Ok);

@@ -91,6 +91,13 @@ CheckResult check_config(const std::filesystem::path& file, std::optional<Config
     } else {
       r.message = file.string() + " is valid.";
     }
+    // It holds the staff PIN hash and the certificate paths: not for every user to read.
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 007) != 0 && !config.get_string("staff.pin_hash").empty()) {
+      r.status = CheckStatus::Warning;
+      r.message += " It holds the staff PIN hash but every user can read it (mode " + octal_mode(st.st_mode) + ").";
+      r.fix = (r.fix.empty() ? "" : r.fix + " ") + "Run: chown root:kiosk " + file.string() + " && chmod 640 " + file.string();
+    }
     if (loaded) *loaded = std::move(config);
   } catch (const ConfigError& e) {
     return fail(r, e.what(), "Correct the line named, then run \"kioskctl config check\" again.");
