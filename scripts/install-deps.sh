@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev doctest-dev
   # print
   libhpdf-dev libqrencode-dev libcups2-dev cups-daemon cups-client cups-filters
-  poppler-utils fonts-dejavu-core
+  poppler-utils fonts-dejavu-core libpng-dev
   # scan and recognise
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-nor
   libsane-dev sane-utils libzxing-dev
