@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -195,8 +196,20 @@ void Config::set(const std::string& key, Value v) {
 std::string Config::example_toml() {
   std::ostringstream out;
   out << "# Helsenorge ekstra enkel kiosk: configuration. Every key is optional; the value shown is the default.\n";
-  std::string section;
+  // A section's keys may be spread over the schema (each area adds its own lines): group
+  // them, sections in the order they first appear, or TOML would see a table twice.
+  std::vector<std::string> sections;
   for (const auto& spec : schema()) {
+    const std::string sec = spec.key.substr(0, spec.key.find('.'));
+    if (std::find(sections.begin(), sections.end(), sec) == sections.end()) sections.push_back(sec);
+  }
+  std::vector<const KeySpec*> ordered;
+  for (const auto& sec : sections)
+    for (const auto& spec : schema())
+      if (spec.key.substr(0, spec.key.find('.')) == sec) ordered.push_back(&spec);
+  std::string section;
+  for (const KeySpec* spec_ptr : ordered) {
+    const KeySpec& spec = *spec_ptr;
     const auto dot = spec.key.find('.');
     const std::string sec = spec.key.substr(0, dot);
     if (sec != section) {

@@ -17,6 +17,9 @@
 #include <openssl/x509.h>
 
 #include "admin/checks.hpp"
+#if KIOSK_ADMIN_WITH_STORE
+#include "store/store.hpp"
+#endif
 
 namespace kiosk::admin {
 
@@ -146,7 +149,7 @@ CheckResult check_state_dir(const std::filesystem::path& dir, unsigned expected_
   return r;
 }
 
-CheckResult check_store(const std::filesystem::path& file) {
+CheckResult check_store(const std::filesystem::path& file, const std::filesystem::path& key_file) {
   CheckResult r = make("store", "Local store (queue, receipts, audit log)");
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
@@ -192,7 +195,33 @@ CheckResult check_store(const std::filesystem::path& file) {
                 "Stop the kiosk, move the file aside and restore it from backup; undelivered submissions are in it.");
   std::string version;
   single_text("PRAGMA user_version", version);
+  db.reset();
   r.message = file.string() + " opens and is intact (schema version " + version + ").";
+#if KIOSK_ADMIN_WITH_STORE
+  using kiosk::store::StoreError;
+  if (key_file.empty()) return r;
+  if (!owner) {
+    r.message += " Run the doctor as the kiosk user to also check the key and bring the schema up to date.";
+    return r;
+  }
+  try {
+    auto store = kiosk::store::Store::open(file, key_file);
+    const int now = store.schema_version();
+    r.message = file.string() + " opens with its key and is intact (schema version " + std::to_string(now) +
+                (version != std::to_string(now) ? ", brought up from " + version : "") + ").";
+  } catch (const StoreError& e) {
+    const auto kind = e.kind();
+    return fail(r, file.string() + ": " + e.what(),
+                kind == StoreError::Kind::MissingKey || kind == StoreError::Kind::WrongKey
+                    ? "Restore the store key " + key_file.string() + " from your backup; without the right key the "
+                      "queued submissions cannot be read."
+                : kind == StoreError::Kind::DiskFull ? "Free disk space, then run the doctor again."
+                : kind == StoreError::Kind::Busy     ? "Another program holds the store; try again in a minute."
+                                                     : "Stop the kiosk, move the file aside and restore it from backup.");
+  }
+#else
+  (void)key_file;
+#endif
   return r;
 }
 
