@@ -196,41 +196,34 @@ void Config::set(const std::string& key, Value v) {
 std::string Config::example_toml() {
   std::ostringstream out;
   out << "# Helsenorge ekstra enkel kiosk: configuration. Every key is optional; the value shown is the default.\n";
-  // A section's keys may be spread over the schema (each area adds its own lines): group
-  // them, sections in the order they first appear, or TOML would see a table twice.
+  // Keys are grouped by section in the order sections first appear, wherever in the
+  // schema a key was added: TOML does not allow a section header twice.
   std::vector<std::string> sections;
   for (const auto& spec : schema()) {
     const std::string sec = spec.key.substr(0, spec.key.find('.'));
     if (std::find(sections.begin(), sections.end(), sec) == sections.end()) sections.push_back(sec);
   }
-  std::vector<const KeySpec*> ordered;
-  for (const auto& sec : sections)
-    for (const auto& spec : schema())
-      if (spec.key.substr(0, spec.key.find('.')) == sec) ordered.push_back(&spec);
-  std::string section;
-  for (const KeySpec* spec_ptr : ordered) {
-    const KeySpec& spec = *spec_ptr;
-    const auto dot = spec.key.find('.');
-    const std::string sec = spec.key.substr(0, dot);
-    if (sec != section) {
-      out << "\n[" << sec << "]\n";
-      section = sec;
+  for (const auto& section : sections) {
+    out << "\n[" << section << "]\n";
+    for (const auto& spec : schema()) {
+      const auto dot = spec.key.find('.');
+      if (spec.key.substr(0, dot) != section) continue;
+      out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
+      std::visit(
+          [&](const auto& v) {
+            using X = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<X, bool>) out << (v ? "true" : "false");
+            else if constexpr (std::is_same_v<X, std::int64_t>) out << v;
+            else if constexpr (std::is_same_v<X, std::string>) out << toml::value<std::string>(v);
+            else {
+              out << "[";
+              for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << '"' << v[i] << '"';
+              out << "]";
+            }
+          },
+          spec.default_value);
+      out << "\n";
     }
-    out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
-    std::visit(
-        [&](const auto& v) {
-          using X = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<X, bool>) out << (v ? "true" : "false");
-          else if constexpr (std::is_same_v<X, std::int64_t>) out << v;
-          else if constexpr (std::is_same_v<X, std::string>) out << toml::value<std::string>(v);
-          else {
-            out << "[";
-            for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << '"' << v[i] << '"';
-            out << "]";
-          }
-        },
-        spec.default_value);
-    out << "\n";
   }
   return out.str();
 }
