@@ -19,7 +19,7 @@ packages=(
   libsane-dev sane-utils libzxing-dev
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl
-  libqpid-proton-cpp12-dev rabbitmq-server
+  libqpid-proton-cpp12-dev rabbitmq-server zlib1g-dev
   # installer and administration (kiosk session, package checks, unit checks)
   cage xwayland lintian systemd
   # test helpers
