@@ -44,6 +44,11 @@ TEST_CASE("doctor config: missing file, syntax error with line, unknown key warn
   CHECK(contains(typo.message, "printer.queu"));
   CHECK(loaded.has_value());
 
+  write_file(dir / "open.toml", "[staff]\npin_hash = \"$argon2id$v=19$m=65536,t=2,p=1$x$y\"\n", 0644);
+  auto open = check_config(dir / "open.toml");
+  CHECK(open.status == CheckStatus::Warning);
+  CHECK(contains(open.fix, "chmod 640"));
+
   write_file(dir / "good.toml", "[printer]\nqueue = \"Kiosk_A4\"\n");
   auto good = check_config(dir / "good.toml", &loaded);
   CHECK(good.status == CheckStatus::Ok);
@@ -126,7 +131,7 @@ TEST_CASE("doctor clock: now is ok, 1970 and 2200 are not") {
   CHECK(check_clock(system_clock::now() + hours(24 * 365 * 175)).status == CheckStatus::Failed);
 }
 
-TEST_CASE("doctor certificates: none configured warns; valid, soon expiring, unreadable, bad and open keys") {
+TEST_CASE("doctor certificates: none configured warns - valid, soon expiring, unreadable, bad and open keys") {
   TempDir dir;
   kiosk::Config config;
   CHECK(check_certificates(config).status == CheckStatus::Warning);
@@ -159,7 +164,7 @@ TEST_CASE("doctor certificates: none configured warns; valid, soon expiring, unr
   CHECK(contains(missing.message, "cannot read"));
 }
 
-TEST_CASE("doctor scanner: SANE's test backend is found; a wrong device and no scanner fail") {
+TEST_CASE("doctor scanner: SANE's test backend is found - a wrong device and no scanner fail") {
   TempDir dir;
   write_file(dir / "dll.conf", "test\n", 0644);
   ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
@@ -183,7 +188,7 @@ TEST_CASE("doctor printer: a print service that is not running is reported with 
   CHECK(contains(r.fix, "systemctl start cups"));
 }
 
-TEST_CASE("doctor run: a configured temp installation passes the local checks; JSON has every check") {
+TEST_CASE("doctor run: a configured temp installation passes the local checks - JSON has every check") {
   TempDir dir;
   const auto state = dir / "state";
   std::filesystem::create_directory(state);
@@ -213,4 +218,34 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks; J
   report = run_doctor(options);
   CHECK_FALSE(report.ok());
   CHECK(report.to_json()["failed"] == 1);
+}
+
+TEST_CASE("undelivered and store check as another user: nothing is left behind, an unmerged log is refused") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to hand the store to another user");
+    return;
+  }
+  TempDir dir;
+  const auto db_file = dir / "kiosk.db";
+  sqlite3* writer = nullptr;
+  REQUIRE(sqlite3_open(db_file.c_str(), &writer) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(writer,
+                       "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+                       "CREATE TABLE outbox(submission_id TEXT PRIMARY KEY, status TEXT NOT NULL);"
+                       "INSERT INTO outbox VALUES ('a', 'queued');",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  // The kiosk (another user) has it open: its log holds the submission.
+  for (const char* suffix : {"", "-wal", "-shm"}) REQUIRE(::chown((db_file.string() + suffix).c_str(), 4321, 4321) == 0);
+  std::string refused;
+  try {
+    count_undelivered(db_file);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  CHECK(contains(refused, "runuser -u kiosk"));
+  sqlite3_close(writer);  // the last connection merges the log and removes it
+  CHECK(count_undelivered(db_file) == 1);
+  CHECK(check_store(db_file).status == CheckStatus::Ok);
+  CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-shm"));
+  CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-wal"));
 }

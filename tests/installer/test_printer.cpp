@@ -111,7 +111,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("printer: a real cupsd's queue is found, idle, and prints the test page; stopped and missing queues fail") {
+TEST_CASE("printer: a real cupsd's queue is found, idle, and prints the test page - stopped and missing queues fail") {
   PrivateCups cups;
   const auto printers = discover_printers();
   REQUIRE(printers.size() == 1);

@@ -9,7 +9,7 @@ using kiosk_test::mode_of;
 using kiosk_test::TempDir;
 using kiosk_test::write_file;
 
-TEST_CASE("setup pin: Argon2id hash that verifies the right PIN only; bad PINs refused") {
+TEST_CASE("setup pin: Argon2id hash that verifies the right PIN only - bad PINs refused") {
   const std::string hash = hash_staff_pin("482913");
   CHECK(hash.rfind("$argon2id$", 0) == 0);
   CHECK(verify_staff_pin(hash, "482913"));
@@ -29,7 +29,7 @@ TEST_CASE("setup languages: known, no duplicates, default among them") {
   CHECK_THROWS_AS(validate_languages({}, "nb"), SetupError);
 }
 
-TEST_CASE("setup certificates: imported with tight modes and mapped to keys; a bad file stops the import") {
+TEST_CASE("setup certificates: imported with tight modes and mapped to keys - a bad file stops the import") {
   TempDir dir;
   const auto stick = dir / "usb";
   std::filesystem::create_directory(stick);
@@ -100,7 +100,7 @@ TEST_CASE("setup config: set_from_text by type, written atomically 0640 and read
   CHECK(kiosk::Config::load(file).get_string("site.name") == "Kiosk 2");
 }
 
-TEST_CASE("setup devices: SANE scanners are listed; an unreachable CUPS is a plain error") {
+TEST_CASE("setup devices: SANE scanners are listed - an unreachable CUPS is a plain error") {
   TempDir dir;
   write_file(dir / "dll.conf", "test\n", 0644);
   ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
@@ -114,7 +114,7 @@ TEST_CASE("setup devices: SANE scanners are listed; an unreachable CUPS is a pla
   CHECK_THROWS_AS(print_test_page("Kiosk_A4", "Test"), SetupError);
 }
 
-TEST_CASE("setup first run: no file, the shipped default, a broken file need the admin; a set-up file does not") {
+TEST_CASE("setup first run: no file, the shipped default, a broken file need the admin - a set-up file does not") {
   TempDir dir;
   const auto file = dir / "kiosk.toml";
   CHECK(first_run_needs(file).size() == 1);

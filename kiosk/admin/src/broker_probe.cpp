@@ -24,6 +24,9 @@
 
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
+#if KIOSK_ADMIN_WITH_OUTBOX
+#include "outbox/amqp.hpp"
+#endif
 
 namespace kiosk::admin {
 
@@ -167,6 +170,19 @@ private:
   std::chrono::milliseconds timeout_;
 };
 
+#if KIOSK_ADMIN_WITH_OUTBOX
+// The delivery worker's own settings (SASL, TLS, container id) and queue addresses.
+proton::connection_options connection_options(const Config& config, const BrokerAddress&,
+                                              std::chrono::milliseconds timeout) {
+  proton::connection_options options = kiosk::outbox::connection_options(config);
+  options.idle_timeout(proton::duration(timeout.count()));
+  return options;
+}
+std::string reply_address(const Config& config) {
+  return kiosk::outbox::queue_address(config, config.get_string("broker.reply_queue"));
+}
+#else
+std::string reply_address(const Config& config) { return config.get_string("broker.reply_queue"); }
 proton::connection_options connection_options(const Config& config, const BrokerAddress& address,
                                               std::chrono::milliseconds timeout) {
   proton::connection_options options;
@@ -188,6 +204,7 @@ proton::connection_options connection_options(const Config& config, const Broker
   }
   return options;
 }
+#endif
 
 // Runs the probe; empty on success, else the reason.
 std::string amqp_probe(const Config& config, const BrokerAddress& address, const std::string& receive_from,
@@ -257,7 +274,7 @@ CheckResult check_reply_queue(const Config& config, std::chrono::milliseconds ti
     r.message = "Not checked: the broker address is not valid.";
     return r;
   }
-  if (const std::string amqp = amqp_probe(config, address, queue, timeout); !amqp.empty()) {
+  if (const std::string amqp = amqp_probe(config, address, reply_address(config), timeout); !amqp.empty()) {
     r.status = CheckStatus::Failed;
     r.message = "Cannot read from the reply queue \"" + queue + "\": " + amqp + ".";
     r.fix = "Ask the operator to create the queue and give this kiosk access to it, or correct broker.reply_queue.";

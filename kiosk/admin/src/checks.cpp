@@ -17,6 +17,9 @@
 #include <openssl/x509.h>
 
 #include "admin/checks.hpp"
+#if KIOSK_ADMIN_WITH_STORE
+#include "store/store.hpp"
+#endif
 
 namespace kiosk::admin {
 
@@ -91,6 +94,13 @@ CheckResult check_config(const std::filesystem::path& file, std::optional<Config
     } else {
       r.message = file.string() + " is valid.";
     }
+    // It holds the staff PIN hash and the certificate paths: not for every user to read.
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 007) != 0 && !config.get_string("staff.pin_hash").empty()) {
+      r.status = CheckStatus::Warning;
+      r.message += " It holds the staff PIN hash but every user can read it (mode " + octal_mode(st.st_mode) + ").";
+      r.fix = (r.fix.empty() ? "" : r.fix + " ") + "Run: chown root:kiosk " + file.string() + " && chmod 640 " + file.string();
+    }
     if (loaded) *loaded = std::move(config);
   } catch (const ConfigError& e) {
     return fail(r, e.what(), "Correct the line named, then run \"kioskctl config check\" again.");
@@ -139,7 +149,7 @@ CheckResult check_state_dir(const std::filesystem::path& dir, unsigned expected_
   return r;
 }
 
-CheckResult check_store(const std::filesystem::path& file) {
+CheckResult check_store(const std::filesystem::path& file, const std::filesystem::path& key_file) {
   CheckResult r = make("store", "Local store (queue, receipts, audit log)");
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
@@ -153,8 +163,15 @@ CheckResult check_store(const std::filesystem::path& file) {
     return fail(r, file.string() + " does not exist and its folder " + dir.string() + " is missing or not writable.",
                 "Reinstall the package, or check store.path in the configuration.");
   }
+  // Someone other than the owner (root running the doctor) must not create the store's
+  // -wal/-shm files, or the kiosk user could no longer open its own store: such a
+  // reader opens the file immutable (no locks, no side files, nothing written).
+  struct stat st {};
+  const bool owner = ::stat(file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  const std::string uri = "file:" + file.string() + (owner ? "" : "?immutable=1");
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, (owner ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_URI,
+                                 nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
   if (rc != SQLITE_OK)
     return fail(r, "Cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)) + ".",
@@ -178,7 +195,33 @@ CheckResult check_store(const std::filesystem::path& file) {
                 "Stop the kiosk, move the file aside and restore it from backup; undelivered submissions are in it.");
   std::string version;
   single_text("PRAGMA user_version", version);
+  db.reset();
   r.message = file.string() + " opens and is intact (schema version " + version + ").";
+#if KIOSK_ADMIN_WITH_STORE
+  using kiosk::store::StoreError;
+  if (key_file.empty()) return r;
+  if (!owner) {
+    r.message += " Run the doctor as the kiosk user to also check the key and bring the schema up to date.";
+    return r;
+  }
+  try {
+    auto store = kiosk::store::Store::open(file, key_file);
+    const int now = store.schema_version();
+    r.message = file.string() + " opens with its key and is intact (schema version " + std::to_string(now) +
+                (version != std::to_string(now) ? ", brought up from " + version : "") + ").";
+  } catch (const StoreError& e) {
+    const auto kind = e.kind();
+    return fail(r, file.string() + ": " + e.what(),
+                kind == StoreError::Kind::MissingKey || kind == StoreError::Kind::WrongKey
+                    ? "Restore the store key " + key_file.string() + " from your backup; without the right key the "
+                      "queued submissions cannot be read."
+                : kind == StoreError::Kind::DiskFull ? "Free disk space, then run the doctor again."
+                : kind == StoreError::Kind::Busy     ? "Another program holds the store; try again in a minute."
+                                                     : "Stop the kiosk, move the file aside and restore it from backup.");
+  }
+#else
+  (void)key_file;
+#endif
   return r;
 }
 
@@ -186,7 +229,16 @@ std::int64_t count_undelivered(const std::filesystem::path& store_file) {
   std::error_code ec;
   if (!std::filesystem::exists(store_file, ec)) return 0;
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(store_file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  // Someone other than the owner opens it immutable, so no root-owned -shm file is left
+  // behind; that reader cannot see a write-ahead log, so it refuses while one has content.
+  struct stat st {};
+  const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
+  const std::filesystem::path wal = store_file.string() + "-wal";
+  if (!owner && std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0)
+    throw std::runtime_error("The store " + store_file.string() +
+                             " has changes not yet merged into it; count as its owner: runuser -u kiosk -- kioskctl admin undelivered");
+  const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
   if (rc != SQLITE_OK)
     throw std::runtime_error("Cannot open " + store_file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));

@@ -8,6 +8,9 @@
 
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
+#if KIOSK_ADMIN_WITH_PRINT
+#include "print/printer.hpp"
+#endif
 
 namespace kiosk::admin {
 
@@ -72,6 +75,20 @@ std::string reason_in_plain_words(const std::string& reasons) {
   return "";
 }
 
+#if KIOSK_ADMIN_WITH_PRINT
+// The print library's stable problem codes, for the admin.
+std::string problem_in_plain_words(const std::string& code) {
+  if (code == "out-of-paper") return "it is out of paper. Fill the paper tray.";
+  if (code == "paper-jam") return "paper is stuck. Open the printer and remove the paper.";
+  if (code == "out-of-toner") return "it is out of toner or ink. Replace the cartridge.";
+  if (code == "cover-open") return "a door or cover is open. Close it.";
+  if (code == "printer-offline") return "it is off or not connected. Check power and cable.";
+  if (code == "printer-stopped") return "CUPS has stopped it after an error.";
+  if (code == "printer-not-found") return "CUPS does not know it.";
+  return "";
+}
+#endif
+
 // SANE may only be started once at a time in a process.
 std::mutex& sane_mutex() {
   static std::mutex m;
@@ -127,6 +144,24 @@ CheckResult check_printer(const std::string& queue) {
                              : "Set printer.queue to one of: " + names + " (kioskctl setup --printer NAME).";
     return r;
   }
+#if KIOSK_ADMIN_WITH_PRINT
+  // The print library's own reading of the printer, so the doctor agrees with the kiosk.
+  const print::PrinterStatus status = print::query_printer({"", found->name});
+  if (!status.ready()) {
+    r.status = CheckStatus::Failed;
+    std::string plain;
+    for (const auto& p : status.problems) {
+      const std::string words = problem_in_plain_words(p.code);
+      plain += (plain.empty() ? "" : " ") + (words.empty() ? p.detail + "." : words);
+    }
+    r.message = "Printer \"" + found->name + "\" is " + status.state + (status.accepting_jobs ? "" : " and refuses jobs") +
+                (plain.empty() ? "." : ": " + plain);
+    r.fix = "Fix the printer, then run: cupsenable " + found->name + " && cupsaccept " + found->name;
+    return r;
+  }
+  r.message = "Printer \"" + found->name + "\" is " + status.state + ".";
+  return r;
+#endif
   // Read the state reasons from the full attribute list of this one printer.
   Dests dests;
   load_dests(dests);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -55,34 +56,55 @@ std::optional<unsigned> kiosk_user_gid() {
   return std::nullopt;
 }
 
+namespace {
+
+// One value as TOML text.
+std::string value_text(const Config& config, const Config::KeySpec& spec) {
+  std::ostringstream out;
+  switch (spec.type) {
+    case Config::Type::Bool: out << (config.get_bool(spec.key) ? "true" : "false"); break;
+    case Config::Type::Integer: out << config.get_int(spec.key); break;
+    case Config::Type::String:
+    case Config::Type::Path: out << toml::value<std::string>(config.get_string(spec.key)); break;
+    case Config::Type::StringList: {
+      const auto& list = config.get_list(spec.key);
+      out << "[";
+      for (size_t i = 0; i < list.size(); ++i) out << (i ? ", " : "") << toml::value<std::string>(list[i]);
+      out << "]";
+      break;
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
 std::string render_config(const Config& config) {
   std::ostringstream out;
   out << "# Helsenorge ekstra enkel kiosk: configuration.\n"
          "# Every key is documented in ADMIN.md; a key left out gets its default.\n"
          "# Check the file with: kioskctl config check --config THIS_FILE\n";
-  std::string section;
+  // Sections in the order they first appear, each with all its keys (a section's keys may
+  // be spread over the schema; TOML allows each table only once).
+  std::vector<std::string> sections;
   for (const auto& spec : Config::schema()) {
+    const std::string sec = spec.key.substr(0, spec.key.find('.'));
+    if (std::find(sections.begin(), sections.end(), sec) == sections.end()) sections.push_back(sec);
+  }
+  std::vector<const Config::KeySpec*> ordered;
+  for (const auto& sec : sections)
+    for (const auto& spec : Config::schema())
+      if (spec.key.substr(0, spec.key.find('.')) == sec) ordered.push_back(&spec);
+  std::string section;
+  for (const Config::KeySpec* spec_ptr : ordered) {
+    const Config::KeySpec& spec = *spec_ptr;
     const auto dot = spec.key.find('.');
     const std::string sec = spec.key.substr(0, dot);
     if (sec != section) {
       out << "\n[" << sec << "]\n";
       section = sec;
     }
-    out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
-    switch (spec.type) {
-      case Config::Type::Bool: out << (config.get_bool(spec.key) ? "true" : "false"); break;
-      case Config::Type::Integer: out << config.get_int(spec.key); break;
-      case Config::Type::String:
-      case Config::Type::Path: out << toml::value<std::string>(config.get_string(spec.key)); break;
-      case Config::Type::StringList: {
-        const auto& list = config.get_list(spec.key);
-        out << "[";
-        for (size_t i = 0; i < list.size(); ++i) out << (i ? ", " : "") << toml::value<std::string>(list[i]);
-        out << "]";
-        break;
-      }
-    }
-    out << "\n";
+    out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = " << value_text(config, spec) << "\n";
   }
   return out.str();
 }
@@ -165,7 +187,13 @@ void write_config(const std::filesystem::path& file, const Config& config) {
   } catch (const ConfigError& e) {
     throw SetupError(std::string("The new configuration is not valid: ") + e.what());
   }
-  if (render_config(reread) != text) throw SetupError("The new configuration does not read back the same; nothing was written.");
+  for (const auto& spec : Config::schema()) {
+    bool same = value_text(reread, spec) == value_text(config, spec);
+    if (!same && spec.type == Config::Type::Path && std::filesystem::path(config.get_string(spec.key)).is_relative())
+      // A relative path is read back relative to the file's folder.
+      same = reread.get_string(spec.key) == (file.parent_path() / config.get_string(spec.key)).lexically_normal().string();
+    if (!same) throw SetupError("\"" + spec.key + "\" does not read back the same; nothing was written.");
+  }
   write_file_atomically(file, text, 0640, kiosk_user_gid());
 }
 

@@ -46,7 +46,9 @@ CheckResult check_state_dir(const std::filesystem::path& dir, unsigned expected_
 
 // The SQLite store: opens, passes a quick integrity check, and reports its schema version.
 // A store not created yet is fine when its folder is writable (the kiosk creates it).
-CheckResult check_store(const std::filesystem::path& file);
+// When kiosk_store is built in, the store's owner also opens it the kiosk's way with
+// `key_file` (which brings the schema up to date and checks that the key fits).
+CheckResult check_store(const std::filesystem::path& file, const std::filesystem::path& key_file = {});
 
 // Certificate and key files named in the configuration: readable, parseable PEM, certificates
 // valid now and for at least `warn_days` more days (warning otherwise).
