@@ -45,6 +45,7 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"scanner.device", T::String, S(""), "SANE device name; empty: the first scanner found"},
       {"scanner.resolution_dpi", T::Integer, std::int64_t{300}, "Scan resolution"},
       {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"), "Key for the MAC in the printed QR codes"},
+      {"print.font_dir", T::Path, S("/usr/share/fonts/truetype/dejavu"), "Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (fonts-dejavu-core)"},
       {"store.path", T::Path, S("/var/lib/helsenorge-kiosk/kiosk.db"), "SQLite store (queue, receipts, audit log)"},
       {"store.key_file", T::Path, S("/var/lib/helsenorge-kiosk/store.key"), "Per-kiosk key that encrypts personal data at rest"},
       {"store.retention_days", T::Integer, std::int64_t{0}, "Days to keep delivered personal data; 0: delete on acceptance"},

@@ -1,0 +1,162 @@
+#include "print/qr_payload.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <iterator>
+
+#include "forms/localized_text.hpp"
+#include "print/error.hpp"
+
+namespace print {
+namespace {
+
+constexpr std::string_view kPrefix = "HNK1;";
+constexpr std::size_t kMacBytes = 8;
+constexpr std::size_t kMinKeyBytes = 16;
+
+bool is_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
+}
+
+bool valid_id(std::string_view s, std::size_t min_len, std::size_t max_len) {
+  return s.size() >= min_len && s.size() <= max_len && std::all_of(s.begin(), s.end(), is_id_char);
+}
+
+std::string mac_hex(std::string_view message, const MacKey& key) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  const auto& k = key.bytes();
+  if (HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()), reinterpret_cast<const unsigned char*>(message.data()),
+           message.size(), digest, &digest_len) == nullptr)
+    throw PrintError("mac-failed", "could not compute the QR code's MAC (OpenSSL HMAC failed)");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < kMacBytes; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      parts.push_back(s.substr(start));
+      return parts;
+    }
+    parts.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+bool parse_int(std::string_view s, int& out) {
+  if (s.empty() || s.size() > 2) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && ptr == s.data() + s.size();
+}
+
+QrParseResult reject(std::string code, std::string reason) {
+  QrParseResult r;
+  r.error_code = std::move(code);
+  r.reason = std::move(reason);
+  return r;
+}
+
+}  // namespace
+
+MacKey::MacKey(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {}
+
+MacKey::~MacKey() {
+  if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
+}
+
+MacKey MacKey::load_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw PrintError("mac-key-missing", "the QR code key file " + file.string() +
+                                            " cannot be read (config print.mac_key_file); create it with: "
+                                            "head -c 32 /dev/urandom > " + file.string());
+  std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
+  if (bytes.size() < kMinKeyBytes) {
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    throw PrintError("mac-key-too-short", "the QR code key file " + file.string() + " holds fewer than 16 bytes");
+  }
+  return MacKey(std::move(bytes));
+}
+
+std::string encode_qr_payload(const QrPayload& p, const MacKey& key) {
+  if (key.bytes().size() < kMinKeyBytes) throw PrintError("mac-key-too-short", "the QR code key is missing or too short");
+  if (!valid_id(p.form_id, 1, 64)) throw PrintError("qr-bad-field", "form id '" + p.form_id + "' cannot go in a QR code");
+  if (!valid_id(p.version, 1, 32)) throw PrintError("qr-bad-field", "form version '" + p.version + "' cannot go in a QR code");
+  if (!forms::is_known_language(p.lang)) throw PrintError("qr-bad-field", "unknown language '" + p.lang + "'");
+  if (!valid_id(p.submission_id, 0, 64))
+    throw PrintError("qr-bad-field", "submission id '" + p.submission_id + "' cannot go in a QR code");
+  if (p.page_count < 1 || p.page_count > 99 || p.page < 1 || p.page > p.page_count)
+    throw PrintError("qr-bad-field", "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) +
+                                         " is out of range");
+  std::string body = std::string(kPrefix) + p.form_id + ";" + p.version + ";" + p.lang + ";" + std::to_string(p.page) +
+                     "/" + std::to_string(p.page_count) + ";" + p.submission_id + ";" + (p.large_print ? "L" : "");
+  return body + ";" + mac_hex(body, key);
+}
+
+bool verify_qr_mac(std::string_view text, const MacKey& key) {
+  auto pos = text.rfind(';');
+  if (pos == std::string_view::npos || key.bytes().size() < kMinKeyBytes) return false;
+  std::string expected = mac_hex(text.substr(0, pos), key);
+  std::string_view given = text.substr(pos + 1);
+  return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+QrParseResult parse_qr_payload(std::string_view text, const MacKey& key) {
+  try {
+    if (text.substr(0, kPrefix.size()) != kPrefix) return reject("not-kiosk-code", "not a code printed by the kiosk");
+    auto parts = split(text.substr(kPrefix.size()), ';');
+    if (parts.size() != 7) return reject("malformed", "expected 7 parts after HNK1, found " + std::to_string(parts.size()));
+    const auto& mac = parts[6];
+    if (mac.size() != kMacBytes * 2 ||
+        !std::all_of(mac.begin(), mac.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+      return reject("malformed", "the MAC is missing or not 16 hex digits");
+    QrPayload p;
+    p.form_id = parts[0];
+    p.version = parts[1];
+    p.lang = parts[2];
+    p.submission_id = parts[4];
+    if (!valid_id(p.form_id, 1, 64)) return reject("bad-field", "bad form id");
+    if (!valid_id(p.version, 1, 32)) return reject("bad-field", "bad form version");
+    if (!forms::is_known_language(p.lang)) return reject("bad-field", "unknown language '" + p.lang + "'");
+    if (!valid_id(p.submission_id, 0, 64)) return reject("bad-field", "bad submission id");
+    if (parts[5] == "L")
+      p.large_print = true;
+    else if (!parts[5].empty())
+      return reject("bad-field", "unknown option flags '" + std::string(parts[5]) + "'");
+    auto pages = split(parts[3], '/');
+    if (pages.size() != 2 || !parse_int(pages[0], p.page) || !parse_int(pages[1], p.page_count))
+      return reject("bad-page", "page number is not of the form k/n");
+    if (p.page_count < 1 || p.page < 1 || p.page > p.page_count)
+      return reject("bad-page", "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is impossible");
+    if (!verify_qr_mac(text, key)) return reject("forged", "MAC does not match (altered code, or printed with another key)");
+    QrParseResult ok;
+    ok.payload = std::move(p);
+    return ok;
+  } catch (const std::exception& e) {
+    return reject("malformed", e.what());
+  }
+}
+
+LayoutOptions layout_options(const QrPayload& payload) {
+  LayoutOptions o;
+  o.large_print = payload.large_print;
+  return o;
+}
+
+}  // namespace print
