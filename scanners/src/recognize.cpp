@@ -152,6 +152,7 @@ struct Recognizer::Impl {
     print::LayoutContext context;
     context.translations = &translations;
     context.postal_address = options.postal_address;
+    context.fonts = options.fonts;
     try {
       auto layout = print::layout_form(*form, qr.lang, print::layout_options(qr), context);
       return &layouts.emplace(cache_key, std::move(layout)).first->second;
@@ -246,7 +247,8 @@ struct Recognizer::Impl {
       from.push_back(qr_mm[static_cast<size_t>(i)] * static_cast<float>(kPxPerMm));
       to.push_back(qr_pts[static_cast<size_t>(i)]);
     }
-    cv::Mat coarse = cv::estimateAffinePartial2D(from, to);
+    const cv::Point2f from3[3] = {from[0], from[1], from[3]}, to3[3] = {to[0], to[1], to[3]};
+    cv::Mat coarse = cv::getAffineTransform(from3, to3);
     // 3. Refine with the four corner marks, searched around where the QR estimate puts them.
     std::vector<cv::Point2f> mark_layout, mark_image;
     if (!coarse.empty()) {

@@ -248,6 +248,11 @@ std::vector<PageImage> SaneDevice::scan(const ScanSettings& settings,
   for (;;) {
     if (cancel_requested_) throw ScanError("cancelled", "The scan was stopped.");
     SANE_Status status = sane_start(h);
+    if (status == SANE_STATUS_EOF && !pages.empty()) {
+      // Some backends (pnm among them) want the finished frame closed before the next sheet.
+      sane_cancel(h);
+      status = sane_start(h);
+    }
     if (status == SANE_STATUS_NO_DOCS && feeder && !pages.empty()) break;  // feeder is empty: batch done
     if (status != SANE_STATUS_GOOD) {
       sane_cancel(h);

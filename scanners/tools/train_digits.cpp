@@ -9,6 +9,7 @@
 // assets/models/README.md. Indices 600 and up are never read here: they are the unseen test set.
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <string>
@@ -18,7 +19,7 @@
 #include "scanners/mnist.hpp"
 
 int main(int argc, char** argv) {
-  std::string mnist_dir, out_file = "digits-lenet.dat";
+  std::string mnist_dir, out_file = "digits-lenet.dat", dump_file;
   int augment = 8, epochs = 30;
   unsigned seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     else if (flag == "--out") out_file = value;
     else if (flag == "--augment") augment = std::stoi(value);
     else if (flag == "--epochs") epochs = std::stoi(value);
+    else if (flag == "--dump") dump_file = value;
     else if (flag == "--seed") seed = static_cast<unsigned>(std::stoul(value));
     else {
       std::cerr << "unknown flag " << flag << "\n";
@@ -60,13 +62,39 @@ int main(int argc, char** argv) {
     }
   }
   std::cout << "training samples: " << inputs.size() << "\n";
+  if (!dump_file.empty()) {
+    // A montage of the first inputs of each digit (PGM), to look at what the network learns from.
+    std::ofstream pgm(dump_file, std::ios::binary);
+    pgm << "P5\n" << 28 * 20 << " " << 28 * 10 << "\n255\n";
+    for (int row = 0; row < 10 * 28; ++row)
+      for (int col = 0; col < 20 * 28; ++col) {
+        const size_t sample = static_cast<size_t>(row / 28) * inputs.size() / 10 + static_cast<size_t>(col / 28);
+        pgm.put(static_cast<char>(inputs[sample](row % 28, col % 28)));
+      }
+    return 0;
+  }
+  // dnn_trainer::train() does not shuffle: mini-batches must mix the digits.
+  {
+    std::vector<size_t> order(inputs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<dlib::matrix<unsigned char>> shuffled_inputs;
+    std::vector<unsigned long> shuffled_labels;
+    for (size_t i : order) {
+      shuffled_inputs.push_back(inputs[i]);
+      shuffled_labels.push_back(labels[i]);
+    }
+    inputs.swap(shuffled_inputs);
+    labels.swap(shuffled_labels);
+  }
   scanners::detail::DigitNet net;
-  dlib::dnn_trainer<scanners::detail::DigitNet, dlib::adam> trainer(net, dlib::adam(0.0005, 0.9, 0.999));
-  trainer.set_learning_rate(0.001);
+  // dlib's own MNIST recipe: SGD with momentum 0.9 and weight decay 0.0005.
+  dlib::dnn_trainer<scanners::detail::DigitNet> trainer(net);
+  trainer.set_learning_rate(0.01);
   trainer.set_min_learning_rate(1e-5);
   trainer.set_mini_batch_size(128);
   trainer.set_max_num_epochs(static_cast<unsigned long>(epochs));
-  trainer.set_iterations_without_progress_threshold(1500);
+  trainer.set_iterations_without_progress_threshold(1000);
   trainer.be_verbose();
   const auto start = std::chrono::steady_clock::now();
   trainer.train(inputs, labels);

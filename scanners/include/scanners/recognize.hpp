@@ -58,6 +58,7 @@ struct SubmissionResult {
 struct RecognizerOptions {
   std::filesystem::path digit_model = {};  // empty: DigitClassifier::default_model_file()
   std::string postal_address;              // as printed in the footer (site.postal_address)
+  print::Fonts fonts;                      // the fonts the form was laid out with (print.font_dir)
   double digit_min_confidence = 0.90;      // below: the digit box needs review
   double letter_min_confidence = 0.75;
   double text_min_confidence = 0.80;
