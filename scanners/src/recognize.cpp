@@ -308,6 +308,12 @@ struct Recognizer::Impl {
       cv::Mat page = grey;
       if (turn == 1) cv::rotate(grey, page, cv::ROTATE_180);
       const cv::Mat head = page(cv::Rect(0, 0, page.cols, std::max(1, page.rows / 5)));
+      // A blank sheet or a photo of something else: no title to read, and Tesseract would
+      // spend seconds on the noise.
+      cv::Mat dark;
+      cv::threshold(head, dark, 110, 255, cv::THRESH_BINARY_INV);
+      const double ink = static_cast<double>(cv::countNonZero(dark)) / static_cast<double>(head.total());
+      if (ink < 0.002 || ink > 0.25) continue;
       const std::string text = normalise_title(engine().read_block(head).text);
       for (const auto& form : catalogue.forms()) {
         for (const auto* title : {&form.title, &form.official_title})
@@ -425,7 +431,8 @@ struct Recognizer::Impl {
     std::string digits_only;
     for (char c : used)
       if (c != ' ') digits_only.push_back(c);
-    const bool is_date = item && item->type == forms::ItemType::Date;
+    // The signature block's date is not a form item, but is a date all the same.
+    const bool is_date = (item && item->type == forms::ItemType::Date) || f.link_id == "signature.date";
     if (gap) return make(f, grey, digits_only, confidence, "gap-in-digits");
     if (unsure) return make(f, grey, digits_only, confidence, "low-confidence");
     if (is_date) {

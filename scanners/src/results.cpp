@@ -53,6 +53,10 @@ void validate(SubmissionResult& s, const forms::Questionnaire& form) {
       answers.set(f.link_id, *a);
     }
   }
+  // The signature box is no form item: the form's own rule says whether it must be signed.
+  for (auto& f : s.fields)
+    if (f.link_id == "signature" && form.signature_required && f.status == FieldStatus::Accepted && f.value == false)
+      flag(f, "signature-missing");
   // A field that needs review may hold the answer a required-check would miss: do not call it missing.
   std::set<std::string> in_review;
   for (const auto& f : s.fields)

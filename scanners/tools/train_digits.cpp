@@ -19,7 +19,8 @@
 #include "scanners/mnist.hpp"
 
 int main(int argc, char** argv) {
-  std::string mnist_dir, out_file = "digits-lenet.dat", dump_file;
+  std::string mnist_dir, out_file = "digits-lenet.dat", dump_file, init_file;
+  double learning_rate = 0.01;
   int augment = 8, epochs = 30;
   unsigned seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
     else if (flag == "--augment") augment = std::stoi(value);
     else if (flag == "--epochs") epochs = std::stoi(value);
     else if (flag == "--dump") dump_file = value;
+    else if (flag == "--init") init_file = value;  // continue from an earlier model
+    else if (flag == "--learning-rate") learning_rate = std::stod(value);
     else if (flag == "--seed") seed = static_cast<unsigned>(std::stoul(value));
     else {
       std::cerr << "unknown flag " << flag << "\n";
@@ -40,7 +43,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto mnist = scanners::load_mnist_package(mnist_dir);
-  std::mt19937 rng(seed);
+  std::mt19937 rng(seed + (init_file.empty() ? 0u : 1000u));  // fresh augmentations when continuing
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<dlib::matrix<unsigned char>> inputs;
   std::vector<unsigned long> labels;
@@ -88,9 +91,10 @@ int main(int argc, char** argv) {
     labels.swap(shuffled_labels);
   }
   scanners::detail::DigitNet net;
+  if (!init_file.empty()) dlib::deserialize(init_file) >> net;
   // dlib's own MNIST recipe: SGD with momentum 0.9 and weight decay 0.0005.
   dlib::dnn_trainer<scanners::detail::DigitNet> trainer(net);
-  trainer.set_learning_rate(0.01);
+  trainer.set_learning_rate(learning_rate);
   trainer.set_min_learning_rate(1e-5);
   trainer.set_mini_batch_size(128);
   trainer.set_max_num_epochs(static_cast<unsigned long>(epochs));

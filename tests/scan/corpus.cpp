@@ -97,10 +97,10 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
         out.kinds[f.link_id] = "tick";
         if (!out.truth.count(f.link_id)) out.truth[f.link_id] = nullptr;
         const auto it = ticked_option.find(f.link_id);
-        if (it == ticked_option.end() || !forms::is_enabled(*item, answers)) break;
+        const bool wanted = it != ticked_option.end() && it->second == f.option && forms::is_enabled(*item, answers);
         const cv::Rect b = rect_px(f.boxes.front());
         const int pen = static_cast<int>(uniform(2, 7));
-        if (it->second == f.option) {
+        if (wanted && out.truth[f.link_id] != "review") {
           if (item->type == forms::ItemType::Boolean) out.truth[f.link_id] = f.option == "true";
           else out.truth[f.link_id] = f.option;
           const double j = b.width * 0.12;

@@ -59,7 +59,7 @@ struct RecognizerOptions {
   std::filesystem::path digit_model = {};  // empty: DigitClassifier::default_model_file()
   std::string postal_address;              // as printed in the footer (site.postal_address)
   print::Fonts fonts;                      // the fonts the form was laid out with (print.font_dir)
-  double digit_min_confidence = 0.90;      // below: the digit box needs review
+  double digit_min_confidence = 0.97;      // below: the digit box needs review
   double letter_min_confidence = 0.75;
   double text_min_confidence = 0.80;
   bool ocr_free_text = true;               // Tesseract on text lines (false: always review)
