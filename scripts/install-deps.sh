@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev doctest-dev
   # print
   libhpdf-dev libqrencode-dev libcups2-dev cups-daemon cups-client cups-filters
-  poppler-utils fonts-dejavu-core
+  poppler-utils fonts-dejavu-core libpng-dev
   # scan and recognise
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-nor
   libsane-dev sane-utils libzxing-dev libdlib-dev libopencv-core-dev libopencv-imgproc-dev
@@ -21,6 +21,8 @@ packages=(
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl
   libqpid-proton-cpp12-dev rabbitmq-server
+  # installer and administration (kiosk session, package checks, unit checks)
+  cage xwayland lintian systemd
   # test helpers
   imagemagick procps psmisc
 )

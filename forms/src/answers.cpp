@@ -288,11 +288,14 @@ Answers make_example_answers(const Questionnaire& form, unsigned seed) {
   static const char* names[] = {"Kari Nordmann", "Ola Nordmann", "Áile Somby", "Per Hansen", "Åse Øvrebø"};
   static const char* streets[] = {"Storgata 1", "Fjellveien 12", "Sjøgata 7B"};
   Answers answers;
-  // Walk in order so enableWhen sees the answers given before it.
+  // Walk in order so enableWhen sees the answers given before it; an item inside a
+  // disabled group is disabled too, so ask the same walk validation uses.
   for (int pass = 0; pass < 2; ++pass) {
-    for (const Item* item : form.all_items()) {
+    std::vector<std::pair<const Item*, bool>> items;
+    walk_enabled(form.items, true, answers, items);
+    for (const auto& [item, enabled] : items) {
       if (answers.has(item->link_id) || item->type == ItemType::Group || item->type == ItemType::Display) continue;
-      if (!is_enabled(*item, answers)) continue;
+      if (!enabled) continue;
       switch (item->type) {
         case ItemType::Boolean: answers.set(item->link_id, AnswerValue::of_bool(pick(0, 1) == 1)); break;
         case ItemType::Choice:

@@ -32,7 +32,7 @@ const std::map<std::string, InputKind>& input_kind_names() {
 }
 
 std::string kiosk_ext(const char* name) { return std::string(kKioskExtensionBase) + name; }
-std::string helsenorge_ext(const char* name) { return std::string(kHelsenorgeExtensionBase) + name; }
+std::string sdf_ext(const char* name) { return std::string(kSdfExtensionBase) + name; }
 
 const json* find_member(const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -71,6 +71,19 @@ const json& array_member(const json& obj, const char* key, const std::string& wh
 
 std::string element(const std::string& where, const std::string& key, size_t index) {
   return where + "." + key + "[" + std::to_string(index) + "]";
+}
+
+// Reads an sdf- coding and checks it against the profile's value set, so a guessed
+// system or code is caught instead of being passed on to the platform.
+std::string read_sdf_code(const json& ext, const char* system, const std::set<std::string>& codes,
+                          const std::string& where) {
+  const json* c = find_member(ext, "valueCoding");
+  if (!c || !c->is_object()) throw FormError(where, "needs a valueCoding");
+  const std::string w = where + ".valueCoding";
+  const std::string code = require_string(*c, "code", w);
+  if (optional_string(*c, "system", w) != system) throw FormError(w, std::string("system must be \"") + system + "\"");
+  if (!codes.count(code)) throw FormError(w, "\"" + code + "\" is not a code of " + system);
+  return code;
 }
 
 // Reads an answer[x]-style value (valueBoolean, answerCoding, ...) with the given prefix.
@@ -395,14 +408,15 @@ Questionnaire parse_questionnaire(const json& j, const std::string& source) {
       q.attachments.push_back(require_string(exts[i], "valueCode", w));
     } else if (url == kiosk_ext("official-title")) {
       q.official_title = read_localized(exts[i], "valueString", w);
-    } else if (url == helsenorge_ext("sdf-canbeperformedby")) {
-      const json* c = find_member(exts[i], "valueCoding");
-      if (!c || !c->is_object()) throw FormError(w, "sdf-canbeperformedby needs a valueCoding");
-      q.can_be_performed_by = require_string(*c, "code", w + ".valueCoding");
-    } else if (url == helsenorge_ext("sdf-authenticationrequirement")) {
-      const json* c = find_member(exts[i], "valueCoding");
-      if (!c || !c->is_object()) throw FormError(w, "sdf-authenticationrequirement needs a valueCoding");
-      q.authentication_requirement = require_string(*c, "code", w + ".valueCoding");
+    } else if (url == sdf_ext("sdf-canbeperformedby")) {
+      q.can_be_performed_by = read_sdf_code(exts[i], kSdfCanBePerformedBySystem, {"1", "2"}, w);
+    } else if (url == sdf_ext("sdf-authenticationrequirement")) {
+      q.authentication_requirement = read_sdf_code(exts[i], kSdfAuthenticationRequirementSystem, {"1", "2", "3"}, w);
+    } else if (url.rfind(kHelsenorgeExtensionBase, 0) == 0 &&
+               (url.ends_with("/sdf-canbeperformedby") || url.ends_with("/sdf-authenticationrequirement"))) {
+      // An easy slip: the platform's renderer would ignore these, so say where they live.
+      throw FormError(w, "\"" + url + "\" is not the platform's extension; use " + kSdfExtensionBase +
+                             url.substr(std::string(kHelsenorgeExtensionBase).size()));
     }
   }
   if (q.category.empty()) throw FormError(where, "missing task-category extension");

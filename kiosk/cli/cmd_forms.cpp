@@ -26,8 +26,8 @@ bool check_lang(const std::string& lang, Context& ctx) {
   return false;
 }
 
-void print_item(const forms::Item& item, const std::string& lang, const forms::Translations& t, std::ostream& out,
-                int depth) {
+void print_item(const forms::Questionnaire& form, const forms::Item& item, const std::string& lang,
+                const forms::Translations& t, std::ostream& out, int depth) {
   const std::string indent(static_cast<size_t>(depth) * 2, ' ');
   if (item.type == forms::ItemType::Group) {
     if (!item.text.empty()) out << indent << "## " << item.text.get(lang) << "\n";
@@ -38,10 +38,20 @@ void print_item(const forms::Item& item, const std::string& lang, const forms::T
     if (item.required) out << " *";
     out << "  [" << item.link_id << ", " << forms::to_string(item.type) << "]\n";
     for (const auto& o : item.options) out << indent << "    [ ] " << o.display.get(lang) << "  (" << o.code << ")\n";
-    if (!item.enable_when.empty())
-      out << indent << "    " << t.text(lang, "form.only-if") << " " << item.enable_when.front().question << "\n";
+    for (const auto& cond : item.enable_when) {
+      // Name the question and the answer in words, as a person reads the paper form.
+      const forms::Item* target = form.find_item(cond.question);
+      std::string answer = cond.answer.to_display_string();
+      if (cond.answer.kind == forms::AnswerValue::Kind::Boolean)
+        answer = t.text(lang, cond.answer.boolean ? "form.answer-yes" : "form.answer-no");
+      if (target)
+        for (const auto& o : target->options)
+          if (o.code == cond.answer.text) answer = o.display.get(lang);
+      out << indent << "    " << t.text(lang, "form.only-if") << " \"" << (target ? target->text.get(lang) : cond.question)
+          << "\" = " << answer << "\n";
+    }
   }
-  for (const auto& child : item.items) print_item(child, lang, t, out, depth + 1);
+  for (const auto& child : item.items) print_item(form, child, lang, t, out, depth + 1);
 }
 
 int forms_list(Context& ctx) {
@@ -79,7 +89,7 @@ int forms_show(Context& ctx) {
   ctx.out << "# " << q->title.get(lang) << "\n";
   if (!q->official_title.empty()) ctx.out << q->official_title.get(lang) << "\n";
   ctx.out << q->description.get(lang) << "\n\n";
-  for (const auto& item : q->items) print_item(item, lang, translations, ctx.out, 0);
+  for (const auto& item : q->items) print_item(*q, item, lang, translations, ctx.out, 0);
   if (q->signature_required) ctx.out << "\n" << translations.text(lang, "form.signature") << "\n";
   return kExitOk;
 }

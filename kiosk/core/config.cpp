@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -67,6 +68,13 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"security.legacy_decryption_key", T::Path, S(""), "Previous decryption key, accepted during certificate rollover"},
       {"security.legacy_decryption_certificate", T::Path, S(""), "Previous decryption certificate"},
       {"security.platform_signing_certificate", T::Path, S(""), "Platform certificate receipts are signed with"},
+      {"security.ca_certificate", T::Path, S(""), "CA that issues the kiosk's and the platform's certificates (trust anchor)"},
+      {"broker.address_prefix", T::String, S("/queue/"), "Prefix for queue names in AMQP addresses (\"/queue/\" for RabbitMQ, \"\" for others)"},
+      {"broker.cpa_id", T::String, S(""), "cpaId application property (collaboration agreement id)"},
+      {"delivery.max_message_bytes", T::Integer, std::int64_t{20971520}, "Largest message the kiosk commits (bytes)"},
+      {"simulator.store", T::Path, S("platform-sim.db"), "Platform simulator: its store of accepted submissions"},
+      {"simulator.decryption_key", T::Path, S(""), "Platform simulator: key of security.platform_encryption_certificate"},
+      {"simulator.signing_key", T::Path, S(""), "Platform simulator: key of security.platform_signing_certificate"},
       {"delivery.max_attempts", T::Integer, std::int64_t{10}, "Failed attempts before a message is parked for staff"},
       {"delivery.backoff_initial_ms", T::Integer, std::int64_t{1000}, "First retry delay"},
       {"delivery.backoff_max_ms", T::Integer, std::int64_t{300000}, "Longest retry delay"},
@@ -188,29 +196,34 @@ void Config::set(const std::string& key, Value v) {
 std::string Config::example_toml() {
   std::ostringstream out;
   out << "# Helsenorge ekstra enkel kiosk: configuration. Every key is optional; the value shown is the default.\n";
-  std::string section;
+  // Keys are grouped by section in the order sections first appear, wherever in the
+  // schema a key was added: TOML does not allow a section header twice.
+  std::vector<std::string> sections;
   for (const auto& spec : schema()) {
-    const auto dot = spec.key.find('.');
-    const std::string sec = spec.key.substr(0, dot);
-    if (sec != section) {
-      out << "\n[" << sec << "]\n";
-      section = sec;
+    const std::string sec = spec.key.substr(0, spec.key.find('.'));
+    if (std::find(sections.begin(), sections.end(), sec) == sections.end()) sections.push_back(sec);
+  }
+  for (const auto& section : sections) {
+    out << "\n[" << section << "]\n";
+    for (const auto& spec : schema()) {
+      const auto dot = spec.key.find('.');
+      if (spec.key.substr(0, dot) != section) continue;
+      out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
+      std::visit(
+          [&](const auto& v) {
+            using X = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<X, bool>) out << (v ? "true" : "false");
+            else if constexpr (std::is_same_v<X, std::int64_t>) out << v;
+            else if constexpr (std::is_same_v<X, std::string>) out << toml::value<std::string>(v);
+            else {
+              out << "[";
+              for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << '"' << v[i] << '"';
+              out << "]";
+            }
+          },
+          spec.default_value);
+      out << "\n";
     }
-    out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
-    std::visit(
-        [&](const auto& v) {
-          using X = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<X, bool>) out << (v ? "true" : "false");
-          else if constexpr (std::is_same_v<X, std::int64_t>) out << v;
-          else if constexpr (std::is_same_v<X, std::string>) out << toml::value<std::string>(v);
-          else {
-            out << "[";
-            for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << '"' << v[i] << '"';
-            out << "]";
-          }
-        },
-        spec.default_value);
-    out << "\n";
   }
   return out.str();
 }

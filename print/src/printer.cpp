@@ -211,6 +211,9 @@ void PrintJob::run(std::stop_token stop) {
   const std::string queue = resolve_queue(http.get(), target_);
   if (queue.empty()) return fail(problem("printer-not-found", "no printer queue is configured and CUPS has no default printer"));
 
+  // A queue that does not exist (or a server that refuses) is said plainly before submitting.
+  if (PrinterStatus printer = query_on(http.get(), queue); !printer.reachable) return fail(printer.problems.front());
+
   // Submit: create the job, send the PDF as one document.
   int job_id = cupsCreateJob(http.get(), queue.c_str(), title_.c_str(), 0, nullptr);
   if (job_id <= 0) {

@@ -118,3 +118,28 @@ TEST_CASE("questionnaire: bad JSON in a file is a clear error") {
   std::filesystem::remove(path);
   CHECK_THROWS_AS(load_questionnaire_file("/nonexistent/form.json"), FormError);
 }
+
+TEST_CASE("questionnaire: the platform's sdf extensions are read from their fhir-sdf URLs and checked") {
+  auto coding = [](const char* name, const char* system, const char* code) {
+    return json{{"url", std::string(kSdfExtensionBase) + name}, {"valueCoding", {{"system", system}, {"code", code}}}};
+  };
+  auto j = minimal_form();
+  j["extension"].push_back(coding("sdf-canbeperformedby", kSdfCanBePerformedBySystem, "2"));
+  j["extension"].push_back(coding("sdf-authenticationrequirement", kSdfAuthenticationRequirementSystem, "3"));
+  const auto q = parse_questionnaire(j, "test.json");
+  CHECK(q.can_be_performed_by == std::optional<std::string>("2"));
+  CHECK(q.authentication_requirement == std::optional<std::string>("3"));
+
+  j = minimal_form();
+  j["extension"].push_back(coding("sdf-canbeperformedby", kSdfCanBePerformedBySystem, "7"));
+  CHECK(error_of(j).find("\"7\" is not a code of") != std::string::npos);
+
+  j = minimal_form();
+  j["extension"].push_back(coding("sdf-authenticationrequirement", "http://example.org/auth", "3"));
+  CHECK(error_of(j).find("system must be") != std::string::npos);
+
+  j = minimal_form();
+  j["extension"].push_back(
+      {{"url", std::string(kHelsenorgeExtensionBase) + "sdf-canbeperformedby"}, {"valueCoding", {{"code", "1"}}}});
+  CHECK(error_of(j).find("is not the platform's extension") != std::string::npos);
+}

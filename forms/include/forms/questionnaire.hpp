@@ -15,6 +15,14 @@ namespace forms {
 inline constexpr const char* kTranslationExtension = "http://hl7.org/fhir/StructureDefinition/translation";
 inline constexpr const char* kKioskExtensionBase = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/";
 inline constexpr const char* kHelsenorgeExtensionBase = "http://helsenorge.no/fhir/StructureDefinition/";
+// The platform's form profiles (fhir-sdf) define sdf-canbeperformedby and
+// sdf-authenticationrequirement under the e-health directorate's base, with the value sets
+// CanBePerformedBy (1 Default: a representative may answer, 2 SubjectOnly) and
+// AuthenticationRequirement (1 Anonymous, 2 Optional, 3 Required).
+inline constexpr const char* kSdfExtensionBase = "http://ehelse.no/fhir/StructureDefinition/";
+inline constexpr const char* kSdfCanBePerformedBySystem = "http://ehelse.no/fhir/ValueSet/CanBePerformedBy";
+inline constexpr const char* kSdfAuthenticationRequirementSystem =
+    "http://ehelse.no/fhir/ValueSet/AuthenticationRequirement";
 
 // The FHIR R4 Questionnaire item types this project supports (DESIGN.md section 3).
 enum class ItemType { Group, Display, String, Text, Boolean, Choice, Date, Integer, Attachment };

@@ -1,0 +1,251 @@
+// kioskctl doctor | config example | config check | setup
+#include <unistd.h>
+
+#include <iostream>
+#include <ostream>
+
+#include "admin/checks.hpp"
+#include "admin/setup.hpp"
+#include "command.hpp"
+#include "config.hpp"
+
+namespace kiosk::cli {
+
+namespace {
+
+bool parse_count(const std::optional<std::string>& text, std::uint64_t& out) {
+  if (!text) return true;
+  if (text->empty() || text->find_first_not_of("0123456789") != std::string::npos) return false;
+  out = std::stoull(*text);
+  return true;
+}
+
+int doctor(Context& ctx) {
+  const std::string usage = "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]";
+  Args args(ctx.args, {"--config", "--min-free-mb", "--timeout-ms"}, {"--json", "--skip-devices", "--skip-broker"});
+  std::uint64_t min_free_mb = 500, timeout_ms = 3000;
+  if (!args.ok() || !args.positional().empty() || !parse_count(args.value("--min-free-mb"), min_free_mb) ||
+      !parse_count(args.value("--timeout-ms"), timeout_ms)) {
+    ctx.err << (args.ok() ? "--min-free-mb and --timeout-ms take a whole number" : args.error()) << "\nUsage: kioskctl "
+            << usage << "\n";
+    return kExitUsage;
+  }
+  admin::DoctorOptions options;
+  options.config_file = args.value("--config").value_or("");
+  options.min_free_bytes = min_free_mb * 1024 * 1024;
+  options.network_timeout = std::chrono::milliseconds(timeout_ms);
+  options.skip_devices = args.has("--skip-devices");
+  options.skip_broker = args.has("--skip-broker");
+  const admin::DoctorReport report = admin::run_doctor(options);
+  if (args.has("--json")) {
+    ctx.out << report.to_json().dump(2) << "\n";
+  } else {
+    for (const auto& c : report.checks) {
+      std::string label = admin::to_string(c.status);
+      label.resize(8, ' ');
+      ctx.out << label << c.title << ": " << c.message;
+      if (!c.fix.empty()) ctx.out << " Fix: " << c.fix;
+      ctx.out << "\n";
+    }
+    ctx.out << (report.ok() ? "Everything needed works.\n" : "Something is wrong: see the lines marked failed.\n");
+  }
+  return report.ok() ? kExitOk : kExitFailed;
+}
+
+int config_example(Context& ctx) {
+  Args args(ctx.args, {}, {});
+  if (!args.ok() || !args.positional().empty()) {
+    ctx.err << (args.ok() ? "no arguments expected" : args.error()) << "\nUsage: kioskctl config example\n";
+    return kExitUsage;
+  }
+  ctx.out << Config::example_toml();
+  return kExitOk;
+}
+
+int config_check(Context& ctx) {
+  Args args(ctx.args, {"--config"}, {});
+  if (!args.ok() || !args.positional().empty()) {
+    ctx.err << (args.ok() ? "unexpected argument" : args.error()) << "\nUsage: kioskctl config check [--config FILE]\n";
+    return kExitUsage;
+  }
+  const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+  try {
+    const Config config = Config::load(file);
+    for (const auto& w : config.warnings()) ctx.err << "warning: " << w << "\n";
+    ctx.out << file.string() << " is valid"
+            << (config.warnings().empty() ? "." : " (" + std::to_string(config.warnings().size()) + " warning(s)).") << "\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+int setup_list(Context& ctx) {
+  int rc = kExitOk;
+  try {
+    const auto printers = admin::discover_printers();
+    ctx.out << "Printers (CUPS):" << (printers.empty() ? " none" : "") << "\n";
+    for (const auto& p : printers)
+      ctx.out << "  " << p.name << (p.is_default ? " (default)" : "") << "  " << p.state << "  " << p.description << "\n";
+  } catch (const admin::SetupError& e) {
+    ctx.err << e.what() << "\n";
+    rc = kExitUnavailable;
+  }
+  try {
+    const auto scanners = admin::discover_scanners();
+    ctx.out << "Scanners (SANE):" << (scanners.empty() ? " none" : "") << "\n";
+    for (const auto& s : scanners) ctx.out << "  " << s.device << "  " << s.vendor << " " << s.model << "\n";
+  } catch (const admin::SetupError& e) {
+    ctx.err << e.what() << "\n";
+    rc = kExitUnavailable;
+  }
+  return rc;
+}
+
+int setup(Context& ctx) {
+  const std::string usage =
+      "setup [--config FILE] [--list] [--site-name S] [--kiosk-id ID] [--printer QUEUE] [--scanner DEVICE]\n"
+      "       [--broker URL] [--reply-queue Q] [--certs-from DIR] [--cert-dir DIR] [--pin-stdin]\n"
+      "       [--languages nb,nn,se,en] [--default-language L] [--set KEY=VALUE]... [--test-print]";
+  Args args(ctx.args,
+            {"--config", "--site-name", "--kiosk-id", "--printer", "--scanner", "--broker", "--reply-queue",
+             "--certs-from", "--cert-dir", "--languages", "--default-language", "--set"},
+            {"--list", "--pin-stdin", "--test-print"});
+  if (!args.ok() || !args.positional().empty()) {
+    ctx.err << (args.ok() ? "unexpected argument " + args.positional().front() : args.error()) << "\nUsage: kioskctl "
+            << usage << "\n";
+    return kExitUsage;
+  }
+  if (args.has("--list")) return setup_list(ctx);
+
+  const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+  Config config;
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    try {
+      config = Config::load(file);
+    } catch (const ConfigError& e) {
+      ctx.err << e.what() << "\nCorrect that line first (or move the file away to start from the defaults).\n";
+      return kExitBadInput;
+    }
+  }
+  try {
+    auto set_if = [&](const char* flag, const char* key) {
+      if (auto v = args.value(flag)) admin::set_from_text(config, key, *v);
+    };
+    set_if("--site-name", "site.name");
+    set_if("--kiosk-id", "site.kiosk_id");
+    set_if("--reply-queue", "broker.reply_queue");
+    set_if("--languages", "ui.languages");
+    set_if("--default-language", "ui.default_language");
+    for (const auto& assignment : args.values("--set")) {
+      const auto eq = assignment.find('=');
+      if (eq == std::string::npos) throw admin::SetupError("--set needs KEY=VALUE, e.g. --set ui.theme=high-contrast");
+      admin::set_from_text(config, assignment.substr(0, eq), assignment.substr(eq + 1));
+    }
+    if (auto broker = args.value("--broker")) {
+      admin::parse_broker_url(*broker);
+      config.set("broker.url", *broker);
+    }
+    if (auto printer = args.value("--printer")) {
+      config.set("printer.queue", *printer);
+      try {
+        bool found = false;
+        for (const auto& p : admin::discover_printers()) found = found || p.name == *printer;
+        if (!found) ctx.err << "warning: CUPS has no printer \"" << *printer << "\" now (see kioskctl setup --list).\n";
+      } catch (const admin::SetupError& e) {
+        ctx.err << "warning: " << e.what() << "\n";
+      }
+    }
+    if (auto scanner = args.value("--scanner")) {
+      config.set("scanner.device", *scanner);
+      bool found = false;
+      for (const auto& s : admin::discover_scanners()) found = found || s.device == *scanner;
+      if (!found) ctx.err << "warning: SANE finds no scanner \"" << *scanner << "\" now (see kioskctl setup --list).\n";
+    }
+    if (args.has("--pin-stdin")) {
+      std::string pin;
+      std::getline(std::cin, pin);
+      if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+      config.set("staff.pin_hash", admin::hash_staff_pin(pin));
+    }
+    admin::validate_languages(config.get_list("ui.languages"), config.get_string("ui.default_language"));
+    if (auto source = args.value("--certs-from")) {
+      const std::filesystem::path cert_dir =
+          args.value("--cert-dir").value_or((config.get_path("store.path").parent_path() / "certs").string());
+      for (const auto& f : admin::import_certificates(*source, cert_dir, admin::kiosk_user_uid(), admin::kiosk_user_gid())) {
+        ctx.out << "imported " << f.destination.string();
+        if (!f.config_key.empty()) {
+          config.set(f.config_key, f.destination.string());
+          ctx.out << " as " << f.config_key;
+        }
+        ctx.out << "\n";
+      }
+    }
+    admin::write_config(file, config);
+    ctx.out << "wrote " << file.string() << "\n";
+    if (args.has("--test-print")) {
+      const int job = admin::print_test_page(config.get_string("printer.queue"), config.get_string("site.name"));
+      ctx.out << "test page sent (CUPS job " << job << ")\n";
+    }
+  } catch (const admin::SetupError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const ConfigError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  }
+  ctx.out << "Now run: kioskctl doctor --config " << file.string() << "\n";
+  return kExitOk;
+}
+
+int undelivered(Context& ctx) {
+  Args args(ctx.args, {"--config", "--store"}, {});
+  if (!args.ok() || !args.positional().empty()) {
+    ctx.err << (args.ok() ? "unexpected argument" : args.error())
+            << "\nUsage: kioskctl admin undelivered [--config FILE] [--store FILE]\n";
+    return kExitUsage;
+  }
+  std::filesystem::path store_file;
+  if (auto store = args.value("--store")) {
+    store_file = *store;
+  } else {
+    const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+    std::error_code ec;
+    // A removed or broken configuration still has the default store path.
+    Config config;
+    if (std::filesystem::exists(file, ec)) {
+      try {
+        config = Config::load(file);
+      } catch (const ConfigError& e) {
+        ctx.err << "warning: " << e.what() << " (using the default store path)\n";
+      }
+    }
+    store_file = config.get_path("store.path");
+  }
+  try {
+    ctx.out << admin::count_undelivered(store_file) << "\n";
+    return kExitOk;
+  } catch (const std::exception& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
+const CommandRegistration registration{
+    Command{"doctor", "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]",
+            "check every part of the installation; one line per check", doctor},
+    Command{"config example", "config example", "print the documented configuration file with every default",
+            config_example},
+    Command{"config check", "config check [--config FILE]", "check a configuration file (errors name the line)",
+            config_check},
+    Command{"setup", "setup [--list] [--config FILE] [--printer Q] [--scanner D] [--broker URL] [--certs-from DIR] ...",
+            "first-run setup without the touch screen (writes the configuration)", setup},
+    Command{"admin undelivered", "admin undelivered [--config FILE] [--store FILE]",
+            "print how many submissions are not yet delivered (used before a purge)", undelivered},
+};
+
+}  // namespace
+
+}  // namespace kiosk::cli

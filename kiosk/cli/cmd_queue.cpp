@@ -1,0 +1,329 @@
+// kioskctl queue add | list | show | retry | cancel | deliver, and demo-env.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "config.hpp"
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/error.hpp"
+#include "outbox/crypto.hpp"
+#include "outbox/delivery.hpp"
+#include "outbox/outbox.hpp"
+#include "store/store.hpp"
+
+namespace kiosk::cli {
+
+namespace {
+
+using nlohmann::json;
+namespace ob = kiosk::outbox;
+
+const std::vector<std::string> kCommonFlags = {"--config", "--store", "--broker"};
+
+std::vector<std::string> with_common(std::vector<std::string> flags) {
+  flags.insert(flags.end(), kCommonFlags.begin(), kCommonFlags.end());
+  return flags;
+}
+
+// --config FILE (or $KIOSK_CONFIG / the default file), then --store and --broker on top.
+kiosk::Config load_config(const Args& args) {
+  std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+  kiosk::Config config = (args.has("--config") || std::filesystem::exists(file)) ? Config::load(file) : Config();
+  if (auto store = args.value("--store")) {
+    const auto path = std::filesystem::absolute(*store);
+    config.set("store.path", path.string());
+    if (!config.is_set("store.key_file")) config.set("store.key_file", path.string() + ".key");
+  }
+  if (auto broker = args.value("--broker")) config.set("broker.url", *broker);
+  return config;
+}
+
+// Runs a command body and turns every known failure into a plain message and exit code.
+int guarded(Context& ctx, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const ConfigError& e) {
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StoreError& e) {
+    ctx.err << e.what() << "\n";
+    switch (e.kind()) {
+      case store::StoreError::Kind::DiskFull:
+      case store::StoreError::Kind::Busy: return kExitUnavailable;
+      case store::StoreError::Kind::Corrupt:
+      case store::StoreError::Kind::WrongKey:
+      case store::StoreError::Kind::MissingKey: return kExitBadInput;
+      default: return kExitFailed;
+    }
+  } catch (const ob::OutboxError& e) {
+    ctx.err << e.what() << "\n";
+    switch (e.kind()) {
+      case ob::OutboxError::Kind::BadInput:
+      case ob::OutboxError::Kind::NotFound: return kExitBadInput;
+      case ob::OutboxError::Kind::Unavailable: return kExitUnavailable;
+      default: return kExitFailed;
+    }
+  } catch (const forms::FormError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const ob::CryptoError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
+bool parse(const Args& args, Context& ctx, const std::string& usage) {
+  if (args.ok()) return true;
+  ctx.err << args.error() << "\nUsage: kioskctl " << usage << "\n";
+  return false;
+}
+
+store::Bytes read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ob::OutboxError(ob::OutboxError::Kind::BadInput, "Cannot read " + path.string() + ".");
+  return store::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+json entry_json(const ob::Entry& e) {
+  return {{"id", e.id},
+          {"reference", e.reference},
+          {"form", e.form_id},
+          {"representation", e.representation_type},
+          {"status", ob::to_string(e.status)},
+          {"attempts", e.attempts},
+          {"created", e.created_at},
+          {"updated", e.updated_at},
+          {"lastError", e.last_error},
+          {"platformReference", e.platform_reference},
+          {"reasonCode", e.reason_code},
+          {"reasonText", e.reason_text},
+          {"personalDataDeleted", e.personal_data_deleted}};
+}
+
+const char* kAddUsage =
+    "queue add --form ID (--answers FILE | --example SEED) [--page scan.png ...] [--representative NUMBER "
+    "--authority TYPE [--represented NUMBER] [--evidence CODE ...] [--nearest-relative]] [--assisted-by STAFF] "
+    "[--json] [--config FILE] [--store FILE] [--broker URL]";
+
+int queue_add(Context& ctx) {
+  Args args(ctx.args,
+            with_common({"--form", "--answers", "--example", "--page", "--representative", "--authority", "--represented",
+                         "--evidence", "--assisted-by", "--actor"}),
+            {"--json", "--nearest-relative"});
+  if (!parse(args, ctx, kAddUsage)) return kExitUsage;
+  if (!args.has("--form") || args.has("--answers") == args.has("--example") ||
+      (args.has("--authority") != args.has("--representative"))) {
+    ctx.err << "Usage: kioskctl " << kAddUsage << "\n";
+    return kExitUsage;
+  }
+  return guarded(ctx, [&] {
+    const kiosk::Config config = load_config(args);
+    const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+    const forms::Questionnaire* form = catalogue.find(*args.value("--form"));
+    if (!form) {
+      ctx.err << "There is no form with id \"" << *args.value("--form") << "\". Run kioskctl forms list to see them.\n";
+      return static_cast<int>(kExitBadInput);
+    }
+    ob::NewSubmission submission;
+    submission.form_id = form->id;
+    if (auto seed = args.value("--example")) {
+      submission.answers = forms::make_example_answers(*form, static_cast<unsigned>(std::stoul(*seed)));
+    } else {
+      const auto file = *args.value("--answers");
+      const auto bytes = read_file(file);
+      json parsed = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+      if (parsed.is_discarded()) {
+        ctx.err << file << " is not valid JSON.\n";
+        return static_cast<int>(kExitBadInput);
+      }
+      submission.answers = forms::parse_answers(parsed, *form, file);
+    }
+    for (const auto& page : args.values("--page")) submission.pages.push_back(read_file(page));
+    if (auto type = args.value("--authority")) {
+      ob::RepresentationInfo info;
+      info.type_code = *type;
+      info.representative = *args.value("--representative");
+      info.represented = args.value("--represented").value_or("");
+      info.evidence = args.values("--evidence");
+      submission.representation = info;
+    }
+    submission.nearest_relative = args.has("--nearest-relative");
+    submission.assisted_by = args.value("--assisted-by").value_or("");
+    ob::Outbox outbox(config);
+    const auto committed = outbox.commit_submission(submission, args.value("--actor").value_or("kioskctl"));
+    if (args.has("--json"))
+      ctx.out << json{{"id", committed.id}, {"reference", committed.reference}}.dump() << "\n";
+    else
+      ctx.out << committed.reference << "  " << committed.id << "\n";
+    return static_cast<int>(kExitOk);
+  });
+}
+
+int queue_list(Context& ctx) {
+  Args args(ctx.args, kCommonFlags, {"--json"});
+  if (!parse(args, ctx, "queue list [--json] [--config FILE] [--store FILE]")) return kExitUsage;
+  return guarded(ctx, [&] {
+    ob::Outbox outbox(load_config(args));
+    const auto entries = outbox.list();
+    if (args.has("--json")) {
+      json out = json::array();
+      for (const auto& e : entries) out.push_back(entry_json(e));
+      ctx.out << out.dump(2) << "\n";
+    } else {
+      if (entries.empty()) ctx.out << "The queue is empty.\n";
+      for (const auto& e : entries)
+        ctx.out << e.reference << "  " << ob::to_string(e.status) << "  " << e.form_id << "  attempts " << e.attempts
+                << "  " << e.created_at << (e.last_error.empty() ? "" : "  (" + e.last_error + ")") << "\n";
+    }
+    return static_cast<int>(kExitOk);
+  });
+}
+
+int queue_show(Context& ctx) {
+  Args args(ctx.args, kCommonFlags, {"--json"});
+  if (!parse(args, ctx, "queue show REF [--json]")) return kExitUsage;
+  if (args.positional().size() != 1) {
+    ctx.err << "Usage: kioskctl queue show REF [--json]\n";
+    return kExitUsage;
+  }
+  return guarded(ctx, [&] {
+    ob::Outbox outbox(load_config(args));
+    const auto entry = outbox.status(args.positional()[0]);
+    if (!entry) {
+      ctx.err << "There is no submission with reference " << args.positional()[0] << ".\n";
+      return static_cast<int>(kExitBadInput);
+    }
+    const json j = entry_json(*entry);
+    if (args.has("--json")) {
+      ctx.out << j.dump(2) << "\n";
+    } else {
+      for (const auto& [key, value] : j.items())
+        ctx.out << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+    }
+    return static_cast<int>(kExitOk);
+  });
+}
+
+int staff_action(Context& ctx, bool retry) {
+  const std::string usage = retry ? "queue retry REF [--actor NAME]" : "queue cancel REF [--actor NAME]";
+  Args args(ctx.args, with_common({"--actor"}), {});
+  if (!parse(args, ctx, usage)) return kExitUsage;
+  if (args.positional().size() != 1) {
+    ctx.err << "Usage: kioskctl " << usage << "\n";
+    return kExitUsage;
+  }
+  return guarded(ctx, [&] {
+    ob::Outbox outbox(load_config(args));
+    const std::string actor = args.value("--actor").value_or("kioskctl");
+    if (retry)
+      outbox.retry(args.positional()[0], actor);
+    else
+      outbox.cancel(args.positional()[0], actor);
+    ctx.out << args.positional()[0] << (retry ? " will be sent again.\n" : " is cancelled and its personal data deleted.\n");
+    return static_cast<int>(kExitOk);
+  });
+}
+
+int queue_retry(Context& ctx) { return staff_action(ctx, true); }
+int queue_cancel(Context& ctx) { return staff_action(ctx, false); }
+
+int queue_deliver(Context& ctx) {
+  Args args(ctx.args, with_common({"--timeout"}), {"--until-empty", "--quiet"});
+  if (!parse(args, ctx, "queue deliver [--until-empty] [--timeout S] [--quiet]")) return kExitUsage;
+  return guarded(ctx, [&] {
+    const kiosk::Config config = load_config(args);
+    ob::DeliveryOptions options;
+    options.until_empty = args.has("--until-empty");
+    if (auto t = args.value("--timeout")) options.timeout = std::chrono::milliseconds(static_cast<long long>(std::stod(*t) * 1000));
+    std::ostream& err = ctx.err;
+    if (!args.has("--quiet")) options.log = [&err](const std::string& line) { err << "deliver: " << line << "\n"; };
+    ob::DeliveryWorker worker(config, options);
+    const auto report = worker.run();
+    ctx.out << "sent " << report.sent << ", accepted " << report.accepted << ", rejected " << report.rejected
+            << ", failed attempts " << report.failures << ", ignored receipts " << report.receipts_ignored << "\n";
+    if (options.until_empty && !report.empty) {
+      ctx.err << "Stopped before the queue was empty" << (report.last_error.empty() ? "" : ": " + report.last_error) << "\n";
+      return static_cast<int>(report.connections == 0 ? kExitUnavailable : kExitFailed);
+    }
+    return static_cast<int>(kExitOk);
+  });
+}
+
+int demo_env(Context& ctx) {
+  Args args(ctx.args, {"--out", "--broker"}, {});
+  if (!parse(args, ctx, "demo-env --out DIR [--broker URL]") || !args.has("--out")) {
+    ctx.err << "Usage: kioskctl demo-env --out DIR [--broker URL]\n";
+    return kExitUsage;
+  }
+  return guarded(ctx, [&] {
+    const std::filesystem::path dir = std::filesystem::absolute(*args.value("--out"));
+    std::filesystem::create_directories(dir / "certs");
+    const auto ca = ob::make_ca("Helsenorge kiosk TEST CA");
+    struct Item {
+      const char* name;
+      const char* cn;
+      const char* usage;
+    };
+    const Item items[] = {
+        {"kiosk-signing", "kiosk-0001 signing (TEST)", "critical,nonRepudiation,digitalSignature"},
+        {"kiosk-decryption", "kiosk-0001 encryption (TEST)", "critical,dataEncipherment,keyEncipherment"},
+        {"kiosk-legacy-decryption", "kiosk-0001 previous encryption (TEST)", "critical,dataEncipherment,keyEncipherment"},
+        {"platform-encryption", "platform encryption (TEST)", "critical,dataEncipherment,keyEncipherment"},
+        {"platform-signing", "platform signing (TEST)", "critical,nonRepudiation,digitalSignature"},
+    };
+    ob::write_pem(ca, dir / "certs/ca.pem", dir / "certs/ca.key");
+    for (const auto& item : items) {
+      const auto pair = ob::make_certificate(ca, {item.cn, item.usage});
+      ob::write_pem(pair, dir / "certs" / (std::string(item.name) + ".pem"), dir / "certs" / (std::string(item.name) + ".key"));
+    }
+    std::error_code ec;
+    std::filesystem::remove(dir / "kiosk.db", ec);
+    std::filesystem::remove(dir / "store.key", ec);
+    const std::string broker = args.value("--broker").value_or("amqp://guest:guest@127.0.0.1:5672");
+    std::ofstream toml(dir / "kiosk.toml");
+    toml << "# Demo and test configuration written by kioskctl demo-env. TEST certificates only.\n"
+            "# Relative paths are resolved against this file's folder.\n"
+            "[site]\nname = \"Demo-kiosk\"\nkiosk_id = \"kiosk-0001\"\n\n"
+            "[store]\npath = \"kiosk.db\"\nkey_file = \"store.key\"\nretention_days = 0\n\n"
+            "[broker]\nurl = \"" << broker << "\"\nplatform_queue = \"platform_async\"\nreply_queue = \"kiosk-0001_async\"\n"
+            "kiosk_her_id = \"8142519\"\nplatform_her_id = \"8093240\"\ncpa_id = \"demo-cpa\"\n\n"
+            "[security]\nca_certificate = \"certs/ca.pem\"\n"
+            "signing_certificate = \"certs/kiosk-signing.pem\"\nsigning_key = \"certs/kiosk-signing.key\"\n"
+            "platform_encryption_certificate = \"certs/platform-encryption.pem\"\n"
+            "decryption_certificate = \"certs/kiosk-decryption.pem\"\ndecryption_key = \"certs/kiosk-decryption.key\"\n"
+            "legacy_decryption_certificate = \"certs/kiosk-legacy-decryption.pem\"\n"
+            "legacy_decryption_key = \"certs/kiosk-legacy-decryption.key\"\n"
+            "platform_signing_certificate = \"certs/platform-signing.pem\"\n\n"
+            "[delivery]\nmax_attempts = 10\nbackoff_initial_ms = 200\nbackoff_max_ms = 5000\n\n"
+            "[simulator]\nstore = \"platform-sim.db\"\ndecryption_key = \"certs/platform-encryption.key\"\n"
+            "signing_key = \"certs/platform-signing.key\"\n";
+    toml.close();
+    if (!toml) throw store::StoreError(store::StoreError::Kind::DiskFull, "Cannot write " + (dir / "kiosk.toml").string());
+    // Creates the store and its key (0600) now, so the folder is complete.
+    store::Store::open(dir / "kiosk.db", dir / "store.key");
+    ctx.out << (dir / "kiosk.toml").string() << "\n";
+    return static_cast<int>(kExitOk);
+  });
+}
+
+const CommandRegistration registration{
+    Command{"queue add", kAddUsage, "Commit a submission to the outbox as the kiosk would (admins and tests)", queue_add},
+    Command{"queue list", "queue list [--json] [--config FILE] [--store FILE]", "List the outbox: status of every submission", queue_list},
+    Command{"queue show", "queue show REF [--json]", "Show one submission's delivery status", queue_show},
+    Command{"queue retry", "queue retry REF [--actor NAME]", "Send a parked or rejected submission again (audited)", queue_retry},
+    Command{"queue cancel", "queue cancel REF [--actor NAME]", "Give up a parked or rejected submission and delete its data (audited)", queue_cancel},
+    Command{"queue deliver", "queue deliver [--until-empty] [--timeout S] [--config FILE] [--broker URL]",
+            "Run the delivery worker: send to the broker and apply receipts", queue_deliver},
+    Command{"demo-env", "demo-env --out DIR [--broker URL]",
+            "Write a self-contained demo/test configuration with fresh TEST certificates and print its path", demo_env},
+};
+
+}  // namespace
+
+}  // namespace kiosk::cli

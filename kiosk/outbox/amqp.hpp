@@ -1,0 +1,26 @@
+#pragma once
+#include <string>
+
+#include <proton/connection_options.hpp>
+#include <proton/message.hpp>
+
+#include "config.hpp"
+
+namespace kiosk::outbox {
+
+inline constexpr const char* kContentType = "application/pkcs7-mime; smime-type=signed-and-enveloped-data";
+inline constexpr const char* kSubmissionFunction = "KIOSK_SKJEMA";
+inline constexpr const char* kReceiptFunction = "KIOSK_KVITTERING";
+inline constexpr long long kMessageTtlMs = 4LL * 24 * 3600 * 1000;  // asynchronous messages live 4 days
+
+// Connection options for broker.url: SASL PLAIN/ANONYMOUS on amqp:// (loopback and tests),
+// TLS with the client certificate from broker.tls_* on amqps://.
+proton::connection_options connection_options(const kiosk::Config& config);
+
+// A queue name as an AMQP address (broker.address_prefix + name), unless already an address.
+std::string queue_address(const kiosk::Config& config, const std::string& queue);
+
+// Reads an application property as text, empty when absent.
+std::string property(const proton::message& message, const std::string& name);
+
+}  // namespace kiosk::outbox

@@ -1,0 +1,150 @@
+#include "outbox/bundle.hpp"
+
+#include <stdexcept>
+
+#include "outbox/crypto.hpp"
+
+namespace kiosk::outbox {
+
+using nlohmann::json;
+
+namespace {
+json identity(const std::string& number) { return json{{"identifier", {{"system", kIdentitySystem}, {"value", number}}}}; }
+
+json agent_type(const std::string& code) {
+  return json{{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/provenance-participant-type"},
+                                       {"code", code}}})}};
+}
+}  // namespace
+
+std::string subject_identity(const forms::Questionnaire& form, const forms::Answers& answers) {
+  for (const forms::Item* item : form.all_items())
+    if (item->input_kind == forms::InputKind::IdentityNumber)
+      if (const auto* value = answers.first(item->link_id)) return value->text;
+  return "";
+}
+
+json build_bundle(const BundleInput& in) {
+  if (!in.form || !in.answers) throw std::invalid_argument("build_bundle: form and answers are required");
+  const std::string qr_id = in.submission_id + "-qr";
+  const std::string doc_id = in.submission_id + "-doc";
+  const std::string prov_id = in.submission_id + "-prov";
+  const std::string header_id = in.submission_id + "-mh";
+  const std::string subject =
+      in.representation ? in.representation->represented : subject_identity(*in.form, *in.answers);
+
+  json qr = forms::to_questionnaire_response(*in.form, *in.answers, "completed", in.timestamp);
+  qr["id"] = qr_id;
+  qr["identifier"] = {{"system", kSubmissionSystem}, {"value", in.submission_id}};
+  if (!subject.empty()) qr["subject"] = identity(subject);
+  if (in.representation && in.representation->type_code != "self")
+    qr["author"] = identity(in.representation->representative);
+
+  json focus = json::array({{{"reference", "urn:uuid:" + qr_id}}});
+  json entries = json::array();
+  json header = {{"resourceType", "MessageHeader"},
+                 {"id", header_id},
+                 {"eventCoding", {{"system", "http://kiosk.ekstraenkel.no/fhir/message-event"}, {"code", "form-submission"}}},
+                 {"source", {{"name", in.site_name}, {"software", "helsenorge-kiosk"}, {"endpoint", "urn:her-id:" + in.kiosk_her_id}}},
+                 {"destination", json::array({{{"endpoint", "urn:her-id:" + in.platform_her_id}}})},
+                 {"sender", {{"identifier", {{"system", "urn:oid:2.16.578.1.12.4.1.2"}, {"value", in.kiosk_her_id}}}}},
+                 {"focus", focus}};
+  json target = json::array({{{"reference", "urn:uuid:" + qr_id}}});
+
+  json document;
+  if (!in.pages_pdf.empty()) {
+    document = {{"resourceType", "DocumentReference"},
+                {"id", doc_id},
+                {"status", "current"},
+                {"type", {{"text", "Skannede sider"}}},
+                {"date", in.timestamp},
+                {"content", json::array({{{"attachment",
+                                           {{"contentType", "application/pdf"},
+                                            {"data", base64(in.pages_pdf)},
+                                            {"size", in.pages_pdf.size()},
+                                            {"hash", sha256_base64(in.pages_pdf)},
+                                            {"title", in.reference + ".pdf"}}}}})}};
+    if (!subject.empty()) document["subject"] = identity(subject);
+    header["focus"].push_back({{"reference", "urn:uuid:" + doc_id}});
+    target.push_back({{"reference", "urn:uuid:" + doc_id}});
+  }
+
+  json agents = json::array();
+  agents.push_back({{"type", agent_type("assembler")},
+                    {"who", {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/kiosk-id"}, {"value", in.kiosk_id}}},
+                             {"display", in.site_name}}}});
+  if (!in.assisted_by.empty())
+    agents.push_back({{"type", agent_type("enterer")},
+                      {"who", {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/staff-id"}, {"value", in.assisted_by}}}}}});
+  json entities = json::array();
+  if (in.representation && in.representation->type_code != "self") {
+    json role_coding = json::object({{"system", kRepresentationSystem}, {"code", in.representation->type_code}});
+    json role = json::object({{"coding", json::array({role_coding})}});
+    json agent = json::object();
+    agent["type"] = agent_type("author");
+    agent["role"] = json::array({role});
+    agent["who"] = identity(in.representation->representative);
+    agent["onBehalfOf"] = identity(in.representation->represented);
+    agents.push_back(agent);
+    for (const auto& code : in.representation->evidence)
+      entities.push_back({{"role", "source"}, {"what", {{"identifier", {{"system", kEvidenceSystem}, {"value", code}}}}}});
+  } else if (!subject.empty()) {
+    agents.push_back({{"type", agent_type("author")}, {"who", identity(subject)}});
+  }
+  json provenance = {{"resourceType", "Provenance"},
+                     {"id", prov_id},
+                     {"target", target},
+                     {"recorded", in.timestamp},
+                     {"agent", agents}};
+  if (!entities.empty()) provenance["entity"] = entities;
+
+  entries.push_back({{"fullUrl", "urn:uuid:" + header_id}, {"resource", header}});
+  entries.push_back({{"fullUrl", "urn:uuid:" + qr_id}, {"resource", qr}});
+  if (!document.is_null()) entries.push_back({{"fullUrl", "urn:uuid:" + doc_id}, {"resource", document}});
+  entries.push_back({{"fullUrl", "urn:uuid:" + prov_id}, {"resource", provenance}});
+  return json{{"resourceType", "Bundle"},
+              {"id", in.submission_id},
+              {"identifier", {{"system", kSubmissionSystem}, {"value", in.submission_id}}},
+              {"type", "message"},
+              {"timestamp", in.timestamp},
+              {"entry", entries}};
+}
+
+BundleSummary read_bundle(const json& bundle) {
+  if (!bundle.is_object() || bundle.value("resourceType", "") != "Bundle" || bundle.value("type", "") != "message")
+    throw std::runtime_error("not a FHIR message Bundle");
+  BundleSummary s;
+  s.submission_id = bundle.at("identifier").at("value").get<std::string>();
+  bool have_header = false, have_qr = false;
+  for (const auto& entry : bundle.at("entry")) {
+    const json& r = entry.at("resource");
+    const std::string type = r.at("resourceType").get<std::string>();
+    if (type == "MessageHeader") {
+      have_header = true;
+      s.from_her_id = r.at("sender").at("identifier").at("value").get<std::string>();
+    } else if (type == "QuestionnaireResponse") {
+      have_qr = true;
+      s.questionnaire_response = r;
+      s.form_url = r.at("questionnaire").get<std::string>();
+      if (r.contains("subject")) s.subject = r.at("subject").at("identifier").at("value").get<std::string>();
+    } else if (type == "DocumentReference") {
+      const json& a = r.at("content").at(0).at("attachment");
+      s.pdf = from_base64(a.at("data").get<std::string>());
+      s.pdf_hash = a.at("hash").get<std::string>();
+    } else if (type == "Provenance") {
+      for (const auto& agent : r.at("agent")) {
+        if (!agent.contains("onBehalfOf")) continue;
+        s.representative = agent.at("who").at("identifier").at("value").get<std::string>();
+        s.subject = agent.at("onBehalfOf").at("identifier").at("value").get<std::string>();
+        s.representation_type = agent.at("role").at(0).at("coding").at(0).at("code").get<std::string>();
+      }
+      if (r.contains("entity"))
+        for (const auto& e : r.at("entity")) s.evidence.push_back(e.at("what").at("identifier").at("value").get<std::string>());
+    }
+  }
+  if (!have_header || !have_qr) throw std::runtime_error("the Bundle lacks a MessageHeader or QuestionnaireResponse");
+  if (s.representation_type.empty()) s.representation_type = "self";
+  return s;
+}
+
+}  // namespace kiosk::outbox

@@ -1,0 +1,68 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "forms/answers.hpp"
+#include "forms/questionnaire.hpp"
+#include "store/sqlite.hpp"
+
+namespace kiosk::outbox {
+
+using store::Bytes;
+
+// Identity-number system (Norwegian fødselsnummer/D-number) used in identifiers.
+inline constexpr const char* kIdentitySystem = "urn:oid:2.16.578.1.12.4.1.4.1";
+inline constexpr const char* kSubmissionSystem = "http://kiosk.ekstraenkel.no/fhir/submission";
+inline constexpr const char* kRepresentationSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/representation-type";
+inline constexpr const char* kEvidenceSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/attachment";
+
+struct RepresentationInfo {
+  std::string type_code;       // e.g. "power-of-attorney"
+  std::string representative;  // identity number of the person acting
+  std::string represented;     // identity number of the person the form is about
+  std::vector<std::string> evidence;  // attachment codes provided
+};
+
+struct BundleInput {
+  std::string submission_id;  // also the AMQP message-id
+  std::string reference;      // short reference shown to the citizen
+  std::string timestamp;      // ISO 8601
+  const forms::Questionnaire* form = nullptr;
+  const forms::Answers* answers = nullptr;
+  Bytes pages_pdf;  // the scanned pages as one PDF; empty when none
+  std::string kiosk_id;
+  std::string site_name;
+  std::string kiosk_her_id;
+  std::string platform_her_id;
+  std::string assisted_by;  // staff member id, empty when the citizen was alone
+  std::optional<RepresentationInfo> representation;
+};
+
+// The FHIR R4 message Bundle: MessageHeader, QuestionnaireResponse, DocumentReference
+// (the pages as PDF with SHA-256) and Provenance (kiosk, staff, representative acting
+// onBehalfOf the represented person with authority and evidence).
+nlohmann::json build_bundle(const BundleInput& input);
+
+// The identity number of the person the form is about: the first identity-number item.
+std::string subject_identity(const forms::Questionnaire& form, const forms::Answers& answers);
+
+// What a receiver reads back out of a Bundle.
+struct BundleSummary {
+  std::string submission_id;
+  std::string form_url;
+  std::string from_her_id;
+  std::string subject;         // represented person
+  std::string representative;  // empty for "self"
+  std::string representation_type;
+  std::vector<std::string> evidence;
+  nlohmann::json questionnaire_response;
+  Bytes pdf;
+  std::string pdf_hash;  // as stated in the Bundle
+};
+// Throws std::runtime_error describing what is missing.
+BundleSummary read_bundle(const nlohmann::json& bundle);
+
+}  // namespace kiosk::outbox

@@ -1,0 +1,82 @@
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "store/sqlite.hpp"
+
+namespace kiosk::outbox {
+
+using store::Bytes;
+
+struct X509Free {
+  void operator()(X509* x) const noexcept { X509_free(x); }
+};
+struct PKeyFree {
+  void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using PKeyPtr = std::unique_ptr<EVP_PKEY, PKeyFree>;
+
+// A signing or decryption problem with one of our stable error codes (error_codes.hpp).
+class CryptoError : public std::runtime_error {
+public:
+  CryptoError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+private:
+  std::string code_;
+};
+
+X509Ptr load_certificate(const std::filesystem::path& pem_file);  // throws CryptoError
+PKeyPtr load_private_key(const std::filesystem::path& pem_file);  // throws CryptoError
+X509Ptr certificate_from_pem(const std::string& pem);
+std::string certificate_to_pem(X509* cert);
+std::string subject_common_name(X509* cert);
+
+struct KeyPair {
+  X509Ptr certificate;
+  PKeyPtr key;
+};
+
+// Signs `content` with the sender's certificate (key usage NonRepudiation, checked) and
+// then encrypts the signed message with AES-256 to the recipient (key usage
+// DataEncipherment, checked): CMS signed-and-enveloped data, DER.
+Bytes sign_then_encrypt(const Bytes& content, const KeyPair& signer, X509* recipient);
+
+struct Opened {
+  Bytes content;
+  X509Ptr signer;
+  bool used_legacy_key = false;
+};
+
+// Decrypts with the first key that fits (the current key, then a legacy one during
+// certificate rollover), then verifies the signature and the signer's certificate chain
+// against `trusted_ca` and its key usage. When `expected_signer` is given, the signer
+// must be that certificate. Throws CryptoError with the matching stable code.
+Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair*>& decryption_keys, X509* trusted_ca,
+                           X509* expected_signer);
+
+// SHA-256 of the data, base64 (FHIR Attachment.hash) and hex.
+std::string sha256_base64(const Bytes& data);
+std::string sha256_hex(const Bytes& data);
+std::string base64(const Bytes& data);
+Bytes from_base64(const std::string& text);  // throws CryptoError
+
+// Test and demo certificates: a CA and certificates it issues.
+struct CertificateSpec {
+  std::string common_name;
+  std::string key_usage;  // OpenSSL syntax, e.g. "critical,nonRepudiation,digitalSignature"
+  int valid_from_days = -1;  // relative to now
+  int valid_to_days = 825;
+};
+KeyPair make_ca(const std::string& common_name);
+KeyPair make_certificate(const KeyPair& ca, const CertificateSpec& spec);
+void write_pem(const KeyPair& pair, const std::filesystem::path& cert_file, const std::filesystem::path& key_file);
+
+}  // namespace kiosk::outbox

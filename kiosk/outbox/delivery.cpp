@@ -1,0 +1,278 @@
+#include "outbox/delivery.hpp"
+
+#include <sodium.h>
+
+#include <map>
+#include <optional>
+
+#include <proton/connection.hpp>
+#include <proton/container.hpp>
+#include <proton/delivery.hpp>
+#include <proton/error_condition.hpp>
+#include <proton/message.hpp>
+#include <proton/message_id.hpp>
+#include <proton/messaging_handler.hpp>
+#include <proton/receiver.hpp>
+#include <proton/receiver_options.hpp>
+#include <proton/sender.hpp>
+#include <proton/sender_options.hpp>
+#include <proton/source_options.hpp>
+#include <proton/target_options.hpp>
+#include <proton/tracker.hpp>
+#include <proton/transport.hpp>
+#include <proton/work_queue.hpp>
+
+#include "outbox/amqp.hpp"
+#include "outbox/outbox.hpp"
+
+namespace kiosk::outbox {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One connection's worth of delivery. Everything here runs on the container's thread.
+class ConnectionHandler : public proton::messaging_handler {
+public:
+  ConnectionHandler(Outbox& outbox, const kiosk::Config& config, const DeliveryOptions& options,
+                    std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, DeliveryReport& report)
+      : outbox_(outbox), config_(config), options_(options), stop_(stop), deadline_(deadline), report_(report) {}
+
+  bool finished() const { return finished_; }
+  bool opened() const { return opened_; }
+
+  void on_container_start(proton::container& c) override {
+    container_ = &c;
+    connection_ = c.connect(outbox_.settings().broker_url, connection_options(config_));
+    schedule_tick();
+  }
+
+  void on_connection_open(proton::connection& conn) override {
+    opened_ = true;
+    ++report_.connections;
+    log("connected to " + outbox_.settings().broker_url);
+    proton::target_options target;
+    target.address(outbox_.settings().platform_address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    sender_ = conn.open_sender(outbox_.settings().platform_address, proton::sender_options().target(target));
+    proton::source_options source;
+    source.address(outbox_.settings().reply_address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    receiver_ = conn.open_receiver(outbox_.settings().reply_address,
+                                   proton::receiver_options().source(source).auto_accept(false).credit_window(64));
+  }
+
+  void on_sendable(proton::sender&) override { send_due(); }
+
+  void on_tracker_accept(proton::tracker& t) override {
+    const std::string id = tag_of(t);
+    if (in_flight_.erase(id) == 0) return;
+    outbox_.mark_sent(id);
+    ++report_.sent;
+  }
+  void on_tracker_reject(proton::tracker& t) override { refused(t, "the broker rejected the message"); }
+  void on_tracker_release(proton::tracker& t) override { refused(t, "the broker released the message"); }
+
+  void on_message(proton::delivery& d, proton::message& m) override {
+    std::string detail;
+    Bytes body;
+    try {
+      const auto binary = proton::get<proton::binary>(m.body());
+      body.assign(binary.begin(), binary.end());
+    } catch (const std::exception&) {
+      // Not binary: handled as malformed below.
+    }
+    const ReceiptResult result = outbox_.apply_receipt(body, &detail);
+    switch (result) {
+      case ReceiptResult::Accepted: ++report_.accepted; acceptances_ = true; break;
+      case ReceiptResult::Rejected: ++report_.rejected; break;
+      default: ++report_.receipts_ignored; break;
+    }
+    log("receipt " + to_string(result) + ": " + detail);
+    // Applied (durably) first, acknowledged second: a crash in between repeats the receipt,
+    // which is then a harmless duplicate. A malformed receipt is rejected to the broker's
+    // dead-letter handling; the audit log has the details.
+    if (result == ReceiptResult::Malformed)
+      d.reject();
+    else
+      d.accept();
+  }
+
+  void on_transport_error(proton::transport& t) override { connection_lost(t.error().what()); }
+  void on_connection_error(proton::connection& c) override { connection_lost(c.error().what()); }
+  void on_sender_error(proton::sender& s) override { connection_lost(s.error().what()); }
+  void on_receiver_error(proton::receiver& r) override { connection_lost(r.error().what()); }
+
+private:
+  static std::string tag_of(const proton::tracker& t) {
+    const proton::binary tag = t.tag();
+    return std::string(tag.begin(), tag.end());
+  }
+
+  void log(const std::string& line) {
+    if (options_.log) options_.log(line);
+  }
+
+  void refused(proton::tracker& t, const std::string& why) {
+    const std::string id = tag_of(t);
+    if (in_flight_.erase(id) == 0) return;
+    outbox_.mark_failed(id, why);
+    ++report_.failures;
+    log(why);
+  }
+
+  void connection_lost(const std::string& why) {
+    report_.last_error = why;
+    log("connection problem: " + why);
+    // Messages without a settlement may or may not have arrived: count an attempt and
+    // send them again later (the receiver drops duplicates by message-id).
+    for (const auto& [id, reference] : in_flight_) {
+      outbox_.mark_failed(id, "connection lost before the broker confirmed: " + why);
+      ++report_.failures;
+    }
+    in_flight_.clear();
+    finished_by_error_ = true;
+  }
+
+  void schedule_tick() {
+    container_->schedule(proton::duration(50), [this] { tick(); });
+  }
+
+  bool nothing_left() {
+    return in_flight_.empty() && outbox_.count(Status::Queued) == 0 && outbox_.count(Status::Sent) == 0;
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (opened_ && connection_.active())
+      connection_.close();
+    else
+      container_->stop();
+  }
+
+  void tick() {
+    if (finished_ || finished_by_error_) return;
+    const bool out_of_time = deadline_ && Clock::now() >= *deadline_;
+    if (stop_ || out_of_time || (options_.until_empty && nothing_left())) {
+      report_.empty = nothing_left();
+      finish();
+      return;
+    }
+    send_due();
+    if (acceptances_) {
+      acceptances_ = false;
+      outbox_.store().checkpoint();  // accepted data deleted: do not leave it in the WAL
+    }
+    if (Clock::now() >= next_purge_) {
+      outbox_.purge_expired();
+      next_purge_ = Clock::now() + std::chrono::minutes(10);
+    }
+    schedule_tick();
+  }
+
+  void send_due() {
+    if (!opened_ || finished_ || !sender_ || !sender_.active()) return;
+    while (sender_.credit() > 0 && in_flight_.size() < options_.max_in_flight) {
+      std::vector<std::string> skip;
+      for (const auto& [id, reference] : in_flight_) skip.push_back(id);
+      const size_t want = std::min<size_t>(static_cast<size_t>(sender_.credit()), options_.max_in_flight - in_flight_.size());
+      const auto due = outbox_.due_messages(store::now_ms(), std::min<size_t>(want, 16), skip);
+      if (due.empty()) return;
+      for (const auto& item : due) {
+        proton::message m;
+        m.id(item.id);
+        m.durable(true);
+        m.ttl(proton::duration(kMessageTtlMs));
+        m.content_type(kContentType);
+        m.subject(kSubmissionFunction);
+        m.reply_to(outbox_.settings().reply_address);
+        auto& props = m.properties();
+        props.put("fromHerId", outbox_.settings().kiosk_her_id);
+        props.put("toHerId", outbox_.settings().platform_her_id);
+        props.put("cpaId", outbox_.settings().cpa_id);
+        props.put("applicationTimeStamp", store::now_iso());
+        props.put("messageFunction", std::string(kSubmissionFunction));
+        m.body(proton::binary(item.payload.begin(), item.payload.end()));
+        sender_.send(m, proton::binary(item.id.begin(), item.id.end()));
+        in_flight_[item.id] = item.reference;
+      }
+    }
+  }
+
+  Outbox& outbox_;
+  const kiosk::Config& config_;
+  const DeliveryOptions& options_;
+  std::atomic<bool>& stop_;
+  std::optional<Clock::time_point> deadline_;
+  DeliveryReport& report_;
+  proton::container* container_ = nullptr;
+  proton::connection connection_;
+  proton::sender sender_;
+  proton::receiver receiver_;
+  std::map<std::string, std::string> in_flight_;  // submission id -> reference
+  bool opened_ = false;
+  bool finished_ = false;
+  bool finished_by_error_ = false;
+  bool acceptances_ = false;
+  Clock::time_point next_purge_ = Clock::now();
+};
+
+}  // namespace
+
+DeliveryWorker::DeliveryWorker(kiosk::Config config, DeliveryOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+DeliveryWorker::~DeliveryWorker() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryWorker::start() {
+  thread_ = std::thread([this] {
+    try {
+      report_ = run();
+    } catch (const std::exception& e) {
+      report_.last_error = e.what();
+    }
+    finished_ = true;
+  });
+}
+
+DeliveryReport DeliveryWorker::wait() {
+  if (thread_.joinable()) thread_.join();
+  return report_;
+}
+
+DeliveryReport DeliveryWorker::run() {
+  DeliveryReport report;
+  std::optional<Clock::time_point> deadline;
+  if (options_.timeout.count() > 0) deadline = Clock::now() + options_.timeout;
+  Outbox outbox(config_);
+  const auto& settings = outbox.settings();
+  int reconnects = 0;
+  while (!stop_) {
+    ConnectionHandler handler(outbox, config_, options_, stop_, deadline, report);
+    bool opened = false;
+    try {
+      proton::container container(handler, settings.kiosk_id + "-delivery");
+      container.run();
+      opened = handler.opened();
+    } catch (const std::exception& e) {
+      report.last_error = e.what();
+      if (options_.log) options_.log(std::string("delivery stopped: ") + e.what());
+      opened = handler.opened();
+    }
+    if (handler.finished()) break;
+    // The connection failed or was lost: wait (capped backoff with jitter), then reconnect.
+    reconnects = opened ? 1 : reconnects + 1;
+    const auto delay = std::chrono::milliseconds(
+        backoff_delay_ms(reconnects, settings.backoff_initial_ms, std::min<std::int64_t>(settings.backoff_max_ms, 30000), randombytes_random()));
+    const auto until = Clock::now() + delay;
+    while (!stop_ && Clock::now() < until && !(deadline && Clock::now() >= *deadline))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (deadline && Clock::now() >= *deadline) break;
+  }
+  report.empty = outbox.count(Status::Queued) == 0 && outbox.count(Status::Sent) == 0;
+  return report;
+}
+
+}  // namespace kiosk::outbox

@@ -1,0 +1,552 @@
+#include "outbox/outbox.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/error.hpp"
+#include "forms/representation.hpp"
+#include "outbox/amqp.hpp"
+#include "outbox/crypto.hpp"
+#include "outbox/error_codes.hpp"
+#include "outbox/pdf.hpp"
+
+namespace kiosk::outbox {
+
+using nlohmann::json;
+using store::Statement;
+using store::Transaction;
+
+std::string to_string(Status status) {
+  switch (status) {
+    case Status::Queued: return "queued";
+    case Status::Sent: return "sent";
+    case Status::Accepted: return "accepted";
+    case Status::Rejected: return "rejected";
+    case Status::Parked: return "parked";
+    case Status::Cancelled: return "cancelled";
+  }
+  return "queued";
+}
+
+std::optional<Status> status_from_string(const std::string& text) {
+  for (Status s : {Status::Queued, Status::Sent, Status::Accepted, Status::Rejected, Status::Parked, Status::Cancelled})
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
+std::string to_string(ReceiptResult result) {
+  switch (result) {
+    case ReceiptResult::Accepted: return "accepted";
+    case ReceiptResult::Rejected: return "rejected";
+    case ReceiptResult::Duplicate: return "duplicate";
+    case ReceiptResult::UnknownMessage: return "unknown-message";
+    case ReceiptResult::Malformed: return "malformed";
+  }
+  return "malformed";
+}
+
+std::int64_t backoff_delay_ms(int attempt, std::int64_t initial_ms, std::int64_t max_ms, std::uint64_t random) {
+  if (attempt < 1) attempt = 1;
+  std::int64_t delay = std::max<std::int64_t>(initial_ms, 1);
+  for (int i = 1; i < attempt && delay < max_ms; ++i) delay *= 2;
+  delay = std::min(delay, max_ms);
+  const std::int64_t half = delay / 2;
+  return half + static_cast<std::int64_t>(random % static_cast<std::uint64_t>(delay - half + 1));
+}
+
+Settings Settings::from_config(const kiosk::Config& config) {
+  Settings s;
+  s.kiosk_id = config.get_string("site.kiosk_id");
+  s.site_name = config.get_string("site.name");
+  s.kiosk_her_id = config.get_string("broker.kiosk_her_id");
+  s.platform_her_id = config.get_string("broker.platform_her_id");
+  s.broker_url = config.get_string("broker.url");
+  s.platform_address = queue_address(config, config.get_string("broker.platform_queue"));
+  s.reply_address = queue_address(config, config.get_string("broker.reply_queue"));
+  s.cpa_id = config.get_string("broker.cpa_id");
+  s.retention_days = config.get_int("store.retention_days");
+  s.max_attempts = std::max<std::int64_t>(1, config.get_int("delivery.max_attempts"));
+  s.backoff_initial_ms = config.get_int("delivery.backoff_initial_ms");
+  s.backoff_max_ms = std::max(config.get_int("delivery.backoff_max_ms"), s.backoff_initial_ms);
+  s.max_message_bytes = config.get_int("delivery.max_message_bytes");
+  return s;
+}
+
+namespace {
+
+std::string new_uuid() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[b[i] >> 4];
+    out += hex[b[i] & 15];
+  }
+  return out;
+}
+
+// Short, unambiguous (Crockford base32, no I L O U), easy to read aloud.
+std::string new_reference() {
+  static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  std::string out = "HK-";
+  for (int i = 0; i < 8; ++i) {
+    if (i == 4) out += '-';
+    out += alphabet[randombytes_uniform(32)];
+  }
+  return out;
+}
+
+std::filesystem::path require_path(const kiosk::Config& config, const std::string& key) {
+  const std::string& value = config.get_string(key);
+  if (value.empty())
+    throw OutboxError(OutboxError::Kind::Unavailable,
+                      "The configuration does not name " + key + ". Set it (kioskctl demo-env writes a complete example).");
+  return value;
+}
+
+const char* kEntryColumns =
+    "s.id, s.reference, s.form_id, s.representation_type, o.status, o.attempts, s.created_at, o.updated_at, "
+    "o.next_attempt_at, COALESCE(o.last_error,''), s.personal_deleted_at IS NOT NULL, "
+    "(SELECT COALESCE(platform_reference,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
+    "(SELECT COALESCE(reason_code,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
+    "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1) "
+    "FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
+
+Entry read_entry(const Statement& st) {
+  Entry e;
+  e.id = st.text(0);
+  e.reference = st.text(1);
+  e.form_id = st.text(2);
+  e.representation_type = st.text(3);
+  e.status = status_from_string(st.text(4)).value_or(Status::Queued);
+  e.attempts = static_cast<int>(st.integer(5));
+  e.created_at = st.text(6);
+  e.updated_at = st.text(7);
+  e.next_attempt_at_ms = st.integer(8);
+  e.last_error = st.text(9);
+  e.personal_data_deleted = st.integer(10) != 0;
+  e.platform_reference = st.text(11);
+  e.reason_code = st.text(12);
+  e.reason_text = st.text(13);
+  return e;
+}
+
+}  // namespace
+
+struct Outbox::Impl {
+  kiosk::Config config;
+  store::Store store;
+  forms::Catalogue catalogue;
+  forms::RepresentationRules rules;
+  // Loaded on first use, so listing the queue works without certificates.
+  std::optional<KeyPair> signer;
+  X509Ptr platform_encryption;
+  std::optional<KeyPair> decryption, legacy_decryption;
+  X509Ptr platform_signing, ca;
+
+  Impl(const kiosk::Config& c)
+      : config(c),
+        store(store::Store::open(c.get_path("store.path"), c.get_path("store.key_file"))),
+        catalogue(forms::Catalogue::load_directory(forms::assets_dir() / "forms")),
+        rules(forms::RepresentationRules::load(forms::assets_dir() / "representation.json")) {}
+
+  void load_sending_credentials() {
+    if (signer) return;
+    try {
+      KeyPair pair{load_certificate(require_path(config, "security.signing_certificate")),
+                   load_private_key(require_path(config, "security.signing_key"))};
+      platform_encryption = load_certificate(require_path(config, "security.platform_encryption_certificate"));
+      signer = std::move(pair);
+    } catch (const CryptoError& e) {
+      throw OutboxError(OutboxError::Kind::Unavailable, e.what());
+    }
+  }
+
+  void load_receiving_credentials() {
+    if (decryption) return;
+    try {
+      KeyPair current{load_certificate(require_path(config, "security.decryption_certificate")),
+                      load_private_key(require_path(config, "security.decryption_key"))};
+      if (!config.get_string("security.legacy_decryption_key").empty())
+        legacy_decryption = KeyPair{load_certificate(require_path(config, "security.legacy_decryption_certificate")),
+                                    load_private_key(config.get_path("security.legacy_decryption_key"))};
+      platform_signing = load_certificate(require_path(config, "security.platform_signing_certificate"));
+      ca = load_certificate(require_path(config, "security.ca_certificate"));
+      decryption = std::move(current);
+    } catch (const CryptoError& e) {
+      throw OutboxError(OutboxError::Kind::Unavailable, e.what());
+    }
+  }
+
+  // Resolves a reference ("HK-...") or id to the submission id.
+  std::string resolve(const std::string& reference_or_id) {
+    auto st = store.db().prepare("SELECT id FROM submissions WHERE reference=? OR id=?");
+    st.bind(1, reference_or_id).bind(2, reference_or_id);
+    if (!st.step())
+      throw OutboxError(OutboxError::Kind::NotFound, "There is no submission with reference " + reference_or_id + ".");
+    return st.text(0);
+  }
+
+  // Removes the personal data of one submission: answers, pages, representation, payload.
+  void delete_personal_data(const std::string& id) {
+    auto& db = store.db();
+    db.prepare("DELETE FROM field_values WHERE submission_id=?").bind(1, id).run();
+    db.prepare("DELETE FROM pages WHERE submission_id=?").bind(1, id).run();
+    db.prepare("DELETE FROM representation WHERE submission_id=?").bind(1, id).run();
+    db.prepare("UPDATE outbox SET payload=NULL WHERE submission_id=?").bind(1, id).run();
+    db.prepare("UPDATE submissions SET personal_deleted_at=? WHERE id=?").bind(1, store::now_iso()).bind(2, id).run();
+  }
+};
+
+Outbox::Outbox(const kiosk::Config& config) : settings_(Settings::from_config(config)) {
+  try {
+    impl_ = std::make_unique<Impl>(config);
+  } catch (const forms::FormError& e) {
+    throw OutboxError(OutboxError::Kind::Unavailable, std::string("The form catalogue cannot be read: ") + e.what());
+  }
+}
+
+Outbox::~Outbox() = default;
+
+store::Store& Outbox::store() { return impl_->store; }
+
+Committed Outbox::commit_submission(const NewSubmission& submission, const std::string& actor) {
+  Impl& im = *impl_;
+  const forms::Questionnaire* form = im.catalogue.find(submission.form_id);
+  if (!form) throw OutboxError(OutboxError::Kind::BadInput, "There is no form with id \"" + submission.form_id + "\".");
+  const auto issues = forms::validate_answers(*form, submission.answers);
+  if (!issues.empty()) {
+    std::string text = "The answers are not complete or not valid:";
+    for (const auto& issue : issues) text += " " + issue.link_id + " (" + issue.code + ")";
+    throw OutboxError(OutboxError::Kind::BadInput, text);
+  }
+  const std::string subject = subject_identity(*form, submission.answers);
+  std::optional<RepresentationInfo> representation = submission.representation;
+  if (representation && representation->type_code == "self") representation.reset();
+  if (representation) {
+    if (representation->represented.empty()) representation->represented = subject;
+    if (!subject.empty() && representation->represented != subject)
+      throw OutboxError(OutboxError::Kind::BadInput,
+                        "The represented person's identity number must be the one the form is about.");
+    forms::RepresentationRequest request;
+    request.type_code = representation->type_code;
+    request.represented.identity_number = representation->represented;
+    request.representative = forms::Party{representation->representative, false};
+    request.is_nearest_relative = submission.nearest_relative;
+    request.evidence_provided = representation->evidence;
+    request.today = forms::today_local();
+    const auto decision = forms::check_representation(im.rules, *form, request);
+    if (!decision.allowed || !decision.missing_evidence.empty()) {
+      std::string text = "This representation is not allowed:";
+      for (const auto& r : decision.refusals) text += " " + r.code;
+      for (const auto& m : decision.missing_evidence) text += " missing-evidence:" + m;
+      throw OutboxError(OutboxError::Kind::NotAllowed, text);
+    }
+  }
+
+  im.load_sending_credentials();
+  Bytes pdf;
+  try {
+    pdf = pages_to_pdf(submission.pages);
+  } catch (const PageImageError& e) {
+    throw OutboxError(OutboxError::Kind::BadInput, e.what());
+  }
+
+  Committed committed{new_uuid(), new_reference()};
+  BundleInput input;
+  input.submission_id = committed.id;
+  input.reference = committed.reference;
+  input.timestamp = store::now_iso();
+  input.form = form;
+  input.answers = &submission.answers;
+  input.pages_pdf = pdf;
+  input.kiosk_id = settings_.kiosk_id;
+  input.site_name = settings_.site_name;
+  input.kiosk_her_id = settings_.kiosk_her_id;
+  input.platform_her_id = settings_.platform_her_id;
+  input.assisted_by = submission.assisted_by;
+  input.representation = representation;
+  const std::string bundle = build_bundle(input).dump();
+  Bytes payload;
+  try {
+    payload = sign_then_encrypt(Bytes(bundle.begin(), bundle.end()), *im.signer, im.platform_encryption.get());
+  } catch (const CryptoError& e) {
+    throw OutboxError(OutboxError::Kind::Unavailable, e.what());
+  }
+  if (static_cast<std::int64_t>(payload.size()) > settings_.max_message_bytes)
+    throw OutboxError(OutboxError::Kind::BadInput,
+                      "The submission is too large to send (" + std::to_string(payload.size() / 1024) +
+                          " KiB; the limit is delivery.max_message_bytes). Scan fewer pages or at a lower resolution.");
+
+  auto& db = im.store.db();
+  const auto& box = im.store.box();
+  for (int tries = 0;; ++tries) {
+    try {
+      Transaction tx(db);
+      const std::string now = store::now_iso();
+      db.prepare("INSERT INTO submissions(id, reference, form_id, form_version, representation_type, assisted_by, page_count, created_at) VALUES(?,?,?,?,?,?,?,?)")
+          .bind(1, committed.id)
+          .bind(2, committed.reference)
+          .bind(3, form->id)
+          .bind(4, form->version)
+          .bind(5, representation ? representation->type_code : std::string("self"))
+          .bind(6, submission.assisted_by)
+          .bind(7, static_cast<std::int64_t>(submission.pages.size()))
+          .bind(8, now)
+          .run();
+      auto field = db.prepare("INSERT INTO field_values(submission_id, link_id, value) VALUES(?,?,?)");
+      for (const auto& [link_id, values] : submission.answers.values) {
+        json list = json::array();
+        for (const auto& v : values) list.push_back(v.to_display_string());
+        field.bind(1, committed.id).bind(2, link_id).bind_blob(3, box.seal(list.dump(), "field:" + committed.id + ":" + link_id));
+        field.run();
+        field.reset();
+      }
+      auto page = db.prepare("INSERT INTO pages(submission_id, page_no, image) VALUES(?,?,?)");
+      for (size_t i = 0; i < submission.pages.size(); ++i) {
+        const std::string context = "page:" + committed.id + ":" + std::to_string(i + 1);
+        page.bind(1, committed.id).bind(2, static_cast<std::int64_t>(i + 1)).bind_blob(3, box.seal(submission.pages[i], context));
+        page.run();
+        page.reset();
+      }
+      if (representation) {
+        const json parties = {{"representative", representation->representative},
+                              {"represented", representation->represented},
+                              {"evidence", representation->evidence}};
+        db.prepare("INSERT INTO representation(submission_id, type_code, parties) VALUES(?,?,?)")
+            .bind(1, committed.id)
+            .bind(2, representation->type_code)
+            .bind_blob(3, box.seal(parties.dump(), "representation:" + committed.id))
+            .run();
+      }
+      db.prepare("INSERT INTO outbox(submission_id, status, payload, attempts, next_attempt_at, updated_at) VALUES(?, 'queued', ?, 0, ?, ?)")
+          .bind(1, committed.id)
+          .bind_blob(2, payload)
+          .bind(3, store::now_ms())
+          .bind(4, now)
+          .run();
+      im.store.audit(actor, "commit", committed.reference, "form " + form->id);
+      tx.commit();
+      return committed;
+    } catch (const store::StoreError& e) {
+      // A reference collision is astronomically rare; anything else goes to the caller.
+      if (tries < 3 && std::string(e.what()).find("UNIQUE") != std::string::npos && std::string(e.what()).find("reference") != std::string::npos) {
+        committed.reference = new_reference();
+        continue;
+      }
+      throw;
+    }
+  }
+}
+
+std::vector<Entry> Outbox::list() {
+  auto st = impl_->store.db().prepare(std::string("SELECT ") + kEntryColumns + "ORDER BY s.created_at, s.rowid");
+  std::vector<Entry> out;
+  while (st.step()) out.push_back(read_entry(st));
+  return out;
+}
+
+std::optional<Entry> Outbox::status(const std::string& reference_or_id) {
+  auto st = impl_->store.db().prepare(std::string("SELECT ") + kEntryColumns + "WHERE s.reference=? OR s.id=?");
+  st.bind(1, reference_or_id).bind(2, reference_or_id);
+  if (!st.step()) return std::nullopt;
+  return read_entry(st);
+}
+
+void Outbox::retry(const std::string& reference_or_id, const std::string& actor) {
+  auto& db = impl_->store.db();
+  Transaction tx(db);
+  const std::string id = impl_->resolve(reference_or_id);
+  const auto entry = status(id);
+  if (entry->status != Status::Parked && entry->status != Status::Rejected && entry->status != Status::Queued)
+    throw OutboxError(OutboxError::Kind::NotAllowed,
+                      "Submission " + entry->reference + " is " + to_string(entry->status) + " and cannot be sent again.");
+  if (entry->personal_data_deleted)
+    throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " has no data left to send.");
+  db.prepare("UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=? WHERE submission_id=?")
+      .bind(1, store::now_ms())
+      .bind(2, store::now_iso())
+      .bind(3, id)
+      .run();
+  impl_->store.audit(actor, "retry", entry->reference);
+  tx.commit();
+}
+
+void Outbox::cancel(const std::string& reference_or_id, const std::string& actor) {
+  auto& db = impl_->store.db();
+  Transaction tx(db);
+  const std::string id = impl_->resolve(reference_or_id);
+  const auto entry = status(id);
+  if (entry->status != Status::Parked && entry->status != Status::Rejected && entry->status != Status::Queued)
+    throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " is " +
+                                                         to_string(entry->status) + " and cannot be cancelled.");
+  db.prepare("UPDATE outbox SET status='cancelled', finished_at=?, updated_at=? WHERE submission_id=?")
+      .bind(1, store::now_iso())
+      .bind(2, store::now_iso())
+      .bind(3, id)
+      .run();
+  impl_->delete_personal_data(id);
+  impl_->store.audit(actor, "cancel", entry->reference);
+  tx.commit();
+  impl_->store.checkpoint();
+}
+
+std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip) {
+  auto st = impl_->store.db().prepare(
+      "SELECT s.id, s.reference, o.payload FROM outbox o JOIN submissions s ON s.id=o.submission_id "
+      "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
+  st.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
+  std::vector<OutgoingMessage> out;
+  while (st.step() && out.size() < limit) {
+    std::string id = st.text(0);
+    if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
+    out.push_back({std::move(id), st.text(1), st.blob(2)});
+  }
+  return out;
+}
+
+void Outbox::mark_sent(const std::string& id) {
+  auto& db = impl_->store.db();
+  // Only a queued message becomes sent: a receipt may already have arrived.
+  db.prepare("UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL WHERE submission_id=? AND status='queued'")
+      .bind(1, store::now_iso())
+      .bind(2, store::now_iso())
+      .bind(3, id)
+      .run();
+}
+
+void Outbox::mark_failed(const std::string& id, const std::string& error) {
+  auto& db = impl_->store.db();
+  Transaction tx(db);
+  auto st = db.prepare("SELECT o.attempts, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE o.submission_id=? AND o.status='queued'");
+  st.bind(1, id);
+  if (!st.step()) return;  // settled meanwhile (receipt, staff)
+  const int attempts = static_cast<int>(st.integer(0)) + 1;
+  const std::string reference = st.text(1);
+  if (attempts >= settings_.max_attempts) {
+    db.prepare("UPDATE outbox SET status='parked', attempts=?, last_error=?, updated_at=? WHERE submission_id=?")
+        .bind(1, attempts)
+        .bind(2, error)
+        .bind(3, store::now_iso())
+        .bind(4, id)
+        .run();
+    impl_->store.audit("delivery", "parked", reference, "after " + std::to_string(attempts) + " failed attempts");
+  } else {
+    const std::int64_t delay = backoff_delay_ms(attempts, settings_.backoff_initial_ms, settings_.backoff_max_ms, randombytes_random());
+    db.prepare("UPDATE outbox SET attempts=?, last_error=?, next_attempt_at=?, updated_at=? WHERE submission_id=?")
+        .bind(1, attempts)
+        .bind(2, error)
+        .bind(3, store::now_ms() + delay)
+        .bind(4, store::now_iso())
+        .bind(5, id)
+        .run();
+  }
+  tx.commit();
+}
+
+ReceiptResult Outbox::apply_receipt(const Bytes& message, std::string* detail) {
+  Impl& im = *impl_;
+  auto report = [&](ReceiptResult result, const std::string& text) {
+    if (detail) *detail = text;
+    return result;
+  };
+  im.load_receiving_credentials();
+  json receipt;
+  try {
+    std::vector<const KeyPair*> keys = {&*im.decryption};
+    if (im.legacy_decryption) keys.push_back(&*im.legacy_decryption);
+    const Opened opened = decrypt_then_verify(message, keys, im.ca.get(), im.platform_signing.get());
+    receipt = json::parse(opened.content.begin(), opened.content.end());
+    if (!receipt.is_object() || !receipt.contains("messageId") || !receipt.contains("outcome"))
+      throw std::runtime_error("messageId or outcome missing");
+  } catch (const std::exception& e) {
+    Transaction tx(im.store.db());
+    im.store.audit("delivery", "receipt-malformed", "", e.what());
+    tx.commit();
+    return report(ReceiptResult::Malformed, e.what());
+  }
+  const std::string message_id = receipt.value("messageId", "");
+  const std::string outcome = receipt.value("outcome", "");
+  auto& db = im.store.db();
+  Transaction tx(db);
+  auto st = db.prepare("SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
+  st.bind(1, message_id);
+  if (!st.step()) {
+    im.store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
+    tx.commit();
+    return report(ReceiptResult::UnknownMessage, "no submission with message-id " + message_id);
+  }
+  const std::string reference = st.text(0);
+  const auto current = status_from_string(st.text(1)).value_or(Status::Queued);
+  if (current == Status::Accepted || current == Status::Rejected || current == Status::Cancelled) {
+    tx.commit();
+    return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
+  }
+  if (outcome != "accepted" && outcome != "rejected") {
+    im.store.audit("delivery", "receipt-malformed", reference, "unknown outcome");
+    tx.commit();
+    return report(ReceiptResult::Malformed, "unknown outcome \"" + outcome + "\"");
+  }
+  const bool accepted = outcome == "accepted";
+  db.prepare("INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) VALUES(?,?,?,?,?,?)")
+      .bind(1, message_id)
+      .bind(2, store::now_iso())
+      .bind(3, outcome)
+      .bind(4, receipt.value("platformReference", ""))
+      .bind(5, receipt.value("reasonCode", ""))
+      .bind(6, receipt.value("reasonText", ""))
+      .run();
+  db.prepare("UPDATE outbox SET status=?, finished_at=?, updated_at=? WHERE submission_id=?")
+      .bind(1, accepted ? "accepted" : "rejected")
+      .bind(2, store::now_iso())
+      .bind(3, store::now_iso())
+      .bind(4, message_id)
+      .run();
+  if (accepted) {
+    db.prepare("UPDATE outbox SET payload=NULL WHERE submission_id=?").bind(1, message_id).run();
+    if (settings_.retention_days == 0) im.delete_personal_data(message_id);
+  }
+  im.store.audit("platform", accepted ? "accepted" : "rejected", reference,
+                 accepted ? receipt.value("platformReference", "") : receipt.value("reasonCode", ""));
+  tx.commit();
+  return report(accepted ? ReceiptResult::Accepted : ReceiptResult::Rejected, reference);
+}
+
+size_t Outbox::count(Status status) {
+  auto st = impl_->store.db().prepare("SELECT COUNT(*) FROM outbox WHERE status=?");
+  st.bind(1, to_string(status));
+  st.step();
+  return static_cast<size_t>(st.integer(0));
+}
+
+std::int64_t Outbox::next_due_ms() {
+  auto st = impl_->store.db().prepare("SELECT MIN(next_attempt_at) FROM outbox WHERE status='queued'");
+  st.step();
+  return st.is_null(0) ? -1 : st.integer(0);
+}
+
+int Outbox::purge_expired() {
+  if (settings_.retention_days == 0) return 0;
+  auto& db = impl_->store.db();
+  Transaction tx(db);
+  auto st = db.prepare(
+      "SELECT s.id FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE o.status='accepted' AND "
+      "s.personal_deleted_at IS NULL AND o.finished_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)");
+  st.bind(1, "-" + std::to_string(settings_.retention_days) + " days");
+  std::vector<std::string> ids;
+  while (st.step()) ids.push_back(st.text(0));
+  for (const auto& id : ids) impl_->delete_personal_data(id);
+  tx.commit();
+  if (!ids.empty()) impl_->store.checkpoint();
+  return static_cast<int>(ids.size());
+}
+
+}  // namespace kiosk::outbox

@@ -1,0 +1,134 @@
+#pragma once
+// The kiosk's outbox: the only way a submission leaves the kiosk.
+//
+//   kiosk::outbox::Outbox outbox(config);                 // opens the store (key on first start)
+//   auto committed = outbox.commit_submission(submission); // durable when it returns
+//   committed.reference                                    // show this to the citizen
+//   outbox.status(committed.reference)->status             // Queued, Sent, Accepted, ...
+//
+// A DeliveryWorker (delivery.hpp) sends what is committed.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "forms/answers.hpp"
+#include "outbox/bundle.hpp"
+#include "store/store.hpp"
+
+namespace kiosk::outbox {
+
+// A problem the caller can act on, in plain language (validation, certificates, disk).
+class OutboxError : public std::runtime_error {
+public:
+  enum class Kind { BadInput, NotFound, NotAllowed, Unavailable, Other };
+  OutboxError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+private:
+  Kind kind_;
+};
+
+enum class Status { Queued, Sent, Accepted, Rejected, Parked, Cancelled };
+std::string to_string(Status status);
+std::optional<Status> status_from_string(const std::string& text);
+
+struct NewSubmission {
+  std::string form_id;
+  forms::Answers answers;
+  std::vector<Bytes> pages;  // scanned pages, PNG
+  std::optional<RepresentationInfo> representation;  // absent: the person acts for themself
+  bool nearest_relative = false;  // declared for power of attorney without consent competence
+  std::string assisted_by;        // staff member id, empty when the citizen was alone
+};
+
+struct Committed {
+  std::string id;         // submission id = AMQP message-id
+  std::string reference;  // short reference for the citizen and staff, e.g. "HK-7KQ2-M9XD"
+};
+
+// What staff and the UI see about one submission. No health data, no identity numbers.
+struct Entry {
+  std::string id;
+  std::string reference;
+  std::string form_id;
+  std::string representation_type;
+  Status status = Status::Queued;
+  int attempts = 0;
+  std::string created_at;
+  std::string updated_at;
+  std::int64_t next_attempt_at_ms = 0;
+  std::string last_error;
+  std::string platform_reference;  // when accepted
+  std::string reason_code;         // when rejected
+  std::string reason_text;
+  bool personal_data_deleted = false;
+};
+
+struct Settings {
+  std::string kiosk_id, site_name, kiosk_her_id, platform_her_id;
+  std::string broker_url, platform_address, reply_address, cpa_id;
+  std::int64_t retention_days = 0, max_attempts = 10, backoff_initial_ms = 1000, backoff_max_ms = 300000;
+  std::int64_t max_message_bytes = 20 * 1024 * 1024;
+  static Settings from_config(const kiosk::Config& config);
+};
+
+// Capped exponential backoff with jitter: the delay before retry number `attempt`
+// (1 = first retry) is uniformly drawn from [d/2, d] where d = min(max, initial * 2^(attempt-1)).
+std::int64_t backoff_delay_ms(int attempt, std::int64_t initial_ms, std::int64_t max_ms, std::uint64_t random);
+
+// A message due for sending.
+struct OutgoingMessage {
+  std::string id;
+  std::string reference;
+  Bytes payload;  // signed-then-encrypted Bundle
+};
+
+enum class ReceiptResult { Accepted, Rejected, Duplicate, UnknownMessage, Malformed };
+std::string to_string(ReceiptResult result);
+
+class Outbox {
+public:
+  // Opens the store named by store.path / store.key_file and the certificates named by
+  // security.*. Throws store::StoreError or OutboxError.
+  explicit Outbox(const kiosk::Config& config);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Validates, builds the Bundle, signs and encrypts it, and writes the submission and
+  // its outbox message in one transaction (synchronous=FULL). Durable when it returns.
+  Committed commit_submission(const NewSubmission& submission, const std::string& actor = "kiosk");
+
+  std::vector<Entry> list();
+  std::optional<Entry> status(const std::string& reference_or_id);
+  // Staff actions (audited): send a parked or rejected message again / give it up.
+  void retry(const std::string& reference_or_id, const std::string& actor);
+  void cancel(const std::string& reference_or_id, const std::string& actor);
+
+  // Delivery side, used by DeliveryWorker.
+  std::vector<OutgoingMessage> due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
+  void mark_sent(const std::string& id);
+  // A failed attempt: retried after a backoff, parked after delivery.max_attempts.
+  void mark_failed(const std::string& id, const std::string& error);
+  // Decrypts, verifies and applies a receipt from the platform. Never throws for bad
+  // input: a malformed or unknown receipt is audited and reported.
+  ReceiptResult apply_receipt(const Bytes& message, std::string* detail = nullptr);
+  size_t count(Status status);
+  std::int64_t next_due_ms();  // earliest next_attempt_at of queued messages, or -1
+  // Deletes personal data of accepted submissions older than store.retention_days.
+  int purge_expired();
+
+  const Settings& settings() const { return settings_; }
+  store::Store& store();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Settings settings_;
+};
+
+}  // namespace kiosk::outbox

@@ -1,0 +1,94 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kiosk::store {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A store problem in plain language (disk full, corrupt file, wrong key, ...).
+class StoreError : public std::runtime_error {
+public:
+  enum class Kind { Other, DiskFull, Corrupt, WrongKey, MissingKey, Busy, NotFound };
+  StoreError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+private:
+  Kind kind_;
+};
+
+struct ConnectionCloser {
+  void operator()(sqlite3* db) const noexcept;
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* stmt) const noexcept;
+};
+
+class Statement;
+
+// One SQLite connection. Closed by its deleter, which never throws.
+class Database {
+public:
+  // Opens (creating when `create` is true) the file. Throws StoreError.
+  Database(const std::filesystem::path& file, bool create);
+  void exec(const std::string& sql);
+  Statement prepare(const std::string& sql);
+  std::int64_t changes() const;
+  sqlite3* handle() const { return db_.get(); }
+  const std::filesystem::path& file() const { return file_; }
+  // Turns the last SQLite error into a StoreError with a plain-language message.
+  [[noreturn]] void fail(int code, const std::string& doing) const;
+
+private:
+  std::unique_ptr<sqlite3, ConnectionCloser> db_;
+  std::filesystem::path file_;
+};
+
+// A prepared statement; parameters are 1-based, columns 0-based.
+class Statement {
+public:
+  Statement(Database& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind_blob(int index, const Bytes& blob);
+  Statement& bind_null(int index);
+  // True while there is a row; false when done.
+  bool step();
+  void run() { step(); }
+  void reset();
+  std::string text(int column) const;
+  std::int64_t integer(int column) const;
+  Bytes blob(int column) const;
+  bool is_null(int column) const;
+
+private:
+  Database* db_;
+  std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back in its destructor unless committed.
+class Transaction {
+public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace kiosk::store

@@ -1,0 +1,181 @@
+#include "store/store.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <vector>
+
+namespace kiosk::store {
+
+namespace {
+
+// Numbered migrations: entry N brings the schema from version N to N+1. Never edit a
+// released entry; append a new one.
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> list = {
+      // 1: the initial schema.
+      R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE submissions(
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL UNIQUE,
+  form_id TEXT NOT NULL,
+  form_version TEXT NOT NULL,
+  representation_type TEXT NOT NULL,
+  assisted_by TEXT,
+  page_count INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  personal_deleted_at TEXT);
+CREATE TABLE field_values(
+  submission_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+  link_id TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY(submission_id, link_id));
+CREATE TABLE pages(
+  submission_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+  page_no INTEGER NOT NULL,
+  image BLOB NOT NULL,
+  PRIMARY KEY(submission_id, page_no));
+CREATE TABLE representation(
+  submission_id TEXT PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE,
+  type_code TEXT NOT NULL,
+  parties BLOB NOT NULL);
+CREATE TABLE outbox(
+  submission_id TEXT PRIMARY KEY REFERENCES submissions(id),
+  status TEXT NOT NULL,
+  payload BLOB,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  updated_at TEXT NOT NULL,
+  sent_at TEXT,
+  finished_at TEXT);
+CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+CREATE TABLE receipts(
+  id INTEGER PRIMARY KEY,
+  submission_id TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  platform_reference TEXT,
+  reason_code TEXT,
+  reason_text TEXT);
+CREATE TABLE audit_log(
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  reference TEXT,
+  detail TEXT);
+)sql",
+      // 2: receipts are looked up by submission.
+      "CREATE INDEX receipts_by_submission ON receipts(submission_id);",
+  };
+  return list;
+}
+
+constexpr const char* kKeyCheckContext = "meta:key-check";
+constexpr const char* kKeyCheckText = "helsenorge-kiosk store key check";
+
+void apply_pragmas(Database& db) {
+  // The first statement reads the header: a file that is not SQLite fails here.
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("PRAGMA secure_delete=ON");
+  db.exec("PRAGMA foreign_keys=ON");
+}
+
+void migrate(Database& db) {
+  auto version_stmt = db.prepare("PRAGMA user_version");
+  version_stmt.step();
+  const auto current = static_cast<size_t>(version_stmt.integer(0));
+  const auto& list = migrations();
+  if (current > list.size())
+    throw StoreError(StoreError::Kind::Other, "The store " + db.file().string() + " was made by a newer kiosk version (schema " +
+                                                  std::to_string(current) + "). Update the kiosk software.");
+  for (size_t n = current; n < list.size(); ++n) {
+    Transaction tx(db);
+    db.exec(list[n]);
+    db.exec("PRAGMA user_version=" + std::to_string(n + 1));
+    tx.commit();
+  }
+}
+
+}  // namespace
+
+int Store::latest_schema_version() { return static_cast<int>(migrations().size()); }
+
+Store Store::open(const std::filesystem::path& db_file, const std::filesystem::path& key_file) {
+  ensure_sodium();
+  std::error_code ec;
+  if (db_file.has_parent_path()) std::filesystem::create_directories(db_file.parent_path(), ec);
+  const bool is_new = !std::filesystem::exists(db_file);
+  Database db(db_file, true);
+  // Only the kiosk user may read the store (personal data is encrypted on top of this).
+  if (is_new) std::filesystem::permissions(db_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  apply_pragmas(db);
+  migrate(db);
+
+  auto check = db.prepare("SELECT value FROM meta WHERE key='key_check'");
+  if (check.step()) {
+    const Bytes sealed = check.blob(0);
+    SecretBox box = SecretBox::load(key_file);
+    try {
+      if (box.open_text(sealed, kKeyCheckContext) != kKeyCheckText) throw StoreError(StoreError::Kind::WrongKey, "");
+    } catch (const StoreError&) {
+      throw StoreError(StoreError::Kind::WrongKey, "The store key " + key_file.string() + " does not belong to the store " +
+                                                       db_file.string() +
+                                                       ". Use the key file from this kiosk's backup; the stored "
+                                                       "submissions cannot be read with another key.");
+    }
+    return Store(std::move(db), std::move(box));
+  }
+  // A new store: use the key file if one is there (reinstall), else make one.
+  SecretBox box = std::filesystem::exists(key_file) ? SecretBox::load(key_file) : SecretBox::create(key_file);
+  Transaction tx(db);
+  db.prepare("INSERT INTO meta(key, value) VALUES('key_check', ?)").bind_blob(1, box.seal(std::string_view(kKeyCheckText), kKeyCheckContext)).run();
+  tx.commit();
+  return Store(std::move(db), std::move(box));
+}
+
+int Store::schema_version() {
+  auto stmt = db_.prepare("PRAGMA user_version");
+  stmt.step();
+  return static_cast<int>(stmt.integer(0));
+}
+
+void Store::audit(const std::string& actor, const std::string& action, const std::string& reference,
+                  const std::string& detail) {
+  db_.prepare("INSERT INTO audit_log(at, actor, action, reference, detail) VALUES(?,?,?,?,?)")
+      .bind(1, now_iso())
+      .bind(2, actor)
+      .bind(3, action)
+      .bind(4, reference)
+      .bind(5, detail)
+      .run();
+}
+
+bool Store::checkpoint() {
+  try {
+    auto st = db_.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    st.step();
+    return st.integer(0) == 0;  // 1: a reader kept it from finishing; tried again next time
+  } catch (const StoreError& e) {
+    if (e.kind() == StoreError::Kind::Busy) return false;
+    throw;
+  }
+}
+
+std::string now_iso() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace kiosk::store

@@ -1,0 +1,139 @@
+#include <doctest/doctest.h>
+
+#include "admin/setup.hpp"
+#include "test_support.hpp"
+
+using namespace kiosk::admin;
+using kiosk_test::contains;
+using kiosk_test::mode_of;
+using kiosk_test::TempDir;
+using kiosk_test::write_file;
+
+TEST_CASE("setup pin: Argon2id hash that verifies the right PIN only; bad PINs refused") {
+  const std::string hash = hash_staff_pin("482913");
+  CHECK(hash.rfind("$argon2id$", 0) == 0);
+  CHECK(verify_staff_pin(hash, "482913"));
+  CHECK_FALSE(verify_staff_pin(hash, "482914"));
+  CHECK(hash_staff_pin("482913") != hash);  // salted
+  CHECK_THROWS_WITH_AS(hash_staff_pin("1234"), doctest::Contains("6 to 12 digits"), SetupError);
+  CHECK_THROWS_AS(hash_staff_pin("12345a"), SetupError);
+  CHECK_THROWS_AS(hash_staff_pin("1234567890123"), SetupError);
+}
+
+TEST_CASE("setup languages: known, no duplicates, default among them") {
+  CHECK_NOTHROW(validate_languages({"nb", "nn", "se", "en"}, "nb"));
+  CHECK_NOTHROW(validate_languages({"en"}, "en"));
+  CHECK_THROWS_WITH_AS(validate_languages({"nb", "xx"}, "nb"), doctest::Contains("\"xx\""), SetupError);
+  CHECK_THROWS_AS(validate_languages({"nb", "nb"}, "nb"), SetupError);
+  CHECK_THROWS_AS(validate_languages({"nb", "nn"}, "en"), SetupError);
+  CHECK_THROWS_AS(validate_languages({}, "nb"), SetupError);
+}
+
+TEST_CASE("setup certificates: imported with tight modes and mapped to keys; a bad file stops the import") {
+  TempDir dir;
+  const auto stick = dir / "usb";
+  std::filesystem::create_directory(stick);
+  kiosk_test::make_certificate(stick / "broker-ca.pem", stick / "broker-client.key", 365);
+  kiosk_test::make_certificate(stick / "extra.crt", dir / "unused.key", 365);
+  write_file(stick / "README.txt", "not imported", 0644);
+  const auto dest = dir / "state" / "certs";
+  const auto imported = import_certificates(stick, dest);
+  REQUIRE(imported.size() == 3);
+  std::map<std::string, ImportedFile> by_name;
+  for (const auto& f : imported) by_name[f.destination.filename().string()] = f;
+  CHECK(by_name["broker-ca.pem"].config_key == "broker.tls_ca_certificate");
+  CHECK(by_name["broker-client.key"].config_key == "broker.tls_client_key");
+  CHECK(by_name["broker-client.key"].is_private_key);
+  CHECK(by_name["extra.crt"].config_key.empty());
+  CHECK(mode_of(dest) == 0700);
+  CHECK(mode_of(dest / "broker-client.key") == 0600);
+  CHECK(mode_of(dest / "broker-ca.pem") == 0644);
+  CHECK(kiosk_test::read_file(dest / "broker-ca.pem") == kiosk_test::read_file(stick / "broker-ca.pem"));
+  CHECK_FALSE(std::filesystem::exists(dest / "README.txt"));
+
+  const auto bad = dir / "bad";
+  kiosk_test::make_certificate(bad / "signing.pem", bad / "signing.key", 365);
+  write_file(bad / "decryption.key", "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+  const auto dest2 = dir / "state2";
+  CHECK_THROWS_WITH_AS(import_certificates(bad, dest2), doctest::Contains("decryption.key"), SetupError);
+  CHECK_FALSE(std::filesystem::exists(dest2 / "signing.pem"));
+
+  CHECK_THROWS_WITH_AS(import_certificates(dir / "no-stick", dest2), doctest::Contains("mounted"), SetupError);
+  std::filesystem::create_directory(dir / "empty");
+  CHECK_THROWS_AS(import_certificates(dir / "empty", dest2), SetupError);
+}
+
+TEST_CASE("setup config: set_from_text by type, written atomically 0640 and read back the same") {
+  TempDir dir;
+  kiosk::Config config;
+  set_from_text(config, "site.name", "Deichman Bjørvika");
+  set_from_text(config, "ui.languages", "nb, en");
+  set_from_text(config, "ui.large_text", "true");
+  set_from_text(config, "ui.inactivity_warning_seconds", "120");
+  set_from_text(config, "staff.pin_hash", hash_staff_pin("123456"));
+  CHECK_THROWS_WITH_AS(set_from_text(config, "ui.large_text", "yes"), doctest::Contains("true or false"), SetupError);
+  CHECK_THROWS_AS(set_from_text(config, "ui.inactivity_warning_seconds", "-3"), SetupError);
+  CHECK_THROWS_AS(set_from_text(config, "ui.inactivity_warning_seconds", "12s"), SetupError);
+  CHECK_THROWS_WITH_AS(set_from_text(config, "ui.colour", "red"), doctest::Contains("ui.colour"), SetupError);
+
+  const auto file = dir / "etc" / "kiosk.toml";
+  write_config(file, config);
+  CHECK(mode_of(file) == 0640);
+  const auto back = kiosk::Config::load(file);
+  CHECK(back.warnings().empty());
+  CHECK(back.get_string("site.name") == "Deichman Bjørvika");
+  CHECK(back.get_list("ui.languages") == std::vector<std::string>{"nb", "en"});
+  CHECK(back.get_bool("ui.large_text"));
+  CHECK(back.get_int("ui.inactivity_warning_seconds") == 120);
+  CHECK(verify_staff_pin(back.get_string("staff.pin_hash"), "123456"));
+  // Every key is written with its help line, so the file documents itself.
+  const std::string text = kiosk_test::read_file(file);
+  for (const auto& spec : kiosk::Config::schema()) CHECK(contains(text, "# " + spec.help));
+  // No temporary file is left beside it.
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(file.parent_path())) ++entries;
+  CHECK(entries == 1);
+
+  // Rewriting replaces the file in one step.
+  set_from_text(config, "site.name", "Kiosk 2");
+  write_config(file, config);
+  CHECK(kiosk::Config::load(file).get_string("site.name") == "Kiosk 2");
+}
+
+TEST_CASE("setup devices: SANE scanners are listed; an unreachable CUPS is a plain error") {
+  TempDir dir;
+  write_file(dir / "dll.conf", "test\n", 0644);
+  ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
+  const auto scanners = discover_scanners();
+  REQUIRE(scanners.size() >= 1);
+  CHECK(scanners.front().device.rfind("test:", 0) == 0);
+
+  const std::string server = "127.0.0.1:" + std::to_string(kiosk_test::free_port());
+  ::setenv("CUPS_SERVER", server.c_str(), 1);
+  CHECK_THROWS_WITH_AS(discover_printers(), doctest::Contains("CUPS"), SetupError);
+  CHECK_THROWS_AS(print_test_page("Kiosk_A4", "Test"), SetupError);
+}
+
+TEST_CASE("setup first run: no file, the shipped default, a broken file need the admin; a set-up file does not") {
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  CHECK(first_run_needs(file).size() == 1);
+  write_file(file, kiosk::Config::example_toml(), 0640);
+  const auto fresh = first_run_needs(file);
+  REQUIRE(fresh.size() == 2);
+  CHECK(contains(fresh[0], "broker.url"));
+  CHECK(contains(fresh[1], "staff.pin_hash"));
+  kiosk::Config config;
+  set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
+  set_from_text(config, "staff.pin_hash", hash_staff_pin("135790"));
+  write_config(file, config);
+  CHECK(first_run_needs(file).empty());
+  write_file(file, "[ui\n", 0640);
+  CHECK(contains(first_run_needs(file).at(0), "line 1"));
+}
+
+TEST_CASE("ADMIN.md documents every configuration key") {
+  const std::string admin = kiosk_test::read_file(std::filesystem::path(KIOSK_SOURCE_DIR) / "ADMIN.md");
+  REQUIRE_FALSE(admin.empty());
+  for (const auto& spec : kiosk::Config::schema()) CHECK_MESSAGE(contains(admin, "`" + spec.key + "`"), spec.key);
+}

@@ -1,0 +1,327 @@
+// Integration tests: a private RabbitMQ (AMQP 1.0 plugin) started by the fixture, the real
+// kioskctl and platform-sim binaries, real files. One broker per test case.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <proton/connection.hpp>
+#include <proton/connection_options.hpp>
+#include <proton/container.hpp>
+#include <proton/delivery.hpp>
+#include <proton/message.hpp>
+#include <proton/messaging_handler.hpp>
+#include <proton/receiver_options.hpp>
+#include <proton/sender.hpp>
+#include <proton/sender_options.hpp>
+#include <proton/source_options.hpp>
+#include <proton/target_options.hpp>
+#include <proton/tracker.hpp>
+#include <proton/work_queue.hpp>
+
+#include "helpers.hpp"
+#include "outbox/crypto.hpp"
+#include "outbox/pdf.hpp"
+#include "store/store.hpp"
+
+using namespace queue_test;
+using nlohmann::json;
+namespace ob = kiosk::outbox;
+
+namespace {
+
+constexpr const char* kForm = "reservasjon-kjernejournal";
+
+// Publishes raw messages to an address (for bad-input tests).
+class Publisher : public proton::messaging_handler {
+public:
+  Publisher(std::string url, std::string address, std::vector<proton::message> messages)
+      : url_(std::move(url)), address_(std::move(address)), messages_(std::move(messages)) {}
+  void on_container_start(proton::container& c) override {
+    proton::connection_options options;
+    options.sasl_allow_insecure_mechs(true);
+    c.connect(url_, options);
+  }
+  void on_connection_open(proton::connection& conn) override {
+    proton::target_options target;
+    target.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    conn.open_sender(address_, proton::sender_options().target(target));
+  }
+  void on_sendable(proton::sender& s) override {
+    while (s.credit() > 0 && sent_ < messages_.size()) s.send(messages_[sent_++]);
+  }
+  void on_tracker_accept(proton::tracker& t) override {
+    if (++confirmed_ == messages_.size()) t.connection().close();
+  }
+
+private:
+  std::string url_, address_;
+  std::vector<proton::message> messages_;
+  size_t sent_ = 0, confirmed_ = 0;
+};
+
+// Counts (and consumes) what is waiting on an address.
+class Drainer : public proton::messaging_handler {
+public:
+  Drainer(std::string url, std::string address) : url_(std::move(url)), address_(std::move(address)) {}
+  void on_container_start(proton::container& c) override {
+    proton::connection_options options;
+    options.sasl_allow_insecure_mechs(true);
+    connection_ = c.connect(url_, options);
+    c.schedule(proton::duration(3000), [this] { connection_.close(); });
+  }
+  void on_connection_open(proton::connection& conn) override {
+    proton::source_options source;
+    source.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    conn.open_receiver(address_, proton::receiver_options().source(source));
+  }
+  void on_message(proton::delivery&, proton::message& m) override {
+    ++count;
+    last = m;
+  }
+  int count = 0;
+  proton::message last;
+
+private:
+  std::string url_, address_;
+  proton::connection connection_;
+};
+
+struct Environment {
+  TempDir dir{"kiosk-queue-it"};
+  std::unique_ptr<RabbitBroker> broker;
+  fs::path config;
+  std::unique_ptr<Process> sim;
+  int sim_runs = 0;
+
+  Environment() {
+    broker = std::make_unique<RabbitBroker>(dir.path / "broker");
+    const auto r = run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker->url()}, dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    config = dir.path / "env/kiosk.toml";
+    std::ofstream(dir.path / "p1.png", std::ios::binary) << as_string(ob::make_test_page_png(620, 877, 1));
+    std::ofstream(dir.path / "p2.png", std::ios::binary) << as_string(ob::make_test_page_png(620, 877, 2));
+  }
+  static std::string as_string(const ob::Bytes& b) { return std::string(b.begin(), b.end()); }
+
+  RunResult kioskctl(std::vector<std::string> args, int timeout_s = 120) {
+    args.insert(args.begin(), bin("kioskctl"));
+    args.push_back("--config");
+    args.push_back(config.string());
+    return run(args, dir.path, timeout_s);
+  }
+  std::vector<std::string> add_args(int seed, bool pages) {
+    std::vector<std::string> a = {bin("kioskctl"), "queue", "add", "--config", config.string(), "--form", kForm, "--example", std::to_string(seed)};
+    if (pages) a.insert(a.end(), {"--page", (dir.path / "p1.png").string(), "--page", (dir.path / "p2.png").string()});
+    return a;
+  }
+  std::string add(int seed, bool pages = false) {
+    auto a = add_args(seed, pages);
+    const auto r = run(a, dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return r.output.substr(0, r.output.find(' '));
+  }
+  void start_sim(std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {bin("platform-sim"), "serve", "--config", config.string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    sim = std::make_unique<Process>(a, dir.path / ("sim-" + std::to_string(++sim_runs) + ".log"));
+  }
+  void stop_sim() { sim.reset(); }
+  json queue() {
+    const auto r = kioskctl({"queue", "list", "--json"});
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return json::parse(r.output);
+  }
+  json accepted_by_sim(bool all = false) {
+    std::vector<std::string> a = {bin("platform-sim"), "list", "--config", config.string(), "--json"};
+    if (all) a.push_back("--all");
+    const auto r = run(a, dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return json::parse(r.output.substr(r.output.find('[')));
+  }
+  json entry(const std::string& reference) {
+    for (const auto& e : queue())
+      if (e["reference"] == reference) return e;
+    FAIL("no such reference " << reference);
+    return {};
+  }
+  std::string deliver(int timeout_s, bool until_empty = true, int expected = 0) {
+    std::vector<std::string> a = {"queue", "deliver", "--timeout", std::to_string(timeout_s)};
+    if (until_empty) a.push_back("--until-empty");
+    const auto r = kioskctl(a, timeout_s + 60);
+    CHECK_MESSAGE(r.code == expected, r.output);
+    return r.output;
+  }
+  int audit_count(const std::string& action) {
+    auto store = kiosk::store::Store::open(dir.path / "env/kiosk.db", dir.path / "env/store.key");
+    auto s = store.db().prepare("SELECT COUNT(*) FROM audit_log WHERE action=?");
+    s.bind(1, action);
+    s.step();
+    return static_cast<int>(s.integer(0));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("delivery: end to end through RabbitMQ with the simulator, rejections, rollover, bad receipts, broker down, dead letters") {
+  Environment env;
+  // 1. Normal delivery: pages, representation, receipts, personal data deleted.
+  std::vector<std::string> refs = {env.add(1, true), env.add(2, false), env.add(3, true)};
+  {
+    const auto r = env.kioskctl({"queue", "add", "--form", kForm, "--example", "4", "--representative", "01018012371",
+                                 "--authority", "power-of-attorney", "--assisted-by", "staff-1"});
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    refs.push_back(r.output.substr(0, r.output.find(' ')));
+  }
+  env.start_sim();
+  env.deliver(60);
+  auto accepted = env.accepted_by_sim();
+  CHECK(accepted.size() == 4);
+  std::set<std::string> sim_ids;
+  for (const auto& a : accepted) sim_ids.insert(a["messageId"].get<std::string>());
+  for (const auto& e : env.queue()) {
+    CHECK(e["status"] == "accepted");
+    CHECK(e["personalDataDeleted"] == true);
+    CHECK(e["platformReference"].get<std::string>().rfind("HN-", 0) == 0);
+    CHECK(sim_ids.count(e["id"].get<std::string>()) == 1);
+  }
+  bool found_representation = false;
+  for (const auto& a : accepted)
+    if (a["representationType"] == "power-of-attorney") {
+      found_representation = true;
+      CHECK(a["representative"] == "01018012371");
+    }
+  CHECK(found_representation);
+  {
+    const auto r = env.kioskctl({"queue", "show", refs[0], "--json"});
+    CHECK(r.code == 0);
+    CHECK(json::parse(r.output)["status"] == "accepted");
+  }
+
+  // 2. Rejected by the platform: reason code and text for staff; retry and cancel audited.
+  env.stop_sim();
+  env.start_sim({"--reject-rate", "1"});
+  const std::string rejected = env.add(10);
+  env.deliver(60);
+  auto e = env.entry(rejected);
+  CHECK(e["status"] == "rejected");
+  CHECK(e["reasonCode"] == "KIOSK-000099");
+  CHECK_FALSE(e["reasonText"].get<std::string>().empty());
+  CHECK(env.kioskctl({"queue", "retry", rejected, "--actor", "staff-2"}).code == 0);
+  env.deliver(60);
+  CHECK(env.entry(rejected)["status"] == "rejected");  // the platform stands by its answer
+  CHECK(env.kioskctl({"queue", "cancel", rejected, "--actor", "staff-2"}).code == 0);
+  CHECK(env.entry(rejected)["status"] == "cancelled");
+  CHECK(env.audit_count("retry") == 1);
+  CHECK(env.audit_count("cancel") == 1);
+
+  // 3. Certificate rollover: receipts encrypted to the previous (legacy) certificate.
+  env.stop_sim();
+  env.start_sim({"--receipts-to-legacy"});
+  const std::string rolled = env.add(11);
+  env.deliver(60);
+  CHECK(env.entry(rolled)["status"] == "accepted");
+  env.stop_sim();
+
+  // 4. Bad receipts on the reply queue: a malformed one and one for an unknown message.
+  {
+    proton::message garbage;
+    garbage.body(proton::binary(std::string("this is not a receipt")));
+    garbage.durable(true);
+    const auto env_dir = env.dir.path / "env";
+    ob::KeyPair platform{ob::load_certificate(env_dir / "certs/platform-signing.pem"), ob::load_private_key(env_dir / "certs/platform-signing.key")};
+    const auto kiosk_cert = ob::load_certificate(env_dir / "certs/kiosk-decryption.pem");
+    const std::string text = json{{"messageId", "00000000-0000-4000-8000-000000000000"}, {"outcome", "accepted"}}.dump();
+    const auto sealed = ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), platform, kiosk_cert.get());
+    proton::message unknown;
+    unknown.body(proton::binary(sealed.begin(), sealed.end()));
+    unknown.durable(true);
+    Publisher publisher(env.broker->url(), "/queue/kiosk-0001_async", {garbage, unknown});
+    proton::container(publisher).run();
+    const std::string out = env.deliver(4, false);
+    CHECK(out.find("ignored receipts 2") != std::string::npos);
+    CHECK(env.audit_count("receipt-malformed") == 1);
+    CHECK(env.audit_count("receipt-unknown") == 1);
+  }
+
+  // 5. Broker down: a clear "unavailable" exit, nothing lost; delivered once it is back.
+  env.broker->stop();
+  const std::string while_down = env.add(12, true);
+  env.deliver(3, true, 4);
+  CHECK(env.entry(while_down)["status"] == "queued");
+  env.broker->start();
+  env.start_sim();
+  env.deliver(60);
+  CHECK(env.entry(while_down)["status"] == "accepted");
+  env.stop_sim();
+
+  // 6. A message that keeps failing processing goes to the dead-letter queue after 10 attempts.
+  env.start_sim({"--fail-processing", "1000"});
+  const std::string doomed = env.add(13);
+  env.deliver(8, false);
+  env.stop_sim();
+  Drainer dead_letters(env.broker->url(), "/queue/platform_async_dl");
+  proton::container(dead_letters).run();
+  CHECK(dead_letters.count == 1);
+  CHECK(env.entry(doomed)["status"] == "sent");  // at the broker, no receipt: staff can see it
+  CHECK(env.accepted_by_sim(true).size() == 7);  // 4 + rejected + rollover + broker down; nothing for it
+}
+
+TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or the broker are killed") {
+  Environment env;
+  std::mt19937 rng(20261125);
+  int clean_commits = 0;
+  // 1. kill -9 during commits, at random points.
+  for (int i = 0; i < 12; ++i) {
+    Process p(env.add_args(100 + i, i % 2 == 0), env.dir.path / "add.log");
+    if (i % 3 == 0) {
+      if (p.wait_for(std::chrono::seconds(60)) == 0) ++clean_commits;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 120)(rng)));
+      p.kill(SIGKILL);
+    }
+  }
+  CHECK(clean_commits == 4);
+  // 2. kill -9 during delivery, at random points, with the simulator running.
+  env.start_sim();
+  for (int i = 0; i < 8; ++i) {
+    if (i % 2 == 0) env.add(200 + i, true);
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "30"}, env.dir.path / "deliver.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 1500)(rng)));
+    p.kill(SIGKILL);
+  }
+  // 3. The simulator crashes mid-way (after receiving, before acknowledging).
+  env.stop_sim();
+  env.add(300, true);
+  env.add(301);
+  env.start_sim({"--crash-after", "1"});
+  {
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "30"}, env.dir.path / "deliver.log");
+    CHECK(env.sim->wait_for(std::chrono::seconds(30)) == 86);
+    p.kill(SIGKILL);
+  }
+  env.start_sim();
+  // 4. The broker restarts in the middle of a delivery run.
+  for (int i = 0; i < 6; ++i) env.add(400 + i, true);
+  {
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "120", "--until-empty"},
+              env.dir.path / "deliver-restart.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    env.broker->stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    env.broker->start();
+    CHECK_MESSAGE(p.wait_for(std::chrono::seconds(150)) == 0, read_text(env.dir.path / "deliver-restart.log"));
+  }
+  // 5. Everything that was committed reaches the simulator's store exactly once.
+  env.deliver(90);
+  const json committed = env.queue();
+  CHECK(committed.size() >= 4 + 4 + 2 + 6);
+  const json stored = env.accepted_by_sim(true);
+  std::map<std::string, int> times;
+  for (const auto& s : stored) ++times[s["messageId"].get<std::string>()];
+  for (const auto& c : committed) {
+    CHECK_MESSAGE(c["status"] == "accepted", c.dump());
+    CHECK_MESSAGE(times[c["id"].get<std::string>()] == 1, c.dump());
+  }
+  CHECK(stored.size() == committed.size());
+}

@@ -1,0 +1,396 @@
+// Unit tests for the store and the outbox: real SQLite files, real keys and certificates
+// (made by the real `kioskctl demo-env`), no broker.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/identity.hpp"
+#include "helpers.hpp"
+#include "outbox/bundle.hpp"
+#include "outbox/crypto.hpp"
+#include "outbox/error_codes.hpp"
+#include "outbox/outbox.hpp"
+#include "outbox/pdf.hpp"
+#include "store/store.hpp"
+
+using namespace queue_test;
+namespace ob = kiosk::outbox;
+namespace st = kiosk::store;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kForm = "reservasjon-kjernejournal";
+
+struct DemoEnv {
+  TempDir dir{"kiosk-queue-unit"};
+  kiosk::Config config;
+  DemoEnv() {
+    const auto r = run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string()}, dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    config = kiosk::Config::load(dir.path / "env/kiosk.toml");
+  }
+  fs::path env() const { return dir.path / "env"; }
+  fs::path db() const { return env() / "kiosk.db"; }
+};
+
+const forms::Questionnaire& form() {
+  static const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+  return catalogue.at(kForm);
+}
+
+ob::NewSubmission example(unsigned seed, int pages = 0) {
+  ob::NewSubmission s;
+  s.form_id = kForm;
+  s.answers = forms::make_example_answers(form(), seed);
+  for (int i = 0; i < pages; ++i) s.pages.push_back(ob::make_test_page_png(620, 877, seed * 10 + static_cast<unsigned>(i)));
+  return s;
+}
+
+std::string file_bytes(const fs::path& p) { return fs::exists(p) ? read_text(p) : std::string(); }
+
+// Everything SQLite may have written: the main file and the WAL.
+std::string store_bytes(const fs::path& db) { return file_bytes(db) + file_bytes(db.string() + "-wal"); }
+
+ob::Bytes to_bytes(const std::string& s) { return ob::Bytes(s.begin(), s.end()); }
+
+ob::Bytes make_receipt(const fs::path& env, const json& body, bool to_legacy = false) {
+  ob::KeyPair signer{ob::load_certificate(env / "certs/platform-signing.pem"), ob::load_private_key(env / "certs/platform-signing.key")};
+  const auto to = ob::load_certificate(env / (to_legacy ? "certs/kiosk-legacy-decryption.pem" : "certs/kiosk-decryption.pem"));
+  return ob::sign_then_encrypt(to_bytes(body.dump()), signer, to.get());
+}
+
+int count(st::Store& store, const std::string& sql) {
+  auto s = store.db().prepare(sql);
+  s.step();
+  return static_cast<int>(s.integer(0));
+}
+
+}  // namespace
+
+TEST_CASE("store: migrations bring a new or old store to the latest schema") {
+  TempDir dir("kiosk-store");
+  {
+    auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
+    CHECK(store.schema_version() == st::Store::latest_schema_version());
+    CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
+    CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) == (fs::perms::owner_read | fs::perms::owner_write));
+    // Pretend it is a version-1 store: the next open applies migration 2 only.
+    store.db().exec("DROP INDEX receipts_by_submission; PRAGMA user_version=1;");
+  }
+  auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
+  CHECK(store.schema_version() == st::Store::latest_schema_version());
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='receipts_by_submission'") == 1);
+  auto mode = store.db().prepare("PRAGMA journal_mode");
+  mode.step();
+  CHECK(mode.text(0) == "wal");
+}
+
+TEST_CASE("store: personal data is encrypted at rest") {
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  auto submission = example(7, 1);
+  const std::string id_number = submission.answers.first("person.id")->text;
+  const std::string name = submission.answers.first("person.name")->text;
+  REQUIRE(forms::validate_identity_number(id_number).valid);
+  const auto committed = outbox.commit_submission(submission);
+  const std::string bytes = store_bytes(env.db());
+  REQUIRE(bytes.size() > 1000);
+  CHECK(bytes.find(id_number) == std::string::npos);
+  CHECK(bytes.find(name) == std::string::npos);
+  // The data is there, readable with the key.
+  auto s = outbox.store().db().prepare("SELECT value FROM field_values WHERE submission_id=? AND link_id='person.id'");
+  s.bind(1, committed.id);
+  REQUIRE(s.step());
+  CHECK(outbox.store().box().open_text(s.blob(0), "field:" + committed.id + ":person.id").find(id_number) != std::string::npos);
+  // The audit log names the reference, never the person.
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='commit'") == 1);
+  auto audit = outbox.store().db().prepare("SELECT actor || action || reference || detail FROM audit_log");
+  while (audit.step()) CHECK(audit.text(0).find(id_number) == std::string::npos);
+}
+
+TEST_CASE("store: a wrong, missing or exposed key is a clear error") {
+  TempDir dir("kiosk-store");
+  { st::Store::open(dir.path / "k.db", dir.path / "k.key"); }
+  const std::string good_key = read_text(dir.path / "k.key");
+  std::string other = good_key;
+  other[0] = static_cast<char>(other[0] ^ 0x55);
+  std::ofstream(dir.path / "k.key", std::ios::binary | std::ios::trunc) << other;
+  try {
+    st::Store::open(dir.path / "k.db", dir.path / "k.key");
+    FAIL("opened with a wrong key");
+  } catch (const st::StoreError& e) {
+    CHECK(e.kind() == st::StoreError::Kind::WrongKey);
+    CHECK(std::string(e.what()).find("does not belong") != std::string::npos);
+  }
+  fs::remove(dir.path / "k.key");
+  try {
+    st::Store::open(dir.path / "k.db", dir.path / "k.key");
+    FAIL("opened without a key");
+  } catch (const st::StoreError& e) {
+    CHECK(e.kind() == st::StoreError::Kind::MissingKey);
+  }
+  CHECK_FALSE(fs::exists(dir.path / "k.key"));  // never silently replaced
+  std::ofstream(dir.path / "k.key", std::ios::binary) << good_key;
+  fs::permissions(dir.path / "k.key", fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  CHECK_THROWS_AS(st::Store::open(dir.path / "k.db", dir.path / "k.key"), st::StoreError);
+  fs::permissions(dir.path / "k.key", fs::perms::owner_read | fs::perms::owner_write);
+  CHECK_NOTHROW(st::Store::open(dir.path / "k.db", dir.path / "k.key"));
+  // The command line says so in plain words, exit code 3.
+  std::ofstream(dir.path / "k.key", std::ios::binary | std::ios::trunc) << other;
+  const auto r = run({bin("kioskctl"), "queue", "list", "--store", (dir.path / "k.db").string()}, dir.path);
+  CHECK(r.code == 3);
+  (void)r;
+}
+
+TEST_CASE("store: a transaction rolls back unless committed") {
+  TempDir dir("kiosk-store");
+  auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
+  try {
+    st::Transaction tx(store.db());
+    store.audit("test", "first", "HK-1");
+    throw std::runtime_error("interrupted");
+  } catch (const std::runtime_error&) {
+  }
+  CHECK(count(store, "SELECT COUNT(*) FROM audit_log") == 0);
+  {
+    st::Transaction tx(store.db());
+    store.audit("test", "second", "HK-2");
+    tx.commit();
+  }
+  CHECK(count(store, "SELECT COUNT(*) FROM audit_log") == 1);
+}
+
+TEST_CASE("store: a corrupt store file is a clear error and is left as it is") {
+  TempDir dir("kiosk-store");
+  std::string garbage(64 * 1024, 'x');
+  for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 131) % 251);
+  std::ofstream(dir.path / "k.db", std::ios::binary) << garbage;
+  try {
+    st::Store::open(dir.path / "k.db", dir.path / "k.key");
+    FAIL("opened a corrupt file");
+  } catch (const st::StoreError& e) {
+    CHECK(e.kind() == st::StoreError::Kind::Corrupt);
+  }
+  CHECK(read_text(dir.path / "k.db") == garbage);
+  const auto r = run({bin("kioskctl"), "queue", "list", "--store", (dir.path / "k.db").string()}, dir.path);
+  CHECK(r.code == 3);
+  CHECK(r.output.find("damaged") != std::string::npos);
+  CHECK(read_text(dir.path / "k.db") == garbage);
+}
+
+TEST_CASE("store: a full disk is a clear error and nothing is corrupt") {
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  const auto first = outbox.commit_submission(example(1, 1));
+  // The store may grow by only a few pages: a two-page submission does not fit.
+  const int pages = count(outbox.store(), "PRAGMA page_count");
+  outbox.store().db().exec("PRAGMA max_page_count=" + std::to_string(pages + 2));
+  try {
+    outbox.commit_submission(example(2, 2));
+    FAIL("committed on a full disk");
+  } catch (const st::StoreError& e) {
+    CHECK(e.kind() == st::StoreError::Kind::DiskFull);
+    CHECK(std::string(e.what()).find("disk is full") != std::string::npos);
+  }
+  auto check = outbox.store().db().prepare("PRAGMA integrity_check");
+  REQUIRE(check.step());
+  CHECK(check.text(0) == "ok");
+  CHECK(outbox.list().size() == 1);
+  CHECK(outbox.status(first.reference)->status == ob::Status::Queued);
+  // Small things still work (the kiosk keeps working for what it can).
+  CHECK_NOTHROW(outbox.commit_submission(example(3, 0)));
+}
+
+TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and verified") {
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  auto submission = example(11, 2);
+  const std::string represented = submission.answers.first("person.id")->text;
+  const auto representative = forms::make_identity_number({1980, 1, 1}, forms::IdentityKind::SyntheticTest, 123);
+  REQUIRE(representative);
+  submission.representation = ob::RepresentationInfo{"power-of-attorney", *representative, "", {}};
+  submission.assisted_by = "staff-42";
+  const auto committed = outbox.commit_submission(submission);
+  auto s = outbox.store().db().prepare("SELECT payload FROM outbox WHERE submission_id=?");
+  s.bind(1, committed.id);
+  REQUIRE(s.step());
+  const auto payload = s.blob(0);
+
+  ob::KeyPair platform{ob::load_certificate(env.env() / "certs/platform-encryption.pem"),
+                       ob::load_private_key(env.env() / "certs/platform-encryption.key")};
+  const auto ca = ob::load_certificate(env.env() / "certs/ca.pem");
+  const auto opened = ob::decrypt_then_verify(payload, {&platform}, ca.get(), nullptr);
+  CHECK(ob::subject_common_name(opened.signer.get()).find("signing") != std::string::npos);
+  const json bundle = json::parse(opened.content.begin(), opened.content.end());
+  const auto summary = ob::read_bundle(bundle);
+  CHECK(summary.submission_id == committed.id);
+  CHECK(summary.subject == represented);
+  CHECK(summary.representative == *representative);
+  CHECK(summary.representation_type == "power-of-attorney");
+  CHECK(summary.from_her_id == "8142519");
+  CHECK(ob::sha256_base64(summary.pdf) == summary.pdf_hash);
+  std::vector<std::string> types;
+  for (const auto& e : bundle["entry"]) types.push_back(e["resource"]["resourceType"]);
+  CHECK(types == std::vector<std::string>{"MessageHeader", "QuestionnaireResponse", "DocumentReference", "Provenance"});
+  const json& provenance = bundle["entry"][3]["resource"];
+  CHECK(provenance["agent"].size() == 3);  // kiosk, staff member, representative
+  CHECK(provenance["agent"][1]["who"]["identifier"]["value"] == "staff-42");
+  CHECK(provenance["agent"][2]["onBehalfOf"]["identifier"]["value"] == represented);
+  // The pages are one real PDF with two pages.
+  std::ofstream(env.dir.path / "pages.pdf", std::ios::binary).write(reinterpret_cast<const char*>(summary.pdf.data()), static_cast<std::streamsize>(summary.pdf.size()));
+  const auto info = run({"/usr/bin/pdfinfo", (env.dir.path / "pages.pdf").string()}, env.dir.path);
+  CHECK(info.code == 0);
+  CHECK(info.output.find("Pages:") != std::string::npos);
+  CHECK(info.output.substr(info.output.find("Pages:") + 6, 20).find_first_not_of(" ") == info.output.substr(info.output.find("Pages:") + 6, 20).find("2"));
+  // A stolen kiosk cannot read its own queue: the kiosk's keys do not open the payload.
+  ob::KeyPair kiosk_key{ob::load_certificate(env.env() / "certs/kiosk-decryption.pem"), ob::load_private_key(env.env() / "certs/kiosk-decryption.key")};
+  CHECK_THROWS_AS(ob::decrypt_then_verify(payload, {&kiosk_key}, ca.get(), nullptr), ob::CryptoError);
+}
+
+TEST_CASE("outbox: certificates with the wrong key usage, expired or untrusted are refused with stable codes") {
+  const auto ca = ob::make_ca("test CA");
+  const auto other_ca = ob::make_ca("other CA");
+  const auto signer = ob::make_certificate(ca, {"signer", "critical,nonRepudiation"});
+  const auto recipient = ob::make_certificate(ca, {"recipient", "critical,dataEncipherment,keyEncipherment"});
+  const auto content = to_bytes("{\"hello\":1}");
+  auto code_of = [](auto&& f) {
+    try {
+      f();
+    } catch (const ob::CryptoError& e) {
+      return e.code();
+    }
+    return std::string("none");
+  };
+  const auto no_nonrepudiation = ob::make_certificate(ca, {"sig2", "critical,digitalSignature"});
+  CHECK(code_of([&] { ob::sign_then_encrypt(content, no_nonrepudiation, recipient.certificate.get()); }) == ob::codes::kCertificateWrongUsage);
+  const auto no_encipherment = ob::make_certificate(ca, {"enc2", "critical,digitalSignature"});
+  CHECK(code_of([&] { ob::sign_then_encrypt(content, signer, no_encipherment.certificate.get()); }) == ob::codes::kCertificateWrongUsage);
+  const auto good = ob::sign_then_encrypt(content, signer, recipient.certificate.get());
+  CHECK(ob::decrypt_then_verify(good, {&recipient}, ca.certificate.get(), signer.certificate.get()).content == content);
+  const auto expired = ob::make_certificate(ca, {"old", "critical,nonRepudiation", -30, -1});
+  const auto from_expired = ob::sign_then_encrypt(content, expired, recipient.certificate.get());
+  CHECK(code_of([&] { ob::decrypt_then_verify(from_expired, {&recipient}, ca.certificate.get(), nullptr); }) == ob::codes::kCertificateExpired);
+  CHECK(code_of([&] { ob::decrypt_then_verify(good, {&recipient}, other_ca.certificate.get(), nullptr); }) == ob::codes::kCertificateUntrusted);
+  CHECK(code_of([&] { ob::decrypt_then_verify(good, {&signer}, ca.certificate.get(), nullptr); }) == ob::codes::kCannotDecrypt);
+  auto tampered = good;
+  tampered[tampered.size() - 20] ^= 0x01;
+  CHECK(code_of([&] { ob::decrypt_then_verify(tampered, {&recipient}, ca.certificate.get(), nullptr); }) != "none");
+  CHECK(code_of([&] { ob::decrypt_then_verify(to_bytes("not cms"), {&recipient}, ca.certificate.get(), nullptr); }) == ob::codes::kNotParseable);
+  // Rollover: the legacy key still opens messages encrypted to the previous certificate.
+  const auto next = ob::make_certificate(ca, {"next", "critical,dataEncipherment"});
+  const auto opened = ob::decrypt_then_verify(good, {&next, &recipient}, ca.certificate.get(), nullptr);
+  CHECK(opened.used_legacy_key);
+}
+
+TEST_CASE("outbox: receipts: an accepted one deletes personal data for real and duplicate or unknown or malformed ones are handled") {
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  const auto committed = outbox.commit_submission(example(5, 2));
+  st::Bytes sealed_page;
+  {
+    auto s = outbox.store().db().prepare("SELECT image FROM pages WHERE submission_id=? AND page_no=1");
+    s.bind(1, committed.id);
+    REQUIRE(s.step());
+    sealed_page = s.blob(0);
+  }
+  const std::string marker(sealed_page.begin() + 24, sealed_page.begin() + 88);  // ciphertext, not the nonce
+  REQUIRE(outbox.store().checkpoint());
+  REQUIRE(store_bytes(env.db()).find(marker) != std::string::npos);
+
+  std::string detail;
+  CHECK(outbox.apply_receipt(to_bytes("garbage"), &detail) == ob::ReceiptResult::Malformed);
+  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", "no-such-id"}, {"outcome", "accepted"}})) == ob::ReceiptResult::UnknownMessage);
+  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"hello", "world"}})) == ob::ReceiptResult::Malformed);
+  CHECK(outbox.status(committed.reference)->status == ob::Status::Queued);  // nothing lost
+
+  // Encrypted to the legacy certificate during rollover: still accepted.
+  const auto receipt = make_receipt(env.env(), {{"messageId", committed.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}}, true);
+  CHECK(outbox.apply_receipt(receipt) == ob::ReceiptResult::Accepted);
+  CHECK(outbox.apply_receipt(receipt) == ob::ReceiptResult::Duplicate);
+  const auto entry = *outbox.status(committed.reference);
+  CHECK(entry.status == ob::Status::Accepted);
+  CHECK(entry.platform_reference == "HN-1");
+  CHECK(entry.personal_data_deleted);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM pages") == 0);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM field_values") == 0);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action IN ('receipt-malformed','receipt-unknown')") == 3);
+  REQUIRE(outbox.store().checkpoint());  // as the delivery worker does after acceptances
+  CHECK(store_bytes(env.db()).find(marker) == std::string::npos);
+}
+
+TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry and cancel are audited") {
+  DemoEnv env;
+  env.config.set("delivery.max_attempts", std::int64_t{3});
+  env.config.set("delivery.backoff_initial_ms", std::int64_t{10});
+  ob::Outbox outbox(env.config);
+  const auto a = outbox.commit_submission(example(1));
+  const auto b = outbox.commit_submission(example(2));
+  for (int i = 0; i < 3; ++i) outbox.mark_failed(a.id, "broker said no");
+  auto entry = *outbox.status(a.reference);
+  CHECK(entry.status == ob::Status::Parked);
+  CHECK(entry.attempts == 3);
+  CHECK(entry.last_error == "broker said no");
+  CHECK(outbox.due_messages(st::now_ms() + 100000, 10, {}).size() == 1);  // only b
+  outbox.retry(a.reference, "staff-7");
+  CHECK(outbox.status(a.reference)->status == ob::Status::Queued);
+  CHECK(outbox.status(a.reference)->attempts == 0);
+
+  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", b.id}, {"outcome", "rejected"}, {"reasonCode", "KIOSK-000021"}, {"reasonText", "Svarene ble ikke godtatt"}})) == ob::ReceiptResult::Rejected);
+  entry = *outbox.status(b.reference);
+  CHECK(entry.status == ob::Status::Rejected);
+  CHECK(entry.reason_code == "KIOSK-000021");
+  CHECK_FALSE(entry.personal_data_deleted);
+  outbox.cancel(b.reference, "staff-7");
+  CHECK(outbox.status(b.reference)->status == ob::Status::Cancelled);
+  CHECK(outbox.status(b.reference)->personal_data_deleted);
+  CHECK_THROWS_AS(outbox.retry(b.reference, "staff-7"), ob::OutboxError);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE actor='staff-7' AND action IN ('retry','cancel')") == 2);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='parked'") == 1);
+}
+
+TEST_CASE("outbox: invalid answers, refused representation and oversized submissions are not committed") {
+  DemoEnv env;
+  env.config.set("delivery.max_message_bytes", std::int64_t{20000});
+  ob::Outbox outbox(env.config);
+  auto bad = example(1);
+  bad.answers.clear("person.id");
+  CHECK_THROWS_AS(outbox.commit_submission(bad), ob::OutboxError);
+  auto child = example(2);
+  const auto young = forms::make_identity_number({2015, 1, 1}, forms::IdentityKind::SyntheticTest, 510);
+  REQUIRE(young);
+  child.representation = ob::RepresentationInfo{"power-of-attorney", *young, "", {}};
+  CHECK_THROWS_AS(outbox.commit_submission(child), ob::OutboxError);
+  auto big = example(3, 2);
+  big.pages = {ob::make_test_page_png(1240, 1754, 1), ob::make_test_page_png(1240, 1754, 2)};
+  try {
+    outbox.commit_submission(big);
+    FAIL("committed an oversized submission");
+  } catch (const ob::OutboxError& e) {
+    CHECK(std::string(e.what()).find("too large") != std::string::npos);
+  }
+  auto not_png = example(4);
+  not_png.pages = {to_bytes("GIF89a....")};
+  CHECK_THROWS_AS(outbox.commit_submission(not_png), ob::OutboxError);
+  CHECK(outbox.list().empty());
+}
+
+TEST_CASE("outbox: backoff is capped exponential with jitter") {
+  for (int attempt = 1; attempt <= 20; ++attempt) {
+    std::int64_t lo = INT64_MAX, hi = 0;
+    for (std::uint64_t r = 0; r < 2000; r += 7) {
+      const auto d = ob::backoff_delay_ms(attempt, 1000, 300000, r * 2654435761ULL);
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+    }
+    const std::int64_t full = std::min<std::int64_t>(300000, 1000LL << std::min(attempt - 1, 30));
+    CHECK(lo >= full / 2);
+    CHECK(hi <= full);
+    CHECK(hi > lo);  // jitter
+  }
+  CHECK(ob::backoff_delay_ms(100, 1000, 300000, 0) == 150000);
+}
