@@ -46,7 +46,7 @@ struct Tally {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int pages = 60, speed_pages = 20, tess_pages = 8;
+  int pages = 40, speed_pages = 12, tess_pages = 5;
   unsigned seed = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i];
