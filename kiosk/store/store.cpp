@@ -33,7 +33,8 @@ CREATE TABLE field_values(
 CREATE TABLE pages(
   submission_id TEXT NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
   page_no INTEGER NOT NULL,
-  image BLOB NOT NULL,
+  bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
   PRIMARY KEY(submission_id, page_no));
 CREATE TABLE representation(
   submission_id TEXT PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE,

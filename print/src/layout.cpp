@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "forms/localized_text.hpp"
 #include "print/error.hpp"
@@ -72,12 +73,29 @@ struct Block {
   std::vector<Field> fields;
 };
 
+// Loading the TrueType fonts costs more than laying out a page, so each thread keeps the
+// typesetter of the fonts it used last (libharu documents are not shared between threads).
+detail::Typesetter& typesetter_for(const Fonts& fonts) {
+  struct Cached {
+    std::filesystem::path regular, bold;
+    std::unique_ptr<detail::Typesetter> typesetter;
+  };
+  thread_local Cached cache;
+  if (!cache.typesetter || cache.regular != fonts.regular || cache.bold != fonts.bold) {
+    cache.typesetter.reset();
+    cache.typesetter = std::make_unique<detail::Typesetter>(fonts);
+    cache.regular = fonts.regular;
+    cache.bold = fonts.bold;
+  }
+  return *cache.typesetter;
+}
+
 class LayoutBuilder {
 public:
   LayoutBuilder(const forms::Questionnaire& form, const std::string& lang, const LayoutOptions& options,
                 const LayoutContext& context, const forms::Answers* answers)
       : form_(form), lang_(lang), options_(options), ctx_(context), answers_(answers), m_(options.large_print),
-        type_(context.fonts) {}
+        type_(typesetter_for(context.fonts)) {}
 
   FormLayout build() {
     FormLayout out;
@@ -499,7 +517,7 @@ private:
   const LayoutContext& ctx_;
   const forms::Answers* answers_;
   Metrics m_;
-  detail::Typesetter type_;
+  detail::Typesetter& type_;
   double content_top_ = 0;
   double first_content_y_ = 0;
 };

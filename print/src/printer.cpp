@@ -190,10 +190,15 @@ void PrintJob::update(JobStatus next) {
     std::lock_guard lock(mutex_);
     changed = next.state != status_.state || next.job_id != status_.job_id || next.problems != status_.problems ||
               next.message_key != status_.message_key;
-    status_ = next;
+  }
+  // The callback runs before the new status is published, so whoever sees a finished job
+  // (wait_for, status) knows every callback for it has run.
+  if (changed && on_change_) on_change_(next);
+  {
+    std::lock_guard lock(mutex_);
+    status_ = std::move(next);
   }
   changed_.notify_all();
-  if (changed && on_change_) on_change_(next);
 }
 
 void PrintJob::run(std::stop_token stop) {

@@ -8,6 +8,7 @@
 #define ZX_USE_UTF8 1  // Result::text() as UTF-8 std::string
 #include <ZXing/ReadBarcode.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -89,9 +90,41 @@ GreyImage read_png(const std::filesystem::path& file) {
   return out;
 }
 
+GreyImage read_pgm(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string magic;
+  int maxval = 0;
+  GreyImage out;
+  in >> magic >> out.width >> out.height >> maxval;
+  in.get();
+  if (!in || magic != "P5" || maxval != 255 || out.width <= 0 || out.height <= 0)
+    throw std::runtime_error("not an 8-bit PGM: " + file.string());
+  out.pixels.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height));
+  in.read(reinterpret_cast<char*>(out.pixels.data()), static_cast<std::streamsize>(out.pixels.size()));
+  if (!in) throw std::runtime_error("truncated PGM: " + file.string());
+  return out;
+}
+
+GreyImage crop(const GreyImage& image, int dpi, const print::RectMm& r) {
+  const double px = dpi / 25.4;
+  const int x0 = std::clamp(static_cast<int>(r.x * px), 0, image.width);
+  const int y0 = std::clamp(static_cast<int>(r.y * px), 0, image.height);
+  const int x1 = std::clamp(static_cast<int>((r.x + r.w) * px), x0, image.width);
+  const int y1 = std::clamp(static_cast<int>((r.y + r.h) * px), y0, image.height);
+  GreyImage out;
+  out.width = x1 - x0;
+  out.height = y1 - y0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x) out.pixels.push_back(image.at(x, y));
+  return out;
+}
+
 std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, int dpi, const std::filesystem::path& dir,
-                                             const std::string& prefix) {
-  auto r = run({"pdftoppm", "-q", "-gray", "-png", "-r", std::to_string(dpi), pdf.string(), (dir / prefix).string()});
+                                             const std::string& prefix, bool png) {
+  std::vector<std::string> argv = {"pdftoppm", "-q", "-gray", "-r", std::to_string(dpi), pdf.string(), (dir / prefix).string()};
+  if (png) argv.insert(argv.begin() + 3, "-png");
+  auto r = run(argv);
+  const std::string ext = png ? ".png" : ".pgm";
   if (r.exit_code != 0) throw std::runtime_error("pdftoppm failed: " + r.output);
   std::vector<std::filesystem::path> pages;
   for (int page = 1;; ++page) {
@@ -100,7 +133,7 @@ std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, i
     for (int width = 1; width <= 3 && !found; ++width) {
       std::string number = std::to_string(page);
       while (static_cast<int>(number.size()) < width) number.insert(number.begin(), '0');
-      const auto file = dir / (prefix + "-" + number + ".png");
+      const auto file = dir / (prefix + "-" + number + ext);
       if (std::filesystem::exists(file)) {
         pages.push_back(file);
         found = true;

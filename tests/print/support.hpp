@@ -41,11 +41,15 @@ struct GreyImage {
 };
 
 GreyImage read_png(const std::filesystem::path& file);
-// Rasterises every page of `pdf` with pdftoppm (grey PNG) into `dir`; returns the PNG files in page order.
+GreyImage read_pgm(const std::filesystem::path& file);  // binary P5, as pdftoppm -gray writes
+// Rasterises every page of `pdf` with pdftoppm into `dir`, as grey PNG (`png`, small files for
+// goldens) or PGM (fast); returns the files in page order.
 std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, int dpi, const std::filesystem::path& dir,
-                                             const std::string& prefix);
+                                             const std::string& prefix, bool png = true);
 // The text of the QR code found in the image, if any.
 std::optional<std::string> decode_qr(const GreyImage& image);
+// The part of the image inside a rectangle in mm (clipped to the image).
+GreyImage crop(const GreyImage& image, int dpi, const print::RectMm& rect_mm);
 // Fraction of dark (< 128) pixels in a rectangle given in mm.
 double dark_fraction(const GreyImage& image, int dpi, const print::RectMm& rect_mm);
 

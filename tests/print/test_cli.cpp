@@ -50,7 +50,7 @@ TEST_CASE_FIXTURE(CliFixture, "cli: layout --json prints the library's field map
   CHECK(j["large_print"] == true);
 }
 
-TEST_CASE_FIXTURE(CliFixture, "cli: print --out writes a PDF with answers; print-receipt writes a receipt") {
+TEST_CASE_FIXTURE(CliFixture, "cli: print --out writes a PDF with answers, print-receipt writes a receipt") {
   const auto& form = print_test::catalogue().at(form_id);
   const auto answers = forms::make_example_answers(form, 5);
   std::ofstream(dir.path() / "answers.json")

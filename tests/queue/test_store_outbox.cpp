@@ -94,6 +94,7 @@ TEST_CASE("store: personal data is encrypted at rest") {
   DemoEnv env;
   ob::Outbox outbox(env.config);
   auto submission = example(7, 1);
+  const auto page = submission.pages[0];
   const std::string id_number = submission.answers.first("person.id")->text;
   const std::string name = submission.answers.first("person.name")->text;
   REQUIRE(forms::validate_identity_number(id_number).valid);
@@ -102,6 +103,7 @@ TEST_CASE("store: personal data is encrypted at rest") {
   REQUIRE(bytes.size() > 1000);
   CHECK(bytes.find(id_number) == std::string::npos);
   CHECK(bytes.find(name) == std::string::npos);
+  CHECK(bytes.find(std::string(page.begin() + 40, page.begin() + 104)) == std::string::npos);  // image data
   // The data is there, readable with the key.
   auto s = outbox.store().db().prepare("SELECT value FROM field_values WHERE submission_id=? AND link_id='person.id'");
   s.bind(1, committed.id);
@@ -291,14 +293,15 @@ TEST_CASE("outbox: receipts: an accepted one deletes personal data for real and 
   DemoEnv env;
   ob::Outbox outbox(env.config);
   const auto committed = outbox.commit_submission(example(5, 2));
-  st::Bytes sealed_page;
+  st::Bytes sealed;
   {
-    auto s = outbox.store().db().prepare("SELECT image FROM pages WHERE submission_id=? AND page_no=1");
+    auto s = outbox.store().db().prepare("SELECT payload FROM outbox WHERE submission_id=?");
     s.bind(1, committed.id);
     REQUIRE(s.step());
-    sealed_page = s.blob(0);
+    sealed = s.blob(0);
   }
-  const std::string marker(sealed_page.begin() + 24, sealed_page.begin() + 88);  // ciphertext, not the nonce
+  REQUIRE(sealed.size() > 5000);
+  const std::string marker(sealed.begin() + 4000, sealed.begin() + 4064);  // from the encrypted pages
   REQUIRE(outbox.store().checkpoint());
   REQUIRE(store_bytes(env.db()).find(marker) != std::string::npos);
 

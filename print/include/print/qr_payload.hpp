@@ -52,7 +52,7 @@ struct QrPayload {
 // hex digits. Throws PrintError (code "qr-bad-field") when a field is outside its charset/range.
 std::string encode_qr_payload(const QrPayload& payload, const MacKey& key);
 
-// Why a code was rejected. Codes are stable (tests, logs, translation keys "print.qr.<code>").
+// Why a code was rejected. Codes are stable (tests, logs, the scanner's review reasons).
 struct QrParseResult {
   std::optional<QrPayload> payload;  // set only when everything, the MAC included, is right
   std::string error_code;            // "", "not-kiosk-code", "malformed", "bad-field", "bad-page", "forged"

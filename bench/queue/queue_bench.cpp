@@ -1,0 +1,188 @@
+// queue_bench [--rounds N] [--commits N] [--deliveries N]
+// Measures (1) durable commits per second (synchronous=FULL) of a typical submission with
+// two A4 page images, (2) submissions per second delivered through a private RabbitMQ to
+// platform-sim and receipted, with the delivering process's peak memory, and (3) as the
+// yardstick in the same run, the raw publish rate of a small Proton sender sending
+// durable messages of the same size to the same broker.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include <proton/connection.hpp>
+#include <proton/connection_options.hpp>
+#include <proton/container.hpp>
+#include <proton/message.hpp>
+#include <proton/message_id.hpp>
+#include <proton/messaging_handler.hpp>
+#include <proton/sender.hpp>
+#include <proton/sender_options.hpp>
+#include <proton/target_options.hpp>
+#include <proton/tracker.hpp>
+
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "helpers.hpp"
+#include "outbox/outbox.hpp"
+#include "outbox/pdf.hpp"
+
+using namespace queue_test;
+namespace ob = kiosk::outbox;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Stats {
+  double median, min, max;
+};
+Stats stats(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+class RawSender : public proton::messaging_handler {
+public:
+  RawSender(std::string url, std::string address, size_t count, size_t size)
+      : url_(std::move(url)), address_(std::move(address)), count_(count), body_(size, 'x') {}
+  void on_container_start(proton::container& c) override {
+    proton::connection_options o;
+    o.sasl_allow_insecure_mechs(true);
+    c.connect(url_, o);
+  }
+  void on_connection_open(proton::connection& conn) override {
+    proton::target_options target;
+    target.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    conn.open_sender(address_, proton::sender_options().target(target));
+    start = Clock::now();
+  }
+  void on_sendable(proton::sender& s) override {
+    while (s.credit() > 0 && sent_ < count_) {
+      proton::message m;
+      m.id("raw-" + std::to_string(sent_));
+      m.durable(true);
+      m.body(proton::binary(body_));
+      s.send(m);
+      ++sent_;
+    }
+  }
+  void on_tracker_accept(proton::tracker& t) override {
+    if (++accepted_ == count_) {
+      elapsed = seconds_since(start);
+      t.connection().close();
+    }
+  }
+  Clock::time_point start;
+  double elapsed = 0;
+
+private:
+  std::string url_, address_;
+  size_t count_, sent_ = 0, accepted_ = 0;
+  std::string body_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 5, commits = 200, deliveries = 200;
+  bool commit_only = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--commit-only") commit_only = true;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--rounds") rounds = std::stoi(argv[i + 1]);
+    if (flag == "--commits") commits = std::stoi(argv[i + 1]);
+    if (flag == "--deliveries") deliveries = std::stoi(argv[i + 1]);
+  }
+  TempDir dir("kiosk-queue-bench");
+  RabbitBroker broker(dir.path / "broker");
+  const auto r = run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker.url()}, dir.path);
+  if (r.code != 0) {
+    std::cerr << r.output;
+    return 1;
+  }
+  const auto config_file = dir.path / "env/kiosk.toml";
+  kiosk::Config config = kiosk::Config::load(config_file);
+  const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+  const auto& form = catalogue.at("reservasjon-kjernejournal");
+  // A typical submission: two A4 pages scanned at 150 dpi, grey.
+  const std::vector<ob::Bytes> pages = {ob::make_test_page_png(1240, 1754, 1), ob::make_test_page_png(1240, 1754, 2)};
+  std::printf("page images: %zu + %zu bytes PNG\n", pages[0].size(), pages[1].size());
+
+  std::vector<double> commit_rates, delivery_rates, raw_rates, peak_mib;
+  size_t payload_bytes = 0;
+  ob::Outbox outbox(config);
+  std::vector<double> commit_cpu_ms;
+  double cpu_before = 0;
+  {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    cpu_before = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  }
+  for (int round = 0; round < rounds; ++round) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < commits; ++i) {
+      ob::NewSubmission s;
+      s.form_id = form.id;
+      s.answers = forms::make_example_answers(form, static_cast<unsigned>(round * commits + i));
+      s.pages = pages;
+      outbox.commit_submission(s, "bench");
+    }
+    commit_rates.push_back(commits / seconds_since(t0));
+    // CPU time per commit: what the rate would be on one otherwise idle core.
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    const double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    commit_cpu_ms.push_back(1000.0 * (cpu - cpu_before) / commits);
+    cpu_before = cpu;
+  }
+  {
+    auto st = outbox.store().db().prepare("SELECT AVG(LENGTH(payload)) FROM outbox");
+    st.step();
+    payload_bytes = static_cast<size_t>(st.integer(0));
+  }
+  std::printf("message size: %zu bytes (signed and encrypted Bundle)\n", payload_bytes);
+  const auto cpu = stats(commit_cpu_ms);
+  std::printf("CPU per commit: median %.1f ms (min %.1f, max %.1f)\n", cpu.median, cpu.min, cpu.max);
+  if (commit_only) {
+    const auto c = stats(commit_rates);
+    std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n", c.median, c.min, c.max, rounds, commits);
+    return 0;
+  }
+  // Deliver the committed backlog in rounds of `deliveries`, simulator running.
+  Process sim({bin("platform-sim"), "serve", "--config", config_file.string()}, dir.path / "sim.log");
+  const auto backlog = outbox.count(ob::Status::Queued);
+  // Park all but one round's worth, then release one round at a time.
+  outbox.store().db().exec("UPDATE outbox SET status='parked' WHERE status='queued'");
+  const int delivery_rounds = std::min<int>(rounds, static_cast<int>(backlog) / deliveries);
+  for (int round = 0; round < delivery_rounds; ++round) {
+    outbox.store().db().exec("UPDATE outbox SET status='queued' WHERE submission_id IN (SELECT submission_id FROM outbox WHERE status='parked' LIMIT " + std::to_string(deliveries) + ")");
+    const auto t0 = Clock::now();
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout", "300", "--quiet"},
+              dir.path / "deliver.log");
+    int status = 0;
+    rusage usage{};
+    const pid_t pid = p.pid();
+    ::wait4(pid, &status, 0, &usage);
+    const double elapsed = seconds_since(t0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::cerr << "delivery failed\n" << read_text(dir.path / "deliver.log");
+      return 1;
+    }
+    delivery_rates.push_back(deliveries / elapsed);
+    peak_mib.push_back(usage.ru_maxrss / 1024.0);
+    // Yardstick in the same run: raw durable publishes of the same size.
+    RawSender raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries), payload_bytes);
+    proton::container(raw).run();
+    raw_rates.push_back(deliveries / raw.elapsed);
+  }
+  const auto c = stats(commit_rates), d = stats(delivery_rates), w = stats(raw_rates), m = stats(peak_mib);
+  std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n", c.median, c.min, c.max, rounds, commits);
+  std::printf("delivered+receipted submissions/s: median %.1f  (min %.1f, max %.1f; %d rounds of %d, includes process start)\n", d.median, d.min, d.max, delivery_rounds, deliveries);
+  std::printf("delivery process peak RSS: median %.1f MiB (max %.1f MiB)\n", m.median, m.max);
+  std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min, w.max);
+  std::printf("delivery / raw: %.0f %%\n", 100.0 * d.median / w.median);
+  return 0;
+}
