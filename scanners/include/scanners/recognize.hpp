@@ -1,0 +1,97 @@
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "forms/catalogue.hpp"
+#include "forms/translations.hpp"
+#include "print/layout.hpp"
+#include "print/qr_payload.hpp"
+#include "scanners/image.hpp"
+
+namespace scanners {
+
+enum class FieldStatus { Accepted, NeedsReview };
+
+// One answer read from paper: either accepted with a value, or needs review with a reason
+// and the crop a person should look at. Never a silent guess.
+struct FieldResult {
+  std::string link_id;
+  nlohmann::json value;     // null when nothing could be read; bool, answer code or string
+  double confidence = 0.0;  // 0..1
+  FieldStatus status = FieldStatus::NeedsReview;
+  std::string reason;       // "" when accepted; a stable code, e.g. "unclear-tick", "low-confidence"
+  int page = 0;
+  cv::Mat crop;             // grey, of the field's area on the rectified page
+};
+
+// What one page said.
+struct PageResult {
+  std::string source;
+  std::optional<print::QrPayload> qr;  // set when a kiosk QR code with a correct MAC was read
+  std::string problem;                 // "", "no-qr-code", "qr-forged", "qr-invalid", "unknown-form",
+                                       // "unknown-version", "registration-failed"
+  std::string identified_form;         // form id recognised from the title (pages without QR)
+  int rotation_degrees = 0;            // how the page lay: 0, 90, 180, 270 (clockwise)
+  std::vector<FieldResult> fields;
+};
+
+// Pages of one submission (same form, version and submission id), put together.
+struct SubmissionResult {
+  std::string form_id;  // empty when unknown
+  std::string version;
+  std::string lang;
+  std::string submission_id;
+  std::vector<int> pages_found;
+  std::vector<int> pages_missing;
+  std::vector<int> pages_duplicate;
+  std::vector<std::string> sources;
+  std::string problem;  // page-level problem when the whole submission goes to review
+  std::vector<FieldResult> fields;
+};
+
+struct RecognizerOptions {
+  std::filesystem::path digit_model = {};  // empty: DigitClassifier::default_model_file()
+  std::string postal_address;              // as printed in the footer (site.postal_address)
+  print::Fonts fonts;                      // the fonts the form was laid out with (print.font_dir)
+  double digit_min_confidence = 0.97;      // below: the digit box needs review
+  double letter_min_confidence = 0.75;
+  double text_min_confidence = 0.80;
+  bool ocr_free_text = true;               // Tesseract on text lines (false: always review)
+};
+
+// Reads pages. Owns a digit classifier and a Tesseract engine, so one per worker thread.
+class Recognizer {
+public:
+  Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
+             RecognizerOptions options = {});
+  ~Recognizer();
+  Recognizer(const Recognizer&) = delete;
+  Recognizer& operator=(const Recognizer&) = delete;
+
+  PageResult recognize_page(const PageImage& page);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Groups pages by submission id (any order), reports missing and duplicate pages, and turns
+// validation problems (identity-number check digits, impossible dates, required answers
+// missing, answers that contradict enableWhen) into review flags.
+std::vector<SubmissionResult> assemble_submissions(std::vector<PageResult> pages, const forms::Catalogue& catalogue);
+
+// {"submissions": [{"form", "version", "lang", "submission", "pages_found", "pages_missing",
+//   "pages_duplicate", "fields": [{"linkId", "value", "confidence", "status", "reason"}]}]}
+// Pages that could not be tied to a submission carry "problem" and "sources".
+nlohmann::json to_json(const std::vector<SubmissionResult>& submissions);
+
+// Writes each field's crop as PNG into `dir` (created): <submission-or-source>_<linkId>.png.
+void write_crops(const std::vector<SubmissionResult>& submissions, const std::filesystem::path& dir);
+
+}  // namespace scanners

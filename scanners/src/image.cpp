@@ -1,0 +1,263 @@
+#include "scanners/image.hpp"
+
+#include <leptonica/allheaders.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include <opencv2/imgproc.hpp>
+
+#include "scanners/error.hpp"
+
+extern char** environ;
+
+namespace scanners {
+
+void PixDeleter::operator()(Pix* pix) const noexcept {
+  if (pix) pixDestroy(&pix);
+}
+
+namespace {
+
+struct PixaDeleter {
+  void operator()(Pixa* pixa) const noexcept {
+    if (pixa) pixaDestroy(&pixa);
+  }
+};
+using PixaPtr = std::unique_ptr<Pixa, PixaDeleter>;
+
+// Leptonica reports every failed read on stderr; the caller gets our own error instead.
+void quiet_leptonica() {
+  static const bool once = [] {
+    setMsgSeverity(L_SEVERITY_NONE);
+    return true;
+  }();
+  (void)once;
+}
+
+void check_dimensions(int w, int h, const std::string& source, const ImportLimits& limits) {
+  if (w <= 0 || h <= 0) throw ScanError("corrupt-image", source + ": the image has no size; the file may be damaged.");
+  if (std::min(w, h) < limits.min_side_px)
+    throw ScanError("image-too-small", source + ": the image is only " + std::to_string(w) + " x " +
+                                           std::to_string(h) + " pixels, too small to be a scanned page.");
+  if (std::max(w, h) > limits.max_side_px ||
+      static_cast<std::int64_t>(w) * static_cast<std::int64_t>(h) > limits.max_pixels)
+    throw ScanError("image-too-large", source + ": the image is " + std::to_string(w) + " x " + std::to_string(h) +
+                                           " pixels, larger than any scanned page; it was not opened.");
+}
+
+PageImage to_page(const Pix* pix, const std::string& source) {
+  PageImage page;
+  page.grey = mat_from_pix(pix);
+  page.source = source;
+  l_int32 xres = 0, yres = 0;
+  pixGetResolution(const_cast<Pix*>(pix), &xres, &yres);
+  page.dpi_hint = xres > 0 ? xres : 0;
+  return page;
+}
+
+bool is_pdf(const std::uint8_t* data, std::size_t size) {
+  return size >= 5 && std::memcmp(data, "%PDF-", 5) == 0;
+}
+
+// Runs a program without a shell and returns its exit status and standard output.
+int run_program(const std::vector<std::string>& argv, std::string& output) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  if (spawned != 0) {
+    close(pipe_fds[0]);
+    return -1;
+  }
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) output.append(buffer, static_cast<size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<PageImage> import_pdf(const std::filesystem::path& file, const ImportLimits& limits) {
+  const std::string source = file.filename().string();
+  std::string info;
+  if (run_program({"pdfinfo", file.string()}, info) != 0)
+    throw ScanError("corrupt-image", source + ": the PDF file could not be read; it may be damaged.");
+  std::smatch m;
+  const std::regex size_re(R"(Page size:\s+([0-9.]+) x ([0-9.]+) pts)");
+  if (std::regex_search(info, m, size_re)) {
+    const double w_px = std::stod(m[1]) / 72.0 * limits.pdf_dpi;
+    const double h_px = std::stod(m[2]) / 72.0 * limits.pdf_dpi;
+    check_dimensions(static_cast<int>(w_px), static_cast<int>(h_px), source, limits);
+  }
+  std::error_code ec;
+  std::random_device rd;
+  const auto dir = std::filesystem::temp_directory_path() / ("kiosk-pdf-" + std::to_string(getpid()) + "-" +
+                                                             std::to_string(rd()));
+  std::filesystem::create_directories(dir);
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code e;
+      std::filesystem::remove_all(dir, e);
+    }
+  } cleanup{dir};
+  std::string ignored;
+  const int rc = run_program({"pdftoppm", "-r", std::to_string(limits.pdf_dpi), "-gray", "-png", "-l",
+                              std::to_string(limits.max_pdf_pages), file.string(), (dir / "page").string()},
+                             ignored);
+  if (rc != 0) throw ScanError("pdf-failed", source + ": the PDF pages could not be turned into images.");
+  std::vector<std::filesystem::path> pngs;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".png") pngs.push_back(entry.path());
+  std::sort(pngs.begin(), pngs.end());
+  std::vector<PageImage> pages;
+  for (size_t i = 0; i < pngs.size(); ++i) {
+    auto page_pages = import_image_file(pngs[i], limits);
+    for (auto& p : page_pages) {
+      p.source = source + " page " + std::to_string(i + 1);
+      p.dpi_hint = limits.pdf_dpi;
+      pages.push_back(std::move(p));
+    }
+  }
+  if (pages.empty()) throw ScanError("pdf-failed", source + ": the PDF has no pages.");
+  return pages;
+}
+
+}  // namespace
+
+std::vector<PageImage> import_image_memory(const std::uint8_t* data, std::size_t size, const std::string& source,
+                                           const ImportLimits& limits) {
+  quiet_leptonica();
+  if (!data || size < 8) throw ScanError("corrupt-image", source + ": the file is empty or cut short.");
+  l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
+  if (pixReadHeaderMem(data, size, &format, &w, &h, &bps, &spp, &iscmap) != 0)
+    throw ScanError("unsupported-format", source + ": this is not an image the kiosk can read (PNG, JPEG, TIFF or PDF).");
+  if (format != IFF_PNG && format != IFF_JFIF_JPEG && format != IFF_PNM && format != IFF_BMP &&
+      !(format >= IFF_TIFF && format <= IFF_TIFF_ZIP))
+    throw ScanError("unsupported-format", source + ": this image format is not supported (use PNG, JPEG, TIFF or PDF).");
+  check_dimensions(w, h, source, limits);
+  PixPtr pix(pixReadMem(data, size));
+  if (!pix) throw ScanError("corrupt-image", source + ": the image could not be decoded; the file may be damaged.");
+  check_dimensions(pixGetWidth(pix.get()), pixGetHeight(pix.get()), source, limits);
+  std::vector<PageImage> pages;
+  pages.push_back(to_page(pix.get(), source));
+  return pages;
+}
+
+std::vector<PageImage> import_image_file(const std::filesystem::path& file, const ImportLimits& limits) {
+  quiet_leptonica();
+  const std::string source = file.filename().string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw ScanError("file-missing", file.string() + ": there is no such file.");
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::uint8_t> head(8, 0);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  if (is_pdf(head.data(), static_cast<size_t>(in.gcount()))) return import_pdf(file, limits);
+  in.seekg(0);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  l_int32 format = 0;
+  if (bytes.size() >= 8 && findFileFormatBuffer(bytes.data(), &format) == 0 && format >= IFF_TIFF &&
+      format <= IFF_TIFF_ZIP) {
+    // Multi-page TIFF (a scanner's ADF batch): check each page's header, then decode it.
+    l_int32 count = 0;
+    FILE* fp = fopenReadFromMemory(bytes.data(), bytes.size());
+    if (fp) {
+      tiffGetCount(fp, &count);
+      fclose(fp);
+    }
+    if (count > 1) {
+      std::vector<PageImage> pages;
+      for (l_int32 i = 0; i < count && i < limits.max_pdf_pages; ++i) {
+        PixPtr pix(pixReadMemTiff(bytes.data(), bytes.size(), i));
+        if (!pix) throw ScanError("corrupt-image", source + ": page " + std::to_string(i + 1) + " could not be decoded.");
+        check_dimensions(pixGetWidth(pix.get()), pixGetHeight(pix.get()), source, limits);
+        pages.push_back(to_page(pix.get(), source + " page " + std::to_string(i + 1)));
+      }
+      return pages;
+    }
+  }
+  return import_image_memory(bytes.data(), bytes.size(), source, limits);
+}
+
+PixPtr pix_from_mat(const cv::Mat& grey) {
+  CV_Assert(grey.type() == CV_8UC1);
+  PixPtr pix(pixCreate(grey.cols, grey.rows, 8));
+  if (!pix) throw ScanError("out-of-memory", "Not enough memory for the page image.");
+  for (int y = 0; y < grey.rows; ++y) {
+    l_uint32* line = pixGetData(pix.get()) + static_cast<std::ptrdiff_t>(y) * pixGetWpl(pix.get());
+    const std::uint8_t* row = grey.ptr<std::uint8_t>(y);
+    for (int x = 0; x < grey.cols; ++x) SET_DATA_BYTE(line, x, row[x]);
+  }
+  return pix;
+}
+
+cv::Mat mat_from_pix(const Pix* source) {
+  Pix* mutable_source = const_cast<Pix*>(source);
+  PixPtr grey(pixConvertTo8(mutable_source, 0));
+  if (!grey) throw ScanError("corrupt-image", "The image has a pixel format the kiosk cannot read.");
+  // pixConvertTo8 keeps a colour map for palette images; remove it so bytes are grey levels.
+  if (pixGetColormap(grey.get())) grey.reset(pixRemoveColormap(grey.get(), REMOVE_CMAP_TO_GRAYSCALE));
+  if (!grey) throw ScanError("corrupt-image", "The image has a pixel format the kiosk cannot read.");
+  const int w = pixGetWidth(grey.get()), h = pixGetHeight(grey.get());
+  cv::Mat out(h, w, CV_8UC1);
+  for (int y = 0; y < h; ++y) {
+    const l_uint32* line = pixGetData(grey.get()) + static_cast<std::ptrdiff_t>(y) * pixGetWpl(grey.get());
+    std::uint8_t* row = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < w; ++x) row[x] = static_cast<std::uint8_t>(GET_DATA_BYTE(line, x));
+  }
+  return out;
+}
+
+cv::Mat normalize_background(const cv::Mat& grey) {
+  PixPtr pix = pix_from_mat(grey);
+  PixPtr flat(pixBackgroundNormSimple(pix.get(), nullptr, nullptr));
+  if (!flat) return grey.clone();
+  return mat_from_pix(flat.get());
+}
+
+cv::Mat binarize_despeckle(const cv::Mat& grey, int min_speckle_px) {
+  PixPtr pix = pix_from_mat(grey);
+  Pix* raw_binary = nullptr;
+  // Otsu in tiles adapts to what is left of uneven light after background normalisation.
+  pixOtsuAdaptiveThreshold(pix.get(), 300, 300, 0, 0, 0.1f, nullptr, &raw_binary);
+  PixPtr binary(raw_binary);
+  if (!binary) {
+    cv::Mat out;
+    cv::threshold(grey, out, 0, 255, cv::THRESH_BINARY_INV | cv::THRESH_OTSU);
+    return out;
+  }
+  if (min_speckle_px > 0) {
+    PixPtr clean(pixSelectBySize(binary.get(), min_speckle_px, min_speckle_px, 8, L_SELECT_IF_EITHER,
+                                 L_SELECT_IF_GTE, nullptr));
+    if (clean) binary = std::move(clean);
+  }
+  cv::Mat out = mat_from_pix(binary.get());  // 1 bpp ink=1 -> converted 0/255 with ink dark
+  cv::Mat ink;
+  cv::threshold(out, ink, 127, 255, cv::THRESH_BINARY_INV);
+  return ink;
+}
+
+}  // namespace scanners

@@ -1,0 +1,513 @@
+#include "scanners/recognize.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <opencv2/imgproc.hpp>
+
+#include "forms/answers.hpp"
+#include "forms/identity.hpp"
+#include "print/error.hpp"
+#include "scanners/digits.hpp"
+#include "scanners/error.hpp"
+#include "scanners/ocr.hpp"
+#include "scanners/qr.hpp"
+
+namespace scanners {
+
+namespace {
+
+// The rectified page is drawn at this resolution (about 254 dpi): enough for digit and
+// letter boxes, small enough to warp in a few tens of milliseconds.
+constexpr double kPxPerMm = 10.0;
+
+// Tick boxes: share of ink inside the box (its printed border excluded).
+constexpr double kTickEmptyBelow = 0.015;
+constexpr double kTickTickedAbove = 0.045;
+constexpr double kTickScribbledAbove = 0.50;  // a filled or crossed-out box: ask a person
+
+cv::Rect to_px(const print::RectMm& r, double inset_fraction = 0.0) {
+  const double ix = r.w * inset_fraction, iy = r.h * inset_fraction;
+  return {static_cast<int>(std::lround((r.x + ix) * kPxPerMm)), static_cast<int>(std::lround((r.y + iy) * kPxPerMm)),
+          std::max(1, static_cast<int>(std::lround((r.w - 2 * ix) * kPxPerMm))),
+          std::max(1, static_cast<int>(std::lround((r.h - 2 * iy) * kPxPerMm)))};
+}
+
+cv::Rect clip(const cv::Rect& r, const cv::Mat& m) { return r & cv::Rect(0, 0, m.cols, m.rows); }
+
+double ink_share(const cv::Mat& ink, const cv::Rect& r) {
+  const cv::Rect c = clip(r, ink);
+  if (c.area() <= 0) return 0.0;
+  return static_cast<double>(cv::countNonZero(ink(c))) / c.area();
+}
+
+cv::Rect union_px(const std::vector<print::RectMm>& boxes, double margin_mm) {
+  cv::Rect u;
+  for (const auto& b : boxes) {
+    const cv::Rect r = to_px({b.x - margin_mm, b.y - margin_mm, b.w + 2 * margin_mm, b.h + 2 * margin_mm});
+    u = u.area() == 0 ? r : (u | r);
+  }
+  return u;
+}
+
+cv::Point2f centre(const print::RectMm& r) {
+  return {static_cast<float>((r.x + r.w / 2) * kPxPerMm), static_cast<float>((r.y + r.h / 2) * kPxPerMm)};
+}
+
+std::string normalise_title(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c >= 0x80) out.push_back(static_cast<char>(std::tolower(c)));
+    else if (!out.empty() && out.back() != ' ') out.push_back(' ');
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Similarity of two strings in 0..1 (1 - edit distance / longer length).
+double similarity(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return 0.0;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return 1.0 - static_cast<double>(prev[b.size()]) / static_cast<double>(std::max(a.size(), b.size()));
+}
+
+// Best match of OCR'd text against a title: slides the title over the text (the OCR of the
+// page head also holds instructions).
+double title_score(const std::string& text, const std::string& title) {
+  if (title.empty() || text.empty()) return 0.0;
+  if (text.find(title) != std::string::npos) return 1.0;
+  double best = 0.0;
+  const size_t n = title.size();
+  for (size_t start = 0; start + n / 2 < text.size(); start += 1)
+    best = std::max(best, similarity(text.substr(start, n), title));
+  return best;
+}
+
+struct TickState {
+  enum Kind { Empty, Ticked, Unclear } kind = Empty;
+  double share = 0.0;
+};
+
+TickState measure_tick(const cv::Mat& ink, const print::RectMm& box) {
+  TickState t;
+  t.share = ink_share(ink, to_px(box, 0.18));
+  if (t.share < kTickEmptyBelow) t.kind = TickState::Empty;
+  else if (t.share > kTickScribbledAbove) t.kind = TickState::Unclear;
+  else if (t.share > kTickTickedAbove) t.kind = TickState::Ticked;
+  else t.kind = TickState::Unclear;
+  return t;
+}
+
+// Confidence of a tick decision: how far the ink share is from the nearest threshold.
+double tick_confidence(const TickState& t) {
+  switch (t.kind) {
+    case TickState::Empty: return std::clamp(1.0 - t.share / kTickEmptyBelow * 0.5, 0.5, 1.0);
+    case TickState::Ticked:
+      return std::clamp(0.5 + std::min(t.share - kTickTickedAbove, kTickScribbledAbove - t.share) * 10.0, 0.5, 1.0);
+    default: return 0.3;
+  }
+}
+
+}  // namespace
+
+struct Recognizer::Impl {
+  const forms::Catalogue& catalogue;
+  const forms::Translations& translations;
+  print::MacKey key;
+  RecognizerOptions options;
+  DigitClassifier digits;
+  std::unique_ptr<OcrEngine> ocr;  // created on first use: pages with ticks and digits only never pay for it
+  std::map<std::string, print::FormLayout> layouts;  // by form|version|lang|flags
+
+  Impl(const forms::Catalogue& c, const forms::Translations& t, print::MacKey k, RecognizerOptions o)
+      : catalogue(c), translations(t), key(std::move(k)), options(std::move(o)),
+        digits(options.digit_model.empty() ? DigitClassifier::default_model_file() : options.digit_model) {}
+
+  OcrEngine& engine() {
+    if (!ocr) ocr = std::make_unique<OcrEngine>("nor");
+    return *ocr;
+  }
+
+  const print::FormLayout* layout_for(const print::QrPayload& qr, std::string& problem) {
+    const std::string cache_key = qr.form_id + "|" + qr.version + "|" + qr.lang + "|" + (qr.large_print ? "L" : "");
+    if (auto it = layouts.find(cache_key); it != layouts.end()) return &it->second;
+    const forms::Questionnaire* form = catalogue.find(qr.form_id);
+    if (!form) {
+      problem = "unknown-form";
+      return nullptr;
+    }
+    if (form->version != qr.version) {
+      problem = "unknown-version";
+      return nullptr;
+    }
+    print::LayoutContext context;
+    context.translations = &translations;
+    context.postal_address = options.postal_address;
+    context.fonts = options.fonts;
+    try {
+      auto layout = print::layout_form(*form, qr.lang, print::layout_options(qr), context);
+      return &layouts.emplace(cache_key, std::move(layout)).first->second;
+    } catch (const print::PrintError&) {
+      problem = "unknown-form";
+      return nullptr;
+    }
+  }
+
+  // Finds a filled square of about `side_px` near `expected` in the ink image.
+  std::optional<cv::Point2f> find_mark(const cv::Mat& ink, cv::Point2f expected, double side_px, double search_px) {
+    const cv::Rect area = clip(cv::Rect(static_cast<int>(expected.x - search_px), static_cast<int>(expected.y - search_px),
+                                        static_cast<int>(2 * search_px), static_cast<int>(2 * search_px)),
+                               ink);
+    if (area.area() <= 0) return std::nullopt;
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(ink(area), labels, stats, centroids, 8, CV_32S);
+    std::optional<cv::Point2f> best;
+    double best_distance = 1e18;
+    for (int i = 1; i < n; ++i) {
+      const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+      const int a = stats.at<int>(i, cv::CC_STAT_AREA);
+      if (w < side_px * 0.6 || w > side_px * 1.6 || h < side_px * 0.6 || h > side_px * 1.6) continue;
+      if (a < 0.7 * w * h) continue;  // filled, not a box outline or a letter
+      const cv::Point2f c(static_cast<float>(centroids.at<double>(i, 0) + area.x),
+                          static_cast<float>(centroids.at<double>(i, 1) + area.y));
+      const double d = cv::norm(c - expected);
+      if (d < best_distance) {
+        best_distance = d;
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  PageResult recognize(const PageImage& input) {
+    PageResult result;
+    result.source = input.source;
+    const auto codes = find_qr_codes(input.grey);
+    std::optional<FoundQr> kiosk_code;
+    std::string qr_problem = codes.empty() ? "no-qr-code" : "qr-invalid";
+    for (const auto& code : codes) {
+      const auto parsed = print::parse_qr_payload(code.text, key);
+      if (parsed.ok()) {
+        result.qr = parsed.payload;
+        kiosk_code = code;
+        break;
+      }
+      if (parsed.error_code == "forged") qr_problem = "qr-forged";
+    }
+    if (!kiosk_code) {
+      result.problem = qr_problem;
+      if (qr_problem == "no-qr-code") result.identified_form = identify_by_title(input.grey);
+      return result;
+    }
+    std::string problem;
+    const print::FormLayout* layout = layout_for(*result.qr, problem);
+    if (!layout || result.qr->page < 1 || result.qr->page > static_cast<int>(layout->pages.size())) {
+      result.problem = problem.empty() ? "unknown-form" : problem;
+      return result;
+    }
+    const print::PageLayout& page_layout = layout->pages[static_cast<size_t>(result.qr->page - 1)];
+
+    // 1. Upright: the QR code's own top edge tells how the page lies (fed sideways or upside down).
+    const auto& q = kiosk_code->corners;
+    const double angle = std::atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180.0 / CV_PI;
+    const int quarter = static_cast<int>(std::lround(angle / 90.0)) & 3;  // 0, 1 (90 cw), 2, 3
+    result.rotation_degrees = quarter * 90;
+    cv::Mat upright = input.grey;
+    std::array<cv::Point2f, 4> qr_pts = q;
+    const float W = static_cast<float>(input.grey.cols), H = static_cast<float>(input.grey.rows);
+    if (quarter != 0) {
+      const int code = quarter == 1 ? cv::ROTATE_90_COUNTERCLOCKWISE : quarter == 2 ? cv::ROTATE_180 : cv::ROTATE_90_CLOCKWISE;
+      cv::rotate(input.grey, upright, code);
+      for (auto& p : qr_pts) {
+        if (quarter == 1) p = {p.y, W - 1 - p.x};
+        else if (quarter == 2) p = {W - 1 - p.x, H - 1 - p.y};
+        else p = {H - 1 - p.y, p.x};
+      }
+    }
+    const cv::Mat flat = normalize_background(upright);
+    cv::Mat ink;
+    cv::threshold(flat, ink, 140, 255, cv::THRESH_BINARY_INV);
+
+    // 2. First estimate from the QR code alone (similarity: scale, rotation, shift).
+    std::vector<cv::Point2f> from, to;
+    const auto& r = page_layout.qr;
+    const std::array<cv::Point2f, 4> qr_mm = {cv::Point2f(float(r.x), float(r.y)), cv::Point2f(float(r.x + r.w), float(r.y)),
+                                              cv::Point2f(float(r.x + r.w), float(r.y + r.h)),
+                                              cv::Point2f(float(r.x), float(r.y + r.h))};
+    for (int i = 0; i < 4; ++i) {
+      from.push_back(qr_mm[static_cast<size_t>(i)] * static_cast<float>(kPxPerMm));
+      to.push_back(qr_pts[static_cast<size_t>(i)]);
+    }
+    const cv::Point2f from3[3] = {from[0], from[1], from[3]}, to3[3] = {to[0], to[1], to[3]};
+    cv::Mat coarse = cv::getAffineTransform(from3, to3);
+    // 3. Refine with the four corner marks, searched around where the QR estimate puts them.
+    std::vector<cv::Point2f> mark_layout, mark_image;
+    if (!coarse.empty()) {
+      const double scale = std::sqrt(std::abs(cv::determinant(coarse(cv::Rect(0, 0, 2, 2)))));  // image px per layout px
+      for (const auto& mark : page_layout.corner_marks) {
+        const cv::Point2f c = centre(mark);
+        const cv::Point2f guess(static_cast<float>(coarse.at<double>(0, 0) * c.x + coarse.at<double>(0, 1) * c.y + coarse.at<double>(0, 2)),
+                                static_cast<float>(coarse.at<double>(1, 0) * c.x + coarse.at<double>(1, 1) * c.y + coarse.at<double>(1, 2)));
+        const double side = mark.w * kPxPerMm * scale;
+        if (auto found = find_mark(ink, guess, side, side * 2.5 + 25.0 * kPxPerMm * scale)) {
+          mark_layout.push_back(c);
+          mark_image.push_back(*found);
+        }
+      }
+    }
+    cv::Mat to_image;  // layout px -> upright image px
+    if (mark_layout.size() == 4) {
+      to_image = cv::getPerspectiveTransform(mark_layout.data(), mark_image.data());
+    } else if (mark_layout.size() == 3) {
+      cv::Mat affine = cv::getAffineTransform(mark_layout.data(), mark_image.data());
+      to_image = cv::Mat::eye(3, 3, CV_64F);
+      affine.copyTo(to_image(cv::Rect(0, 0, 3, 2)));
+    }
+    if (to_image.empty()) {
+      result.problem = "registration-failed";
+      return result;
+    }
+    // 4. The rectified page, grey and ink, in layout pixels.
+    const cv::Size canvas(static_cast<int>(print::kPageWidthMm * kPxPerMm), static_cast<int>(print::kPageHeightMm * kPxPerMm));
+    cv::Mat rectified, rect_ink;
+    cv::warpPerspective(flat, rectified, to_image, canvas, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 255);
+    cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
+    const cv::Mat despeckled = despeckle(rect_ink);
+    read_fields(*layout, result.qr->page, rectified, despeckled, result);
+    return result;
+  }
+
+  static cv::Mat despeckle(const cv::Mat& ink) {
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+    std::vector<std::uint8_t> keep(static_cast<size_t>(n), 0);
+    for (int i = 1; i < n; ++i) keep[static_cast<size_t>(i)] = stats.at<int>(i, cv::CC_STAT_AREA) >= 6 ? 255 : 0;
+    cv::Mat out(ink.size(), CV_8UC1);
+    for (int y = 0; y < ink.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      std::uint8_t* o = out.ptr<std::uint8_t>(y);
+      for (int x = 0; x < ink.cols; ++x) o[x] = keep[static_cast<size_t>(l[x])];
+    }
+    return out;
+  }
+
+  std::string identify_by_title(const cv::Mat& grey) {
+    // The title sits in the top part of the page; try the page as fed and upside down.
+    std::string best_id;
+    double best = 0.0;
+    for (int turn = 0; turn < 2; ++turn) {
+      cv::Mat page = grey;
+      if (turn == 1) cv::rotate(grey, page, cv::ROTATE_180);
+      const cv::Mat head = page(cv::Rect(0, 0, page.cols, std::max(1, page.rows / 5)));
+      // A blank sheet or a photo of something else: no title to read, and Tesseract would
+      // spend seconds on the noise.
+      cv::Mat dark;
+      cv::threshold(head, dark, 110, 255, cv::THRESH_BINARY_INV);
+      const double ink = static_cast<double>(cv::countNonZero(dark)) / static_cast<double>(head.total());
+      if (ink < 0.002 || ink > 0.25) continue;
+      const std::string text = normalise_title(engine().read_block(head).text);
+      for (const auto& form : catalogue.forms()) {
+        for (const auto* title : {&form.title, &form.official_title})
+          for (const auto& [lang, value] : title->all()) {
+            const double s = title_score(text, normalise_title(value));
+            if (s > best) {
+              best = s;
+              best_id = form.id;
+            }
+          }
+      }
+      if (best >= 0.8) break;
+    }
+    return best >= 0.7 ? best_id : std::string();
+  }
+
+  FieldResult make(const print::Field& f, const cv::Mat& grey, nlohmann::json value, double confidence,
+                   const std::string& reason) {
+    FieldResult r;
+    r.link_id = f.link_id;
+    r.page = f.page;
+    r.value = std::move(value);
+    r.confidence = confidence;
+    r.status = reason.empty() ? FieldStatus::Accepted : FieldStatus::NeedsReview;
+    r.reason = reason;
+    const cv::Rect area = clip(union_px(f.boxes, 1.5), grey);
+    if (area.area() > 0) r.crop = grey(area).clone();
+    return r;
+  }
+
+  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink, PageResult& out) {
+    const forms::Questionnaire* form = catalogue.find(layout.form_id);
+    // Tick boxes are read per item (all of its options together).
+    std::map<std::string, std::vector<const print::Field*>> ticks;
+    std::vector<std::string> tick_order;
+    for (const auto& f : layout.fields) {
+      if (f.page != page) continue;
+      const forms::Item* item = form ? form->find_item(f.link_id) : nullptr;
+      switch (f.kind) {
+        case print::FieldKind::Tick:
+          if (!ticks.count(f.link_id)) tick_order.push_back(f.link_id);
+          ticks[f.link_id].push_back(&f);
+          break;
+        case print::FieldKind::Digits: out.fields.push_back(read_digits(f, item, grey, ink)); break;
+        case print::FieldKind::Letters: out.fields.push_back(read_letters(f, grey, ink)); break;
+        case print::FieldKind::Text: out.fields.push_back(read_text(f, grey, ink)); break;
+        case print::FieldKind::Signature: out.fields.push_back(read_signature(f, grey, ink)); break;
+      }
+    }
+    for (const auto& link_id : tick_order) {
+      const auto& boxes = ticks[link_id];
+      const forms::Item* item = form ? form->find_item(link_id) : nullptr;
+      out.fields.push_back(read_ticks(link_id, boxes, item, grey, ink));
+    }
+  }
+
+  FieldResult read_ticks(const std::string& link_id, const std::vector<const print::Field*>& boxes, const forms::Item* item,
+                         const cv::Mat& grey, const cv::Mat& ink) {
+    print::Field all;
+    all.link_id = link_id;
+    all.kind = print::FieldKind::Tick;
+    all.page = boxes.front()->page;
+    std::vector<std::string> ticked;
+    bool unclear = false;
+    double confidence = 1.0;
+    for (const auto* f : boxes) {
+      for (const auto& b : f->boxes) all.boxes.push_back(b);
+      for (const auto& b : f->boxes) {
+        const TickState t = measure_tick(ink, b);
+        confidence = std::min(confidence, tick_confidence(t));
+        if (t.kind == TickState::Unclear) unclear = true;
+        if (t.kind == TickState::Ticked) ticked.push_back(f->option);
+      }
+    }
+    const bool is_boolean = item && item->type == forms::ItemType::Boolean;
+    const bool repeats = item && item->repeats;
+    auto as_value = [&](const std::string& option) -> nlohmann::json {
+      if (is_boolean) return option == "true";
+      return option;
+    };
+    if (unclear) return make(all, grey, nullptr, confidence, "unclear-tick");
+    if (ticked.empty()) return make(all, grey, nullptr, confidence, "");
+    if (ticked.size() > 1 && (!repeats || is_boolean)) return make(all, grey, nullptr, confidence, "several-ticked");
+    if (ticked.size() == 1) return make(all, grey, as_value(ticked.front()), confidence, "");
+    nlohmann::json values = nlohmann::json::array();
+    for (const auto& t : ticked) values.push_back(as_value(t));
+    return make(all, grey, values, confidence, "");
+  }
+
+  FieldResult read_digits(const print::Field& f, const forms::Item* item, const cv::Mat& grey, const cv::Mat& ink) {
+    std::vector<DigitImage> images;
+    std::vector<int> filled;  // box index of each image
+    for (size_t i = 0; i < f.boxes.size(); ++i) {
+      const cv::Rect r = clip(to_px(f.boxes[i], 0.06), ink);
+      if (r.area() <= 0) continue;
+      if (auto d = normalize_digit(ink(r))) {
+        images.push_back(*d);
+        filled.push_back(static_cast<int>(i));
+      }
+    }
+    if (images.empty()) return make(f, grey, nullptr, 1.0, "");
+    const auto guesses = digits.classify(images);
+    std::string text(f.boxes.size(), ' ');
+    double confidence = 1.0;
+    bool unsure = false;
+    for (size_t k = 0; k < guesses.size(); ++k) {
+      text[static_cast<size_t>(filled[k])] = static_cast<char>('0' + guesses[k].digit);
+      confidence = std::min(confidence, static_cast<double>(guesses[k].confidence));
+      if (guesses[k].confidence < options.digit_min_confidence) unsure = true;
+    }
+    // Digits are written from the left; a gap inside the number is not a number.
+    const auto last = text.find_last_not_of(' ');
+    const std::string used = text.substr(0, last + 1);
+    const bool gap = used.find(' ') != std::string::npos;
+    std::string digits_only;
+    for (char c : used)
+      if (c != ' ') digits_only.push_back(c);
+    // The signature block's date is not a form item, but is a date all the same.
+    const bool is_date = (item && item->type == forms::ItemType::Date) || f.link_id == "signature.date";
+    if (gap) return make(f, grey, digits_only, confidence, "gap-in-digits");
+    if (unsure) return make(f, grey, digits_only, confidence, "low-confidence");
+    if (is_date) {
+      if (digits_only.size() != 8) return make(f, grey, digits_only, confidence, "impossible-date");
+      const int day = std::stoi(digits_only.substr(0, 2)), month = std::stoi(digits_only.substr(2, 2)),
+                year = std::stoi(digits_only.substr(4, 4));
+      if (!forms::is_valid_date(year, month, day)) return make(f, grey, digits_only, confidence, "impossible-date");
+      return make(f, grey, digits_only.substr(4, 4) + "-" + digits_only.substr(2, 2) + "-" + digits_only.substr(0, 2),
+                  confidence, "");
+    }
+    if (item && item->input_kind == forms::InputKind::IdentityNumber) {
+      const auto check = forms::validate_identity_number(digits_only);
+      if (!check.valid) return make(f, grey, digits_only, confidence, "invalid-identity-number");
+    }
+    return make(f, grey, digits_only, confidence, "");
+  }
+
+  // Letter boxes: the printed box lines are erased, then Tesseract reads the row as one line
+  // limited to capital letters (one call per field, not per box: much faster).
+  FieldResult read_letters(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
+    int filled = 0;
+    for (const auto& b : f.boxes)
+      if (ink_share(ink, to_px(b, 0.12)) > 0.02) ++filled;
+    if (filled == 0) return make(f, grey, nullptr, 1.0, "");
+    const cv::Rect area = clip(union_px(f.boxes, 0.5), grey);
+    cv::Mat crop = grey(area).clone();
+    for (const auto& b : f.boxes) {
+      cv::Rect r = to_px(b);
+      r.x -= area.x;
+      r.y -= area.y;
+      cv::rectangle(crop, r, 255, static_cast<int>(kPxPerMm * 0.9));  // erase the printed outline
+    }
+    auto text = engine().read(crop, 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅÁČĐŊŠŦŽ-");
+    std::string value;
+    for (char c : text.text)
+      if (c != ' ') value.push_back(c);
+    size_t characters = 0;
+    for (unsigned char c : value) characters += (c & 0xC0) != 0x80;
+    if (value.empty() || text.confidence < options.letter_min_confidence)
+      return make(f, grey, value.empty() ? nlohmann::json() : nlohmann::json(value), text.confidence, "low-confidence");
+    if (characters != static_cast<size_t>(filled)) return make(f, grey, value, text.confidence, "letter-count-mismatch");
+    return make(f, grey, value, text.confidence, "");
+  }
+
+  FieldResult read_text(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
+    std::string value;
+    double confidence = 1.0;
+    for (const auto& b : f.boxes) {
+      if (ink_share(ink, to_px(b, 0.05)) < 0.004) continue;
+      if (!options.ocr_free_text) return make(f, grey, nullptr, 0.0, "handwriting");
+      const cv::Rect r = clip(to_px(b), grey);
+      const auto line = engine().read_line(grey(r));
+      if (!value.empty()) value += "\n";
+      value += line.text;
+      confidence = std::min(confidence, static_cast<double>(line.confidence));
+    }
+    if (value.empty()) return make(f, grey, nullptr, 1.0, "");
+    return make(f, grey, value, confidence, confidence < options.text_min_confidence ? "low-confidence" : "");
+  }
+
+  FieldResult read_signature(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
+    double share = 0.0;
+    for (const auto& b : f.boxes) share = std::max(share, ink_share(ink, to_px(b, 0.04)));
+    if (share > 0.01) return make(f, grey, true, std::min(1.0, 0.6 + share * 10), "");
+    if (share < 0.002) return make(f, grey, false, 0.9, "");
+    return make(f, grey, nullptr, 0.4, "unclear-signature");
+  }
+};
+
+Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
+                       RecognizerOptions options)
+    : impl_(std::make_unique<Impl>(catalogue, translations, std::move(key), std::move(options))) {}
+
+Recognizer::~Recognizer() = default;
+
+PageResult Recognizer::recognize_page(const PageImage& page) { return impl_->recognize(page); }
+
+}  // namespace scanners

@@ -1,0 +1,258 @@
+#include "corpus.hpp"
+
+#include <leptonica/allheaders.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+
+#include <opencv2/imgproc.hpp>
+
+#include "forms/answers.hpp"
+#include "print/pdf.hpp"
+#include "scanners/digits.hpp"
+#include "scanners/image.hpp"
+
+namespace scancorpus {
+
+namespace {
+
+constexpr double kDpi = 300.0;
+double px(double mm) { return mm * kDpi / 25.4; }
+cv::Rect rect_px(const print::RectMm& r) {
+  return {static_cast<int>(px(r.x)), static_cast<int>(px(r.y)), static_cast<int>(px(r.w)), static_cast<int>(px(r.h))};
+}
+
+}  // namespace
+
+void write_image(const cv::Mat& grey, const std::filesystem::path& file) {
+  if (file.extension() == ".pgm") {
+    std::ofstream out(file, std::ios::binary);
+    out << "P5\n" << grey.cols << " " << grey.rows << "\n255\n";
+    for (int y = 0; y < grey.rows; ++y) out.write(reinterpret_cast<const char*>(grey.ptr(y)), grey.cols);
+    return;
+  }
+  auto pix = scanners::pix_from_mat(grey);
+  pixSetResolution(pix.get(), 300, 300);
+  const int format = file.extension() == ".jpg" ? IFF_JFIF_JPEG : IFF_PNG;
+  pixWrite(file.c_str(), pix.get(), format);
+}
+
+Generator::Generator(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
+                     const scanners::MnistDigits* mnist, unsigned seed)
+    : catalogue_(catalogue), translations_(translations), key_(std::move(key)), mnist_(mnist), rng_(seed) {}
+
+const print::FormLayout& Generator::layout(const std::string& form_id, const std::string& lang) {
+  const std::string k = form_id + "|" + lang;
+  if (auto it = layouts_.find(k); it != layouts_.end()) return it->second;
+  print::LayoutContext context;
+  context.translations = &translations_;
+  return layouts_.emplace(k, print::layout_form(catalogue_.at(form_id), lang, {}, context)).first->second;
+}
+
+cv::Mat Generator::blank_page(const std::string& form_id, const std::string& lang, const std::string& submission,
+                              int page) {
+  const std::string k = form_id + "|" + lang + "|" + submission + "|" + std::to_string(page);
+  if (auto it = pages_.find(k); it != pages_.end()) return it->second.clone();
+  const auto& l = layout(form_id, lang);
+  const std::string pdf = print::render_form_pdf(l, submission, key_);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("kiosk-corpus-" + std::to_string(::getpid()) + "-" + std::to_string(rng_()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "form.pdf", std::ios::binary);
+    out << pdf;
+  }
+  const auto pages = scanners::import_image_file(dir / "form.pdf");
+  std::filesystem::remove_all(dir);
+  for (size_t i = 0; i < pages.size(); ++i)
+    pages_[form_id + "|" + lang + "|" + submission + "|" + std::to_string(i + 1)] = pages[i].grey;
+  return pages_.at(k).clone();
+}
+
+FilledPage Generator::fill(const std::string& form_id, const std::string& lang, const std::string& submission,
+                           int page, unsigned answer_seed, bool crossed_out) {
+  FilledPage out;
+  out.grey = blank_page(form_id, lang, submission, page);
+  const auto& form = catalogue_.at(form_id);
+  const auto answers = forms::make_example_answers(form, answer_seed);
+  const auto& l = layout(form_id, lang);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto uniform = [&](double a, double b) { return a + (b - a) * u(rng_); };
+  const cv::Scalar ink(static_cast<int>(uniform(0, 60)));
+  std::map<std::string, std::string> ticked_option;  // linkId -> option to tick
+  for (const auto& [link_id, values] : answers.values) {
+    if (values.empty()) continue;
+    const auto& v = values.front();
+    if (v.kind == forms::AnswerValue::Kind::Boolean) ticked_option[link_id] = v.boolean ? "true" : "false";
+    if (v.kind == forms::AnswerValue::Kind::Coding) ticked_option[link_id] = v.text;
+  }
+  bool crossed_done = false;
+  for (const auto& f : l.fields) {
+    if (f.page != page) continue;
+    const forms::Item* item = form.find_item(f.link_id);
+    switch (f.kind) {
+      case print::FieldKind::Tick: {
+        out.kinds[f.link_id] = "tick";
+        if (!out.truth.count(f.link_id)) out.truth[f.link_id] = nullptr;
+        const auto it = ticked_option.find(f.link_id);
+        const bool wanted = it != ticked_option.end() && it->second == f.option && forms::is_enabled(*item, answers);
+        const cv::Rect b = rect_px(f.boxes.front());
+        const int pen = static_cast<int>(uniform(2, 7));
+        if (wanted && out.truth[f.link_id] != "review") {
+          if (item->type == forms::ItemType::Boolean) out.truth[f.link_id] = f.option == "true";
+          else out.truth[f.link_id] = f.option;
+          const double j = b.width * 0.12;
+          auto jit = [&](double x, double y) {
+            return cv::Point(static_cast<int>(b.x + x * b.width + uniform(-j, j)), static_cast<int>(b.y + y * b.height + uniform(-j, j)));
+          };
+          if (u(rng_) < 0.5) {  // a tick
+            cv::line(out.grey, jit(0.15, 0.55), jit(0.4, 0.85), ink, pen, cv::LINE_AA);
+            cv::line(out.grey, jit(0.4, 0.85), jit(uniform(0.85, 1.15), uniform(-0.1, 0.2)), ink, pen, cv::LINE_AA);
+          } else {  // a cross
+            cv::line(out.grey, jit(0.15, 0.15), jit(0.85, 0.85), ink, pen, cv::LINE_AA);
+            cv::line(out.grey, jit(0.85, 0.15), jit(0.15, 0.85), ink, pen, cv::LINE_AA);
+          }
+        } else if (crossed_out && !crossed_done) {
+          // Ticked, then scribbled over to take it back: a person must look.
+          crossed_done = true;
+          for (int k = 0; k < 14; ++k)
+            cv::line(out.grey, cv::Point(b.x + static_cast<int>(uniform(0, b.width)), b.y + static_cast<int>(uniform(0, b.height))),
+                     cv::Point(b.x + static_cast<int>(uniform(0, b.width)), b.y + static_cast<int>(uniform(0, b.height))), ink, pen + 2);
+          out.truth[f.link_id] = "review";
+        }
+        break;
+      }
+      case print::FieldKind::Digits: {
+        out.kinds[f.link_id] = "digits";
+        std::string digits;
+        if (f.link_id == "signature.date") {
+          digits = "24112026";
+        } else if (const auto* v = answers.first(f.link_id)) {
+          for (char c : v->to_display_string())
+            if (std::isdigit(static_cast<unsigned char>(c))) digits.push_back(c);
+          if (v->kind == forms::AnswerValue::Kind::Date && digits.size() == 8)
+            digits = digits.substr(6, 2) + digits.substr(4, 2) + digits.substr(0, 4);
+        }
+        if (digits.empty() || !mnist_) {
+          out.truth[f.link_id] = nullptr;
+          break;
+        }
+        out.truth[f.link_id] = (item && item->type == forms::ItemType::Date) || f.link_id == "signature.date"
+                                   ? nlohmann::json(digits.substr(4, 4) + "-" + digits.substr(2, 2) + "-" + digits.substr(0, 2))
+                                   : nlohmann::json(digits);
+        for (size_t i = 0; i < digits.size() && i < f.boxes.size(); ++i) {
+          const int d = digits[i] - '0';
+          const auto& samples = mnist_->samples[static_cast<size_t>(d)];
+          // Training indices only (0..599): the unseen ones are kept for the accuracy test.
+          const auto& sample = samples[static_cast<size_t>(rng_() % scanners::kMnistTrainPerDigit)];
+          const cv::Rect b = rect_px(f.boxes[i]);
+          const cv::Mat mark = scanners::render_digit_in_box(sample, b.size(), rng_, false);
+          cv::Mat roi = out.grey(b & cv::Rect(0, 0, out.grey.cols, out.grey.rows));
+          roi.setTo(ink, mark(cv::Rect(0, 0, roi.cols, roi.rows)));
+        }
+        break;
+      }
+      case print::FieldKind::Letters: {
+        out.kinds[f.link_id] = "letters";
+        std::string text;
+        if (f.link_id == "signature.place") text = "OSLO";
+        else if (const auto* v = answers.first(f.link_id)) text = v->to_display_string();
+        std::string letters;
+        for (char c : text)
+          if (std::isalpha(static_cast<unsigned char>(c))) letters.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        letters = letters.substr(0, f.boxes.size());
+        out.truth[f.link_id] = letters.empty() ? nlohmann::json() : nlohmann::json(letters);
+        for (size_t i = 0; i < letters.size(); ++i) {
+          const cv::Rect b = rect_px(f.boxes[i]);
+          const double scale = b.height * uniform(0.55, 0.75) / 22.0;
+          const std::string ch(1, letters[i]);
+          int baseline = 0;
+          const cv::Size size = cv::getTextSize(ch, cv::FONT_HERSHEY_SIMPLEX, scale, 2, &baseline);
+          cv::putText(out.grey, ch,
+                      cv::Point(b.x + (b.width - size.width) / 2 + static_cast<int>(uniform(-2, 2)),
+                                b.y + (b.height + size.height) / 2 + static_cast<int>(uniform(-2, 2))),
+                      cv::FONT_HERSHEY_SIMPLEX, scale, ink, static_cast<int>(uniform(2, 4)), cv::LINE_AA);
+        }
+        break;
+      }
+      case print::FieldKind::Signature: {
+        out.kinds[f.link_id] = "signature";
+        out.truth[f.link_id] = true;
+        const cv::Rect b = rect_px(f.boxes.front());
+        cv::Point prev(b.x + b.width / 6, b.y + b.height / 2);
+        for (int k = 0; k < 25; ++k) {
+          const cv::Point next(std::min(b.x + b.width - 10, prev.x + static_cast<int>(uniform(5, 40))),
+                               b.y + static_cast<int>(uniform(0.25, 0.75) * b.height));
+          cv::line(out.grey, prev, next, ink, 3, cv::LINE_AA);
+          prev = next;
+        }
+        break;
+      }
+      case print::FieldKind::Text:
+        out.kinds[f.link_id] = "text";
+        out.truth[f.link_id] = nullptr;  // left empty in the corpus: handwriting goes to review anyway
+        break;
+    }
+  }
+  return out;
+}
+
+cv::Mat Generator::degrade(const cv::Mat& page300, const Degradation& d) {
+  std::normal_distribution<double> gauss(0.0, 1.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  cv::Mat img;
+  const double scale = d.dpi / kDpi;
+  // Skew about the centre with a little shift (paper never lies exactly on the glass).
+  const cv::Point2f c(page300.cols / 2.0f, page300.rows / 2.0f);
+  cv::Mat m = cv::getRotationMatrix2D(c, d.skew_deg, scale);
+  m.at<double>(0, 2) += (u(rng_) - 0.5) * 40 * scale;
+  m.at<double>(1, 2) += (u(rng_) - 0.5) * 40 * scale;
+  m.at<double>(0, 2) -= c.x * (1 - scale);
+  m.at<double>(1, 2) -= c.y * (1 - scale);
+  cv::warpAffine(page300, img, m, cv::Size(static_cast<int>(page300.cols * scale), static_cast<int>(page300.rows * scale)),
+                 cv::INTER_AREA, cv::BORDER_CONSTANT, 245);
+  if (d.uneven_light) {
+    cv::Mat light(img.size(), CV_32F);
+    const double gx = u(rng_) * 0.35, gy = u(rng_) * 0.25;
+    for (int y = 0; y < img.rows; ++y)
+      for (int x = 0; x < img.cols; ++x)
+        light.at<float>(y, x) = static_cast<float>(1.0 - gx * x / img.cols - gy * y / img.rows);
+    cv::Mat f;
+    img.convertTo(f, CV_32F);
+    f = f.mul(light);
+    f.convertTo(img, CV_8U);
+  }
+  if (d.fold) {
+    const int y0 = img.rows / 2 + static_cast<int>((u(rng_) - 0.5) * img.rows * 0.1);
+    const int width = std::max(2, static_cast<int>(6 * scale));
+    cv::Mat band = img.rowRange(y0, std::min(img.rows, y0 + width));
+    band -= 70;
+  }
+  if (d.blur_sigma > 0) cv::GaussianBlur(img, img, cv::Size(0, 0), d.blur_sigma);
+  if (d.noise_sigma > 0) {
+    cv::Mat noise(img.size(), CV_16S);
+    cv::randn(noise, 0, d.noise_sigma);
+    cv::Mat s;
+    img.convertTo(s, CV_16S);
+    s += noise;
+    s.convertTo(img, CV_8U);
+  }
+  if (d.quarter_turns == 1) cv::rotate(img, img, cv::ROTATE_90_CLOCKWISE);
+  if (d.quarter_turns == 2) cv::rotate(img, img, cv::ROTATE_180);
+  if (d.quarter_turns == 3) cv::rotate(img, img, cv::ROTATE_90_COUNTERCLOCKWISE);
+  if (d.jpeg_quality > 0) {
+    auto pix = scanners::pix_from_mat(img);
+    l_uint8* data = nullptr;
+    size_t size = 0;
+    if (pixWriteMemJpeg(&data, &size, pix.get(), d.jpeg_quality, 0) == 0 && data) {
+      scanners::PixPtr back(pixReadMem(data, size));
+      lept_free(data);
+      if (back) img = scanners::mat_from_pix(back.get());
+    }
+  }
+  return img;
+}
+
+}  // namespace scancorpus

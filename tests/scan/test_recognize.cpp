@@ -1,0 +1,231 @@
+// Recognition end to end: forms rendered by the print library, filled by the corpus
+// generator, degraded, then read back.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <sys/wait.h>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "corpus.hpp"
+#include "scan_test_util.hpp"
+#include "scanners/recognize.hpp"
+
+namespace {
+
+const char* kForm = "reservasjon-kjernejournal";
+
+struct Fixture {
+  scantest::Assets assets;
+  scancorpus::Generator generator{assets.catalogue, assets.translations, scantest::test_key(), &scantest::mnist(), 42};
+  scanners::Recognizer recognizer{assets.catalogue, assets.translations, scantest::test_key()};
+
+  scanners::PageResult read(const cv::Mat& grey) {
+    scanners::PageImage page;
+    page.grey = grey;
+    page.source = "test";
+    return recognizer.recognize_page(page);
+  }
+};
+
+// Every field is either right, or flagged for review; never a silent wrong value.
+void check_against_truth(const scancorpus::FilledPage& filled, const scanners::PageResult& result, int& accepted_right,
+                         int& flagged) {
+  for (const auto& f : result.fields) {
+    INFO("field " << f.link_id << " value " << f.value.dump() << " reason " << f.reason);
+    REQUIRE(filled.truth.count(f.link_id));
+    const auto& truth = filled.truth.at(f.link_id);
+    if (f.status == scanners::FieldStatus::Accepted) {
+      CHECK(f.value == truth);
+      ++accepted_right;
+    } else {
+      ++flagged;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("recognize: a filled page at 300 dpi reads ticks, digits and signature") {
+  Fixture fx;
+  const auto filled = fx.generator.fill(kForm, "nb", "S-300", 1, 3);
+  const auto result = fx.read(filled.grey);
+  REQUIRE(result.problem == "");
+  REQUIRE(result.qr.has_value());
+  CHECK(result.qr->submission_id == "S-300");
+  CHECK(result.rotation_degrees == 0);
+  int right = 0, flagged = 0;
+  check_against_truth(filled, result, right, flagged);
+  // Ticks and identity digits must be read, not just flagged.
+  for (const auto& f : result.fields) {
+    if (f.link_id == "choice.optout" || f.link_id == "choice.reason" || f.link_id == "signature") {
+      CHECK_MESSAGE(f.status == scanners::FieldStatus::Accepted, f.link_id << " " << f.reason);
+    }
+  }
+  CHECK(right >= 4);
+}
+
+TEST_CASE("recognize: upside down, sideways, skewed, 200 dpi, blurred, JPEG and uneven light") {
+  Fixture fx;
+  const std::vector<scancorpus::Degradation> cases = {
+      {.dpi = 200, .quarter_turns = 2, .skew_deg = 3.0},
+      {.dpi = 300, .quarter_turns = 1, .skew_deg = -4.5, .blur_sigma = 1.0},
+      {.dpi = 300, .quarter_turns = 3, .skew_deg = 1.5, .noise_sigma = 8, .jpeg_quality = 60, .uneven_light = true, .fold = true},
+  };
+  int rotations_seen = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto filled = fx.generator.fill(kForm, "nb", "S-deg", 1, static_cast<unsigned>(10 + i));
+    const auto result = fx.read(fx.generator.degrade(filled.grey, cases[i]));
+    INFO("case " << i);
+    REQUIRE(result.problem == "");
+    CHECK(result.rotation_degrees == cases[i].quarter_turns * 90 % 360 + 0);
+    rotations_seen += result.rotation_degrees;
+    int right = 0, flagged = 0;
+    check_against_truth(filled, result, right, flagged);
+    CHECK(right >= 3);
+  }
+}
+
+TEST_CASE("recognize: a crossed-out tick goes to review, not to a value") {
+  Fixture fx;
+  const auto filled = fx.generator.fill(kForm, "nb", "S-x", 1, 3, /*crossed_out=*/true);
+  const auto result = fx.read(filled.grey);
+  REQUIRE(result.problem == "");
+  bool found = false;
+  for (const auto& [link, truth] : filled.truth)
+    if (truth == "review")
+      for (const auto& f : result.fields)
+        if (f.link_id == link) {
+          found = true;
+          CHECK(f.status == scanners::FieldStatus::NeedsReview);
+          CHECK(f.reason == "unclear-tick");
+        }
+  CHECK(found);
+}
+
+TEST_CASE("recognize: wrong MAC, blank page, noise photo: clear page problems, no crash") {
+  Fixture fx;
+  scantest::Assets assets;
+  scancorpus::Generator other_kiosk(assets.catalogue, assets.translations, scantest::test_key('z'), nullptr, 1);
+  const auto forged = fx.read(other_kiosk.blank_page(kForm, "nb", "S-f", 1));
+  CHECK(forged.problem == "qr-forged");
+  CHECK(forged.fields.empty());
+  const auto blank = fx.read(cv::Mat(3508, 2480, CV_8UC1, cv::Scalar(250)));
+  CHECK(blank.problem == "no-qr-code");
+  CHECK(blank.identified_form == "");
+  cv::Mat photo(2000, 1500, CV_8UC1);
+  cv::randu(photo, 0, 255);
+  CHECK(fx.read(photo).problem == "no-qr-code");
+}
+
+TEST_CASE("recognize: a page without QR code is identified by its title and sent to review") {
+  Fixture fx;
+  cv::Mat page = fx.generator.blank_page(kForm, "nb", "S-t", 1);
+  const auto& layout = fx.generator.layout(kForm, "nb");
+  const auto& qr = layout.pages[0].qr;
+  const double s = 300.0 / 25.4;
+  page(cv::Rect(static_cast<int>(qr.x * s) - 20, static_cast<int>(qr.y * s) - 20, static_cast<int>(qr.w * s) + 40,
+                static_cast<int>(qr.h * s) + 40))
+      .setTo(255);  // printed elsewhere: no kiosk QR code
+  const auto result = fx.read(page);
+  CHECK(result.problem == "no-qr-code");
+  CHECK(result.identified_form == kForm);
+  auto subs = scanners::assemble_submissions({result}, fx.assets.catalogue);
+  REQUIRE(subs.size() == 1);
+  const auto json = scanners::to_json(subs);
+  CHECK(json["submissions"][0]["form"] == kForm);
+  CHECK(json["submissions"][0]["status"] == "needs_review");
+}
+
+TEST_CASE("recognize: pages are assembled by submission in any order; missing and duplicate pages reported") {
+  scantest::Assets assets;
+  auto page = [](const std::string& submission, int k, int n) {
+    scanners::PageResult p;
+    p.source = submission + "-" + std::to_string(k);
+    p.qr = print::QrPayload{"reservasjon-kjernejournal", "1.0.0", "nb", k, n, submission, false};
+    scanners::FieldResult f;
+    f.link_id = "field-p" + std::to_string(k);
+    f.page = k;
+    f.status = scanners::FieldStatus::Accepted;
+    p.fields.push_back(f);
+    return p;
+  };
+  std::vector<scanners::PageResult> pages = {page("A", 3, 3), page("B", 2, 2), page("A", 1, 3), page("A", 3, 3),
+                                             page("B", 1, 2)};
+  const auto subs = scanners::assemble_submissions(pages, assets.catalogue);
+  REQUIRE(subs.size() == 2);
+  CHECK(subs[0].submission_id == "A");
+  CHECK(subs[0].pages_found == std::vector<int>{1, 3});
+  CHECK(subs[0].pages_missing == std::vector<int>{2});
+  CHECK(subs[0].pages_duplicate == std::vector<int>{3});
+  CHECK(subs[1].pages_found == std::vector<int>{1, 2});
+  CHECK(subs[1].pages_missing.empty());
+  REQUIRE(subs[1].fields.size() >= 2);
+  CHECK(subs[1].fields[0].link_id == "field-p1");  // reading order, whatever the scan order
+}
+
+TEST_CASE("recognize: validation flags required answers and a wrong identity number") {
+  Fixture fx;
+  scanners::PageResult p;
+  p.qr = print::QrPayload{kForm, "1.0.0", "nb", 1, 1, "V", false};
+  scanners::FieldResult id;
+  id.link_id = "person.id";
+  id.page = 1;
+  id.value = "01018012372";  // wrong check digit
+  id.status = scanners::FieldStatus::Accepted;
+  p.fields.push_back(id);
+  const auto subs = scanners::assemble_submissions({p}, fx.assets.catalogue);
+  REQUIRE(subs.size() == 1);
+  bool id_flagged = false, optout_required = false;
+  for (const auto& f : subs[0].fields) {
+    if (f.link_id == "person.id") id_flagged = f.status == scanners::FieldStatus::NeedsReview;
+    if (f.link_id == "choice.optout") optout_required = f.reason == "required";
+  }
+  CHECK(id_flagged);
+  CHECK(optout_required);
+}
+
+TEST_CASE("recognize: kioskctl recognize --json prints the submission, --crops writes crops") {
+  Fixture fx;
+  scantest::TempDir dir;
+  scantest::write_key(dir.path / "key");
+  // Every page of the form, given in reverse order: assembled by submission id.
+  const int page_count = static_cast<int>(fx.generator.layout(kForm, "nb").pages.size());
+  std::string files;
+  std::map<std::string, nlohmann::json> truth;
+  for (int p = page_count; p >= 1; --p) {
+    const auto filled = fx.generator.fill(kForm, "nb", "CLI-1", p, 5);
+    for (const auto& [k, v] : filled.truth) truth[k] = v;
+    const auto file = dir.path / ("page" + std::to_string(p) + ".png");
+    scancorpus::write_image(filled.grey, file);
+    files += file.string() + " ";
+  }
+  const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl recognize " + files +
+                          " --json --key " + (dir.path / "key").string() + " --crops " + (dir.path / "crops").string() +
+                          " > " + (dir.path / "out.json").string();
+  const int rc = std::system(cmd.c_str());
+  CHECK((WEXITSTATUS(rc) == 0 || WEXITSTATUS(rc) == 1));  // 1: something needs review
+  std::ifstream in(dir.path / "out.json");
+  const auto json = nlohmann::json::parse(in);
+  REQUIRE(json["submissions"].size() == 1);
+  const auto& s = json["submissions"][0];
+  CHECK(s["form"] == kForm);
+  CHECK(s["version"] == "1.0.0");
+  CHECK(s["lang"] == "nb");
+  CHECK(s["submission"] == "CLI-1");
+  CHECK(s["pages_found"].size() == static_cast<size_t>(page_count));
+  CHECK(s["pages_missing"].empty());
+  bool saw_optout = false;
+  for (const auto& f : s["fields"]) {
+    CHECK(f.contains("confidence"));
+    CHECK((f["status"] == "accepted" || f["status"] == "needs_review"));
+    if (f["linkId"] == "choice.optout" && f["status"] == "accepted") {
+      saw_optout = true;
+      CHECK(f["value"] == truth.at("choice.optout"));
+    }
+  }
+  CHECK(saw_optout);
+  CHECK(std::filesystem::exists(dir.path / "crops" / "CLI-1_person.id.png"));
+}

@@ -1,0 +1,147 @@
+// Acquisition through the real libsane: the pnm backend reads prepared page images as if
+// scanned, and its status options simulate a jam, an open cover and an empty feeder. Each test
+// case runs in its own process (doctest + ctest), so SANE_CONFIG_DIR is set per case.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include <opencv2/imgproc.hpp>
+
+#include "corpus.hpp"
+#include "scan_test_util.hpp"
+#include "scanners/error.hpp"
+#include "scanners/sane_scanner.hpp"
+
+namespace {
+
+// A private SANE configuration listing only the given backends.
+struct SaneConfig {
+  scantest::TempDir dir;
+  explicit SaneConfig(const std::string& backends) {
+    std::ofstream(dir.path / "dll.conf") << backends;
+    setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);
+  }
+};
+
+cv::Mat test_page(int seed) {
+  cv::Mat page(1000, 700, CV_8UC1, cv::Scalar(235));
+  cv::rectangle(page, cv::Rect(50 + seed * 10, 80, 300, 120), cv::Scalar(10), -1);
+  return page;
+}
+
+std::string scan_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const scanners::ScanError& e) {
+    return e.code();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("sane: pnm backend is listed and a flatbed scan returns the prepared page in grey") {
+  SaneConfig config("pnm\n");
+  scantest::TempDir files;
+  const cv::Mat page = test_page(0);
+  scancorpus::write_image(page, files.path / "page.pgm");
+  scanners::SaneSession session;
+  const auto devices = session.list_devices();
+  REQUIRE(devices.size() == 2);
+  CHECK(devices[0].name.rfind("pnm:", 0) == 0);
+  auto device = session.open("pnm:0");
+  REQUIRE(device->set_option("filename", (files.path / "page.pgm").string()));
+  const auto pages = device->scan({});
+  REQUIRE(pages.size() == 1);
+  CHECK(pages[0].grey.cols == page.cols);
+  CHECK(pages[0].grey.rows == page.rows);
+  CHECK(pages[0].grey.at<std::uint8_t>(100, 100) < 40);
+  CHECK(pages[0].grey.at<std::uint8_t>(600, 600) > 200);
+  CHECK(pages[0].dpi_hint == 300);
+}
+
+TEST_CASE("sane: a feeder batch scans until the feeder is empty") {
+  SaneConfig config("pnm\n");
+  scantest::TempDir files;
+  for (int i = 0; i < 3; ++i) scancorpus::write_image(test_page(i), files.path / ("p" + std::to_string(i) + ".pgm"));
+  scanners::SaneSession session;
+  auto device = session.open("pnm:0");
+  REQUIRE(device->set_option("filename", (files.path / "p0.pgm").string()));
+  int fed = 1;
+  scanners::ScanSettings settings;
+  settings.source = scanners::PaperSource::Feeder;
+  // The pnm backend has no feeder: after each page, the "next sheet" is loaded, and after the
+  // last one the backend is told to report SANE_STATUS_NO_DOCS, as a real ADF does when empty.
+  const auto pages = device->scan(settings, [&](const scanners::PageImage&) {
+    if (fed < 3) device->set_option("filename", (files.path / ("p" + std::to_string(fed++) + ".pgm")).string());
+    else device->set_option("status-nodocs", true);
+    return true;
+  });
+  REQUIRE(pages.size() == 3);
+  // Each page is the sheet that was fed: the black block moves 10 px per sheet.
+  for (int i = 0; i < 3; ++i) {
+    CHECK(pages[static_cast<size_t>(i)].grey.at<std::uint8_t>(100, 55 + i * 10) < 40);
+    CHECK(pages[static_cast<size_t>(i)].grey.at<std::uint8_t>(100, 45 + i * 10) > 200);
+  }
+}
+
+TEST_CASE("sane: jam, open cover and empty feeder become plain-language errors") {
+  SaneConfig config("pnm\n");
+  scantest::TempDir files;
+  scancorpus::write_image(test_page(0), files.path / "page.pgm");
+  scanners::SaneSession session;
+  auto device = session.open("pnm:0");
+  REQUIRE(device->set_option("filename", (files.path / "page.pgm").string()));
+  REQUIRE(device->set_option("status-jammed", true));
+  std::string message;
+  try {
+    device->scan({});
+  } catch (const scanners::ScanError& e) {
+    CHECK(e.code() == "jammed");
+    message = e.what();
+  }
+  CHECK(message.find("stuck") != std::string::npos);
+  device->set_option("status-jammed", false);
+  REQUIRE(device->set_option("status-coveropen", true));
+  CHECK(scan_error([&] { device->scan({}); }) == "cover-open");
+  device->set_option("status-coveropen", false);
+  REQUIRE(device->set_option("status-nodocs", true));
+  scanners::ScanSettings feeder;
+  feeder.source = scanners::PaperSource::Feeder;
+  CHECK(scan_error([&] { device->scan(feeder); }) == "no-paper");
+}
+
+TEST_CASE("sane: the test backend's feeder runs empty after its pages; cancel stops a scan") {
+  SaneConfig config("test\n");
+  scanners::SaneSession session;
+  auto device = session.open("test:0");
+  const auto sources = device->sources();
+  REQUIRE(sources.size() == 2);
+  device->set_option("test-picture", std::string("Grid"));
+  scanners::ScanSettings settings;
+  settings.dpi = 50;
+  settings.source = scanners::PaperSource::Feeder;
+  const auto pages = device->scan(settings);
+  CHECK(pages.size() == 10);  // the test backend's ADF holds 10 sheets
+  int seen = 0;
+  CHECK(scan_error([&] {
+          scanners::ScanSettings flatbed;
+          flatbed.dpi = 50;
+          device->scan(flatbed, [&](const scanners::PageImage&) {
+            ++seen;
+            device->cancel();
+            return true;
+          });
+          device->scan(flatbed);  // a scan after cancel() starts fresh
+        }) == "");
+  CHECK(seen == 1);
+}
+
+TEST_CASE("sane: no scanner configured gives a plain no-scanner error") {
+  SaneConfig config("");
+  scanners::SaneSession session;
+  CHECK(session.list_devices().empty());
+  CHECK(scan_error([&] { session.open(""); }) == "no-scanner");
+  CHECK(scan_error([&] { session.open("nosuchscanner:0"); }) == "no-scanner");
+}
