@@ -10,6 +10,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   build_dir=build-asan
   cmake_args+=(-DKIOSK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DKIOSK_BENCH=OFF)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 fi
 ./scripts/install-deps.sh
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
