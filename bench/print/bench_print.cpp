@@ -123,15 +123,16 @@ int main(int argc, char** argv) {
   const auto y = stats(raster_ms_per_page);
   const auto rc = stats(render_cpu_ms_per_page);
   const auto lc = stats(layout_cpu_ms_per_page);
-  std::printf("forms: %zu, pages: %zu (lang %s, pre-filled), repeats: %d, mean PDF size: %.0f kB\n", catalogue.forms().size(),
-              pages_total, lang.c_str(), repeat, static_cast<double>(bytes_total) / 1024.0 / static_cast<double>(catalogue.forms().size()));
+  std::printf("forms: %zu, pages: %zu (lang %s, pre-filled), repeats: %d, mean PDF size: %.0f kB\n",
+              catalogue.forms().size(), pages_total, lang.c_str(), repeat,
+              static_cast<double>(bytes_total) / 1024.0 / static_cast<double>(catalogue.forms().size()));
   std::printf("render (layout + PDF) ms/page: median %.2f  p10 %.2f  p90 %.2f  min %.2f  max %.2f  (n=%zu)\n", r.median,
               r.p10, r.p90, r.min, r.max, render_ms_per_page.size());
   std::printf("render CPU time ms/page:        median %.2f  p10 %.2f  p90 %.2f  (layout alone: median %.2f)\n",
               rc.median, rc.p10, rc.p90, lc.median);
   std::printf("pdftoppm 300 dpi ms/page:      median %.2f  p10 %.2f  p90 %.2f  min %.2f  max %.2f  (n=%zu)\n", y.median,
               y.p10, y.p90, y.min, y.max, raster_ms_per_page.size());
-  std::printf("peak memory (max RSS): bench_print %.1f MB, pdftoppm %.1f MB\n", static_cast<double>(self.ru_maxrss) / 1024.0,
-              static_cast<double>(children.ru_maxrss) / 1024.0);
+  std::printf("peak memory (max RSS): bench_print %.1f MB, pdftoppm %.1f MB\n",
+              static_cast<double>(self.ru_maxrss) / 1024.0, static_cast<double>(children.ru_maxrss) / 1024.0);
   return 0;
 }

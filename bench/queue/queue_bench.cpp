@@ -33,7 +33,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 struct Stats {
   double median, min, max;
@@ -44,7 +46,7 @@ Stats stats(std::vector<double> v) {
 }
 
 class RawSender : public proton::messaging_handler {
-public:
+ public:
   RawSender(std::string url, std::string address, size_t count, size_t size)
       : url_(std::move(url)), address_(std::move(address)), count_(count), body_(size, 'x') {}
   void on_container_start(proton::container& c) override {
@@ -77,7 +79,7 @@ public:
   Clock::time_point start;
   double elapsed = 0;
 
-private:
+ private:
   std::string url_, address_;
   size_t count_, sent_ = 0, accepted_ = 0;
   std::string body_;
@@ -98,7 +100,8 @@ int main(int argc, char** argv) {
   }
   TempDir dir("kiosk-queue-bench");
   RabbitBroker broker(dir.path / "broker");
-  const auto r = run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker.url()}, dir.path);
+  const auto r =
+      run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker.url()}, dir.path);
   if (r.code != 0) {
     std::cerr << r.output;
     return 1;
@@ -148,7 +151,8 @@ int main(int argc, char** argv) {
   std::printf("CPU per commit: median %.1f ms (min %.1f, max %.1f)\n", cpu.median, cpu.min, cpu.max);
   if (commit_only) {
     const auto c = stats(commit_rates);
-    std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n", c.median, c.min, c.max, rounds, commits);
+    std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n",
+                c.median, c.min, c.max, rounds, commits);
     return 0;
   }
   // Deliver the committed backlog in rounds of `deliveries`, simulator running.
@@ -158,9 +162,13 @@ int main(int argc, char** argv) {
   outbox.store().db().exec("UPDATE outbox SET status='parked' WHERE status='queued'");
   const int delivery_rounds = std::min<int>(rounds, static_cast<int>(backlog) / deliveries);
   for (int round = 0; round < delivery_rounds; ++round) {
-    outbox.store().db().exec("UPDATE outbox SET status='queued' WHERE submission_id IN (SELECT submission_id FROM outbox WHERE status='parked' LIMIT " + std::to_string(deliveries) + ")");
+    outbox.store().db().exec(
+        "UPDATE outbox SET status='queued' WHERE submission_id IN (SELECT submission_id FROM outbox WHERE "
+        "status='parked' LIMIT " +
+        std::to_string(deliveries) + ")");
     const auto t0 = Clock::now();
-    Process p({bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout", "300", "--quiet"},
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout",
+               "300", "--quiet"},
               dir.path / "deliver.log");
     int status = 0;
     rusage usage{};
@@ -174,15 +182,20 @@ int main(int argc, char** argv) {
     delivery_rates.push_back(deliveries / elapsed);
     peak_mib.push_back(usage.ru_maxrss / 1024.0);
     // Yardstick in the same run: raw durable publishes of the same size.
-    RawSender raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries), payload_bytes);
+    RawSender raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries),
+                  payload_bytes);
     proton::container(raw).run();
     raw_rates.push_back(deliveries / raw.elapsed);
   }
   const auto c = stats(commit_rates), d = stats(delivery_rates), w = stats(raw_rates), m = stats(peak_mib);
-  std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n", c.median, c.min, c.max, rounds, commits);
-  std::printf("delivered+receipted submissions/s: median %.1f  (min %.1f, max %.1f; %d rounds of %d, includes process start)\n", d.median, d.min, d.max, delivery_rounds, deliveries);
+  std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n",
+              c.median, c.min, c.max, rounds, commits);
+  std::printf(
+      "delivered+receipted submissions/s: median %.1f  (min %.1f, max %.1f; %d rounds of %d, includes process start)\n",
+      d.median, d.min, d.max, delivery_rounds, deliveries);
   std::printf("delivery process peak RSS: median %.1f MiB (max %.1f MiB)\n", m.median, m.max);
-  std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min, w.max);
+  std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min,
+              w.max);
   std::printf("delivery / raw: %.0f %%\n", 100.0 * d.median / w.median);
   return 0;
 }

@@ -22,7 +22,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 struct Stats {
   double median = 0, p10 = 0, p90 = 0;
@@ -50,10 +52,14 @@ int main(int argc, char** argv) {
   unsigned seed = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i];
-    if (f == "--pages") pages = std::atoi(argv[i + 1]);
-    else if (f == "--speed-pages") speed_pages = std::atoi(argv[i + 1]);
-    else if (f == "--tesseract-pages") tess_pages = std::atoi(argv[i + 1]);
-    else if (f == "--seed") seed = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    if (f == "--pages")
+      pages = std::atoi(argv[i + 1]);
+    else if (f == "--speed-pages")
+      speed_pages = std::atoi(argv[i + 1]);
+    else if (f == "--tesseract-pages")
+      tess_pages = std::atoi(argv[i + 1]);
+    else if (f == "--seed")
+      seed = static_cast<unsigned>(std::atoi(argv[i + 1]));
   }
   setenv("OMP_THREAD_LIMIT", "1", 1);
   const auto assets = forms::assets_dir();
@@ -86,9 +92,12 @@ int main(int argc, char** argv) {
       }
       const auto g = classifier.classify(*norm);
       if (g.digit == d) ++plain_right;
-      if (g.confidence < 0.9) ++t.flagged;
-      else if (g.digit == d) ++t.right;
-      else ++t.silent_wrong;
+      if (g.confidence < 0.9)
+        ++t.flagged;
+      else if (g.digit == d)
+        ++t.right;
+      else
+        ++t.silent_wrong;
     }
     std::cout << "digit " << d << ": n=" << t.total() << "  top-1 " << std::fixed << std::setprecision(2)
               << 100.0 * plain_right / t.total() << " %  accepted-right " << 100.0 * t.right / t.total()
@@ -115,13 +124,15 @@ int main(int argc, char** argv) {
     d.uneven_light = u(gen.rng()) < 0.3;
     d.fold = u(gen.rng()) < 0.2;
     const bool cross = u(gen.rng()) < 0.15;
-    const auto filled = gen.fill("reservasjon-kjernejournal", "nb", "B" + std::to_string(p), 1,
-                                 static_cast<unsigned>(1000 + p), cross);
+    const auto filled =
+        gen.fill("reservasjon-kjernejournal", "nb", "B" + std::to_string(p), 1, static_cast<unsigned>(1000 + p), cross);
     scanners::PageImage page;
     page.grey = gen.degrade(filled.grey, d);
     const auto r = recognizer.recognize_page(page);
-    if (r.problem.empty()) ++qr_ok;
-    else std::cout << "  page " << p << ": " << r.problem << " (dpi " << d.dpi << ", skew " << d.skew_deg << ")\n";
+    if (r.problem.empty())
+      ++qr_ok;
+    else
+      std::cout << "  page " << p << ": " << r.problem << " (dpi " << d.dpi << ", skew " << d.skew_deg << ")\n";
     for (const auto& f : r.fields) {
       const auto& truth = filled.truth.at(f.link_id);
       const std::string kind = f.link_id == "person.id" ? "identity-number" : filled.kinds.at(f.link_id);
@@ -130,8 +141,10 @@ int main(int argc, char** argv) {
         ++crossed;
         if (f.status == scanners::FieldStatus::NeedsReview) ++crossed_flagged;
       }
-      if (f.status == scanners::FieldStatus::NeedsReview) ++t.flagged;
-      else if (f.value == truth) ++t.right;
+      if (f.status == scanners::FieldStatus::NeedsReview)
+        ++t.flagged;
+      else if (f.value == truth)
+        ++t.right;
       else {
         ++t.silent_wrong;
         std::cout << "  page " << p << " silent wrong " << f.link_id << ": read " << f.value.dump() << " truth "
@@ -150,8 +163,9 @@ int main(int argc, char** argv) {
     fields.silent_wrong += t.silent_wrong;
   }
   std::cout << "crossed-out ticks flagged: " << crossed_flagged << "/" << crossed << "\n";
-  std::cout << "all fields: n=" << fields.total() << "  accepted without review " << 100.0 * fields.right / fields.total()
-            << " %  silent wrong " << 100.0 * fields.silent_wrong / fields.total() << " %\n";
+  std::cout << "all fields: n=" << fields.total() << "  accepted without review "
+            << 100.0 * fields.right / fields.total() << " %  silent wrong "
+            << 100.0 * fields.silent_wrong / fields.total() << " %\n";
 
   // 3. Speed at 300 dpi, one core, next to full-page Tesseract on the same pages.
   std::cout << "== Speed, 300 dpi pages\n";
@@ -160,8 +174,9 @@ int main(int argc, char** argv) {
     scancorpus::Degradation d;
     d.skew_deg = (u(gen.rng()) - 0.5) * 4.0;
     scanners::PageImage page;
-    page.grey = gen.degrade(gen.fill("reservasjon-kjernejournal", "nb", "T" + std::to_string(p), 1,
-                                     static_cast<unsigned>(5000 + p)).grey, d);
+    page.grey = gen.degrade(
+        gen.fill("reservasjon-kjernejournal", "nb", "T" + std::to_string(p), 1, static_cast<unsigned>(5000 + p)).grey,
+        d);
     speed_set.push_back(page);
   }
   std::vector<double> times;
@@ -190,15 +205,15 @@ int main(int argc, char** argv) {
   for (int p = 0; p < tess_pages && p < static_cast<int>(speed_set.size()); ++p) {
     const auto png = dir / ("page" + std::to_string(p) + ".png");
     scancorpus::write_image(speed_set[static_cast<size_t>(p)].grey, png);
-    const std::string cmd = "OMP_THREAD_LIMIT=1 tesseract " + png.string() + " " + (dir / "out").string() +
-                            " -l nor >/dev/null 2>&1";
+    const std::string cmd =
+        "OMP_THREAD_LIMIT=1 tesseract " + png.string() + " " + (dir / "out").string() + " -l nor >/dev/null 2>&1";
     const auto s = Clock::now();
     if (std::system(cmd.c_str()) != 0) std::cerr << "tesseract failed\n";
     tess.push_back(seconds_since(s));
   }
   std::filesystem::remove_all(dir);
   const auto ts = stats(tess);
-  std::cout << "full-page tesseract -l nor (OMP_THREAD_LIMIT=1), same pages: median " << std::setprecision(3) << ts.median
-            << " s/page (p10 " << ts.p10 << ", p90 " << ts.p90 << ")\n";
+  std::cout << "full-page tesseract -l nor (OMP_THREAD_LIMIT=1), same pages: median " << std::setprecision(3)
+            << ts.median << " s/page (p10 " << ts.p10 << ", p90 " << ts.p90 << ")\n";
   return 0;
 }

@@ -20,7 +20,9 @@ const AnswerValue* Answers::first(const std::string& link_id) const {
   return it == values.end() || it->second.empty() ? nullptr : &it->second.front();
 }
 
-void Answers::set(const std::string& link_id, AnswerValue value) { values[link_id] = {std::move(value)}; }
+void Answers::set(const std::string& link_id, AnswerValue value) {
+  values[link_id] = {std::move(value)};
+}
 
 void Answers::wipe() {
   for (auto& [link_id, list] : values) {
@@ -61,16 +63,21 @@ bool condition_holds(const EnableWhen& cond, const Answers& answers) {
 
 bool value_fits(const Item& item, const AnswerValue& v) {
   switch (item.type) {
-    case ItemType::Boolean: return v.kind == AnswerValue::Kind::Boolean;
-    case ItemType::Integer: return v.kind == AnswerValue::Kind::Integer;
-    case ItemType::Date: return v.kind == AnswerValue::Kind::Date && parse_iso_date(v.text).has_value();
+    case ItemType::Boolean:
+      return v.kind == AnswerValue::Kind::Boolean;
+    case ItemType::Integer:
+      return v.kind == AnswerValue::Kind::Integer;
+    case ItemType::Date:
+      return v.kind == AnswerValue::Kind::Date && parse_iso_date(v.text).has_value();
     case ItemType::Choice:
       return v.kind == AnswerValue::Kind::Coding &&
              std::any_of(item.options.begin(), item.options.end(), [&](const auto& o) { return o.code == v.text; });
     case ItemType::String:
     case ItemType::Text:
-    case ItemType::Attachment: return v.kind == AnswerValue::Kind::String;
-    default: return false;
+    case ItemType::Attachment:
+      return v.kind == AnswerValue::Kind::String;
+    default:
+      return false;
   }
 }
 
@@ -105,7 +112,8 @@ bool is_enabled(const Item& item, const Answers& answers) {
 std::vector<AnswerIssue> validate_answers(const Questionnaire& form, const Answers& answers) {
   std::vector<AnswerIssue> issues;
   for (const auto& [link_id, list] : answers.values)
-    if (!form.find_item(link_id) && !list.empty()) issues.push_back({link_id, "unknown-question", "error.unknown-question"});
+    if (!form.find_item(link_id) && !list.empty())
+      issues.push_back({link_id, "unknown-question", "error.unknown-question"});
 
   std::vector<std::pair<const Item*, bool>> items;
   walk_enabled(form.items, true, answers, items);
@@ -121,7 +129,8 @@ std::vector<AnswerIssue> validate_answers(const Questionnaire& form, const Answe
       continue;
     }
     const auto& list = answers.values.at(item->link_id);
-    if (list.size() > 1 && !item->repeats) issues.push_back({item->link_id, "too-many-answers", "error.too-many-answers"});
+    if (list.size() > 1 && !item->repeats)
+      issues.push_back({item->link_id, "too-many-answers", "error.too-many-answers"});
     for (const auto& v : list) {
       if (!value_fits(*item, v)) {
         issues.push_back({item->link_id, item->type == ItemType::Date ? "invalid-date" : "wrong-type",
@@ -132,7 +141,8 @@ std::vector<AnswerIssue> validate_answers(const Questionnaire& form, const Answe
         const auto r = validate_identity_number(v.text);
         if (!r.valid) issues.push_back({item->link_id, "invalid-identity-number", message_key(r.error)});
       } else if (item->type == ItemType::String && item->input_kind == InputKind::Postcode) {
-        if (v.text.size() != 4 || digits_only(v.text) != v.text) issues.push_back({item->link_id, "invalid-postcode", "error.invalid-postcode"});
+        if (v.text.size() != 4 || digits_only(v.text) != v.text)
+          issues.push_back({item->link_id, "invalid-postcode", "error.invalid-postcode"});
       } else if (item->type == ItemType::String && item->input_kind == InputKind::Phone) {
         if (digits_only(v.text).size() != 8) issues.push_back({item->link_id, "invalid-phone", "error.invalid-phone"});
       } else if ((item->type == ItemType::String || item->type == ItemType::Text) && item->required &&
@@ -173,7 +183,8 @@ AnswerValue value_from_flat_json(const Item& item, const json& v, const std::str
     case ItemType::Attachment:
       if (!v.is_string()) throw FormError(where, "\"" + item.link_id + "\" needs text");
       return AnswerValue::of_string(v.get<std::string>());
-    default: throw FormError(where, "\"" + item.link_id + "\" does not take an answer");
+    default:
+      throw FormError(where, "\"" + item.link_id + "\" does not take an answer");
   }
 }
 
@@ -198,7 +209,8 @@ void read_response_items(const json& items, const Questionnaire& form, Answers& 
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string w = where + ".item[" + std::to_string(i) + "]";
     const json& it = items[i];
-    if (!it.is_object() || !it.contains("linkId") || !it["linkId"].is_string()) throw FormError(w, "item needs a linkId");
+    if (!it.is_object() || !it.contains("linkId") || !it["linkId"].is_string())
+      throw FormError(w, "item needs a linkId");
     const std::string link_id = it["linkId"].get<std::string>();
     const Item* item = form.find_item(link_id);
     if (!item) throw FormError(w, "the form has no question \"" + link_id + "\"");
@@ -235,11 +247,16 @@ namespace {
 
 json answer_json(const AnswerValue& v) {
   switch (v.kind) {
-    case AnswerValue::Kind::Boolean: return {{"valueBoolean", v.boolean}};
-    case AnswerValue::Kind::Integer: return {{"valueInteger", v.integer}};
-    case AnswerValue::Kind::Date: return {{"valueDate", v.text}};
-    case AnswerValue::Kind::Coding: return {{"valueCoding", {{"code", v.text}}}};
-    case AnswerValue::Kind::String: return {{"valueString", v.text}};
+    case AnswerValue::Kind::Boolean:
+      return {{"valueBoolean", v.boolean}};
+    case AnswerValue::Kind::Integer:
+      return {{"valueInteger", v.integer}};
+    case AnswerValue::Kind::Date:
+      return {{"valueDate", v.text}};
+    case AnswerValue::Kind::Coding:
+      return {{"valueCoding", {{"code", v.text}}}};
+    case AnswerValue::Kind::String:
+      return {{"valueString", v.text}};
   }
   return json::object();
 }
@@ -297,18 +314,25 @@ Answers make_example_answers(const Questionnaire& form, unsigned seed) {
       if (answers.has(item->link_id) || item->type == ItemType::Group || item->type == ItemType::Display) continue;
       if (!enabled) continue;
       switch (item->type) {
-        case ItemType::Boolean: answers.set(item->link_id, AnswerValue::of_bool(pick(0, 1) == 1)); break;
-        case ItemType::Choice:
-          answers.set(item->link_id,
-                      AnswerValue::of_coding(item->options[static_cast<size_t>(pick(0, static_cast<int>(item->options.size()) - 1))].code));
+        case ItemType::Boolean:
+          answers.set(item->link_id, AnswerValue::of_bool(pick(0, 1) == 1));
           break;
-        case ItemType::Integer: answers.set(item->link_id, AnswerValue::of_integer(pick(1, 99))); break;
+        case ItemType::Choice:
+          answers.set(
+              item->link_id,
+              AnswerValue::of_coding(
+                  item->options[static_cast<size_t>(pick(0, static_cast<int>(item->options.size()) - 1))].code));
+          break;
+        case ItemType::Integer:
+          answers.set(item->link_id, AnswerValue::of_integer(pick(1, 99)));
+          break;
         case ItemType::Date: {
           CivilDate d{pick(1940, 2005), pick(1, 12), pick(1, 28)};
           answers.set(item->link_id, AnswerValue::of_date(d.iso()));
           break;
         }
-        case ItemType::Attachment: break;  // evidence is scanned, never invented
+        case ItemType::Attachment:
+          break;  // evidence is scanned, never invented
         case ItemType::String:
         case ItemType::Text: {
           std::string value;
@@ -320,21 +344,28 @@ Answers make_example_answers(const Questionnaire& form, unsigned seed) {
               }
               break;
             }
-            case InputKind::Name: value = names[pick(0, 4)]; break;
-            case InputKind::Phone: value = std::to_string(pick(40000000, 99999999)); break;
+            case InputKind::Name:
+              value = names[pick(0, 4)];
+              break;
+            case InputKind::Phone:
+              value = std::to_string(pick(40000000, 99999999));
+              break;
             case InputKind::Postcode: {
               value = std::to_string(pick(1, 9999));
               value.insert(0, 4 - value.size(), '0');
               break;
             }
-            case InputKind::Free: value = item->max_length > 0 && item->max_length < 20 ? "Oslo" : streets[pick(0, 2)]; break;
+            case InputKind::Free:
+              value = item->max_length > 0 && item->max_length < 20 ? "Oslo" : streets[pick(0, 2)];
+              break;
           }
           if (item->max_length > 0 && static_cast<int>(value.size()) > item->max_length)
             value = value.substr(0, static_cast<size_t>(item->max_length));
           if (!value.empty()) answers.set(item->link_id, AnswerValue::of_string(value));
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }

@@ -9,7 +9,8 @@ namespace forms {
 
 Catalogue Catalogue::load_directory(const std::filesystem::path& dir) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) throw FormError(dir.string(), "the form catalogue folder does not exist");
+  if (!std::filesystem::is_directory(dir, ec))
+    throw FormError(dir.string(), "the form catalogue folder does not exist");
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
     if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());

@@ -46,7 +46,9 @@ std::string CivilDate::iso() const {
   return buf;
 }
 
-bool is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap_year(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 bool is_valid_date(int y, int m, int d) {
   static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -131,7 +133,8 @@ IdentityResult validate_identity_number(std::string_view number) {
   }
   r.birth_date = {*year, month, day};
   const CivilDate today = today_local();
-  if (std::tie(r.birth_date.year, r.birth_date.month, r.birth_date.day) > std::tie(today.year, today.month, today.day)) {
+  if (std::tie(r.birth_date.year, r.birth_date.month, r.birth_date.day) >
+      std::tie(today.year, today.month, today.day)) {
     r.error = IdentityError::ImpossibleDate;
     return r;
   }
@@ -165,8 +168,9 @@ std::optional<std::string> make_identity_number(const CivilDate& birth, Identity
   if (kind == IdentityKind::DNummer) day += 40;
   if (kind == IdentityKind::HNummer) month += 40;
   if (kind == IdentityKind::SyntheticTest) month += 80;
-  std::array<int, 11> d = {day / 10, day % 10, month / 10, month % 10, yy / 10, yy % 10,
-                           individual / 100, individual / 10 % 10, individual % 10, 0, 0};
+  std::array<int, 11> d = {day / 10, day % 10,         month / 10,           month % 10,      yy / 10,
+                           yy % 10,  individual / 100, individual / 10 % 10, individual % 10, 0,
+                           0};
   auto k1 = control_digit(weighted_sum1(d));
   if (!k1) return std::nullopt;
   d[9] = *k1;
@@ -180,23 +184,34 @@ std::optional<std::string> make_identity_number(const CivilDate& birth, Identity
 
 std::string to_string(IdentityKind kind) {
   switch (kind) {
-    case IdentityKind::Fodselsnummer: return "fodselsnummer";
-    case IdentityKind::DNummer: return "d-nummer";
-    case IdentityKind::HNummer: return "h-nummer";
-    case IdentityKind::SyntheticTest: return "synthetic-test";
+    case IdentityKind::Fodselsnummer:
+      return "fodselsnummer";
+    case IdentityKind::DNummer:
+      return "d-nummer";
+    case IdentityKind::HNummer:
+      return "h-nummer";
+    case IdentityKind::SyntheticTest:
+      return "synthetic-test";
   }
   return "unknown";
 }
 
-std::string message_key(IdentityKind kind) { return "identity.kind." + to_string(kind); }
+std::string message_key(IdentityKind kind) {
+  return "identity.kind." + to_string(kind);
+}
 
 std::string message_key(IdentityError error) {
   switch (error) {
-    case IdentityError::None: return "identity.error.none";
-    case IdentityError::NotElevenDigits: return "identity.error.not-eleven-digits";
-    case IdentityError::ImpossibleDate: return "identity.error.impossible-date";
-    case IdentityError::WrongCheckDigit: return "identity.error.check-digit";
-    case IdentityError::UnknownIndividualNumberRange: return "identity.error.individual-number";
+    case IdentityError::None:
+      return "identity.error.none";
+    case IdentityError::NotElevenDigits:
+      return "identity.error.not-eleven-digits";
+    case IdentityError::ImpossibleDate:
+      return "identity.error.impossible-date";
+    case IdentityError::WrongCheckDigit:
+      return "identity.error.check-digit";
+    case IdentityError::UnknownIndividualNumberRange:
+      return "identity.error.individual-number";
   }
   return "identity.error.check-digit";
 }

@@ -16,9 +16,9 @@ namespace {
 
 const std::map<std::string, ItemType>& item_type_names() {
   static const std::map<std::string, ItemType> names = {
-      {"group", ItemType::Group},     {"display", ItemType::Display}, {"string", ItemType::String},
-      {"text", ItemType::Text},       {"boolean", ItemType::Boolean}, {"choice", ItemType::Choice},
-      {"date", ItemType::Date},       {"integer", ItemType::Integer}, {"attachment", ItemType::Attachment}};
+      {"group", ItemType::Group}, {"display", ItemType::Display}, {"string", ItemType::String},
+      {"text", ItemType::Text},   {"boolean", ItemType::Boolean}, {"choice", ItemType::Choice},
+      {"date", ItemType::Date},   {"integer", ItemType::Integer}, {"attachment", ItemType::Attachment}};
   return names;
 }
 
@@ -31,8 +31,12 @@ const std::map<std::string, InputKind>& input_kind_names() {
   return names;
 }
 
-std::string kiosk_ext(const char* name) { return std::string(kKioskExtensionBase) + name; }
-std::string sdf_ext(const char* name) { return std::string(kSdfExtensionBase) + name; }
+std::string kiosk_ext(const char* name) {
+  return std::string(kKioskExtensionBase) + name;
+}
+std::string sdf_ext(const char* name) {
+  return std::string(kSdfExtensionBase) + name;
+}
 
 const json* find_member(const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -97,7 +101,8 @@ std::optional<AnswerValue> read_typed_value(const json& obj, const std::string& 
     if (type == "String" && v.is_string()) return AnswerValue::of_string(v.get<std::string>());
     if (type == "Integer" && v.is_number_integer()) return AnswerValue::of_integer(v.get<long long>());
     if (type == "Date" && v.is_string()) {
-      if (!parse_iso_date(v.get<std::string>())) throw FormError(where, "\"" + key + "\" is not a valid date (YYYY-MM-DD)");
+      if (!parse_iso_date(v.get<std::string>()))
+        throw FormError(where, "\"" + key + "\" is not a valid date (YYYY-MM-DD)");
       return AnswerValue::of_date(v.get<std::string>());
     }
     if (type == "Coding" && v.is_object()) return AnswerValue::of_coding(require_string(v, "code", where + "." + key));
@@ -111,7 +116,8 @@ std::optional<AnswerValue> read_typed_value(const json& obj, const std::string& 
 AnswerOption read_option(const json& j, const std::string& where) {
   if (!j.is_object()) throw FormError(where, "answerOption must be an object");
   const json* coding = find_member(j, "valueCoding");
-  if (!coding || !coding->is_object()) throw FormError(where, "answerOption needs a valueCoding (only coded options are supported)");
+  if (!coding || !coding->is_object())
+    throw FormError(where, "answerOption needs a valueCoding (only coded options are supported)");
   AnswerOption option;
   option.code = require_string(*coding, "code", where + ".valueCoding");
   option.display = read_localized(*coding, "display", where + ".valueCoding");
@@ -155,9 +161,11 @@ Item read_item(const json& j, const std::string& where, std::set<std::string>& l
   read_item_extensions(j, item, w);
 
   const json& options = array_member(j, "answerOption", w);
-  for (size_t i = 0; i < options.size(); ++i) item.options.push_back(read_option(options[i], element(w, "answerOption", i)));
+  for (size_t i = 0; i < options.size(); ++i)
+    item.options.push_back(read_option(options[i], element(w, "answerOption", i)));
   if (item.type == ItemType::Choice && item.options.empty()) throw FormError(w, "a choice item needs answerOption");
-  if (item.type != ItemType::Choice && !item.options.empty()) throw FormError(w, "answerOption is only allowed on choice items");
+  if (item.type != ItemType::Choice && !item.options.empty())
+    throw FormError(w, "answerOption is only allowed on choice items");
   std::set<std::string> codes;
   for (const auto& o : item.options)
     if (!codes.insert(o.code).second) throw FormError(w, "duplicate answerOption code \"" + o.code + "\"");
@@ -183,14 +191,17 @@ Item read_item(const json& j, const std::string& where, std::set<std::string>& l
     item.enable_when.push_back(cond);
   }
   const std::string behavior = optional_string(j, "enableBehavior", w);
-  if (!behavior.empty() && behavior != "all" && behavior != "any") throw FormError(w, "enableBehavior must be \"all\" or \"any\"");
+  if (!behavior.empty() && behavior != "all" && behavior != "any")
+    throw FormError(w, "enableBehavior must be \"all\" or \"any\"");
   item.enable_when_all = behavior != "any";
-  if (item.enable_when.size() > 1 && behavior.empty()) throw FormError(w, "enableBehavior is required with more than one enableWhen");
+  if (item.enable_when.size() > 1 && behavior.empty())
+    throw FormError(w, "enableBehavior is required with more than one enableWhen");
 
   const json& children = array_member(j, "item", w);
   if (!children.empty() && item.type != ItemType::Group) throw FormError(w, "only group items may contain items");
   if (item.type == ItemType::Group && children.empty()) throw FormError(w, "a group needs at least one item");
-  for (size_t i = 0; i < children.size(); ++i) item.items.push_back(read_item(children[i], element(w, "item", i), link_ids));
+  for (size_t i = 0; i < children.size(); ++i)
+    item.items.push_back(read_item(children[i], element(w, "item", i), link_ids));
   return item;
 }
 
@@ -282,36 +293,49 @@ AnswerValue AnswerValue::of_coding(std::string code) {
 bool AnswerValue::operator==(const AnswerValue& o) const {
   if (kind != o.kind) return false;
   switch (kind) {
-    case Kind::Boolean: return boolean == o.boolean;
-    case Kind::Integer: return integer == o.integer;
-    default: return text == o.text;
+    case Kind::Boolean:
+      return boolean == o.boolean;
+    case Kind::Integer:
+      return integer == o.integer;
+    default:
+      return text == o.text;
   }
 }
 std::string AnswerValue::to_display_string() const {
   switch (kind) {
-    case Kind::Boolean: return boolean ? "true" : "false";
-    case Kind::Integer: return std::to_string(integer);
-    default: return text;
+    case Kind::Boolean:
+      return boolean ? "true" : "false";
+    case Kind::Integer:
+      return std::to_string(integer);
+    default:
+      return text;
   }
 }
 
 PrintBoxes Item::print_boxes() const {
   switch (type) {
     case ItemType::Boolean:
-    case ItemType::Choice: return PrintBoxes::Ticks;
+    case ItemType::Choice:
+      return PrintBoxes::Ticks;
     case ItemType::Date:
-    case ItemType::Integer: return PrintBoxes::Digits;
-    case ItemType::Text: return PrintBoxes::Lines;
+    case ItemType::Integer:
+      return PrintBoxes::Digits;
+    case ItemType::Text:
+      return PrintBoxes::Lines;
     case ItemType::String:
       switch (input_kind) {
         case InputKind::IdentityNumber:
         case InputKind::Phone:
-        case InputKind::Postcode: return PrintBoxes::Digits;
-        case InputKind::Name: return PrintBoxes::Letters;
-        case InputKind::Free: return max_length > 0 && max_length <= 40 ? PrintBoxes::Letters : PrintBoxes::Lines;
+        case InputKind::Postcode:
+          return PrintBoxes::Digits;
+        case InputKind::Name:
+          return PrintBoxes::Letters;
+        case InputKind::Free:
+          return max_length > 0 && max_length <= 40 ? PrintBoxes::Letters : PrintBoxes::Lines;
       }
       return PrintBoxes::Lines;
-    default: return PrintBoxes::None;
+    default:
+      return PrintBoxes::None;
   }
 }
 
@@ -319,11 +343,16 @@ int Item::box_count() const {
   if (type == ItemType::Date) return 8;
   if (type == ItemType::Integer) return max_length > 0 ? max_length : 6;
   switch (input_kind) {
-    case InputKind::IdentityNumber: return 11;
-    case InputKind::Phone: return 8;
-    case InputKind::Postcode: return 4;
-    case InputKind::Name: return max_length > 0 ? max_length : 30;
-    case InputKind::Free: return max_length;
+    case InputKind::IdentityNumber:
+      return 11;
+    case InputKind::Phone:
+      return 8;
+    case InputKind::Postcode:
+      return 4;
+    case InputKind::Name:
+      return max_length > 0 ? max_length : 30;
+    case InputKind::Free:
+      return max_length;
   }
   return 0;
 }
@@ -365,8 +394,10 @@ LocalizedText read_localized(const json& parent, const std::string& field, const
     for (size_t k = 0; k < parts.size(); ++k) {
       const std::string pw = element(ew, "extension", k);
       const std::string url = require_string(parts[k], "url", pw);
-      if (url == "lang") lang = require_string(parts[k], "valueCode", pw);
-      else if (url == "content") content = require_string(parts[k], "valueString", pw);
+      if (url == "lang")
+        lang = require_string(parts[k], "valueCode", pw);
+      else if (url == "content")
+        content = require_string(parts[k], "valueString", pw);
     }
     if (lang.empty() || content.empty()) throw FormError(ew, "a translation needs both \"lang\" and \"content\"");
     if (!is_known_language(lang)) throw FormError(ew, "unknown language code \"" + lang + "\"");
@@ -390,7 +421,8 @@ Questionnaire parse_questionnaire(const json& j, const std::string& source) {
   q.title = read_localized(j, "title", where);
   if (q.title.empty()) throw FormError(where, "missing \"title\"");
   q.description = read_localized(j, "description", where);
-  if (q.description.empty()) throw FormError(where, "missing \"description\" (one plain sentence: what the form is for)");
+  if (q.description.empty())
+    throw FormError(where, "missing \"description\" (one plain sentence: what the form is for)");
 
   bool has_signature = false;
   const json& exts = array_member(j, "extension", where);

@@ -83,8 +83,10 @@ RepresentationDecision check_representation(const RepresentationRules& rules, co
       refuse(d, "representative-missing");
     } else {
       rep = validate_identity_number(req.representative->identity_number);
-      if (!rep->valid) refuse(d, "representative-invalid-number");
-      else if (req.representative->identity_number == req.represented.identity_number) refuse(d, "same-person");
+      if (!rep->valid)
+        refuse(d, "representative-invalid-number");
+      else if (req.representative->identity_number == req.represented.identity_number)
+        refuse(d, "same-person");
     }
     // Protected addresses (strengt fortrolig adresse) rule out representation both ways.
     if (req.represented.protected_address) refuse(d, "represented-protected-address");

@@ -21,7 +21,8 @@ bool parse_count(const std::optional<std::string>& text, std::uint64_t& out) {
 }
 
 int doctor(Context& ctx) {
-  const std::string usage = "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]";
+  const std::string usage =
+      "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]";
   Args args(ctx.args, {"--config", "--min-free-mb", "--timeout-ms"}, {"--json", "--skip-devices", "--skip-broker"});
   std::uint64_t min_free_mb = 500, timeout_ms = 3000;
   if (!args.ok() || !args.positional().empty() || !parse_count(args.value("--min-free-mb"), min_free_mb) ||
@@ -73,7 +74,8 @@ int config_check(Context& ctx) {
     const Config config = Config::load(file);
     for (const auto& w : config.warnings()) ctx.err << "warning: " << w << "\n";
     ctx.out << file.string() << " is valid"
-            << (config.warnings().empty() ? "." : " (" + std::to_string(config.warnings().size()) + " warning(s)).") << "\n";
+            << (config.warnings().empty() ? "." : " (" + std::to_string(config.warnings().size()) + " warning(s)).")
+            << "\n";
     return kExitOk;
   } catch (const ConfigError& e) {
     ctx.err << e.what() << "\n";
@@ -87,7 +89,8 @@ int setup_list(Context& ctx) {
     const auto printers = admin::discover_printers();
     ctx.out << "Printers (CUPS):" << (printers.empty() ? " none" : "") << "\n";
     for (const auto& p : printers)
-      ctx.out << "  " << p.name << (p.is_default ? " (default)" : "") << "  " << p.state << "  " << p.description << "\n";
+      ctx.out << "  " << p.name << (p.is_default ? " (default)" : "") << "  " << p.state << "  " << p.description
+              << "\n";
   } catch (const admin::SetupError& e) {
     ctx.err << e.what() << "\n";
     rc = kExitUnavailable;
@@ -174,7 +177,8 @@ int setup(Context& ctx) {
     if (auto source = args.value("--certs-from")) {
       const std::filesystem::path cert_dir =
           args.value("--cert-dir").value_or((config.get_path("store.path").parent_path() / "certs").string());
-      for (const auto& f : admin::import_certificates(*source, cert_dir, admin::kiosk_user_uid(), admin::kiosk_user_gid())) {
+      for (const auto& f :
+           admin::import_certificates(*source, cert_dir, admin::kiosk_user_uid(), admin::kiosk_user_gid())) {
         ctx.out << "imported " << f.destination.string();
         if (!f.config_key.empty()) {
           config.set(f.config_key, f.destination.string());
@@ -234,7 +238,8 @@ int undelivered(Context& ctx) {
 }
 
 const CommandRegistration registration{
-    Command{"doctor", "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]",
+    Command{"doctor",
+            "doctor [--json] [--config FILE] [--skip-devices] [--skip-broker] [--min-free-mb N] [--timeout-ms N]",
             "check every part of the installation; one line per check", doctor},
     Command{"config example", "config example", "print the documented configuration file with every default",
             config_example},

@@ -33,7 +33,7 @@ using flow::Clock;
 
 // Drives either the real window (screenshots) or, with no display, the headless screens.
 class Driver {
-public:
+ public:
   Driver(flow::Flow& flow, std::filesystem::path out_dir, std::ostream& summary)
       : flow_(flow), out_dir_(std::move(out_dir)), summary_(summary) {
     try {
@@ -104,11 +104,13 @@ public:
 
   Clock::time_point now() const { return now_; }
 
-private:
+ private:
   void frame() {
     now_ = Clock::now();
-    if (window_) loop_->frame(now_);
-    else headless_->look(flow_, now_);
+    if (window_)
+      loop_->frame(now_);
+    else
+      headless_->look(flow_, now_);
   }
 
   flow::Flow& flow_;
@@ -131,7 +133,8 @@ std::string typed_form(const forms::Item& item, const forms::AnswerValue& v) {
 int demo(Context& ctx) {
   Args args(ctx.args, {"--out", "--config"}, {});
   if (!args.ok() || !args.value("--out")) {
-    ctx.err << (args.ok() ? "--out DIR is required" : args.error()) << "\nUsage: kioskctl demo --out DIR [--config FILE]\n";
+    ctx.err << (args.ok() ? "--out DIR is required" : args.error())
+            << "\nUsage: kioskctl demo --out DIR [--config FILE]\n";
     return kExitUsage;
   }
   const std::filesystem::path out_dir = std::filesystem::absolute(*args.value("--out"));
@@ -257,9 +260,9 @@ int demo(Context& ctx) {
   if (flow.screen() == flow::Screen::Print) {
     d.wait_for_workers();
     const bool ok = flow.screen_model().picture == flow::Picture::SignHere;
-    d.step(ok ? "Printed the filled form; the kiosk shows where to sign"
-              : print_available ? "Printing did not work: the screen says why"
-                                : "Printing is not available on this kiosk: the screen says so");
+    d.step(ok                ? "Printed the filled form; the kiosk shows where to sign"
+           : print_available ? "Printing did not work: the screen says why"
+                             : "Printing is not available on this kiosk: the screen says so");
   }
   bool printed = false, scanned = false, sent = false;
   if (flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) {
@@ -294,17 +297,20 @@ int demo(Context& ctx) {
   d.step("Start over: everything about the person is wiped");
 
   summary << "\nWhat happened:\n";
-  if (printed) summary << "  - The filled form was printed (see the log below for where it went).\n";
-  else if (!print_available) summary << "  - The form was NOT printed: printing is not built into this kiosk version.\n";
-  else summary << "  - The form was NOT printed: the printer reported a problem (see the log below).\n";
+  if (printed)
+    summary << "  - The filled form was printed (see the log below for where it went).\n";
+  else if (!print_available)
+    summary << "  - The form was NOT printed: printing is not built into this kiosk version.\n";
+  else
+    summary << "  - The form was NOT printed: the printer reported a problem (see the log below).\n";
   if (printed && !scanned)
     summary << "  - The signed sheet was NOT scanned back: "
             << (wired.services.scanner->available() ? "the scanner reported a problem.\n"
-                                                   : "scanning is not built into this kiosk version.\n");
+                                                    : "scanning is not built into this kiosk version.\n");
   if (scanned && !sent)
     summary << "  - Nothing was queued or sent: "
             << (wired.services.outbox->available() ? "the outbox reported a problem.\n"
-                                                  : "the outbox is not built into this kiosk version.\n");
+                                                   : "the outbox is not built into this kiosk version.\n");
   if (!scanned) summary << "  - Sending and the receipt were therefore not reached.\n";
   summary << "  - The session was wiped at the end (wipes: " << flow.wipe_count() << ").\n";
   summary << "\nKiosk log (no personal data):\n";

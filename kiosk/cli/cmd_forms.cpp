@@ -47,8 +47,8 @@ void print_item(const forms::Questionnaire& form, const forms::Item& item, const
       if (target)
         for (const auto& o : target->options)
           if (o.code == cond.answer.text) answer = o.display.get(lang);
-      out << indent << "    " << t.text(lang, "form.only-if") << " \"" << (target ? target->text.get(lang) : cond.question)
-          << "\" = " << answer << "\n";
+      out << indent << "    " << t.text(lang, "form.only-if") << " \""
+          << (target ? target->text.get(lang) : cond.question) << "\" = " << answer << "\n";
     }
   }
   for (const auto& child : item.items) print_item(form, child, lang, t, out, depth + 1);
@@ -149,7 +149,7 @@ const CommandRegistration registration{
     Command{"forms show", "forms show ID [--lang L]", "Show one form's questions as plain text", forms_show},
     Command{"forms check", "forms check", "Check that every form in the catalogue is valid", forms_check},
     Command{"check-id", "check-id NUMBER [--lang L] [--json]",
-         "Check a Norwegian identity number: kind and birth date, or why it is invalid", check_id}};
+            "Check a Norwegian identity number: kind and birth date, or why it is invalid", check_id}};
 
 }  // namespace
 

@@ -35,8 +35,10 @@ int a11y_report(Context& ctx) {
   const auto reports = ui::walk_all_screens(catalogue, translations, rules, flow::FlowOptions::from_config(config));
   size_t violations = 0;
   for (const auto& r : reports) violations += r.violations.size();
-  if (args.has("--json")) ctx.out << ui::report_json(reports).dump(2) << "\n";
-  else ctx.out << ui::report_text(reports);
+  if (args.has("--json"))
+    ctx.out << ui::report_json(reports).dump(2) << "\n";
+  else
+    ctx.out << ui::report_text(reports);
   return violations == 0 ? kExitOk : kExitFailed;
 }
 

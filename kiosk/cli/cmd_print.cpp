@@ -130,8 +130,8 @@ int layout_cmd(Context& ctx) {
     if (args.has("--json")) {
       ctx.out << print::field_map_json(layout).dump(1) << "\n";
     } else {
-      ctx.out << layout.form_id << " v" << layout.version << " (" << lang << "): " << layout.pages.size() << " page(s), "
-              << layout.fields.size() << " fields\n";
+      ctx.out << layout.form_id << " v" << layout.version << " (" << lang << "): " << layout.pages.size()
+              << " page(s), " << layout.fields.size() << " fields\n";
       for (const auto& f : layout.fields)
         ctx.out << "  p" << f.page << "  " << print::to_string(f.kind) << "  " << f.link_id
                 << (f.option.empty() ? "" : " = " + f.option) << "  (" << f.boxes.size() << " box"
@@ -282,9 +282,13 @@ int printer_status_cmd(Context& ctx) {
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& p : st.problems)
       problems.push_back({{"code", p.code}, {"message", translations.text(lang, p.message_key)}, {"detail", p.detail}});
-    ctx.out << nlohmann::json{{"queue", st.queue},           {"reachable", st.reachable}, {"state", st.state},
-                              {"accepting_jobs", st.accepting_jobs}, {"state_reasons", st.state_reasons},
-                              {"ready", st.ready()},          {"problems", problems}}
+    ctx.out << nlohmann::json{{"queue", st.queue},
+                              {"reachable", st.reachable},
+                              {"state", st.state},
+                              {"accepting_jobs", st.accepting_jobs},
+                              {"state_reasons", st.state_reasons},
+                              {"ready", st.ready()},
+                              {"problems", problems}}
                    .dump(2)
             << "\n";
   } else {
@@ -298,12 +302,14 @@ int printer_status_cmd(Context& ctx) {
 
 const CommandRegistration registration{
     Command{"layout", "layout FORM_ID --lang L [--large-print] [--json] [--config FILE]",
-            "Print a form's field map (boxes in mm from the top-left corner), the scanner's source of truth", layout_cmd},
+            "Print a form's field map (boxes in mm from the top-left corner), the scanner's source of truth",
+            layout_cmd},
     Command{"print",
             "print FORM_ID --lang L [--out FILE.pdf] [--answers FILE.json] [--submission ID] [--large-print] "
             "[--config FILE] [--queue Q] [--give-up-after SECONDS]",
             "Render a form to PDF, or print it on the configured printer and follow the job", print_cmd},
-    Command{"print-receipt", "print-receipt --reference REF --form ID --lang L [--out FILE.pdf] [--config FILE] [--queue Q]",
+    Command{"print-receipt",
+            "print-receipt --reference REF --form ID --lang L [--out FILE.pdf] [--config FILE] [--queue Q]",
             "Render or print a receipt (kvittering) with the reference number", print_receipt_cmd},
     Command{"printer-status", "printer-status [--lang L] [--json] [--config FILE] [--queue Q]",
             "Say whether the printer is ready, or what is wrong in plain words", printer_status_cmd}};

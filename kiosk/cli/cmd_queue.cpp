@@ -55,19 +55,25 @@ int guarded(Context& ctx, const std::function<int()>& body) {
     ctx.err << e.what() << "\n";
     switch (e.kind()) {
       case store::StoreError::Kind::DiskFull:
-      case store::StoreError::Kind::Busy: return kExitUnavailable;
+      case store::StoreError::Kind::Busy:
+        return kExitUnavailable;
       case store::StoreError::Kind::Corrupt:
       case store::StoreError::Kind::WrongKey:
-      case store::StoreError::Kind::MissingKey: return kExitBadInput;
-      default: return kExitFailed;
+      case store::StoreError::Kind::MissingKey:
+        return kExitBadInput;
+      default:
+        return kExitFailed;
     }
   } catch (const ob::OutboxError& e) {
     ctx.err << e.what() << "\n";
     switch (e.kind()) {
       case ob::OutboxError::Kind::BadInput:
-      case ob::OutboxError::Kind::NotFound: return kExitBadInput;
-      case ob::OutboxError::Kind::Unavailable: return kExitUnavailable;
-      default: return kExitFailed;
+      case ob::OutboxError::Kind::NotFound:
+        return kExitBadInput;
+      case ob::OutboxError::Kind::Unavailable:
+        return kExitUnavailable;
+      default:
+        return kExitFailed;
     }
   } catch (const forms::FormError& e) {
     ctx.err << e.what() << "\n";
@@ -113,8 +119,8 @@ const char* kAddUsage =
 
 int queue_add(Context& ctx) {
   Args args(ctx.args,
-            with_common({"--form", "--answers", "--example", "--page", "--representative", "--authority", "--represented",
-                         "--evidence", "--assisted-by", "--actor"}),
+            with_common({"--form", "--answers", "--example", "--page", "--representative", "--authority",
+                         "--represented", "--evidence", "--assisted-by", "--actor"}),
             {"--json", "--nearest-relative"});
   if (!parse(args, ctx, kAddUsage)) return kExitUsage;
   if (!args.has("--form") || args.has("--answers") == args.has("--example") ||
@@ -225,13 +231,18 @@ int staff_action(Context& ctx, bool retry) {
       outbox.retry(args.positional()[0], actor);
     else
       outbox.cancel(args.positional()[0], actor);
-    ctx.out << args.positional()[0] << (retry ? " will be sent again.\n" : " is cancelled and its personal data deleted.\n");
+    ctx.out << args.positional()[0]
+            << (retry ? " will be sent again.\n" : " is cancelled and its personal data deleted.\n");
     return static_cast<int>(kExitOk);
   });
 }
 
-int queue_retry(Context& ctx) { return staff_action(ctx, true); }
-int queue_cancel(Context& ctx) { return staff_action(ctx, false); }
+int queue_retry(Context& ctx) {
+  return staff_action(ctx, true);
+}
+int queue_cancel(Context& ctx) {
+  return staff_action(ctx, false);
+}
 
 int queue_deliver(Context& ctx) {
   Args args(ctx.args, with_common({"--timeout"}), {"--until-empty", "--quiet"});
@@ -240,7 +251,8 @@ int queue_deliver(Context& ctx) {
     const kiosk::Config config = load_config(args);
     ob::DeliveryOptions options;
     options.until_empty = args.has("--until-empty");
-    if (auto t = args.value("--timeout")) options.timeout = std::chrono::milliseconds(static_cast<long long>(std::stod(*t) * 1000));
+    if (auto t = args.value("--timeout"))
+      options.timeout = std::chrono::milliseconds(static_cast<long long>(std::stod(*t) * 1000));
     std::ostream& err = ctx.err;
     if (!args.has("--quiet")) options.log = [&err](const std::string& line) { err << "deliver: " << line << "\n"; };
     ob::DeliveryWorker worker(config, options);
@@ -248,7 +260,8 @@ int queue_deliver(Context& ctx) {
     ctx.out << "sent " << report.sent << ", accepted " << report.accepted << ", rejected " << report.rejected
             << ", failed attempts " << report.failures << ", ignored receipts " << report.receipts_ignored << "\n";
     if (options.until_empty && !report.empty) {
-      ctx.err << "Stopped before the queue was empty" << (report.last_error.empty() ? "" : ": " + report.last_error) << "\n";
+      ctx.err << "Stopped before the queue was empty" << (report.last_error.empty() ? "" : ": " + report.last_error)
+              << "\n";
       return static_cast<int>(report.connections == 0 ? kExitUnavailable : kExitFailed);
     }
     return static_cast<int>(kExitOk);
@@ -273,14 +286,16 @@ int demo_env(Context& ctx) {
     const Item items[] = {
         {"kiosk-signing", "kiosk-0001 signing (TEST)", "critical,nonRepudiation,digitalSignature"},
         {"kiosk-decryption", "kiosk-0001 encryption (TEST)", "critical,dataEncipherment,keyEncipherment"},
-        {"kiosk-legacy-decryption", "kiosk-0001 previous encryption (TEST)", "critical,dataEncipherment,keyEncipherment"},
+        {"kiosk-legacy-decryption", "kiosk-0001 previous encryption (TEST)",
+         "critical,dataEncipherment,keyEncipherment"},
         {"platform-encryption", "platform encryption (TEST)", "critical,dataEncipherment,keyEncipherment"},
         {"platform-signing", "platform signing (TEST)", "critical,nonRepudiation,digitalSignature"},
     };
     ob::write_pem(ca, dir / "certs/ca.pem", dir / "certs/ca.key");
     for (const auto& item : items) {
       const auto pair = ob::make_certificate(ca, {item.cn, item.usage});
-      ob::write_pem(pair, dir / "certs" / (std::string(item.name) + ".pem"), dir / "certs" / (std::string(item.name) + ".key"));
+      ob::write_pem(pair, dir / "certs" / (std::string(item.name) + ".pem"),
+                    dir / "certs" / (std::string(item.name) + ".key"));
     }
     std::error_code ec;
     std::filesystem::remove(dir / "kiosk.db", ec);
@@ -291,7 +306,9 @@ int demo_env(Context& ctx) {
             "# Relative paths are resolved against this file's folder.\n"
             "[site]\nname = \"Demo-kiosk\"\nkiosk_id = \"kiosk-0001\"\n\n"
             "[store]\npath = \"kiosk.db\"\nkey_file = \"store.key\"\nretention_days = 0\n\n"
-            "[broker]\nurl = \"" << broker << "\"\nplatform_queue = \"platform_async\"\nreply_queue = \"kiosk-0001_async\"\n"
+            "[broker]\nurl = \""
+         << broker
+         << "\"\nplatform_queue = \"platform_async\"\nreply_queue = \"kiosk-0001_async\"\n"
             "kiosk_her_id = \"8142519\"\nplatform_her_id = \"8093240\"\ncpa_id = \"demo-cpa\"\n\n"
             "[security]\nca_certificate = \"certs/ca.pem\"\n"
             "signing_certificate = \"certs/kiosk-signing.pem\"\nsigning_key = \"certs/kiosk-signing.key\"\n"
@@ -304,7 +321,8 @@ int demo_env(Context& ctx) {
             "[simulator]\nstore = \"platform-sim.db\"\ndecryption_key = \"certs/platform-encryption.key\"\n"
             "signing_key = \"certs/platform-signing.key\"\n";
     toml.close();
-    if (!toml) throw store::StoreError(store::StoreError::Kind::DiskFull, "Cannot write " + (dir / "kiosk.toml").string());
+    if (!toml)
+      throw store::StoreError(store::StoreError::Kind::DiskFull, "Cannot write " + (dir / "kiosk.toml").string());
     // Creates the store and its key (0600) now, so the folder is complete.
     store::Store::open(dir / "kiosk.db", dir / "store.key");
     ctx.out << (dir / "kiosk.toml").string() << "\n";
@@ -313,11 +331,15 @@ int demo_env(Context& ctx) {
 }
 
 const CommandRegistration registration{
-    Command{"queue add", kAddUsage, "Commit a submission to the outbox as the kiosk would (admins and tests)", queue_add},
-    Command{"queue list", "queue list [--json] [--config FILE] [--store FILE]", "List the outbox: status of every submission", queue_list},
+    Command{"queue add", kAddUsage, "Commit a submission to the outbox as the kiosk would (admins and tests)",
+            queue_add},
+    Command{"queue list", "queue list [--json] [--config FILE] [--store FILE]",
+            "List the outbox: status of every submission", queue_list},
     Command{"queue show", "queue show REF [--json]", "Show one submission's delivery status", queue_show},
-    Command{"queue retry", "queue retry REF [--actor NAME]", "Send a parked or rejected submission again (audited)", queue_retry},
-    Command{"queue cancel", "queue cancel REF [--actor NAME]", "Give up a parked or rejected submission and delete its data (audited)", queue_cancel},
+    Command{"queue retry", "queue retry REF [--actor NAME]", "Send a parked or rejected submission again (audited)",
+            queue_retry},
+    Command{"queue cancel", "queue cancel REF [--actor NAME]",
+            "Give up a parked or rejected submission and delete its data (audited)", queue_cancel},
     Command{"queue deliver", "queue deliver [--until-empty] [--timeout S] [--config FILE] [--broker URL]",
             "Run the delivery worker: send to the broker and apply receipts", queue_deliver},
     Command{"demo-env", "demo-env --out DIR [--broker URL]",

@@ -78,8 +78,8 @@ int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Co
       if (s.contains("problem")) ctx.out << "  needs review: " << s["problem"].get<std::string>() << "\n";
       for (const auto& f : s["fields"])
         ctx.out << "  " << f["linkId"].get<std::string>() << " = " << f["value"].dump() << "  ["
-                << f["status"].get<std::string>() << (f["reason"].is_null() ? "" : ": " + f["reason"].get<std::string>())
-                << "]\n";
+                << f["status"].get<std::string>()
+                << (f["reason"].is_null() ? "" : ": " + f["reason"].get<std::string>()) << "]\n";
     }
   }
   return all_accepted ? kExitOk : kExitFailed;
@@ -113,7 +113,8 @@ int recognize_cmd(Context& ctx) {
 }
 
 int scan_cmd(Context& ctx) {
-  const std::string usage = "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE]";
+  const std::string usage =
+      "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE]";
   Args args(ctx.args, {"--device", "--crops", "--key", "--config"}, {"--batch", "--duplex", "--json"});
   if (!args.ok() || !args.positional().empty()) {
     ctx.err << (args.ok() ? "" : args.error() + "\n") << "Usage: kioskctl " << usage << "\n";
@@ -154,7 +155,8 @@ int scanners_cmd(Context& ctx) {
     const auto devices = session.list_devices();
     if (args.has("--json")) {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& d : devices) list.push_back({{"name", d.name}, {"vendor", d.vendor}, {"model", d.model}, {"type", d.type}});
+      for (const auto& d : devices)
+        list.push_back({{"name", d.name}, {"vendor", d.vendor}, {"model", d.model}, {"type", d.type}});
       ctx.out << list.dump(2) << "\n";
     } else {
       if (devices.empty()) ctx.out << "No scanner was found. Check that the scanner is switched on and connected.\n";

@@ -61,7 +61,9 @@ Registry& registry() {
   return instance;
 }
 
-void Registry::add(Command command) { commands_.push_back(std::move(command)); }
+void Registry::add(Command command) {
+  commands_.push_back(std::move(command));
+}
 
 const Command* Registry::match(const std::vector<std::string>& argv, size_t& words_used) const {
   const Command* best = nullptr;

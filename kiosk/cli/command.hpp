@@ -22,7 +22,7 @@ enum ExitCode : int {
 // Command-line arguments after the command words: flags with values, switches and
 // positional arguments. Unknown flags are an error, so a typo never goes unnoticed.
 class Args {
-public:
+ public:
   Args(std::vector<std::string> raw, std::vector<std::string> value_flags, std::vector<std::string> switches);
 
   bool ok() const { return error_.empty(); }
@@ -32,7 +32,7 @@ public:
   std::vector<std::string> values(const std::string& flag) const;  // a flag given more than once
   const std::vector<std::string>& positional() const { return positional_; }
 
-private:
+ private:
   std::multimap<std::string, std::string> values_;
   std::vector<std::string> switches_on_;
   std::vector<std::string> positional_;
@@ -53,13 +53,13 @@ struct Command {
 };
 
 class Registry {
-public:
+ public:
   void add(Command command);
   // Finds the longest command name that prefixes `argv`, returns it and how many words it used.
   const Command* match(const std::vector<std::string>& argv, size_t& words_used) const;
   void print_help(std::ostream& out) const;
 
-private:
+ private:
   std::vector<Command> commands_;
 };
 

@@ -17,11 +17,16 @@ using L = std::vector<std::string>;
 
 std::string type_name(T type) {
   switch (type) {
-    case T::Bool: return "true or false";
-    case T::Integer: return "a whole number";
-    case T::String: return "a text in quotes";
-    case T::Path: return "a file path in quotes";
-    case T::StringList: return "a list of texts, like [\"nb\", \"nn\"]";
+    case T::Bool:
+      return "true or false";
+    case T::Integer:
+      return "a whole number";
+    case T::String:
+      return "a text in quotes";
+    case T::Path:
+      return "a file path in quotes";
+    case T::StringList:
+      return "a list of texts, like [\"nb\", \"nn\"]";
   }
   return "a value";
 }
@@ -40,17 +45,23 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"ui.large_text", T::Bool, false, "Start with bigger text"},
       {"ui.fullscreen", T::Bool, true, "Run full-screen (off for a window on a desktop)"},
       {"ui.inactivity_warning_seconds", T::Integer, std::int64_t{90}, "Seconds without a touch before the warning"},
-      {"ui.inactivity_countdown_seconds", T::Integer, std::int64_t{30}, "Seconds of countdown before the session is wiped"},
-      {"ui.print_to_folder", T::Path, S(""), "When set, printed forms and receipts are written here as PDF instead of going to CUPS (demos)"},
+      {"ui.inactivity_countdown_seconds", T::Integer, std::int64_t{30},
+       "Seconds of countdown before the session is wiped"},
+      {"ui.print_to_folder", T::Path, S(""),
+       "When set, printed forms and receipts are written here as PDF instead of going to CUPS (demos)"},
       {"printer.queue", T::String, S(""), "CUPS queue name; empty: the CUPS default printer"},
       {"printer.large_print", T::Bool, false, "Print forms in large print by default"},
       {"scanner.device", T::String, S(""), "SANE device name; empty: the first scanner found"},
       {"scanner.resolution_dpi", T::Integer, std::int64_t{300}, "Scan resolution"},
-      {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"), "Key for the MAC in the printed QR codes"},
-      {"print.font_dir", T::Path, S("/usr/share/fonts/truetype/dejavu"), "Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (fonts-dejavu-core)"},
+      {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"),
+       "Key for the MAC in the printed QR codes"},
+      {"print.font_dir", T::Path, S("/usr/share/fonts/truetype/dejavu"),
+       "Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (fonts-dejavu-core)"},
       {"store.path", T::Path, S("/var/lib/helsenorge-kiosk/kiosk.db"), "SQLite store (queue, receipts, audit log)"},
-      {"store.key_file", T::Path, S("/var/lib/helsenorge-kiosk/store.key"), "Per-kiosk key that encrypts personal data at rest"},
-      {"store.retention_days", T::Integer, std::int64_t{0}, "Days to keep delivered personal data; 0: delete on acceptance"},
+      {"store.key_file", T::Path, S("/var/lib/helsenorge-kiosk/store.key"),
+       "Per-kiosk key that encrypts personal data at rest"},
+      {"store.retention_days", T::Integer, std::int64_t{0},
+       "Days to keep delivered personal data; 0: delete on acceptance"},
       {"broker.url", T::String, S("amqps://broker.invalid:5671"), "AMQP 1.0 broker of the operator"},
       {"broker.platform_queue", T::String, S("platform_async"), "Queue the platform (relay) reads submissions from"},
       {"broker.reply_queue", T::String, S("kiosk-0001_async"), "This kiosk's own reply queue for receipts"},
@@ -60,7 +71,8 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"broker.tls_ca_certificate", T::Path, S(""), "CA certificate for amqps://; empty: system trust store"},
       {"broker.tls_client_certificate", T::Path, S(""), "Client certificate for amqps://"},
       {"broker.tls_client_key", T::Path, S(""), "Client key for amqps://"},
-      {"broker.address_prefix", T::String, S("/queue/"), "Prefix for queue names in AMQP addresses (\"/queue/\" for RabbitMQ, \"\" for others)"},
+      {"broker.address_prefix", T::String, S("/queue/"),
+       "Prefix for queue names in AMQP addresses (\"/queue/\" for RabbitMQ, \"\" for others)"},
       {"broker.cpa_id", T::String, S(""), "cpaId application property (collaboration agreement id)"},
       {"security.signing_certificate", T::Path, S(""), "Kiosk certificate for signing (key usage NonRepudiation)"},
       {"security.signing_key", T::Path, S(""), "Private key of the signing certificate"},
@@ -68,16 +80,19 @@ const std::vector<Config::KeySpec>& Config::schema() {
        "Platform certificate messages are encrypted to (key usage DataEncipherment)"},
       {"security.decryption_certificate", T::Path, S(""), "Kiosk certificate receipts are encrypted to"},
       {"security.decryption_key", T::Path, S(""), "Private key for receipts"},
-      {"security.legacy_decryption_key", T::Path, S(""), "Previous decryption key, accepted during certificate rollover"},
+      {"security.legacy_decryption_key", T::Path, S(""),
+       "Previous decryption key, accepted during certificate rollover"},
       {"security.legacy_decryption_certificate", T::Path, S(""), "Previous decryption certificate"},
       {"security.platform_signing_certificate", T::Path, S(""), "Platform certificate receipts are signed with"},
-      {"security.ca_certificate", T::Path, S(""), "CA that issues the kiosk's and the platform's certificates (trust anchor)"},
+      {"security.ca_certificate", T::Path, S(""),
+       "CA that issues the kiosk's and the platform's certificates (trust anchor)"},
       {"delivery.max_attempts", T::Integer, std::int64_t{10}, "Failed attempts before a message is parked for staff"},
       {"delivery.backoff_initial_ms", T::Integer, std::int64_t{1000}, "First retry delay"},
       {"delivery.backoff_max_ms", T::Integer, std::int64_t{300000}, "Longest retry delay"},
       {"delivery.max_message_bytes", T::Integer, std::int64_t{20971520}, "Largest message the kiosk commits (bytes)"},
       {"simulator.store", T::Path, S(""), "Platform simulator: its store of accepted submissions"},
-      {"simulator.decryption_key", T::Path, S(""), "Platform simulator: key of security.platform_encryption_certificate"},
+      {"simulator.decryption_key", T::Path, S(""),
+       "Platform simulator: key of security.platform_encryption_certificate"},
       {"simulator.signing_key", T::Path, S(""), "Platform simulator: key of security.platform_signing_certificate"},
       {"staff.pin_hash", T::String, S(""), "Argon2id hash of the staff PIN (kioskctl staff set-pin)"},
       {"staff.lockout_failures", T::Integer, std::int64_t{5}, "Wrong PINs before staff mode locks"},
@@ -97,7 +112,9 @@ std::filesystem::path Config::default_path() {
 
 Config Config::load(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError("Cannot read the configuration file " + file.string() + ". Check that it exists and that the kiosk user may read it.");
+  if (!in)
+    throw ConfigError("Cannot read the configuration file " + file.string() +
+                      ". Check that it exists and that the kiosk user may read it.");
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse(buffer.str(), file.parent_path(), file.string());
@@ -142,7 +159,8 @@ Config Config::parse(const std::string& text, const std::filesystem::path& base_
         if (std::get<std::int64_t>(value) < 0) throw ConfigError(where + ": \"" + key + "\" cannot be negative");
       } else if ((type == T::String || type == T::Path) && node.is_string()) {
         std::string s = node.as_string()->get();
-        if (type == T::Path && !s.empty() && std::filesystem::path(s).is_relative()) s = (base_dir / s).lexically_normal().string();
+        if (type == T::Path && !s.empty() && std::filesystem::path(s).is_relative())
+          s = (base_dir / s).lexically_normal().string();
         value = s;
       } else if (type == T::StringList && node.is_array()) {
         std::vector<std::string> list;
@@ -174,14 +192,24 @@ const Config::Value& Config::value(const std::string& key, T expected) const {
   throw std::logic_error("configuration key " + key + " is not declared in Config::schema()");
 }
 
-bool Config::get_bool(const std::string& key) const { return std::get<bool>(value(key, T::Bool)); }
-std::int64_t Config::get_int(const std::string& key) const { return std::get<std::int64_t>(value(key, T::Integer)); }
-const std::string& Config::get_string(const std::string& key) const { return std::get<std::string>(value(key, T::String)); }
-std::filesystem::path Config::get_path(const std::string& key) const { return std::get<std::string>(value(key, T::Path)); }
+bool Config::get_bool(const std::string& key) const {
+  return std::get<bool>(value(key, T::Bool));
+}
+std::int64_t Config::get_int(const std::string& key) const {
+  return std::get<std::int64_t>(value(key, T::Integer));
+}
+const std::string& Config::get_string(const std::string& key) const {
+  return std::get<std::string>(value(key, T::String));
+}
+std::filesystem::path Config::get_path(const std::string& key) const {
+  return std::get<std::string>(value(key, T::Path));
+}
 const std::vector<std::string>& Config::get_list(const std::string& key) const {
   return std::get<std::vector<std::string>>(value(key, T::StringList));
 }
-bool Config::is_set(const std::string& key) const { return explicitly_set_.count(key) != 0; }
+bool Config::is_set(const std::string& key) const {
+  return explicitly_set_.count(key) != 0;
+}
 
 void Config::set(const std::string& key, Value v) {
   for (const auto& spec : schema()) {
@@ -213,9 +241,12 @@ std::string Config::example_toml() {
       std::visit(
           [&](const auto& v) {
             using X = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<X, bool>) out << (v ? "true" : "false");
-            else if constexpr (std::is_same_v<X, std::int64_t>) out << v;
-            else if constexpr (std::is_same_v<X, std::string>) out << toml::value<std::string>(v);
+            if constexpr (std::is_same_v<X, bool>)
+              out << (v ? "true" : "false");
+            else if constexpr (std::is_same_v<X, std::int64_t>)
+              out << v;
+            else if constexpr (std::is_same_v<X, std::string>)
+              out << toml::value<std::string>(v);
             else {
               out << "[";
               for (size_t i = 0; i < v.size(); ++i) out << (i ? ", " : "") << '"' << v[i] << '"';

@@ -12,7 +12,7 @@ namespace kiosk {
 
 // A configuration problem, with the file and line where it is.
 class ConfigError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 
@@ -22,7 +22,7 @@ public:
 // Paths are resolved against the file's folder, so a self-contained demo folder works
 // wherever it is.
 class Config {
-public:
+ public:
   using Value = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
   enum class Type { Bool, Integer, String, Path, StringList };
 
@@ -58,7 +58,7 @@ public:
   // The documented example file with every key and its default.
   static std::string example_toml();
 
-private:
+ private:
   const Value& value(const std::string& key, Type expected) const;
   std::map<std::string, Value> values_;
   std::map<std::string, bool> explicitly_set_;

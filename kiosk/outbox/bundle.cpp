@@ -9,7 +9,9 @@ namespace kiosk::outbox {
 using nlohmann::json;
 
 namespace {
-json identity(const std::string& number) { return json{{"identifier", {{"system", kIdentitySystem}, {"value", number}}}}; }
+json identity(const std::string& number) {
+  return json{{"identifier", {{"system", kIdentitySystem}, {"value", number}}}};
+}
 
 json agent_type(const std::string& code) {
   return json{{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/provenance-participant-type"},
@@ -42,28 +44,32 @@ json build_bundle(const BundleInput& in) {
 
   json focus = json::array({{{"reference", "urn:uuid:" + qr_id}}});
   json entries = json::array();
-  json header = {{"resourceType", "MessageHeader"},
-                 {"id", header_id},
-                 {"eventCoding", {{"system", "http://kiosk.ekstraenkel.no/fhir/message-event"}, {"code", "form-submission"}}},
-                 {"source", {{"name", in.site_name}, {"software", "helsenorge-kiosk"}, {"endpoint", "urn:her-id:" + in.kiosk_her_id}}},
-                 {"destination", json::array({{{"endpoint", "urn:her-id:" + in.platform_her_id}}})},
-                 {"sender", {{"identifier", {{"system", "urn:oid:2.16.578.1.12.4.1.2"}, {"value", in.kiosk_her_id}}}}},
-                 {"focus", focus}};
+  json header = {
+      {"resourceType", "MessageHeader"},
+      {"id", header_id},
+      {"eventCoding", {{"system", "http://kiosk.ekstraenkel.no/fhir/message-event"}, {"code", "form-submission"}}},
+      {"source",
+       {{"name", in.site_name}, {"software", "helsenorge-kiosk"}, {"endpoint", "urn:her-id:" + in.kiosk_her_id}}},
+      {"destination", json::array({{{"endpoint", "urn:her-id:" + in.platform_her_id}}})},
+      {"sender", {{"identifier", {{"system", "urn:oid:2.16.578.1.12.4.1.2"}, {"value", in.kiosk_her_id}}}}},
+      {"focus", focus}};
   json target = json::array({{{"reference", "urn:uuid:" + qr_id}}});
 
   json document;
   if (!in.pages_pdf.empty()) {
-    document = {{"resourceType", "DocumentReference"},
-                {"id", doc_id},
-                {"status", "current"},
-                {"type", {{"text", "Skannede sider"}}},
-                {"date", in.timestamp},
-                {"content", json::array({{{"attachment",
-                                           {{"contentType", "application/pdf"},
-                                            {"data", in.inline_pdf_placeholder ? std::string(kPdfPlaceholder) : base64(in.pages_pdf)},
-                                            {"size", in.pages_pdf.size()},
-                                            {"hash", sha256_base64(in.pages_pdf)},
-                                            {"title", in.reference + ".pdf"}}}}})}};
+    document = {
+        {"resourceType", "DocumentReference"},
+        {"id", doc_id},
+        {"status", "current"},
+        {"type", {{"text", "Skannede sider"}}},
+        {"date", in.timestamp},
+        {"content",
+         json::array({{{"attachment",
+                        {{"contentType", "application/pdf"},
+                         {"data", in.inline_pdf_placeholder ? std::string(kPdfPlaceholder) : base64(in.pages_pdf)},
+                         {"size", in.pages_pdf.size()},
+                         {"hash", sha256_base64(in.pages_pdf)},
+                         {"title", in.reference + ".pdf"}}}}})}};
     if (!subject.empty()) document["subject"] = identity(subject);
     header["focus"].push_back({{"reference", "urn:uuid:" + doc_id}});
     target.push_back({{"reference", "urn:uuid:" + doc_id}});
@@ -71,11 +77,14 @@ json build_bundle(const BundleInput& in) {
 
   json agents = json::array();
   agents.push_back({{"type", agent_type("assembler")},
-                    {"who", {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/kiosk-id"}, {"value", in.kiosk_id}}},
-                             {"display", in.site_name}}}});
+                    {"who",
+                     {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/kiosk-id"}, {"value", in.kiosk_id}}},
+                      {"display", in.site_name}}}});
   if (!in.assisted_by.empty())
-    agents.push_back({{"type", agent_type("enterer")},
-                      {"who", {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/staff-id"}, {"value", in.assisted_by}}}}}});
+    agents.push_back(
+        {{"type", agent_type("enterer")},
+         {"who",
+          {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/staff-id"}, {"value", in.assisted_by}}}}}});
   json entities = json::array();
   if (in.representation && in.representation->type_code != "self") {
     json role_coding = json::object({{"system", kRepresentationSystem}, {"code", in.representation->type_code}});
@@ -87,7 +96,8 @@ json build_bundle(const BundleInput& in) {
     agent["onBehalfOf"] = identity(in.representation->represented);
     agents.push_back(agent);
     for (const auto& code : in.representation->evidence)
-      entities.push_back({{"role", "source"}, {"what", {{"identifier", {{"system", kEvidenceSystem}, {"value", code}}}}}});
+      entities.push_back(
+          {{"role", "source"}, {"what", {{"identifier", {{"system", kEvidenceSystem}, {"value", code}}}}}});
   } else if (!subject.empty()) {
     agents.push_back({{"type", agent_type("author")}, {"who", identity(subject)}});
   }
@@ -151,7 +161,8 @@ BundleSummary read_bundle(const json& bundle) {
         s.representation_type = agent.at("role").at(0).at("coding").at(0).at("code").get<std::string>();
       }
       if (r.contains("entity"))
-        for (const auto& e : r.at("entity")) s.evidence.push_back(e.at("what").at("identifier").at("value").get<std::string>());
+        for (const auto& e : r.at("entity"))
+          s.evidence.push_back(e.at("what").at("identifier").at("value").get<std::string>());
     }
   }
   if (!have_header || !have_qr) throw std::runtime_error("the Bundle lacks a MessageHeader or QuestionnaireResponse");

@@ -20,9 +20,9 @@ inline constexpr const char* kRepresentationSystem = "http://kiosk.ekstraenkel.n
 inline constexpr const char* kEvidenceSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/attachment";
 
 struct RepresentationInfo {
-  std::string type_code;       // e.g. "power-of-attorney"
-  std::string representative;  // identity number of the person acting
-  std::string represented;     // identity number of the person the form is about
+  std::string type_code;              // e.g. "power-of-attorney"
+  std::string representative;         // identity number of the person acting
+  std::string represented;            // identity number of the person the form is about
   std::vector<std::string> evidence;  // attachment codes provided
 };
 

@@ -66,7 +66,8 @@ Bytes bio_bytes(BIO* bio) {
 
 Bytes cms_der(CMS_ContentInfo* cms) {
   BioPtr out(BIO_new(BIO_s_mem()));
-  if (!out || i2d_CMS_bio(out.get(), cms) != 1) throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
+  if (!out || i2d_CMS_bio(out.get(), cms) != 1)
+    throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
   return bio_bytes(out.get());
 }
 
@@ -90,7 +91,9 @@ bool has_key_usage(X509* cert, std::uint32_t usage) {
 
 X509Ptr load_certificate(const std::filesystem::path& pem_file) {
   std::unique_ptr<FILE, FileClose> f(std::fopen(pem_file.c_str(), "rb"));
-  if (!f) throw CryptoError(codes::kCertificateUntrusted, "Cannot read the certificate file " + pem_file.string() + ". Check security.* in the configuration.");
+  if (!f)
+    throw CryptoError(codes::kCertificateUntrusted, "Cannot read the certificate file " + pem_file.string() +
+                                                        ". Check security.* in the configuration.");
   X509Ptr cert(PEM_read_X509(f.get(), nullptr, nullptr, nullptr));
   if (!cert) {
     ERR_clear_error();
@@ -101,7 +104,9 @@ X509Ptr load_certificate(const std::filesystem::path& pem_file) {
 
 PKeyPtr load_private_key(const std::filesystem::path& pem_file) {
   std::unique_ptr<FILE, FileClose> f(std::fopen(pem_file.c_str(), "rb"));
-  if (!f) throw CryptoError(codes::kCannotDecrypt, "Cannot read the private key file " + pem_file.string() + ". Check security.* in the configuration.");
+  if (!f)
+    throw CryptoError(codes::kCannotDecrypt, "Cannot read the private key file " + pem_file.string() +
+                                                 ". Check security.* in the configuration.");
   PKeyPtr key(PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr));
   if (!key) {
     ERR_clear_error();
@@ -122,7 +127,8 @@ X509Ptr certificate_from_pem(const std::string& pem) {
 
 std::string certificate_to_pem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) throw CryptoError(codes::kNotParseable, "Cannot encode a certificate");
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1)
+    throw CryptoError(codes::kNotParseable, "Cannot encode a certificate");
   const Bytes b = bio_bytes(bio.get());
   return std::string(b.begin(), b.end());
 }
@@ -136,17 +142,20 @@ std::string subject_common_name(X509* cert) {
 Bytes sign_then_encrypt(const Bytes& content, const KeyPair& signer, X509* recipient) {
   if (!has_key_usage(signer.certificate.get(), KU_NON_REPUDIATION))
     throw CryptoError(codes::kCertificateWrongUsage,
-                      "The kiosk's signing certificate does not have key usage NonRepudiation. Install the right certificate (security.signing_certificate).");
+                      "The kiosk's signing certificate does not have key usage NonRepudiation. Install the right "
+                      "certificate (security.signing_certificate).");
   if (!has_key_usage(recipient, KU_DATA_ENCIPHERMENT))
     throw CryptoError(codes::kCertificateWrongUsage,
-                      "The platform's encryption certificate does not have key usage DataEncipherment (security.platform_encryption_certificate).");
+                      "The platform's encryption certificate does not have key usage DataEncipherment "
+                      "(security.platform_encryption_certificate).");
   auto in = memory_bio(content);
   CmsPtr signed_cms(CMS_sign(signer.certificate.get(), signer.key.get(), nullptr, in.get(), CMS_BINARY));
   if (!signed_cms) throw CryptoError(codes::kSignatureInvalid, "Signing failed: " + openssl_errors());
   const Bytes signed_der = cms_der(signed_cms.get());
 
   std::unique_ptr<STACK_OF(X509), X509StackFree> recipients(sk_X509_new_null());
-  if (!recipients || !sk_X509_push(recipients.get(), recipient)) throw CryptoError(codes::kCannotDecrypt, "Out of memory");
+  if (!recipients || !sk_X509_push(recipients.get(), recipient))
+    throw CryptoError(codes::kCannotDecrypt, "Out of memory");
   auto signed_in = memory_bio(signed_der);
   CmsPtr enveloped(CMS_encrypt(recipients.get(), signed_in.get(), EVP_aes_256_cbc(), CMS_BINARY));
   if (!enveloped) throw CryptoError(codes::kCannotDecrypt, "Encryption failed: " + openssl_errors());
@@ -173,14 +182,16 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
     ERR_clear_error();
   }
   if (!decrypted)
-    throw CryptoError(codes::kCannotDecrypt, "The message is not encrypted to our certificate (nor to the legacy one).");
+    throw CryptoError(codes::kCannotDecrypt,
+                      "The message is not encrypted to our certificate (nor to the legacy one).");
 
   CmsPtr signed_cms = parse_cms(signed_der);
   if (OBJ_obj2nid(CMS_get0_type(signed_cms.get())) != NID_pkcs7_signed)
     throw CryptoError(codes::kSignatureInvalid, "The decrypted message is not signed.");
   BioPtr content(BIO_new(BIO_s_mem()));
   // The signature is checked here; the signer's certificate chain below, for precise codes.
-  if (!content || CMS_verify(signed_cms.get(), nullptr, nullptr, nullptr, content.get(), CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+  if (!content || CMS_verify(signed_cms.get(), nullptr, nullptr, nullptr, content.get(),
+                             CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
     ERR_clear_error();
     throw CryptoError(codes::kSignatureInvalid, "The signature does not match the message.");
   }
@@ -205,14 +216,17 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
     const std::string why = X509_verify_cert_error_string(error);
     if (error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID)
       throw CryptoError(codes::kCertificateExpired, "The sender's certificate is not valid now: " + why);
-    if (error == X509_V_ERR_CERT_REVOKED) throw CryptoError(codes::kCertificateRevoked, "The sender's certificate is revoked.");
+    if (error == X509_V_ERR_CERT_REVOKED)
+      throw CryptoError(codes::kCertificateRevoked, "The sender's certificate is revoked.");
     throw CryptoError(codes::kCertificateUntrusted, "The sender's certificate is not trusted: " + why);
   }
   if (!has_key_usage(opened.signer.get(), KU_NON_REPUDIATION))
-    throw CryptoError(codes::kCertificateWrongUsage, "The sender's certificate does not have key usage NonRepudiation.");
+    throw CryptoError(codes::kCertificateWrongUsage,
+                      "The sender's certificate does not have key usage NonRepudiation.");
   if (expected_signer && X509_cmp(expected_signer, opened.signer.get()) != 0)
-    throw CryptoError(codes::kCertificateUntrusted, "The message is signed by " + subject_common_name(opened.signer.get()) +
-                                                        ", not by the expected sender " + subject_common_name(expected_signer) + ".");
+    throw CryptoError(codes::kCertificateUntrusted,
+                      "The message is signed by " + subject_common_name(opened.signer.get()) +
+                          ", not by the expected sender " + subject_common_name(expected_signer) + ".");
   return opened;
 }
 
@@ -231,7 +245,8 @@ std::string sha256_hex(const Bytes& data) {
 
 std::string base64(const Bytes& data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(), static_cast<int>(data.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -239,7 +254,8 @@ std::string base64(const Bytes& data) {
 Bytes from_base64(const std::string& text) {
   if (text.size() % 4 != 0) throw CryptoError(codes::kNotParseable, "Invalid base64 data.");
   Bytes out(text.size() / 4 * 3 + 1);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int n =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (n < 0) throw CryptoError(codes::kNotParseable, "Invalid base64 data.");
   size_t size = static_cast<size_t>(n);
   if (!text.empty() && text.back() == '=') --size;
@@ -261,7 +277,8 @@ namespace {
 PKeyPtr make_test_key() {
   std::unique_ptr<EVP_PKEY_CTX, PKeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
   EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), NID_X9_62_prime256v1) != 1 ||
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), NID_X9_62_prime256v1) != 1 ||
       EVP_PKEY_keygen(ctx.get(), &raw) != 1)
     throw CryptoError(codes::kCertificateUntrusted, "Key generation failed: " + openssl_errors());
   return PKeyPtr(raw);
@@ -291,8 +308,10 @@ X509Ptr new_certificate(EVP_PKEY* key, const std::string& common_name, int from_
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(to_days) * 86400);
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Helsenorge kiosk TEST"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Helsenorge kiosk TEST"),
+                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
   return cert;
 }
 }  // namespace
@@ -314,7 +333,8 @@ KeyPair make_certificate(const KeyPair& ca, const CertificateSpec& spec) {
   pair.certificate = new_certificate(pair.key.get(), spec.common_name, spec.valid_from_days, spec.valid_to_days);
   X509_set_issuer_name(pair.certificate.get(), X509_get_subject_name(ca.certificate.get()));
   add_extension(pair.certificate.get(), ca.certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
-  if (!spec.key_usage.empty()) add_extension(pair.certificate.get(), ca.certificate.get(), NID_key_usage, spec.key_usage);
+  if (!spec.key_usage.empty())
+    add_extension(pair.certificate.get(), ca.certificate.get(), NID_key_usage, spec.key_usage);
   add_extension(pair.certificate.get(), ca.certificate.get(), NID_authority_key_identifier, "keyid");
   if (X509_sign(pair.certificate.get(), ca.key.get(), EVP_sha256()) == 0)
     throw CryptoError(codes::kCertificateUntrusted, "Signing a certificate failed: " + openssl_errors());

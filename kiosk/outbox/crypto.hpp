@@ -25,11 +25,11 @@ using PKeyPtr = std::unique_ptr<EVP_PKEY, PKeyFree>;
 
 // A signing or decryption problem with one of our stable error codes (error_codes.hpp).
 class CryptoError : public std::runtime_error {
-public:
+ public:
   CryptoError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
 
-private:
+ private:
   std::string code_;
 };
 
@@ -71,7 +71,7 @@ Bytes from_base64(const std::string& text);  // throws CryptoError
 // Test and demo certificates: a CA and certificates it issues.
 struct CertificateSpec {
   std::string common_name;
-  std::string key_usage;  // OpenSSL syntax, e.g. "critical,nonRepudiation,digitalSignature"
+  std::string key_usage;     // OpenSSL syntax, e.g. "critical,nonRepudiation,digitalSignature"
   int valid_from_days = -1;  // relative to now
   int valid_to_days = 825;
 };

@@ -33,7 +33,7 @@ using Clock = std::chrono::steady_clock;
 
 // One connection's worth of delivery. Everything here runs on the container's thread.
 class ConnectionHandler : public proton::messaging_handler {
-public:
+ public:
   ConnectionHandler(Outbox& outbox, const kiosk::Config& config, const DeliveryOptions& options,
                     std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, DeliveryReport& report)
       : outbox_(outbox), config_(config), options_(options), stop_(stop), deadline_(deadline), report_(report) {}
@@ -52,10 +52,14 @@ public:
     ++report_.connections;
     log("connected to " + outbox_.settings().broker_url);
     proton::target_options target;
-    target.address(outbox_.settings().platform_address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    target.address(outbox_.settings().platform_address)
+        .durability_mode(proton::terminus::CONFIGURATION)
+        .expiry_policy(proton::terminus::NEVER);
     sender_ = conn.open_sender(outbox_.settings().platform_address, proton::sender_options().target(target));
     proton::source_options source;
-    source.address(outbox_.settings().reply_address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    source.address(outbox_.settings().reply_address)
+        .durability_mode(proton::terminus::CONFIGURATION)
+        .expiry_policy(proton::terminus::NEVER);
     receiver_ = conn.open_receiver(outbox_.settings().reply_address,
                                    proton::receiver_options().source(source).auto_accept(false).credit_window(64));
   }
@@ -82,9 +86,16 @@ public:
     }
     const ReceiptResult result = outbox_.apply_receipt(body, &detail);
     switch (result) {
-      case ReceiptResult::Accepted: ++report_.accepted; acceptances_ = true; break;
-      case ReceiptResult::Rejected: ++report_.rejected; break;
-      default: ++report_.receipts_ignored; break;
+      case ReceiptResult::Accepted:
+        ++report_.accepted;
+        acceptances_ = true;
+        break;
+      case ReceiptResult::Rejected:
+        ++report_.rejected;
+        break;
+      default:
+        ++report_.receipts_ignored;
+        break;
     }
     log("receipt " + to_string(result) + ": " + detail);
     // Applied (durably) first, acknowledged second: a crash in between repeats the receipt,
@@ -101,7 +112,7 @@ public:
   void on_sender_error(proton::sender& s) override { connection_lost(s.error().what()); }
   void on_receiver_error(proton::receiver& r) override { connection_lost(r.error().what()); }
 
-private:
+ private:
   static std::string tag_of(const proton::tracker& t) {
     const proton::binary tag = t.tag();
     return std::string(tag.begin(), tag.end());
@@ -174,7 +185,8 @@ private:
     while (sender_.credit() > 0 && in_flight_.size() < options_.max_in_flight) {
       std::vector<std::string> skip;
       for (const auto& [id, reference] : in_flight_) skip.push_back(id);
-      const size_t want = std::min<size_t>(static_cast<size_t>(sender_.credit()), options_.max_in_flight - in_flight_.size());
+      const size_t want =
+          std::min<size_t>(static_cast<size_t>(sender_.credit()), options_.max_in_flight - in_flight_.size());
       const auto due = outbox_.due_messages(store::now_ms(), std::min<size_t>(want, 16), skip);
       if (due.empty()) return;
       for (const auto& item : due) {
@@ -265,7 +277,8 @@ DeliveryReport DeliveryWorker::run() {
     // The connection failed or was lost: wait (capped backoff with jitter), then reconnect.
     reconnects = opened ? 1 : reconnects + 1;
     const auto delay = std::chrono::milliseconds(
-        backoff_delay_ms(reconnects, settings.backoff_initial_ms, std::min<std::int64_t>(settings.backoff_max_ms, 30000), randombytes_random()));
+        backoff_delay_ms(reconnects, settings.backoff_initial_ms,
+                         std::min<std::int64_t>(settings.backoff_max_ms, 30000), randombytes_random()));
     const auto until = Clock::now() + delay;
     while (!stop_ && Clock::now() < until && !(deadline && Clock::now() >= *deadline))
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

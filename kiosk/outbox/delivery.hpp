@@ -11,20 +11,20 @@
 namespace kiosk::outbox {
 
 struct DeliveryOptions {
-  bool until_empty = false;  // stop when nothing is queued or waiting for a receipt
+  bool until_empty = false;              // stop when nothing is queued or waiting for a receipt
   std::chrono::milliseconds timeout{0};  // 0: no limit
   size_t max_in_flight = 64;
   std::function<void(const std::string&)> log;  // progress lines for kioskctl; may be empty
 };
 
 struct DeliveryReport {
-  int sent = 0;            // settled as accepted by the broker
-  int accepted = 0;        // receipts: accepted by the platform
-  int rejected = 0;        // receipts: rejected by the platform
-  int failures = 0;        // failed attempts (retried later or parked)
+  int sent = 0;              // settled as accepted by the broker
+  int accepted = 0;          // receipts: accepted by the platform
+  int rejected = 0;          // receipts: rejected by the platform
+  int failures = 0;          // failed attempts (retried later or parked)
   int receipts_ignored = 0;  // unknown, duplicate or malformed receipts
   int connections = 0;
-  bool empty = false;      // nothing left to deliver when it stopped
+  bool empty = false;  // nothing left to deliver when it stopped
   std::string last_error;
 };
 
@@ -33,7 +33,7 @@ struct DeliveryReport {
 // queue, retries with capped exponential backoff and jitter, and reconnects after the
 // broker goes away. Runs in its own thread with its own store connection.
 class DeliveryWorker {
-public:
+ public:
   DeliveryWorker(kiosk::Config config, DeliveryOptions options);
   ~DeliveryWorker();  // stops and joins
   DeliveryWorker(const DeliveryWorker&) = delete;
@@ -46,7 +46,7 @@ public:
   // Runs in the calling thread until done (until_empty, timeout or request_stop).
   DeliveryReport run();
 
-private:
+ private:
   kiosk::Config config_;
   DeliveryOptions options_;
   std::atomic<bool> stop_{false};

@@ -22,12 +22,18 @@ using store::Transaction;
 
 std::string to_string(Status status) {
   switch (status) {
-    case Status::Queued: return "queued";
-    case Status::Sent: return "sent";
-    case Status::Accepted: return "accepted";
-    case Status::Rejected: return "rejected";
-    case Status::Parked: return "parked";
-    case Status::Cancelled: return "cancelled";
+    case Status::Queued:
+      return "queued";
+    case Status::Sent:
+      return "sent";
+    case Status::Accepted:
+      return "accepted";
+    case Status::Rejected:
+      return "rejected";
+    case Status::Parked:
+      return "parked";
+    case Status::Cancelled:
+      return "cancelled";
   }
   return "queued";
 }
@@ -40,11 +46,16 @@ std::optional<Status> status_from_string(const std::string& text) {
 
 std::string to_string(ReceiptResult result) {
   switch (result) {
-    case ReceiptResult::Accepted: return "accepted";
-    case ReceiptResult::Rejected: return "rejected";
-    case ReceiptResult::Duplicate: return "duplicate";
-    case ReceiptResult::UnknownMessage: return "unknown-message";
-    case ReceiptResult::Malformed: return "malformed";
+    case ReceiptResult::Accepted:
+      return "accepted";
+    case ReceiptResult::Rejected:
+      return "rejected";
+    case ReceiptResult::Duplicate:
+      return "duplicate";
+    case ReceiptResult::UnknownMessage:
+      return "unknown-message";
+    case ReceiptResult::Malformed:
+      return "malformed";
   }
   return "malformed";
 }
@@ -107,8 +118,8 @@ std::string new_reference() {
 std::filesystem::path require_path(const kiosk::Config& config, const std::string& key) {
   const std::string& value = config.get_string(key);
   if (value.empty())
-    throw OutboxError(OutboxError::Kind::Unavailable,
-                      "The configuration does not name " + key + ". Set it (kioskctl demo-env writes a complete example).");
+    throw OutboxError(OutboxError::Kind::Unavailable, "The configuration does not name " + key +
+                                                          ". Set it (kioskctl demo-env writes a complete example).");
   return value;
 }
 
@@ -216,7 +227,9 @@ Outbox::Outbox(const kiosk::Config& config) : settings_(Settings::from_config(co
 
 Outbox::~Outbox() = default;
 
-store::Store& Outbox::store() { return impl_->store; }
+store::Store& Outbox::store() {
+  return impl_->store;
+}
 
 Committed Outbox::commit_submission(const NewSubmission& submission, const std::string& actor) {
   Impl& im = *impl_;
@@ -292,7 +305,9 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
     try {
       Transaction tx(db);
       const std::string now = store::now_iso();
-      db.prepare("INSERT INTO submissions(id, reference, form_id, form_version, representation_type, assisted_by, page_count, created_at) VALUES(?,?,?,?,?,?,?,?)")
+      db.prepare(
+            "INSERT INTO submissions(id, reference, form_id, form_version, representation_type, assisted_by, "
+            "page_count, created_at) VALUES(?,?,?,?,?,?,?,?)")
           .bind(1, committed.id)
           .bind(2, committed.reference)
           .bind(3, form->id)
@@ -306,7 +321,9 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       for (const auto& [link_id, values] : submission.answers.values) {
         json list = json::array();
         for (const auto& v : values) list.push_back(v.to_display_string());
-        field.bind(1, committed.id).bind(2, link_id).bind_blob(3, box.seal(list.dump(), "field:" + committed.id + ":" + link_id));
+        field.bind(1, committed.id)
+            .bind(2, link_id)
+            .bind_blob(3, box.seal(list.dump(), "field:" + committed.id + ":" + link_id));
         field.run();
         field.reset();
       }
@@ -330,7 +347,9 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
             .bind_blob(3, box.seal(parties.dump(), "representation:" + committed.id))
             .run();
       }
-      db.prepare("INSERT INTO outbox(submission_id, status, payload, attempts, next_attempt_at, updated_at) VALUES(?, 'queued', ?, 0, ?, ?)")
+      db.prepare(
+            "INSERT INTO outbox(submission_id, status, payload, attempts, next_attempt_at, updated_at) VALUES(?, "
+            "'queued', ?, 0, ?, ?)")
           .bind(1, committed.id)
           .bind_blob(2, payload)
           .bind(3, store::now_ms())
@@ -341,7 +360,8 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       return committed;
     } catch (const store::StoreError& e) {
       // A reference collision is astronomically rare; anything else goes to the caller.
-      if (tries < 3 && std::string(e.what()).find("UNIQUE") != std::string::npos && std::string(e.what()).find("reference") != std::string::npos) {
+      if (tries < 3 && std::string(e.what()).find("UNIQUE") != std::string::npos &&
+          std::string(e.what()).find("reference") != std::string::npos) {
         committed.reference = new_reference();
         continue;
       }
@@ -370,8 +390,8 @@ void Outbox::retry(const std::string& reference_or_id, const std::string& actor)
   const std::string id = impl_->resolve(reference_or_id);
   const auto entry = status(id);
   if (entry->status != Status::Parked && entry->status != Status::Rejected && entry->status != Status::Queued)
-    throw OutboxError(OutboxError::Kind::NotAllowed,
-                      "Submission " + entry->reference + " is " + to_string(entry->status) + " and cannot be sent again.");
+    throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " is " +
+                                                         to_string(entry->status) + " and cannot be sent again.");
   if (entry->personal_data_deleted)
     throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " has no data left to send.");
   db.prepare("UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=? WHERE submission_id=?")
@@ -402,10 +422,12 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
   impl_->store.checkpoint();
 }
 
-std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip) {
+std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit,
+                                                  const std::vector<std::string>& skip) {
   auto st = impl_->store.db().prepare(
       "SELECT s.id, s.reference, o.payload FROM outbox o JOIN submissions s ON s.id=o.submission_id "
-      "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
+      "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, s.rowid "
+      "LIMIT ?");
   st.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
   std::vector<OutgoingMessage> out;
   while (st.step() && out.size() < limit) {
@@ -419,7 +441,9 @@ std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t li
 void Outbox::mark_sent(const std::string& id) {
   auto& db = impl_->store.db();
   // Only a queued message becomes sent: a receipt may already have arrived.
-  db.prepare("UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL WHERE submission_id=? AND status='queued'")
+  db.prepare(
+        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL WHERE submission_id=? AND "
+        "status='queued'")
       .bind(1, store::now_iso())
       .bind(2, store::now_iso())
       .bind(3, id)
@@ -429,7 +453,9 @@ void Outbox::mark_sent(const std::string& id) {
 void Outbox::mark_failed(const std::string& id, const std::string& error) {
   auto& db = impl_->store.db();
   Transaction tx(db);
-  auto st = db.prepare("SELECT o.attempts, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE o.submission_id=? AND o.status='queued'");
+  auto st = db.prepare(
+      "SELECT o.attempts, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE o.submission_id=? "
+      "AND o.status='queued'");
   st.bind(1, id);
   if (!st.step()) return;  // settled meanwhile (receipt, staff)
   const int attempts = static_cast<int>(st.integer(0)) + 1;
@@ -443,7 +469,8 @@ void Outbox::mark_failed(const std::string& id, const std::string& error) {
         .run();
     impl_->store.audit("delivery", "parked", reference, "after " + std::to_string(attempts) + " failed attempts");
   } else {
-    const std::int64_t delay = backoff_delay_ms(attempts, settings_.backoff_initial_ms, settings_.backoff_max_ms, randombytes_random());
+    const std::int64_t delay =
+        backoff_delay_ms(attempts, settings_.backoff_initial_ms, settings_.backoff_max_ms, randombytes_random());
     db.prepare("UPDATE outbox SET attempts=?, last_error=?, next_attempt_at=?, updated_at=? WHERE submission_id=?")
         .bind(1, attempts)
         .bind(2, error)
@@ -480,7 +507,8 @@ ReceiptResult Outbox::apply_receipt(const Bytes& message, std::string* detail) {
   const std::string outcome = receipt.value("outcome", "");
   auto& db = im.store.db();
   Transaction tx(db);
-  auto st = db.prepare("SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
+  auto st =
+      db.prepare("SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
   st.bind(1, message_id);
   if (!st.step()) {
     im.store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
@@ -499,7 +527,9 @@ ReceiptResult Outbox::apply_receipt(const Bytes& message, std::string* detail) {
     return report(ReceiptResult::Malformed, "unknown outcome \"" + outcome + "\"");
   }
   const bool accepted = outcome == "accepted";
-  db.prepare("INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) VALUES(?,?,?,?,?,?)")
+  db.prepare(
+        "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) "
+        "VALUES(?,?,?,?,?,?)")
       .bind(1, message_id)
       .bind(2, store::now_iso())
       .bind(3, outcome)

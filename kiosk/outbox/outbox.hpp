@@ -23,12 +23,12 @@ namespace kiosk::outbox {
 
 // A problem the caller can act on, in plain language (validation, certificates, disk).
 class OutboxError : public std::runtime_error {
-public:
+ public:
   enum class Kind { BadInput, NotFound, NotAllowed, Unavailable, Other };
   OutboxError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }
 
-private:
+ private:
   Kind kind_;
 };
 
@@ -39,10 +39,10 @@ std::optional<Status> status_from_string(const std::string& text);
 struct NewSubmission {
   std::string form_id;
   forms::Answers answers;
-  std::vector<Bytes> pages;  // scanned pages, PNG
+  std::vector<Bytes> pages;                          // scanned pages, PNG
   std::optional<RepresentationInfo> representation;  // absent: the person acts for themself
-  bool nearest_relative = false;  // declared for power of attorney without consent competence
-  std::string assisted_by;        // staff member id, empty when the citizen was alone
+  bool nearest_relative = false;                     // declared for power of attorney without consent competence
+  std::string assisted_by;                           // staff member id, empty when the citizen was alone
 };
 
 struct Committed {
@@ -91,7 +91,7 @@ enum class ReceiptResult { Accepted, Rejected, Duplicate, UnknownMessage, Malfor
 std::string to_string(ReceiptResult result);
 
 class Outbox {
-public:
+ public:
   // Opens the store named by store.path / store.key_file and the certificates named by
   // security.*. Throws store::StoreError or OutboxError.
   explicit Outbox(const kiosk::Config& config);
@@ -125,7 +125,7 @@ public:
   const Settings& settings() const { return settings_; }
   store::Store& store();
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   Settings settings_;

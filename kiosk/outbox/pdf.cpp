@@ -24,7 +24,8 @@ struct PngInfo {
 PngInfo parse_png(const Bytes& png, size_t page_no) {
   static const std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   const std::string which = "Page " + std::to_string(page_no);
-  if (png.size() < 8 || std::memcmp(png.data(), signature, 8) != 0) throw PageImageError(which + " is not a PNG image.");
+  if (png.size() < 8 || std::memcmp(png.data(), signature, 8) != 0)
+    throw PageImageError(which + " is not a PNG image.");
   PngInfo info;
   size_t pos = 8;
   bool header = false, end = false;
@@ -54,7 +55,9 @@ PngInfo parse_png(const Bytes& png, size_t page_no) {
   return info;
 }
 
-void append(Bytes& out, const std::string& s) { out.insert(out.end(), s.begin(), s.end()); }
+void append(Bytes& out, const std::string& s) {
+  out.insert(out.end(), s.begin(), s.end());
+}
 
 }  // namespace
 
@@ -97,7 +100,8 @@ Bytes pages_to_pdf(const std::vector<Bytes>& png_pages) {
     const double scale = std::min(page_w / img.width, page_h / img.height);
     const double w = img.width * scale, h = img.height * scale;
     char draw[160];
-    std::snprintf(draw, sizeof draw, "q %.2f 0 0 %.2f %.2f %.2f cm /Im0 Do Q\n", w, h, (page_w - w) / 2, (page_h - h) / 2);
+    std::snprintf(draw, sizeof draw, "q %.2f 0 0 %.2f %.2f %.2f cm /Im0 Do Q\n", w, h, (page_w - w) / 2,
+                  (page_h - h) / 2);
     begin_object(contents);
     append(out, "<< /Length " + std::to_string(std::strlen(draw)) + " >>\nstream\n" + draw + "endstream\nendobj\n");
   }

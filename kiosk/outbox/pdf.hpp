@@ -10,7 +10,7 @@ namespace kiosk::outbox {
 using store::Bytes;
 
 class PageImageError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 

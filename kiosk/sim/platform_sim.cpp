@@ -59,7 +59,7 @@ constexpr int kDeadLetterAfter = 10;  // failed processing attempts, as on the p
 struct Options {
   double reject_rate = 0;
   int delay_ms = 0;
-  int crash_after = 0;  // crash (exit abruptly) while processing the Nth message
+  int crash_after = 0;      // crash (exit abruptly) while processing the Nth message
   int fail_processing = 0;  // fail the first N processing attempts of every message
   bool receipts_to_legacy = false;
   std::int64_t max_bytes = 20 * 1024 * 1024;
@@ -89,9 +89,12 @@ struct Verdict {
 };
 
 class Simulator : public proton::messaging_handler {
-public:
+ public:
   Simulator(const Config& config, Database& db, const Options& options)
-      : config_(config), db_(db), options_(options), rng_(options.seed),
+      : config_(config),
+        db_(db),
+        options_(options),
+        rng_(options.seed),
         catalogue_(forms::Catalogue::load_directory(forms::assets_dir() / "forms")),
         rules_(forms::RepresentationRules::load(forms::assets_dir() / "representation.json")) {
     decryption_ = KeyPair{load_certificate(config.get_path("security.platform_encryption_certificate")),
@@ -116,8 +119,11 @@ public:
   void on_connection_open(proton::connection& conn) override {
     connection_ = conn;
     proton::source_options source;
-    source.address(platform_address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_receiver(platform_address_, proton::receiver_options().source(source).auto_accept(false).credit_window(16));
+    source.address(platform_address_)
+        .durability_mode(proton::terminus::CONFIGURATION)
+        .expiry_policy(proton::terminus::NEVER);
+    conn.open_receiver(platform_address_,
+                       proton::receiver_options().source(source).auto_accept(false).credit_window(16));
     std::cerr << "platform-sim: consuming " << platform_address_ << "\n";
   }
 
@@ -166,14 +172,16 @@ public:
 
   bool had_error() const { return error_; }
 
-private:
+ private:
   int failures(const std::string& id) {
     auto st = db_.prepare("SELECT attempts FROM failures WHERE message_id=?");
     st.bind(1, id);
     return st.step() ? static_cast<int>(st.integer(0)) : 0;
   }
   int count_failure(const std::string& id) {
-    db_.prepare("INSERT INTO failures(message_id, attempts) VALUES(?,1) ON CONFLICT(message_id) DO UPDATE SET attempts=attempts+1")
+    db_.prepare(
+           "INSERT INTO failures(message_id, attempts) VALUES(?,1) ON CONFLICT(message_id) DO UPDATE SET "
+           "attempts=attempts+1")
         .bind(1, id)
         .run();
     return failures(id);
@@ -237,7 +245,8 @@ private:
       request.is_nearest_relative = true;  // declared at the kiosk; not in the Bundle
       request.today = forms::today_local();
       const auto decision = forms::check_representation(rules_, *form, request);
-      if (!decision.allowed) return reject(codes::kRepresentationRefused, decision.refusals.empty() ? "" : decision.refusals.front().code);
+      if (!decision.allowed)
+        return reject(codes::kRepresentationRefused, decision.refusals.empty() ? "" : decision.refusals.front().code);
     }
     if (!bundle.pdf.empty() && sha256_base64(bundle.pdf) != bundle.pdf_hash)
       return reject(codes::kDocumentHashMismatch, "SHA-256 of the pages differs");
@@ -252,22 +261,37 @@ private:
       return;
     }
     // Duplicates (same message-id) get the stored answer again; nothing is stored twice.
-    auto existing = db_.prepare("SELECT outcome, platform_reference, reason_code, reason_text FROM processed WHERE message_id=?");
+    auto existing =
+        db_.prepare("SELECT outcome, platform_reference, reason_code, reason_text FROM processed WHERE message_id=?");
     existing.bind(1, message_id);
     json receipt;
     if (existing.step()) {
-      receipt = {{"messageId", message_id}, {"outcome", existing.text(0)}, {"platformReference", existing.text(1)},
-                 {"reasonCode", existing.text(2)}, {"reasonText", existing.text(3)}, {"duplicate", true}};
+      receipt = {
+          {"messageId", message_id},        {"outcome", existing.text(0)},    {"platformReference", existing.text(1)},
+          {"reasonCode", existing.text(2)}, {"reasonText", existing.text(3)}, {"duplicate", true}};
     } else {
       const Verdict v = check(m, message_id);
       const std::string platform_reference = v.outcome == "accepted" ? "HN-" + message_id.substr(0, 8) : "";
-      db_.prepare("INSERT INTO processed(message_id, outcome, form_id, represented, representative, representation_type, platform_reference, reason_code, reason_text, received_at, from_her_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
-          .bind(1, message_id).bind(2, v.outcome).bind(3, v.form_id).bind(4, v.represented).bind(5, v.representative)
-          .bind(6, v.representation_type).bind(7, platform_reference).bind(8, v.reason_code).bind(9, v.reason_text)
-          .bind(10, store::now_iso()).bind(11, v.from_her_id)
+      db_.prepare(
+             "INSERT INTO processed(message_id, outcome, form_id, represented, representative, representation_type, "
+             "platform_reference, reason_code, reason_text, received_at, from_her_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
+          .bind(1, message_id)
+          .bind(2, v.outcome)
+          .bind(3, v.form_id)
+          .bind(4, v.represented)
+          .bind(5, v.representative)
+          .bind(6, v.representation_type)
+          .bind(7, platform_reference)
+          .bind(8, v.reason_code)
+          .bind(9, v.reason_text)
+          .bind(10, store::now_iso())
+          .bind(11, v.from_her_id)
           .run();
-      receipt = {{"messageId", message_id}, {"outcome", v.outcome}, {"platformReference", platform_reference},
-                 {"reasonCode", v.reason_code}, {"reasonText", v.reason_text}};
+      receipt = {{"messageId", message_id},
+                 {"outcome", v.outcome},
+                 {"platformReference", platform_reference},
+                 {"reasonCode", v.reason_code},
+                 {"reasonText", v.reason_text}};
       std::cerr << "platform-sim: " << message_id << " " << v.outcome << " " << v.reason_code << "\n";
       if (v.outcome == "rejected" && v.reason_code != codes::kRejectedBySimulator) {
         // As on the platform: what cannot be processed also goes to the error queue.
@@ -275,7 +299,8 @@ private:
       }
     }
     receipt["receivedAt"] = store::now_iso();
-    const std::string reply_to = m.reply_to().empty() ? queue_address(config_, config_.get_string("broker.reply_queue")) : m.reply_to();
+    const std::string reply_to =
+        m.reply_to().empty() ? queue_address(config_, config_.get_string("broker.reply_queue")) : m.reply_to();
     const std::string text = receipt.dump();
     const Bytes sealed = sign_then_encrypt(Bytes(text.begin(), text.end()), signing_, kiosk_encryption_.get());
     proton::message r;
@@ -392,17 +417,21 @@ int list(std::vector<std::string> args) {
     return 0;
   }
   Database db = open_sim_store(store_file);
-  auto st = db.prepare(std::string("SELECT message_id, form_id, represented, representative, representation_type, received_at, platform_reference, outcome, reason_code FROM processed ") +
+  auto st = db.prepare(std::string("SELECT message_id, form_id, represented, representative, representation_type, "
+                                   "received_at, platform_reference, outcome, reason_code FROM processed ") +
                        (all ? "" : "WHERE outcome='accepted' ") + "ORDER BY received_at, rowid");
   json out = json::array();
   while (st.step()) {
-    json row = {{"messageId", st.text(0)}, {"formId", st.text(1)}, {"represented", st.text(2)},
-                {"representative", st.text(3)}, {"representationType", st.text(4)}, {"receivedAt", st.text(5)},
-                {"platformReference", st.text(6)}, {"outcome", st.text(7)}, {"reasonCode", st.text(8)}};
+    json row = {{"messageId", st.text(0)},          {"formId", st.text(1)},
+                {"represented", st.text(2)},        {"representative", st.text(3)},
+                {"representationType", st.text(4)}, {"receivedAt", st.text(5)},
+                {"platformReference", st.text(6)},  {"outcome", st.text(7)},
+                {"reasonCode", st.text(8)}};
     if (as_json)
       out.push_back(row);
     else
-      std::cout << st.text(0) << "  " << st.text(1) << "  " << st.text(7) << "  " << st.text(6) << st.text(8) << "  " << st.text(5) << "\n";
+      std::cout << st.text(0) << "  " << st.text(1) << "  " << st.text(7) << "  " << st.text(6) << st.text(8) << "  "
+                << st.text(5) << "\n";
   }
   if (as_json) std::cout << out.dump(2) << "\n";
   return 0;
@@ -443,7 +472,8 @@ int serve(std::vector<std::string> args) {
       std::cerr << "platform-sim: " << e.what() << "\n";
     }
     if (!simulator.had_error()) return 0;
-    if (options.timeout_s > 0 && std::chrono::steady_clock::now() - started > std::chrono::seconds(options.timeout_s)) return 0;
+    if (options.timeout_s > 0 && std::chrono::steady_clock::now() - started > std::chrono::seconds(options.timeout_s))
+      return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
 }

@@ -24,11 +24,17 @@ struct FileDescriptor {
 };
 }  // namespace
 
-SecretBox::SecretBox() { ensure_sodium(); }
+SecretBox::SecretBox() {
+  ensure_sodium();
+}
 
-SecretBox::SecretBox(SecretBox&& other) noexcept : key_(other.key_) { sodium_memzero(other.key_.data(), kKeyBytes); }
+SecretBox::SecretBox(SecretBox&& other) noexcept : key_(other.key_) {
+  sodium_memzero(other.key_.data(), kKeyBytes);
+}
 
-SecretBox::~SecretBox() { sodium_memzero(key_.data(), kKeyBytes); }
+SecretBox::~SecretBox() {
+  sodium_memzero(key_.data(), kKeyBytes);
+}
 
 SecretBox SecretBox::load(const std::filesystem::path& key_file) {
   SecretBox box;
@@ -100,10 +106,9 @@ Bytes SecretBox::open(const Bytes& sealed, std::string_view context) const {
     throw StoreError(StoreError::Kind::WrongKey, "A stored value is damaged (too short to be encrypted data).");
   Bytes out(sealed.size() - nonce_bytes - crypto_aead_xchacha20poly1305_ietf_ABYTES);
   unsigned long long written = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &written, nullptr, sealed.data() + nonce_bytes,
-                                                 sealed.size() - nonce_bytes,
-                                                 reinterpret_cast<const unsigned char*>(context.data()),
-                                                 context.size(), sealed.data(), key_.data()) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          out.data(), &written, nullptr, sealed.data() + nonce_bytes, sealed.size() - nonce_bytes,
+          reinterpret_cast<const unsigned char*>(context.data()), context.size(), sealed.data(), key_.data()) != 0)
     throw StoreError(StoreError::Kind::WrongKey,
                      "Stored data could not be decrypted: the store key does not belong to this store, or the data "
                      "is damaged.");

@@ -11,7 +11,7 @@ namespace kiosk::store {
 // Lives in a file readable only by the kiosk user (0600). The key bytes are wiped when
 // the object goes away.
 class SecretBox {
-public:
+ public:
   static constexpr size_t kKeyBytes = 32;
 
   // Reads the key file. Throws StoreError(MissingKey) when it is absent and
@@ -34,7 +34,7 @@ public:
   Bytes open(const Bytes& sealed, std::string_view context) const;
   std::string open_text(const Bytes& sealed, std::string_view context) const;
 
-private:
+ private:
   SecretBox();
   std::array<unsigned char, kKeyBytes> key_{};
 };

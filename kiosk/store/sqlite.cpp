@@ -4,21 +4,24 @@
 
 namespace kiosk::store {
 
-void ConnectionCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+void ConnectionCloser::operator()(sqlite3* db) const noexcept {
+  sqlite3_close_v2(db);
+}
+void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept {
+  sqlite3_finalize(stmt);
+}
 
 namespace {
 [[noreturn]] void throw_for(int code, const std::string& detail, const std::string& file, const std::string& doing) {
   switch (code & 0xff) {
     case SQLITE_FULL:
-      throw StoreError(StoreError::Kind::DiskFull,
-                       "The disk is full, so the kiosk could not save (" + doing + " in " + file +
-                           "). Nothing was changed. Free some space and try again.");
+      throw StoreError(StoreError::Kind::DiskFull, "The disk is full, so the kiosk could not save (" + doing + " in " +
+                                                       file + "). Nothing was changed. Free some space and try again.");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      throw StoreError(StoreError::Kind::Corrupt,
-                       "The kiosk's store " + file + " is damaged or is not a kiosk store (" + detail +
-                           "). Restore it from a backup or ask support; do not delete it.");
+      throw StoreError(StoreError::Kind::Corrupt, "The kiosk's store " + file +
+                                                      " is damaged or is not a kiosk store (" + detail +
+                                                      "). Restore it from a backup or ask support; do not delete it.");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       throw StoreError(StoreError::Kind::Busy,
@@ -68,7 +71,9 @@ Statement Database::prepare(const std::string& sql) {
   return statement;
 }
 
-std::int64_t Database::changes() const { return sqlite3_changes(db_.get()); }
+std::int64_t Database::changes() const {
+  return sqlite3_changes(db_.get());
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
   const int rc = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -110,15 +115,21 @@ std::string Statement::text(int column) const {
   const int n = sqlite3_column_bytes(stmt_.get(), column);
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
 Bytes Statement::blob(int column) const {
   const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), column));
   const int n = sqlite3_column_bytes(stmt_.get(), column);
   return p ? Bytes(p, p + n) : Bytes();
 }
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);  // never throws

@@ -17,12 +17,12 @@ using Bytes = std::vector<std::uint8_t>;
 
 // A store problem in plain language (disk full, corrupt file, wrong key, ...).
 class StoreError : public std::runtime_error {
-public:
+ public:
   enum class Kind { Other, DiskFull, Corrupt, WrongKey, MissingKey, Busy, NotFound };
   StoreError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }
 
-private:
+ private:
   Kind kind_;
 };
 
@@ -37,7 +37,7 @@ class Statement;
 
 // One SQLite connection. Closed by its deleter, which never throws.
 class Database {
-public:
+ public:
   // Opens (creating when `create` is true) the file. Throws StoreError.
   Database(const std::filesystem::path& file, bool create);
   void exec(const std::string& sql);
@@ -48,14 +48,14 @@ public:
   // Turns the last SQLite error into a StoreError with a plain-language message.
   [[noreturn]] void fail(int code, const std::string& doing) const;
 
-private:
+ private:
   std::unique_ptr<sqlite3, ConnectionCloser> db_;
   std::filesystem::path file_;
 };
 
 // A prepared statement; parameters are 1-based, columns 0-based.
 class Statement {
-public:
+ public:
   Statement(Database& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
@@ -72,21 +72,21 @@ public:
   Bytes blob(int column) const;
   bool is_null(int column) const;
 
-private:
+ private:
   Database* db_;
   std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in its destructor unless committed.
 class Transaction {
-public:
+ public:
   explicit Transaction(Database& db);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   void commit();
 
-private:
+ private:
   Database& db_;
   bool done_ = false;
 };

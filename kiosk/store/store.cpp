@@ -90,7 +90,8 @@ void migrate(Database& db) {
   const auto current = static_cast<size_t>(version_stmt.integer(0));
   const auto& list = migrations();
   if (current > list.size())
-    throw StoreError(StoreError::Kind::Other, "The store " + db.file().string() + " was made by a newer kiosk version (schema " +
+    throw StoreError(StoreError::Kind::Other, "The store " + db.file().string() +
+                                                  " was made by a newer kiosk version (schema " +
                                                   std::to_string(current) + "). Update the kiosk software.");
   for (size_t n = current; n < list.size(); ++n) {
     Transaction tx(db);
@@ -102,7 +103,9 @@ void migrate(Database& db) {
 
 }  // namespace
 
-int Store::latest_schema_version() { return static_cast<int>(migrations().size()); }
+int Store::latest_schema_version() {
+  return static_cast<int>(migrations().size());
+}
 
 Store Store::open(const std::filesystem::path& db_file, const std::filesystem::path& key_file) {
   ensure_sodium();
@@ -111,7 +114,8 @@ Store Store::open(const std::filesystem::path& db_file, const std::filesystem::p
   const bool is_new = !std::filesystem::exists(db_file);
   Database db(db_file, true);
   // Only the kiosk user may read the store (personal data is encrypted on top of this).
-  if (is_new) std::filesystem::permissions(db_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  if (is_new)
+    std::filesystem::permissions(db_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   apply_pragmas(db);
   migrate(db);
 
@@ -122,8 +126,8 @@ Store Store::open(const std::filesystem::path& db_file, const std::filesystem::p
     try {
       if (box.open_text(sealed, kKeyCheckContext) != kKeyCheckText) throw StoreError(StoreError::Kind::WrongKey, "");
     } catch (const StoreError&) {
-      throw StoreError(StoreError::Kind::WrongKey, "The store key " + key_file.string() + " does not belong to the store " +
-                                                       db_file.string() +
+      throw StoreError(StoreError::Kind::WrongKey, "The store key " + key_file.string() +
+                                                       " does not belong to the store " + db_file.string() +
                                                        ". Use the key file from this kiosk's backup; the stored "
                                                        "submissions cannot be read with another key.");
     }
@@ -132,7 +136,9 @@ Store Store::open(const std::filesystem::path& db_file, const std::filesystem::p
   // A new store: use the key file if one is there (reinstall), else make one.
   SecretBox box = std::filesystem::exists(key_file) ? SecretBox::load(key_file) : SecretBox::create(key_file);
   Transaction tx(db);
-  db.prepare("INSERT INTO meta(key, value) VALUES('key_check', ?)").bind_blob(1, box.seal(std::string_view(kKeyCheckText), kKeyCheckContext)).run();
+  db.prepare("INSERT INTO meta(key, value) VALUES('key_check', ?)")
+      .bind_blob(1, box.seal(std::string_view(kKeyCheckText), kKeyCheckContext))
+      .run();
   tx.commit();
   return Store(std::move(db), std::move(box));
 }

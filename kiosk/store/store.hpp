@@ -15,7 +15,7 @@ namespace kiosk::store {
 // read: they exist only inside the outbox payload, sealed to the platform's certificate
 // (pages holds their size and SHA-256).
 class Store {
-public:
+ public:
   // Opens the store, creating the file and (only for a new store) the key file when
   // missing. An existing store never gets a new key: a missing or wrong key is a
   // StoreError, never silent plaintext. A damaged file is StoreError(Corrupt).
@@ -35,7 +35,7 @@ public:
   // in old WAL frames. Best effort: false when another reader kept it from finishing.
   bool checkpoint();
 
-private:
+ private:
   Store(Database db, SecretBox box) : db_(std::move(db)), box_(std::move(box)) {}
   Database db_;
   SecretBox box_;

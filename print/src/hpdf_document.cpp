@@ -40,8 +40,8 @@ void HpdfDocument::check(const std::string& what, HPDF_STATUS status, const std:
 HPDF_Font HpdfDocument::load_truetype(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))
-    throw PrintError("font-missing", "font file " + file.string() +
-                                         " is missing (install the Debian package fonts-dejavu-core)");
+    throw PrintError("font-missing",
+                     "font file " + file.string() + " is missing (install the Debian package fonts-dejavu-core)");
   const char* name = HPDF_LoadTTFontFromFile(doc_.get(), file.string().c_str(), HPDF_TRUE);
   check("load font " + file.string(), name ? HPDF_OK : HPDF_FAILD_TO_ALLOC_MEM, "font-missing");
   HPDF_Font font = HPDF_GetFont(doc_.get(), name, "UTF-8");

@@ -11,7 +11,7 @@
 namespace print::detail {
 
 class HpdfDocument {
-public:
+ public:
   HpdfDocument();  // throws PrintError("pdf-failed")
   HpdfDocument(const HpdfDocument&) = delete;
   HpdfDocument& operator=(const HpdfDocument&) = delete;
@@ -27,7 +27,7 @@ public:
   // The whole PDF as bytes.
   std::string save_to_memory();
 
-private:
+ private:
   struct ErrorState {
     HPDF_STATUS error = 0;
     HPDF_STATUS detail = 0;
@@ -40,7 +40,11 @@ private:
   std::unique_ptr<std::remove_pointer_t<HPDF_Doc>, Free> doc_;
 };
 
-inline double mm_to_pt(double mm) { return mm * 72.0 / 25.4; }
-inline double pt_to_mm(double pt) { return pt * 25.4 / 72.0; }
+inline double mm_to_pt(double mm) {
+  return mm * 72.0 / 25.4;
+}
+inline double pt_to_mm(double pt) {
+  return pt * 25.4 / 72.0;
+}
 
 }  // namespace print::detail

@@ -12,11 +12,16 @@ namespace print {
 
 std::string to_string(FieldKind kind) {
   switch (kind) {
-    case FieldKind::Digits: return "digits";
-    case FieldKind::Letters: return "letters";
-    case FieldKind::Tick: return "tick";
-    case FieldKind::Text: return "text";
-    case FieldKind::Signature: return "signature";
+    case FieldKind::Digits:
+      return "digits";
+    case FieldKind::Letters:
+      return "letters";
+    case FieldKind::Tick:
+      return "tick";
+    case FieldKind::Text:
+      return "text";
+    case FieldKind::Signature:
+      return "signature";
   }
   return "text";
 }
@@ -91,10 +96,15 @@ detail::Typesetter& typesetter_for(const Fonts& fonts) {
 }
 
 class LayoutBuilder {
-public:
+ public:
   LayoutBuilder(const forms::Questionnaire& form, const std::string& lang, const LayoutOptions& options,
                 const LayoutContext& context, const forms::Answers* answers)
-      : form_(form), lang_(lang), options_(options), ctx_(context), answers_(answers), m_(options.large_print),
+      : form_(form),
+        lang_(lang),
+        options_(options),
+        ctx_(context),
+        answers_(answers),
+        m_(options.large_print),
         type_(typesetter_for(context.fonts)) {}
 
   FormLayout build() {
@@ -129,7 +139,7 @@ public:
     return out;
   }
 
-private:
+ private:
   const std::string& tr(const std::string& key) const { return ctx_.translations->text(lang_, key); }
   std::string fmt(const std::string& key, const std::map<std::string, std::string>& args) const {
     return ctx_.translations->format(lang_, key, args);
@@ -154,7 +164,8 @@ private:
     page.number = static_cast<int>(out.pages.size()) + 1;
     const double far_x = kPageWidthMm - kMarkInset - kMarkSize;
     const double far_y = kPageHeightMm - kMarkInset - kMarkSize;
-    page.corner_marks = {RectMm{kMarkInset, kMarkInset, kMarkSize, kMarkSize}, RectMm{far_x, kMarkInset, kMarkSize, kMarkSize},
+    page.corner_marks = {RectMm{kMarkInset, kMarkInset, kMarkSize, kMarkSize},
+                         RectMm{far_x, kMarkInset, kMarkSize, kMarkSize},
                          RectMm{kMarkInset, far_y, kMarkSize, kMarkSize}, RectMm{far_x, far_y, kMarkSize, kMarkSize}};
     page.qr = RectMm{kQrX, kQrY, kQrSize, kQrSize};
     // Title on every page (left of the QR code), so a loose page still says what it is.
@@ -214,9 +225,11 @@ private:
       const double y1 = kFooterRule + 4;
       const double y2 = y1 + m_.line_height(pt);
       std::string form_text = fmt("print.footer.form", {{"form", form_.id}, {"version", form_.version}});
-      std::string page_text = fmt("print.footer.page", {{"page", std::to_string(page.number)}, {"pages", std::to_string(n)}});
+      std::string page_text =
+          fmt("print.footer.page", {{"page", std::to_string(page.number)}, {"pages", std::to_string(n)}});
       page.texts.push_back(TextElement{kLeft, y1, pt, false, false, form_text});
-      page.texts.push_back(TextElement{kRight - type_.width_mm(page_text, pt + 1, true), y1, pt + 1, true, false, page_text});
+      page.texts.push_back(
+          TextElement{kRight - type_.width_mm(page_text, pt + 1, true), y1, pt + 1, true, false, page_text});
       std::string postal = fmt("print.footer.postal", {{"address", ctx_.postal_address}});
       auto lines = type_.wrap(postal, pt, false, kContentWidth);
       page.texts.push_back(TextElement{kLeft, y2, pt, false, false, lines.front()});
@@ -235,8 +248,8 @@ private:
       const forms::Item* q = form_.find_item(ew.question);
       std::string question = q ? q->text.get(lang_) : ew.question;
       if (ew.op == "exists") {
-        notes.push_back(fmt(ew.answer.boolean ? "print.only_if_answered" : "print.only_if_not_answered",
-                            {{"question", question}}));
+        notes.push_back(
+            fmt(ew.answer.boolean ? "print.only_if_answered" : "print.only_if_not_answered", {{"question", question}}));
       } else if (ew.op == "=") {
         std::string answer;
         if (ew.answer.kind == forms::AnswerValue::Kind::Boolean)
@@ -267,13 +280,22 @@ private:
     collect_kinds(group, kinds);
     std::string out;
     auto add = [&](const char* key) { out += (out.empty() ? "" : " ") + tr(key); };
-    for (auto k : {forms::PrintBoxes::Ticks, forms::PrintBoxes::Digits, forms::PrintBoxes::Letters, forms::PrintBoxes::Lines})
+    for (auto k :
+         {forms::PrintBoxes::Ticks, forms::PrintBoxes::Digits, forms::PrintBoxes::Letters, forms::PrintBoxes::Lines})
       if (std::find(kinds.begin(), kinds.end(), k) != kinds.end()) {
         switch (k) {
-          case forms::PrintBoxes::Ticks: add("print.instruction.ticks"); break;
-          case forms::PrintBoxes::Digits: add("print.instruction.digits"); break;
-          case forms::PrintBoxes::Letters: add("print.instruction.letters"); break;
-          default: add("print.instruction.lines"); break;
+          case forms::PrintBoxes::Ticks:
+            add("print.instruction.ticks");
+            break;
+          case forms::PrintBoxes::Digits:
+            add("print.instruction.digits");
+            break;
+          case forms::PrintBoxes::Letters:
+            add("print.instruction.letters");
+            break;
+          default:
+            add("print.instruction.lines");
+            break;
         }
       }
     return out;
@@ -310,9 +332,15 @@ private:
     b.height += 1.5;
     switch (item.print_boxes()) {
       case forms::PrintBoxes::Digits:
-      case forms::PrintBoxes::Letters: add_char_boxes(b, item); break;
-      case forms::PrintBoxes::Ticks: add_ticks(b, item); break;
-      case forms::PrintBoxes::Lines: add_lines(b, item); break;
+      case forms::PrintBoxes::Letters:
+        add_char_boxes(b, item);
+        break;
+      case forms::PrintBoxes::Ticks:
+        add_ticks(b, item);
+        break;
+      case forms::PrintBoxes::Lines:
+        add_lines(b, item);
+        break;
       default:
         if (item.type == ItemType::Attachment) add_text(b, tr("print.attachment.note"), m_.small_pt, false);
         break;
@@ -352,8 +380,8 @@ private:
     double x = left;
     double row_top = b.height;
     for (int i = 0; i < count; ++i) {
-      bool group_start = (date && (i == 2 || i == 4)) ||
-                         (item.input_kind == forms::InputKind::IdentityNumber && i == 6);
+      bool group_start =
+          (date && (i == 2 || i == 4)) || (item.input_kind == forms::InputKind::IdentityNumber && i == 6);
       if (group_start) x += group_gap;
       if (x + w > kRight + 0.01) {
         x = left;
@@ -376,14 +404,15 @@ private:
       const char* keys[] = {"print.date.day", "print.date.month", "print.date.year"};
       const int starts[] = {0, 2, 4};
       for (int g = 0; g < 3; ++g)
-        b.texts.push_back(TextElement{f.boxes[static_cast<std::size_t>(starts[g])].x, base, label_pt, false, false, tr(keys[g])});
+        b.texts.push_back(
+            TextElement{f.boxes[static_cast<std::size_t>(starts[g])].x, base, label_pt, false, false, tr(keys[g])});
       b.height += m_.line_height(label_pt);
     }
     b.fields.push_back(std::move(f));
   }
 
-  void add_tick(Block& b, const forms::Item& item, double x, double top, const std::string& code, const std::string& label,
-                bool ticked) {
+  void add_tick(Block& b, const forms::Item& item, double x, double top, const std::string& code,
+                const std::string& label, bool ticked) {
     RectMm r{x, top, m_.tick, m_.tick};
     b.boxes.push_back(BoxElement{r, 0.35, false});
     Field f;
@@ -414,7 +443,8 @@ private:
     const double label_gap = 2.5 * m_.scale;
     if (item.type == forms::ItemType::Boolean) {
       double x = kLeft;
-      for (const auto& [code, key] : {std::pair<std::string, std::string>{"true", "print.yes"}, {"false", "print.no"}}) {
+      for (const auto& [code, key] :
+           {std::pair<std::string, std::string>{"true", "print.yes"}, {"false", "print.no"}}) {
         add_tick(b, item, x, b.height, code, tr(key), is_ticked(item, code));
         b.texts.push_back(TextElement{x + m_.tick + label_gap, b.height + m_.tick / 2 + pt_to_mm(m_.body_pt) * 0.36,
                                       m_.body_pt, false, false, tr(key)});
@@ -436,7 +466,8 @@ private:
         b.texts.push_back(TextElement{text_x, y, m_.body_pt, false, false, line});
         y += m_.line_height(m_.body_pt);
       }
-      b.height = std::max(top + m_.tick, top + m_.tick / 2 + m_.line_height(m_.body_pt) * (static_cast<double>(lines.size()) - 0.5));
+      b.height = std::max(top + m_.tick,
+                          top + m_.tick / 2 + m_.line_height(m_.body_pt) * (static_cast<double>(lines.size()) - 0.5));
     }
   }
 
@@ -479,8 +510,10 @@ private:
       // Place and date side by side: place's 14 letter boxes, then DD MM YYYY.
       const double date_x = kLeft + 14 * (m_.letter_w + m_.letter_gap) + 8;
       const double top = b.height;
-      b.texts.push_back(TextElement{kLeft, top + m_.ascent(m_.body_pt), m_.body_pt, true, false, tr("print.signature.place")});
-      b.texts.push_back(TextElement{date_x, top + m_.ascent(m_.body_pt), m_.body_pt, true, false, tr("print.signature.date")});
+      b.texts.push_back(
+          TextElement{kLeft, top + m_.ascent(m_.body_pt), m_.body_pt, true, false, tr("print.signature.place")});
+      b.texts.push_back(
+          TextElement{date_x, top + m_.ascent(m_.body_pt), m_.body_pt, true, false, tr("print.signature.date")});
       b.height += m_.line_height(m_.body_pt) + 1;
       const double boxes_top = b.height;
       add_char_boxes(b, place);

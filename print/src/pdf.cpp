@@ -31,7 +31,7 @@ struct QrFree {
 
 // A page with its coordinate conversion (layout: mm from the top-left; PDF: points from the bottom-left).
 class PdfPage {
-public:
+ public:
   PdfPage(HpdfDocument& doc, HPDF_Font regular, HPDF_Font bold) : doc_(doc), regular_(regular), bold_(bold) {
     page_ = HPDF_AddPage(doc.get());
     doc.check("add page");
@@ -42,14 +42,16 @@ public:
 
   void fill_rect(const RectMm& r) {
     doc_.check("set colour", HPDF_Page_SetRGBFill(page_, 0, 0, 0));
-    doc_.check("rectangle", HPDF_Page_Rectangle(page_, static_cast<HPDF_REAL>(x(r.x)), static_cast<HPDF_REAL>(y(r.y + r.h)),
-                                                static_cast<HPDF_REAL>(mm_to_pt(r.w)), static_cast<HPDF_REAL>(mm_to_pt(r.h))));
+    doc_.check("rectangle",
+               HPDF_Page_Rectangle(page_, static_cast<HPDF_REAL>(x(r.x)), static_cast<HPDF_REAL>(y(r.y + r.h)),
+                                   static_cast<HPDF_REAL>(mm_to_pt(r.w)), static_cast<HPDF_REAL>(mm_to_pt(r.h))));
     doc_.check("fill", HPDF_Page_Fill(page_));
   }
   void stroke_rect(const RectMm& r, double width_mm) {
     doc_.check("line width", HPDF_Page_SetLineWidth(page_, static_cast<HPDF_REAL>(mm_to_pt(width_mm))));
-    doc_.check("rectangle", HPDF_Page_Rectangle(page_, static_cast<HPDF_REAL>(x(r.x)), static_cast<HPDF_REAL>(y(r.y + r.h)),
-                                                static_cast<HPDF_REAL>(mm_to_pt(r.w)), static_cast<HPDF_REAL>(mm_to_pt(r.h))));
+    doc_.check("rectangle",
+               HPDF_Page_Rectangle(page_, static_cast<HPDF_REAL>(x(r.x)), static_cast<HPDF_REAL>(y(r.y + r.h)),
+                                   static_cast<HPDF_REAL>(mm_to_pt(r.w)), static_cast<HPDF_REAL>(mm_to_pt(r.h))));
     doc_.check("stroke", HPDF_Page_Stroke(page_));
   }
   void line(const LineElement& l) {
@@ -66,8 +68,10 @@ public:
     else
       doc_.check("set colour", HPDF_Page_SetRGBFill(page_, 0, 0, 0));
     doc_.check("begin text", HPDF_Page_BeginText(page_));
-    doc_.check("set font", HPDF_Page_SetFontAndSize(page_, t.bold ? bold_ : regular_, static_cast<HPDF_REAL>(t.size_pt)));
-    doc_.check("text", HPDF_Page_TextOut(page_, static_cast<HPDF_REAL>(x(t.x)), static_cast<HPDF_REAL>(y(t.y)), t.text.c_str()));
+    doc_.check("set font",
+               HPDF_Page_SetFontAndSize(page_, t.bold ? bold_ : regular_, static_cast<HPDF_REAL>(t.size_pt)));
+    doc_.check("text", HPDF_Page_TextOut(page_, static_cast<HPDF_REAL>(x(t.x)), static_cast<HPDF_REAL>(y(t.y)),
+                                         t.text.c_str()));
     doc_.check("end text", HPDF_Page_EndText(page_));
   }
   // Draws the QR code's dark modules inside `area` (a quiet zone is left around it by the layout).
@@ -88,15 +92,16 @@ public:
         int end = col;
         while (end < n && (code->data[row * n + end] & 1)) ++end;
         RectMm r{area.x + col * module, area.y + row * module, (end - col) * module, module};
-        doc_.check("rectangle", HPDF_Page_Rectangle(page_, static_cast<HPDF_REAL>(x(r.x)), static_cast<HPDF_REAL>(y(r.y + r.h)),
-                                                    static_cast<HPDF_REAL>(mm_to_pt(r.w)), static_cast<HPDF_REAL>(mm_to_pt(r.h))));
+        doc_.check("rectangle",
+                   HPDF_Page_Rectangle(page_, static_cast<HPDF_REAL>(x(r.x)), static_cast<HPDF_REAL>(y(r.y + r.h)),
+                                       static_cast<HPDF_REAL>(mm_to_pt(r.w)), static_cast<HPDF_REAL>(mm_to_pt(r.h))));
         col = end;
       }
     }
     doc_.check("fill", HPDF_Page_Fill(page_));
   }
 
-private:
+ private:
   HpdfDocument& doc_;
   HPDF_Font regular_;
   HPDF_Font bold_;
@@ -124,10 +129,16 @@ std::string render_form_pdf(const FormLayout& layout, const std::string& submiss
   for (const auto& page : layout.pages) {
     PdfPage out(doc, regular, bold);
     for (const auto& mark : page.corner_marks) out.fill_rect(mark);
-    QrPayload payload{layout.form_id, layout.version, layout.lang, page.number, page_count, submission_id,
+    QrPayload payload{layout.form_id,
+                      layout.version,
+                      layout.lang,
+                      page.number,
+                      page_count,
+                      submission_id,
                       layout.options.large_print};
     out.qr(page.qr, encode_qr_payload(payload, key));
-    for (const auto& box : page.boxes) box.filled ? out.fill_rect(box.rect) : out.stroke_rect(box.rect, box.line_width_mm);
+    for (const auto& box : page.boxes)
+      box.filled ? out.fill_rect(box.rect) : out.stroke_rect(box.rect, box.line_width_mm);
     for (const auto& l : page.lines) out.line(l);
     for (const auto& t : page.texts) out.text(t);
   }
@@ -181,8 +192,8 @@ std::string render_receipt_pdf(const ReceiptInfo& info, const forms::Translation
   para(tr("receipt.next.heading"), 15, true, 2);
   para(tr("receipt.next.body"), 13, false, 6);
   para(tr("receipt.help.heading"), 15, true, 2);
-  para(translations.format(info.lang, "receipt.help.body", {{"phone", info.help_phone}, {"reference", info.reference}}), 13,
-       false, 4);
+  para(translations.format(info.lang, "receipt.help.body", {{"phone", info.help_phone}, {"reference", info.reference}}),
+       13, false, 4);
   para(tr("receipt.keep"), 11, false, 0);
   return doc.save_to_memory();
 }
@@ -192,12 +203,13 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    throw PrintError("output-failed", "cannot write " + path.string() + ": the folder " + dir.string() + " does not exist");
-  if (fs::is_directory(path, ec)) throw PrintError("output-failed", "cannot write " + path.string() + ": it is a folder");
+    throw PrintError("output-failed",
+                     "cannot write " + path.string() + ": the folder " + dir.string() + " does not exist");
+  if (fs::is_directory(path, ec))
+    throw PrintError("output-failed", "cannot write " + path.string() + ": it is a folder");
   std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
   int fd = mkstemp(tmpl.data());
-  if (fd < 0)
-    throw PrintError("output-failed", "cannot write " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw PrintError("output-failed", "cannot write " + path.string() + ": " + std::strerror(errno));
   const fs::path tmp = tmpl;
   auto fail = [&](const std::string& why) {
     ::close(fd);

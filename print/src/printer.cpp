@@ -66,12 +66,16 @@ PrinterStatus query_on(http_t* http, const std::string& queue) {
   }
   st.reachable = true;
   int state = ippGetInteger(ippFindAttribute(response.get(), "printer-state", IPP_TAG_ENUM), 0);
-  st.state = state == IPP_PSTATE_IDLE ? "idle" : state == IPP_PSTATE_PROCESSING ? "processing"
-           : state == IPP_PSTATE_STOPPED ? "stopped" : "unknown";
-  st.accepting_jobs = ippGetBoolean(ippFindAttribute(response.get(), "printer-is-accepting-jobs", IPP_TAG_BOOLEAN), 0) != 0;
+  st.state = state == IPP_PSTATE_IDLE         ? "idle"
+             : state == IPP_PSTATE_PROCESSING ? "processing"
+             : state == IPP_PSTATE_STOPPED    ? "stopped"
+                                              : "unknown";
+  st.accepting_jobs =
+      ippGetBoolean(ippFindAttribute(response.get(), "printer-is-accepting-jobs", IPP_TAG_BOOLEAN), 0) != 0;
   st.state_reasons = keywords(response.get(), "printer-state-reasons");
   st.problems = problems_from_state(state, st.state_reasons);
-  if (!st.accepting_jobs && std::find(st.problems.begin(), st.problems.end(), problem("printer-stopped", "")) == st.problems.end())
+  if (!st.accepting_jobs &&
+      std::find(st.problems.begin(), st.problems.end(), problem("printer-stopped", "")) == st.problems.end())
     st.problems.push_back(problem("printer-stopped", "the queue does not accept jobs (cupsreject)"));
   return st;
 }
@@ -130,7 +134,8 @@ PrinterStatus query_printer(const PrinterTarget& target) {
   const std::string queue = resolve_queue(http.get(), target);
   if (queue.empty()) {
     PrinterStatus st;
-    st.problems.push_back(problem("printer-not-found", "no printer queue is configured and CUPS has no default printer"));
+    st.problems.push_back(
+        problem("printer-not-found", "no printer queue is configured and CUPS has no default printer"));
     return st;
   }
   return query_on(http.get(), queue);
@@ -138,12 +143,18 @@ PrinterStatus query_printer(const PrinterTarget& target) {
 
 std::string to_string(JobState state) {
   switch (state) {
-    case JobState::Submitting: return "submitting";
-    case JobState::Waiting: return "waiting";
-    case JobState::Printing: return "printing";
-    case JobState::Completed: return "completed";
-    case JobState::Failed: return "failed";
-    case JobState::Canceled: return "canceled";
+    case JobState::Submitting:
+      return "submitting";
+    case JobState::Waiting:
+      return "waiting";
+    case JobState::Printing:
+      return "printing";
+    case JobState::Completed:
+      return "completed";
+    case JobState::Failed:
+      return "failed";
+    case JobState::Canceled:
+      return "canceled";
   }
   return "failed";
 }
@@ -214,7 +225,8 @@ void PrintJob::run(std::stop_token stop) {
   HttpPtr http = connect(target_, error);
   if (!http) return fail(problem("print-failed", error));
   const std::string queue = resolve_queue(http.get(), target_);
-  if (queue.empty()) return fail(problem("printer-not-found", "no printer queue is configured and CUPS has no default printer"));
+  if (queue.empty())
+    return fail(problem("printer-not-found", "no printer queue is configured and CUPS has no default printer"));
 
   // A queue that does not exist (or a server that refuses) is said plainly before submitting.
   if (PrinterStatus printer = query_on(http.get(), queue); !printer.reachable) return fail(printer.problems.front());
@@ -280,7 +292,8 @@ void PrintJob::run(std::stop_token stop) {
       update(st);
       return;
     }
-    if (job_state == IPP_JSTATE_CANCELED) return fail(problem("job-canceled", "job canceled: " + reasons_text), JobState::Canceled);
+    if (job_state == IPP_JSTATE_CANCELED)
+      return fail(problem("job-canceled", "job canceled: " + reasons_text), JobState::Canceled);
     if (job_state == IPP_JSTATE_ABORTED) return fail(problem("job-aborted", "job aborted: " + reasons_text));
 
     PrinterStatus printer = query_on(http.get(), queue);
@@ -288,8 +301,9 @@ void PrintJob::run(std::stop_token stop) {
     st.problems = printer.problems;
     if (job_state == IPP_JSTATE_STOPPED && st.problems.empty())
       st.problems.push_back(problem("printer-stopped", "job stopped: " + reasons_text));
-    st.message_key = !st.problems.empty() ? st.problems.front().message_key
-                     : st.state == JobState::Printing ? "print.status.printing" : "print.status.waiting";
+    st.message_key = !st.problems.empty()             ? st.problems.front().message_key
+                     : st.state == JobState::Printing ? "print.status.printing"
+                                                      : "print.status.waiting";
     st.detail = "job " + std::to_string(job_id) + " state " + std::to_string(job_state) + " (" + reasons_text + ")";
     update(st);
 

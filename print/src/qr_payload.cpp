@@ -20,8 +20,7 @@ constexpr std::size_t kMacBytes = 8;
 constexpr std::size_t kMinKeyBytes = 16;
 
 bool is_id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 bool valid_id(std::string_view s, std::size_t min_len, std::size_t max_len) {
@@ -84,7 +83,8 @@ MacKey MacKey::load_file(const std::filesystem::path& file) {
   if (!in)
     throw PrintError("mac-key-missing", "the QR code key file " + file.string() +
                                             " cannot be read (config print.mac_key_file); create it with: "
-                                            "head -c 32 /dev/urandom > " + file.string());
+                                            "head -c 32 /dev/urandom > " +
+                                            file.string());
   std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
   if (bytes.size() < kMinKeyBytes) {
@@ -95,15 +95,18 @@ MacKey MacKey::load_file(const std::filesystem::path& file) {
 }
 
 std::string encode_qr_payload(const QrPayload& p, const MacKey& key) {
-  if (key.bytes().size() < kMinKeyBytes) throw PrintError("mac-key-too-short", "the QR code key is missing or too short");
-  if (!valid_id(p.form_id, 1, 64)) throw PrintError("qr-bad-field", "form id '" + p.form_id + "' cannot go in a QR code");
-  if (!valid_id(p.version, 1, 32)) throw PrintError("qr-bad-field", "form version '" + p.version + "' cannot go in a QR code");
+  if (key.bytes().size() < kMinKeyBytes)
+    throw PrintError("mac-key-too-short", "the QR code key is missing or too short");
+  if (!valid_id(p.form_id, 1, 64))
+    throw PrintError("qr-bad-field", "form id '" + p.form_id + "' cannot go in a QR code");
+  if (!valid_id(p.version, 1, 32))
+    throw PrintError("qr-bad-field", "form version '" + p.version + "' cannot go in a QR code");
   if (!forms::is_known_language(p.lang)) throw PrintError("qr-bad-field", "unknown language '" + p.lang + "'");
   if (!valid_id(p.submission_id, 0, 64))
     throw PrintError("qr-bad-field", "submission id '" + p.submission_id + "' cannot go in a QR code");
   if (p.page_count < 1 || p.page_count > 99 || p.page < 1 || p.page > p.page_count)
-    throw PrintError("qr-bad-field", "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) +
-                                         " is out of range");
+    throw PrintError("qr-bad-field",
+                     "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is out of range");
   std::string body = std::string(kPrefix) + p.form_id + ";" + p.version + ";" + p.lang + ";" + std::to_string(p.page) +
                      "/" + std::to_string(p.page_count) + ";" + p.submission_id + ";" + (p.large_print ? "L" : "");
   return body + ";" + mac_hex(body, key);
@@ -121,7 +124,8 @@ QrParseResult parse_qr_payload(std::string_view text, const MacKey& key) {
   try {
     if (text.substr(0, kPrefix.size()) != kPrefix) return reject("not-kiosk-code", "not a code printed by the kiosk");
     auto parts = split(text.substr(kPrefix.size()), ';');
-    if (parts.size() != 7) return reject("malformed", "expected 7 parts after HNK1, found " + std::to_string(parts.size()));
+    if (parts.size() != 7)
+      return reject("malformed", "expected 7 parts after HNK1, found " + std::to_string(parts.size()));
     const auto& mac = parts[6];
     if (mac.size() != kMacBytes * 2 ||
         !std::all_of(mac.begin(), mac.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
@@ -143,8 +147,10 @@ QrParseResult parse_qr_payload(std::string_view text, const MacKey& key) {
     if (pages.size() != 2 || !parse_int(pages[0], p.page) || !parse_int(pages[1], p.page_count))
       return reject("bad-page", "page number is not of the form k/n");
     if (p.page_count < 1 || p.page < 1 || p.page > p.page_count)
-      return reject("bad-page", "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is impossible");
-    if (!verify_qr_mac(text, key)) return reject("forged", "MAC does not match (altered code, or printed with another key)");
+      return reject("bad-page",
+                    "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is impossible");
+    if (!verify_qr_mac(text, key))
+      return reject("forged", "MAC does not match (altered code, or printed with another key)");
     QrParseResult ok;
     ok.payload = std::move(p);
     return ok;

@@ -10,13 +10,13 @@
 namespace print::detail {
 
 class Typesetter {
-public:
+ public:
   explicit Typesetter(const Fonts& fonts);  // throws PrintError("font-missing")
   double width_mm(const std::string& text, double size_pt, bool bold);
   // Greedy word wrap at spaces; words longer than the width are split between characters.
   std::vector<std::string> wrap(const std::string& text, double size_pt, bool bold, double max_width_mm);
 
-private:
+ private:
   HpdfDocument doc_;
   HPDF_Font regular_ = nullptr;
   HPDF_Font bold_ = nullptr;

@@ -91,8 +91,8 @@ cv::Mat render_digit_in_box(const cv::Mat& mnist28, cv::Size box_px, std::mt1993
   const double c = std::cos(angle) * scale, s = std::sin(angle) * scale;
   // Maps MNIST (centre 14,14) to the box: translate, shear, rotate+scale, translate.
   const double a00 = c, a01 = -s + c * shear, a10 = s, a11 = c + s * shear;
-  const cv::Mat affine = (cv::Mat_<double>(2, 3) << a00, a01, cx - a00 * 14 - a01 * 14, a10, a11,
-                          cy - a10 * 14 - a11 * 14);
+  const cv::Mat affine =
+      (cv::Mat_<double>(2, 3) << a00, a01, cx - a00 * 14 - a01 * 14, a10, a11, cy - a10 * 14 - a11 * 14);
   cv::Mat src;
   mnist28.convertTo(src, CV_8U);
   cv::Mat big;
@@ -104,8 +104,10 @@ cv::Mat render_digit_in_box(const cv::Mat& mnist28, cv::Size box_px, std::mt1993
   if (pen != 0) {
     const int k = 2 * std::abs(pen) + 1;
     const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k));
-    if (pen > 0) cv::dilate(ink, ink, kernel);
-    else if (scale > 2.2) cv::erode(ink, ink, kernel);
+    if (pen > 0)
+      cv::dilate(ink, ink, kernel);
+    else if (scale > 2.2)
+      cv::erode(ink, ink, kernel);
   }
   if (border_remnants) {
     // Remnants of the printed box when registration is a few pixels off.
@@ -134,8 +136,8 @@ DigitClassifier::DigitClassifier(const std::filesystem::path& model_file) : impl
   try {
     dlib::deserialize(model_file.string()) >> impl_->net;
   } catch (const std::exception& e) {
-    throw ScanError("model-missing", "The digit recognition model " + model_file.string() +
-                                         " could not be read: " + e.what());
+    throw ScanError("model-missing",
+                    "The digit recognition model " + model_file.string() + " could not be read: " + e.what());
   }
   impl_->probabilities.subnet() = impl_->net.subnet();
 }
@@ -177,6 +179,8 @@ std::vector<DigitGuess> DigitClassifier::classify(const std::vector<DigitImage>&
   return out;
 }
 
-DigitGuess DigitClassifier::classify(const DigitImage& digit) const { return classify(std::vector<DigitImage>{digit}).front(); }
+DigitGuess DigitClassifier::classify(const DigitImage& digit) const {
+  return classify(std::vector<DigitImage>{digit}).front();
+}
 
 }  // namespace scanners

@@ -48,8 +48,8 @@ void quiet_leptonica() {
 void check_dimensions(int w, int h, const std::string& source, const ImportLimits& limits) {
   if (w <= 0 || h <= 0) throw ScanError("corrupt-image", source + ": the image has no size; the file may be damaged.");
   if (std::min(w, h) < limits.min_side_px)
-    throw ScanError("image-too-small", source + ": the image is only " + std::to_string(w) + " x " +
-                                           std::to_string(h) + " pixels, too small to be a scanned page.");
+    throw ScanError("image-too-small", source + ": the image is only " + std::to_string(w) + " x " + std::to_string(h) +
+                                           " pixels, too small to be a scanned page.");
   if (std::max(w, h) > limits.max_side_px ||
       static_cast<std::int64_t>(w) * static_cast<std::int64_t>(h) > limits.max_pixels)
     throw ScanError("image-too-large", source + ": the image is " + std::to_string(w) + " x " + std::to_string(h) +
@@ -113,8 +113,8 @@ std::vector<PageImage> import_pdf(const std::filesystem::path& file, const Impor
   }
   std::error_code ec;
   std::random_device rd;
-  const auto dir = std::filesystem::temp_directory_path() / ("kiosk-pdf-" + std::to_string(getpid()) + "-" +
-                                                             std::to_string(rd()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("kiosk-pdf-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(dir);
   struct Cleanup {
     std::filesystem::path dir;
@@ -153,10 +153,12 @@ std::vector<PageImage> import_image_memory(const std::uint8_t* data, std::size_t
   if (!data || size < 8) throw ScanError("corrupt-image", source + ": the file is empty or cut short.");
   l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
   if (pixReadHeaderMem(data, size, &format, &w, &h, &bps, &spp, &iscmap) != 0)
-    throw ScanError("unsupported-format", source + ": this is not an image the kiosk can read (PNG, JPEG, TIFF or PDF).");
+    throw ScanError("unsupported-format",
+                    source + ": this is not an image the kiosk can read (PNG, JPEG, TIFF or PDF).");
   if (format != IFF_PNG && format != IFF_JFIF_JPEG && format != IFF_PNM && format != IFF_BMP &&
       !(format >= IFF_TIFF && format <= IFF_TIFF_ZIP))
-    throw ScanError("unsupported-format", source + ": this image format is not supported (use PNG, JPEG, TIFF or PDF).");
+    throw ScanError("unsupported-format",
+                    source + ": this image format is not supported (use PNG, JPEG, TIFF or PDF).");
   check_dimensions(w, h, source, limits);
   PixPtr pix(pixReadMem(data, size));
   if (!pix) throw ScanError("corrupt-image", source + ": the image could not be decoded; the file may be damaged.");
@@ -192,7 +194,8 @@ std::vector<PageImage> import_image_file(const std::filesystem::path& file, cons
       std::vector<PageImage> pages;
       for (l_int32 i = 0; i < count && i < limits.max_pdf_pages; ++i) {
         PixPtr pix(pixReadMemTiff(bytes.data(), bytes.size(), i));
-        if (!pix) throw ScanError("corrupt-image", source + ": page " + std::to_string(i + 1) + " could not be decoded.");
+        if (!pix)
+          throw ScanError("corrupt-image", source + ": page " + std::to_string(i + 1) + " could not be decoded.");
         check_dimensions(pixGetWidth(pix.get()), pixGetHeight(pix.get()), source, limits);
         pages.push_back(to_page(pix.get(), source + " page " + std::to_string(i + 1)));
       }
@@ -250,8 +253,8 @@ cv::Mat binarize_despeckle(const cv::Mat& grey, int min_speckle_px) {
     return out;
   }
   if (min_speckle_px > 0) {
-    PixPtr clean(pixSelectBySize(binary.get(), min_speckle_px, min_speckle_px, 8, L_SELECT_IF_EITHER,
-                                 L_SELECT_IF_GTE, nullptr));
+    PixPtr clean(
+        pixSelectBySize(binary.get(), min_speckle_px, min_speckle_px, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, nullptr));
     if (clean) binary = std::move(clean);
   }
   cv::Mat out = mat_from_pix(binary.get());  // 1 bpp ink=1 -> converted 0/255 with ink dark

@@ -38,8 +38,8 @@ OcrEngine::OcrEngine(const std::string& languages) : impl_(std::make_unique<Impl
   setenv("OMP_THREAD_LIMIT", "1", 0);  // see DESIGN.md section 10; an explicit setting wins
   impl_->api.reset(new tesseract::TessBaseAPI());
   if (impl_->api->Init(nullptr, languages.c_str(), tesseract::OEM_LSTM_ONLY) != 0)
-    throw ScanError("ocr-missing", "Text recognition for \"" + languages +
-                                       "\" is not installed (Debian package tesseract-ocr-nor).");
+    throw ScanError("ocr-missing",
+                    "Text recognition for \"" + languages + "\" is not installed (Debian package tesseract-ocr-nor).");
   impl_->api->SetVariable("debug_file", "/dev/null");
 }
 
@@ -67,8 +67,12 @@ OcrText OcrEngine::read(const cv::Mat& grey, int psm, const std::string& whiteli
   return out;
 }
 
-OcrText OcrEngine::read_line(const cv::Mat& grey) { return read(grey, tesseract::PSM_SINGLE_LINE, ""); }
-OcrText OcrEngine::read_block(const cv::Mat& grey) { return read(grey, tesseract::PSM_SINGLE_BLOCK, ""); }
+OcrText OcrEngine::read_line(const cv::Mat& grey) {
+  return read(grey, tesseract::PSM_SINGLE_LINE, "");
+}
+OcrText OcrEngine::read_block(const cv::Mat& grey) {
+  return read(grey, tesseract::PSM_SINGLE_BLOCK, "");
+}
 OcrText OcrEngine::read_char(const cv::Mat& grey, const std::string& whitelist) {
   return read(grey, tesseract::PSM_SINGLE_CHAR, whitelist);
 }

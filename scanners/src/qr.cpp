@@ -23,8 +23,8 @@ std::vector<FoundQr> read_codes(const cv::Mat& grey, double scale_back) {
     qr.text = result.text();
     const auto& pos = result.position();
     for (int i = 0; i < 4; ++i)
-      qr.corners[static_cast<size_t>(i)] = cv::Point2f(static_cast<float>(pos[i].x * scale_back),
-                                                       static_cast<float>(pos[i].y * scale_back));
+      qr.corners[static_cast<size_t>(i)] =
+          cv::Point2f(static_cast<float>(pos[i].x * scale_back), static_cast<float>(pos[i].y * scale_back));
     out.push_back(std::move(qr));
   }
   return out;

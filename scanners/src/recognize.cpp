@@ -35,7 +35,9 @@ cv::Rect to_px(const print::RectMm& r, double inset_fraction = 0.0) {
           std::max(1, static_cast<int>(std::lround((r.h - 2 * iy) * kPxPerMm)))};
 }
 
-cv::Rect clip(const cv::Rect& r, const cv::Mat& m) { return r & cv::Rect(0, 0, m.cols, m.rows); }
+cv::Rect clip(const cv::Rect& r, const cv::Mat& m) {
+  return r & cv::Rect(0, 0, m.cols, m.rows);
+}
 
 double ink_share(const cv::Mat& ink, const cv::Rect& r) {
   const cv::Rect c = clip(r, ink);
@@ -59,8 +61,10 @@ cv::Point2f centre(const print::RectMm& r) {
 std::string normalise_title(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c >= 0x80) out.push_back(static_cast<char>(std::tolower(c)));
-    else if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    if (std::isalnum(c) || c >= 0x80)
+      out.push_back(static_cast<char>(std::tolower(c)));
+    else if (!out.empty() && out.back() != ' ')
+      out.push_back(' ');
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
@@ -100,20 +104,26 @@ struct TickState {
 TickState measure_tick(const cv::Mat& ink, const print::RectMm& box) {
   TickState t;
   t.share = ink_share(ink, to_px(box, 0.18));
-  if (t.share < kTickEmptyBelow) t.kind = TickState::Empty;
-  else if (t.share > kTickScribbledAbove) t.kind = TickState::Unclear;
-  else if (t.share > kTickTickedAbove) t.kind = TickState::Ticked;
-  else t.kind = TickState::Unclear;
+  if (t.share < kTickEmptyBelow)
+    t.kind = TickState::Empty;
+  else if (t.share > kTickScribbledAbove)
+    t.kind = TickState::Unclear;
+  else if (t.share > kTickTickedAbove)
+    t.kind = TickState::Ticked;
+  else
+    t.kind = TickState::Unclear;
   return t;
 }
 
 // Confidence of a tick decision: how far the ink share is from the nearest threshold.
 double tick_confidence(const TickState& t) {
   switch (t.kind) {
-    case TickState::Empty: return std::clamp(1.0 - t.share / kTickEmptyBelow * 0.5, 0.5, 1.0);
+    case TickState::Empty:
+      return std::clamp(1.0 - t.share / kTickEmptyBelow * 0.5, 0.5, 1.0);
     case TickState::Ticked:
       return std::clamp(0.5 + std::min(t.share - kTickTickedAbove, kTickScribbledAbove - t.share) * 10.0, 0.5, 1.0);
-    default: return 0.3;
+    default:
+      return 0.3;
   }
 }
 
@@ -129,7 +139,10 @@ struct Recognizer::Impl {
   std::map<std::string, print::FormLayout> layouts;  // by form|version|lang|flags
 
   Impl(const forms::Catalogue& c, const forms::Translations& t, print::MacKey k, RecognizerOptions o)
-      : catalogue(c), translations(t), key(std::move(k)), options(std::move(o)),
+      : catalogue(c),
+        translations(t),
+        key(std::move(k)),
+        options(std::move(o)),
         digits(options.digit_model.empty() ? DigitClassifier::default_model_file() : options.digit_model) {}
 
   OcrEngine& engine() {
@@ -164,9 +177,10 @@ struct Recognizer::Impl {
 
   // Finds a filled square of about `side_px` near `expected` in the ink image.
   std::optional<cv::Point2f> find_mark(const cv::Mat& ink, cv::Point2f expected, double side_px, double search_px) {
-    const cv::Rect area = clip(cv::Rect(static_cast<int>(expected.x - search_px), static_cast<int>(expected.y - search_px),
-                                        static_cast<int>(2 * search_px), static_cast<int>(2 * search_px)),
-                               ink);
+    const cv::Rect area =
+        clip(cv::Rect(static_cast<int>(expected.x - search_px), static_cast<int>(expected.y - search_px),
+                      static_cast<int>(2 * search_px), static_cast<int>(2 * search_px)),
+             ink);
     if (area.area() <= 0) return std::nullopt;
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(ink(area), labels, stats, centroids, 8, CV_32S);
@@ -225,12 +239,17 @@ struct Recognizer::Impl {
     std::array<cv::Point2f, 4> qr_pts = q;
     const float W = static_cast<float>(input.grey.cols), H = static_cast<float>(input.grey.rows);
     if (quarter != 0) {
-      const int code = quarter == 1 ? cv::ROTATE_90_COUNTERCLOCKWISE : quarter == 2 ? cv::ROTATE_180 : cv::ROTATE_90_CLOCKWISE;
+      const int code = quarter == 1   ? cv::ROTATE_90_COUNTERCLOCKWISE
+                       : quarter == 2 ? cv::ROTATE_180
+                                      : cv::ROTATE_90_CLOCKWISE;
       cv::rotate(input.grey, upright, code);
       for (auto& p : qr_pts) {
-        if (quarter == 1) p = {p.y, W - 1 - p.x};
-        else if (quarter == 2) p = {W - 1 - p.x, H - 1 - p.y};
-        else p = {H - 1 - p.y, p.x};
+        if (quarter == 1)
+          p = {p.y, W - 1 - p.x};
+        else if (quarter == 2)
+          p = {W - 1 - p.x, H - 1 - p.y};
+        else
+          p = {H - 1 - p.y, p.x};
       }
     }
     const cv::Mat flat = normalize_background(upright);
@@ -240,9 +259,9 @@ struct Recognizer::Impl {
     // 2. First estimate from the QR code alone (similarity: scale, rotation, shift).
     std::vector<cv::Point2f> from, to;
     const auto& r = page_layout.qr;
-    const std::array<cv::Point2f, 4> qr_mm = {cv::Point2f(float(r.x), float(r.y)), cv::Point2f(float(r.x + r.w), float(r.y)),
-                                              cv::Point2f(float(r.x + r.w), float(r.y + r.h)),
-                                              cv::Point2f(float(r.x), float(r.y + r.h))};
+    const std::array<cv::Point2f, 4> qr_mm = {
+        cv::Point2f(float(r.x), float(r.y)), cv::Point2f(float(r.x + r.w), float(r.y)),
+        cv::Point2f(float(r.x + r.w), float(r.y + r.h)), cv::Point2f(float(r.x), float(r.y + r.h))};
     for (int i = 0; i < 4; ++i) {
       from.push_back(qr_mm[static_cast<size_t>(i)] * static_cast<float>(kPxPerMm));
       to.push_back(qr_pts[static_cast<size_t>(i)]);
@@ -252,11 +271,14 @@ struct Recognizer::Impl {
     // 3. Refine with the four corner marks, searched around where the QR estimate puts them.
     std::vector<cv::Point2f> mark_layout, mark_image;
     if (!coarse.empty()) {
-      const double scale = std::sqrt(std::abs(cv::determinant(coarse(cv::Rect(0, 0, 2, 2)))));  // image px per layout px
+      const double scale =
+          std::sqrt(std::abs(cv::determinant(coarse(cv::Rect(0, 0, 2, 2)))));  // image px per layout px
       for (const auto& mark : page_layout.corner_marks) {
         const cv::Point2f c = centre(mark);
-        const cv::Point2f guess(static_cast<float>(coarse.at<double>(0, 0) * c.x + coarse.at<double>(0, 1) * c.y + coarse.at<double>(0, 2)),
-                                static_cast<float>(coarse.at<double>(1, 0) * c.x + coarse.at<double>(1, 1) * c.y + coarse.at<double>(1, 2)));
+        const cv::Point2f guess(
+            static_cast<float>(coarse.at<double>(0, 0) * c.x + coarse.at<double>(0, 1) * c.y + coarse.at<double>(0, 2)),
+            static_cast<float>(coarse.at<double>(1, 0) * c.x + coarse.at<double>(1, 1) * c.y +
+                               coarse.at<double>(1, 2)));
         const double side = mark.w * kPxPerMm * scale;
         if (auto found = find_mark(ink, guess, side, side * 2.5 + 25.0 * kPxPerMm * scale)) {
           mark_layout.push_back(c);
@@ -277,9 +299,11 @@ struct Recognizer::Impl {
       return result;
     }
     // 4. The rectified page, grey and ink, in layout pixels.
-    const cv::Size canvas(static_cast<int>(print::kPageWidthMm * kPxPerMm), static_cast<int>(print::kPageHeightMm * kPxPerMm));
+    const cv::Size canvas(static_cast<int>(print::kPageWidthMm * kPxPerMm),
+                          static_cast<int>(print::kPageHeightMm * kPxPerMm));
     cv::Mat rectified, rect_ink;
-    cv::warpPerspective(flat, rectified, to_image, canvas, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 255);
+    cv::warpPerspective(flat, rectified, to_image, canvas, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                        255);
     cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
     const cv::Mat despeckled = despeckle(rect_ink);
     read_fields(*layout, result.qr->page, rectified, despeckled, result);
@@ -344,7 +368,8 @@ struct Recognizer::Impl {
     return r;
   }
 
-  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink, PageResult& out) {
+  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink,
+                   PageResult& out) {
     const forms::Questionnaire* form = catalogue.find(layout.form_id);
     // Tick boxes are read per item (all of its options together).
     std::map<std::string, std::vector<const print::Field*>> ticks;
@@ -357,10 +382,18 @@ struct Recognizer::Impl {
           if (!ticks.count(f.link_id)) tick_order.push_back(f.link_id);
           ticks[f.link_id].push_back(&f);
           break;
-        case print::FieldKind::Digits: out.fields.push_back(read_digits(f, item, grey, ink)); break;
-        case print::FieldKind::Letters: out.fields.push_back(read_letters(f, grey, ink)); break;
-        case print::FieldKind::Text: out.fields.push_back(read_text(f, grey, ink)); break;
-        case print::FieldKind::Signature: out.fields.push_back(read_signature(f, grey, ink)); break;
+        case print::FieldKind::Digits:
+          out.fields.push_back(read_digits(f, item, grey, ink));
+          break;
+        case print::FieldKind::Letters:
+          out.fields.push_back(read_letters(f, grey, ink));
+          break;
+        case print::FieldKind::Text:
+          out.fields.push_back(read_text(f, grey, ink));
+          break;
+        case print::FieldKind::Signature:
+          out.fields.push_back(read_signature(f, grey, ink));
+          break;
       }
     }
     for (const auto& link_id : tick_order) {
@@ -370,8 +403,8 @@ struct Recognizer::Impl {
     }
   }
 
-  FieldResult read_ticks(const std::string& link_id, const std::vector<const print::Field*>& boxes, const forms::Item* item,
-                         const cv::Mat& grey, const cv::Mat& ink) {
+  FieldResult read_ticks(const std::string& link_id, const std::vector<const print::Field*>& boxes,
+                         const forms::Item* item, const cv::Mat& grey, const cv::Mat& ink) {
     print::Field all;
     all.link_id = link_id;
     all.kind = print::FieldKind::Tick;
@@ -473,7 +506,8 @@ struct Recognizer::Impl {
     for (unsigned char c : value) characters += (c & 0xC0) != 0x80;
     if (value.empty() || text.confidence < options.letter_min_confidence)
       return make(f, grey, value.empty() ? nlohmann::json() : nlohmann::json(value), text.confidence, "low-confidence");
-    if (characters != static_cast<size_t>(filled)) return make(f, grey, value, text.confidence, "letter-count-mismatch");
+    if (characters != static_cast<size_t>(filled))
+      return make(f, grey, value, text.confidence, "letter-count-mismatch");
     return make(f, grey, value, text.confidence, "");
   }
 
@@ -508,6 +542,8 @@ Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translati
 
 Recognizer::~Recognizer() = default;
 
-PageResult Recognizer::recognize_page(const PageImage& page) { return impl_->recognize(page); }
+PageResult Recognizer::recognize_page(const PageImage& page) {
+  return impl_->recognize(page);
+}
 
 }  // namespace scanners

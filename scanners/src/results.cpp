@@ -136,8 +136,10 @@ std::vector<SubmissionResult> assemble_submissions(std::vector<PageResult> pages
       if (!pages_seen.count(p)) s.pages_missing.push_back(p);
     std::sort(s.pages_duplicate.begin(), s.pages_duplicate.end());
     // Keep the form's reading order across pages.
-    std::stable_sort(s.fields.begin(), s.fields.end(), [](const FieldResult& a, const FieldResult& b) { return a.page < b.page; });
-    if (const forms::Questionnaire* form = catalogue.find(s.form_id); form && s.pages_missing.empty()) validate(s, *form);
+    std::stable_sort(s.fields.begin(), s.fields.end(),
+                     [](const FieldResult& a, const FieldResult& b) { return a.page < b.page; });
+    if (const forms::Questionnaire* form = catalogue.find(s.form_id); form && s.pages_missing.empty())
+      validate(s, *form);
   }
   return out;
 }

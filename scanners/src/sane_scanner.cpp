@@ -17,7 +17,9 @@ namespace {
 std::mutex g_session_mutex;
 bool g_session_active = false;
 
-SANE_Handle as_handle(void* h) { return static_cast<SANE_Handle>(h); }
+SANE_Handle as_handle(void* h) {
+  return static_cast<SANE_Handle>(h);
+}
 
 // Plain-language message for a SANE status, by what a person at the kiosk can do about it.
 [[noreturn]] void throw_status(SANE_Status status, const std::string& device) {
@@ -25,7 +27,8 @@ SANE_Handle as_handle(void* h) { return static_cast<SANE_Handle>(h); }
     case SANE_STATUS_NO_DOCS:
       throw ScanError("no-paper", "There is no paper in the scanner. Put the pages in the feeder and try again.");
     case SANE_STATUS_JAMMED:
-      throw ScanError("jammed", "The paper is stuck in the scanner. Open the scanner, take the paper out gently and try again.");
+      throw ScanError("jammed",
+                      "The paper is stuck in the scanner. Open the scanner, take the paper out gently and try again.");
     case SANE_STATUS_COVER_OPEN:
       throw ScanError("cover-open", "The scanner lid is open. Close it and try again.");
     case SANE_STATUS_DEVICE_BUSY:
@@ -85,8 +88,8 @@ std::vector<ScannerInfo> SaneSession::list_devices() const {
   if (sane_get_devices(&list, SANE_TRUE) != SANE_STATUS_GOOD || !list) return out;
   for (int i = 0; list[i]; ++i) {
     const SANE_Device* d = list[i];
-    out.push_back({d->name ? d->name : "", d->vendor ? d->vendor : "", d->model ? d->model : "",
-                   d->type ? d->type : ""});
+    out.push_back(
+        {d->name ? d->name : "", d->vendor ? d->vendor : "", d->model ? d->model : "", d->type ? d->type : ""});
   }
   return out;
 }
@@ -103,7 +106,8 @@ std::unique_ptr<SaneDevice> SaneSession::open(const std::string& name) const {
   const SANE_Status status = sane_open(device.c_str(), &handle);
   if (status != SANE_STATUS_GOOD || !handle) {
     if (status == SANE_STATUS_INVAL || status == SANE_STATUS_UNSUPPORTED)
-      throw ScanError("no-scanner", "The scanner \"" + device + "\" was not found. Check that it is switched on and connected.");
+      throw ScanError("no-scanner",
+                      "The scanner \"" + device + "\" was not found. Check that it is switched on and connected.");
     throw_status(status, device);
   }
   return std::unique_ptr<SaneDevice>(new SaneDevice(handle, device));
@@ -131,7 +135,8 @@ bool SaneDevice::set_option(const std::string& option, const std::string& value)
   const SANE_Option_Descriptor* d = nullptr;
   const int index = find_option(as_handle(handle_), option, &d);
   if (index < 0 || d->type != SANE_TYPE_STRING) return false;
-  std::vector<char> buffer(static_cast<size_t>(std::max<SANE_Int>(d->size, static_cast<SANE_Int>(value.size() + 1))), 0);
+  std::vector<char> buffer(static_cast<size_t>(std::max<SANE_Int>(d->size, static_cast<SANE_Int>(value.size() + 1))),
+                           0);
   std::memcpy(buffer.data(), value.c_str(), value.size());
   SANE_Int info = 0;
   return sane_control_option(as_handle(handle_), index, SANE_ACTION_SET_VALUE, buffer.data(), &info) ==
@@ -240,7 +245,8 @@ std::vector<PageImage> SaneDevice::scan(const ScanSettings& settings,
     }
     if (chosen.empty() && settings.source == PaperSource::FeederDuplex)  // duplex not offered: one-sided feeder
       for (const auto& s : offered)
-        if (chosen.empty() && (lower(s).find("adf") != std::string::npos || lower(s).find("feeder") != std::string::npos))
+        if (chosen.empty() &&
+            (lower(s).find("adf") != std::string::npos || lower(s).find("feeder") != std::string::npos))
           chosen = s;
     if (!chosen.empty()) set_option(SANE_NAME_SCAN_SOURCE, chosen);
   }

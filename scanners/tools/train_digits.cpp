@@ -25,14 +25,22 @@ int main(int argc, char** argv) {
   unsigned seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--mnist") mnist_dir = value;
-    else if (flag == "--out") out_file = value;
-    else if (flag == "--augment") augment = std::stoi(value);
-    else if (flag == "--epochs") epochs = std::stoi(value);
-    else if (flag == "--dump") dump_file = value;
-    else if (flag == "--init") init_file = value;  // continue from an earlier model
-    else if (flag == "--learning-rate") learning_rate = std::stod(value);
-    else if (flag == "--seed") seed = static_cast<unsigned>(std::stoul(value));
+    if (flag == "--mnist")
+      mnist_dir = value;
+    else if (flag == "--out")
+      out_file = value;
+    else if (flag == "--augment")
+      augment = std::stoi(value);
+    else if (flag == "--epochs")
+      epochs = std::stoi(value);
+    else if (flag == "--dump")
+      dump_file = value;
+    else if (flag == "--init")
+      init_file = value;  // continue from an earlier model
+    else if (flag == "--learning-rate")
+      learning_rate = std::stod(value);
+    else if (flag == "--seed")
+      seed = static_cast<unsigned>(std::stoul(value));
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;

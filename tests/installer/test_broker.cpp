@@ -29,7 +29,7 @@ namespace {
 
 // An AMQP 1.0 peer that accepts connections and lets clients read any queue except "missing".
 class LoopbackBroker : public proton::messaging_handler {
-public:
+ public:
   LoopbackBroker() : thread_([this] { run(); }) { port_ = port_promise_.get_future().get(); }
   LoopbackBroker(const LoopbackBroker&) = delete;
   LoopbackBroker& operator=(const LoopbackBroker&) = delete;
@@ -50,7 +50,7 @@ public:
   void on_transport_error(proton::transport&) override {}
   void on_error(const proton::error_condition&) override {}
 
-private:
+ private:
   struct OnListen : proton::listen_handler {
     std::promise<int>* port;
     void on_open(proton::listener& l) override { port->set_value(l.port()); }
@@ -69,7 +69,7 @@ private:
 
 // Accepts one connection, answers with HTTP and closes: reachable, but not a broker.
 class NotABroker {
-public:
+ public:
   NotABroker() {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
@@ -100,7 +100,7 @@ public:
   }
   int port() const { return port_; }
 
-private:
+ private:
   int fd_ = -1;
   int port_ = 0;
   std::thread thread_;

@@ -196,7 +196,8 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   write_file(state / "store.key", std::string(32, 'k'), 0600);
   write_file(state / "qr-mac.key", std::string(32, 'q'), 0600);
   write_file(dir / "kiosk.toml",
-             "[store]\npath = \"state/kiosk.db\"\nkey_file = \"state/store.key\"\n[print]\nmac_key_file = \"state/qr-mac.key\"\n",
+             "[store]\npath = \"state/kiosk.db\"\nkey_file = \"state/store.key\"\n[print]\nmac_key_file = "
+             "\"state/qr-mac.key\"\n",
              0640);
   DoctorOptions options;
   options.config_file = dir / "kiosk.toml";
@@ -235,7 +236,8 @@ TEST_CASE("undelivered and store check as another user: nothing is left behind, 
                        "INSERT INTO outbox VALUES ('a', 'queued');",
                        nullptr, nullptr, nullptr) == SQLITE_OK);
   // The kiosk (another user) has it open: its log holds the submission.
-  for (const char* suffix : {"", "-wal", "-shm"}) REQUIRE(::chown((db_file.string() + suffix).c_str(), 4321, 4321) == 0);
+  for (const char* suffix : {"", "-wal", "-shm"})
+    REQUIRE(::chown((db_file.string() + suffix).c_str(), 4321, 4321) == 0);
   std::string refused;
   try {
     count_undelivered(db_file);

@@ -30,15 +30,18 @@ bool can_connect(int port) {
   return ok;
 }
 
-int run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
+int run(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str());
+}
 
 class PrivateCups {
-public:
+ public:
   PrivateCups() {
     const fs::path d = dir_.path();
     fs::permissions(d, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                            fs::perms::others_exec);
-    for (const char* sub : {"conf", "spool/tmp", "cache", "state", "log", "out", "bin/backend"}) fs::create_directories(d / sub);
+    for (const char* sub : {"conf", "spool/tmp", "cache", "state", "log", "out", "bin/backend"})
+      fs::create_directories(d / sub);
     fs::permissions(d / "out", fs::perms::all);
     fs::create_directory_symlink("/usr/lib/cups/filter", d / "bin/filter");
     fs::create_directory_symlink("/usr/lib/cups/daemon", d / "bin/daemon");
@@ -49,12 +52,13 @@ public:
                            "if [ -n \"$6\" ]; then cat \"$6\" >> \"$out\"; else cat >> \"$out\"; fi\n",
                            0700);
     port_ = kiosk_test::free_port();
-    kiosk_test::write_file(d / "conf/cupsd.conf",
-                           "Listen 127.0.0.1:" + std::to_string(port_) +
-                               "\nLogLevel info\nWebInterface No\nBrowsing Off\nDefaultAuthType None\n"
-                               "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
-                               "<Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n",
-                           0644);
+    kiosk_test::write_file(
+        d / "conf/cupsd.conf",
+        "Listen 127.0.0.1:" + std::to_string(port_) +
+            "\nLogLevel info\nWebInterface No\nBrowsing Off\nDefaultAuthType None\n"
+            "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
+            "<Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n",
+        0644);
     const std::string s = d.string();
     kiosk_test::write_file(d / "conf/cups-files.conf",
                            "FileDevice Yes\nServerRoot " + s + "/conf\nRequestRoot " + s + "/spool\nTempDir " + s +
@@ -64,7 +68,8 @@ public:
                            0644);
     start();
     ::setenv("CUPS_SERVER", server().c_str(), 1);
-    if (lp("lpadmin -p Kiosk_A4 -E -v copyfile:" + (d / "out/printed").string() + " -o media-default=iso_a4_210x297mm") != 0 ||
+    if (lp("lpadmin -p Kiosk_A4 -E -v copyfile:" + (d / "out/printed").string() +
+           " -o media-default=iso_a4_210x297mm") != 0 ||
         lp("lpadmin -d Kiosk_A4") != 0)
       throw std::runtime_error("lpadmin failed: " + kiosk_test::read_file(d / "log/error_log"));
   }
@@ -83,7 +88,7 @@ public:
   int lp(const std::string& command) const { return run(command + " -h " + server()); }
   fs::path printed() const { return dir_ / "out/printed"; }
 
-private:
+ private:
   void start() {
     const std::string conf = (dir_ / "conf/cupsd.conf").string(), files = (dir_ / "conf/cups-files.conf").string();
     pid_ = ::fork();

@@ -14,7 +14,7 @@ namespace kiosk_test {
 
 // A fresh folder under $TMPDIR, removed at the end of the test.
 class TempDir {
-public:
+ public:
   TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-installer-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
@@ -29,7 +29,7 @@ public:
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
@@ -50,15 +50,18 @@ inline unsigned mode_of(const std::filesystem::path& file) {
   return st.st_mode & 07777;
 }
 
-inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // A self-signed EC certificate and its key, made by the openssl command.
 inline void make_certificate(const std::filesystem::path& cert, const std::filesystem::path& key, int days) {
   std::filesystem::create_directories(cert.parent_path());
   std::filesystem::create_directories(key.parent_path());
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=kiosk-test"
-                          " -days " + std::to_string(days) + " -keyout '" + key.string() + "' -out '" + cert.string() +
-                          "' >/dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=kiosk-test"
+      " -days " +
+      std::to_string(days) + " -keyout '" + key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl req failed");
 }
 

@@ -25,8 +25,9 @@ TEST_CASE("every screen of every form in every language keeps the ekstra enkel r
     variants.insert(r.variant);
     if (r.form) forms_seen.insert(*r.form);
   }
-  for (const char* s : {"start", "task", "who", "who-kind", "form-intro", "representative-id", "question", "print",
-                        "scan", "review", "correct", "send", "receipt", "help", "staff-pin", "staff-menu", "staff-info"})
+  for (const char* s :
+       {"start", "task", "who", "who-kind", "form-intro", "representative-id", "question", "print", "scan", "review",
+        "correct", "send", "receipt", "help", "staff-pin", "staff-menu", "staff-info"})
     CHECK_MESSAGE(screens.count(s) == 1, s);
   CHECK(langs == std::set<std::string>(options.languages.begin(), options.languages.end()));
   CHECK(variants.size() == 2);
@@ -55,9 +56,10 @@ TEST_CASE("the checks catch each broken rule") {
     r.x = x, r.y = y, r.w = w, r.h = h, r.font_px = px, r.fg = fg, r.bg = bg;
     frame.widgets.push_back(r);
   };
-  add("title", ui::Role::Title, "Hei", 80, 100, 200, 50, 48, 0x111111, 0xFFFFFF);                 // top quarter
-  add("body", ui::Role::Body, "Dokumentasjonsforpliktelsene omfatter helseopplysningsloven samt pasientjournalforskriften.",
-      80, 300, 1700, 40, 24, 0x777777, 0xFFFFFF);                                                   // small, pale, LIX
+  add("title", ui::Role::Title, "Hei", 80, 100, 200, 50, 48, 0x111111, 0xFFFFFF);  // top quarter
+  add("body", ui::Role::Body,
+      "Dokumentasjonsforpliktelsene omfatter helseopplysningsloven samt pasientjournalforskriften.", 80, 300, 1700, 40,
+      24, 0x777777, 0xFFFFFF);  // small, pale, LIX
   for (int i = 0; i < 5; ++i)
     add("choice." + std::to_string(i), ui::Role::Choice, "Ja", 80 + i * 300.0f, 500, 290, 80, 40, 0xFFFFFF, 0x003A70);
   frame.untranslated.push_back("ui.missing");

@@ -50,9 +50,12 @@ struct Shot {
     for (int guard = 0; guard < 20 && flow->screen() == flow::Screen::Question; ++guard) {
       const auto* item = form().find_item(flow->current_link_id());
       REQUIRE(item);
-      if (item->type == forms::ItemType::Boolean) flow->apply(in::AnswerYesNo{item->link_id != "helper"}, now);
-      else if (item->type == forms::ItemType::Choice) flow->apply(in::AnswerChoice{item->options.front().code}, now);
-      else FAIL("unexpected question " << item->link_id);
+      if (item->type == forms::ItemType::Boolean)
+        flow->apply(in::AnswerYesNo{item->link_id != "helper"}, now);
+      else if (item->type == forms::ItemType::Choice)
+        flow->apply(in::AnswerChoice{item->options.front().code}, now);
+      else
+        FAIL("unexpected question " << item->link_id);
     }
     flow->tick(now);
     REQUIRE(!services.printer->requests.empty());

@@ -28,8 +28,8 @@ struct Started {
   explicit Started(flow::FlowOptions o = {}) : options(std::move(o)) {
     options.inactivity_warning = 90s;
     options.inactivity_countdown = 30s;
-    flow = std::make_unique<flow::Flow>(assets.all_types, assets.translations, assets.rules, options,
-                                        services.make(), now);
+    flow = std::make_unique<flow::Flow>(assets.all_types, assets.translations, assets.rules, options, services.make(),
+                                        now);
     namespace in = flow::intent;
     flow->apply(in::ChooseLanguage{"nb"}, now);
     flow->apply(in::ChooseCategory{assets.all_types.forms().front().category}, now);

@@ -63,7 +63,8 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
   }
   std::array<char, 4096> buf;
   ssize_t n;
-  while ((n = read(pipefd[0], buf.data(), buf.size())) > 0) result.output.append(buf.data(), static_cast<std::size_t>(n));
+  while ((n = read(pipefd[0], buf.data(), buf.size())) > 0)
+    result.output.append(buf.data(), static_cast<std::size_t>(n));
   close(pipefd[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -119,9 +120,10 @@ GreyImage crop(const GreyImage& image, int dpi, const print::RectMm& r) {
   return out;
 }
 
-std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, int dpi, const std::filesystem::path& dir,
-                                             const std::string& prefix, bool png) {
-  std::vector<std::string> argv = {"pdftoppm", "-q", "-gray", "-r", std::to_string(dpi), pdf.string(), (dir / prefix).string()};
+std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, int dpi,
+                                             const std::filesystem::path& dir, const std::string& prefix, bool png) {
+  std::vector<std::string> argv = {
+      "pdftoppm", "-q", "-gray", "-r", std::to_string(dpi), pdf.string(), (dir / prefix).string()};
   if (png) argv.insert(argv.begin() + 3, "-png");
   auto r = run(argv);
   const std::string ext = png ? ".png" : ".pgm";
@@ -194,6 +196,8 @@ print::LayoutContext layout_context() {
   return c;
 }
 
-std::filesystem::path kioskctl() { return std::filesystem::path(KIOSK_BINARY_DIR) / "bin" / "kioskctl"; }
+std::filesystem::path kioskctl() {
+  return std::filesystem::path(KIOSK_BINARY_DIR) / "bin" / "kioskctl";
+}
 
 }  // namespace print_test

@@ -16,14 +16,14 @@ namespace print_test {
 
 // A unique folder under $TMPDIR, removed with everything in it when the object dies.
 class TempDir {
-public:
+ public:
   TempDir();
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
@@ -37,15 +37,18 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
 struct GreyImage {
   int width = 0, height = 0;
   std::vector<std::uint8_t> pixels;  // row-major, 0 = black
-  std::uint8_t at(int x, int y) const { return pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)]; }
+  std::uint8_t at(int x, int y) const {
+    return pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)];
+  }
 };
 
 GreyImage read_png(const std::filesystem::path& file);
 GreyImage read_pgm(const std::filesystem::path& file);  // binary P5, as pdftoppm -gray writes
 // Rasterises every page of `pdf` with pdftoppm into `dir`, as grey PNG (`png`, small files for
 // goldens) or PGM (fast); returns the files in page order.
-std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, int dpi, const std::filesystem::path& dir,
-                                             const std::string& prefix, bool png = true);
+std::vector<std::filesystem::path> rasterise(const std::filesystem::path& pdf, int dpi,
+                                             const std::filesystem::path& dir, const std::string& prefix,
+                                             bool png = true);
 // The text of the QR code found in the image, if any.
 std::optional<std::string> decode_qr(const GreyImage& image);
 // The part of the image inside a rectangle in mm (clipped to the image).

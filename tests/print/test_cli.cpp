@@ -56,8 +56,8 @@ TEST_CASE_FIXTURE(CliFixture, "cli: print --out writes a PDF with answers, print
   std::ofstream(dir.path() / "answers.json")
       << forms::to_questionnaire_response(form, answers, "in-progress", "2026-01-01T10:00:00+01:00").dump();
   const fs::path out = dir.path() / "form.pdf";
-  auto r = kioskctl({"print", form_id, "--lang", "nn", "--out", out.string(), "--answers", (dir.path() / "answers.json").string(),
-                     "--submission", "S-1", "--config", config.string()});
+  auto r = kioskctl({"print", form_id, "--lang", "nn", "--out", out.string(), "--answers",
+                     (dir.path() / "answers.json").string(), "--submission", "S-1", "--config", config.string()});
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(slurp(out).rfind("%PDF-", 0) == 0);
 

@@ -63,7 +63,7 @@ std::string read_file(const fs::path& p) {
 // A private cupsd with one queue "kiosktest". Stopped (and its files removed) by the
 // destructor, also when a check fails; killed by the kernel if the test process dies.
 class CupsServer {
-public:
+ public:
   CupsServer() {
     fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                      fs::perms::others_read | fs::perms::others_exec);
@@ -73,18 +73,22 @@ public:
     fs::create_directory_symlink("/usr/lib/cups/filter", dir_.path() / "bin/filter");
     fs::create_directory_symlink("/usr/lib/cups/daemon", dir_.path() / "bin/daemon");
     const fs::path backend = dir_.path() / "bin/backend/kiosktest";
-    std::ofstream(backend) << "#!/bin/sh\n"
-                              "# Test backend: copies the job's document to the file named in the device URI.\n"
-                              "if [ $# -eq 0 ]; then echo 'direct kiosktest \"Unknown\" \"Kiosk test file\"'; exit 0; fi\n"
-                              "out=\"${DEVICE_URI#kiosktest:}\"\n"
-                              "if [ -n \"$6\" ]; then cat \"$6\" > \"$out.tmp\"; else cat > \"$out.tmp\"; fi && mv \"$out.tmp\" \"$out\"\n";
+    std::ofstream(backend)
+        << "#!/bin/sh\n"
+           "# Test backend: copies the job's document to the file named in the device URI.\n"
+           "if [ $# -eq 0 ]; then echo 'direct kiosktest \"Unknown\" \"Kiosk test file\"'; exit 0; fi\n"
+           "out=\"${DEVICE_URI#kiosktest:}\"\n"
+           "if [ -n \"$6\" ]; then cat \"$6\" > \"$out.tmp\"; else cat > \"$out.tmp\"; fi && mv \"$out.tmp\" "
+           "\"$out\"\n";
     // Mode 0700: cupsd runs root-owned private backends as root, so it can write anywhere here.
     fs::permissions(backend, fs::perms::owner_all);
     port_ = free_port();
-    std::ofstream(dir_.path() / "conf/cupsd.conf") << "Listen 127.0.0.1:" << port_ << "\n"
-        "LogLevel info\nWebInterface No\nBrowsing Off\nDefaultAuthType None\n"
-        "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
-        "<Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n";
+    std::ofstream(dir_.path() / "conf/cupsd.conf")
+        << "Listen 127.0.0.1:" << port_
+        << "\n"
+           "LogLevel info\nWebInterface No\nBrowsing Off\nDefaultAuthType None\n"
+           "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
+           "<Policy default>\n  <Limit All>\n    Order deny,allow\n    Allow all\n  </Limit>\n</Policy>\n";
     const std::string d = dir_.path().string();
     std::ofstream(dir_.path() / "conf/cups-files.conf")
         << "FileDevice Yes\nServerRoot " << d << "/conf\nRequestRoot " << d << "/spool\nTempDir " << d
@@ -103,7 +107,7 @@ public:
   std::string log() const { return "\n--- cupsd error_log ---\n" + read_file(dir_.path() / "log/error_log"); }
   print_test::RunResult lp(const std::vector<std::string>& argv) const { return print_test::run(argv); }
 
-private:
+ private:
   void start() {
     const std::string conf = (dir_.path() / "conf/cupsd.conf").string();
     const std::string files = (dir_.path() / "conf/cups-files.conf").string();
@@ -153,7 +157,8 @@ private:
 std::string render_sample(const std::string& lang) {
   const auto ctx = print_test::layout_context();
   const auto& form = print_test::catalogue().forms().front();
-  return print::render_form_pdf(print::layout_form(form, lang, {}, ctx), "CUPS-TEST", print_test::test_key(), ctx.fonts);
+  return print::render_form_pdf(print::layout_form(form, lang, {}, ctx), "CUPS-TEST", print_test::test_key(),
+                                ctx.fonts);
 }
 
 }  // namespace
@@ -216,8 +221,9 @@ TEST_CASE("cups: a stopped printer is reported in plain words and the job gives 
   CHECK_FALSE(fs::exists(cups.output()));
 
   // The CLI says the same, with exit code 4 (device unavailable).
-  auto cli = print_test::run({print_test::kioskctl().string(), "printer-status", "--queue", "kiosktest", "--lang", "en"},
-                             {"CUPS_SERVER=" + cups.server()});
+  auto cli =
+      print_test::run({print_test::kioskctl().string(), "printer-status", "--queue", "kiosktest", "--lang", "en"},
+                      {"CUPS_SERVER=" + cups.server()});
   CHECK(cli.exit_code == 4);
   CHECK(cli.output.find("The printer is stopped.") != std::string::npos);
 }

@@ -12,7 +12,8 @@ namespace {
 const std::vector<std::string> kLangs = {"nb", "nn", "en"};
 
 bool inside(const print::RectMm& inner, double x0, double y0, double x1, double y1) {
-  return inner.x >= x0 - 1e-6 && inner.y >= y0 - 1e-6 && inner.x + inner.w <= x1 + 1e-6 && inner.y + inner.h <= y1 + 1e-6;
+  return inner.x >= x0 - 1e-6 && inner.y >= y0 - 1e-6 && inner.x + inner.w <= x1 + 1e-6 &&
+         inner.y + inner.h <= y1 + 1e-6;
 }
 bool overlaps(const print::RectMm& a, const print::RectMm& b) {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
@@ -34,17 +35,24 @@ forms::Questionnaire long_form() {
     item.link_id = "q" + std::to_string(i);
     item.text = forms::LocalizedText("Spørsmål nummer " + std::to_string(i) + " med æ, ø, å og čđŋšŧž");
     switch (i % 5) {
-      case 0: item.type = forms::ItemType::Text; break;
-      case 1: item.type = forms::ItemType::Date; break;
+      case 0:
+        item.type = forms::ItemType::Text;
+        break;
+      case 1:
+        item.type = forms::ItemType::Date;
+        break;
       case 2:
         item.type = forms::ItemType::Choice;
-        for (int o = 0; o < 4; ++o) item.options.push_back({"c" + std::to_string(o), forms::LocalizedText("Valg " + std::to_string(o))});
+        for (int o = 0; o < 4; ++o)
+          item.options.push_back({"c" + std::to_string(o), forms::LocalizedText("Valg " + std::to_string(o))});
         break;
       case 3:
         item.type = forms::ItemType::String;
         item.input_kind = forms::InputKind::IdentityNumber;
         break;
-      default: item.type = forms::ItemType::Boolean; break;
+      default:
+        item.type = forms::ItemType::Boolean;
+        break;
     }
     if (i == 4) {
       forms::EnableWhen ew;
@@ -98,7 +106,8 @@ void check_layout_rules(const forms::Questionnaire& form, const print::FormLayou
     if (kind == forms::PrintBoxes::Digits || kind == forms::PrintBoxes::Letters) {
       REQUIRE(fields.size() == 1);
       CHECK(static_cast<int>(fields[0]->boxes.size()) == item->box_count());
-      CHECK(fields[0]->kind == (kind == forms::PrintBoxes::Digits ? print::FieldKind::Digits : print::FieldKind::Letters));
+      CHECK(fields[0]->kind ==
+            (kind == forms::PrintBoxes::Digits ? print::FieldKind::Digits : print::FieldKind::Letters));
     } else if (kind == forms::PrintBoxes::Ticks) {
       std::set<std::string> options;
       for (const auto* f : fields) options.insert(f->option);
@@ -120,7 +129,8 @@ void check_layout_rules(const forms::Questionnaire& form, const print::FormLayou
   // Footer "side k av n" on every page, translated.
   for (const auto& page : layout.pages) {
     const std::string expected = print_test::translations().format(
-        layout.lang, "print.footer.page", {{"page", std::to_string(page.number)}, {"pages", std::to_string(layout.pages.size())}});
+        layout.lang, "print.footer.page",
+        {{"page", std::to_string(page.number)}, {"pages", std::to_string(layout.pages.size())}});
     bool found = false;
     for (const auto& t : page.texts) found = found || t.text == expected;
     CHECK_MESSAGE(found, expected);
@@ -145,7 +155,8 @@ TEST_CASE("layout: a long form breaks across pages without splitting a question"
     CHECK(layout.pages.size() >= 3);
     check_layout_rules(form, layout);
   }
-  CHECK(print::layout_form(form, "nb", {true}, ctx).pages.size() > print::layout_form(form, "nb", {false}, ctx).pages.size());
+  CHECK(print::layout_form(form, "nb", {true}, ctx).pages.size() >
+        print::layout_form(form, "nb", {false}, ctx).pages.size());
 }
 
 TEST_CASE("layout: the same inputs give a byte-identical field map; answers do not move boxes") {
@@ -197,7 +208,8 @@ TEST_CASE("layout: enableWhen questions carry an 'only if' note; sections start 
   const auto form = long_form();
   for (const auto& lang : kLangs) {
     const auto layout = print::layout_form(form, lang, {}, ctx);
-    const std::string note = print_test::translations().format(lang, "print.only_if", {{"question", form.items[0].items[2].text.get(lang)}, {"answer", "Valg 1"}});
+    const std::string note = print_test::translations().format(
+        lang, "print.only_if", {{"question", form.items[0].items[2].text.get(lang)}, {"answer", "Valg 1"}});
     const std::string instruction = print_test::translations().text(lang, "print.instruction.ticks");
     bool note_found = false, instruction_found = false;
     std::string all;
@@ -213,7 +225,8 @@ TEST_CASE("layout: enableWhen questions carry an 'only if' note; sections start 
 TEST_CASE("layout: unknown language and missing fonts are clear errors") {
   auto ctx = print_test::layout_context();
   const auto& form = print_test::catalogue().forms().front();
-  CHECK_THROWS_WITH_AS(print::layout_form(form, "xx", {}, ctx), doctest::Contains("unknown language"), print::PrintError);
+  CHECK_THROWS_WITH_AS(print::layout_form(form, "xx", {}, ctx), doctest::Contains("unknown language"),
+                       print::PrintError);
   ctx.fonts.regular = "/nonexistent/DejaVuSans.ttf";
   try {
     print::layout_form(form, "nb", {}, ctx);

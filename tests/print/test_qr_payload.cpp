@@ -9,7 +9,9 @@
 using print::QrPayload;
 
 namespace {
-QrPayload sample() { return QrPayload{"reservasjon-kjernejournal", "1.0.0", "nb", 2, 3, "SUB-42_x.y", true}; }
+QrPayload sample() {
+  return QrPayload{"reservasjon-kjernejournal", "1.0.0", "nb", 2, 3, "SUB-42_x.y", true};
+}
 }  // namespace
 
 TEST_CASE("qr payload: encode then parse gives the same payload back") {
@@ -87,7 +89,8 @@ TEST_CASE("qr payload: encoding refuses fields that would break the format; shor
   p = sample();
   p.page = 4;
   CHECK_THROWS_AS(print::encode_qr_payload(p, key), print::PrintError);
-  CHECK_THROWS_AS(print::encode_qr_payload(sample(), print::MacKey(std::vector<std::uint8_t>(8, 1))), print::PrintError);
+  CHECK_THROWS_AS(print::encode_qr_payload(sample(), print::MacKey(std::vector<std::uint8_t>(8, 1))),
+                  print::PrintError);
 
   print_test::TempDir dir;
   CHECK_THROWS_WITH_AS(print::MacKey::load_file(dir.path() / "missing.key"), doctest::Contains("cannot be read"),

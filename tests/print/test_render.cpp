@@ -15,7 +15,9 @@ namespace {
 
 constexpr int kDpi = 150;
 
-print::RectMm shrink(const print::RectMm& r, double by) { return {r.x + by, r.y + by, r.w - 2 * by, r.h - 2 * by}; }
+print::RectMm shrink(const print::RectMm& r, double by) {
+  return {r.x + by, r.y + by, r.w - 2 * by, r.h - 2 * by};
+}
 
 // Renders one form, rasterises it, and checks every page's QR code and corner marks against
 // the layout map.
@@ -60,8 +62,10 @@ void check_rendered_form(const forms::Questionnaire& form, const std::string& la
       INFO("corner mark at " << mark.x << "," << mark.y);
       CHECK(print_test::dark_fraction(image, kDpi, shrink(mark, 0.5)) > 0.95);
       // A light ring around it: the mark is where the map says, not shifted.
-      const print::RectMm ring[] = {{mark.x - 2, mark.y - 2, mark.w + 4, 1.5}, {mark.x - 2, mark.y + mark.h + 0.5, mark.w + 4, 1.5},
-                                    {mark.x - 2, mark.y, 1.5, mark.h}, {mark.x + mark.w + 0.5, mark.y, 1.5, mark.h}};
+      const print::RectMm ring[] = {{mark.x - 2, mark.y - 2, mark.w + 4, 1.5},
+                                    {mark.x - 2, mark.y + mark.h + 0.5, mark.w + 4, 1.5},
+                                    {mark.x - 2, mark.y, 1.5, mark.h},
+                                    {mark.x + mark.w + 0.5, mark.y, 1.5, mark.h}};
       for (const auto& r : ring) CHECK(print_test::dark_fraction(image, kDpi, r) < 0.02);
     }
     // Tick boxes are drawn where the map says: a dark outline, a light inside (blank boxes).
@@ -172,9 +176,9 @@ TEST_CASE("render: golden images of representative forms match within tolerance"
     bool answers;
   };
   const std::vector<Golden> goldens = {
-      {"organdonasjon-nb", "organdonasjon", "nb", false, false},                // short, one page
-      {"fullmakt-gi-en-large", "fullmakt-gi", "en", true, false},              // large print, several pages
-      {"pasientreiser-nn-filled", "pasientreiser", "nn", false, true},         // long, pre-filled answers
+      {"organdonasjon-nb", "organdonasjon", "nb", false, false},        // short, one page
+      {"fullmakt-gi-en-large", "fullmakt-gi", "en", true, false},       // large print, several pages
+      {"pasientreiser-nn-filled", "pasientreiser", "nn", false, true},  // long, pre-filled answers
   };
   const fs::path golden_dir = fs::path(KIOSK_SOURCE_DIR) / "tests" / "print" / "golden";
   const bool update = std::getenv("KIOSK_UPDATE_GOLDEN") != nullptr;

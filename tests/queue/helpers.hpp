@@ -22,7 +22,9 @@ namespace queue_test {
 
 namespace fs = std::filesystem;
 
-inline std::string bin(const std::string& name) { return std::string(KIOSK_BINARY_DIR) + "/bin/" + name; }
+inline std::string bin(const std::string& name) {
+  return std::string(KIOSK_BINARY_DIR) + "/bin/" + name;
+}
 
 struct TempDir {
   fs::path path;
@@ -72,7 +74,7 @@ inline bool port_open(int port) {
 
 // A child process in its own process group; killed (the whole group) when destroyed.
 class Process {
-public:
+ public:
   Process(std::vector<std::string> argv, const fs::path& output, std::map<std::string, std::string> env = {}) {
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -120,7 +122,7 @@ public:
   }
   bool running() { return pid_ > 0 && wait_for(std::chrono::milliseconds(0)) == -1; }
 
-private:
+ private:
   pid_t pid_ = -1;
   int status_ = -1;
 };
@@ -148,7 +150,7 @@ inline RunResult run(const std::vector<std::string>& argv, const fs::path& scrat
 // own data folder, node name, distribution and EPMD ports. Run directly (not through
 // Debian's wrapper that switches to the rabbitmq user), so the folders are ours.
 class RabbitBroker {
-public:
+ public:
   explicit RabbitBroker(const fs::path& dir) : dir_(dir) {
     port_ = free_port();
     dist_port_ = free_port();
@@ -185,7 +187,9 @@ public:
                                          dir_ / "broker.log", env);
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
     while (!port_open(port_)) {
-      if (!process_->running()) throw std::runtime_error("RabbitMQ exited; see " + (dir_ / "broker.log").string() + "\n" + read_text(dir_ / "broker.log"));
+      if (!process_->running())
+        throw std::runtime_error("RabbitMQ exited; see " + (dir_ / "broker.log").string() + "\n" +
+                                 read_text(dir_ / "broker.log"));
       if (std::chrono::steady_clock::now() > until) throw std::runtime_error("RabbitMQ did not start within 90 s");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -209,7 +213,7 @@ public:
     }
   }
 
-private:
+ private:
   fs::path dir_;
   int port_ = 0, dist_port_ = 0, epmd_port_ = 0;
   std::unique_ptr<Process> process_;

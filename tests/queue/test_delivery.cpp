@@ -34,7 +34,7 @@ constexpr const char* kForm = "reservasjon-kjernejournal";
 
 // Publishes raw messages to an address (for bad-input tests).
 class Publisher : public proton::messaging_handler {
-public:
+ public:
   Publisher(std::string url, std::string address, std::vector<proton::message> messages)
       : url_(std::move(url)), address_(std::move(address)), messages_(std::move(messages)) {}
   void on_container_start(proton::container& c) override {
@@ -54,7 +54,7 @@ public:
     if (++confirmed_ == messages_.size()) t.connection().close();
   }
 
-private:
+ private:
   std::string url_, address_;
   std::vector<proton::message> messages_;
   size_t sent_ = 0, confirmed_ = 0;
@@ -62,7 +62,7 @@ private:
 
 // Counts (and consumes) what is waiting on an address.
 class Drainer : public proton::messaging_handler {
-public:
+ public:
   Drainer(std::string url, std::string address) : url_(std::move(url)), address_(std::move(address)) {}
   void on_container_start(proton::container& c) override {
     proton::connection_options options;
@@ -82,7 +82,7 @@ public:
   int count = 0;
   proton::message last;
 
-private:
+ private:
   std::string url_, address_;
   proton::connection connection_;
 };
@@ -96,7 +96,8 @@ struct Environment {
 
   Environment() {
     broker = std::make_unique<RabbitBroker>(dir.path / "broker");
-    const auto r = run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker->url()}, dir.path);
+    const auto r =
+        run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker->url()}, dir.path);
     REQUIRE_MESSAGE(r.code == 0, r.output);
     config = dir.path / "env/kiosk.toml";
     std::ofstream(dir.path / "p1.png", std::ios::binary) << as_string(ob::make_test_page_png(620, 877, 1));
@@ -111,7 +112,8 @@ struct Environment {
     return run(args, dir.path, timeout_s);
   }
   std::vector<std::string> add_args(int seed, bool pages) {
-    std::vector<std::string> a = {bin("kioskctl"), "queue", "add", "--config", config.string(), "--form", kForm, "--example", std::to_string(seed)};
+    std::vector<std::string> a = {bin("kioskctl"), "queue", "add",       "--config",          config.string(),
+                                  "--form",        kForm,   "--example", std::to_string(seed)};
     if (pages) a.insert(a.end(), {"--page", (dir.path / "p1.png").string(), "--page", (dir.path / "p2.png").string()});
     return a;
   }
@@ -163,7 +165,9 @@ struct Environment {
 
 }  // namespace
 
-TEST_CASE("delivery: end to end through RabbitMQ with the simulator, rejections, rollover, bad receipts, broker down, dead letters") {
+TEST_CASE(
+    "delivery: end to end through RabbitMQ with the simulator, rejections, rollover, bad receipts, broker down, dead "
+    "letters") {
   Environment env;
   // 1. Normal delivery: pages, representation, receipts, personal data deleted.
   std::vector<std::string> refs = {env.add(1, true), env.add(2, false), env.add(3, true)};
@@ -229,9 +233,11 @@ TEST_CASE("delivery: end to end through RabbitMQ with the simulator, rejections,
     garbage.body(proton::binary(std::string("this is not a receipt")));
     garbage.durable(true);
     const auto env_dir = env.dir.path / "env";
-    ob::KeyPair platform{ob::load_certificate(env_dir / "certs/platform-signing.pem"), ob::load_private_key(env_dir / "certs/platform-signing.key")};
+    ob::KeyPair platform{ob::load_certificate(env_dir / "certs/platform-signing.pem"),
+                         ob::load_private_key(env_dir / "certs/platform-signing.key")};
     const auto kiosk_cert = ob::load_certificate(env_dir / "certs/kiosk-decryption.pem");
-    const std::string text = json{{"messageId", "00000000-0000-4000-8000-000000000000"}, {"outcome", "accepted"}}.dump();
+    const std::string text =
+        json{{"messageId", "00000000-0000-4000-8000-000000000000"}, {"outcome", "accepted"}}.dump();
     const auto sealed = ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), platform, kiosk_cert.get());
     proton::message unknown;
     unknown.body(proton::binary(sealed.begin(), sealed.end()));
@@ -286,7 +292,8 @@ TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or t
   env.start_sim();
   for (int i = 0; i < 8; ++i) {
     if (i % 2 == 0) env.add(200 + i, true);
-    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "30"}, env.dir.path / "deliver.log");
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "30"},
+              env.dir.path / "deliver.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 1500)(rng)));
     p.kill(SIGKILL);
   }
@@ -296,7 +303,8 @@ TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or t
   env.add(301);
   env.start_sim({"--crash-after", "1"});
   {
-    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "30"}, env.dir.path / "deliver.log");
+    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "30"},
+              env.dir.path / "deliver.log");
     CHECK(env.sim->wait_for(std::chrono::seconds(30)) == 86);
     p.kill(SIGKILL);
   }
@@ -304,8 +312,9 @@ TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or t
   // 4. The broker restarts in the middle of a delivery run.
   for (int i = 0; i < 6; ++i) env.add(400 + i, true);
   {
-    Process p({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "120", "--until-empty"},
-              env.dir.path / "deliver-restart.log");
+    Process p(
+        {bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "120", "--until-empty"},
+        env.dir.path / "deliver-restart.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     env.broker->stop();
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -47,20 +47,29 @@ ob::NewSubmission example(unsigned seed, int pages = 0) {
   ob::NewSubmission s;
   s.form_id = kForm;
   s.answers = forms::make_example_answers(form(), seed);
-  for (int i = 0; i < pages; ++i) s.pages.push_back(ob::make_test_page_png(620, 877, seed * 10 + static_cast<unsigned>(i)));
+  for (int i = 0; i < pages; ++i)
+    s.pages.push_back(ob::make_test_page_png(620, 877, seed * 10 + static_cast<unsigned>(i)));
   return s;
 }
 
-std::string file_bytes(const fs::path& p) { return fs::exists(p) ? read_text(p) : std::string(); }
+std::string file_bytes(const fs::path& p) {
+  return fs::exists(p) ? read_text(p) : std::string();
+}
 
 // Everything SQLite may have written: the main file and the WAL.
-std::string store_bytes(const fs::path& db) { return file_bytes(db) + file_bytes(db.string() + "-wal"); }
+std::string store_bytes(const fs::path& db) {
+  return file_bytes(db) + file_bytes(db.string() + "-wal");
+}
 
-ob::Bytes to_bytes(const std::string& s) { return ob::Bytes(s.begin(), s.end()); }
+ob::Bytes to_bytes(const std::string& s) {
+  return ob::Bytes(s.begin(), s.end());
+}
 
 ob::Bytes make_receipt(const fs::path& env, const json& body, bool to_legacy = false) {
-  ob::KeyPair signer{ob::load_certificate(env / "certs/platform-signing.pem"), ob::load_private_key(env / "certs/platform-signing.key")};
-  const auto to = ob::load_certificate(env / (to_legacy ? "certs/kiosk-legacy-decryption.pem" : "certs/kiosk-decryption.pem"));
+  ob::KeyPair signer{ob::load_certificate(env / "certs/platform-signing.pem"),
+                     ob::load_private_key(env / "certs/platform-signing.key")};
+  const auto to =
+      ob::load_certificate(env / (to_legacy ? "certs/kiosk-legacy-decryption.pem" : "certs/kiosk-decryption.pem"));
   return ob::sign_then_encrypt(to_bytes(body.dump()), signer, to.get());
 }
 
@@ -77,8 +86,11 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   {
     auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
     CHECK(store.schema_version() == st::Store::latest_schema_version());
-    CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
-    CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK(count(store,
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                "('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
+    CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
     // Pretend it is a version-1 store: the next open applies migration 2 only.
     store.db().exec("DROP INDEX receipts_by_submission; PRAGMA user_version=1;");
   }
@@ -108,7 +120,8 @@ TEST_CASE("store: personal data is encrypted at rest") {
   auto s = outbox.store().db().prepare("SELECT value FROM field_values WHERE submission_id=? AND link_id='person.id'");
   s.bind(1, committed.id);
   REQUIRE(s.step());
-  CHECK(outbox.store().box().open_text(s.blob(0), "field:" + committed.id + ":person.id").find(id_number) != std::string::npos);
+  CHECK(outbox.store().box().open_text(s.blob(0), "field:" + committed.id + ":person.id").find(id_number) !=
+        std::string::npos);
   // The audit log names the reference, never the person.
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='commit'") == 1);
   auto audit = outbox.store().db().prepare("SELECT actor || action || reference || detail FROM audit_log");
@@ -244,13 +257,16 @@ TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and ve
   CHECK(provenance["agent"][1]["who"]["identifier"]["value"] == "staff-42");
   CHECK(provenance["agent"][2]["onBehalfOf"]["identifier"]["value"] == represented);
   // The pages are one real PDF with two pages.
-  std::ofstream(env.dir.path / "pages.pdf", std::ios::binary).write(reinterpret_cast<const char*>(summary.pdf.data()), static_cast<std::streamsize>(summary.pdf.size()));
+  std::ofstream(env.dir.path / "pages.pdf", std::ios::binary)
+      .write(reinterpret_cast<const char*>(summary.pdf.data()), static_cast<std::streamsize>(summary.pdf.size()));
   const auto info = run({"/usr/bin/pdfinfo", (env.dir.path / "pages.pdf").string()}, env.dir.path);
   CHECK(info.code == 0);
   CHECK(info.output.find("Pages:") != std::string::npos);
-  CHECK(info.output.substr(info.output.find("Pages:") + 6, 20).find_first_not_of(" ") == info.output.substr(info.output.find("Pages:") + 6, 20).find("2"));
+  CHECK(info.output.substr(info.output.find("Pages:") + 6, 20).find_first_not_of(" ") ==
+        info.output.substr(info.output.find("Pages:") + 6, 20).find("2"));
   // A stolen kiosk cannot read its own queue: the kiosk's keys do not open the payload.
-  ob::KeyPair kiosk_key{ob::load_certificate(env.env() / "certs/kiosk-decryption.pem"), ob::load_private_key(env.env() / "certs/kiosk-decryption.key")};
+  ob::KeyPair kiosk_key{ob::load_certificate(env.env() / "certs/kiosk-decryption.pem"),
+                        ob::load_private_key(env.env() / "certs/kiosk-decryption.key")};
   CHECK_THROWS_AS(ob::decrypt_then_verify(payload, {&kiosk_key}, ca.get(), nullptr), ob::CryptoError);
 }
 
@@ -269,27 +285,35 @@ TEST_CASE("outbox: certificates with the wrong key usage, expired or untrusted a
     return std::string("none");
   };
   const auto no_nonrepudiation = ob::make_certificate(ca, {"sig2", "critical,digitalSignature"});
-  CHECK(code_of([&] { ob::sign_then_encrypt(content, no_nonrepudiation, recipient.certificate.get()); }) == ob::codes::kCertificateWrongUsage);
+  CHECK(code_of([&] { ob::sign_then_encrypt(content, no_nonrepudiation, recipient.certificate.get()); }) ==
+        ob::codes::kCertificateWrongUsage);
   const auto no_encipherment = ob::make_certificate(ca, {"enc2", "critical,digitalSignature"});
-  CHECK(code_of([&] { ob::sign_then_encrypt(content, signer, no_encipherment.certificate.get()); }) == ob::codes::kCertificateWrongUsage);
+  CHECK(code_of([&] { ob::sign_then_encrypt(content, signer, no_encipherment.certificate.get()); }) ==
+        ob::codes::kCertificateWrongUsage);
   const auto good = ob::sign_then_encrypt(content, signer, recipient.certificate.get());
   CHECK(ob::decrypt_then_verify(good, {&recipient}, ca.certificate.get(), signer.certificate.get()).content == content);
   const auto expired = ob::make_certificate(ca, {"old", "critical,nonRepudiation", -30, -1});
   const auto from_expired = ob::sign_then_encrypt(content, expired, recipient.certificate.get());
-  CHECK(code_of([&] { ob::decrypt_then_verify(from_expired, {&recipient}, ca.certificate.get(), nullptr); }) == ob::codes::kCertificateExpired);
-  CHECK(code_of([&] { ob::decrypt_then_verify(good, {&recipient}, other_ca.certificate.get(), nullptr); }) == ob::codes::kCertificateUntrusted);
-  CHECK(code_of([&] { ob::decrypt_then_verify(good, {&signer}, ca.certificate.get(), nullptr); }) == ob::codes::kCannotDecrypt);
+  CHECK(code_of([&] { ob::decrypt_then_verify(from_expired, {&recipient}, ca.certificate.get(), nullptr); }) ==
+        ob::codes::kCertificateExpired);
+  CHECK(code_of([&] { ob::decrypt_then_verify(good, {&recipient}, other_ca.certificate.get(), nullptr); }) ==
+        ob::codes::kCertificateUntrusted);
+  CHECK(code_of([&] { ob::decrypt_then_verify(good, {&signer}, ca.certificate.get(), nullptr); }) ==
+        ob::codes::kCannotDecrypt);
   auto tampered = good;
   tampered[tampered.size() - 20] ^= 0x01;
   CHECK(code_of([&] { ob::decrypt_then_verify(tampered, {&recipient}, ca.certificate.get(), nullptr); }) != "none");
-  CHECK(code_of([&] { ob::decrypt_then_verify(to_bytes("not cms"), {&recipient}, ca.certificate.get(), nullptr); }) == ob::codes::kNotParseable);
+  CHECK(code_of([&] { ob::decrypt_then_verify(to_bytes("not cms"), {&recipient}, ca.certificate.get(), nullptr); }) ==
+        ob::codes::kNotParseable);
   // Rollover: the legacy key still opens messages encrypted to the previous certificate.
   const auto next = ob::make_certificate(ca, {"next", "critical,dataEncipherment"});
   const auto opened = ob::decrypt_then_verify(good, {&next, &recipient}, ca.certificate.get(), nullptr);
   CHECK(opened.used_legacy_key);
 }
 
-TEST_CASE("outbox: receipts: an accepted one deletes personal data for real and duplicate or unknown or malformed ones are handled") {
+TEST_CASE(
+    "outbox: receipts: an accepted one deletes personal data for real and duplicate or unknown or malformed ones are "
+    "handled") {
   DemoEnv env;
   ob::Outbox outbox(env.config);
   const auto committed = outbox.commit_submission(example(5, 2));
@@ -307,12 +331,14 @@ TEST_CASE("outbox: receipts: an accepted one deletes personal data for real and 
 
   std::string detail;
   CHECK(outbox.apply_receipt(to_bytes("garbage"), &detail) == ob::ReceiptResult::Malformed);
-  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", "no-such-id"}, {"outcome", "accepted"}})) == ob::ReceiptResult::UnknownMessage);
+  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", "no-such-id"}, {"outcome", "accepted"}})) ==
+        ob::ReceiptResult::UnknownMessage);
   CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"hello", "world"}})) == ob::ReceiptResult::Malformed);
   CHECK(outbox.status(committed.reference)->status == ob::Status::Queued);  // nothing lost
 
   // Encrypted to the legacy certificate during rollover: still accepted.
-  const auto receipt = make_receipt(env.env(), {{"messageId", committed.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}}, true);
+  const auto receipt = make_receipt(
+      env.env(), {{"messageId", committed.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}}, true);
   CHECK(outbox.apply_receipt(receipt) == ob::ReceiptResult::Accepted);
   CHECK(outbox.apply_receipt(receipt) == ob::ReceiptResult::Duplicate);
   const auto entry = *outbox.status(committed.reference);
@@ -321,7 +347,8 @@ TEST_CASE("outbox: receipts: an accepted one deletes personal data for real and 
   CHECK(entry.personal_data_deleted);
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM pages") == 0);
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM field_values") == 0);
-  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action IN ('receipt-malformed','receipt-unknown')") == 3);
+  CHECK(count(outbox.store(),
+              "SELECT COUNT(*) FROM audit_log WHERE action IN ('receipt-malformed','receipt-unknown')") == 3);
   REQUIRE(outbox.store().checkpoint());  // as the delivery worker does after acceptances
   CHECK(store_bytes(env.db()).find(marker) == std::string::npos);
 }
@@ -343,7 +370,11 @@ TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry an
   CHECK(outbox.status(a.reference)->status == ob::Status::Queued);
   CHECK(outbox.status(a.reference)->attempts == 0);
 
-  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", b.id}, {"outcome", "rejected"}, {"reasonCode", "KIOSK-000021"}, {"reasonText", "Svarene ble ikke godtatt"}})) == ob::ReceiptResult::Rejected);
+  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", b.id},
+                                                      {"outcome", "rejected"},
+                                                      {"reasonCode", "KIOSK-000021"},
+                                                      {"reasonText", "Svarene ble ikke godtatt"}})) ==
+        ob::ReceiptResult::Rejected);
   entry = *outbox.status(b.reference);
   CHECK(entry.status == ob::Status::Rejected);
   CHECK(entry.reason_code == "KIOSK-000021");
@@ -352,7 +383,8 @@ TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry an
   CHECK(outbox.status(b.reference)->status == ob::Status::Cancelled);
   CHECK(outbox.status(b.reference)->personal_data_deleted);
   CHECK_THROWS_AS(outbox.retry(b.reference, "staff-7"), ob::OutboxError);
-  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE actor='staff-7' AND action IN ('retry','cancel')") == 2);
+  CHECK(count(outbox.store(),
+              "SELECT COUNT(*) FROM audit_log WHERE actor='staff-7' AND action IN ('retry','cancel')") == 2);
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='parked'") == 1);
 }
 

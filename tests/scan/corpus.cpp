@@ -19,7 +19,9 @@ namespace scancorpus {
 namespace {
 
 constexpr double kDpi = 300.0;
-double px(double mm) { return mm * kDpi / 25.4; }
+double px(double mm) {
+  return mm * kDpi / 25.4;
+}
 cv::Rect rect_px(const print::RectMm& r) {
   return {static_cast<int>(px(r.x)), static_cast<int>(px(r.y)), static_cast<int>(px(r.w)), static_cast<int>(px(r.h))};
 }
@@ -71,8 +73,8 @@ cv::Mat Generator::blank_page(const std::string& form_id, const std::string& lan
   return pages_.at(k).clone();
 }
 
-FilledPage Generator::fill(const std::string& form_id, const std::string& lang, const std::string& submission,
-                           int page, unsigned answer_seed, bool crossed_out) {
+FilledPage Generator::fill(const std::string& form_id, const std::string& lang, const std::string& submission, int page,
+                           unsigned answer_seed, bool crossed_out) {
   FilledPage out;
   out.grey = blank_page(form_id, lang, submission, page);
   const auto& form = catalogue_.at(form_id);
@@ -101,11 +103,14 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
         const cv::Rect b = rect_px(f.boxes.front());
         const int pen = static_cast<int>(uniform(2, 7));
         if (wanted && out.truth[f.link_id] != "review") {
-          if (item->type == forms::ItemType::Boolean) out.truth[f.link_id] = f.option == "true";
-          else out.truth[f.link_id] = f.option;
+          if (item->type == forms::ItemType::Boolean)
+            out.truth[f.link_id] = f.option == "true";
+          else
+            out.truth[f.link_id] = f.option;
           const double j = b.width * 0.12;
           auto jit = [&](double x, double y) {
-            return cv::Point(static_cast<int>(b.x + x * b.width + uniform(-j, j)), static_cast<int>(b.y + y * b.height + uniform(-j, j)));
+            return cv::Point(static_cast<int>(b.x + x * b.width + uniform(-j, j)),
+                             static_cast<int>(b.y + y * b.height + uniform(-j, j)));
           };
           if (u(rng_) < 0.5) {  // a tick
             cv::line(out.grey, jit(0.15, 0.55), jit(0.4, 0.85), ink, pen, cv::LINE_AA);
@@ -118,8 +123,11 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
           // Ticked, then scribbled over to take it back: a person must look.
           crossed_done = true;
           for (int k = 0; k < 14; ++k)
-            cv::line(out.grey, cv::Point(b.x + static_cast<int>(uniform(0, b.width)), b.y + static_cast<int>(uniform(0, b.height))),
-                     cv::Point(b.x + static_cast<int>(uniform(0, b.width)), b.y + static_cast<int>(uniform(0, b.height))), ink, pen + 2);
+            cv::line(
+                out.grey,
+                cv::Point(b.x + static_cast<int>(uniform(0, b.width)), b.y + static_cast<int>(uniform(0, b.height))),
+                cv::Point(b.x + static_cast<int>(uniform(0, b.width)), b.y + static_cast<int>(uniform(0, b.height))),
+                ink, pen + 2);
           out.truth[f.link_id] = "review";
         }
         break;
@@ -139,9 +147,10 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
           out.truth[f.link_id] = nullptr;
           break;
         }
-        out.truth[f.link_id] = (item && item->type == forms::ItemType::Date) || f.link_id == "signature.date"
-                                   ? nlohmann::json(digits.substr(4, 4) + "-" + digits.substr(2, 2) + "-" + digits.substr(0, 2))
-                                   : nlohmann::json(digits);
+        out.truth[f.link_id] =
+            (item && item->type == forms::ItemType::Date) || f.link_id == "signature.date"
+                ? nlohmann::json(digits.substr(4, 4) + "-" + digits.substr(2, 2) + "-" + digits.substr(0, 2))
+                : nlohmann::json(digits);
         for (size_t i = 0; i < digits.size() && i < f.boxes.size(); ++i) {
           const int d = digits[i] - '0';
           const auto& samples = mnist_->samples[static_cast<size_t>(d)];
@@ -157,11 +166,14 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
       case print::FieldKind::Letters: {
         out.kinds[f.link_id] = "letters";
         std::string text;
-        if (f.link_id == "signature.place") text = "OSLO";
-        else if (const auto* v = answers.first(f.link_id)) text = v->to_display_string();
+        if (f.link_id == "signature.place")
+          text = "OSLO";
+        else if (const auto* v = answers.first(f.link_id))
+          text = v->to_display_string();
         std::string letters;
         for (char c : text)
-          if (std::isalpha(static_cast<unsigned char>(c))) letters.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+          if (std::isalpha(static_cast<unsigned char>(c)))
+            letters.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
         letters = letters.substr(0, f.boxes.size());
         out.truth[f.link_id] = letters.empty() ? nlohmann::json() : nlohmann::json(letters);
         for (size_t i = 0; i < letters.size(); ++i) {
@@ -211,7 +223,8 @@ cv::Mat Generator::degrade(const cv::Mat& page300, const Degradation& d) {
   m.at<double>(1, 2) += (u(rng_) - 0.5) * 40 * scale;
   m.at<double>(0, 2) -= c.x * (1 - scale);
   m.at<double>(1, 2) -= c.y * (1 - scale);
-  cv::warpAffine(page300, img, m, cv::Size(static_cast<int>(page300.cols * scale), static_cast<int>(page300.rows * scale)),
+  cv::warpAffine(page300, img, m,
+                 cv::Size(static_cast<int>(page300.cols * scale), static_cast<int>(page300.rows * scale)),
                  cv::INTER_AREA, cv::BORDER_CONSTANT, 245);
   if (d.uneven_light) {
     cv::Mat light(img.size(), CV_32F);

@@ -25,7 +25,7 @@ struct Degradation {
   double skew_deg = 0.0;    // small rotation, +-5
   double blur_sigma = 0.0;  // pixels at `dpi`
   double noise_sigma = 0.0;
-  int jpeg_quality = 0;     // 0: no JPEG round trip
+  int jpeg_quality = 0;  // 0: no JPEG round trip
   bool uneven_light = false;
   bool fold = false;
 };
@@ -38,7 +38,7 @@ struct FilledPage {
 };
 
 class Generator {
-public:
+ public:
   Generator(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
             const scanners::MnistDigits* mnist, unsigned seed);
 
@@ -54,7 +54,7 @@ public:
   cv::Mat degrade(const cv::Mat& page300, const Degradation& d);
   std::mt19937& rng() { return rng_; }
 
-private:
+ private:
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;
   print::MacKey key_;

@@ -30,7 +30,9 @@ struct TempDir {
   }
 };
 
-inline print::MacKey test_key(char fill = 'k') { return print::MacKey(std::vector<std::uint8_t>(32, static_cast<std::uint8_t>(fill))); }
+inline print::MacKey test_key(char fill = 'k') {
+  return print::MacKey(std::vector<std::uint8_t>(32, static_cast<std::uint8_t>(fill)));
+}
 
 inline void write_key(const std::filesystem::path& file, char fill = 'k') {
   std::ofstream(file) << std::string(32, fill);

@@ -20,8 +20,10 @@ TEST_CASE("digits: the committed model reads unseen MNIST digits in boxes (>= 93
       ++total;
       if (!norm) continue;
       const auto guess = classifier.classify(*norm);
-      if (guess.digit == d) ++right;
-      else if (guess.confidence >= 0.97) ++silent_wrong;
+      if (guess.digit == d)
+        ++right;
+      else if (guess.confidence >= 0.97)
+        ++silent_wrong;
     }
     INFO("digit " << d << ": " << right << "/" << total << " right, " << silent_wrong << " wrong with high confidence");
     CHECK(right >= total * 93 / 100);

@@ -39,7 +39,8 @@ void write_png_header(const std::filesystem::path& file, std::uint32_t w, std::u
   };
   put32(16, w);  // IHDR width and height (CRC left stale: a hostile file)
   put32(20, h);
-  std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(file, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace

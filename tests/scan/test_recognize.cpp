@@ -72,7 +72,13 @@ TEST_CASE("recognize: upside down, sideways, skewed, 200 dpi, blurred, JPEG and 
   const std::vector<scancorpus::Degradation> cases = {
       {.dpi = 200, .quarter_turns = 2, .skew_deg = 3.0},
       {.dpi = 300, .quarter_turns = 1, .skew_deg = -4.5, .blur_sigma = 1.0},
-      {.dpi = 300, .quarter_turns = 3, .skew_deg = 1.5, .noise_sigma = 8, .jpeg_quality = 60, .uneven_light = true, .fold = true},
+      {.dpi = 300,
+       .quarter_turns = 3,
+       .skew_deg = 1.5,
+       .noise_sigma = 8,
+       .jpeg_quality = 60,
+       .uneven_light = true,
+       .fold = true},
   };
   int rotations_seen = 0;
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -202,9 +208,9 @@ TEST_CASE("recognize: kioskctl recognize --json prints the submission, --crops w
     scancorpus::write_image(filled.grey, file);
     files += file.string() + " ";
   }
-  const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl recognize " + files +
-                          " --json --key " + (dir.path / "key").string() + " --crops " + (dir.path / "crops").string() +
-                          " > " + (dir.path / "out.json").string();
+  const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl recognize " + files + " --json --key " +
+                          (dir.path / "key").string() + " --crops " + (dir.path / "crops").string() + " > " +
+                          (dir.path / "out.json").string();
   const int rc = std::system(cmd.c_str());
   CHECK((WEXITSTATUS(rc) == 0 || WEXITSTATUS(rc) == 1));  // 1: something needs review
   std::ifstream in(dir.path / "out.json");

@@ -74,8 +74,10 @@ TEST_CASE("sane: a feeder batch scans until the feeder is empty") {
   // The pnm backend has no feeder: after each page, the "next sheet" is loaded, and after the
   // last one the backend is told to report SANE_STATUS_NO_DOCS, as a real ADF does when empty.
   const auto pages = device->scan(settings, [&](const scanners::PageImage&) {
-    if (fed < 3) device->set_option("filename", (files.path / ("p" + std::to_string(fed++) + ".pgm")).string());
-    else device->set_option("status-nodocs", true);
+    if (fed < 3)
+      device->set_option("filename", (files.path / ("p" + std::to_string(fed++) + ".pgm")).string());
+    else
+      device->set_option("status-nodocs", true);
     return true;
   });
   REQUIRE(pages.size() == 3);

@@ -76,14 +76,24 @@ TEST_CASE("answers: the example leaves items of a disabled group unanswered") {
   using nlohmann::json;
   const std::string k = kKioskExtensionBase;
   const json form = {
-      {"resourceType", "Questionnaire"}, {"id", "g"}, {"url", "u"}, {"version", "1"}, {"title", "T"}, {"description", "D."},
+      {"resourceType", "Questionnaire"},
+      {"id", "g"},
+      {"url", "u"},
+      {"version", "1"},
+      {"title", "T"},
+      {"description", "D."},
       {"extension", json::array({{{"url", k + "task-category"}, {"valueCode", "say-no"}},
                                  {{"url", k + "representation"}, {"valueCode", "self"}},
                                  {{"url", k + "signature-required"}, {"valueBoolean", false}}})},
-      {"item", json::array({{{"linkId", "other"}, {"type", "boolean"}, {"text", "Andre?"}, {"required", true}},
-                            {{"linkId", "grp"}, {"type", "group"}, {"text", "G"},
-                             {"enableWhen", json::array({{{"question", "other"}, {"operator", "="}, {"answerBoolean", true}}})},
-                             {"item", json::array({{{"linkId", "inner"}, {"type", "string"}, {"text", "Navn"}, {"required", true}}})}}})}};
+      {"item",
+       json::array(
+           {{{"linkId", "other"}, {"type", "boolean"}, {"text", "Andre?"}, {"required", true}},
+            {{"linkId", "grp"},
+             {"type", "group"},
+             {"text", "G"},
+             {"enableWhen", json::array({{{"question", "other"}, {"operator", "="}, {"answerBoolean", true}}})},
+             {"item",
+              json::array({{{"linkId", "inner"}, {"type", "string"}, {"text", "Navn"}, {"required", true}}})}}})}};
   const auto q = parse_questionnaire(form, "g.json");
   for (unsigned seed = 0; seed < 20; ++seed) {
     const Answers a = make_example_answers(q, seed);

@@ -9,7 +9,8 @@ TEST_CASE("config: defaults for every key, overrides from the file, relative pat
   const Config defaults;
   CHECK(defaults.get_int("ui.inactivity_warning_seconds") == 90);
   CHECK(defaults.get_string("site.help_phone") == "23 32 70 00");
-  const auto c = Config::parse("[store]\npath = \"data/kiosk.db\"\n[ui]\nlanguages = [\"nb\", \"nn\"]\n", "/srv/kiosk", "k.toml");
+  const auto c =
+      Config::parse("[store]\npath = \"data/kiosk.db\"\n[ui]\nlanguages = [\"nb\", \"nn\"]\n", "/srv/kiosk", "k.toml");
   CHECK(c.get_path("store.path") == "/srv/kiosk/data/kiosk.db");
   CHECK(c.get_list("ui.languages").size() == 2);
   CHECK(c.is_set("store.path"));
@@ -19,9 +20,11 @@ TEST_CASE("config: defaults for every key, overrides from the file, relative pat
 
 TEST_CASE("config: wrong types and broken TOML name the key and the line; unknown keys warn") {
   CHECK_THROWS_WITH_AS(Config::parse("[ui]\n\ninactivity_warning_seconds = \"soon\"\n", "/", "k.toml"),
-                       doctest::Contains("k.toml line 3: \"ui.inactivity_warning_seconds\" must be a whole number"), ConfigError);
+                       doctest::Contains("k.toml line 3: \"ui.inactivity_warning_seconds\" must be a whole number"),
+                       ConfigError);
   CHECK_THROWS_WITH_AS(Config::parse("[ui\n", "/", "k.toml"), doctest::Contains("k.toml line 1"), ConfigError);
-  CHECK_THROWS_WITH_AS(Config::parse("[ui]\ntheme = \"pink\"\n", "/", "k.toml"), doctest::Contains("ui.theme"), ConfigError);
+  CHECK_THROWS_WITH_AS(Config::parse("[ui]\ntheme = \"pink\"\n", "/", "k.toml"), doctest::Contains("ui.theme"),
+                       ConfigError);
   const auto c = Config::parse("[ui]\ncolour = 1\n", "/", "k.toml");
   REQUIRE(c.warnings().size() == 1);
   CHECK(c.warnings()[0].find("line 2: unknown key \"ui.colour\"") != std::string::npos);

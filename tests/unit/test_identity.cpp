@@ -7,7 +7,11 @@
 using namespace forms;
 
 TEST_CASE("identity: known-valid fødselsnummer give kind and birth date") {
-  struct Case { const char* number; const char* birth; bool male; };
+  struct Case {
+    const char* number;
+    const char* birth;
+    bool male;
+  };
   // Check digits computed independently of this code (a separate script).
   for (auto c : {Case{"01018012371", "1980-01-01", true}, Case{"31129945616", "1999-12-31", false},
                  Case{"29020056787", "2000-02-29", true}, Case{"01011350034", "2013-01-01", false},
@@ -62,8 +66,8 @@ TEST_CASE("identity: invalid numbers say why") {
   CHECK(validate_identity_number("").error == IdentityError::NotElevenDigits);
   CHECK(validate_identity_number("01018012372").error == IdentityError::WrongCheckDigit);
   CHECK(validate_identity_number("01018012381").error == IdentityError::WrongCheckDigit);
-  CHECK(validate_identity_number("30028012345").error == IdentityError::ImpossibleDate);   // 30 February
-  CHECK(validate_identity_number("32018012323").error == IdentityError::ImpossibleDate);   // day 32
+  CHECK(validate_identity_number("30028012345").error == IdentityError::ImpossibleDate);  // 30 February
+  CHECK(validate_identity_number("32018012323").error == IdentityError::ImpossibleDate);  // day 32
   CHECK(validate_identity_number("01015060057").error == IdentityError::UnknownIndividualNumberRange);
   for (int individual = 500; individual < 520; ++individual) {  // born 2039: in the future
     if (auto future = make_identity_number({2039, 1, 1}, IdentityKind::Fodselsnummer, individual)) {
@@ -95,7 +99,8 @@ TEST_CASE("identity: property: every generated number validates back to its date
     // Any single changed digit is caught (mod 11 detects all single-digit errors).
     std::string mutated = *n;
     const size_t pos = static_cast<size_t>(std::uniform_int_distribution<int>(0, 10)(rng));
-    mutated[pos] = static_cast<char>('0' + (mutated[pos] - '0' + 1 + std::uniform_int_distribution<int>(0, 8)(rng)) % 10);
+    mutated[pos] =
+        static_cast<char>('0' + (mutated[pos] - '0' + 1 + std::uniform_int_distribution<int>(0, 8)(rng)) % 10);
     const auto m = validate_identity_number(mutated);
     if (pos >= 9 || pos < 6) {
       // date digits or check digits changed: never the same valid classic number

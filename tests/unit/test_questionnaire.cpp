@@ -12,9 +12,12 @@ using nlohmann::json;
 namespace {
 json translation(const char* lang, const char* content) {
   return {{"url", kTranslationExtension},
-          {"extension", json::array({{{"url", "lang"}, {"valueCode", lang}}, {{"url", "content"}, {"valueString", content}}})}};
+          {"extension",
+           json::array({{{"url", "lang"}, {"valueCode", lang}}, {{"url", "content"}, {"valueString", content}}})}};
 }
-std::string ext(const char* name) { return std::string(kKioskExtensionBase) + name; }
+std::string ext(const char* name) {
+  return std::string(kKioskExtensionBase) + name;
+}
 
 json minimal_form() {
   return {{"resourceType", "Questionnaire"},
@@ -28,13 +31,15 @@ json minimal_form() {
           {"extension", json::array({{{"url", ext("task-category")}, {"valueCode", "say-no"}},
                                      {{"url", ext("representation")}, {"valueCode", "self"}},
                                      {{"url", ext("signature-required")}, {"valueBoolean", true}}})},
-          {"item", json::array({{{"linkId", "consent"}, {"type", "boolean"}, {"text", "Vil du si nei?"}, {"required", true}},
-                                {{"linkId", "why"},
-                                 {"type", "choice"},
-                                 {"text", "Hvorfor?"},
-                                 {"answerOption", json::array({{{"valueCoding", {{"code", "a"}, {"display", "A"}}}},
-                                                               {{"valueCoding", {{"code", "b"}, {"display", "B"}}}}})},
-                                 {"enableWhen", json::array({{{"question", "consent"}, {"operator", "="}, {"answerBoolean", true}}})}}})}};
+          {"item",
+           json::array({{{"linkId", "consent"}, {"type", "boolean"}, {"text", "Vil du si nei?"}, {"required", true}},
+                        {{"linkId", "why"},
+                         {"type", "choice"},
+                         {"text", "Hvorfor?"},
+                         {"answerOption", json::array({{{"valueCoding", {{"code", "a"}, {"display", "A"}}}},
+                                                       {{"valueCoding", {{"code", "b"}, {"display", "B"}}}}})},
+                         {"enableWhen",
+                          json::array({{{"question", "consent"}, {"operator", "="}, {"answerBoolean", true}}})}}})}};
 }
 
 std::string error_of(const json& j) {
@@ -105,9 +110,7 @@ TEST_CASE("questionnaire: problems are rejected with the file and element named"
 
 TEST_CASE("questionnaire: bad JSON in a file is a clear error") {
   const auto path = std::filesystem::temp_directory_path() / "kiosk-bad-form.json";
-  {
-    std::ofstream(path) << "{ \"resourceType\": \"Questionnaire\", ";
-  }
+  { std::ofstream(path) << "{ \"resourceType\": \"Questionnaire\", "; }
   try {
     load_questionnaire_file(path);
     FAIL("should have thrown");

@@ -54,7 +54,8 @@ TEST_CASE("representation: parents act for children under 12, with limits 12-16,
 
 TEST_CASE("representation: the representative must be an adult and not the same person") {
   const auto form = form_allowing({"power-of-attorney"});
-  RepresentationRequest req{"power-of-attorney", {number_born(1940, 1, 1)}, Party{number_born(2010, 1, 1)}, false, {}, kToday};
+  RepresentationRequest req{
+      "power-of-attorney", {number_born(1940, 1, 1)}, Party{number_born(2010, 1, 1)}, false, {}, kToday};
   CHECK(refused_for(check_representation(rules(), form, req), "representative-under-18"));
   req.representative = Party{req.represented.identity_number};
   CHECK(refused_for(check_representation(rules(), form, req), "same-person"));
@@ -66,7 +67,8 @@ TEST_CASE("representation: the representative must be an adult and not the same 
 
 TEST_CASE("representation: protected addresses rule out representation both ways") {
   const auto form = form_allowing({"power-of-attorney"});
-  RepresentationRequest req{"power-of-attorney", {number_born(1940, 1, 1), true}, Party{number_born(1970, 1, 1)}, false, {}, kToday};
+  RepresentationRequest req{
+      "power-of-attorney", {number_born(1940, 1, 1), true}, Party{number_born(1970, 1, 1)}, false, {}, kToday};
   CHECK(refused_for(check_representation(rules(), form, req), "represented-protected-address"));
   req.represented.protected_address = false;
   req.representative->protected_address = true;
@@ -75,11 +77,16 @@ TEST_CASE("representation: protected addresses rule out representation both ways
 
 TEST_CASE("representation: adult without consent competence needs nearest relative and the doctor's form") {
   const auto form = form_allowing({"power-of-attorney-no-consent-competence"});
-  RepresentationRequest req{"power-of-attorney-no-consent-competence", {number_born(1945, 1, 1)},
-                            Party{number_born(1975, 1, 1)}, false, {}, kToday};
+  RepresentationRequest req{"power-of-attorney-no-consent-competence",
+                            {number_born(1945, 1, 1)},
+                            Party{number_born(1975, 1, 1)},
+                            false,
+                            {},
+                            kToday};
   auto d = check_representation(rules(), form, req);
   CHECK(refused_for(d, "not-nearest-relative"));
-  CHECK(std::find(d.missing_evidence.begin(), d.missing_evidence.end(), "medical-certificate") != d.missing_evidence.end());
+  CHECK(std::find(d.missing_evidence.begin(), d.missing_evidence.end(), "medical-certificate") !=
+        d.missing_evidence.end());
   req.is_nearest_relative = true;
   req.evidence_provided = {"guardianship-certificate"};  // not enough on its own
   d = check_representation(rules(), form, req);
@@ -93,7 +100,8 @@ TEST_CASE("representation: guardians, foster parents and neighbour helpers go to
   for (const char* type : {"guardian", "foster-parent", "neighbour-helper"}) {
     CAPTURE(type);
     const bool child = std::string(type) == "foster-parent";
-    RepresentationRequest req{type, {number_born(child ? 2015 : 1950, 1, 1)}, Party{number_born(1970, 1, 1)}, false, {}, kToday};
+    RepresentationRequest req{
+        type, {number_born(child ? 2015 : 1950, 1, 1)}, Party{number_born(1970, 1, 1)}, false, {}, kToday};
     auto d = check_representation(rules(), form_allowing({type}), req);
     CHECK(d.allowed);
     CHECK(d.manual_processing);

@@ -44,8 +44,8 @@ std::vector<AnswerIssue> validate_answers(const Questionnaire& form, const Answe
 Answers parse_answers(const nlohmann::json& json, const Questionnaire& form, const std::string& source_name);
 
 // A FHIR R4 QuestionnaireResponse for these answers (nested like the form's groups).
-nlohmann::json to_questionnaire_response(const Questionnaire& form, const Answers& answers,
-                                         const std::string& status, const std::string& authored_iso);
+nlohmann::json to_questionnaire_response(const Questionnaire& form, const Answers& answers, const std::string& status,
+                                         const std::string& authored_iso);
 
 // Fills the form with a complete, valid synthetic example (synthetic test identity
 // numbers), the same for the same seed. For demos and tests.

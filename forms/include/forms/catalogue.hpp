@@ -14,7 +14,7 @@ inline const std::vector<std::string> kTaskCategories = {
 
 // Every form in assets/forms, loaded and checked. Ids are unique.
 class Catalogue {
-public:
+ public:
   // Loads every *.json in `dir`. Collects all problems and throws one FormError listing them.
   static Catalogue load_directory(const std::filesystem::path& dir);
   static Catalogue from_forms(std::vector<Questionnaire> forms);
@@ -24,7 +24,7 @@ public:
   const Questionnaire& at(const std::string& id) const;  // throws FormError when unknown
   std::vector<const Questionnaire*> in_category(const std::string& category) const;
 
-private:
+ private:
   std::vector<Questionnaire> forms_;
 };
 

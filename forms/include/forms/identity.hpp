@@ -7,10 +7,10 @@ namespace forms {
 
 // Norwegian personal identity numbers (11 digits: DDMMYY + individual number III + K1 K2).
 enum class IdentityKind {
-  Fodselsnummer,   // ordinary birth number
-  DNummer,         // temporary number: first digit + 4
-  HNummer,         // help number used in health services: month + 40
-  SyntheticTest,   // synthetic test number (Skatteetaten/NHN): month + 80
+  Fodselsnummer,  // ordinary birth number
+  DNummer,        // temporary number: first digit + 4
+  HNummer,        // help number used in health services: month + 40
+  SyntheticTest,  // synthetic test number (Skatteetaten/NHN): month + 80
 };
 
 struct CivilDate {

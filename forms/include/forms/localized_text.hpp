@@ -18,7 +18,7 @@ bool is_known_language(std::string_view lang);
 
 // A text with one value per language code. The base language of every form is nb.
 class LocalizedText {
-public:
+ public:
   LocalizedText() = default;
   explicit LocalizedText(std::string nb_text) { values_["nb"] = std::move(nb_text); }
 
@@ -30,7 +30,7 @@ public:
   const std::string& get(const std::string& lang) const;
   const std::map<std::string, std::string>& all() const { return values_; }
 
-private:
+ private:
   std::map<std::string, std::string> values_;
 };
 

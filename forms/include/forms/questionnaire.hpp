@@ -92,14 +92,14 @@ struct Questionnaire {
   std::string url;
   std::string version;
   std::string status;
-  LocalizedText title;           // plain-language title shown and printed
-  LocalizedText official_title;  // the platform's formal name of the paper form
-  LocalizedText description;     // one plain sentence: what the form is for
-  std::string category;          // task category code (see TaskCategory)
+  LocalizedText title;                      // plain-language title shown and printed
+  LocalizedText official_title;             // the platform's formal name of the paper form
+  LocalizedText description;                // one plain sentence: what the form is for
+  std::string category;                     // task category code (see TaskCategory)
   std::vector<std::string> representation;  // allowed representation type codes
   bool signature_required = true;
-  std::vector<std::string> attachments;     // required attachment codes
-  std::optional<std::string> can_be_performed_by;      // sdf-canbeperformedby code
+  std::vector<std::string> attachments;                   // required attachment codes
+  std::optional<std::string> can_be_performed_by;         // sdf-canbeperformedby code
   std::optional<std::string> authentication_requirement;  // sdf-authenticationrequirement code
   std::vector<Item> items;
 
@@ -115,7 +115,6 @@ Questionnaire parse_questionnaire(const nlohmann::json& json, const std::string&
 Questionnaire load_questionnaire_file(const std::filesystem::path& path);
 
 // Reads a localized FHIR string: the base value plus `_field` translations.
-LocalizedText read_localized(const nlohmann::json& parent, const std::string& field,
-                             const std::string& where);
+LocalizedText read_localized(const nlohmann::json& parent, const std::string& field, const std::string& where);
 
 }  // namespace forms

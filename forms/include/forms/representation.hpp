@@ -22,7 +22,7 @@ struct RepresentationType {
   int min_giver_age = 0;                   // power of attorney: the person giving it
   bool digital_route = true;               // false: queued for manual processing
   std::optional<int> max_duration_years;
-  std::vector<std::string> evidence;       // attachment codes required
+  std::vector<std::string> evidence;  // attachment codes required
   bool nearest_relative_only = false;
 };
 
@@ -35,15 +35,15 @@ struct RepresentationRules {
 
 // The people involved in one request.
 struct Party {
-  std::string identity_number;      // as typed; validated by check()
-  bool protected_address = false;   // strengt fortrolig adresse
+  std::string identity_number;     // as typed; validated by check()
+  bool protected_address = false;  // strengt fortrolig adresse
 };
 
 struct RepresentationRequest {
-  std::string type_code;            // "self" when the person acts for themself
-  Party represented;                // the person the form is about
-  std::optional<Party> representative;  // absent for "self"
-  bool is_nearest_relative = false; // declared for power of attorney without consent competence
+  std::string type_code;                       // "self" when the person acts for themself
+  Party represented;                           // the person the form is about
+  std::optional<Party> representative;         // absent for "self"
+  bool is_nearest_relative = false;            // declared for power of attorney without consent competence
   std::vector<std::string> evidence_provided;  // attachment codes scanned or brought
   CivilDate today;
 };

@@ -10,7 +10,7 @@ namespace forms {
 // Screens, receipts and error messages look their words up here; nothing a citizen
 // reads is written in code.
 class Translations {
-public:
+ public:
   static Translations load_directory(const std::filesystem::path& dir);
 
   // The text for `key` in `lang`, falling back to bokmål; the key itself (so a
@@ -24,7 +24,7 @@ public:
   std::vector<std::string> languages() const;
   std::vector<std::string> keys(const std::string& lang) const;
 
-private:
+ private:
   std::map<std::string, std::map<std::string, std::string>> by_lang_;
 };
 

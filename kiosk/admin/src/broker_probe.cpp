@@ -62,7 +62,8 @@ BrokerAddress parse_broker_url(const std::string& url) {
   } else {
     int port = 0;
     for (char c : port_text) {
-      if (c < '0' || c > '9' || port > 65535) throw SetupError("The broker port \"" + port_text + "\" is not a number.");
+      if (c < '0' || c > '9' || port > 65535)
+        throw SetupError("The broker port \"" + port_text + "\" is not a number.");
       port = port * 10 + (c - '0');
     }
     if (port < 1 || port > 65535) throw SetupError("The broker port must be between 1 and 65535.");
@@ -109,15 +110,17 @@ std::string tcp_connect(const BrokerAddress& address, std::chrono::milliseconds 
     }
     ::close(fd);
     if (error == 0) return "";
-    last_error = error == ETIMEDOUT ? "no answer within " + std::to_string(timeout.count()) + " ms" : std::strerror(error);
+    last_error =
+        error == ETIMEDOUT ? "no answer within " + std::to_string(timeout.count()) + " ms" : std::strerror(error);
   }
   return last_error;
 }
 
 // Opens an AMQP connection (and optionally a receiver) and records what happened.
 class Probe : public proton::messaging_handler {
-public:
-  Probe(std::string url, proton::connection_options options, std::string receive_from, std::chrono::milliseconds timeout)
+ public:
+  Probe(std::string url, proton::connection_options options, std::string receive_from,
+        std::chrono::milliseconds timeout)
       : url_(std::move(url)), options_(std::move(options)), receive_from_(std::move(receive_from)), timeout_(timeout) {}
 
   bool succeeded = false;
@@ -154,7 +157,7 @@ public:
     if (error.empty() && !succeeded) error = e.what();
   }
 
-private:
+ private:
   void finish(proton::connection conn, bool ok) {
     succeeded = ok;
     conn.container().stop();
@@ -182,7 +185,9 @@ std::string reply_address(const Config& config) {
   return kiosk::outbox::queue_address(config, config.get_string("broker.reply_queue"));
 }
 #else
-std::string reply_address(const Config& config) { return config.get_string("broker.reply_queue"); }
+std::string reply_address(const Config& config) {
+  return config.get_string("broker.reply_queue");
+}
 proton::connection_options connection_options(const Config& config, const BrokerAddress& address,
                                               std::chrono::milliseconds timeout) {
   proton::connection_options options;
@@ -240,7 +245,8 @@ CheckResult check_broker(const Config& config, std::chrono::milliseconds timeout
   if (const std::string tcp = tcp_connect(address, timeout); !tcp.empty()) {
     r.status = CheckStatus::Failed;
     r.message = "Cannot reach the broker at " + where + ": " + tcp + ".";
-    r.fix = "Check the network cable or Wi-Fi, and that broker.url is right. Ask the operator whether the broker is up.";
+    r.fix =
+        "Check the network cable or Wi-Fi, and that broker.url is right. Ask the operator whether the broker is up.";
     return r;
   }
   if (const std::string amqp = amqp_probe(config, address, "", timeout); !amqp.empty()) {

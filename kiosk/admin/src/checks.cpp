@@ -48,8 +48,10 @@ std::string octal_mode(mode_t mode) {
 std::string human_bytes(std::uint64_t bytes) {
   const double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
   char buffer[32];
-  if (mib >= 1024.0) std::snprintf(buffer, sizeof buffer, "%.1f GB", mib / 1024.0);
-  else std::snprintf(buffer, sizeof buffer, "%.0f MB", mib);
+  if (mib >= 1024.0)
+    std::snprintf(buffer, sizeof buffer, "%.1f GB", mib / 1024.0);
+  else
+    std::snprintf(buffer, sizeof buffer, "%.0f MB", mib);
   return buffer;
 }
 
@@ -90,7 +92,9 @@ CheckResult check_config(const std::filesystem::path& file, std::optional<Config
       r.status = CheckStatus::Warning;
       r.message = file.string() + " is valid, but: ";
       for (size_t i = 0; i < config.warnings().size(); ++i) r.message += (i ? "; " : "") + config.warnings()[i];
-      r.fix = "Remove or correct the keys named (a misspelt key is ignored and its default used). ADMIN.md lists every key.";
+      r.fix =
+          "Remove or correct the keys named (a misspelt key is ignored and its default used). ADMIN.md lists every "
+          "key.";
     } else {
       r.message = file.string() + " is valid.";
     }
@@ -99,7 +103,8 @@ CheckResult check_config(const std::filesystem::path& file, std::optional<Config
     if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 007) != 0 && !config.get_string("staff.pin_hash").empty()) {
       r.status = CheckStatus::Warning;
       r.message += " It holds the staff PIN hash but every user can read it (mode " + octal_mode(st.st_mode) + ").";
-      r.fix = (r.fix.empty() ? "" : r.fix + " ") + "Run: chown root:kiosk " + file.string() + " && chmod 640 " + file.string();
+      r.fix = (r.fix.empty() ? "" : r.fix + " ") + "Run: chown root:kiosk " + file.string() + " && chmod 640 " +
+              file.string();
     }
     if (loaded) *loaded = std::move(config);
   } catch (const ConfigError& e) {
@@ -114,18 +119,21 @@ CheckResult check_key_file(const std::string& id, const std::string& title, cons
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0)
     return fail(r, file.string() + " is missing.",
-                id == "key" ? "The kiosk creates it when it opens a new store. If the store already exists, restore the "
-                              "key from your backup: without it the queued submissions cannot be read."
-                            : "The kiosk creates it when it starts for the first time. If it was lost, restore it from "
-                              "your backup: without it forms printed earlier cannot be checked when scanned.");
-  if (!S_ISREG(st.st_mode)) return fail(r, file.string() + " is not a regular file.", "Remove it and restore the key from your backup.");
+                id == "key"
+                    ? "The kiosk creates it when it opens a new store. If the store already exists, restore the "
+                      "key from your backup: without it the queued submissions cannot be read."
+                    : "The kiosk creates it when it starts for the first time. If it was lost, restore it from "
+                      "your backup: without it forms printed earlier cannot be checked when scanned.");
+  if (!S_ISREG(st.st_mode))
+    return fail(r, file.string() + " is not a regular file.", "Remove it and restore the key from your backup.");
   if (st.st_size == 0) return fail(r, file.string() + " is empty.", "Restore the key from your backup.");
   if ((st.st_mode & 077) != 0)
     return fail(r, file.string() + " can be read by others (mode " + octal_mode(st.st_mode) + ").",
                 "Run: chmod 600 " + file.string());
   if (st.st_uid != expected_owner_uid)
-    return fail(r, file.string() + " is owned by uid " + std::to_string(st.st_uid) + ", not by the kiosk user (uid " +
-                       std::to_string(expected_owner_uid) + ").",
+    return fail(r,
+                file.string() + " is owned by uid " + std::to_string(st.st_uid) + ", not by the kiosk user (uid " +
+                    std::to_string(expected_owner_uid) + ").",
                 "Run: chown kiosk: " + file.string());
   r.message = file.string() + " is present, mode " + octal_mode(st.st_mode) + ".";
   return r;
@@ -137,10 +145,12 @@ CheckResult check_state_dir(const std::filesystem::path& dir, unsigned expected_
   if (::stat(dir.c_str(), &st) != 0)
     return fail(r, dir.string() + " does not exist.",
                 "Reinstall the package, or run: install -d -m 0700 -o kiosk -g kiosk " + dir.string());
-  if (!S_ISDIR(st.st_mode)) return fail(r, dir.string() + " is not a folder.", "Move that file away and reinstall the package.");
+  if (!S_ISDIR(st.st_mode))
+    return fail(r, dir.string() + " is not a folder.", "Move that file away and reinstall the package.");
   if (st.st_uid != expected_owner_uid)
-    return fail(r, dir.string() + " is owned by uid " + std::to_string(st.st_uid) + ", not by the kiosk user (uid " +
-                       std::to_string(expected_owner_uid) + ").",
+    return fail(r,
+                dir.string() + " is owned by uid " + std::to_string(st.st_uid) + ", not by the kiosk user (uid " +
+                    std::to_string(expected_owner_uid) + ").",
                 "Run: chown kiosk: " + dir.string());
   if ((st.st_mode & 077) != 0)
     return fail(r, dir.string() + " is open to other users (mode " + octal_mode(st.st_mode) + ").",
@@ -170,8 +180,8 @@ CheckResult check_store(const std::filesystem::path& file, const std::filesystem
   const bool owner = ::stat(file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
   sqlite3* raw = nullptr;
   const std::string uri = "file:" + file.string() + (owner ? "" : "?immutable=1");
-  const int rc = sqlite3_open_v2(uri.c_str(), &raw, (owner ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_URI,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw,
+                                 (owner ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_URI, nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
   if (rc != SQLITE_OK)
     return fail(r, "Cannot open " + file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)) + ".",
@@ -213,11 +223,12 @@ CheckResult check_store(const std::filesystem::path& file, const std::filesystem
     const auto kind = e.kind();
     return fail(r, file.string() + ": " + e.what(),
                 kind == StoreError::Kind::MissingKey || kind == StoreError::Kind::WrongKey
-                    ? "Restore the store key " + key_file.string() + " from your backup; without the right key the "
-                      "queued submissions cannot be read."
+                    ? "Restore the store key " + key_file.string() +
+                          " from your backup; without the right key the "
+                          "queued submissions cannot be read."
                 : kind == StoreError::Kind::DiskFull ? "Free disk space, then run the doctor again."
                 : kind == StoreError::Kind::Busy     ? "Another program holds the store; try again in a minute."
-                                                     : "Stop the kiosk, move the file aside and restore it from backup.");
+                                                 : "Stop the kiosk, move the file aside and restore it from backup.");
   }
 #else
   (void)key_file;
@@ -235,13 +246,15 @@ std::int64_t count_undelivered(const std::filesystem::path& store_file) {
   const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
   const std::filesystem::path wal = store_file.string() + "-wal";
   if (!owner && std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0)
-    throw std::runtime_error("The store " + store_file.string() +
-                             " has changes not yet merged into it; count as its owner: runuser -u kiosk -- kioskctl admin undelivered");
+    throw std::runtime_error(
+        "The store " + store_file.string() +
+        " has changes not yet merged into it; count as its owner: runuser -u kiosk -- kioskctl admin undelivered");
   const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
   const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
   if (rc != SQLITE_OK)
-    throw std::runtime_error("Cannot open " + store_file.string() + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
+    throw std::runtime_error("Cannot open " + store_file.string() + ": " +
+                             (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
   sqlite3_busy_timeout(db.get(), 5000);
   auto count = [&](const char* sql) -> std::int64_t {
     sqlite3_stmt* s = nullptr;
@@ -272,8 +285,9 @@ CheckResult check_certificates(const Config& config, int warn_days) {
     ++checked;
     std::unique_ptr<BIO, BioCloser> bio(BIO_new_file(path.c_str(), "r"));
     if (!bio)
-      return fail(r, spec.key + ": cannot read " + path + ".",
-                  "Import the file again (kioskctl setup --certs-from DIR) or correct " + spec.key + " in the configuration.");
+      return fail(
+          r, spec.key + ": cannot read " + path + ".",
+          "Import the file again (kioskctl setup --certs-from DIR) or correct " + spec.key + " in the configuration.");
     if (is_certificate) {
       std::unique_ptr<X509, X509Closer> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
       if (!cert)
@@ -282,9 +296,11 @@ CheckResult check_certificates(const Config& config, int warn_days) {
       const auto not_before = asn1_to_time(X509_get0_notBefore(cert.get()));
       const auto not_after = asn1_to_time(X509_get0_notAfter(cert.get()));
       if (not_before && now < *not_before)
-        return fail(r, spec.key + ": " + path + " is not valid yet.", "Check the clock, or import the current certificate.");
+        return fail(r, spec.key + ": " + path + " is not valid yet.",
+                    "Check the clock, or import the current certificate.");
       if (not_after && now > *not_after)
-        return fail(r, spec.key + ": " + path + " has expired.", "Get a new certificate from the operator and import it.");
+        return fail(r, spec.key + ": " + path + " has expired.",
+                    "Get a new certificate from the operator and import it.");
       if (not_after && now + static_cast<std::time_t>(warn_days) * 86400 > *not_after)
         warnings.push_back(spec.key + " expires within " + std::to_string(warn_days) + " days");
     } else {
@@ -318,16 +334,20 @@ CheckResult check_disk_space(const std::filesystem::path& path, std::uint64_t mi
   CheckResult r = make("disk", "Free disk space");
   std::filesystem::path probe = path;
   std::error_code ec;
-  while (!probe.empty() && !std::filesystem::exists(probe, ec) && probe != probe.root_path()) probe = probe.parent_path();
+  while (!probe.empty() && !std::filesystem::exists(probe, ec) && probe != probe.root_path())
+    probe = probe.parent_path();
   if (probe.empty()) probe = ".";
   struct statvfs vfs {};
   if (::statvfs(probe.c_str(), &vfs) != 0)
     return fail(r, "Cannot measure free space at " + probe.string() + ".", "Check that the disk is mounted.");
   const std::uint64_t free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
   if (free_bytes < min_free_bytes)
-    return fail(r, "Only " + human_bytes(free_bytes) + " free at " + probe.string() + " (needs " + human_bytes(min_free_bytes) + ").",
-                "Free space: clear old logs (journalctl --vacuum-size=200M) and check that the queue is being delivered "
-                "(kioskctl queue list).");
+    return fail(
+        r,
+        "Only " + human_bytes(free_bytes) + " free at " + probe.string() + " (needs " + human_bytes(min_free_bytes) +
+            ").",
+        "Free space: clear old logs (journalctl --vacuum-size=200M) and check that the queue is being delivered "
+        "(kioskctl queue list).");
   r.message = human_bytes(free_bytes) + " free at " + probe.string() + ".";
   return r;
 }

@@ -40,7 +40,8 @@ void load_dests(Dests& dests) {
     throw SetupError(std::string("Cannot reach the print service (CUPS) at ") + cupsServer() +
                      ". Start it with: systemctl start cups");
   dests.count = cupsGetDests2(http.get(), &dests.list);
-  if (dests.count == 0 && cupsLastError() > IPP_STATUS_OK_EVENTS_COMPLETE && cupsLastError() != IPP_STATUS_ERROR_NOT_FOUND)
+  if (dests.count == 0 && cupsLastError() > IPP_STATUS_OK_EVENTS_COMPLETE &&
+      cupsLastError() != IPP_STATUS_ERROR_NOT_FOUND)
     throw SetupError(std::string("The print service (CUPS) did not answer: ") + cupsLastErrorString() + ".");
 }
 
@@ -154,8 +155,8 @@ CheckResult check_printer(const std::string& queue) {
       const std::string words = problem_in_plain_words(p.code);
       plain += (plain.empty() ? "" : " ") + (words.empty() ? p.detail + "." : words);
     }
-    r.message = "Printer \"" + found->name + "\" is " + status.state + (status.accepting_jobs ? "" : " and refuses jobs") +
-                (plain.empty() ? "." : ": " + plain);
+    r.message = "Printer \"" + found->name + "\" is " + status.state +
+                (status.accepting_jobs ? "" : " and refuses jobs") + (plain.empty() ? "." : ": " + plain);
     r.fix = "Fix the printer, then run: cupsenable " + found->name + " && cupsaccept " + found->name;
     return r;
   }
@@ -170,7 +171,8 @@ CheckResult check_printer(const std::string& queue) {
   const std::string plain = reason_in_plain_words(reasons);
   if (found->state == "stopped" || !found->accepting_jobs || !plain.empty()) {
     r.status = CheckStatus::Failed;
-    r.message = "Printer \"" + found->name + "\" is " + found->state + (found->accepting_jobs ? "" : " and refuses jobs") +
+    r.message = "Printer \"" + found->name + "\" is " + found->state +
+                (found->accepting_jobs ? "" : " and refuses jobs") +
                 (plain.empty() ? (reasons.empty() || reasons == "none" ? "." : " (" + reasons + ").") : ": " + plain);
     r.fix = plain.empty() ? "Fix the printer, then run: cupsenable " + found->name + " && cupsaccept " + found->name
                           : "Then run: cupsenable " + found->name;
@@ -216,7 +218,8 @@ std::vector<ScannerInfo> discover_scanners() {
   std::vector<ScannerInfo> out;
   for (size_t i = 0; devices && devices[i]; ++i) {
     const SANE_Device* d = devices[i];
-    out.push_back({d->name ? d->name : "", d->vendor ? d->vendor : "", d->model ? d->model : "", d->type ? d->type : ""});
+    out.push_back(
+        {d->name ? d->name : "", d->vendor ? d->vendor : "", d->model ? d->model : "", d->type ? d->type : ""});
   }
   return out;
 }
@@ -241,8 +244,8 @@ CheckResult check_scanner(const std::string& device) {
     return r;
   }
   if (device.empty()) {
-    r.message = "Scanner \"" + scanners.front().device + "\" (" + scanners.front().vendor + " " + scanners.front().model +
-                ") found; scanner.device is empty, so the kiosk uses it.";
+    r.message = "Scanner \"" + scanners.front().device + "\" (" + scanners.front().vendor + " " +
+                scanners.front().model + ") found; scanner.device is empty, so the kiosk uses it.";
     return r;
   }
   for (const auto& s : scanners) {

@@ -8,10 +8,14 @@ namespace kiosk::admin {
 
 std::string to_string(CheckStatus status) {
   switch (status) {
-    case CheckStatus::Ok: return "ok";
-    case CheckStatus::Warning: return "warning";
-    case CheckStatus::Failed: return "failed";
-    case CheckStatus::Skipped: return "skipped";
+    case CheckStatus::Ok:
+      return "ok";
+    case CheckStatus::Warning:
+      return "warning";
+    case CheckStatus::Failed:
+      return "failed";
+    case CheckStatus::Skipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -64,7 +68,8 @@ DoctorReport run_doctor(const DoctorOptions& options) {
   const auto store_path = config.get_path("store.path");
   report.checks.push_back(check_state_dir(store_path.parent_path(), owner));
   report.checks.push_back(check_key_file("key", "Store encryption key", config.get_path("store.key_file"), owner));
-  report.checks.push_back(check_key_file("qr-key", "QR code signing key", config.get_path("print.mac_key_file"), owner));
+  report.checks.push_back(
+      check_key_file("qr-key", "QR code signing key", config.get_path("print.mac_key_file"), owner));
   report.checks.push_back(check_store(store_path, config.get_path("store.key_file")));
   report.checks.push_back(check_certificates(config));
 
@@ -83,8 +88,9 @@ DoctorReport run_doctor(const DoctorOptions& options) {
     CheckResult broker = check_broker(config, options.network_timeout);
     const bool reachable = !broker.failed();
     report.checks.push_back(std::move(broker));
-    report.checks.push_back(reachable ? check_reply_queue(config, options.network_timeout)
-                                      : skipped("reply-queue", "Reply queue", "Not checked: the broker cannot be reached."));
+    report.checks.push_back(reachable
+                                ? check_reply_queue(config, options.network_timeout)
+                                : skipped("reply-queue", "Reply queue", "Not checked: the broker cannot be reached."));
   }
 
   report.checks.push_back(check_disk_space(store_path.parent_path(), options.min_free_bytes));

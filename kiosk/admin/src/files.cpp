@@ -30,7 +30,9 @@ struct Fd {
   }
 };
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -62,10 +64,16 @@ namespace {
 std::string value_text(const Config& config, const Config::KeySpec& spec) {
   std::ostringstream out;
   switch (spec.type) {
-    case Config::Type::Bool: out << (config.get_bool(spec.key) ? "true" : "false"); break;
-    case Config::Type::Integer: out << config.get_int(spec.key); break;
+    case Config::Type::Bool:
+      out << (config.get_bool(spec.key) ? "true" : "false");
+      break;
+    case Config::Type::Integer:
+      out << config.get_int(spec.key);
+      break;
     case Config::Type::String:
-    case Config::Type::Path: out << toml::value<std::string>(config.get_string(spec.key)); break;
+    case Config::Type::Path:
+      out << toml::value<std::string>(config.get_string(spec.key));
+      break;
     case Config::Type::StringList: {
       const auto& list = config.get_list(spec.key);
       out << "[";
@@ -116,7 +124,8 @@ void set_from_text(Config& config, const std::string& key, const std::string& te
   if (!spec) throw SetupError("There is no configuration key \"" + key + "\". ADMIN.md lists them all.");
   switch (spec->type) {
     case Config::Type::Bool:
-      if (text != "true" && text != "false") throw SetupError("\"" + key + "\" must be true or false, not \"" + text + "\".");
+      if (text != "true" && text != "false")
+        throw SetupError("\"" + key + "\" must be true or false, not \"" + text + "\".");
       config.set(key, text == "true");
       return;
     case Config::Type::Integer: {
@@ -132,7 +141,9 @@ void set_from_text(Config& config, const std::string& key, const std::string& te
       config.set(key, number);
       return;
     }
-    case Config::Type::String: config.set(key, text); return;
+    case Config::Type::String:
+      config.set(key, text);
+      return;
     case Config::Type::Path:
       // Relative paths are taken from where the admin is, so the file holds no surprise.
       config.set(key, text.empty() ? text : std::filesystem::absolute(text).lexically_normal().string());
@@ -191,7 +202,8 @@ void write_config(const std::filesystem::path& file, const Config& config) {
     bool same = value_text(reread, spec) == value_text(config, spec);
     if (!same && spec.type == Config::Type::Path && std::filesystem::path(config.get_string(spec.key)).is_relative())
       // A relative path is read back relative to the file's folder.
-      same = reread.get_string(spec.key) == (file.parent_path() / config.get_string(spec.key)).lexically_normal().string();
+      same =
+          reread.get_string(spec.key) == (file.parent_path() / config.get_string(spec.key)).lexically_normal().string();
     if (!same) throw SetupError("\"" + spec.key + "\" does not read back the same; nothing was written.");
   }
   write_file_atomically(file, text, 0640, kiosk_user_gid());

@@ -21,7 +21,8 @@ namespace kiosk::admin {
 
 std::vector<std::string> first_run_needs(const std::filesystem::path& config_file) {
   std::error_code ec;
-  if (!std::filesystem::exists(config_file, ec)) return {"There is no configuration file " + config_file.string() + " yet."};
+  if (!std::filesystem::exists(config_file, ec))
+    return {"There is no configuration file " + config_file.string() + " yet."};
   Config config;
   try {
     config = Config::load(config_file);
@@ -87,7 +88,8 @@ bool is_valid_private_key(const std::string& pem) {
   std::unique_ptr<BIO, BioCloser> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   // No password callback: a key that needs a password cannot be used unattended anyway.
   auto no_password = [](char*, int, int, void*) -> int { return 0; };
-  std::unique_ptr<EVP_PKEY, PkeyCloser> key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr) : nullptr);
+  std::unique_ptr<EVP_PKEY, PkeyCloser> key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr)
+                                                : nullptr);
   return key != nullptr;
 }
 
@@ -112,8 +114,8 @@ std::vector<ImportedFile> import_certificates(const std::filesystem::path& sourc
     const bool is_key = ext == ".key";
     std::string text = read_all(entry.path());
     if (is_key ? !is_valid_private_key(text) : !is_valid_certificate(text))
-      throw SetupError(entry.path().string() + (is_key ? " is not an unencrypted PEM private key."
-                                                       : " is not a PEM certificate.") +
+      throw SetupError(entry.path().string() +
+                       (is_key ? " is not an unencrypted PEM private key." : " is not a PEM certificate.") +
                        " Nothing was imported.");
     candidates.push_back({entry.path(), std::move(text), is_key});
   }
@@ -146,7 +148,8 @@ std::vector<ImportedFile> import_certificates(const std::filesystem::path& sourc
 }
 
 std::string hash_staff_pin(const std::string& pin) {
-  if (pin.size() < 6 || pin.size() > 12 || !std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (pin.size() < 6 || pin.size() > 12 ||
+      !std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; }))
     throw SetupError("The staff PIN must be 6 to 12 digits.");
   if (sodium_init() < 0) throw SetupError("The crypto library (libsodium) did not start.");
   char hash[crypto_pwhash_STRBYTES];

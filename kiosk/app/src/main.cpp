@@ -25,15 +25,20 @@ int main(int argc, char** argv) {
   std::filesystem::path config_file;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--windowed") windowed = true;
-    else if (a == "--config" && i + 1 < argc) config_file = argv[++i];
-    else return usage();
+    if (a == "--windowed")
+      windowed = true;
+    else if (a == "--config" && i + 1 < argc)
+      config_file = argv[++i];
+    else
+      return usage();
   }
   try {
     kiosk::Config config;
     std::error_code ec;
-    if (!config_file.empty()) config = kiosk::Config::load(config_file);
-    else if (std::filesystem::exists(kiosk::Config::default_path(), ec)) config = kiosk::Config::load(kiosk::Config::default_path());
+    if (!config_file.empty())
+      config = kiosk::Config::load(config_file);
+    else if (std::filesystem::exists(kiosk::Config::default_path(), ec))
+      config = kiosk::Config::load(kiosk::Config::default_path());
     for (const auto& w : config.warnings()) std::cerr << "kiosk: " << w << "\n";
     const auto assets = forms::assets_dir();
     const auto catalogue = forms::Catalogue::load_directory(assets / "forms");

@@ -14,13 +14,13 @@ namespace kiosk::app {
 // completion, on a worker thread. With config ui.print_to_folder set, the PDF is written
 // into that folder instead of going to CUPS (demos, a kiosk without a printer).
 class LibraryPrinter final : public flow::PrintService {
-public:
+ public:
   LibraryPrinter(const Config& config, const forms::Catalogue& catalogue, const forms::Translations& translations);
   bool available() const override { return true; }
   void start(flow::PrintRequest request) override;
   std::optional<flow::PrintResult> poll() override { return worker_.poll(); }
 
-private:
+ private:
   flow::PrintResult run(const flow::PrintRequest& request) const;
 
   const forms::Catalogue& catalogue_;

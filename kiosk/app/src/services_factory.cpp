@@ -12,9 +12,9 @@ WiredServices make_services(const Config& config, const forms::Catalogue& catalo
 #if HAVE_KIOSK_PRINT
   wired.services.printer = std::make_shared<LibraryPrinter>(config, catalogue, translations);
   if (config.get_string("ui.print_to_folder").empty())
-    wired.report.push_back("print: CUPS queue " +
-                           (config.get_string("printer.queue").empty() ? std::string("(the default printer)")
-                                                                       : config.get_string("printer.queue")));
+    wired.report.push_back("print: CUPS queue " + (config.get_string("printer.queue").empty()
+                                                       ? std::string("(the default printer)")
+                                                       : config.get_string("printer.queue")));
   else
     wired.report.push_back("print: PDF files into " + config.get_path("ui.print_to_folder").string());
 #else

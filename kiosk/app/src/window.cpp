@@ -55,7 +55,9 @@ Window::~Window() {
   if (glfw_ready_) glfwTerminate();
 }
 
-bool Window::should_close() const { return glfwWindowShouldClose(window_) != 0; }
+bool Window::should_close() const {
+  return glfwWindowShouldClose(window_) != 0;
+}
 
 ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touch> touch, bool capture) {
   ImGui::SetCurrentContext(context_);

@@ -57,7 +57,8 @@ std::string capitalise_key(const std::string& typed, const std::string& key) {
   if (!word_start) return key;
   if (key.size() == 1 && key[0] >= 'a' && key[0] <= 'z') return std::string(1, static_cast<char>(key[0] - 32));
   static const std::vector<std::pair<std::string, std::string>> kUpper = {
-      {"æ", "Æ"}, {"ø", "Ø"}, {"å", "Å"}, {"á", "Á"}, {"č", "Č"}, {"đ", "Đ"}, {"ŋ", "Ŋ"}, {"š", "Š"}, {"ŧ", "Ŧ"}, {"ž", "Ž"}};
+      {"æ", "Æ"}, {"ø", "Ø"}, {"å", "Å"}, {"á", "Á"}, {"č", "Č"},
+      {"đ", "Đ"}, {"ŋ", "Ŋ"}, {"š", "Š"}, {"ŧ", "Ŧ"}, {"ž", "Ž"}};
   for (const auto& [lower, upper] : kUpper)
     if (key == lower) return upper;
   return key;
@@ -93,8 +94,10 @@ std::optional<forms::AnswerValue> answer_from_text(const forms::Item& item, cons
     case T::Date:
       if (!forms::parse_iso_date(text)) return std::nullopt;
       return forms::AnswerValue::of_date(text);
-    case T::Choice: return forms::AnswerValue::of_coding(text);
-    default: return forms::AnswerValue::of_string(text);
+    case T::Choice:
+      return forms::AnswerValue::of_coding(text);
+    default:
+      return forms::AnswerValue::of_string(text);
   }
 }
 
@@ -178,26 +181,46 @@ using namespace detail;
 
 std::string screen_name(Screen screen) {
   switch (screen) {
-    case Screen::Start: return "start";
-    case Screen::Task: return "task";
-    case Screen::Who: return "who";
-    case Screen::WhoKind: return "who-kind";
-    case Screen::FormChoice: return "form-choice";
-    case Screen::FormIntro: return "form-intro";
-    case Screen::RepresentativeId: return "representative-id";
-    case Screen::RepresentedId: return "represented-id";
-    case Screen::Refused: return "refused";
-    case Screen::Question: return "question";
-    case Screen::Print: return "print";
-    case Screen::Scan: return "scan";
-    case Screen::Review: return "review";
-    case Screen::Correct: return "correct";
-    case Screen::Send: return "send";
-    case Screen::Receipt: return "receipt";
-    case Screen::Help: return "help";
-    case Screen::StaffPin: return "staff-pin";
-    case Screen::StaffMenu: return "staff-menu";
-    case Screen::StaffInfo: return "staff-info";
+    case Screen::Start:
+      return "start";
+    case Screen::Task:
+      return "task";
+    case Screen::Who:
+      return "who";
+    case Screen::WhoKind:
+      return "who-kind";
+    case Screen::FormChoice:
+      return "form-choice";
+    case Screen::FormIntro:
+      return "form-intro";
+    case Screen::RepresentativeId:
+      return "representative-id";
+    case Screen::RepresentedId:
+      return "represented-id";
+    case Screen::Refused:
+      return "refused";
+    case Screen::Question:
+      return "question";
+    case Screen::Print:
+      return "print";
+    case Screen::Scan:
+      return "scan";
+    case Screen::Review:
+      return "review";
+    case Screen::Correct:
+      return "correct";
+    case Screen::Send:
+      return "send";
+    case Screen::Receipt:
+      return "receipt";
+    case Screen::Help:
+      return "help";
+    case Screen::StaffPin:
+      return "staff-pin";
+    case Screen::StaffMenu:
+      return "staff-menu";
+    case Screen::StaffInfo:
+      return "staff-info";
   }
   return "unknown";
 }
@@ -214,7 +237,9 @@ std::string describe(const Intent& intent) {
           [](const intent::ChooseRepresentation& i) { return "act as " + i.type; },
           [](const intent::ChooseForm& i) { return "choose form " + i.id; },
           [](const intent::FillIn&) { return std::string("fill in here"); },
-          [](const intent::PrintForm& i) { return std::string(i.blank ? "print an empty form " : "print form ") + i.id; },
+          [](const intent::PrintForm& i) {
+            return std::string(i.blank ? "print an empty form " : "print form ") + i.id;
+          },
           [](const intent::Key&) { return std::string("key"); },
           [](const intent::Erase&) { return std::string("erase"); },
           [](const intent::Next&) { return std::string("next"); },
@@ -242,7 +267,8 @@ std::string ScreenModel::text_for_reading() const {
   std::string out = title;
   auto add = [&out](const std::string& s) {
     if (s.empty()) return;
-    if (!out.empty()) out += out.back() == '.' || out.back() == '?' || out.back() == '!' || out.back() == ':' ? " " : ". ";
+    if (!out.empty())
+      out += out.back() == '.' || out.back() == '?' || out.back() == '!' || out.back() == ':' ? " " : ". ";
     out += s;
   };
   for (const auto& b : body) add(b.text);
@@ -292,9 +318,13 @@ Flow::Flow(const forms::Catalogue& catalogue, const forms::Translations& transla
   wipes_ = 0;
 }
 
-void Flow::log(const std::string& line) const { services_.log(line); }
+void Flow::log(const std::string& line) const {
+  services_.log(line);
+}
 
-const forms::Questionnaire* Flow::form() const { return catalogue_.find(session_.form_id); }
+const forms::Questionnaire* Flow::form() const {
+  return catalogue_.find(session_.form_id);
+}
 
 std::vector<std::string> Flow::representation_types() const {
   std::vector<std::string> out;
@@ -584,7 +614,8 @@ void Flow::check_representation_or_refuse() {
   const auto decision = forms::check_representation(rules_, *f, request);
   session_.representation.manual_processing = decision.manual_processing;
   if (!decision.allowed) {
-    refusal_key_ = decision.refusals.empty() ? "representation.refusal.unknown-type" : decision.refusals.front().message_key;
+    refusal_key_ =
+        decision.refusals.empty() ? "representation.refusal.unknown-type" : decision.refusals.front().message_key;
     go(Screen::Refused);
   }
 }
@@ -757,8 +788,10 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             size_t max = 11;
             const auto* f = form();
             const auto* item = f ? f->find_item(current_link_) : nullptr;
-            if (screen_ == Screen::StaffPin) max = 12;
-            else if (item && (screen_ == Screen::Question || screen_ == Screen::Correct)) max = max_chars_for(*item);
+            if (screen_ == Screen::StaffPin)
+              max = 12;
+            else if (item && (screen_ == Screen::Question || screen_ == Screen::Correct))
+              max = max_chars_for(*item);
             if (utf8_length(session_.typed) >= max) return;
             const bool name = item && item->input_kind == forms::InputKind::Name &&
                               (screen_ == Screen::Question || screen_ == Screen::Correct);
@@ -772,7 +805,9 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
           [&](const intent::Next&) {
             switch (screen_) {
               case Screen::Question:
-              case Screen::Correct: submit_typed(); break;
+              case Screen::Correct:
+                submit_typed();
+                break;
               case Screen::RepresentativeId: {
                 const auto r = forms::validate_identity_number(session_.typed);
                 if (!r.valid) {
@@ -832,11 +867,14 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                     log("audit: staff mode locked out after repeated wrong PINs");
                     error_key_ = "ui.staff.locked-out";
                     break;
-                  case StaffLock::Result::NoPinSet: error_key_ = "ui.staff.no-pin"; break;
+                  case StaffLock::Result::NoPinSet:
+                    error_key_ = "ui.staff.no-pin";
+                    break;
                 }
                 break;
               }
-              default: break;
+              default:
+                break;
             }
           },
           [&](const intent::Skip&) {
@@ -900,8 +938,10 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             screen_ = step.screen;
             page_ = 0;
             error_key_.clear();
-            if (step.screen == Screen::Question || step.screen == Screen::Correct) start_question(step.link_id);
-            else current_link_ = step.link_id;
+            if (step.screen == Screen::Question || step.screen == Screen::Correct)
+              start_question(step.link_id);
+            else
+              current_link_ = step.link_id;
             if (step.screen == Screen::RepresentativeId) session_.typed = session_.representation.representative_id;
             if (step.screen == Screen::RepresentedId) session_.typed = session_.representation.represented_id;
           },
@@ -944,8 +984,7 @@ std::string Flow::t(const std::string& key, ScreenModel* model) const {
   return translations_.text(lang, key);
 }
 
-std::string Flow::tf(const std::string& key, const std::map<std::string, std::string>& args,
-                     ScreenModel* model) const {
+std::string Flow::tf(const std::string& key, const std::map<std::string, std::string>& args, ScreenModel* model) const {
   std::string s = t(key, model);
   for (const auto& [name, value] : args) {
     const std::string token = "{" + name + "}";
@@ -963,7 +1002,8 @@ void Flow::page_choices(ScreenModel& model, std::vector<Choice> all) const {
   const size_t per_page = 3;
   const size_t pages = (all.size() + per_page - 1) / per_page;
   const size_t page = page_ % pages;
-  for (size_t i = page * per_page; i < std::min(all.size(), (page + 1) * per_page); ++i) model.choices.push_back(all[i]);
+  for (size_t i = page * per_page; i < std::min(all.size(), (page + 1) * per_page); ++i)
+    model.choices.push_back(all[i]);
   model.choices.push_back(Choice{"choice.more", t("ui.choice.more", &model), "", intent::MoreChoices{}, false});
 }
 

@@ -146,7 +146,8 @@ ScreenModel Flow::screen_model() const {
       m.body.push_back(t("ui.id.body", mp));
       InputField in;
       in.keyboard = Keyboard::Digits;
-      in.shown = session_.typed.size() > 6 ? session_.typed.substr(0, 6) + " " + session_.typed.substr(6) : session_.typed;
+      in.shown =
+          session_.typed.size() > 6 ? session_.typed.substr(0, 6) + " " + session_.typed.substr(6) : session_.typed;
       in.hint = t("ui.id.hint", mp);
       in.max_chars = 11;
       m.input = in;
@@ -168,7 +169,8 @@ ScreenModel Flow::screen_model() const {
       const auto qs = questions();
       const auto pos = std::find(qs.begin(), qs.end(), item);
       if (screen_ == Screen::Question && pos != qs.end())
-        m.body.push_back(tf("ui.question.step", {{"n", std::to_string(pos - qs.begin() + 1)}, {"count", std::to_string(qs.size())}}, mp));
+        m.body.push_back(tf("ui.question.step",
+                            {{"n", std::to_string(pos - qs.begin() + 1)}, {"count", std::to_string(qs.size())}}, mp));
       if (screen_ == Screen::Correct) m.body.push_back(t("ui.correct.body", mp));
       std::map<std::string, std::vector<std::string>> intros;
       std::vector<std::string> pending;
@@ -181,17 +183,17 @@ ScreenModel Flow::screen_model() const {
         in.keyboard = kb;
         in.shown = format_typed(item, session_.typed);
         in.max_chars = max_chars_for(*item);
-        if (item->type == forms::ItemType::Date) in.hint = t("ui.question.date-hint", mp);
-        else if (item->input_kind == forms::InputKind::IdentityNumber) in.hint = t("ui.id.hint", mp);
+        if (item->type == forms::ItemType::Date)
+          in.hint = t("ui.question.date-hint", mp);
+        else if (item->input_kind == forms::InputKind::IdentityNumber)
+          in.hint = t("ui.id.hint", mp);
         m.input = in;
         m.choices.push_back({"choice.next", t("ui.question.next", mp), "", intent::Next{}, true});
-        if (!item->required)
-          m.choices.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
+        if (!item->required) m.choices.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
       } else if (item->type == forms::ItemType::Boolean) {
         m.choices.push_back({"choice.yes", t("ui.question.yes", mp), "", intent::AnswerYesNo{true}, false});
         m.choices.push_back({"choice.no", t("ui.question.no", mp), "", intent::AnswerYesNo{false}, false});
-        if (!item->required)
-          m.choices.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
+        if (!item->required) m.choices.push_back({"choice.skip", t("ui.question.skip", mp), "", intent::Skip{}, false});
       } else if (item->type == forms::ItemType::Choice) {
         std::vector<Choice> all;
         for (const auto& o : item->options)
@@ -337,8 +339,8 @@ ScreenModel Flow::screen_model() const {
       m.title = t("ui.staff.menu.title", mp);
       m.body.push_back(t("ui.staff.menu.body", mp));
       for (const char* a : {"review", "queue", "reprint", "devices"})
-        m.choices.push_back({std::string("choice.staff.") + a, t(std::string("ui.staff.") + a, mp), "",
-                             intent::StaffAction{a}, false});
+        m.choices.push_back(
+            {std::string("choice.staff.") + a, t(std::string("ui.staff.") + a, mp), "", intent::StaffAction{a}, false});
       break;
     }
     case Screen::StaffInfo: {

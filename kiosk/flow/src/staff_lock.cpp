@@ -11,7 +11,9 @@ StaffLock::StaffLock(std::string pin_hash, int max_failures, std::chrono::second
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
 }
 
-bool StaffLock::locked_out(Clock::time_point now) const { return now < locked_until_; }
+bool StaffLock::locked_out(Clock::time_point now) const {
+  return now < locked_until_;
+}
 
 std::chrono::seconds StaffLock::lockout_left(Clock::time_point now) const {
   if (!locked_out(now)) return std::chrono::seconds(0);

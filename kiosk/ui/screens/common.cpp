@@ -62,11 +62,13 @@ void input_field(Painter& p, float x, float y, float w) {
   const Theme& th = p.theme();
   const auto& io = ImGui::GetIO();
   const float scale = std::min(io.DisplaySize.x / kDesignWidth, io.DisplaySize.y / kDesignHeight);
-  const float ox = (io.DisplaySize.x - kDesignWidth * scale) * 0.5f, oy = (io.DisplaySize.y - kDesignHeight * scale) * 0.5f;
+  const float ox = (io.DisplaySize.x - kDesignWidth * scale) * 0.5f,
+              oy = (io.DisplaySize.y - kDesignHeight * scale) * 0.5f;
   auto c = [](Rgb rgb) { return IM_COL32((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF, 255); };
   auto* draw = ImGui::GetWindowDrawList();
   const float h = kKeyHeight;
-  draw->AddRectFilled(ImVec2(ox + x * scale, oy + y * scale), ImVec2(ox + (x + w) * scale, oy + (y + h) * scale), c(th.field_bg));
+  draw->AddRectFilled(ImVec2(ox + x * scale, oy + y * scale), ImVec2(ox + (x + w) * scale, oy + (y + h) * scale),
+                      c(th.field_bg));
   draw->AddRect(ImVec2(ox + x * scale, oy + y * scale), ImVec2(ox + (x + w) * scale, oy + (y + h) * scale),
                 c(th.field_border), 0, 0, 4 * scale);
   ImFont* font = p.button_font();
@@ -101,8 +103,10 @@ void keyboard(Painter& p) {
   ImFont* font = p.button_font();
   auto key = [&](const std::string& id, const std::string& label, const std::string& text, float x, float y, float w) {
     if (p.button(id, label, x, y, w, kKeyHeight, font, Role::Key, th.key_bg, th.key_text)) {
-      if (text.empty()) p.intent(flow::intent::Erase{});
-      else p.intent(flow::intent::Key{text});
+      if (text.empty())
+        p.intent(flow::intent::Erase{});
+      else
+        p.intent(flow::intent::Key{text});
     }
   };
   if (m.input->keyboard == flow::Keyboard::Digits) {
@@ -170,20 +174,25 @@ void inactivity_warning(Painter& p) {
   const Theme& th = p.theme();
   const auto& io = ImGui::GetIO();
   const float scale = std::min(io.DisplaySize.x / kDesignWidth, io.DisplaySize.y / kDesignHeight);
-  const float ox = (io.DisplaySize.x - kDesignWidth * scale) * 0.5f, oy = (io.DisplaySize.y - kDesignHeight * scale) * 0.5f;
+  const float ox = (io.DisplaySize.x - kDesignWidth * scale) * 0.5f,
+              oy = (io.DisplaySize.y - kDesignHeight * scale) * 0.5f;
   auto c = [](Rgb rgb, int a) { return IM_COL32((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF, a); };
   auto* draw = ImGui::GetWindowDrawList();
   draw->AddRectFilled(ImVec2(0, 0), io.DisplaySize, c(th.shade, 200));
   const float x0 = 360, y0 = 300, x1 = 1560, y1 = 860;
-  draw->AddRectFilled(ImVec2(ox + x0 * scale, oy + y0 * scale), ImVec2(ox + x1 * scale, oy + y1 * scale), c(th.overlay_bg, 255),
-                      20 * scale);
-  draw->AddRect(ImVec2(ox + x0 * scale, oy + y0 * scale), ImVec2(ox + x1 * scale, oy + y1 * scale), c(th.overlay_text, 255),
-                20 * scale, 0, 6 * scale);
+  draw->AddRectFilled(ImVec2(ox + x0 * scale, oy + y0 * scale), ImVec2(ox + x1 * scale, oy + y1 * scale),
+                      c(th.overlay_bg, 255), 20 * scale);
+  draw->AddRect(ImVec2(ox + x0 * scale, oy + y0 * scale), ImVec2(ox + x1 * scale, oy + y1 * scale),
+                c(th.overlay_text, 255), 20 * scale, 0, 6 * scale);
   float y = y0 + 50;
-  y += p.text("warning.title", m.warning_title, x0 + 60, y, x1 - x0 - 120, p.title_font(), Role::Overlay, th.overlay_text) + 24;
-  y += p.text("warning.body", m.warning_body, x0 + 60, y, x1 - x0 - 120, p.body_font(), Role::Overlay, th.overlay_text) + 40;
-  if (p.button("warning.still-here", m.still_here, x0 + 60, std::max(y, y1 - 60 - kButtonHeight), x1 - x0 - 120, kButtonHeight,
-               p.button_font(), Role::OverlayButton, th.primary_bg, th.primary_text))
+  y += p.text("warning.title", m.warning_title, x0 + 60, y, x1 - x0 - 120, p.title_font(), Role::Overlay,
+              th.overlay_text) +
+       24;
+  y +=
+      p.text("warning.body", m.warning_body, x0 + 60, y, x1 - x0 - 120, p.body_font(), Role::Overlay, th.overlay_text) +
+      40;
+  if (p.button("warning.still-here", m.still_here, x0 + 60, std::max(y, y1 - 60 - kButtonHeight), x1 - x0 - 120,
+               kButtonHeight, p.button_font(), Role::OverlayButton, th.primary_bg, th.primary_text))
     p.intent(flow::intent::StillHere{});
 }
 

@@ -6,7 +6,7 @@
 namespace kiosk::ui::screens {
 
 // Shared layout pieces (common.cpp).
-float heading(Painter& p, float y, float width);  // title, body, error; returns the next free y
+float heading(Painter& p, float y, float width);                        // title, body, error; returns the next free y
 float choices(Painter& p, float y, float x, float width, int columns);  // returns the next free y
 void input_field(Painter& p, float x, float y, float w);
 void keyboard(Painter& p);  // letters at the bottom, or the digit pad on the right

@@ -21,9 +21,13 @@ std::string fmt(double v) {
   return buf;
 }
 
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
+std::string quote(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
-bool has_text(Role role) { return role != Role::Picture; }
+bool has_text(Role role) {
+  return role != Role::Picture;
+}
 
 // Citizen-facing text measured by LIX: not keys (single letters), not typed values.
 bool lix_measured(const WidgetRecord& w) {
@@ -50,7 +54,9 @@ bool overlaps(const WidgetRecord& a, const WidgetRecord& b) {
 
 }  // namespace
 
-bool lix_applies_to(const std::string& lang) { return lang == "nb" || lang == "nn" || lang == "en"; }
+bool lix_applies_to(const std::string& lang) {
+  return lang == "nb" || lang == "nn" || lang == "en";
+}
 
 std::vector<Violation> check_frame(const FrameRecord& frame) {
   std::vector<Violation> out;
@@ -78,7 +84,8 @@ std::vector<Violation> check_frame(const FrameRecord& frame) {
       add("off-screen", w.id + " reaches outside the 1920x1080 screen");
   }
   if (main_choices > static_cast<int>(kMaxMainChoices))
-    add("main-choices", std::to_string(main_choices) + " main choices (at most " + std::to_string(kMaxMainChoices) + ")");
+    add("main-choices",
+        std::to_string(main_choices) + " main choices (at most " + std::to_string(kMaxMainChoices) + ")");
   for (const char* id : {"nav.back", "nav.read-aloud", "nav.help", "nav.start-over", "nav.contrast", "nav.bigger-text"})
     if (!frame.find(id)) add("always-present", std::string(id) + " is missing");
   for (size_t i = 0; i < buttons.size(); ++i)
@@ -89,7 +96,8 @@ std::vector<Violation> check_frame(const FrameRecord& frame) {
       if (a.role == Role::OverlayButton || b.role == Role::OverlayButton) continue;
       const float g = gap_between(a, b);
       if (g < kMinButtonSpacing - 0.5f)
-        add("button-spacing", a.id + " and " + b.id + " are " + fmt(g) + " px apart (at least " + fmt(kMinButtonSpacing) + ")");
+        add("button-spacing",
+            a.id + " and " + b.id + " are " + fmt(g) + " px apart (at least " + fmt(kMinButtonSpacing) + ")");
     }
   // Nothing may cover anything else (except the inactivity warning, which covers all).
   if (!overlay) {
@@ -132,7 +140,7 @@ std::string typed_form(const forms::Item& item, const forms::AnswerValue& v) {
 }
 
 class Walker {
-public:
+ public:
   Walker(const forms::Catalogue& catalogue, const forms::Translations& translations,
          const forms::RepresentationRules& rules, flow::FlowOptions options, std::vector<ScreenReport>& out)
       : catalogue_(catalogue), translations_(translations), rules_(rules), options_(std::move(options)), out_(out) {
@@ -150,7 +158,7 @@ public:
     }
   }
 
-private:
+ private:
   struct Run {
     std::shared_ptr<ScriptedPrinter> printer = std::make_shared<ScriptedPrinter>();
     std::shared_ptr<ScriptedScanner> scanner = std::make_shared<ScriptedScanner>();
@@ -308,7 +316,8 @@ private:
     f.apply(in::ConfirmRead{false}, now_);
     record(f, "correct", id);
     f.apply(in::Next{}, now_);
-    while (f.screen() == flow::Screen::Review && !f.session().review_queue.empty()) f.apply(in::ConfirmRead{true}, now_);
+    while (f.screen() == flow::Screen::Review && !f.session().review_queue.empty())
+      f.apply(in::ConfirmRead{true}, now_);
     record(f, "review all good", id);
     r.outbox->hold = true;
     f.apply(in::SendIn{}, now_);
@@ -343,7 +352,8 @@ private:
     bad.scanner->outcome = flow::Outcome::Unavailable;
     bad.outbox->outcome = flow::Outcome::Unavailable;
     bad.flow->apply(in::ChooseCategory{form.category}, now_);
-    if (self) bad.flow->apply(in::ChooseSelf{}, now_);
+    if (self)
+      bad.flow->apply(in::ChooseSelf{}, now_);
     else {
       bad.flow->apply(in::ChooseSomeoneElse{}, now_);
       bad.flow->apply(in::ChooseRepresentation{form.representation.front()}, now_);
@@ -406,8 +416,8 @@ std::string report_text(const std::vector<ScreenReport>& reports) {
   std::ostringstream out;
   for (const auto& r : reports)
     for (const auto& v : r.violations)
-      out << r.lang << " " << (r.form ? *r.form : "-") << " " << r.screen << " [" << r.step << ", " << r.variant
-          << "] " << v.rule << ": " << v.detail << "\n";
+      out << r.lang << " " << (r.form ? *r.form : "-") << " " << r.screen << " [" << r.step << ", " << r.variant << "] "
+          << v.rule << ": " << v.detail << "\n";
   return out.str();
 }
 

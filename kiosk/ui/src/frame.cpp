@@ -21,26 +21,62 @@ FrameOutput draw_frame(const Fonts& fonts, const flow::ScreenModel& model) {
   screens::band(p);
   using S = flow::Screen;
   switch (model.screen) {
-    case S::Start: screens::start(p); break;
-    case S::Task: screens::task(p); break;
-    case S::Who: screens::who(p); break;
-    case S::WhoKind: screens::who_kind(p); break;
-    case S::FormChoice: screens::form_choice(p); break;
-    case S::FormIntro: screens::form_intro(p); break;
+    case S::Start:
+      screens::start(p);
+      break;
+    case S::Task:
+      screens::task(p);
+      break;
+    case S::Who:
+      screens::who(p);
+      break;
+    case S::WhoKind:
+      screens::who_kind(p);
+      break;
+    case S::FormChoice:
+      screens::form_choice(p);
+      break;
+    case S::FormIntro:
+      screens::form_intro(p);
+      break;
     case S::RepresentativeId:
-    case S::RepresentedId: screens::identity(p); break;
-    case S::Refused: screens::refused(p); break;
+    case S::RepresentedId:
+      screens::identity(p);
+      break;
+    case S::Refused:
+      screens::refused(p);
+      break;
     case S::Question:
-    case S::Correct: screens::question(p); break;
-    case S::Print: screens::print(p); break;
-    case S::Scan: screens::scan(p); break;
-    case S::Review: screens::review(p); break;
-    case S::Send: screens::send(p); break;
-    case S::Receipt: screens::receipt(p); break;
-    case S::Help: screens::help(p); break;
-    case S::StaffPin: screens::staff_pin(p); break;
-    case S::StaffMenu: screens::staff_menu(p); break;
-    case S::StaffInfo: screens::staff_info(p); break;
+    case S::Correct:
+      screens::question(p);
+      break;
+    case S::Print:
+      screens::print(p);
+      break;
+    case S::Scan:
+      screens::scan(p);
+      break;
+    case S::Review:
+      screens::review(p);
+      break;
+    case S::Send:
+      screens::send(p);
+      break;
+    case S::Receipt:
+      screens::receipt(p);
+      break;
+    case S::Help:
+      screens::help(p);
+      break;
+    case S::StaffPin:
+      screens::staff_pin(p);
+      break;
+    case S::StaffMenu:
+      screens::staff_menu(p);
+      break;
+    case S::StaffInfo:
+      screens::staff_info(p);
+      break;
   }
   screens::nav_bar(p);
   screens::inactivity_warning(p);

@@ -33,18 +33,30 @@ struct Mapping {
 
 std::string to_string(Role role) {
   switch (role) {
-    case Role::Title: return "title";
-    case Role::Body: return "body";
-    case Role::Error: return "error";
-    case Role::Fact: return "fact";
-    case Role::Choice: return "choice";
-    case Role::Nav: return "nav";
-    case Role::Key: return "key";
-    case Role::Input: return "input";
-    case Role::Staff: return "staff";
-    case Role::Overlay: return "overlay";
-    case Role::OverlayButton: return "overlay-button";
-    case Role::Picture: return "picture";
+    case Role::Title:
+      return "title";
+    case Role::Body:
+      return "body";
+    case Role::Error:
+      return "error";
+    case Role::Fact:
+      return "fact";
+    case Role::Choice:
+      return "choice";
+    case Role::Nav:
+      return "nav";
+    case Role::Key:
+      return "key";
+    case Role::Input:
+      return "input";
+    case Role::Staff:
+      return "staff";
+    case Role::Overlay:
+      return "overlay";
+    case Role::OverlayButton:
+      return "overlay-button";
+    case Role::Picture:
+      return "picture";
   }
   return "unknown";
 }
@@ -86,10 +98,18 @@ Painter::Painter(const Fonts& fonts, const flow::ScreenModel& model)
   out_.record.untranslated = model.untranslated;
 }
 
-ImFont* Painter::body_font() const { return model_.large_text ? fonts_.large_body : fonts_.body; }
-ImFont* Painter::button_font() const { return model_.large_text ? fonts_.large_button : fonts_.button; }
-ImFont* Painter::title_font() const { return model_.large_text ? fonts_.large_title : fonts_.title; }
-float Painter::line_height(ImFont* font) const { return font->FontSize; }
+ImFont* Painter::body_font() const {
+  return model_.large_text ? fonts_.large_body : fonts_.body;
+}
+ImFont* Painter::button_font() const {
+  return model_.large_text ? fonts_.large_button : fonts_.button;
+}
+ImFont* Painter::title_font() const {
+  return model_.large_text ? fonts_.large_title : fonts_.title;
+}
+float Painter::line_height(ImFont* font) const {
+  return font->FontSize;
+}
 
 float Painter::text(const std::string& id, const std::string& s, float x, float y, float wrap_width, ImFont* font,
                     Role role, Rgb colour) {
@@ -115,8 +135,8 @@ float Painter::text(const std::string& id, const std::string& s, float x, float 
   return size.y;
 }
 
-bool Painter::button(const std::string& id, const std::string& label, float x, float y, float w, float h,
-                     ImFont* font, Role role, Rgb bg, Rgb fg) {
+bool Painter::button(const std::string& id, const std::string& label, float x, float y, float w, float h, ImFont* font,
+                     Role role, Rgb bg, Rgb fg) {
   const Mapping m = Mapping::current();
   const float pad_x = role == Role::Key ? 8.0f : 24.0f;
   const float pad_y = 6.0f;
@@ -130,7 +150,8 @@ bool Painter::button(const std::string& id, const std::string& label, float x, f
   auto* draw = ImGui::GetWindowDrawList();
   const ImVec2 p0 = m.at(x, y), p1 = m.at(x + w, y + h);
   draw->AddRectFilled(p0, p1, col(bg), 14.0f * m.scale);
-  draw->AddRect(p0, p1, col(held ? theme_->text : theme_->button_border), 14.0f * m.scale, 0, (held ? 6.0f : 3.0f) * m.scale);
+  draw->AddRect(p0, p1, col(held ? theme_->text : theme_->button_border), 14.0f * m.scale, 0,
+                (held ? 6.0f : 3.0f) * m.scale);
   const float wrap = w - 2 * pad_x;
   const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, wrap, label.c_str(), label.c_str() + label.size());
   const bool one_line = size.y < font->FontSize * 1.5f;
@@ -178,25 +199,28 @@ void Painter::picture(const std::string& id, flow::Picture picture, float x, flo
   const float cx = x + w / 2;
   switch (picture) {
     case flow::Picture::Printer:
-      rect(cx - 220, y + 220, cx + 220, y + 420, th.field_bg, th.picture_ink);  // printer body
-      rect(cx - 150, y + 60, cx + 150, y + 230, th.picture_sheet, th.picture_ink);  // sheet going in
+      rect(cx - 220, y + 220, cx + 220, y + 420, th.field_bg, th.picture_ink);       // printer body
+      rect(cx - 150, y + 60, cx + 150, y + 230, th.picture_sheet, th.picture_ink);   // sheet going in
       rect(cx - 150, y + 400, cx + 150, y + 560, th.picture_sheet, th.picture_ink);  // sheet coming out
       for (int i = 0; i < 3; ++i)
-        draw->AddLine(m.at(cx - 110, y + 440 + i * 30.0f), m.at(cx + 110, y + 440 + i * 30.0f), col(th.picture_ink), line);
+        draw->AddLine(m.at(cx - 110, y + 440 + i * 30.0f), m.at(cx + 110, y + 440 + i * 30.0f), col(th.picture_ink),
+                      line);
       break;
     case flow::Picture::SignHere: {
       rect(cx - 230, y, cx + 230, y + 600, th.picture_sheet, th.picture_ink);
       for (int i = 0; i < 8; ++i)
-        draw->AddLine(m.at(cx - 180, y + 60 + i * 45.0f), m.at(cx + 180, y + 60 + i * 45.0f), col(th.picture_ink), line);
+        draw->AddLine(m.at(cx - 180, y + 60 + i * 45.0f), m.at(cx + 180, y + 60 + i * 45.0f), col(th.picture_ink),
+                      line);
       rect(cx - 180, y + 450, cx + 180, y + 560, th.picture_highlight, th.picture_ink);  // the signature box
       // a pen pointing at the box
       draw->AddLine(m.at(cx + 260, y + 380), m.at(cx + 120, y + 520), col(th.picture_ink), 14 * m.scale);
-      draw->AddTriangleFilled(m.at(cx + 120, y + 520), m.at(cx + 104, y + 548), m.at(cx + 134, y + 534), col(th.picture_ink));
+      draw->AddTriangleFilled(m.at(cx + 120, y + 520), m.at(cx + 104, y + 548), m.at(cx + 134, y + 534),
+                              col(th.picture_ink));
       break;
     }
     case flow::Picture::PlaceSheet:
-      rect(cx - 260, y + 260, cx + 260, y + 480, th.field_bg, th.picture_ink);  // scanner
-      rect(cx - 200, y + 20, cx + 200, y + 230, th.picture_sheet, th.picture_ink);  // sheet above it
+      rect(cx - 260, y + 260, cx + 260, y + 480, th.field_bg, th.picture_ink);                 // scanner
+      rect(cx - 200, y + 20, cx + 200, y + 230, th.picture_sheet, th.picture_ink);             // sheet above it
       draw->AddLine(m.at(cx, y + 240), m.at(cx, y + 300), col(th.picture_ink), 12 * m.scale);  // arrow down
       draw->AddTriangleFilled(m.at(cx - 30, y + 290), m.at(cx + 30, y + 290), m.at(cx, y + 330), col(th.picture_ink));
       break;
@@ -205,7 +229,8 @@ void Painter::picture(const std::string& id, flow::Picture picture, float x, flo
       draw->AddLine(m.at(cx - 240, y + 120), m.at(cx, y + 300), col(th.picture_ink), line);
       draw->AddLine(m.at(cx + 240, y + 120), m.at(cx, y + 300), col(th.picture_ink), line);
       break;
-    case flow::Picture::None: break;
+    case flow::Picture::None:
+      break;
   }
   WidgetRecord r;
   r.id = id;

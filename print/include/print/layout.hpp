@@ -18,7 +18,7 @@ namespace print {
 // the fonts' metrics, never on the answers or the submission: the scanner rebuilds it from the
 // QR code (see qr_payload.hpp) and gets exactly what was printed.
 
-inline constexpr double kPageWidthMm = 210.0;   // A4
+inline constexpr double kPageWidthMm = 210.0;  // A4
 inline constexpr double kPageHeightMm = 297.0;
 
 struct RectMm {

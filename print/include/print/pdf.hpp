@@ -29,7 +29,8 @@ struct ReceiptInfo {
 
 // Renders the receipt as an A4 PDF in info.lang. Throws PrintError ("unknown-language",
 // "font-missing", "pdf-failed").
-std::string render_receipt_pdf(const ReceiptInfo& info, const forms::Translations& translations, const Fonts& fonts = {});
+std::string render_receipt_pdf(const ReceiptInfo& info, const forms::Translations& translations,
+                               const Fonts& fonts = {});
 
 // Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 // failure never leaves a partial file. Throws PrintError("output-failed") with the reason.

@@ -34,9 +34,9 @@ struct PrinterProblem {
 std::vector<PrinterProblem> problems_from_state(int printer_state, const std::vector<std::string>& reasons);
 
 struct PrinterStatus {
-  bool reachable = false;           // the CUPS server answered and the queue exists
-  std::string queue;                // the queue asked (the default printer's name when empty was asked)
-  std::string state = "unknown";    // "idle", "processing", "stopped", "unknown"
+  bool reachable = false;         // the CUPS server answered and the queue exists
+  std::string queue;              // the queue asked (the default printer's name when empty was asked)
+  std::string state = "unknown";  // "idle", "processing", "stopped", "unknown"
   bool accepting_jobs = false;
   std::vector<std::string> state_reasons;  // raw IPP keywords
   std::vector<PrinterProblem> problems;    // empty when the printer is fine
@@ -52,11 +52,13 @@ std::string to_string(JobState state);  // "submitting", "waiting", ...
 
 struct JobStatus {
   JobState state = JobState::Submitting;
-  int job_id = 0;                          // CUPS job id once submitted
-  std::vector<PrinterProblem> problems;    // what holds the job up now, or why it failed
+  int job_id = 0;                                    // CUPS job id once submitted
+  std::vector<PrinterProblem> problems;              // what holds the job up now, or why it failed
   std::string message_key = "print.status.waiting";  // what to tell the person now
-  std::string detail;                      // technical English for logs
-  bool finished() const { return state == JobState::Completed || state == JobState::Failed || state == JobState::Canceled; }
+  std::string detail;                                // technical English for logs
+  bool finished() const {
+    return state == JobState::Completed || state == JobState::Failed || state == JobState::Canceled;
+  }
 };
 
 struct JobOptions {
@@ -72,7 +74,7 @@ struct JobOptions {
 // the status changes). The destructor stops following (it does not cancel the CUPS job) and
 // joins the thread.
 class PrintJob {
-public:
+ public:
   using Callback = std::function<void(const JobStatus&)>;
   static std::unique_ptr<PrintJob> start(PrinterTarget target, std::string document_pdf, std::string title,
                                          JobOptions options = {}, Callback on_change = {});
@@ -86,7 +88,7 @@ public:
   // Cancels the CUPS job (if submitted) and ends as Canceled.
   void cancel();
 
-private:
+ private:
   PrintJob() = default;
   void run(std::stop_token stop);
   void update(JobStatus status);

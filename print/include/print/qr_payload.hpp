@@ -13,7 +13,7 @@ namespace print {
 // The secret key for the MAC in printed QR codes (config key `print.mac_key_file`).
 // Kept apart from std::string so it is wiped when dropped.
 class MacKey {
-public:
+ public:
   MacKey() = default;
   explicit MacKey(std::vector<std::uint8_t> bytes);
   MacKey(const MacKey&) = default;
@@ -26,7 +26,7 @@ public:
   const std::vector<std::uint8_t>& bytes() const { return bytes_; }
   bool empty() const { return bytes_.empty(); }
 
-private:
+ private:
   std::vector<std::uint8_t> bytes_;
 };
 

@@ -29,7 +29,7 @@ struct DigitGuess {
 // The LeNet digit classifier (dlib dnn), trained by scanners/tools/train_digits.cpp on MNIST
 // indices 0..599 of each digit (see assets/models/README.md). Not thread-safe: one per worker.
 class DigitClassifier {
-public:
+ public:
   // Loads the model file; throws ScanError "model-missing" when it cannot be read.
   explicit DigitClassifier(const std::filesystem::path& model_file);
   ~DigitClassifier();
@@ -42,7 +42,7 @@ public:
   // assets/models/digits-lenet.dat under forms::assets_dir().
   static std::filesystem::path default_model_file();
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -20,18 +20,18 @@ using PixPtr = std::unique_ptr<Pix, PixDeleter>;
 // Limits checked from the file header before any pixel is decoded, so a hostile or broken
 // file (a 20000 x 20000 "page") cannot make us allocate absurd amounts of memory.
 struct ImportLimits {
-  int min_side_px = 300;       // smaller than ~1 inch at 300 dpi is no page
-  int max_side_px = 12000;     // A4 at 1000 dpi is 8268 x 11693
+  int min_side_px = 300;    // smaller than ~1 inch at 300 dpi is no page
+  int max_side_px = 12000;  // A4 at 1000 dpi is 8268 x 11693
   std::int64_t max_pixels = 100'000'000;
-  int pdf_dpi = 300;           // PDF pages are rasterised at this resolution
+  int pdf_dpi = 300;  // PDF pages are rasterised at this resolution
   int max_pdf_pages = 50;
 };
 
 // A scanned or imported page: 8-bit grey, row-major, with where it came from.
 struct PageImage {
-  cv::Mat grey;              // CV_8UC1
-  std::string source;        // file name and page, or the scanner device
-  int dpi_hint = 0;          // resolution stated by the file/scanner, 0 when unknown
+  cv::Mat grey;        // CV_8UC1
+  std::string source;  // file name and page, or the scanner device
+  int dpi_hint = 0;    // resolution stated by the file/scanner, 0 when unknown
 };
 
 // Reads PNG, JPEG, TIFF (every page of a multi-page TIFF) or PDF (every page, through

@@ -7,7 +7,7 @@
 namespace scanners {
 
 struct OcrText {
-  std::string text;        // UTF-8, trimmed
+  std::string text;         // UTF-8, trimmed
   float confidence = 0.0f;  // 0..1 (Tesseract's mean word confidence / 100)
 };
 
@@ -16,7 +16,7 @@ struct OcrText {
 // default thread count made a page 7.5x slower here (DESIGN.md section 10). Parallelise across
 // pages with one engine per worker instead. Not thread-safe.
 class OcrEngine {
-public:
+ public:
   // `languages` e.g. "nor" or "nor+eng"; throws ScanError "ocr-missing" when the traineddata
   // for a language is not installed.
   explicit OcrEngine(const std::string& languages);
@@ -34,7 +34,7 @@ public:
   // Any Tesseract page segmentation mode, optionally limited to `whitelist`.
   OcrText read(const cv::Mat& grey, int psm, const std::string& whitelist);
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -25,9 +25,9 @@ struct FieldResult {
   nlohmann::json value;     // null when nothing could be read; bool, answer code or string
   double confidence = 0.0;  // 0..1
   FieldStatus status = FieldStatus::NeedsReview;
-  std::string reason;       // "" when accepted; a stable code, e.g. "unclear-tick", "low-confidence"
+  std::string reason;  // "" when accepted; a stable code, e.g. "unclear-tick", "low-confidence"
   int page = 0;
-  cv::Mat crop;             // grey, of the field's area on the rectified page
+  cv::Mat crop;  // grey, of the field's area on the rectified page
 };
 
 // What one page said.
@@ -62,12 +62,12 @@ struct RecognizerOptions {
   double digit_min_confidence = 0.97;      // below: the digit box needs review
   double letter_min_confidence = 0.75;
   double text_min_confidence = 0.80;
-  bool ocr_free_text = true;               // Tesseract on text lines (false: always review)
+  bool ocr_free_text = true;  // Tesseract on text lines (false: always review)
 };
 
 // Reads pages. Owns a digit classifier and a Tesseract engine, so one per worker thread.
 class Recognizer {
-public:
+ public:
   Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
              RecognizerOptions options = {});
   ~Recognizer();
@@ -76,7 +76,7 @@ public:
 
   PageResult recognize_page(const PageImage& page);
 
-private:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -10,7 +10,7 @@
 namespace scanners {
 
 struct ScannerInfo {
-  std::string name;    // SANE device name, e.g. "pnm:0" or "fujitsu:fi-7160:12345"
+  std::string name;  // SANE device name, e.g. "pnm:0" or "fujitsu:fi-7160:12345"
   std::string vendor;
   std::string model;
   std::string type;
@@ -30,7 +30,7 @@ class SaneDevice;
 // sane_init() ... sane_exit() for the lifetime of the object. SANE allows one of these per
 // process at a time; a second one throws ScanError "sane-busy".
 class SaneSession {
-public:
+ public:
   SaneSession();
   ~SaneSession();
   SaneSession(const SaneSession&) = delete;
@@ -45,7 +45,7 @@ public:
 
 // One open scanner (sane_open ... sane_close).
 class SaneDevice {
-public:
+ public:
   ~SaneDevice();
   SaneDevice(const SaneDevice&) = delete;
   SaneDevice& operator=(const SaneDevice&) = delete;
@@ -63,12 +63,11 @@ public:
   // called after each page (return false to stop). Throws ScanError with plain-language
   // messages: "no-paper" (feeder empty before the first page), "jammed", "cover-open",
   // "device-busy", "io-error", "cancelled".
-  std::vector<PageImage> scan(const ScanSettings& settings,
-                              const std::function<bool(const PageImage&)>& on_page = {});
+  std::vector<PageImage> scan(const ScanSettings& settings, const std::function<bool(const PageImage&)>& on_page = {});
   // Asks a running scan to stop (any thread); scan() then throws "cancelled".
   void cancel();
 
-private:
+ private:
   friend class SaneSession;
   SaneDevice(void* handle, std::string name);
   PageImage read_page();

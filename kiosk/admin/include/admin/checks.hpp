@@ -18,8 +18,8 @@ enum class CheckStatus { Ok, Warning, Failed, Skipped };
 std::string to_string(CheckStatus status);
 
 struct CheckResult {
-  std::string id;       // stable, for monitoring: "config", "key", "store", ...
-  std::string title;    // what was checked, in plain words
+  std::string id;     // stable, for monitoring: "config", "key", "store", ...
+  std::string title;  // what was checked, in plain words
   CheckStatus status = CheckStatus::Ok;
   std::string message;  // what was found
   std::string fix;      // how to fix it, in plain words (empty when ok)

@@ -12,7 +12,7 @@ namespace kiosk::admin {
 
 // A setup step that cannot be done, with a plain-language reason.
 class SetupError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 
@@ -30,7 +30,7 @@ struct PrinterInfo {
   std::string name;         // CUPS queue name
   std::string description;  // printer-info or make and model
   bool is_default = false;
-  std::string state;        // "idle", "printing", "stopped"
+  std::string state;  // "idle", "printing", "stopped"
   bool accepting_jobs = true;
 };
 

@@ -14,7 +14,7 @@ namespace kiosk::app {
 // SDL2 plays it. With no audio device it stays silent (and says so once in the log).
 // A new screen or a new request stops what is playing.
 class EspeakSpeaker final : public flow::Speaker {
-public:
+ public:
   EspeakSpeaker();
   ~EspeakSpeaker() override;
   void speak(const std::string& text, const std::string& language) override;
@@ -29,7 +29,7 @@ public:
   // Blocks until queued speech has been synthesised (tests).
   void wait_idle();
 
-private:
+ private:
   int sample_rate_ = 0;
   std::uint32_t device_ = 0;
   bool sdl_audio_ = false;

@@ -22,7 +22,7 @@ struct Touch {
 // The kiosk's window: GLFW + OpenGL 3 + Dear ImGui. Throws std::runtime_error with a
 // plain message when there is no display or no OpenGL 3.
 class Window {
-public:
+ public:
   Window(int width, int height, bool fullscreen);
   ~Window();
   Window(const Window&) = delete;
@@ -31,14 +31,15 @@ public:
   bool should_close() const;
   // One frame: events, layout, draw, swap. A touch, when given, replaces the pointer.
   // With `capture`, the frame's pixels are kept for save_png/pixels.
-  ui::FrameOutput frame(const flow::ScreenModel& model, std::optional<Touch> touch = std::nullopt, bool capture = false);
+  ui::FrameOutput frame(const flow::ScreenModel& model, std::optional<Touch> touch = std::nullopt,
+                        bool capture = false);
   // The last captured frame as tightly packed RGB rows, top row first.
   const std::vector<std::uint8_t>& pixels(int& width, int& height) const;
   bool save_png(const std::filesystem::path& file) const;
   // True when any pointer or key input arrived in the last frame.
   bool had_input() const { return had_input_; }
 
-private:
+ private:
   GLFWwindow* window_ = nullptr;
   ImGuiContext* context_ = nullptr;
   ui::Fonts fonts_;

@@ -12,7 +12,7 @@ namespace kiosk::flow {
 // queue that the UI thread polls once per frame. The UI thread never waits for a job.
 template <typename Result>
 class AsyncWorker {
-public:
+ public:
   AsyncWorker() : thread_([this] { run(); }) {}
   ~AsyncWorker() {
     {
@@ -47,7 +47,7 @@ public:
     return running_ || !jobs_.empty();
   }
 
-private:
+ private:
   void run() {
     for (;;) {
       std::function<Result()> job;

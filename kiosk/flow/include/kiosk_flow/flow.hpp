@@ -25,31 +25,68 @@ using Clock = std::chrono::steady_clock;
 
 // Every screen of the kiosk. The flow decides which one is shown; the UI draws it.
 enum class Screen {
-  Start, Task, Who, WhoKind, FormChoice, FormIntro, RepresentativeId, RepresentedId, Refused,
-  Question, Print, Scan, Review, Correct, Send, Receipt, Help, StaffPin, StaffMenu, StaffInfo,
+  Start,
+  Task,
+  Who,
+  WhoKind,
+  FormChoice,
+  FormIntro,
+  RepresentativeId,
+  RepresentedId,
+  Refused,
+  Question,
+  Print,
+  Scan,
+  Review,
+  Correct,
+  Send,
+  Receipt,
+  Help,
+  StaffPin,
+  StaffMenu,
+  StaffInfo,
 };
 std::string screen_name(Screen screen);
 
 // What the person did. Screens only produce these; the flow applies them.
 namespace intent {
-struct ChooseLanguage { std::string lang; };
-struct ChooseCategory { std::string code; };
+struct ChooseLanguage {
+  std::string lang;
+};
+struct ChooseCategory {
+  std::string code;
+};
 struct SendFilledForm {};
 struct MoreChoices {};
 struct ChooseSelf {};
 struct ChooseSomeoneElse {};
-struct ChooseRepresentation { std::string type; };
-struct ChooseForm { std::string id; };
+struct ChooseRepresentation {
+  std::string type;
+};
+struct ChooseForm {
+  std::string id;
+};
 struct FillIn {};
-struct PrintForm { std::string id; bool blank = false; };
-struct Key { std::string text; };
+struct PrintForm {
+  std::string id;
+  bool blank = false;
+};
+struct Key {
+  std::string text;
+};
 struct Erase {};
 struct Next {};
 struct Skip {};
-struct AnswerYesNo { bool yes = false; };
-struct AnswerChoice { std::string code; };
+struct AnswerYesNo {
+  bool yes = false;
+};
+struct AnswerChoice {
+  std::string code;
+};
 struct StartScan {};
-struct ConfirmRead { bool correct = false; };
+struct ConfirmRead {
+  bool correct = false;
+};
 struct SendIn {};
 struct Finish {};
 struct Back {};
@@ -60,7 +97,9 @@ struct ToggleContrast {};
 struct ToggleBigText {};
 struct StillHere {};
 struct OpenStaff {};
-struct StaffAction { std::string action; };
+struct StaffAction {
+  std::string action;
+};
 }  // namespace intent
 
 using Intent = std::variant<intent::ChooseLanguage, intent::ChooseCategory, intent::SendFilledForm, intent::MoreChoices,
@@ -108,7 +147,7 @@ struct ScreenModel {
   bool citizen_facing = true;  // staff screens are not held to the plain-language rule
   std::string title;
   std::vector<TextLine> body;
-  std::string error;  // shown next to the field
+  std::string error;            // shown next to the field
   std::vector<Choice> choices;  // the main choices: at most four
   std::optional<InputField> input;
   Picture picture = Picture::None;
@@ -159,7 +198,7 @@ struct Services {
 // The citizen session state machine. UI-free: tests, the a11y report and the demo
 // drive it with intents and read its screen model.
 class Flow {
-public:
+ public:
   Flow(const forms::Catalogue& catalogue, const forms::Translations& translations,
        const forms::RepresentationRules& rules, FlowOptions options, Services services, Clock::time_point now);
 
@@ -185,7 +224,7 @@ public:
   // The questions asked for the chosen form, in order, given the answers so far.
   std::vector<const forms::Item*> questions() const;
 
-private:
+ private:
   void go(Screen next, bool remember = true);
   void wipe(Clock::time_point now);
   void start_question(const std::string& link_id);

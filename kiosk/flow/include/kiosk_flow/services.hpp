@@ -25,7 +25,7 @@ struct Representation {
   std::string represented_id;         // the person the form is about
   std::vector<std::string> evidence;  // attachment codes scanned
   bool assisted_by_staff = false;
-  bool manual_processing = false;     // no digital route: a caseworker handles it
+  bool manual_processing = false;  // no digital route: a caseworker handles it
 };
 
 struct PrintRequest {
@@ -33,15 +33,15 @@ struct PrintRequest {
   std::string form_id;
   std::string language = "nb";
   std::string submission_id;
-  forms::Answers answers;        // empty for a blank form
+  forms::Answers answers;  // empty for a blank form
   bool large_print = false;
   std::string receipt_reference;  // for receipts
 };
 
 struct PrintResult {
   Outcome outcome = Outcome::Failed;
-  std::string message_key;  // translation key said to the person when not Done
-  std::string detail;       // for logs and the demo summary; never personal data
+  std::string message_key;         // translation key said to the person when not Done
+  std::string detail;              // for logs and the demo summary; never personal data
   std::filesystem::path document;  // the PDF that was printed, when the printer keeps one
 };
 
@@ -85,13 +85,13 @@ struct OutboxResult {
   Outcome outcome = Outcome::Failed;
   std::string message_key;
   std::string detail;
-  std::string reference;  // the receipt's reference number
+  std::string reference;   // the receipt's reference number
   bool delivered = false;  // the platform has accepted it
   bool queued = false;     // committed, waiting to be sent
 };
 
 class PrintService {
-public:
+ public:
   virtual ~PrintService() = default;
   virtual bool available() const = 0;
   virtual void start(PrintRequest request) = 0;
@@ -99,7 +99,7 @@ public:
 };
 
 class ScanService {
-public:
+ public:
   virtual ~ScanService() = default;
   virtual bool available() const = 0;
   virtual void start(ScanRequest request) = 0;
@@ -107,7 +107,7 @@ public:
 };
 
 class OutboxService {
-public:
+ public:
   virtual ~OutboxService() = default;
   virtual bool available() const = 0;
   virtual void commit(Submission submission) = 0;
@@ -116,7 +116,7 @@ public:
 
 // Reads the screen's text aloud. The UI implements it with espeak-ng and SDL2 audio.
 class Speaker {
-public:
+ public:
   virtual ~Speaker() = default;
   virtual void speak(const std::string& text, const std::string& language) = 0;
   virtual void stop() = 0;
@@ -125,37 +125,37 @@ public:
 // Stand-ins for parts that are not built into this kiosk: every request answers
 // "unavailable" with a message the person can understand.
 class UnavailablePrinter final : public PrintService {
-public:
+ public:
   bool available() const override { return false; }
   void start(PrintRequest) override { pending_ = true; }
   std::optional<PrintResult> poll() override;
 
-private:
+ private:
   bool pending_ = false;
 };
 
 class UnavailableScanner final : public ScanService {
-public:
+ public:
   bool available() const override { return false; }
   void start(ScanRequest) override { pending_ = true; }
   std::optional<ScanResult> poll() override;
 
-private:
+ private:
   bool pending_ = false;
 };
 
 class UnavailableOutbox final : public OutboxService {
-public:
+ public:
   bool available() const override { return false; }
   void commit(Submission submission) override;
   std::optional<OutboxResult> poll() override;
 
-private:
+ private:
   bool pending_ = false;
 };
 
 class SilentSpeaker final : public Speaker {
-public:
+ public:
   void speak(const std::string&, const std::string&) override {}
   void stop() override {}
 };

@@ -7,7 +7,7 @@ namespace kiosk::flow {
 // Staff PIN check: the admin stores an Argon2id hash (libsodium crypto_pwhash_str);
 // after `max_failures` wrong PINs in a row staff mode stays locked for `lockout`.
 class StaffLock {
-public:
+ public:
   using Clock = std::chrono::steady_clock;
   enum class Result { Unlocked, WrongPin, LockedOut, NoPinSet };
 
@@ -22,7 +22,7 @@ public:
   // (tests only; the admin tool uses the interactive limits).
   static std::string hash_pin(const std::string& pin, bool fast = false);
 
-private:
+ private:
   std::string pin_hash_;
   int max_failures_;
   std::chrono::seconds lockout_;

@@ -11,7 +11,7 @@ namespace kiosk::ui {
 
 // Owns an ImGui context with the kiosk's fonts. Destroys it (and only it) on exit.
 class ImGuiSession {
-public:
+ public:
   // `build_atlas`: build the font atlas in memory and set a dummy texture id (no GPU).
   ImGuiSession(float width, float height, bool build_atlas);
   ~ImGuiSession();
@@ -20,7 +20,7 @@ public:
   const Fonts& fonts() const { return fonts_; }
   ImGuiContext* context() const { return context_; }
 
-private:
+ private:
   ImGuiContext* context_ = nullptr;
   Fonts fonts_;
 };
@@ -29,7 +29,7 @@ private:
 // drawn. Tests, `kioskctl a11y-report` and the demo's script use it to see each screen
 // and to touch buttons as a person would (pointer down, then up on the same spot).
 class HeadlessUi {
-public:
+ public:
   explicit HeadlessUi(float width = kDesignWidth, float height = kDesignHeight);
 
   // One frame of the flow's current screen with no touch; the intents it produced are applied.
@@ -41,7 +41,7 @@ public:
   const FrameRecord& last() const { return last_; }
   const Fonts& fonts() const { return session_.fonts(); }
 
-private:
+ private:
   FrameOutput frame(flow::Flow& flow, float x, float y, bool down, flow::Clock::time_point now);
   ImGuiSession session_;
   FrameRecord last_;

@@ -7,16 +7,18 @@ namespace kiosk::ui {
 
 // What kind of thing a widget is, for the accessibility rules.
 enum class Role {
-  Title, Body, Error,   // text
-  Fact,                 // a value shown as it is (address, phone number, reference): not measured by LIX
-  Choice,               // a main choice (at most four per screen)
-  Nav,                  // Back, Read aloud, Help, Start over, colours, bigger text
-  Key,                  // a key of the on-screen keyboard
-  Input,                // the field showing what was typed
-  Staff,                // the staff entrance (deliberately out of the way)
-  Overlay,              // the inactivity warning's text
-  OverlayButton,        // the inactivity warning's button
-  Picture,              // a drawing (not text)
+  Title,
+  Body,
+  Error,          // text
+  Fact,           // a value shown as it is (address, phone number, reference): not measured by LIX
+  Choice,         // a main choice (at most four per screen)
+  Nav,            // Back, Read aloud, Help, Start over, colours, bigger text
+  Key,            // a key of the on-screen keyboard
+  Input,          // the field showing what was typed
+  Staff,          // the staff entrance (deliberately out of the way)
+  Overlay,        // the inactivity warning's text
+  OverlayButton,  // the inactivity warning's button
+  Picture,        // a drawing (not text)
 };
 std::string to_string(Role role);
 bool is_button(Role role);

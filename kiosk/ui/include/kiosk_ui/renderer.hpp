@@ -29,7 +29,7 @@ struct FrameOutput {
 // ImGui::NewFrame() and ImGui::Render(). Owns no data: it reads the screen model and
 // reports what the person touched as intents.
 class Painter {
-public:
+ public:
   Painter(const Fonts& fonts, const flow::ScreenModel& model);
 
   // Text, wrapped to `wrap_width`; returns its height.
@@ -53,7 +53,7 @@ public:
   FrameOutput take() { return std::move(out_); }
   void set_disabled(bool disabled) { disabled_ = disabled; }
 
-private:
+ private:
   const Fonts& fonts_;
   const flow::ScreenModel& model_;
   const Theme* theme_;

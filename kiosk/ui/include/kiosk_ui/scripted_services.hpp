@@ -11,7 +11,7 @@ namespace kiosk::ui {
 // walk (and tests) reach every state of every screen: working, done, failed,
 // unavailable. The shipped kiosk never uses them for a real session.
 class ScriptedPrinter final : public flow::PrintService {
-public:
+ public:
   flow::Outcome outcome = flow::Outcome::Done;
   bool hold = false;  // keep the job "working" until released
   std::vector<flow::PrintRequest> requests;
@@ -19,12 +19,12 @@ public:
   void start(flow::PrintRequest request) override;
   std::optional<flow::PrintResult> poll() override;
 
-private:
+ private:
   int pending_ = 0;
 };
 
 class ScriptedScanner final : public flow::ScanService {
-public:
+ public:
   flow::Outcome outcome = flow::Outcome::Done;
   bool hold = false;
   flow::ScanResult result;  // returned for form scans (outcome is overwritten)
@@ -34,15 +34,16 @@ public:
   std::optional<flow::ScanResult> poll() override;
 
   // A result as if the sheet was read back: every answer, the first one uncertain.
-  static flow::ScanResult read_back(const forms::Questionnaire& form, const forms::Answers& answers, bool first_uncertain);
+  static flow::ScanResult read_back(const forms::Questionnaire& form, const forms::Answers& answers,
+                                    bool first_uncertain);
 
-private:
+ private:
   bool pending_ = false;
   flow::ScanRequest last_;
 };
 
 class ScriptedOutbox final : public flow::OutboxService {
-public:
+ public:
   flow::Outcome outcome = flow::Outcome::Done;
   bool hold = false;
   bool delivered = false;
@@ -51,7 +52,7 @@ public:
   void commit(flow::Submission submission) override;
   std::optional<flow::OutboxResult> poll() override;
 
-private:
+ private:
   bool pending_ = false;
 };
 
