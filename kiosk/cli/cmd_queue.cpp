@@ -317,7 +317,7 @@ int demo_env(Context& ctx) {
             "legacy_decryption_certificate = \"certs/kiosk-legacy-decryption.pem\"\n"
             "legacy_decryption_key = \"certs/kiosk-legacy-decryption.key\"\n"
             "platform_signing_certificate = \"certs/platform-signing.pem\"\n\n"
-            "[delivery]\nmax_attempts = 10\nbackoff_initial_ms = 200\nbackoff_max_ms = 5000\n\n"
+            "[delivery]\nmax_attempts = 10\nbackoff_initial_ms = 200\nbackoff_max_ms = 5000\nreceipt_timeout_s = 120\n\n"
             "[simulator]\nstore = \"platform-sim.db\"\ndecryption_key = \"certs/platform-encryption.key\"\n"
             "signing_key = \"certs/platform-signing.key\"\n";
     toml.close();

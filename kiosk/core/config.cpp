@@ -89,6 +89,8 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"delivery.max_attempts", T::Integer, std::int64_t{10}, "Failed attempts before a message is parked for staff"},
       {"delivery.backoff_initial_ms", T::Integer, std::int64_t{1000}, "First retry delay"},
       {"delivery.backoff_max_ms", T::Integer, std::int64_t{300000}, "Longest retry delay"},
+      {"delivery.receipt_timeout_s", T::Integer, std::int64_t{900},
+       "Seconds to wait for the platform's receipt before sending the message again"},
       {"delivery.max_message_bytes", T::Integer, std::int64_t{20971520}, "Largest message the kiosk commits (bytes)"},
       {"simulator.store", T::Path, S(""), "Platform simulator: its store of accepted submissions"},
       {"simulator.decryption_key", T::Path, S(""),

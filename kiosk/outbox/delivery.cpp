@@ -173,6 +173,11 @@ class ConnectionHandler : public proton::messaging_handler {
       acceptances_ = false;
       outbox_.store().checkpoint();  // accepted data deleted: do not leave it in the WAL
     }
+    if (Clock::now() >= next_overdue_check_) {
+      if (const int n = outbox_.requeue_unanswered(store::now_ms()); n > 0)
+        log(std::to_string(n) + " sent without a receipt in time: sending again");
+      next_overdue_check_ = Clock::now() + std::chrono::seconds(1);
+    }
     if (Clock::now() >= next_purge_) {
       outbox_.purge_expired();
       next_purge_ = Clock::now() + std::chrono::minutes(10);
@@ -226,6 +231,7 @@ class ConnectionHandler : public proton::messaging_handler {
   bool finished_by_error_ = false;
   bool acceptances_ = false;
   Clock::time_point next_purge_ = Clock::now();
+  Clock::time_point next_overdue_check_ = Clock::now();
 };
 
 }  // namespace

@@ -84,6 +84,7 @@ Settings Settings::from_config(const kiosk::Config& config) {
   s.backoff_initial_ms = config.get_int("delivery.backoff_initial_ms");
   s.backoff_max_ms = std::max(config.get_int("delivery.backoff_max_ms"), s.backoff_initial_ms);
   s.max_message_bytes = config.get_int("delivery.max_message_bytes");
+  s.receipt_timeout_ms = std::max<std::int64_t>(1, config.get_int("delivery.receipt_timeout_s")) * 1000;
   return s;
 }
 
@@ -440,14 +441,43 @@ std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t li
 
 void Outbox::mark_sent(const std::string& id) {
   auto& db = impl_->store.db();
-  // Only a queued message becomes sent: a receipt may already have arrived.
+  // Only a queued message becomes sent: a receipt may already have arrived. While sent,
+  // next_attempt_at is when it is sent again if no receipt has come.
   db.prepare(
-        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL WHERE submission_id=? AND "
-        "status='queued'")
+        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL, next_attempt_at=? WHERE "
+        "submission_id=? AND status='queued'")
       .bind(1, store::now_iso())
       .bind(2, store::now_iso())
-      .bind(3, id)
+      .bind(3, store::now_ms() + settings_.receipt_timeout_ms)
+      .bind(4, id)
       .run();
+}
+
+int Outbox::requeue_unanswered(std::int64_t now_ms) {
+  auto& db = impl_->store.db();
+  std::vector<std::pair<std::string, std::string>> overdue;  // id, reference
+  {
+    auto st = db.prepare(
+        "SELECT s.id, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE o.status='sent' AND "
+        "o.next_attempt_at<=? AND o.payload IS NOT NULL");
+    st.bind(1, now_ms);
+    while (st.step()) overdue.emplace_back(st.text(0), st.text(1));
+  }
+  const std::string why =
+      "no receipt from the platform within " + std::to_string(settings_.receipt_timeout_ms / 1000) + " s";
+  for (const auto& [id, reference] : overdue) {
+    {
+      Transaction tx(db);
+      db.prepare("UPDATE outbox SET status='queued', updated_at=? WHERE submission_id=? AND status='sent'")
+          .bind(1, store::now_iso())
+          .bind(2, id)
+          .run();
+      impl_->store.audit("delivery", "receipt-overdue", reference, why);
+      tx.commit();
+    }
+    mark_failed(id, why + "; sent again");
+  }
+  return static_cast<int>(overdue.size());
 }
 
 void Outbox::mark_failed(const std::string& id, const std::string& error) {

@@ -73,6 +73,7 @@ struct Settings {
   std::string broker_url, platform_address, reply_address, cpa_id;
   std::int64_t retention_days = 0, max_attempts = 10, backoff_initial_ms = 1000, backoff_max_ms = 300000;
   std::int64_t max_message_bytes = 20 * 1024 * 1024;
+  std::int64_t receipt_timeout_ms = 900000;
   static Settings from_config(const kiosk::Config& config);
 };
 
@@ -111,7 +112,11 @@ class Outbox {
 
   // Delivery side, used by DeliveryWorker.
   std::vector<OutgoingMessage> due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
+  // Sent: at the broker, waiting for the platform's receipt until settings().receipt_timeout_ms.
   void mark_sent(const std::string& id);
+  // Sent messages whose receipt did not come in time go back to the queue as a failed
+  // attempt (so they are parked after delivery.max_attempts). Returns how many.
+  int requeue_unanswered(std::int64_t now_ms);
   // A failed attempt: retried after a backoff, parked after delivery.max_attempts.
   void mark_failed(const std::string& id, const std::string& error);
   // Decrypts, verifies and applies a receipt from the platform. Never throws for bad

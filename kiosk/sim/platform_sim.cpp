@@ -112,6 +112,7 @@ class Simulator : public proton::messaging_handler {
     c.connect(config_.get_string("broker.url"), connection_options(config_));
     if (options_.timeout_s > 0)
       c.schedule(proton::duration(options_.timeout_s * 1000LL), [this] {
+        timed_out_ = true;
         if (connection_) connection_.close();
       });
   }
@@ -163,14 +164,14 @@ class Simulator : public proton::messaging_handler {
 
   void on_transport_error(proton::transport& t) override {
     std::cerr << "platform-sim: connection problem: " << t.error().what() << "\n";
-    error_ = true;
   }
   void on_connection_error(proton::connection& c) override {
     std::cerr << "platform-sim: connection problem: " << c.error().what() << "\n";
-    error_ = true;
   }
 
-  bool had_error() const { return error_; }
+  // Only the simulator's own timeout ends serving. A broker that shuts down may close
+  // the connection without an error condition, and that must not end the simulator.
+  bool timed_out() const { return timed_out_; }
 
  private:
   int failures(const std::string& id) {
@@ -373,7 +374,7 @@ class Simulator : public proton::messaging_handler {
   std::map<std::string, proton::delivery> waiting_;
   std::uint64_t next_tag_ = 0;
   int received_ = 0;
-  bool error_ = false;
+  bool timed_out_ = false;
 };
 
 std::string arg_value(std::vector<std::string>& args, const std::string& flag) {
@@ -471,7 +472,7 @@ int serve(std::vector<std::string> args) {
     } catch (const std::exception& e) {
       std::cerr << "platform-sim: " << e.what() << "\n";
     }
-    if (!simulator.had_error()) return 0;
+    if (simulator.timed_out()) return 0;
     if (options.timeout_s > 0 && std::chrono::steady_clock::now() - started > std::chrono::seconds(options.timeout_s))
       return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

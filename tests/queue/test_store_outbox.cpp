@@ -388,6 +388,32 @@ TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry an
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='parked'") == 1);
 }
 
+TEST_CASE("outbox: a sent message without a receipt in time is sent again, then parked; a late receipt still counts") {
+  DemoEnv env;
+  env.config.set("delivery.max_attempts", std::int64_t{2});
+  env.config.set("delivery.backoff_initial_ms", std::int64_t{1});
+  env.config.set("delivery.receipt_timeout_s", std::int64_t{5});
+  ob::Outbox outbox(env.config);
+  const auto a = outbox.commit_submission(example(1));
+  outbox.mark_sent(a.id);
+  CHECK(outbox.status(a.reference)->status == ob::Status::Sent);
+  CHECK(outbox.requeue_unanswered(st::now_ms()) == 0);  // still within the 5 s
+  CHECK(outbox.requeue_unanswered(st::now_ms() + 6000) == 1);
+  auto entry = *outbox.status(a.reference);
+  CHECK(entry.status == ob::Status::Queued);
+  CHECK(entry.attempts == 1);
+  CHECK(entry.last_error.find("no receipt") != std::string::npos);
+  CHECK(outbox.due_messages(st::now_ms() + 1000, 10, {}).size() == 1);
+  outbox.mark_sent(a.id);
+  CHECK(outbox.requeue_unanswered(st::now_ms() + 6000) == 1);
+  CHECK(outbox.status(a.reference)->status == ob::Status::Parked);  // staff can see it
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='receipt-overdue'") == 2);
+  // The platform answers after all: the receipt is applied.
+  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", a.id}, {"outcome", "accepted"}})) ==
+        ob::ReceiptResult::Accepted);
+  CHECK(outbox.status(a.reference)->status == ob::Status::Accepted);
+}
+
 TEST_CASE("outbox: invalid answers, refused representation and oversized submissions are not committed") {
   DemoEnv env;
   env.config.set("delivery.max_message_bytes", std::int64_t{20000});
