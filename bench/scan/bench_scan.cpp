@@ -1,11 +1,13 @@
-// bench_scan [--pages N] [--speed-pages N] [--tesseract-pages N] [--seed S]
+// bench_scan [--pages N] [--speed-pages N] [--tesseract-pages N] [--digits 0|1] [--seed S]
 // Accuracy and speed of the scan pipeline. Run from the build folder after
 // scripts/fetch-mnist.sh BUILD; KIOSK_ASSETS_DIR must point at assets/.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -21,6 +23,19 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double children_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_CHILDREN, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -49,6 +64,7 @@ struct Tally {
 
 int main(int argc, char** argv) {
   int pages = 40, speed_pages = 12, tess_pages = 5;
+  bool digits_section = true;
   unsigned seed = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i];
@@ -58,6 +74,8 @@ int main(int argc, char** argv) {
       speed_pages = std::atoi(argv[i + 1]);
     else if (f == "--tesseract-pages")
       tess_pages = std::atoi(argv[i + 1]);
+    else if (f == "--digits")
+      digits_section = std::atoi(argv[i + 1]) != 0;
     else if (f == "--seed")
       seed = static_cast<unsigned>(std::atoi(argv[i + 1]));
   }
@@ -82,7 +100,7 @@ int main(int argc, char** argv) {
   std::cout << "== Digits, unseen MNIST indices >= " << scanners::kMnistTrainPerDigit << " (review below confidence "
             << threshold << ")\n";
   Tally all_digits;
-  for (int d = 0; d < 10; ++d) {
+  for (int d = 0; d < 10 && digits_section; ++d) {
     Tally t;
     int plain_right = 0;
     const auto& samples = mnist.samples[static_cast<size_t>(d)];
@@ -185,25 +203,33 @@ int main(int argc, char** argv) {
 
   // 3. Speed at 300 dpi, one core, next to full-page Tesseract on the same pages.
   std::cout << "== Speed, 300 dpi pages\n";
+  // Every page of forms taken in turn from the catalogue (letters and free text included).
   std::vector<scanners::PageImage> speed_set;
-  for (int p = 0; p < speed_pages; ++p) {
-    scancorpus::Degradation d;
-    d.skew_deg = (u(gen.rng()) - 0.5) * 4.0;
-    scanners::PageImage page;
-    page.grey = gen.degrade(
-        gen.fill("reservasjon-kjernejournal", "nb", "T" + std::to_string(p), 1, static_cast<unsigned>(5000 + p)).grey,
-        d);
-    speed_set.push_back(page);
+  for (int s = 0; static_cast<int>(speed_set.size()) < speed_pages; ++s) {
+    const std::string& form_id = form_ids[static_cast<size_t>(s * 7) % form_ids.size()];
+    const int form_pages = static_cast<int>(gen.layout(form_id, "nb").pages.size());
+    for (int page_no = 1; page_no <= form_pages && static_cast<int>(speed_set.size()) < speed_pages; ++page_no) {
+      scancorpus::Degradation d;
+      d.skew_deg = (u(gen.rng()) - 0.5) * 4.0;
+      scanners::PageImage page;
+      page.grey = gen.degrade(
+          gen.fill(form_id, "nb", "T" + std::to_string(s), page_no, static_cast<unsigned>(5000 + s)).grey, d);
+      speed_set.push_back(page);
+    }
   }
-  std::vector<double> times;
+  std::vector<double> times, cpu_times;
   for (const auto& page : speed_set) {
     const auto t0 = Clock::now();
+    const double c0 = thread_cpu_seconds();
     recognizer.recognize_page(page);
+    cpu_times.push_back(thread_cpu_seconds() - c0);
     times.push_back(seconds_since(t0));
   }
   const auto one = stats(times);
-  std::cout << "pipeline, one core: median " << std::setprecision(3) << one.median << " s/page (p10 " << one.p10
-            << ", p90 " << one.p90 << ")\n";
+  const auto one_cpu = stats(cpu_times);
+  std::cout << "pipeline, one core (" << speed_set.size() << " pages): median " << std::setprecision(3) << one.median
+            << " s/page wall (p10 " << one.p10 << ", p90 " << one.p90 << "); CPU time median " << one_cpu.median
+            << " s/page (p10 " << one_cpu.p10 << ", p90 " << one_cpu.p90 << ")\n";
   // Two workers, one Recognizer each (the way the kiosk parallelises: across pages).
   const auto t0 = Clock::now();
   std::vector<std::thread> workers;
@@ -214,22 +240,29 @@ int main(int argc, char** argv) {
     });
   for (auto& t : workers) t.join();
   const double wall = seconds_since(t0);
-  std::cout << "pipeline, two workers: " << std::setprecision(1) << 60.0 * speed_set.size() / wall << " pages/minute\n";
+  std::cout << "pipeline, two workers: " << std::fixed << std::setprecision(1) << 60.0 * speed_set.size() / wall
+            << " pages/minute" << std::defaultfloat << "\n";
   const auto dir = std::filesystem::temp_directory_path() / ("kiosk-bench-scan-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  std::vector<double> tess;
+  std::vector<double> tess, tess_cpu;
   for (int p = 0; p < tess_pages && p < static_cast<int>(speed_set.size()); ++p) {
     const auto png = dir / ("page" + std::to_string(p) + ".png");
     scancorpus::write_image(speed_set[static_cast<size_t>(p)].grey, png);
     const std::string cmd =
         "OMP_THREAD_LIMIT=1 tesseract " + png.string() + " " + (dir / "out").string() + " -l nor >/dev/null 2>&1";
     const auto s = Clock::now();
+    const double c0 = children_cpu_seconds();
     if (std::system(cmd.c_str()) != 0) std::cerr << "tesseract failed\n";
+    tess_cpu.push_back(children_cpu_seconds() - c0);
     tess.push_back(seconds_since(s));
   }
   std::filesystem::remove_all(dir);
   const auto ts = stats(tess);
   std::cout << "full-page tesseract -l nor (OMP_THREAD_LIMIT=1), same pages: median " << std::setprecision(3)
-            << ts.median << " s/page (p10 " << ts.p10 << ", p90 " << ts.p90 << ")\n";
+            << ts.median << " s/page wall (p10 " << ts.p10 << ", p90 " << ts.p90 << "); CPU time median "
+            << stats(tess_cpu).median << " s/page\n";
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) == 3)
+    std::cout << "load average at the end: " << load[0] << " " << load[1] << " " << load[2] << "\n";
   return 0;
 }
