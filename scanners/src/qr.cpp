@@ -36,7 +36,8 @@ std::vector<FoundQr> find_qr_codes(const cv::Mat& grey) {
   if (grey.empty()) return {};
   CV_Assert(grey.type() == CV_8UC1);
   auto found = read_codes(grey, 1.0);
-  if (!found.empty()) return found;
+  // Too small to hold a QR code at half size (cv::resize throws on an empty size; found by fuzzing).
+  if (!found.empty() || grey.cols < 42 || grey.rows < 42) return found;
   // Blurred or noisy pages: a smoothed, half-size copy often decodes when the original does not.
   cv::Mat small;
   cv::resize(grey, small, cv::Size(), 0.5, 0.5, cv::INTER_AREA);

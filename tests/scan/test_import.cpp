@@ -16,6 +16,7 @@
 #include "forms/translations.hpp"
 #include "scanners/error.hpp"
 #include "scanners/image.hpp"
+#include "scanners/qr.hpp"
 #include "scan_test_util.hpp"
 
 using scanners::ScanError;
@@ -132,4 +133,18 @@ TEST_CASE("messages: every scanner error, page problem and review reason has a t
     }
   }
   CHECK(found > 20);
+}
+
+TEST_CASE("import: a 1 x 30 image has no QR code and does not throw (found by fuzz_scan_input)") {
+  // The fuzzer's crash input: a PBM of 1 x 30 pixels; the half-size retry must not run on it.
+  const std::string pbm = std::string("P4\n1 30\n") + std::string(30, '\x80');
+  const auto pages =
+      scanners::import_image_memory(reinterpret_cast<const std::uint8_t*>(pbm.data()), pbm.size(), "thin.pbm", [] {
+        scanners::ImportLimits limits;
+        limits.min_side_px = 1;
+        return limits;
+      }());
+  REQUIRE(pages.size() == 1);
+  CHECK(scanners::find_qr_codes(pages.front().grey).empty());
+  CHECK(scanners::find_qr_codes(cv::Mat(1, 1, CV_8UC1, cv::Scalar(255))).empty());
 }
