@@ -69,6 +69,9 @@ CREATE TABLE audit_log(
 )sql",
       // 2: receipts are looked up by submission.
       "CREATE INDEX receipts_by_submission ON receipts(submission_id);",
+      // 3: the scanned page images themselves, sealed with the store key (XChaCha20-Poly1305),
+      // so the kiosk can show or re-send them; deleted with the rest of the personal data.
+      "ALTER TABLE pages ADD COLUMN image BLOB;",
   };
   return list;
 }
