@@ -113,13 +113,17 @@ class RawSender : public proton::messaging_handler {
 int main(int argc, char** argv) {
   int rounds = 5, commits = 200, deliveries = 200;
   bool commit_only = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--commit-only") commit_only = true;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--rounds") rounds = std::stoi(argv[i + 1]);
-    if (flag == "--commits") commits = std::stoi(argv[i + 1]);
-    if (flag == "--deliveries") deliveries = std::stoi(argv[i + 1]);
+    const bool has_value = i + 1 < argc;
+    if (flag == "--commit-only")
+      commit_only = true;
+    else if (flag == "--rounds" && has_value)
+      rounds = std::stoi(argv[++i]);
+    else if (flag == "--commits" && has_value)
+      commits = std::stoi(argv[++i]);
+    else if (flag == "--deliveries" && has_value)
+      deliveries = std::stoi(argv[++i]);
   }
   TempDir dir("kiosk-queue-bench");
   RabbitBroker broker(dir.path / "broker");

@@ -64,11 +64,16 @@ Bytes bio_bytes(BIO* bio) {
   return n > 0 ? Bytes(reinterpret_cast<std::uint8_t*>(p), reinterpret_cast<std::uint8_t*>(p) + n) : Bytes();
 }
 
+// Encodes straight into a buffer of the right size: a memory BIO would grow (and wipe)
+// its buffer many times for a half-megabyte message.
 Bytes cms_der(CMS_ContentInfo* cms) {
-  BioPtr out(BIO_new(BIO_s_mem()));
-  if (!out || i2d_CMS_bio(out.get(), cms) != 1)
+  const int size = i2d_CMS_ContentInfo(cms, nullptr);
+  if (size <= 0) throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
+  Bytes out(static_cast<size_t>(size));
+  unsigned char* p = out.data();
+  if (i2d_CMS_ContentInfo(cms, &p) != size)
     throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
-  return bio_bytes(out.get());
+  return out;
 }
 
 CmsPtr parse_cms(const Bytes& der) {

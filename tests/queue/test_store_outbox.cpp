@@ -268,16 +268,16 @@ struct SmallTmpfs {
 };
 }  // namespace
 
-TEST_CASE("store: a really full disk (a 2 MB tmpfs) is a clear error, the kiosk keeps working and recovers") {
+TEST_CASE("store: a really full disk (a 4 MB tmpfs) is a clear error, the kiosk keeps working and recovers") {
   DemoEnv env;
-  SmallTmpfs disk(env.dir.path / "small-disk", "size=2m");
+  SmallTmpfs disk(env.dir.path / "small-disk", "size=4m");
   if (!disk.mounted) {
     MESSAGE("skipped: mounting a tmpfs needs root (this test runs as root in CI)");
     return;
   }
   env.config.set("store.path", (disk.dir / "kiosk.db").string());
   // Something else also uses the disk; removing it later frees space.
-  std::ofstream(disk.dir / "other-file", std::ios::binary) << std::string(256 * 1024, 'x');
+  std::ofstream(disk.dir / "other-file", std::ios::binary) << std::string(512 * 1024, 'x');
   std::vector<ob::Committed> committed;
   bool full = false;
   {
@@ -287,6 +287,7 @@ TEST_CASE("store: a really full disk (a 2 MB tmpfs) is a clear error, the kiosk 
         committed.push_back(outbox.commit_submission(example(seed, 2)));
       } catch (const st::StoreError& e) {
         full = true;
+        INFO(e.what());
         CHECK(e.kind() == st::StoreError::Kind::DiskFull);
         CHECK(std::string(e.what()).find("disk is full") != std::string::npos);
       }
