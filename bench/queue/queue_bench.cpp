@@ -18,6 +18,9 @@
 #include <proton/message.hpp>
 #include <proton/message_id.hpp>
 #include <proton/messaging_handler.hpp>
+#include <proton/receiver_options.hpp>
+#include <proton/source_options.hpp>
+#include <proton/delivery.hpp>
 #include <proton/sender.hpp>
 #include <proton/sender_options.hpp>
 #include <proton/target_options.hpp>
@@ -108,6 +111,37 @@ class RawSender : public proton::messaging_handler {
   std::string body_;
 };
 
+// Drains `count` messages from an address, accepting each; the broker's own consume rate
+// for messages of this size (the simulator has to get every submission this way).
+class RawReceiver : public proton::messaging_handler {
+ public:
+  RawReceiver(std::string url, std::string address, size_t count)
+      : url_(std::move(url)), address_(std::move(address)), count_(count) {}
+  void on_container_start(proton::container& c) override {
+    proton::connection_options o;
+    o.sasl_allow_insecure_mechs(true);
+    c.connect(url_, o);
+  }
+  void on_connection_open(proton::connection& conn) override {
+    proton::source_options source;
+    source.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    conn.open_receiver(address_, proton::receiver_options().source(source).credit_window(64));
+    start = Clock::now();
+  }
+  void on_message(proton::delivery& d, proton::message&) override {
+    if (++received_ == count_) {
+      elapsed = seconds_since(start);
+      d.connection().close();
+    }
+  }
+  Clock::time_point start;
+  double elapsed = 0;
+
+ private:
+  std::string url_, address_;
+  size_t count_, received_ = 0;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,7 +175,7 @@ int main(int argc, char** argv) {
   const std::vector<ob::Bytes> pages = {ob::make_test_page_png(1240, 1754, 1), ob::make_test_page_png(1240, 1754, 2)};
   std::printf("page images: %zu + %zu bytes PNG\n", pages[0].size(), pages[1].size());
 
-  std::vector<double> commit_rates, delivery_rates, raw_rates, peak_mib;
+  std::vector<double> commit_rates, delivery_rates, raw_rates, consume_rates, peak_mib;
   size_t payload_bytes = 0;
   ob::Outbox outbox(config);
   std::vector<double> commit_cpu_ms;
@@ -212,9 +246,9 @@ int main(int argc, char** argv) {
         "status='parked' LIMIT " +
         std::to_string(deliveries) + ")");
     const auto t0 = Clock::now();
-    Process p({bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout",
-               "300", "--quiet"},
-              dir.path / "deliver.log");
+    Process p(
+        {bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout", "300"},
+        dir.path / "deliver.log");
     int status = 0;
     rusage usage{};
     const pid_t pid = p.pid();
@@ -231,6 +265,9 @@ int main(int argc, char** argv) {
                   payload_bytes);
     proton::container(raw).run();
     raw_rates.push_back(deliveries / raw.elapsed);
+    RawReceiver drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries));
+    proton::container(drain).run();
+    consume_rates.push_back(deliveries / drain.elapsed);
   }
   const auto d = stats(delivery_rates), w = stats(raw_rates), m = stats(peak_mib);
   std::printf("load average after deliveries: %s\n", load_average().c_str());
@@ -240,6 +277,9 @@ int main(int argc, char** argv) {
   std::printf("delivery process peak RSS: median %.1f MiB (max %.1f MiB)\n", m.median, m.max);
   std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min,
               w.max);
-  std::printf("delivery / raw: %.0f %%\n", 100.0 * d.median / w.median);
+  const auto k = stats(consume_rates);
+  std::printf("yardstick raw Proton consume (accept)/s of those messages: median %.1f  (min %.1f, max %.1f)\n",
+              k.median, k.min, k.max);
+  std::printf("delivery / raw publish: %.0f %%\n", 100.0 * d.median / w.median);
   return 0;
 }

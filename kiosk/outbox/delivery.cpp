@@ -139,6 +139,8 @@ class ConnectionHandler : public proton::messaging_handler {
   // dead-letter handling; the audit log has the details.
   void flush_pending() {
     if (!confirmed_.empty()) {
+      log("the broker has " + std::to_string(confirmed_.size()) + " more; " + std::to_string(in_flight_.size()) +
+          " not yet confirmed");
       outbox_.mark_sent(confirmed_);
       confirmed_.clear();
     }
