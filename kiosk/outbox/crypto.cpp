@@ -1,6 +1,7 @@
 #include "outbox/crypto.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -55,6 +56,20 @@ std::string openssl_errors() {
 BioPtr memory_bio(const Bytes& data) {
   BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   if (!bio) throw CryptoError(codes::kNotParseable, "Out of memory");
+  return bio;
+}
+
+// A memory BIO with room for `capacity` bytes: decrypting or verifying a half-megabyte
+// message into a plain memory BIO would regrow (copy and wipe) its buffer dozens of times.
+BioPtr output_bio(size_t capacity) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  BUF_MEM* buffer = BUF_MEM_new();
+  if (!bio || !buffer || BUF_MEM_grow(buffer, capacity) == 0) {
+    BUF_MEM_free(buffer);
+    throw CryptoError(codes::kNotParseable, "Out of memory");
+  }
+  buffer->length = 0;
+  BIO_set_mem_buf(bio.get(), buffer, BIO_CLOSE);
   return bio;
 }
 
@@ -178,8 +193,8 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
     CmsPtr cms = parse_cms(message);
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_enveloped)
       throw CryptoError(codes::kNotParseable, "The message is not encrypted (CMS enveloped data expected).");
-    BioPtr out(BIO_new(BIO_s_mem()));
-    if (out && CMS_decrypt(cms.get(), pair->key.get(), pair->certificate.get(), nullptr, out.get(), CMS_BINARY) == 1) {
+    BioPtr out = output_bio(message.size());
+    if (CMS_decrypt(cms.get(), pair->key.get(), pair->certificate.get(), nullptr, out.get(), CMS_BINARY) == 1) {
       signed_der = bio_bytes(out.get());
       opened.used_legacy_key = i > 0;
       decrypted = true;
@@ -193,10 +208,10 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
   CmsPtr signed_cms = parse_cms(signed_der);
   if (OBJ_obj2nid(CMS_get0_type(signed_cms.get())) != NID_pkcs7_signed)
     throw CryptoError(codes::kSignatureInvalid, "The decrypted message is not signed.");
-  BioPtr content(BIO_new(BIO_s_mem()));
+  BioPtr content = output_bio(signed_der.size());
   // The signature is checked here; the signer's certificate chain below, for precise codes.
-  if (!content || CMS_verify(signed_cms.get(), nullptr, nullptr, nullptr, content.get(),
-                             CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+  if (CMS_verify(signed_cms.get(), nullptr, nullptr, nullptr, content.get(), CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) !=
+      1) {
     ERR_clear_error();
     throw CryptoError(codes::kSignatureInvalid, "The signature does not match the message.");
   }
