@@ -147,6 +147,9 @@ class Probe : public proton::messaging_handler {
     if (r.error()) return fail(r.connection(), r.error().what());
     finish(r.connection(), true);
   }
+  // RabbitMQ answers our closing detach with a detach that does not say closed=true:
+  // Proton reports that as a detach, not a close. It means the same here.
+  void on_receiver_detach(proton::receiver& r) override { on_receiver_close(r); }
   void on_receiver_error(proton::receiver& r) override { fail(r.connection(), r.error().what()); }
   void on_connection_error(proton::connection& conn) override { fail(conn, conn.error().what()); }
   void on_transport_error(proton::transport& t) override {
