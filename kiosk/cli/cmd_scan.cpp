@@ -33,6 +33,22 @@ bool load_scan_config(const Args& args, Context& ctx, kiosk::Config& config) {
   }
 }
 
+// A scanner error as staff and citizens read it: the translated text (ui.default_language),
+// then the English detail for the log.
+void report(Context& ctx, const scanners::ScanError& e, const kiosk::Config& config) {
+  std::string lang = "nb";
+  try {
+    lang = config.get_string("ui.default_language");
+  } catch (const std::exception&) {
+  }
+  try {
+    const auto translations = forms::Translations::load_directory(forms::assets_dir() / "i18n");
+    ctx.err << translations.text(lang, scanners::message_key(e)) << "\n  (" << e.what() << ")\n";
+  } catch (const std::exception&) {
+    ctx.err << e.what() << "\n";
+  }
+}
+
 scanners::RecognizerOptions recognizer_options(const kiosk::Config& config) {
   scanners::RecognizerOptions options;
   options.postal_address = config.get_string("site.postal_address");
@@ -100,14 +116,14 @@ int recognize_cmd(Context& ctx) {
       auto imported = scanners::import_image_file(file);
       for (auto& p : imported) pages.push_back(std::move(p));
     } catch (const scanners::ScanError& e) {
-      ctx.err << e.what() << "\n";
+      report(ctx, e, config);
       return kExitBadInput;
     }
   }
   try {
     return recognize_and_report(std::move(pages), config, args, ctx);
   } catch (const scanners::ScanError& e) {
-    ctx.err << e.what() << "\n";
+    report(ctx, e, config);
     return kExitUnavailable;
   }
 }
@@ -133,13 +149,13 @@ int scan_cmd(Context& ctx) {
                                             : scanners::PaperSource::Flatbed;
     pages = device->scan(settings);
   } catch (const scanners::ScanError& e) {
-    ctx.err << e.what() << "\n";
+    report(ctx, e, config);
     return kExitUnavailable;
   }
   try {
     return recognize_and_report(std::move(pages), config, args, ctx);
   } catch (const scanners::ScanError& e) {
-    ctx.err << e.what() << "\n";
+    report(ctx, e, config);
     return kExitUnavailable;
   }
 }
@@ -159,12 +175,16 @@ int scanners_cmd(Context& ctx) {
         list.push_back({{"name", d.name}, {"vendor", d.vendor}, {"model", d.model}, {"type", d.type}});
       ctx.out << list.dump(2) << "\n";
     } else {
-      if (devices.empty()) ctx.out << "No scanner was found. Check that the scanner is switched on and connected.\n";
+      if (devices.empty()) {
+        const auto translations = forms::Translations::load_directory(forms::assets_dir() / "i18n");
+        ctx.out << translations.text(kiosk::Config{}.get_string("ui.default_language"), "scan.error.no-scanner")
+                << "\n";
+      }
       for (const auto& d : devices) ctx.out << d.name << "  " << d.vendor << " " << d.model << "\n";
     }
     return devices.empty() ? kExitUnavailable : kExitOk;
   } catch (const scanners::ScanError& e) {
-    ctx.err << e.what() << "\n";
+    report(ctx, e, kiosk::Config{});
     return kExitUnavailable;
   }
 }

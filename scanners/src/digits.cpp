@@ -85,7 +85,7 @@ cv::Mat render_digit_in_box(const cv::Mat& mnist28, cv::Size box_px, std::mt1993
   // Digit height relative to the box, then rotation/slant around the box centre.
   const double digit_h = H * uniform(0.55, 0.95);
   const double scale = digit_h / 20.0;  // MNIST ink is ~20 px high
-  const double angle = uniform(-12.0, 12.0) * CV_PI / 180.0;
+  const double angle = uniform(-15.0, 15.0) * CV_PI / 180.0;
   const double shear = uniform(-0.25, 0.25);
   const double cx = W / 2.0 + uniform(-0.12, 0.12) * W, cy = H / 2.0 + uniform(-0.1, 0.1) * H;
   const double c = std::cos(angle) * scale, s = std::sin(angle) * scale;
@@ -110,19 +110,28 @@ cv::Mat render_digit_in_box(const cv::Mat& mnist28, cv::Size box_px, std::mt1993
       cv::erode(ink, ink, kernel);
   }
   if (border_remnants) {
-    // Remnants of the printed box when registration is a few pixels off.
+    // Remnants of the printed box when registration is a few pixels off: whole or partial
+    // border lines, sometimes slightly slanted (a skewed scan), and specks.
     for (int side = 0; side < 4; ++side) {
-      if (u(rng) > 0.35) continue;
+      if (u(rng) > 0.4) continue;
       const int thick = 1 + static_cast<int>(uniform(0, 4));
       const int off = static_cast<int>(uniform(0, 3));
-      if (side == 0) ink.rowRange(off, std::min(H, off + thick)).setTo(255);
-      if (side == 1) ink.rowRange(std::max(0, H - off - thick), H - off).setTo(255);
-      if (side == 2) ink.colRange(off, std::min(W, off + thick)).setTo(255);
-      if (side == 3) ink.colRange(std::max(0, W - off - thick), W - off).setTo(255);
+      const bool horizontal = side < 2;
+      const int length = horizontal ? W : H;
+      const int from = u(rng) < 0.6 ? 0 : static_cast<int>(uniform(0, length * 0.5));
+      const int to = u(rng) < 0.6 ? length : static_cast<int>(uniform(length * 0.5, length));
+      const double drift = u(rng) < 0.3 ? uniform(-2.0, 2.0) : 0.0;  // pixels over the length
+      const int base = side == 0 || side == 2 ? off : (horizontal ? H : W) - off - thick;
+      const cv::Point a = horizontal ? cv::Point(from, base) : cv::Point(base, from);
+      const cv::Point b =
+          horizontal ? cv::Point(to, base + static_cast<int>(drift)) : cv::Point(base + static_cast<int>(drift), to);
+      const cv::Point along = horizontal ? cv::Point(0, thick - 1) : cv::Point(thick - 1, 0);
+      cv::fillConvexPoly(ink, std::vector<cv::Point>{a, b, b + along, a + along}, 255);
     }
-    const int specks = static_cast<int>(uniform(0, 4));
+    const int specks = static_cast<int>(uniform(0, 5));
     for (int i = 0; i < specks; ++i)
-      cv::circle(ink, cv::Point(static_cast<int>(uniform(0, W)), static_cast<int>(uniform(0, H))), 1, 255, -1);
+      cv::circle(ink, cv::Point(static_cast<int>(uniform(0, W)), static_cast<int>(uniform(0, H))),
+                 static_cast<int>(uniform(0, 2)), 255, -1);
   }
   return ink;
 }

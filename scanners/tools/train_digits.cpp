@@ -108,10 +108,20 @@ int main(int argc, char** argv) {
   trainer.set_max_num_epochs(static_cast<unsigned long>(epochs));
   trainer.set_iterations_without_progress_threshold(1000);
   trainer.be_verbose();
+  // Epochs are run here (not by trainer.train()) so the model is written after every epoch: on a
+  // shared machine training can be stopped at any time and the last epoch's model is kept.
   const auto start = std::chrono::steady_clock::now();
-  trainer.train(inputs, labels);
-  net.clean();
-  dlib::serialize(out_file) << net;
+  const size_t batch = 128;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    for (size_t i = 0; i + batch <= inputs.size(); i += batch)
+      trainer.train_one_step(inputs.begin() + static_cast<long>(i), inputs.begin() + static_cast<long>(i + batch),
+                             labels.begin() + static_cast<long>(i));
+    trainer.get_net();  // waits for the trainer thread to finish the epoch
+    net.clean();
+    dlib::serialize(out_file) << net;
+    std::cout << "epoch " << epoch + 1 << " of " << epochs << " written to " << out_file << " ("
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s)" << std::endl;
+  }
   const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto predicted = net(inputs);
   size_t right = 0;

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include <opencv2/imgproc.hpp>
 
@@ -202,10 +203,36 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
         }
         break;
       }
-      case print::FieldKind::Text:
+      case print::FieldKind::Text: {
+        // Handwriting-like script on the first line of the field: the words of the example
+        // answer that fit. Truth is the text written; a reader may only accept it exactly.
         out.kinds[f.link_id] = "text";
-        out.truth[f.link_id] = nullptr;  // left empty in the corpus: handwriting goes to review anyway
+        out.truth[f.link_id] = nullptr;
+        const auto* v = answers.first(f.link_id);
+        if (!v || f.boxes.empty()) break;
+        const cv::Rect b = rect_px(f.boxes.front());
+        const double scale = b.height * uniform(0.45, 0.6) / 22.0;
+        const int thickness = static_cast<int>(uniform(2, 4));
+        std::string written, word;
+        std::istringstream words(v->to_display_string());
+        while (words >> word) {
+          std::string ascii;
+          for (char c : word)
+            if (static_cast<unsigned char>(c) < 0x80) ascii.push_back(c);
+          if (ascii.empty()) continue;
+          const std::string next = written.empty() ? ascii : written + " " + ascii;
+          int baseline = 0;
+          if (cv::getTextSize(next, cv::FONT_HERSHEY_SCRIPT_SIMPLEX, scale, thickness, &baseline).width > b.width * 0.9)
+            break;
+          written = next;
+        }
+        if (written.empty()) break;
+        out.truth[f.link_id] = written;
+        cv::putText(out.grey, written,
+                    cv::Point(b.x + static_cast<int>(b.width * 0.03), b.y + static_cast<int>(b.height * 0.72)),
+                    cv::FONT_HERSHEY_SCRIPT_SIMPLEX, scale, ink, thickness, cv::LINE_AA);
         break;
+      }
     }
   }
   return out;

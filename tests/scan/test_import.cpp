@@ -3,12 +3,17 @@
 
 #include <leptonica/allheaders.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <regex>
 
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "corpus.hpp"
+#include "forms/assets.hpp"
+#include "forms/translations.hpp"
 #include "scanners/error.hpp"
 #include "scanners/image.hpp"
 #include "scan_test_util.hpp"
@@ -100,4 +105,31 @@ TEST_CASE("import: PNG, JPEG, TIFF and PGM pages come back grey at their size") 
   REQUIRE(pixWriteTiff((dir.path / "p.tif").c_str(), pix.get(), IFF_TIFF_ZIP, "a") == 0);  // a second page
   const auto tiff = scanners::import_image_file(dir.path / "p.tif");
   CHECK(tiff.size() == 2);
+}
+
+TEST_CASE("messages: every scanner error, page problem and review reason has a text in nb, nn and en") {
+  const auto translations = forms::Translations::load_directory(forms::assets_dir() / "i18n");
+  for (const char* lang : {"nb", "nn", "en"}) {
+    for (auto code : scanners::kErrorCodes)
+      CHECK_MESSAGE(translations.has(lang, scanners::message_key(ScanError(std::string(code), ""))), lang, " ", code);
+    for (auto code : scanners::kPageProblems)
+      CHECK_MESSAGE(translations.has(lang, scanners::problem_key(std::string(code))), lang, " ", code);
+    for (auto code : scanners::kReviewReasons)
+      CHECK_MESSAGE(translations.has(lang, scanners::reason_key(std::string(code))), lang, " ", code);
+  }
+  // The sources throw no code that is missing from the list (and so from the catalogues).
+  const std::regex thrown(R"re(ScanError\("([a-z-]+)")re");
+  int found = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(KIOSK_SOURCE_DIR) / "scanners/src")) {
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (std::sregex_iterator it(text.begin(), text.end(), thrown), end; it != end; ++it, ++found) {
+      const std::string code = (*it)[1];
+      CHECK_MESSAGE(
+          std::find(scanners::kErrorCodes.begin(), scanners::kErrorCodes.end(), code) != scanners::kErrorCodes.end(),
+          entry.path().filename().string(), ": ", code);
+    }
+  }
+  CHECK(found > 20);
 }
