@@ -508,9 +508,9 @@ int demo(Context& ctx) {
     if (flow.screen() == flow::Screen::Review) {
       scanned = true;
       int confirmed = 0;
-      while (flow.screen() == flow::Screen::Review && d.try_touch("choice.correct")) {
-        if (++confirmed == 1) d.step("This is what we read: the person confirms what the kiosk was unsure of");
-      }
+      if (!flow.session().review_queue.empty())
+        d.step("This is what we read: the kiosk asks about a value it was unsure of");
+      while (flow.screen() == flow::Screen::Review && d.try_touch("choice.correct")) ++confirmed;
       d.step(confirmed == 0 ? "This is what we read: nothing was uncertain"
                             : "Confirmed " + std::to_string(confirmed) + " value(s) the kiosk was unsure of");
       if (d.touch("choice.send")) {

@@ -151,7 +151,10 @@ TEST_CASE("wipe: the typed identity number and name are not left anywhere in the
   const Masked name_tail(tail_plain);
 
   {
-    flow::Flow f(assets.all_types, assets.translations, assets.rules, options, services.make(), now);
+    // On the heap, as in the kiosk: the search looks at the heap and anonymous mappings.
+    auto flow_on_heap = std::make_unique<flow::Flow>(assets.all_types, assets.translations, assets.rules, options,
+                                                     services.make(), now);
+    auto& f = *flow_on_heap;
     ui::HeadlessUi ui;
     REQUIRE(ui.touch(f, "choice.language.nb", now));
     namespace in = flow::intent;
