@@ -93,6 +93,9 @@ std::vector<std::string> find_in_memory(const Masked& secret) {
   std::vector<std::string> hits;
   for (const auto& r : anonymous_regions()) {
     if (r.start >= skip_from && r.end <= skip_to) continue;
+    // Sanitizer shadow memory and reserved allocator space are terabytes of untouched pages:
+    // no value can be there, and reading them would take minutes.
+    if (r.end - r.start > (std::uintptr_t{1} << 30)) continue;
     for (std::uintptr_t at = r.start; at < r.end; at += kChunk - secret.size()) {
       const size_t want = std::min<std::uintptr_t>(kChunk, r.end - at);
       const ssize_t got = pread(mem, scratch.data(), want, static_cast<off_t>(at));
