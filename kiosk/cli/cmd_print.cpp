@@ -1,6 +1,7 @@
 // kioskctl layout | print | print-receipt | printer-status
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <thread>
@@ -76,6 +77,41 @@ const forms::Questionnaire* find_form(const forms::Catalogue& catalogue, const s
   return q;
 }
 
+// What layout, print and print-receipt all start from: the catalogue, the string
+// catalogue, a known language and the form asked for.
+struct FormRequest {
+  forms::Catalogue catalogue;
+  forms::Translations translations;
+  std::string lang;
+  const forms::Questionnaire* form = nullptr;
+};
+
+// Returns an exit code when the request cannot be served (the reason is already written).
+std::optional<int> load_form_request(const Args& args, const std::string& form_id, Context& ctx, FormRequest& out) {
+  const auto dir = forms::assets_dir();
+  out.catalogue = forms::Catalogue::load_directory(dir / "forms");
+  out.translations = forms::Translations::load_directory(dir / "i18n");
+  out.lang = args.value("--lang").value_or("nb");
+  if (!check_language(out.lang, out.translations, ctx)) return kExitUsage;
+  out.form = find_form(out.catalogue, form_id, ctx);
+  if (!out.form) return kExitBadInput;
+  return std::nullopt;
+}
+
+// Runs a command body, turning the libraries' errors into their message and exit code.
+template <typename Body>
+int with_library_errors(Context& ctx, Body&& body) {
+  try {
+    return body();
+  } catch (const print::PrintError& e) {
+    ctx.err << e.what() << "\n";
+    return exit_code_for(e);
+  } catch (const forms::FormError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
 // Prints the PDF on the configured printer and follows the job, reporting changes in plain words.
 int print_on_printer(const std::string& pdf, const std::string& title, const kiosk::Config& config, const Args& args,
                      const forms::Translations& t, const std::string& lang, Context& ctx) {
@@ -116,14 +152,12 @@ int layout_cmd(Context& ctx) {
   if (usage_error(args, ctx, usage, args.positional().size() == 1)) return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
-  try {
-    const auto dir = forms::assets_dir();
-    const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
-    const auto translations = forms::Translations::load_directory(dir / "i18n");
-    const std::string lang = args.value("--lang").value_or("nb");
-    if (!check_language(lang, translations, ctx)) return kExitUsage;
-    const auto* form = find_form(catalogue, args.positional()[0], ctx);
-    if (!form) return kExitBadInput;
+  return with_library_errors(ctx, [&]() -> int {
+    FormRequest request;
+    if (auto failed = load_form_request(args, args.positional()[0], ctx, request)) return *failed;
+    const auto& translations = request.translations;
+    const std::string& lang = request.lang;
+    const auto* form = request.form;
     print::LayoutContext lc{&translations, config.get_string("site.postal_address"), fonts_from(config)};
     print::LayoutOptions options{args.has("--large-print") || config.get_bool("printer.large_print")};
     const auto layout = print::layout_form(*form, lang, options, lc);
@@ -138,13 +172,7 @@ int layout_cmd(Context& ctx) {
                 << (f.boxes.size() == 1 ? "" : "es") << ")\n";
     }
     return kExitOk;
-  } catch (const print::PrintError& e) {
-    ctx.err << e.what() << "\n";
-    return exit_code_for(e);
-  } catch (const forms::FormError& e) {
-    ctx.err << e.what() << "\n";
-    return kExitBadInput;
-  }
+  });
 }
 
 // Checks pre-filled answers: well-formed for the form and short enough for their boxes.
@@ -184,14 +212,12 @@ int print_cmd(Context& ctx) {
   if (usage_error(args, ctx, usage, args.positional().size() == 1)) return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
-  try {
-    const auto dir = forms::assets_dir();
-    const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
-    const auto translations = forms::Translations::load_directory(dir / "i18n");
-    const std::string lang = args.value("--lang").value_or("nb");
-    if (!check_language(lang, translations, ctx)) return kExitUsage;
-    const auto* form = find_form(catalogue, args.positional()[0], ctx);
-    if (!form) return kExitBadInput;
+  return with_library_errors(ctx, [&]() -> int {
+    FormRequest request;
+    if (auto failed = load_form_request(args, args.positional()[0], ctx, request)) return *failed;
+    const auto& translations = request.translations;
+    const std::string& lang = request.lang;
+    const auto* form = request.form;
 
     std::optional<forms::Answers> answers;
     if (auto file = args.value("--answers")) {
@@ -220,13 +246,7 @@ int print_cmd(Context& ctx) {
       return kExitOk;
     }
     return print_on_printer(pdf, layout.title, config, args, translations, lang, ctx);
-  } catch (const print::PrintError& e) {
-    ctx.err << e.what() << "\n";
-    return exit_code_for(e);
-  } catch (const forms::FormError& e) {
-    ctx.err << e.what() << "\n";
-    return kExitBadInput;
-  }
+  });
 }
 
 int print_receipt_cmd(Context& ctx) {
@@ -237,14 +257,12 @@ int print_receipt_cmd(Context& ctx) {
     return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
-  try {
-    const auto dir = forms::assets_dir();
-    const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
-    const auto translations = forms::Translations::load_directory(dir / "i18n");
-    const std::string lang = args.value("--lang").value_or("nb");
-    if (!check_language(lang, translations, ctx)) return kExitUsage;
-    const auto* form = find_form(catalogue, *args.value("--form"), ctx);
-    if (!form) return kExitBadInput;
+  return with_library_errors(ctx, [&]() -> int {
+    FormRequest request;
+    if (auto failed = load_form_request(args, *args.value("--form"), ctx, request)) return *failed;
+    const auto& translations = request.translations;
+    const std::string& lang = request.lang;
+    const auto* form = request.form;
     print::ReceiptInfo info;
     info.reference = *args.value("--reference");
     info.form_id = form->id;
@@ -260,10 +278,7 @@ int print_receipt_cmd(Context& ctx) {
     }
     return print_on_printer(pdf, translations.text(lang, "receipt.title") + " " + info.reference, config, args,
                             translations, lang, ctx);
-  } catch (const print::PrintError& e) {
-    ctx.err << e.what() << "\n";
-    return exit_code_for(e);
-  }
+  });
 }
 
 int printer_status_cmd(Context& ctx) {
