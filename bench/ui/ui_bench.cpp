@@ -101,8 +101,7 @@ int main(int argc, char** argv) {
   app::FrameLoop loop{window, flow, {}};
   loop.frame(now);
   const double cold_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - g_process_start).count() -
-      setup_ms;
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - g_process_start).count() - setup_ms;
   const long rss_first_frame_kb = rss_kb();
 
   // The busiest screen: a name question with the letters keyboard.
