@@ -538,17 +538,20 @@ int demo(Context& ctx) {
   // With a broker: wait (up to a minute) for the platform's receipt.
   std::string delivery;
   if (sent && config.is_set("broker.url")) {
-    delivery = "sent towards the platform, but no receipt came within a minute";
+    delivery = "no receipt from the platform within a minute";
     try {
       outbox::Outbox box(config);
       for (int i = 0; i < 600; ++i) {
         const auto entry = box.status(reference);
-        if (entry && (entry->status == outbox::Status::Accepted || entry->status == outbox::Status::Rejected)) {
+        if (!entry) break;
+        if (entry->status == outbox::Status::Accepted || entry->status == outbox::Status::Rejected) {
           delivery = entry->status == outbox::Status::Accepted
                          ? "accepted by the platform (platform reference " + entry->platform_reference + ")"
                          : "rejected by the platform: " + entry->reason_text;
           break;
         }
+        delivery = "still " + outbox::to_string(entry->status) + " after a minute, no receipt from the platform" +
+                   (entry->last_error.empty() ? "" : " (" + entry->last_error + ")");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     } catch (const std::exception& e) {
@@ -580,7 +583,9 @@ int demo(Context& ctx) {
     summary << "  - Committed to the outbox with reference " << reference << ".\n";
     if (config.is_set("broker.url"))
       summary << "  - Delivery over the broker " << config.get_string("broker.url") << ": " << delivery
-              << (platform && platform->running() ? " (platform-sim ran for the demo).\n" : ".\n");
+              << (platform && platform->running()
+                      ? " (platform-sim ran for the demo).\n"
+                      : " (platform-sim was not found next to kioskctl: nothing answers on the platform's side).\n");
     else
       summary << "  - No broker is configured: the submission stays QUEUED in the outbox (run the demo with "
                  "--broker URL to send it to platform-sim).\n";
