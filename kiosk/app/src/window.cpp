@@ -70,6 +70,11 @@ bool Window::should_close() const {
 }
 
 ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touch> touch, bool capture) {
+  return frame([&model](const ui::Fonts& fonts) { return ui::draw_frame(fonts, model); }, touch, capture);
+}
+
+ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Fonts&)>& draw, std::optional<Touch> touch,
+                              bool capture) {
   ImGui::SetCurrentContext(context_);
   glfwPollEvents();
   ImGui_ImplOpenGL3_NewFrame();
@@ -83,7 +88,7 @@ ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touc
   }
   had_input_ = io.MouseDown[0] || io.MouseDelta.x != 0 || io.MouseDelta.y != 0;
   ImGui::NewFrame();
-  ui::FrameOutput out = ui::draw_frame(fonts_, model);
+  ui::FrameOutput out = draw(fonts_);
   ImGui::Render();
   int w = 0, h = 0;
   glfwGetFramebufferSize(window_, &w, &h);
