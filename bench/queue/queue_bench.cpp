@@ -4,7 +4,9 @@
 // platform-sim and receipted, with the delivering process's peak memory, and (3) as the
 // yardstick in the same run, the raw publish rate of a small Proton sender sending
 // durable messages of the same size to the same broker.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +18,9 @@
 #include <proton/message.hpp>
 #include <proton/message_id.hpp>
 #include <proton/messaging_handler.hpp>
+#include <proton/receiver_options.hpp>
+#include <proton/source_options.hpp>
+#include <proton/delivery.hpp>
 #include <proton/sender.hpp>
 #include <proton/sender_options.hpp>
 #include <proton/target_options.hpp>
@@ -35,6 +40,27 @@ namespace {
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string load_average() {
+  std::string text = read_text("/proc/loadavg");
+  return text.substr(0, text.find(' ', text.find(' ', text.find(' ') + 1) + 1));
+}
+
+// Disk yardstick: appends `bytes` and fdatasyncs, `count` times, in `dir`; returns writes/s.
+double raw_sync_rate(const fs::path& dir, size_t bytes, int count) {
+  const fs::path file = dir / "raw-sync-yardstick";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return 0;
+  std::string block(bytes, 'y');
+  for (size_t i = 0; i < block.size(); i += 97) block[i] = static_cast<char>(i * 31);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < count; ++i)
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size()) || ::fdatasync(fd) != 0) break;
+  const double rate = count / seconds_since(t0);
+  ::close(fd);
+  fs::remove(file);
+  return rate;
 }
 
 struct Stats {
@@ -85,18 +111,53 @@ class RawSender : public proton::messaging_handler {
   std::string body_;
 };
 
+// Drains `count` messages from an address, accepting each; the broker's own consume rate
+// for messages of this size (the simulator has to get every submission this way).
+class RawReceiver : public proton::messaging_handler {
+ public:
+  RawReceiver(std::string url, std::string address, size_t count)
+      : url_(std::move(url)), address_(std::move(address)), count_(count) {}
+  void on_container_start(proton::container& c) override {
+    proton::connection_options o;
+    o.sasl_allow_insecure_mechs(true);
+    c.connect(url_, o);
+  }
+  void on_connection_open(proton::connection& conn) override {
+    proton::source_options source;
+    source.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    conn.open_receiver(address_, proton::receiver_options().source(source).credit_window(64));
+    start = Clock::now();
+  }
+  void on_message(proton::delivery& d, proton::message&) override {
+    if (++received_ == count_) {
+      elapsed = seconds_since(start);
+      d.connection().close();
+    }
+  }
+  Clock::time_point start;
+  double elapsed = 0;
+
+ private:
+  std::string url_, address_;
+  size_t count_, received_ = 0;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int rounds = 5, commits = 200, deliveries = 200;
   bool commit_only = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--commit-only") commit_only = true;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--rounds") rounds = std::stoi(argv[i + 1]);
-    if (flag == "--commits") commits = std::stoi(argv[i + 1]);
-    if (flag == "--deliveries") deliveries = std::stoi(argv[i + 1]);
+    const bool has_value = i + 1 < argc;
+    if (flag == "--commit-only")
+      commit_only = true;
+    else if (flag == "--rounds" && has_value)
+      rounds = std::stoi(argv[++i]);
+    else if (flag == "--commits" && has_value)
+      commits = std::stoi(argv[++i]);
+    else if (flag == "--deliveries" && has_value)
+      deliveries = std::stoi(argv[++i]);
   }
   TempDir dir("kiosk-queue-bench");
   RabbitBroker broker(dir.path / "broker");
@@ -114,26 +175,40 @@ int main(int argc, char** argv) {
   const std::vector<ob::Bytes> pages = {ob::make_test_page_png(1240, 1754, 1), ob::make_test_page_png(1240, 1754, 2)};
   std::printf("page images: %zu + %zu bytes PNG\n", pages[0].size(), pages[1].size());
 
-  std::vector<double> commit_rates, delivery_rates, raw_rates, peak_mib;
+  std::vector<double> commit_rates, delivery_rates, raw_rates, consume_rates, peak_mib;
   size_t payload_bytes = 0;
   ob::Outbox outbox(config);
   std::vector<double> commit_cpu_ms;
   double cpu_before = 0;
-  {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    cpu_before = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-  }
+  std::vector<double> disk_rates;
+  size_t commit_bytes = 0;
+  std::printf("load average before commits: %s\n", load_average().c_str());
   for (int round = 0; round < rounds; ++round) {
-    const auto t0 = Clock::now();
-    for (int i = 0; i < commits; ++i) {
-      ob::NewSubmission s;
-      s.form_id = form.id;
-      s.answers = forms::make_example_answers(form, static_cast<unsigned>(round * commits + i));
-      s.pages = pages;
-      outbox.commit_submission(s, "bench");
+    // Test data is made before the clock starts: only commit_submission is timed.
+    std::vector<ob::NewSubmission> batch(static_cast<size_t>(commits));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].form_id = form.id;
+      batch[i].answers =
+          forms::make_example_answers(form, static_cast<unsigned>(round * commits) + static_cast<unsigned>(i));
+      batch[i].pages = pages;
     }
+    {
+      rusage ru{};
+      getrusage(RUSAGE_SELF, &ru);
+      cpu_before = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    }
+    const auto t0 = Clock::now();
+    for (const auto& s : batch) outbox.commit_submission(s, "bench");
     commit_rates.push_back(commits / seconds_since(t0));
+    if (commit_bytes == 0) {
+      auto st = outbox.store().db().prepare(
+          "SELECT (SELECT AVG(LENGTH(payload)) FROM outbox) + (SELECT SUM(LENGTH(image)) FROM pages) / (SELECT "
+          "COUNT(*) FROM submissions)");
+      st.step();
+      commit_bytes = static_cast<size_t>(st.integer(0));
+    }
+    // The disk's own rate for the same bytes per durable write, same folder, same run.
+    disk_rates.push_back(raw_sync_rate(config.get_path("store.path").parent_path(), commit_bytes, 50));
     // CPU time per commit: what the rate would be on one otherwise idle core.
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
@@ -147,14 +222,18 @@ int main(int argc, char** argv) {
     payload_bytes = static_cast<size_t>(st.integer(0));
   }
   std::printf("message size: %zu bytes (signed and encrypted Bundle)\n", payload_bytes);
+  std::printf("bytes written per commit (payload + sealed pages): %zu\n", commit_bytes);
+  std::printf("load average after commits: %s\n", load_average().c_str());
   const auto cpu = stats(commit_cpu_ms);
   std::printf("CPU per commit: median %.1f ms (min %.1f, max %.1f)\n", cpu.median, cpu.min, cpu.max);
-  if (commit_only) {
-    const auto c = stats(commit_rates);
+  {
+    const auto c = stats(commit_rates), k = stats(disk_rates);
     std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n",
                 c.median, c.min, c.max, rounds, commits);
-    return 0;
+    std::printf("yardstick: raw write+fdatasync of %zu bytes/s, same folder: median %.0f  (min %.0f, max %.0f)\n",
+                commit_bytes, k.median, k.min, k.max);
   }
+  if (commit_only) return 0;
   // Deliver the committed backlog in rounds of `deliveries`, simulator running.
   Process sim({bin("platform-sim"), "serve", "--config", config_file.string()}, dir.path / "sim.log");
   const auto backlog = outbox.count(ob::Status::Queued);
@@ -167,9 +246,9 @@ int main(int argc, char** argv) {
         "status='parked' LIMIT " +
         std::to_string(deliveries) + ")");
     const auto t0 = Clock::now();
-    Process p({bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout",
-               "300", "--quiet"},
-              dir.path / "deliver.log");
+    Process p(
+        {bin("kioskctl"), "queue", "deliver", "--config", config_file.string(), "--until-empty", "--timeout", "300"},
+        dir.path / "deliver.log");
     int status = 0;
     rusage usage{};
     const pid_t pid = p.pid();
@@ -186,16 +265,21 @@ int main(int argc, char** argv) {
                   payload_bytes);
     proton::container(raw).run();
     raw_rates.push_back(deliveries / raw.elapsed);
+    RawReceiver drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries));
+    proton::container(drain).run();
+    consume_rates.push_back(deliveries / drain.elapsed);
   }
-  const auto c = stats(commit_rates), d = stats(delivery_rates), w = stats(raw_rates), m = stats(peak_mib);
-  std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n",
-              c.median, c.min, c.max, rounds, commits);
+  const auto d = stats(delivery_rates), w = stats(raw_rates), m = stats(peak_mib);
+  std::printf("load average after deliveries: %s\n", load_average().c_str());
   std::printf(
       "delivered+receipted submissions/s: median %.1f  (min %.1f, max %.1f; %d rounds of %d, includes process start)\n",
       d.median, d.min, d.max, delivery_rounds, deliveries);
   std::printf("delivery process peak RSS: median %.1f MiB (max %.1f MiB)\n", m.median, m.max);
   std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min,
               w.max);
-  std::printf("delivery / raw: %.0f %%\n", 100.0 * d.median / w.median);
+  const auto k = stats(consume_rates);
+  std::printf("yardstick raw Proton consume (accept)/s of those messages: median %.1f  (min %.1f, max %.1f)\n",
+              k.median, k.min, k.max);
+  std::printf("delivery / raw publish: %.0f %%\n", 100.0 * d.median / w.median);
   return 0;
 }

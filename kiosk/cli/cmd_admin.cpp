@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "admin/checks.hpp"
+#include "admin/config_file.hpp"
 #include "admin/setup.hpp"
 #include "command.hpp"
 #include "config.hpp"
@@ -123,16 +124,12 @@ int setup(Context& ctx) {
   if (args.has("--list")) return setup_list(ctx);
 
   const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
-  Config config;
-  std::error_code ec;
-  if (std::filesystem::exists(file, ec)) {
-    try {
-      config = Config::load(file);
-    } catch (const ConfigError& e) {
-      ctx.err << e.what() << "\nCorrect that line first (or move the file away to start from the defaults).\n";
-      return kExitBadInput;
-    }
+  const admin::ConfigFile read = admin::load_config_file(file);
+  if (read.exists && !read.valid()) {
+    ctx.err << read.error << "\nCorrect that line first (or move the file away to start from the defaults).\n";
+    return kExitBadInput;
   }
+  Config config = read.config.value_or(Config());
   try {
     auto set_if = [&](const char* flag, const char* key) {
       if (auto v = args.value(flag)) admin::set_from_text(config, key, *v);
@@ -216,17 +213,10 @@ int undelivered(Context& ctx) {
     store_file = *store;
   } else {
     const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
-    std::error_code ec;
     // A removed or broken configuration still has the default store path.
-    Config config;
-    if (std::filesystem::exists(file, ec)) {
-      try {
-        config = Config::load(file);
-      } catch (const ConfigError& e) {
-        ctx.err << "warning: " << e.what() << " (using the default store path)\n";
-      }
-    }
-    store_file = config.get_path("store.path");
+    const admin::ConfigFile read = admin::load_config_file(file);
+    if (read.exists && !read.valid()) ctx.err << "warning: " << read.error << " (using the default store path)\n";
+    store_file = read.config.value_or(Config()).get_path("store.path");
   }
   try {
     ctx.out << admin::count_undelivered(store_file) << "\n";

@@ -1,17 +1,35 @@
 // kioskctl demo: the scripted demo that README command 1 runs where there is no display
 // (under xvfb-run). It drives the real kiosk screens in a real window by touching their
 // buttons, saves a screenshot of every step and writes a summary of what happened.
-// Parts that are not built into this kiosk (print, scan, outbox) are reported as such:
-// the demo never pretends a step worked.
+// After printing it fills the printed page like a person would (a signature scribble and
+// the date written by hand), "scans" it back through SANE's pnm backend (a private
+// SANE_CONFIG_DIR), confirms what was read, and commits it to the outbox; with --broker it
+// also runs platform-sim and the kiosk's delivery worker, so the submission travels over
+// AMQP to the simulated platform. Parts that are not built into this kiosk are reported as
+// such: the demo never pretends a step worked.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <chrono>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <random>
 #include <sstream>
 #include <thread>
 
+#include <opencv2/imgproc.hpp>
 #include <sodium.h>
 
 #include "command.hpp"
@@ -24,6 +42,12 @@
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
 #include "kiosk_ui/headless.hpp"
+#include "outbox/outbox.hpp"
+#include "print/layout.hpp"
+#include "scanners/error.hpp"
+#include "scanners/image.hpp"
+
+extern char** environ;
 
 namespace kiosk::cli {
 
@@ -54,9 +78,21 @@ class Driver {
   // Touches a widget by id, as a finger would. Returns false (and notes it) when the
   // screen has no such button.
   bool touch(const std::string& id) {
-    const bool ok = window_ ? loop_->touch(id, now_) : headless_->touch(flow_, id, now_);
+    const bool ok = try_touch(id);
     if (!ok) summary_ << "   (no button \"" << id << "\" on screen " << flow::screen_name(flow_.screen()) << ")\n";
     return ok;
+  }
+
+  // Touches a widget when the screen has it; says nothing when it has not.
+  bool try_touch(const std::string& id) { return window_ ? loop_->touch(id, now_) : headless_->touch(flow_, id, now_); }
+
+  // Touches `id`, turning the pages of choices ("More") until it shows up.
+  bool touch_paged(const std::string& id) {
+    for (int page = 0; page < 6; ++page) {
+      if (try_touch(id)) return true;
+      if (!try_touch("choice.more")) break;
+    }
+    return touch(id);
   }
 
   void type(const std::string& digits_or_letters) {
@@ -96,7 +132,7 @@ class Driver {
 
   // Lets the workers (print, scan, outbox) finish while frames keep running.
   void wait_for_workers() {
-    for (int i = 0; i < 600 && flow_.screen_model().busy; ++i) {
+    for (int i = 0; i < 3000 && flow_.screen_model().busy; ++i) {
       frame();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -130,11 +166,138 @@ std::string typed_form(const forms::Item& item, const forms::AnswerValue& v) {
   return v.text;
 }
 
+// The letter keyboard has letters and a space only: digits and signs in an example answer
+// are left out, as a person would write the name without them.
+std::string keyboard_text(const std::string& text, bool digits_only) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool digit = c >= '0' && c <= '9';
+    if (digits_only ? digit : (!digit && (c >= 0x80 || std::isalpha(c) || c == ' '))) out += text[i];
+  }
+  return out;
+}
+
+double px(double mm) {
+  return mm * 300.0 / 25.4;
+}
+
+// Fills the printed page like a person with a pen: a signature scribble in the signing box,
+// the date and place written in their boxes, the sheet laid a little askew on the glass.
+// Writes the page as binary PGM for the pnm backend. Returns false when the form has no
+// signing box on this page (then the sheet is scanned as printed).
+bool fill_like_a_person(const cv::Mat& printed, const print::FormLayout& layout, int page, const std::string& place,
+                        const std::filesystem::path& pgm, std::mt19937& rng) {
+  cv::Mat sheet = printed.clone();
+  bool signed_here = false;
+  std::uniform_real_distribution<double> jitter(-0.8, 0.8);
+  const auto pen = cv::Scalar(25);
+  std::time_t now = std::time(nullptr);
+  char date[16];
+  std::strftime(date, sizeof date, "%d%m%Y", std::localtime(&now));
+  for (const auto& field : layout.fields) {
+    if (field.page != page || field.boxes.empty()) continue;
+    if (field.link_id == "signature") {
+      const auto& b = field.boxes.front();
+      std::vector<cv::Point> scribble;
+      for (int i = 0; i <= 80; ++i) {
+        const double t = i / 80.0;
+        const double x = b.x + b.w * (0.1 + 0.75 * t);
+        const double y = b.y + b.h * (0.55 + 0.25 * std::sin(t * 19.0) * (1.0 - 0.5 * t)) + jitter(rng) * 0.3;
+        scribble.emplace_back(static_cast<int>(px(x)), static_cast<int>(px(y)));
+      }
+      cv::polylines(sheet, std::vector<std::vector<cv::Point>>{scribble}, false, pen, 5, cv::LINE_AA);
+      signed_here = true;
+    } else if (field.link_id == "signature.date") {
+      for (size_t i = 0; i < field.boxes.size() && i < 8; ++i) {
+        const auto& b = field.boxes[i];
+        cv::putText(sheet, std::string(1, date[i]),
+                    cv::Point(static_cast<int>(px(b.x + b.w * 0.22)), static_cast<int>(px(b.y + b.h * 0.82))),
+                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 32.0, pen, 4, cv::LINE_AA);
+      }
+    } else if (field.link_id == "signature.place") {
+      for (size_t i = 0; i < field.boxes.size() && i < place.size(); ++i) {
+        const auto& b = field.boxes[i];
+        cv::putText(sheet, std::string(1, place[i]),
+                    cv::Point(static_cast<int>(px(b.x + b.w * 0.18)), static_cast<int>(px(b.y + b.h * 0.82))),
+                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 34.0, pen, 4, cv::LINE_AA);
+      }
+    }
+  }
+  // Laid on the glass by hand: a small turn.
+  const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(sheet.cols / 2.0f, sheet.rows / 2.0f), 0.6, 1.0);
+  cv::Mat placed;
+  cv::warpAffine(sheet, placed, turn, sheet.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+  std::ofstream out(pgm, std::ios::binary | std::ios::trunc);
+  out << "P5\n" << placed.cols << " " << placed.rows << "\n255\n";
+  for (int y = 0; y < placed.rows; ++y) out.write(reinterpret_cast<const char*>(placed.ptr(y)), placed.cols);
+  return signed_here && static_cast<bool>(out);
+}
+
+// The simulated platform, started for the demo when a broker is given; stopped at the end.
+class PlatformSim {
+ public:
+  PlatformSim(const std::filesystem::path& config_file, const std::filesystem::path& log) {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const auto program = self.parent_path() / "platform-sim";
+    if (ec || !std::filesystem::exists(program)) return;
+    std::vector<std::string> argv{program.string(), "serve", "--config", config_file.string(), "--timeout", "300"};
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (posix_spawn(&pid_, program.c_str(), &actions, nullptr, cargv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~PlatformSim() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  PlatformSim(const PlatformSim&) = delete;
+  PlatformSim& operator=(const PlatformSim&) = delete;
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A demo environment (TEST certificates, a store, a configuration) from `kioskctl demo-env`,
+// without a broker unless one is given: then submissions stay queued.
+std::optional<std::filesystem::path> make_demo_env(const std::filesystem::path& dir,
+                                                   const std::optional<std::string>& broker, std::ostream& err) {
+  std::vector<std::string> argv{"demo-env", "--out", dir.string()};
+  if (broker) argv.insert(argv.end(), {"--broker", *broker});
+  size_t used = 0;
+  const Command* command = registry().match(argv, used);
+  if (!command) return std::nullopt;
+  std::ostringstream out;
+  Context sub{std::vector<std::string>(argv.begin() + static_cast<std::ptrdiff_t>(used), argv.end()), out, err};
+  if (command->run(sub) != kExitOk) return std::nullopt;
+  const auto file = dir / "kiosk.toml";
+  if (!broker) {
+    // No broker: the outbox keeps what is committed (the delivery worker is not started).
+    std::ifstream in(file);
+    std::ostringstream kept;
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("url = ", 0) != 0) kept << line << "\n";
+    in.close();
+    std::ofstream(file, std::ios::trunc) << kept.str();
+  }
+  return file;
+}
+
 int demo(Context& ctx) {
-  Args args(ctx.args, {"--out", "--config"}, {});
+  Args args(ctx.args, {"--out", "--config", "--broker"}, {});
   if (!args.ok() || !args.value("--out")) {
     ctx.err << (args.ok() ? "--out DIR is required" : args.error())
-            << "\nUsage: kioskctl demo --out DIR [--config FILE]\n";
+            << "\nUsage: kioskctl demo --out DIR [--config FILE] [--broker URL]\n";
     return kExitUsage;
   }
   const std::filesystem::path out_dir = std::filesystem::absolute(*args.value("--out"));
@@ -145,7 +308,21 @@ int demo(Context& ctx) {
     return kExitUnavailable;
   }
   Config config;
-  if (auto file = args.value("--config")) config = Config::load(*file);
+  std::optional<std::filesystem::path> config_file;
+  const auto broker = args.value("--broker");
+  try {
+    if (auto file = args.value("--config")) {
+      config_file = *file;
+    } else {
+      // The demo's own kiosk: TEST certificates and a fresh store in DIR/env.
+      config_file = make_demo_env(out_dir / "env", broker, ctx.err);
+    }
+    if (config_file) config = Config::load(*config_file);
+    if (broker) config.set("broker.url", *broker);
+  } catch (const std::exception& e) {
+    ctx.err << "The demo configuration could not be made: " << e.what() << "\n";
+    return kExitUnavailable;
+  }
   // Unless the configuration names a printer, the demo prints to PDF files in DIR, with a
   // QR-code key of its own (a real kiosk's key is made by the installer).
   if (!config.is_set("printer.queue") && !config.is_set("ui.print_to_folder")) {
@@ -159,6 +336,17 @@ int demo(Context& ctx) {
     randombytes_buf(bytes, sizeof bytes);
     key.write(reinterpret_cast<const char*>(bytes), sizeof bytes);
     config.set("print.mac_key_file", key_file.string());
+  }
+  // Unless the configuration names a scanner, the demo "scans" through SANE's pnm backend:
+  // a private SANE configuration that lists only it, reading the sheet the demo filled in.
+  const auto glass = out_dir / "scanner-glass.pgm";
+  if (!config.is_set("scanner.device")) {
+    const auto sane_dir = out_dir / "sane";
+    std::filesystem::create_directories(sane_dir, ec);
+    std::ofstream(sane_dir / "dll.conf", std::ios::trunc) << "pnm\n";
+    setenv("SANE_CONFIG_DIR", sane_dir.c_str(), 1);
+    config.set("scanner.device", std::string("pnm:0"));
+    config.set("scanner.options", std::vector<std::string>{"filename=" + glass.string()});
   }
   const auto assets = forms::assets_dir();
   const auto catalogue = forms::Catalogue::load_directory(assets / "forms");
@@ -183,14 +371,25 @@ int demo(Context& ctx) {
   wired.services.log = [&log_lines](const std::string& line) { log_lines.push_back(line); };
   const auto print_available = wired.services.printer->available();
 
-  // The demo acts under a power of attorney when a form allows it, else for itself.
+  // The demo acts under a power of attorney for a one-page form when one allows it (the
+  // pnm backend is a flatbed: one sheet per scan), else for itself.
   const forms::Questionnaire* form = nullptr;
   std::string type = "self";
+  const print::LayoutOptions layout_options{config.get_bool("printer.large_print")};
+  print::LayoutContext layout_context;
+  layout_context.translations = &translations;
+  layout_context.postal_address = config.get_string("site.postal_address");
+  auto pages_of = [&](const forms::Questionnaire& q) {
+    try {
+      return print::layout_form(q, "nb", layout_options, layout_context).pages.size();
+    } catch (const std::exception&) {
+      return size_t{0};
+    }
+  };
   for (const auto& q : catalogue.forms())
-    if (q.allows_representation("power-of-attorney")) {
+    if (q.allows_representation("power-of-attorney") && (!form || (pages_of(*form) != 1 && pages_of(q) == 1))) {
       form = &q;
       type = "power-of-attorney";
-      break;
     }
   if (!form && !catalogue.forms().empty()) form = &catalogue.forms().front();
   if (!form) {
@@ -199,22 +398,25 @@ int demo(Context& ctx) {
     return kExitFailed;
   }
 
+  std::unique_ptr<PlatformSim> platform;
+  if (broker && config_file) platform = std::make_unique<PlatformSim>(*config_file, out_dir / "platform-sim.log");
+
   flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services, Clock::now());
   summary << "\nSteps:\n";
   Driver d(flow, out_dir, summary);
   d.step("The start screen");
   d.touch("choice.language.nb");
   d.step("Chose Norsk bokmål; the kiosk asks what the person wants to do");
-  for (int page = 0; page < 3 && !d.touch("choice.category." + form->category); ++page) d.touch("choice.more");
+  d.touch_paged("choice.category." + form->category);
   d.step("Chose the task \"" + translations.text("nb", "category." + form->category) + "\"");
   if (type == "self") {
     d.touch("choice.self");
   } else {
     d.touch("choice.someone-else");
     d.step("Acting for someone else: the kiosk asks on what authority");
-    for (int page = 0; page < 3 && !d.touch("choice.representation." + type); ++page) d.touch("choice.more");
+    d.touch_paged("choice.representation." + type);
   }
-  if (flow.screen() == flow::Screen::FormChoice) d.touch("choice.form." + form->id);
+  if (flow.screen() == flow::Screen::FormChoice) d.touch_paged("choice.form." + form->id);
   d.step("The form \"" + form->title.get("nb") + "\" in one sentence: fill in here, or print an empty form");
   d.touch("choice.fill-in");
   // Synthetic test numbers (month + 80): a representative born 1980, the person born 1950.
@@ -245,9 +447,10 @@ int demo(Context& ctx) {
       d.touch(v && !v->boolean ? "choice.no" : "choice.yes");
     } else if (item->type == T::Choice) {
       d.step("Question: " + item->text.get("nb"));
-      if (!d.touch("choice.option." + (v ? v->text : item->options.front().code))) d.touch("choice.skip");
+      if (!d.touch_paged("choice.option." + (v ? v->text : item->options.front().code))) d.touch("choice.skip");
     } else {
-      if (v) d.type(typed_form(*item, *v));
+      const auto keyboard = flow.screen_model().input;
+      if (v) d.type(keyboard_text(typed_form(*item, *v), keyboard && keyboard->keyboard == flow::Keyboard::Digits));
       d.step("Question: " + item->text.get("nb") + " (typed on the on-screen keyboard)");
       d.touch("choice.next");
     }
@@ -264,26 +467,62 @@ int demo(Context& ctx) {
            : print_available ? "Printing did not work: the screen says why"
                              : "Printing is not available on this kiosk: the screen says so");
   }
-  bool printed = false, scanned = false, sent = false;
+  bool printed = false, filled = false, scanned = false, sent = false, receipt = false;
+  std::string reference;
+  std::string fill_problem = "the form was not printed to a file the demo can read (ui.print_to_folder)";
   if (flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) {
     printed = true;
+    // The printed PDF: the newest "-form.pdf" in the print folder.
+    std::filesystem::path pdf;
+    if (config.is_set("ui.print_to_folder"))
+      for (const auto& entry : std::filesystem::directory_iterator(config.get_path("ui.print_to_folder"), ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.size() > 9 && name.substr(name.size() - 9) == "-form.pdf" &&
+            (pdf.empty() || entry.last_write_time() > std::filesystem::last_write_time(pdf)))
+          pdf = entry.path();
+      }
+    if (!pdf.empty()) {
+      try {
+        const auto pages = scanners::import_image_file(pdf);
+        const auto layout = print::layout_form(*form, "nb", layout_options, layout_context);
+        std::mt19937 rng(7);
+        int page = 1;
+        for (const auto& f : layout.fields)
+          if (f.link_id == "signature") page = f.page;
+        if (page >= 1 && static_cast<size_t>(page) <= pages.size()) {
+          filled = fill_like_a_person(pages[static_cast<size_t>(page - 1)].grey, layout, page, "Oslo", glass, rng);
+          if (!filled) fill_problem = "the printed page has no signing box";
+        }
+      } catch (const std::exception& e) {
+        fill_problem = std::string("the printed page could not be filled in: ") + e.what();
+      }
+    }
     d.touch("choice.next");
-    d.step("Where to place the signed sheet");
+    d.step(filled ? "Signed the printed sheet with a pen and wrote the date and place; where to place it"
+                  : "Where to place the signed sheet");
     d.touch("choice.scan");
     d.wait_for_workers();
-    d.step(wired.services.scanner->available() ? "Scanned the sheet" : "Scanning is not available on this kiosk");
+    d.step(!wired.services.scanner->available()    ? "Scanning is not available on this kiosk"
+           : flow.screen() == flow::Screen::Review ? "Scanned the sheet through SANE and read it"
+                                                   : "Scanning did not work: the screen says why");
     if (flow.screen() == flow::Screen::Review) {
       scanned = true;
-      while (flow.screen() == flow::Screen::Review && d.touch("choice.correct")) {
-      }
-      d.step("This is what we read");
-      d.touch("choice.send");
-      d.wait_for_workers();
-      d.step("Sent into the outbox");
-      if (flow.screen() == flow::Screen::Receipt) {
-        sent = true;
+      int confirmed = 0;
+      if (!flow.session().review_queue.empty())
+        d.step("This is what we read: the kiosk asks about a value it was unsure of");
+      while (flow.screen() == flow::Screen::Review && d.try_touch("choice.correct")) ++confirmed;
+      d.step(confirmed == 0 ? "This is what we read: nothing was uncertain"
+                            : "Confirmed " + std::to_string(confirmed) + " value(s) the kiosk was unsure of");
+      if (d.touch("choice.send")) {
         d.wait_for_workers();
-        d.step("The receipt");
+        d.step("Sent into the outbox");
+        if (flow.screen() == flow::Screen::Receipt) {
+          sent = true;
+          reference = flow.session().receipt_reference;
+          d.wait_for_workers();
+          receipt = flow.screen_model().error.empty();
+          d.step("The receipt, printed and shown");
+        }
       }
     }
   }
@@ -296,6 +535,30 @@ int demo(Context& ctx) {
   d.touch("nav.start-over");
   d.step("Start over: everything about the person is wiped");
 
+  // With a broker: wait (up to a minute) for the platform's receipt.
+  std::string delivery;
+  if (sent && config.is_set("broker.url")) {
+    delivery = "no receipt from the platform within a minute";
+    try {
+      outbox::Outbox box(config);
+      for (int i = 0; i < 600; ++i) {
+        const auto entry = box.status(reference);
+        if (!entry) break;
+        if (entry->status == outbox::Status::Accepted || entry->status == outbox::Status::Rejected) {
+          delivery = entry->status == outbox::Status::Accepted
+                         ? "accepted by the platform (platform reference " + entry->platform_reference + ")"
+                         : "rejected by the platform: " + entry->reason_text;
+          break;
+        }
+        delivery = "still " + outbox::to_string(entry->status) + " after a minute, no receipt from the platform" +
+                   (entry->last_error.empty() ? "" : " (" + entry->last_error + ")");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    } catch (const std::exception& e) {
+      delivery = std::string("its status could not be read: ") + e.what();
+    }
+  }
+
   summary << "\nWhat happened:\n";
   if (printed)
     summary << "  - The filled form was printed (see the log below for where it went).\n";
@@ -303,26 +566,44 @@ int demo(Context& ctx) {
     summary << "  - The form was NOT printed: printing is not built into this kiosk version.\n";
   else
     summary << "  - The form was NOT printed: the printer reported a problem (see the log below).\n";
+  if (printed)
+    summary << (filled ? "  - The printed page was signed and dated like a person would, and laid on the "
+                         "scanner (SANE pnm backend).\n"
+                       : "  - The printed page was NOT filled in: " + fill_problem + ".\n");
   if (printed && !scanned)
-    summary << "  - The signed sheet was NOT scanned back: "
-            << (wired.services.scanner->available() ? "the scanner reported a problem.\n"
+    summary << "  - The signed sheet was NOT read back: "
+            << (wired.services.scanner->available() ? "the scanner reported a problem (see the log below).\n"
                                                     : "scanning is not built into this kiosk version.\n");
+  if (scanned) summary << "  - The sheet was scanned and read; the person confirmed what was uncertain.\n";
   if (scanned && !sent)
     summary << "  - Nothing was queued or sent: "
-            << (wired.services.outbox->available() ? "the outbox reported a problem.\n"
+            << (wired.services.outbox->available() ? "the outbox reported a problem (see the log below).\n"
                                                    : "the outbox is not built into this kiosk version.\n");
+  if (sent) {
+    summary << "  - Committed to the outbox with reference " << reference << ".\n";
+    if (config.is_set("broker.url"))
+      summary << "  - Delivery over the broker " << config.get_string("broker.url") << ": " << delivery
+              << (platform && platform->running()
+                      ? " (platform-sim ran for the demo).\n"
+                      : " (platform-sim was not found next to kioskctl: nothing answers on the platform's side).\n");
+    else
+      summary << "  - No broker is configured: the submission stays QUEUED in the outbox (run the demo with "
+                 "--broker URL to send it to platform-sim).\n";
+    summary << (receipt ? "  - The receipt was printed.\n" : "  - The receipt was NOT printed (see the log below).\n");
+  }
   if (!scanned) summary << "  - Sending and the receipt were therefore not reached.\n";
   summary << "  - The session was wiped at the end (wipes: " << flow.wipe_count() << ").\n";
   summary << "\nKiosk log (no personal data):\n";
   for (const auto& line : log_lines) summary << "  " << line << "\n";
   summary.flush();
   ctx.out << "Demo finished" << (d.has_window() ? " with screenshots" : " without a screen (no screenshots)")
+          << (sent ? ", submission " + reference + (config.is_set("broker.url") ? " " + delivery : " queued") : "")
           << ". Results are in " << out_dir.string() << " (summary.txt)\n";
   return summary ? kExitOk : kExitUnavailable;
 }
 
 const CommandRegistration registration{
-    Command{"demo", "demo --out DIR [--config FILE]",
+    Command{"demo", "demo --out DIR [--config FILE] [--broker URL]",
             "Run the scripted demo session in the real UI and write screenshots and a summary into DIR", demo}};
 
 }  // namespace

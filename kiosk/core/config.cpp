@@ -53,6 +53,7 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"printer.large_print", T::Bool, false, "Print forms in large print by default"},
       {"scanner.device", T::String, S(""), "SANE device name; empty: the first scanner found"},
       {"scanner.resolution_dpi", T::Integer, std::int64_t{300}, "Scan resolution"},
+      {"scanner.options", T::StringList, L{}, "SANE options set before each scan, as name=value (e.g. mode=Gray)"},
       {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"),
        "Key for the MAC in the printed QR codes"},
       {"print.font_dir", T::Path, S("/usr/share/fonts/truetype/dejavu"),

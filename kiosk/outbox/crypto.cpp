@@ -1,6 +1,7 @@
 #include "outbox/crypto.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -58,17 +59,36 @@ BioPtr memory_bio(const Bytes& data) {
   return bio;
 }
 
+// A memory BIO with room for `capacity` bytes: decrypting or verifying a half-megabyte
+// message into a plain memory BIO would regrow (copy and wipe) its buffer dozens of times.
+BioPtr output_bio(size_t capacity) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  BUF_MEM* buffer = BUF_MEM_new();
+  if (!bio || !buffer || BUF_MEM_grow(buffer, capacity) == 0) {
+    BUF_MEM_free(buffer);
+    throw CryptoError(codes::kNotParseable, "Out of memory");
+  }
+  buffer->length = 0;
+  BIO_set_mem_buf(bio.get(), buffer, BIO_CLOSE);
+  return bio;
+}
+
 Bytes bio_bytes(BIO* bio) {
   char* p = nullptr;
   const long n = BIO_get_mem_data(bio, &p);
   return n > 0 ? Bytes(reinterpret_cast<std::uint8_t*>(p), reinterpret_cast<std::uint8_t*>(p) + n) : Bytes();
 }
 
+// Encodes straight into a buffer of the right size: a memory BIO would grow (and wipe)
+// its buffer many times for a half-megabyte message.
 Bytes cms_der(CMS_ContentInfo* cms) {
-  BioPtr out(BIO_new(BIO_s_mem()));
-  if (!out || i2d_CMS_bio(out.get(), cms) != 1)
+  const int size = i2d_CMS_ContentInfo(cms, nullptr);
+  if (size <= 0) throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
+  Bytes out(static_cast<size_t>(size));
+  unsigned char* p = out.data();
+  if (i2d_CMS_ContentInfo(cms, &p) != size)
     throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
-  return bio_bytes(out.get());
+  return out;
 }
 
 CmsPtr parse_cms(const Bytes& der) {
@@ -173,8 +193,8 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
     CmsPtr cms = parse_cms(message);
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_enveloped)
       throw CryptoError(codes::kNotParseable, "The message is not encrypted (CMS enveloped data expected).");
-    BioPtr out(BIO_new(BIO_s_mem()));
-    if (out && CMS_decrypt(cms.get(), pair->key.get(), pair->certificate.get(), nullptr, out.get(), CMS_BINARY) == 1) {
+    BioPtr out = output_bio(message.size());
+    if (CMS_decrypt(cms.get(), pair->key.get(), pair->certificate.get(), nullptr, out.get(), CMS_BINARY) == 1) {
       signed_der = bio_bytes(out.get());
       opened.used_legacy_key = i > 0;
       decrypted = true;
@@ -188,10 +208,10 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
   CmsPtr signed_cms = parse_cms(signed_der);
   if (OBJ_obj2nid(CMS_get0_type(signed_cms.get())) != NID_pkcs7_signed)
     throw CryptoError(codes::kSignatureInvalid, "The decrypted message is not signed.");
-  BioPtr content(BIO_new(BIO_s_mem()));
+  BioPtr content = output_bio(signed_der.size());
   // The signature is checked here; the signer's certificate chain below, for precise codes.
-  if (!content || CMS_verify(signed_cms.get(), nullptr, nullptr, nullptr, content.get(),
-                             CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+  if (CMS_verify(signed_cms.get(), nullptr, nullptr, nullptr, content.get(), CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) !=
+      1) {
     ERR_clear_error();
     throw CryptoError(codes::kSignatureInvalid, "The signature does not match the message.");
   }

@@ -69,42 +69,24 @@ class ConnectionHandler : public proton::messaging_handler {
   void on_tracker_accept(proton::tracker& t) override {
     const std::string id = tag_of(t);
     if (in_flight_.erase(id) == 0) return;
-    outbox_.mark_sent(id);
+    // Recorded in one transaction per tick (flush_pending). A crash before that only
+    // means the message is sent again: the platform drops duplicates by message-id.
+    confirmed_.push_back(id);
     ++report_.sent;
   }
   void on_tracker_reject(proton::tracker& t) override { refused(t, "the broker rejected the message"); }
   void on_tracker_release(proton::tracker& t) override { refused(t, "the broker released the message"); }
 
   void on_message(proton::delivery& d, proton::message& m) override {
-    std::string detail;
     Bytes body;
     try {
       const auto binary = proton::get<proton::binary>(m.body());
       body.assign(binary.begin(), binary.end());
     } catch (const std::exception&) {
-      // Not binary: handled as malformed below.
+      // Not binary: handled as malformed when applied.
     }
-    const ReceiptResult result = outbox_.apply_receipt(body, &detail);
-    switch (result) {
-      case ReceiptResult::Accepted:
-        ++report_.accepted;
-        acceptances_ = true;
-        break;
-      case ReceiptResult::Rejected:
-        ++report_.rejected;
-        break;
-      default:
-        ++report_.receipts_ignored;
-        break;
-    }
-    log("receipt " + to_string(result) + ": " + detail);
-    // Applied (durably) first, acknowledged second: a crash in between repeats the receipt,
-    // which is then a harmless duplicate. A malformed receipt is rejected to the broker's
-    // dead-letter handling; the audit log has the details.
-    if (result == ReceiptResult::Malformed)
-      d.reject();
-    else
-      d.accept();
+    // Applied in one transaction per tick (flush_pending), acknowledged after that.
+    receipts_.push_back({d, std::move(body)});
   }
 
   void on_transport_error(proton::transport& t) override { connection_lost(t.error().what()); }
@@ -135,6 +117,9 @@ class ConnectionHandler : public proton::messaging_handler {
     log("connection problem: " + why);
     // Messages without a settlement may or may not have arrived: count an attempt and
     // send them again later (the receiver drops duplicates by message-id).
+    // What the broker confirmed is recorded; unacknowledged receipts come again.
+    receipts_.clear();
+    flush_pending();
     for (const auto& [id, reference] : in_flight_) {
       outbox_.mark_failed(id, "connection lost before the broker confirmed: " + why);
       ++report_.failures;
@@ -147,8 +132,48 @@ class ConnectionHandler : public proton::messaging_handler {
     container_->schedule(proton::duration(50), [this] { tick(); });
   }
 
+  // Records the broker's confirmations and applies the receipts that came since the last
+  // tick, each batch in one transaction; then acknowledges the receipts to the broker
+  // (applied durably first, acknowledged second: a crash in between repeats a receipt,
+  // which is then a harmless duplicate). A malformed receipt is rejected to the broker's
+  // dead-letter handling; the audit log has the details.
+  void flush_pending() {
+    if (!confirmed_.empty()) {
+      log("the broker has " + std::to_string(confirmed_.size()) + " more; " + std::to_string(in_flight_.size()) +
+          " not yet confirmed");
+      outbox_.mark_sent(confirmed_);
+      confirmed_.clear();
+    }
+    if (receipts_.empty()) return;
+    std::vector<Bytes> bodies;
+    for (auto& receipt : receipts_) bodies.push_back(std::move(receipt.body));
+    std::vector<std::string> details;
+    const auto results = outbox_.apply_receipts(bodies, &details);
+    for (size_t i = 0; i < results.size(); ++i) {
+      switch (results[i]) {
+        case ReceiptResult::Accepted:
+          ++report_.accepted;
+          acceptances_ = true;
+          break;
+        case ReceiptResult::Rejected:
+          ++report_.rejected;
+          break;
+        default:
+          ++report_.receipts_ignored;
+          break;
+      }
+      log("receipt " + to_string(results[i]) + ": " + details[i]);
+      if (results[i] == ReceiptResult::Malformed)
+        receipts_[i].delivery.reject();
+      else
+        receipts_[i].delivery.accept();
+    }
+    receipts_.clear();
+  }
+
   bool nothing_left() {
-    return in_flight_.empty() && outbox_.count(Status::Queued) == 0 && outbox_.count(Status::Sent) == 0;
+    return in_flight_.empty() && confirmed_.empty() && receipts_.empty() && outbox_.count(Status::Queued) == 0 &&
+           outbox_.count(Status::Sent) == 0;
   }
 
   void finish() {
@@ -162,16 +187,21 @@ class ConnectionHandler : public proton::messaging_handler {
 
   void tick() {
     if (finished_ || finished_by_error_) return;
+    flush_pending();
     const bool out_of_time = deadline_ && Clock::now() >= *deadline_;
     if (stop_ || out_of_time || (options_.until_empty && nothing_left())) {
       report_.empty = nothing_left();
+      if (acceptances_) outbox_.store().checkpoint();
       finish();
       return;
     }
     send_due();
-    if (acceptances_) {
+    if (acceptances_ && Clock::now() >= next_checkpoint_) {
+      // Accepted data deleted: do not leave it in the WAL. At most once a second, since a
+      // checkpoint rewrites the pages it moves and syncs the file.
       acceptances_ = false;
-      outbox_.store().checkpoint();  // accepted data deleted: do not leave it in the WAL
+      outbox_.store().checkpoint();
+      next_checkpoint_ = Clock::now() + std::chrono::seconds(1);
     }
     if (Clock::now() >= next_overdue_check_) {
       if (const int n = outbox_.requeue_unanswered(store::now_ms()); n > 0)
@@ -188,7 +218,7 @@ class ConnectionHandler : public proton::messaging_handler {
   void send_due() {
     if (!opened_ || finished_ || !sender_ || !sender_.active()) return;
     while (sender_.credit() > 0 && in_flight_.size() < options_.max_in_flight) {
-      std::vector<std::string> skip;
+      std::vector<std::string> skip = confirmed_;  // confirmed, not yet recorded as sent
       for (const auto& [id, reference] : in_flight_) skip.push_back(id);
       const size_t want =
           std::min<size_t>(static_cast<size_t>(sender_.credit()), options_.max_in_flight - in_flight_.size());
@@ -226,12 +256,19 @@ class ConnectionHandler : public proton::messaging_handler {
   proton::sender sender_;
   proton::receiver receiver_;
   std::map<std::string, std::string> in_flight_;  // submission id -> reference
+  std::vector<std::string> confirmed_;            // accepted by the broker since the last flush
+  struct PendingReceipt {
+    proton::delivery delivery;
+    Bytes body;
+  };
+  std::vector<PendingReceipt> receipts_;  // received since the last flush
   bool opened_ = false;
   bool finished_ = false;
   bool finished_by_error_ = false;
   bool acceptances_ = false;
   Clock::time_point next_purge_ = Clock::now();
   Clock::time_point next_overdue_check_ = Clock::now();
+  Clock::time_point next_checkpoint_ = Clock::now();
 };
 
 }  // namespace

@@ -163,12 +163,14 @@ struct Outbox::Impl {
   X509Ptr platform_encryption;
   std::optional<KeyPair> decryption, legacy_decryption;
   X509Ptr platform_signing, ca;
+  store::StatementCache statements;
 
   Impl(const kiosk::Config& c)
       : config(c),
         store(store::Store::open(c.get_path("store.path"), c.get_path("store.key_file"))),
         catalogue(forms::Catalogue::load_directory(forms::assets_dir() / "forms")),
-        rules(forms::RepresentationRules::load(forms::assets_dir() / "representation.json")) {}
+        rules(forms::RepresentationRules::load(forms::assets_dir() / "representation.json")),
+        statements(store.db()) {}
 
   void load_sending_credentials() {
     if (signer) return;
@@ -205,6 +207,66 @@ struct Outbox::Impl {
     if (!st.step())
       throw OutboxError(OutboxError::Kind::NotFound, "There is no submission with reference " + reference_or_id + ".");
     return st.text(0);
+  }
+
+  // Applies one decoded receipt inside the caller's transaction.
+  ReceiptResult apply_decoded_receipt(const json& receipt, const std::string& error, const Settings& settings,
+                                      std::string& detail) {
+    auto report = [&](ReceiptResult result, const std::string& text) {
+      detail = text;
+      return result;
+    };
+    if (!error.empty()) {
+      store.audit("delivery", "receipt-malformed", "", error);
+      return report(ReceiptResult::Malformed, error);
+    }
+    const std::string message_id = receipt.value("messageId", "");
+    const std::string outcome = receipt.value("outcome", "");
+    std::string reference;
+    Status current = Status::Queued;
+    {
+      auto st = statements.get(
+          "SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
+      st->bind(1, message_id);
+      if (!st->step()) {
+        store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
+        return report(ReceiptResult::UnknownMessage, "no submission with message-id " + message_id);
+      }
+      reference = st->text(0);
+      current = status_from_string(st->text(1)).value_or(Status::Queued);
+    }
+    if (current == Status::Accepted || current == Status::Rejected || current == Status::Cancelled)
+      return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
+    if (outcome != "accepted" && outcome != "rejected") {
+      store.audit("delivery", "receipt-malformed", reference, "unknown outcome");
+      return report(ReceiptResult::Malformed, "unknown outcome \"" + outcome + "\"");
+    }
+    const bool accepted = outcome == "accepted";
+    const std::string now = store::now_iso();
+    statements
+        .get(
+            "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) "
+            "VALUES(?,?,?,?,?,?)")
+        ->bind(1, message_id)
+        .bind(2, now)
+        .bind(3, outcome)
+        .bind(4, receipt.value("platformReference", ""))
+        .bind(5, receipt.value("reasonCode", ""))
+        .bind(6, receipt.value("reasonText", ""))
+        .run();
+    statements.get("UPDATE outbox SET status=?, finished_at=?, updated_at=? WHERE submission_id=?")
+        ->bind(1, accepted ? "accepted" : "rejected")
+        .bind(2, now)
+        .bind(3, now)
+        .bind(4, message_id)
+        .run();
+    if (accepted) {
+      statements.get("UPDATE outbox SET payload=NULL WHERE submission_id=?")->bind(1, message_id).run();
+      if (settings.retention_days == 0) delete_personal_data(message_id);
+    }
+    store.audit("platform", accepted ? "accepted" : "rejected", reference,
+                accepted ? receipt.value("platformReference", "") : receipt.value("reasonCode", ""));
+    return report(accepted ? ReceiptResult::Accepted : ReceiptResult::Rejected, reference);
   }
 
   // Removes the personal data of one submission: answers, pages, representation, payload.
@@ -281,7 +343,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
   input.timestamp = store::now_iso();
   input.form = form;
   input.answers = &submission.answers;
-  input.pages_pdf = pdf;
+  input.pages_pdf = std::move(pdf);
   input.kiosk_id = settings_.kiosk_id;
   input.site_name = settings_.site_name;
   input.kiosk_her_id = settings_.kiosk_her_id;
@@ -300,62 +362,75 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
                       "The submission is too large to send (" + std::to_string(payload.size() / 1024) +
                           " KiB; the limit is delivery.max_message_bytes). Scan fewer pages or at a lower resolution.");
 
-  auto& db = im.store.db();
+  // Everything slow happens before the transaction (PDF, Bundle, CMS above; sealing and
+  // hashing here), so the write lock is held only for the inserts and the one fsync.
   const auto& box = im.store.box();
+  std::vector<std::pair<std::string, Bytes>> sealed_fields;
+  for (const auto& [link_id, values] : submission.answers.values) {
+    json list = json::array();
+    for (const auto& v : values) list.push_back(v.to_display_string());
+    sealed_fields.emplace_back(link_id, box.seal(list.dump(), "field:" + committed.id + ":" + link_id));
+  }
+  struct SealedPage {
+    std::int64_t size;
+    std::string sha256;
+    Bytes image;
+  };
+  std::vector<SealedPage> sealed_pages;
+  for (size_t i = 0; i < submission.pages.size(); ++i)
+    sealed_pages.push_back({static_cast<std::int64_t>(submission.pages[i].size()), sha256_hex(submission.pages[i]),
+                            box.seal(submission.pages[i], page_context(committed.id, static_cast<int>(i + 1)))});
+  Bytes sealed_parties;
+  if (representation) {
+    const json parties = {{"representative", representation->representative},
+                          {"represented", representation->represented},
+                          {"evidence", representation->evidence}};
+    sealed_parties = box.seal(parties.dump(), "representation:" + committed.id);
+  }
+
+  auto& db = im.store.db();
+  auto& cache = im.statements;
   for (int tries = 0;; ++tries) {
     try {
       Transaction tx(db);
       const std::string now = store::now_iso();
-      db.prepare(
+      {
+        auto insert = cache.get(
             "INSERT INTO submissions(id, reference, form_id, form_version, representation_type, assisted_by, "
-            "page_count, created_at) VALUES(?,?,?,?,?,?,?,?)")
-          .bind(1, committed.id)
-          .bind(2, committed.reference)
-          .bind(3, form->id)
-          .bind(4, form->version)
-          .bind(5, representation ? representation->type_code : std::string("self"))
-          .bind(6, submission.assisted_by)
-          .bind(7, static_cast<std::int64_t>(submission.pages.size()))
-          .bind(8, now)
-          .run();
-      auto field = db.prepare("INSERT INTO field_values(submission_id, link_id, value) VALUES(?,?,?)");
-      for (const auto& [link_id, values] : submission.answers.values) {
-        json list = json::array();
-        for (const auto& v : values) list.push_back(v.to_display_string());
-        field.bind(1, committed.id)
-            .bind(2, link_id)
-            .bind_blob(3, box.seal(list.dump(), "field:" + committed.id + ":" + link_id));
-        field.run();
-        field.reset();
-      }
-      // The images themselves live only in the payload sealed to the platform.
-      auto page = db.prepare("INSERT INTO pages(submission_id, page_no, bytes, sha256) VALUES(?,?,?,?)");
-      for (size_t i = 0; i < submission.pages.size(); ++i) {
-        page.bind(1, committed.id)
-            .bind(2, static_cast<std::int64_t>(i + 1))
-            .bind(3, static_cast<std::int64_t>(submission.pages[i].size()))
-            .bind(4, sha256_hex(submission.pages[i]));
-        page.run();
-        page.reset();
-      }
-      if (representation) {
-        const json parties = {{"representative", representation->representative},
-                              {"represented", representation->represented},
-                              {"evidence", representation->evidence}};
-        db.prepare("INSERT INTO representation(submission_id, type_code, parties) VALUES(?,?,?)")
-            .bind(1, committed.id)
-            .bind(2, representation->type_code)
-            .bind_blob(3, box.seal(parties.dump(), "representation:" + committed.id))
+            "page_count, created_at) VALUES(?,?,?,?,?,?,?,?)");
+        insert->bind(1, committed.id)
+            .bind(2, committed.reference)
+            .bind(3, form->id)
+            .bind(4, form->version)
+            .bind(5, representation ? representation->type_code : std::string("self"))
+            .bind(6, submission.assisted_by)
+            .bind(7, static_cast<std::int64_t>(submission.pages.size()))
+            .bind(8, now)
             .run();
       }
-      db.prepare(
+      for (const auto& [link_id, value] : sealed_fields) {
+        auto field = cache.get("INSERT INTO field_values(submission_id, link_id, value) VALUES(?,?,?)");
+        field->bind(1, committed.id).bind(2, link_id).bind_blob_ref(3, value).run();
+      }
+      for (size_t i = 0; i < sealed_pages.size(); ++i) {
+        auto page = cache.get("INSERT INTO pages(submission_id, page_no, bytes, sha256, image) VALUES(?,?,?,?,?)");
+        page->bind(1, committed.id)
+            .bind(2, static_cast<std::int64_t>(i + 1))
+            .bind(3, sealed_pages[i].size)
+            .bind(4, sealed_pages[i].sha256)
+            .bind_blob_ref(5, sealed_pages[i].image)
+            .run();
+      }
+      if (representation) {
+        auto insert = cache.get("INSERT INTO representation(submission_id, type_code, parties) VALUES(?,?,?)");
+        insert->bind(1, committed.id).bind(2, representation->type_code).bind_blob_ref(3, sealed_parties).run();
+      }
+      {
+        auto insert = cache.get(
             "INSERT INTO outbox(submission_id, status, payload, attempts, next_attempt_at, updated_at) VALUES(?, "
-            "'queued', ?, 0, ?, ?)")
-          .bind(1, committed.id)
-          .bind_blob(2, payload)
-          .bind(3, store::now_ms())
-          .bind(4, now)
-          .run();
+            "'queued', ?, 0, ?, ?)");
+        insert->bind(1, committed.id).bind_blob_ref(2, payload).bind(3, store::now_ms()).bind(4, now).run();
+      }
       im.store.audit(actor, "commit", committed.reference, "form " + form->id);
       tx.commit();
       return committed;
@@ -369,6 +444,21 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       throw;
     }
   }
+}
+
+std::string page_context(const std::string& submission_id, int page_no) {
+  return "page:" + submission_id + ":" + std::to_string(page_no);
+}
+
+std::vector<Bytes> Outbox::page_images(const std::string& reference_or_id) {
+  const std::string id = impl_->resolve(reference_or_id);
+  auto st = impl_->store.db().prepare(
+      "SELECT page_no, image FROM pages WHERE submission_id=? AND image IS NOT NULL ORDER BY page_no");
+  st.bind(1, id);
+  std::vector<Bytes> images;
+  while (st.step())
+    images.push_back(impl_->store.box().open(st.blob(1), page_context(id, static_cast<int>(st.integer(0)))));
+  return images;
 }
 
 std::vector<Entry> Outbox::list() {
@@ -425,16 +515,26 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
 
 std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit,
                                                   const std::vector<std::string>& skip) {
-  auto st = impl_->store.db().prepare(
-      "SELECT s.id, s.reference, o.payload FROM outbox o JOIN submissions s ON s.id=o.submission_id "
-      "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, s.rowid "
-      "LIMIT ?");
-  st.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
+  // Ids first, payloads only for the messages chosen: the skipped ones (in flight) are
+  // most of the rows read while the broker is busy, and each payload is ~0.5 MB.
+  std::vector<std::pair<std::string, std::string>> chosen;  // id, reference
+  {
+    auto st = impl_->statements.get(
+        "SELECT s.id, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id "
+        "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, "
+        "s.rowid LIMIT ?");
+    st->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
+    while (chosen.size() < limit && st->step()) {
+      std::string id = st->text(0);
+      if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
+      chosen.emplace_back(std::move(id), st->text(1));
+    }
+  }
   std::vector<OutgoingMessage> out;
-  while (st.step() && out.size() < limit) {
-    std::string id = st.text(0);
-    if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
-    out.push_back({std::move(id), st.text(1), st.blob(2)});
+  for (auto& [id, reference] : chosen) {
+    auto st = impl_->statements.get("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
+    st->bind(1, id);
+    if (st->step()) out.push_back({std::move(id), std::move(reference), st->blob(0)});
   }
   return out;
 }
@@ -451,6 +551,20 @@ void Outbox::mark_sent(const std::string& id) {
       .bind(3, store::now_ms() + settings_.receipt_timeout_ms)
       .bind(4, id)
       .run();
+}
+
+void Outbox::mark_sent(const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  Transaction tx(impl_->store.db());
+  const std::string now = store::now_iso();
+  const std::int64_t resend_at = store::now_ms() + settings_.receipt_timeout_ms;
+  for (const auto& id : ids) {
+    auto st = impl_->statements.get(
+        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL, next_attempt_at=? WHERE "
+        "submission_id=? AND status='queued'");
+    st->bind(1, now).bind(2, now).bind(3, resend_at).bind(4, id).run();
+  }
+  tx.commit();
 }
 
 int Outbox::requeue_unanswered(std::int64_t now_ms) {
@@ -512,75 +626,51 @@ void Outbox::mark_failed(const std::string& id, const std::string& error) {
   tx.commit();
 }
 
+namespace {
+// A receipt after decryption and signature check; `error` set when it is malformed.
+struct DecodedReceipt {
+  json body;
+  std::string error;
+};
+}  // namespace
+
 ReceiptResult Outbox::apply_receipt(const Bytes& message, std::string* detail) {
+  std::vector<std::string> details;
+  const auto results = apply_receipts({message}, &details);
+  if (detail) *detail = details.front();
+  return results.front();
+}
+
+std::vector<ReceiptResult> Outbox::apply_receipts(const std::vector<Bytes>& messages,
+                                                  std::vector<std::string>* details) {
   Impl& im = *impl_;
-  auto report = [&](ReceiptResult result, const std::string& text) {
-    if (detail) *detail = text;
-    return result;
-  };
   im.load_receiving_credentials();
-  json receipt;
-  try {
-    std::vector<const KeyPair*> keys = {&*im.decryption};
-    if (im.legacy_decryption) keys.push_back(&*im.legacy_decryption);
-    const Opened opened = decrypt_then_verify(message, keys, im.ca.get(), im.platform_signing.get());
-    receipt = json::parse(opened.content.begin(), opened.content.end());
-    if (!receipt.is_object() || !receipt.contains("messageId") || !receipt.contains("outcome"))
-      throw std::runtime_error("messageId or outcome missing");
-  } catch (const std::exception& e) {
-    Transaction tx(im.store.db());
-    im.store.audit("delivery", "receipt-malformed", "", e.what());
-    tx.commit();
-    return report(ReceiptResult::Malformed, e.what());
+  // The slow part (decrypt, verify) before the transaction.
+  std::vector<DecodedReceipt> decoded(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    try {
+      std::vector<const KeyPair*> keys = {&*im.decryption};
+      if (im.legacy_decryption) keys.push_back(&*im.legacy_decryption);
+      const Opened opened = decrypt_then_verify(messages[i], keys, im.ca.get(), im.platform_signing.get());
+      decoded[i].body = json::parse(opened.content.begin(), opened.content.end());
+      if (!decoded[i].body.is_object() || !decoded[i].body.contains("messageId") ||
+          !decoded[i].body.contains("outcome"))
+        throw std::runtime_error("messageId or outcome missing");
+    } catch (const std::exception& e) {
+      decoded[i].error = e.what();
+    }
   }
-  const std::string message_id = receipt.value("messageId", "");
-  const std::string outcome = receipt.value("outcome", "");
+  std::vector<ReceiptResult> results;
+  if (details) details->clear();
   auto& db = im.store.db();
   Transaction tx(db);
-  auto st =
-      db.prepare("SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
-  st.bind(1, message_id);
-  if (!st.step()) {
-    im.store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
-    tx.commit();
-    return report(ReceiptResult::UnknownMessage, "no submission with message-id " + message_id);
+  for (const auto& receipt : decoded) {
+    std::string detail;
+    results.push_back(im.apply_decoded_receipt(receipt.body, receipt.error, settings_, detail));
+    if (details) details->push_back(std::move(detail));
   }
-  const std::string reference = st.text(0);
-  const auto current = status_from_string(st.text(1)).value_or(Status::Queued);
-  if (current == Status::Accepted || current == Status::Rejected || current == Status::Cancelled) {
-    tx.commit();
-    return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
-  }
-  if (outcome != "accepted" && outcome != "rejected") {
-    im.store.audit("delivery", "receipt-malformed", reference, "unknown outcome");
-    tx.commit();
-    return report(ReceiptResult::Malformed, "unknown outcome \"" + outcome + "\"");
-  }
-  const bool accepted = outcome == "accepted";
-  db.prepare(
-        "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) "
-        "VALUES(?,?,?,?,?,?)")
-      .bind(1, message_id)
-      .bind(2, store::now_iso())
-      .bind(3, outcome)
-      .bind(4, receipt.value("platformReference", ""))
-      .bind(5, receipt.value("reasonCode", ""))
-      .bind(6, receipt.value("reasonText", ""))
-      .run();
-  db.prepare("UPDATE outbox SET status=?, finished_at=?, updated_at=? WHERE submission_id=?")
-      .bind(1, accepted ? "accepted" : "rejected")
-      .bind(2, store::now_iso())
-      .bind(3, store::now_iso())
-      .bind(4, message_id)
-      .run();
-  if (accepted) {
-    db.prepare("UPDATE outbox SET payload=NULL WHERE submission_id=?").bind(1, message_id).run();
-    if (settings_.retention_days == 0) im.delete_personal_data(message_id);
-  }
-  im.store.audit("platform", accepted ? "accepted" : "rejected", reference,
-                 accepted ? receipt.value("platformReference", "") : receipt.value("reasonCode", ""));
   tx.commit();
-  return report(accepted ? ReceiptResult::Accepted : ReceiptResult::Rejected, reference);
+  return results;
 }
 
 size_t Outbox::count(Status status) {

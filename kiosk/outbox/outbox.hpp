@@ -88,6 +88,9 @@ struct OutgoingMessage {
   Bytes payload;  // signed-then-encrypted Bundle
 };
 
+// The authenticated context a page image is sealed under in the store (pages.image).
+std::string page_context(const std::string& submission_id, int page_no);
+
 enum class ReceiptResult { Accepted, Rejected, Duplicate, UnknownMessage, Malformed };
 std::string to_string(ReceiptResult result);
 
@@ -105,6 +108,9 @@ class Outbox {
   Committed commit_submission(const NewSubmission& submission, const std::string& actor = "kiosk");
 
   std::vector<Entry> list();
+  // The scanned pages of a submission, decrypted with the store key (PNG, in page order).
+  // Empty once the personal data is deleted (accepted or cancelled).
+  std::vector<Bytes> page_images(const std::string& reference_or_id);
   std::optional<Entry> status(const std::string& reference_or_id);
   // Staff actions (audited): send a parked or rejected message again / give it up.
   void retry(const std::string& reference_or_id, const std::string& actor);
@@ -114,6 +120,8 @@ class Outbox {
   std::vector<OutgoingMessage> due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
   // Sent: at the broker, waiting for the platform's receipt until settings().receipt_timeout_ms.
   void mark_sent(const std::string& id);
+  // The same for many messages in one transaction (one fsync), as the worker does per tick.
+  void mark_sent(const std::vector<std::string>& ids);
   // Sent messages whose receipt did not come in time go back to the queue as a failed
   // attempt (so they are parked after delivery.max_attempts). Returns how many.
   int requeue_unanswered(std::int64_t now_ms);
@@ -122,6 +130,9 @@ class Outbox {
   // Decrypts, verifies and applies a receipt from the platform. Never throws for bad
   // input: a malformed or unknown receipt is audited and reported.
   ReceiptResult apply_receipt(const Bytes& message, std::string* detail = nullptr);
+  // Many receipts in one transaction (one fsync); results and details in the same order.
+  std::vector<ReceiptResult> apply_receipts(const std::vector<Bytes>& messages,
+                                            std::vector<std::string>* details = nullptr);
   size_t count(Status status);
   std::int64_t next_due_ms();  // earliest next_attempt_at of queued messages, or -1
   // Deletes personal data of accepted submissions older than store.retention_days.

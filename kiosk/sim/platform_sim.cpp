@@ -11,6 +11,7 @@
 // answers every message with a signed and encrypted receipt on the sender's reply queue.
 // Messages that keep failing processing go to the dead-letter queue after 10 attempts;
 // messages that can never be processed go to the error queue with a stable code.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -55,6 +56,9 @@ using nlohmann::json;
 using store::Database;
 
 constexpr int kDeadLetterAfter = 10;  // failed processing attempts, as on the platform
+// Messages the broker may deliver before earlier ones are settled. Each is settled only
+// after its receipt is safe at the broker, so this bounds the pipeline (~0.5 MB each).
+constexpr int kCreditWindow = 64;
 
 struct Options {
   double reject_rate = 0;
@@ -124,7 +128,7 @@ class Simulator : public proton::messaging_handler {
         .durability_mode(proton::terminus::CONFIGURATION)
         .expiry_policy(proton::terminus::NEVER);
     conn.open_receiver(platform_address_,
-                       proton::receiver_options().source(source).auto_accept(false).credit_window(16));
+                       proton::receiver_options().source(source).auto_accept(false).credit_window(kCreditWindow));
     std::cerr << "platform-sim: consuming " << platform_address_ << "\n";
   }
 
@@ -482,6 +486,10 @@ int serve(std::vector<std::string> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every message is ~0.5 MB and passes through several buffers: keep freed memory in the
+  // heap instead of returning it to the kernel and faulting it in again for the next one.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage();
   const std::string command = args.front();

@@ -91,6 +91,12 @@ Statement& Statement::bind_blob(int index, const Bytes& blob) {
   if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
   return *this;
 }
+Statement& Statement::bind_blob_ref(int index, const Bytes& blob) {
+  const int rc = sqlite3_bind_blob64(stmt_.get(), index, blob.empty() ? "" : static_cast<const void*>(blob.data()),
+                                     blob.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  return *this;
+}
 Statement& Statement::bind_null(int index) {
   const int rc = sqlite3_bind_null(stmt_.get(), index);
   if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
@@ -125,6 +131,12 @@ Bytes Statement::blob(int column) const {
 }
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+
+StatementCache::Lease StatementCache::get(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) it = statements_.emplace(sql, db_->prepare(sql)).first;
+  return Lease(it->second);
 }
 
 Transaction::Transaction(Database& db) : db_(db) {

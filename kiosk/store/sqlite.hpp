@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -62,6 +63,8 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
   Statement& bind_blob(int index, const Bytes& blob);
+  // Without a copy: `blob` must stay unchanged until the statement is stepped and reset.
+  Statement& bind_blob_ref(int index, const Bytes& blob);
   Statement& bind_null(int index);
   // True while there is a row; false when done.
   bool step();
@@ -75,6 +78,31 @@ class Statement {
  private:
   Database* db_;
   std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+};
+
+// Prepared statements kept for reuse on one connection (the hot paths run the same SQL
+// over and over). A lease resets its statement when it goes away, so no statement keeps
+// a read transaction open.
+class StatementCache {
+ public:
+  explicit StatementCache(Database& db) : db_(&db) {}
+  class Lease {
+   public:
+    explicit Lease(Statement& statement) : statement_(&statement) {}
+    ~Lease() { statement_->reset(); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Statement* operator->() { return statement_; }
+    Statement& operator*() { return *statement_; }
+
+   private:
+    Statement* statement_;
+  };
+  Lease get(const std::string& sql);
+
+ private:
+  Database* db_;
+  std::map<std::string, Statement> statements_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back in its destructor unless committed.

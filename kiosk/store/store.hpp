@@ -11,9 +11,9 @@ namespace kiosk::store {
 // The kiosk's store: one SQLite file in WAL mode with synchronous=FULL and
 // secure_delete, brought up to date by numbered migrations on open, plus the key that
 // encrypts its personal data. Tables: submissions, field_values, pages, representation,
-// outbox, receipts, audit_log, meta. Page images are not kept in a form the kiosk can
-// read: they exist only inside the outbox payload, sealed to the platform's certificate
-// (pages holds their size and SHA-256).
+// outbox, receipts, audit_log, meta. Personal data (answers, representation parties and
+// the scanned page images in pages.image) is sealed with the store key; the outbox
+// payload is sealed to the platform's certificate.
 class Store {
  public:
   // Opens the store, creating the file and (only for a new store) the key file when

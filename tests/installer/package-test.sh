@@ -81,6 +81,8 @@ getent passwd kiosk >/dev/null || die "no user kiosk"
 [ "$(id -u kiosk)" -lt 1000 ] || fail "kiosk is not a system user"
 [ "$(mode_owner $state)" = "700 kiosk:kiosk" ] || fail "$state is $(mode_owner $state)"
 [ "$(mode_owner $conf)" = "640 root:kiosk" ] || fail "$conf is $(mode_owner $conf)"
+[ "$(mode_owner /etc/helsenorge-kiosk)" = "770 root:kiosk" ] || fail "/etc/helsenorge-kiosk is $(mode_owner /etc/helsenorge-kiosk)"
+runuser -u kiosk -- test -w /etc/helsenorge-kiosk || fail "the first-run setup (as kiosk) cannot write the configuration"
 cmp -s "$conf" /usr/share/helsenorge-kiosk/kiosk.toml.example || fail "$conf is not the shipped default"
 runuser -u kiosk -- kioskctl config check >/dev/null || fail "the kiosk user cannot read and check $conf"
 for unit in multi-user.target.wants/helsenorge-kiosk.service multi-user.target.wants/helsenorge-kiosk-delivery.service; do

@@ -40,7 +40,8 @@ if verify "$broken" >/dev/null; then
   exit 1
 fi
 # Each hardening setting the issue asks for is in the kiosk unit.
-for setting in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/helsenorge-kiosk ProtectHome=yes \
+for setting in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/helsenorge-kiosk \
+               ReadWritePaths=/etc/helsenorge-kiosk ProtectHome=yes \
                PrivateTmp=yes DevicePolicy=closed "DeviceAllow=char-drm" "DeviceAllow=char-input" \
                "DeviceAllow=char-alsa" "DeviceAllow=char-usb_device" Restart=on-failure User=kiosk TTYPath=/dev/tty1; do
   grep -q "^$setting" "$unit_dir/helsenorge-kiosk.service" || { echo "FAIL: helsenorge-kiosk.service lacks $setting"; exit 1; }

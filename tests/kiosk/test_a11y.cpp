@@ -27,7 +27,7 @@ TEST_CASE("every screen of every form in every language keeps the ekstra enkel r
   }
   for (const char* s :
        {"start", "task", "who", "who-kind", "form-intro", "representative-id", "question", "print", "scan", "review",
-        "correct", "send", "receipt", "help", "staff-pin", "staff-menu", "staff-info"})
+        "correct", "send", "receipt", "help", "staff-pin", "staff-menu", "staff-info", "staff-queue"})
     CHECK_MESSAGE(screens.count(s) == 1, s);
   CHECK(langs == std::set<std::string>(options.languages.begin(), options.languages.end()));
   CHECK(variants.size() == 2);

@@ -1,6 +1,7 @@
 // Inactivity warning and wipe, staff mode PIN and lock-out, help code, read aloud.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kiosk_flow/staff_lock.hpp"
@@ -236,4 +237,105 @@ TEST_CASE("read aloud speaks the screen's text in the chosen language") {
   const int stops = speaker->stops;
   REQUIRE(ui.touch(f, "nav.help", now));
   CHECK(speaker->stops > stops);  // a new screen stops the reading
+}
+
+namespace {
+
+// Staff mode unlocked with PIN 2580 on the real screens (headless).
+void unlock_staff(flow::Flow& f, ui::HeadlessUi& ui, Clock::time_point now) {
+  REQUIRE(ui.touch(f, "staff.open", now));
+  for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, now));
+  REQUIRE(ui.touch(f, "choice.next", now));
+  REQUIRE(f.screen() == Screen::StaffMenu);
+}
+
+bool logged(const std::vector<std::string>& log, const std::string& line) {
+  return std::find(log.begin(), log.end(), line) != log.end();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "staff review at the desk: the crop beside the value; accept, correct and reject are audited; sent as assisted") {
+  const auto& assets = kiosk_test::Assets::get();
+  kiosk_test::Services services;
+  flow::FlowOptions options;
+  options.staff_pin_hash = flow::StaffLock::hash_pin("2580", true);
+  auto now = Clock::now();
+  const auto& form = assets.catalogue.forms().front();
+  const auto answers = forms::make_example_answers(form, 11);
+  services.scanner->result = ui::ScriptedScanner::read_back(form, answers, true);
+  REQUIRE(services.scanner->result.fields.size() >= 2);
+  // Two uncertain values, each with the area of the sheet it was read from.
+  for (size_t i = 0; i < 2; ++i) {
+    auto& field = services.scanner->result.fields[i];
+    field.needs_review = true;
+    field.crop_width = 4;
+    field.crop_height = 2;
+    field.crop_grey = {0, 255, 0, 255, 255, 0, 255, 0};
+  }
+  const std::string first = services.scanner->result.fields[0].link_id;
+  const std::string second = services.scanner->result.fields[1].link_id;
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, services.make(), now);
+  ui::HeadlessUi ui;
+  unlock_staff(f, ui, now);
+  REQUIRE(ui.touch(f, "choice.staff.review", now));
+  REQUIRE(f.screen() == Screen::Scan);
+  REQUIRE(ui.touch(f, "choice.scan", now));
+  ui.look(f, now);
+  REQUIRE(f.screen() == Screen::Review);
+  const auto* crop = ui.last().find("crop");
+  REQUIRE(crop);
+  CHECK(crop->w > 0);
+  CHECK(ui.last().find("choice.staff.reject"));
+  REQUIRE(ui.touch(f, "choice.staff.reject", now));
+  CHECK(logged(services.log, "audit: staff rejected the value read for " + first));
+  CHECK(!f.session().answers.has(first));
+  REQUIRE(ui.touch(f, "choice.correct", now));  // "Accept"
+  CHECK(logged(services.log, "audit: staff accepted the value read for " + second));
+  // Whatever else was read needs no review; the sheet can go.
+  while (f.screen() == Screen::Review && ui.touch(f, "choice.correct", now)) {
+  }
+  REQUIRE(ui.touch(f, "choice.send", now));
+  ui.look(f, now);
+  REQUIRE(services.outbox->submissions.size() == 1);
+  CHECK(services.outbox->submissions[0].assisted_by == "staff");
+  CHECK(services.outbox->submissions[0].representation.assisted_by_staff);
+}
+
+TEST_CASE("staff fill in for a citizen at the desk: staff mode locks, the submission is marked assisted") {
+  const auto& assets = kiosk_test::Assets::get();
+  kiosk_test::Services services;
+  flow::FlowOptions options;
+  options.staff_pin_hash = flow::StaffLock::hash_pin("2580", true);
+  auto now = Clock::now();
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, services.make(), now);
+  ui::HeadlessUi ui;
+  unlock_staff(f, ui, now);
+  REQUIRE(ui.touch(f, "choice.staff.assist", now));
+  CHECK(f.screen() == Screen::Task);
+  CHECK(!f.staff_unlocked());
+  CHECK(f.session().assisted_by == "staff");
+  CHECK(logged(services.log, "audit: staff action assist"));
+  // The wipe at the end of the session forgets it.
+  ui.look(f, now + 10min);
+  CHECK(f.session().assisted_by.empty());
+}
+
+TEST_CASE("staff queue with an outbox that is not built in: the screen says so") {
+  const auto& assets = kiosk_test::Assets::get();
+  kiosk_test::Services services;
+  flow::FlowOptions options;
+  options.staff_pin_hash = flow::StaffLock::hash_pin("2580", true);
+  auto now = Clock::now();
+  auto wired = services.make();
+  wired.outbox = std::make_shared<flow::UnavailableOutbox>();
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, wired, now);
+  ui::HeadlessUi ui;
+  unlock_staff(f, ui, now);
+  REQUIRE(ui.touch(f, "choice.staff.queue", now));
+  ui.look(f, now);
+  REQUIRE(f.screen() == Screen::StaffQueue);
+  CHECK(ui.last().find("error"));
+  CHECK(ui.last().all_text().find(assets.translations.text("nb", "ui.staff.queue-unavailable")) != std::string::npos);
 }

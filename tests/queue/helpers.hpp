@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -149,9 +150,15 @@ inline RunResult run(const std::vector<std::string>& argv, const fs::path& scrat
 // A private RabbitMQ 3.10 with the AMQP 1.0 plugin on 127.0.0.1 and a free port, with its
 // own data folder, node name, distribution and EPMD ports. Run directly (not through
 // Debian's wrapper that switches to the rabbitmq user), so the folders are ours.
+// The broker's TLS files (PEM) for an amqps:// listener that requires a client certificate
+// signed by `ca`.
+struct BrokerTls {
+  fs::path ca, certificate, key;
+};
+
 class RabbitBroker {
  public:
-  explicit RabbitBroker(const fs::path& dir) : dir_(dir) {
+  explicit RabbitBroker(const fs::path& dir, std::optional<BrokerTls> tls = std::nullopt) : dir_(dir) {
     port_ = free_port();
     dist_port_ = free_port();
     epmd_port_ = free_port();
@@ -159,8 +166,17 @@ class RabbitBroker {
     fs::create_directories(dir_ / "log");
     fs::create_directories(dir_ / "home");
     std::ofstream(dir_ / "enabled_plugins") << "[rabbitmq_amqp1_0].\n";
-    std::ofstream(dir_ / "rabbitmq.conf") << "listeners.tcp.1 = 127.0.0.1:" << port_ << "\nloopback_users = none\n"
-                                          << "management.tcp.port = " << free_port() << "\n";
+    std::ofstream conf(dir_ / "rabbitmq.conf");
+    conf << "listeners.tcp.1 = 127.0.0.1:" << port_ << "\nloopback_users = none\n"
+         << "management.tcp.port = " << free_port() << "\n";
+    if (tls) {
+      tls_port_ = free_port();
+      conf << "listeners.ssl.1 = 127.0.0.1:" << tls_port_ << "\nssl_options.cacertfile = " << tls->ca.string()
+           << "\nssl_options.certfile = " << tls->certificate.string()
+           << "\nssl_options.keyfile = " << tls->key.string()
+           << "\nssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = true\n";
+    }
+    conf.close();
     start();
   }
   ~RabbitBroker() { stop(); }
@@ -169,6 +185,8 @@ class RabbitBroker {
 
   int port() const { return port_; }
   std::string url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_); }
+  // The amqps:// listener (only with BrokerTls).
+  std::string tls_url() const { return "amqps://guest:guest@127.0.0.1:" + std::to_string(tls_port_); }
 
   void start() {
     const std::map<std::string, std::string> env = {
@@ -186,7 +204,7 @@ class RabbitBroker {
     process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/lib/rabbitmq/bin/rabbitmq-server"},
                                          dir_ / "broker.log", env);
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-    while (!port_open(port_)) {
+    while (!port_open(port_) || (tls_port_ != 0 && !port_open(tls_port_))) {
       if (!process_->running())
         throw std::runtime_error("RabbitMQ exited; see " + (dir_ / "broker.log").string() + "\n" +
                                  read_text(dir_ / "broker.log"));
@@ -215,7 +233,7 @@ class RabbitBroker {
 
  private:
   fs::path dir_;
-  int port_ = 0, dist_port_ = 0, epmd_port_ = 0;
+  int port_ = 0, tls_port_ = 0, dist_port_ = 0, epmd_port_ = 0;
   std::unique_ptr<Process> process_;
 };
 

@@ -2,6 +2,7 @@
 // kioskctl and platform-sim binaries, real files. One broker per test case.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -94,12 +95,30 @@ struct Environment {
   std::unique_ptr<Process> sim;
   int sim_runs = 0;
 
-  Environment() {
-    broker = std::make_unique<RabbitBroker>(dir.path / "broker");
-    const auto r =
-        run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", broker->url()}, dir.path);
+  // With `tls`, the broker also listens for amqps:// and requires a client certificate
+  // signed by a test CA made here; the kiosk and the simulator use that listener.
+  explicit Environment(bool tls = false) {
+    std::optional<BrokerTls> broker_tls;
+    if (tls) {
+      const fs::path t = dir.path / "tls";
+      fs::create_directories(t);
+      const auto ca = ob::make_ca("Kiosk test broker CA");
+      ob::write_pem(ca, t / "ca.pem", {});
+      ob::write_pem(ob::make_certificate(ca, {"127.0.0.1", "", -1, 30}), t / "server.pem", t / "server.key");
+      ob::write_pem(ob::make_certificate(ca, {"kiosk-0001", "", -1, 30}), t / "client.pem", t / "client.key");
+      broker_tls = BrokerTls{t / "ca.pem", t / "server.pem", t / "server.key"};
+    }
+    broker = std::make_unique<RabbitBroker>(dir.path / "broker", broker_tls);
+    const std::string url = tls ? broker->tls_url() : broker->url();
+    const auto r = run({bin("kioskctl"), "demo-env", "--out", (dir.path / "env").string(), "--broker", url}, dir.path);
     REQUIRE_MESSAGE(r.code == 0, r.output);
     config = dir.path / "env/kiosk.toml";
+    if (tls) {
+      const fs::path t = dir.path / "tls";
+      set_config("url = \"" + url + "\"", "url = \"" + url + "\"\ntls_ca_certificate = \"" + (t / "ca.pem").string() +
+                                              "\"\ntls_client_certificate = \"" + (t / "client.pem").string() +
+                                              "\"\ntls_client_key = \"" + (t / "client.key").string() + "\"");
+    }
     std::ofstream(dir.path / "p1.png", std::ios::binary) << as_string(ob::make_test_page_png(620, 877, 1));
     std::ofstream(dir.path / "p2.png", std::ios::binary) << as_string(ob::make_test_page_png(620, 877, 2));
   }
@@ -342,4 +361,27 @@ TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or t
     CHECK_MESSAGE(times[c["id"].get<std::string>()] == 1, c.dump());
   }
   CHECK(stored.size() == committed.size());
+}
+
+TEST_CASE("delivery: over amqps:// to a broker that requires a client certificate") {
+  Environment env(true);
+  const std::string first = env.add(1, true);
+  env.start_sim();
+  const std::string output = env.deliver(90);
+  CHECK(env.entry(first)["status"] == "accepted");
+  CHECK(env.accepted_by_sim().size() == 1);
+  CHECK(output.find("connected to amqps://") != std::string::npos);
+  // Without the client certificate the broker refuses the kiosk: a clear error, and the
+  // submission stays queued.
+  const std::string second = env.add(2);
+  const std::string text = read_text(env.config);
+  env.set_config("tls_client_certificate = \"" + (env.dir.path / "tls/client.pem").string() + "\"\n", "");
+  env.set_config("tls_client_key = \"" + (env.dir.path / "tls/client.key").string() + "\"\n", "");
+  const std::string refused = env.deliver(4, false);
+  CHECK(refused.find("connection problem") != std::string::npos);
+  CHECK(env.entry(second)["status"] == "queued");
+  std::ofstream(env.config) << text;
+  env.deliver(90);
+  CHECK(env.entry(second)["status"] == "accepted");
+  CHECK(env.accepted_by_sim().size() == 2);
 }

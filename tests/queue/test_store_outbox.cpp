@@ -2,6 +2,8 @@
 // (made by the real `kioskctl demo-env`), no broker.
 #include <doctest/doctest.h>
 
+#include <sys/mount.h>
+
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -91,12 +93,13 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
                 "('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
     CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) ==
           (fs::perms::owner_read | fs::perms::owner_write));
-    // Pretend it is a version-1 store: the next open applies migration 2 only.
-    store.db().exec("DROP INDEX receipts_by_submission; PRAGMA user_version=1;");
+    // Pretend it is a version-1 store: the next open applies migrations 2 and 3.
+    store.db().exec("DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='receipts_by_submission'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('pages') WHERE name='image'") == 1);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
@@ -115,17 +118,44 @@ TEST_CASE("store: personal data is encrypted at rest") {
   REQUIRE(bytes.size() > 1000);
   CHECK(bytes.find(id_number) == std::string::npos);
   CHECK(bytes.find(name) == std::string::npos);
-  CHECK(bytes.find(std::string(page.begin() + 40, page.begin() + 104)) == std::string::npos);  // image data
+  // The page image is stored (sealed with the store key), never in the clear.
+  for (size_t at : {size_t{40}, page.size() / 2, page.size() - 200})
+    CHECK(bytes.find(std::string(page.begin() + static_cast<long>(at), page.begin() + static_cast<long>(at) + 64)) ==
+          std::string::npos);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM pages WHERE image IS NOT NULL") == 1);
+  const auto images = outbox.page_images(committed.reference);
+  REQUIRE(images.size() == 1);
+  CHECK(images[0] == page);
   // The data is there, readable with the key.
-  auto s = outbox.store().db().prepare("SELECT value FROM field_values WHERE submission_id=? AND link_id='person.id'");
-  s.bind(1, committed.id);
-  REQUIRE(s.step());
-  CHECK(outbox.store().box().open_text(s.blob(0), "field:" + committed.id + ":person.id").find(id_number) !=
-        std::string::npos);
+  {
+    auto s =
+        outbox.store().db().prepare("SELECT value FROM field_values WHERE submission_id=? AND link_id='person.id'");
+    s.bind(1, committed.id);
+    REQUIRE(s.step());
+    CHECK(outbox.store().box().open_text(s.blob(0), "field:" + committed.id + ":person.id").find(id_number) !=
+          std::string::npos);
+  }
   // The audit log names the reference, never the person.
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='commit'") == 1);
-  auto audit = outbox.store().db().prepare("SELECT actor || action || reference || detail FROM audit_log");
-  while (audit.step()) CHECK(audit.text(0).find(id_number) == std::string::npos);
+  {
+    auto audit = outbox.store().db().prepare("SELECT actor || action || reference || detail FROM audit_log");
+    while (audit.step()) CHECK(audit.text(0).find(id_number) == std::string::npos);
+  }
+  // Cancelled by staff: the sealed image is gone from the file and the WAL too.
+  st::Bytes sealed_page;
+  {
+    auto p = outbox.store().db().prepare("SELECT image FROM pages WHERE submission_id=?");
+    p.bind(1, committed.id);
+    REQUIRE(p.step());
+    sealed_page = p.blob(0);
+  }
+  const std::string sealed_marker(sealed_page.begin() + 1000, sealed_page.begin() + 1064);
+  REQUIRE(outbox.store().checkpoint());
+  REQUIRE(store_bytes(env.db()).find(sealed_marker) != std::string::npos);
+  outbox.cancel(committed.reference, "staff-1");
+  CHECK(outbox.page_images(committed.reference).empty());
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM pages") == 0);
+  CHECK(store_bytes(env.db()).find(sealed_marker) == std::string::npos);
 }
 
 TEST_CASE("store: a wrong, missing or exposed key is a clear error") {
@@ -219,6 +249,76 @@ TEST_CASE("store: a full disk is a clear error and nothing is corrupt") {
   CHECK(outbox.status(first.reference)->status == ob::Status::Queued);
   // Small things still work (the kiosk keeps working for what it can).
   CHECK_NOTHROW(outbox.commit_submission(example(3, 0)));
+}
+
+namespace {
+// A small tmpfs, mounted for one test and detached when it ends.
+struct SmallTmpfs {
+  fs::path dir;
+  bool mounted = false;
+  SmallTmpfs(const fs::path& where, const char* size) : dir(where) {
+    fs::create_directories(dir);
+    mounted = ::geteuid() == 0 && ::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, size) == 0;
+  }
+  ~SmallTmpfs() {
+    if (mounted) ::umount2(dir.c_str(), MNT_DETACH);
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+};
+}  // namespace
+
+TEST_CASE("store: a really full disk (a 4 MB tmpfs) is a clear error, the kiosk keeps working and recovers") {
+  DemoEnv env;
+  SmallTmpfs disk(env.dir.path / "small-disk", "size=4m");
+  if (!disk.mounted) {
+    MESSAGE("skipped: mounting a tmpfs needs root (this test runs as root in CI)");
+    return;
+  }
+  env.config.set("store.path", (disk.dir / "kiosk.db").string());
+  // Something else also uses the disk; removing it later frees space.
+  std::ofstream(disk.dir / "other-file", std::ios::binary) << std::string(512 * 1024, 'x');
+  std::vector<ob::Committed> committed;
+  bool full = false;
+  {
+    ob::Outbox outbox(env.config);
+    for (unsigned seed = 1; seed <= 40 && !full; ++seed) {
+      try {
+        committed.push_back(outbox.commit_submission(example(seed, 2)));
+      } catch (const st::StoreError& e) {
+        full = true;
+        INFO(e.what());
+        CHECK(e.kind() == st::StoreError::Kind::DiskFull);
+        CHECK(std::string(e.what()).find("disk is full") != std::string::npos);
+      }
+    }
+    REQUIRE(full);
+    REQUIRE(committed.size() >= 2);
+    // What is committed is intact and readable; staff can still list and inspect it.
+    CHECK(outbox.list().size() == committed.size());
+    for (const auto& c : committed) CHECK(outbox.status(c.reference)->status == ob::Status::Queued);
+    CHECK(outbox.page_images(committed.front().reference).size() == 2);
+    auto check = outbox.store().db().prepare("PRAGMA integrity_check");
+    REQUIRE(check.step());
+    CHECK(check.text(0) == "ok");
+    const auto listed = run({bin("kioskctl"), "queue", "list", "--config", (env.env() / "kiosk.toml").string(),
+                             "--store", (disk.dir / "kiosk.db").string()},
+                            env.dir.path);
+    CHECK_MESSAGE(listed.code == 0, listed.output);
+    // Another large submission is refused the same clear way, and nothing changes.
+    CHECK_THROWS_AS(outbox.commit_submission(example(99, 2)), st::StoreError);
+    CHECK(outbox.list().size() == committed.size());
+  }
+  // Space is freed: the kiosk commits again, and everything is still there after a restart.
+  fs::remove(disk.dir / "other-file");
+  ob::Outbox outbox(env.config);
+  CHECK(outbox.list().size() == committed.size());
+  const auto after = outbox.commit_submission(example(100, 0));
+  CHECK(outbox.status(after.reference)->status == ob::Status::Queued);
+  for (const auto& c : committed) CHECK(outbox.status(c.reference)->status == ob::Status::Queued);
+  auto check = outbox.store().db().prepare("PRAGMA integrity_check");
+  REQUIRE(check.step());
+  CHECK(check.text(0) == "ok");
 }
 
 TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and verified") {
@@ -326,8 +426,17 @@ TEST_CASE(
   }
   REQUIRE(sealed.size() > 5000);
   const std::string marker(sealed.begin() + 4000, sealed.begin() + 4064);  // from the encrypted pages
+  std::string page_marker;
+  {
+    auto s = outbox.store().db().prepare("SELECT image FROM pages WHERE submission_id=? AND page_no=2");
+    s.bind(1, committed.id);
+    REQUIRE(s.step());
+    const auto image = s.blob(0);
+    page_marker.assign(image.begin() + 2000, image.begin() + 2064);
+  }
   REQUIRE(outbox.store().checkpoint());
   REQUIRE(store_bytes(env.db()).find(marker) != std::string::npos);
+  REQUIRE(store_bytes(env.db()).find(page_marker) != std::string::npos);
 
   std::string detail;
   CHECK(outbox.apply_receipt(to_bytes("garbage"), &detail) == ob::ReceiptResult::Malformed);
@@ -351,6 +460,8 @@ TEST_CASE(
               "SELECT COUNT(*) FROM audit_log WHERE action IN ('receipt-malformed','receipt-unknown')") == 3);
   REQUIRE(outbox.store().checkpoint());  // as the delivery worker does after acceptances
   CHECK(store_bytes(env.db()).find(marker) == std::string::npos);
+  CHECK(store_bytes(env.db()).find(page_marker) == std::string::npos);
+  CHECK(outbox.page_images(committed.reference).empty());
 }
 
 TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry and cancel are audited") {
@@ -388,7 +499,8 @@ TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry an
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='parked'") == 1);
 }
 
-TEST_CASE("outbox: a sent message without a receipt in time is sent again, then parked; a late receipt still counts") {
+TEST_CASE(
+    "outbox: a sent message without a receipt in time is sent again, then parked, and a late receipt still counts") {
   DemoEnv env;
   env.config.set("delivery.max_attempts", std::int64_t{2});
   env.config.set("delivery.backoff_initial_ms", std::int64_t{1});

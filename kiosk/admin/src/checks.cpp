@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "admin/checks.hpp"
+#include "admin/config_file.hpp"
 #if KIOSK_ADMIN_WITH_STORE
 #include "store/store.hpp"
 #endif
@@ -82,34 +83,31 @@ std::optional<std::time_t> asn1_to_time(const ASN1_TIME* t) {
 
 CheckResult check_config(const std::filesystem::path& file, std::optional<Config>* loaded) {
   CheckResult r = make("config", "Configuration file");
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec))
+  ConfigFile read = load_config_file(file);
+  if (!read.exists)
     return fail(r, file.string() + " does not exist.",
                 "Run \"kioskctl setup\" to write it, or copy the example from \"kioskctl config example\".");
-  try {
-    Config config = Config::load(file);
-    if (!config.warnings().empty()) {
-      r.status = CheckStatus::Warning;
-      r.message = file.string() + " is valid, but: ";
-      for (size_t i = 0; i < config.warnings().size(); ++i) r.message += (i ? "; " : "") + config.warnings()[i];
-      r.fix =
-          "Remove or correct the keys named (a misspelt key is ignored and its default used). ADMIN.md lists every "
-          "key.";
-    } else {
-      r.message = file.string() + " is valid.";
-    }
-    // It holds the staff PIN hash and the certificate paths: not for every user to read.
-    struct stat st {};
-    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 007) != 0 && !config.get_string("staff.pin_hash").empty()) {
-      r.status = CheckStatus::Warning;
-      r.message += " It holds the staff PIN hash but every user can read it (mode " + octal_mode(st.st_mode) + ").";
-      r.fix = (r.fix.empty() ? "" : r.fix + " ") + "Run: chown root:kiosk " + file.string() + " && chmod 640 " +
-              file.string();
-    }
-    if (loaded) *loaded = std::move(config);
-  } catch (const ConfigError& e) {
-    return fail(r, e.what(), "Correct the line named, then run \"kioskctl config check\" again.");
+  if (!read.valid()) return fail(r, read.error, "Correct the line named, then run \"kioskctl config check\" again.");
+  Config& config = *read.config;
+  if (!config.warnings().empty()) {
+    r.status = CheckStatus::Warning;
+    r.message = file.string() + " is valid, but: ";
+    for (size_t i = 0; i < config.warnings().size(); ++i) r.message += (i ? "; " : "") + config.warnings()[i];
+    r.fix =
+        "Remove or correct the keys named (a misspelt key is ignored and its default used). ADMIN.md lists every "
+        "key.";
+  } else {
+    r.message = file.string() + " is valid.";
   }
+  // It holds the staff PIN hash and the certificate paths: not for every user to read.
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 007) != 0 && !config.get_string("staff.pin_hash").empty()) {
+    r.status = CheckStatus::Warning;
+    r.message += " It holds the staff PIN hash but every user can read it (mode " + octal_mode(st.st_mode) + ").";
+    r.fix = (r.fix.empty() ? "" : r.fix + " ") + "Run: chown root:kiosk " + file.string() + " && chmod 640 " +
+            file.string();
+  }
+  if (loaded) *loaded = std::move(config);
   return r;
 }
 

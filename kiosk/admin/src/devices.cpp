@@ -1,16 +1,15 @@
-// Printer (CUPS) and scanner (SANE) checks and discovery, written directly against the C
-// libraries so the doctor works before and without the kiosk's own print/scan libraries.
+// Printer and scanner checks and discovery. The printer's state and problems come from the
+// print library (print::query_printer, the one mapping of CUPS states) and the scanner list
+// from kiosk_scanners, so the doctor and the setup see exactly what the kiosk sees.
 #include <cups/cups.h>
-#include <sane/sane.h>
 
 #include <memory>
-#include <mutex>
 
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
-#if KIOSK_ADMIN_WITH_PRINT
 #include "print/printer.hpp"
-#endif
+#include "scanners/error.hpp"
+#include "scanners/sane_scanner.hpp"
 
 namespace kiosk::admin {
 
@@ -56,27 +55,12 @@ PrinterInfo to_info(const cups_dest_t& dest) {
   p.is_default = dest.is_default != 0;
   p.description = option(dest, "printer-info");
   if (p.description.empty()) p.description = option(dest, "printer-make-and-model");
-  const std::string state = option(dest, "printer-state");
-  p.state = state == "3" ? "idle" : state == "4" ? "printing" : state == "5" ? "stopped" : "unknown";
-  p.accepting_jobs = option(dest, "printer-is-accepting-jobs") != "false";
+  const print::PrinterStatus status = print::query_printer({"", p.name});
+  p.state = status.state;
+  p.accepting_jobs = status.accepting_jobs;
   return p;
 }
 
-// Reasons that mean a person must go to the printer.
-std::string reason_in_plain_words(const std::string& reasons) {
-  if (reasons.find("media-empty") != std::string::npos || reasons.find("media-needed") != std::string::npos)
-    return "it is out of paper. Fill the paper tray.";
-  if (reasons.find("media-jam") != std::string::npos) return "paper is stuck. Open the printer and remove the paper.";
-  if (reasons.find("toner-empty") != std::string::npos || reasons.find("marker-supply-empty") != std::string::npos)
-    return "it is out of toner or ink. Replace the cartridge.";
-  if (reasons.find("door-open") != std::string::npos || reasons.find("cover-open") != std::string::npos)
-    return "a door or cover is open. Close it.";
-  if (reasons.find("offline") != std::string::npos || reasons.find("connecting-to-device") != std::string::npos)
-    return "it is off or not connected. Check power and cable.";
-  return "";
-}
-
-#if KIOSK_ADMIN_WITH_PRINT
 // The print library's stable problem codes, for the admin.
 std::string problem_in_plain_words(const std::string& code) {
   if (code == "out-of-paper") return "it is out of paper. Fill the paper tray.";
@@ -88,26 +72,6 @@ std::string problem_in_plain_words(const std::string& code) {
   if (code == "printer-not-found") return "CUPS does not know it.";
   return "";
 }
-#endif
-
-// SANE may only be started once at a time in a process.
-std::mutex& sane_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-struct SaneSession {
-  SANE_Status status;
-  SaneSession() {
-    SANE_Int version = 0;
-    status = sane_init(&version, nullptr);
-  }
-  SaneSession(const SaneSession&) = delete;
-  SaneSession& operator=(const SaneSession&) = delete;
-  ~SaneSession() {
-    if (status == SANE_STATUS_GOOD) sane_exit();
-  }
-};
 
 }  // namespace
 
@@ -145,7 +109,6 @@ CheckResult check_printer(const std::string& queue) {
                              : "Set printer.queue to one of: " + names + " (kioskctl setup --printer NAME).";
     return r;
   }
-#if KIOSK_ADMIN_WITH_PRINT
   // The print library's own reading of the printer, so the doctor agrees with the kiosk.
   const print::PrinterStatus status = print::query_printer({"", found->name});
   if (!status.ready()) {
@@ -161,24 +124,6 @@ CheckResult check_printer(const std::string& queue) {
     return r;
   }
   r.message = "Printer \"" + found->name + "\" is " + status.state + ".";
-  return r;
-#endif
-  // Read the state reasons from the full attribute list of this one printer.
-  Dests dests;
-  load_dests(dests);
-  const cups_dest_t* dest = cupsGetDest(found->name.c_str(), nullptr, dests.count, dests.list);
-  const std::string reasons = dest ? option(*dest, "printer-state-reasons") : "";
-  const std::string plain = reason_in_plain_words(reasons);
-  if (found->state == "stopped" || !found->accepting_jobs || !plain.empty()) {
-    r.status = CheckStatus::Failed;
-    r.message = "Printer \"" + found->name + "\" is " + found->state +
-                (found->accepting_jobs ? "" : " and refuses jobs") +
-                (plain.empty() ? (reasons.empty() || reasons == "none" ? "." : " (" + reasons + ").") : ": " + plain);
-    r.fix = plain.empty() ? "Fix the printer, then run: cupsenable " + found->name + " && cupsaccept " + found->name
-                          : "Then run: cupsenable " + found->name;
-    return r;
-  }
-  r.message = "Printer \"" + found->name + "\" is " + found->state + ".";
   return r;
 }
 
@@ -207,21 +152,14 @@ int print_test_page(const std::string& queue, const std::string& site_name) {
 }
 
 std::vector<ScannerInfo> discover_scanners() {
-  std::lock_guard lock(sane_mutex());
-  SaneSession sane;
-  if (sane.status != SANE_STATUS_GOOD)
-    throw SetupError(std::string("The scanner system (SANE) did not start: ") + sane_strstatus(sane.status) + ".");
-  const SANE_Device** devices = nullptr;
-  const SANE_Status status = sane_get_devices(&devices, SANE_FALSE);
-  if (status != SANE_STATUS_GOOD)
-    throw SetupError(std::string("The scanner system (SANE) could not list scanners: ") + sane_strstatus(status) + ".");
-  std::vector<ScannerInfo> out;
-  for (size_t i = 0; devices && devices[i]; ++i) {
-    const SANE_Device* d = devices[i];
-    out.push_back(
-        {d->name ? d->name : "", d->vendor ? d->vendor : "", d->model ? d->model : "", d->type ? d->type : ""});
+  try {
+    scanners::SaneSession sane;
+    std::vector<ScannerInfo> out;
+    for (const auto& d : sane.list_devices()) out.push_back({d.name, d.vendor, d.model, d.type});
+    return out;
+  } catch (const scanners::ScanError& e) {
+    throw SetupError(std::string("The scanner system (SANE) could not list scanners: ") + e.what());
   }
-  return out;
 }
 
 CheckResult check_scanner(const std::string& device) {

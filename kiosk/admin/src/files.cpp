@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "admin/checks.hpp"
+#include "admin/config_file.hpp"
 #include "admin/setup.hpp"
 
 namespace kiosk::admin {
@@ -207,6 +208,19 @@ void write_config(const std::filesystem::path& file, const Config& config) {
     if (!same) throw SetupError("\"" + spec.key + "\" does not read back the same; nothing was written.");
   }
   write_file_atomically(file, text, 0640, kiosk_user_gid());
+}
+
+ConfigFile load_config_file(const std::filesystem::path& file) {
+  ConfigFile out;
+  std::error_code ec;
+  out.exists = std::filesystem::exists(file, ec);
+  if (!out.exists) return out;
+  try {
+    out.config = Config::load(file);
+  } catch (const ConfigError& e) {
+    out.error = e.what();
+  }
+  return out;
 }
 
 }  // namespace kiosk::admin

@@ -14,21 +14,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "admin/config_file.hpp"
 #include "admin/setup.hpp"
 #include "forms/localized_text.hpp"
 
 namespace kiosk::admin {
 
 std::vector<std::string> first_run_needs(const std::filesystem::path& config_file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(config_file, ec))
-    return {"There is no configuration file " + config_file.string() + " yet."};
-  Config config;
-  try {
-    config = Config::load(config_file);
-  } catch (const ConfigError& e) {
-    return {e.what()};
-  }
+  const ConfigFile read = load_config_file(config_file);
+  if (!read.exists) return {"There is no configuration file " + config_file.string() + " yet."};
+  if (!read.valid()) return {read.error};
+  const Config& config = *read.config;
   std::vector<std::string> needs;
   try {
     if (parse_broker_url(config.get_string("broker.url")).host.ends_with(".invalid"))

@@ -2,6 +2,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "admin/config_file.hpp"
+#include "admin/setup.hpp"
+#include "admin/setup_screen.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -33,18 +36,33 @@ int main(int argc, char** argv) {
       return usage();
   }
   try {
-    kiosk::Config config;
-    std::error_code ec;
-    if (!config_file.empty())
-      config = kiosk::Config::load(config_file);
-    else if (std::filesystem::exists(kiosk::Config::default_path(), ec))
-      config = kiosk::Config::load(kiosk::Config::default_path());
+    // A missing or broken file is not fatal: the first-run admin setup below replaces it.
+    const auto setup_file = config_file.empty() ? kiosk::Config::default_path() : config_file;
+    const auto read = kiosk::admin::load_config_file(setup_file);
+    if (read.exists && !read.valid()) std::cerr << "kiosk: " << read.error << "\n";
+    kiosk::Config config = read.config.value_or(kiosk::Config());
     for (const auto& w : config.warnings()) std::cerr << "kiosk: " << w << "\n";
     const auto assets = forms::assets_dir();
     const auto catalogue = forms::Catalogue::load_directory(assets / "forms");
     const auto translations = forms::Translations::load_directory(assets / "i18n");
     const auto rules = forms::RepresentationRules::load(assets / "representation.json");
 
+    const bool fullscreen = !windowed && config.get_bool("ui.fullscreen");
+    kiosk::app::Window window(1920, 1080, fullscreen);
+    // No usable configuration yet: the admin sets the kiosk up first (ADMIN.md, issue 7).
+    if (!kiosk::admin::first_run_needs(setup_file).empty()) {
+      kiosk::admin::SetupSession setup(setup_file);
+      while (!setup.finished()) {
+        if (window.should_close()) return 0;
+        setup.tick();
+        std::vector<kiosk::admin::SetupIntent> touched;
+        window.frame([&](const kiosk::ui::Fonts& f) {
+          return kiosk::ui::draw_admin_setup(f, setup.view(), translations, touched);
+        });
+        for (const auto& intent : touched) setup.apply(intent);
+      }
+      config = kiosk::Config::load(setup_file);
+    }
     auto wired = kiosk::app::make_services(config, catalogue, translations);
     for (const auto& line : wired.report) std::cerr << "kiosk: " << line << "\n";
     auto speaker = std::make_shared<kiosk::app::EspeakSpeaker>();
@@ -53,8 +71,6 @@ int main(int argc, char** argv) {
     // Logged without personal data (help codes, screen names, staff actions).
     wired.services.log = [](const std::string& line) { std::cerr << "kiosk: " << line << "\n"; };
 
-    const bool fullscreen = !windowed && config.get_bool("ui.fullscreen");
-    kiosk::app::Window window(1920, 1080, fullscreen);
     kiosk::flow::Flow flow(catalogue, translations, rules, kiosk::flow::FlowOptions::from_config(config),
                            wired.services, kiosk::flow::Clock::now());
     kiosk::app::FrameLoop loop{window, flow, {}};

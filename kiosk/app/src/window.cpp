@@ -1,7 +1,10 @@
 #include "kiosk_app/window.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
@@ -14,7 +17,14 @@
 namespace kiosk::app {
 
 Window::Window(int width, int height, bool fullscreen) {
-  if (!glfwInit()) throw std::runtime_error("No screen found (GLFW could not start). Is DISPLAY set?");
+  // A display that was just closed by the previous window (tests open several in a row
+  // on one Xvfb) can refuse a new connection for a moment: try a few times.
+  bool started = glfwInit() == GLFW_TRUE;
+  for (int attempt = 0; attempt < 5 && !started && std::getenv("DISPLAY"); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    started = glfwInit() == GLFW_TRUE;
+  }
+  if (!started) throw std::runtime_error("No screen found (GLFW could not start). Is DISPLAY set?");
   glfw_ready_ = true;
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
@@ -60,6 +70,11 @@ bool Window::should_close() const {
 }
 
 ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touch> touch, bool capture) {
+  return frame([&model](const ui::Fonts& fonts) { return ui::draw_frame(fonts, model); }, touch, capture);
+}
+
+ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Fonts&)>& draw, std::optional<Touch> touch,
+                              bool capture) {
   ImGui::SetCurrentContext(context_);
   glfwPollEvents();
   ImGui_ImplOpenGL3_NewFrame();
@@ -73,7 +88,7 @@ ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touc
   }
   had_input_ = io.MouseDown[0] || io.MouseDelta.x != 0 || io.MouseDelta.y != 0;
   ImGui::NewFrame();
-  ui::FrameOutput out = ui::draw_frame(fonts_, model);
+  ui::FrameOutput out = draw(fonts_);
   ImGui::Render();
   int w = 0, h = 0;
   glfwGetFramebufferSize(window_, &w, &h);

@@ -221,6 +221,8 @@ std::string screen_name(Screen screen) {
       return "staff-menu";
     case Screen::StaffInfo:
       return "staff-info";
+    case Screen::StaffQueue:
+      return "staff-queue";
   }
   return "unknown";
 }
@@ -374,7 +376,9 @@ void Flow::wipe(Clock::time_point now) {
   scan_result_.reset();
   send_result_.reset();
   receipt_result_.reset();
-  print_busy_ = scan_busy_ = send_busy_ = receipt_busy_ = false;
+  print_busy_ = scan_busy_ = send_busy_ = receipt_busy_ = staff_busy_ = false;
+  staff_result_.reset();
+  staff_entry_ = 0;
   staff_unlocked_ = false;
   countdown_.reset();
   page_ = 0;
@@ -416,6 +420,15 @@ void Flow::tick(Clock::time_point now) {
       log("receipt print: " + r->detail);
       receipt_result_ = std::move(*r);
     }
+  }
+  // Staff queue answers; one that arrives after a wipe is dropped.
+  if (auto r = services_.outbox->poll_staff()) {
+    if (staff_busy_ && staff_unlocked_) {
+      log("staff queue: " + r->detail);
+      staff_result_ = std::move(*r);
+      if (staff_entry_ >= staff_result_->entries.size()) staff_entry_ = 0;
+    }
+    staff_busy_ = false;
   }
   if (scan_busy_) {
     if (auto r = services_.scanner->poll()) {
@@ -694,6 +707,18 @@ void Flow::after_scan() {
   go(Screen::Review, false);
 }
 
+void Flow::staff_request(StaffRequest::Kind kind) {
+  StaffRequest req;
+  req.kind = kind;
+  req.actor = "staff";
+  if (kind != StaffRequest::Kind::List) {
+    if (!staff_result_ || staff_entry_ >= staff_result_->entries.size()) return;
+    req.reference = staff_result_->entries[staff_entry_].reference;
+  }
+  staff_busy_ = true;
+  services_.outbox->staff(std::move(req));
+}
+
 void Flow::start_send() {
   const auto* f = form();
   Submission s;
@@ -705,6 +730,8 @@ void Flow::start_send() {
   s.representation = session_.representation;
   s.pages = session_.pages;
   s.evidence_pages = session_.evidence_pages;
+  s.assisted_by = session_.assisted_by;
+  s.representation.assisted_by_staff = !session_.assisted_by.empty();
   send_result_.reset();
   send_busy_ = true;
   services_.outbox->commit(std::move(s));
@@ -906,6 +933,9 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
           [&](const intent::ConfirmRead& i) {
             if (screen_ != Screen::Review || session_.review_queue.empty()) return;
             const auto& field = session_.read_fields[session_.review_queue.front()];
+            if (session_.staff_review)
+              log(std::string("audit: staff ") + (i.correct ? "accepted" : "corrects") + " the value read for " +
+                  field.link_id);
             if (i.correct) {
               const auto* f = form();
               const auto* item = f ? f->find_item(field.link_id) : nullptr;
@@ -966,10 +996,61 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             go(Screen::StaffPin);
           },
           [&](const intent::StaffAction& i) {
+            // Rejecting a value read at the desk happens in the (unlocked) review of that sheet.
+            if (i.action == "reject-field" && session_.staff_review && screen_ == Screen::Review &&
+                !session_.review_queue.empty()) {
+              const auto& field = session_.read_fields[session_.review_queue.front()];
+              log("audit: staff rejected the value read for " + field.link_id);
+              session_.answers.clear(field.link_id);
+              session_.review_queue.erase(session_.review_queue.begin());
+              return;
+            }
             if (!staff_unlocked_) return;
             log("audit: staff action " + i.action);
-            staff_info_key_ = i.action;
-            go(Screen::StaffInfo);
+            if (i.action == "queue" || i.action == "reprint") {
+              staff_entry_ = 0;
+              receipt_result_.reset();
+              staff_request(StaffRequest::Kind::List);
+              go(Screen::StaffQueue);
+            } else if (i.action == "retry" || i.action == "cancel") {
+              receipt_result_.reset();
+              staff_request(i.action == "retry" ? StaffRequest::Kind::Retry : StaffRequest::Kind::Cancel);
+            } else if (i.action == "next-entry") {
+              receipt_result_.reset();
+              if (staff_result_ && !staff_result_->entries.empty())
+                staff_entry_ = (staff_entry_ + 1) % staff_result_->entries.size();
+            } else if (i.action == "reprint-receipt") {
+              if (!staff_result_ || staff_entry_ >= staff_result_->entries.size() || receipt_busy_) return;
+              const auto& entry = staff_result_->entries[staff_entry_];
+              log("audit: staff reprints the receipt " + entry.reference);
+              PrintRequest req;
+              req.kind = PrintKind::Receipt;
+              req.form_id = entry.form_id;
+              req.language = session_.language;
+              req.submission_id = entry.reference;
+              req.receipt_reference = entry.reference;
+              receipt_result_.reset();
+              receipt_busy_ = true;
+              services_.printer->start(std::move(req));
+            } else if (i.action == "assist") {
+              // Staff fill in a form for a citizen at the desk: the citizen flow, marked as
+              // assisted in the submission's Provenance. Staff mode itself is locked again.
+              staff_unlocked_ = false;
+              session_.assisted_by = "staff";
+              history_.clear();
+              go(Screen::Task, false);
+            } else if (i.action == "review") {
+              // A sheet brought to the desk: scanned here, each uncertain value checked by staff
+              // beside its crop (accept, correct or reject), then sent as assisted.
+              session_.filled_at_home = true;
+              session_.staff_review = true;
+              session_.assisted_by = "staff";
+              session_.representation = Representation{};
+              go(Screen::Scan);
+            } else {
+              staff_info_key_ = i.action;
+              go(Screen::StaffInfo);
+            }
           },
       },
       in);

@@ -2,6 +2,8 @@
 // machine in flow.cpp so the wording of a screen can be read in one place.
 #include <algorithm>
 
+#include <sodium.h>
+
 #include "flow_helpers.hpp"
 #include "kiosk_flow/flow.hpp"
 
@@ -268,6 +270,18 @@ ScreenModel Flow::screen_model() const {
         if (item) m.body.push_back(form_text(item->text, lang, "form:" + f->id + ":" + item->link_id, m));
         m.body.push_back(t("ui.review.read", mp));
         m.body.push_back({display_value(item, field.value, mp), true});
+        if (session_.staff_review) {
+          // Staff see the area of the sheet beside what was read from it.
+          m.citizen_facing = false;
+          if (!field.crop_grey.empty())
+            m.crop = ScreenModel::Crop{field.crop_width, field.crop_height, field.crop_grey};
+          m.choices.push_back({"choice.correct", t("ui.staff.review.accept", mp), "", intent::ConfirmRead{true}, true});
+          m.choices.push_back(
+              {"choice.wrong", t("ui.staff.review.correct", mp), "", intent::ConfirmRead{false}, false});
+          m.choices.push_back(
+              {"choice.staff.reject", t("ui.staff.review.reject", mp), "", intent::StaffAction{"reject-field"}, false});
+          break;
+        }
         m.body.push_back(t("ui.review.is-it-right", mp));
         m.choices.push_back({"choice.correct", t("ui.review.yes", mp), "", intent::ConfirmRead{true}, false});
         m.choices.push_back({"choice.wrong", t("ui.review.no", mp), "", intent::ConfirmRead{false}, false});
@@ -338,7 +352,8 @@ ScreenModel Flow::screen_model() const {
       m.citizen_facing = false;
       m.title = t("ui.staff.menu.title", mp);
       m.body.push_back(t("ui.staff.menu.body", mp));
-      for (const char* a : {"review", "queue", "reprint", "devices"})
+      // The queue screen also reprints receipts (StaffAction "reprint" opens it too).
+      for (const char* a : {"review", "queue", "assist", "devices"})
         m.choices.push_back(
             {std::string("choice.staff.") + a, t(std::string("ui.staff.") + a, mp), "", intent::StaffAction{a}, false});
       break;
@@ -350,11 +365,52 @@ ScreenModel Flow::screen_model() const {
         m.body.push_back(t(services_.printer->available() ? "ui.staff.printer-ready" : "ui.staff.printer-missing", mp));
         m.body.push_back(t(services_.scanner->available() ? "ui.staff.scanner-ready" : "ui.staff.scanner-missing", mp));
         m.body.push_back(t(services_.outbox->available() ? "ui.staff.outbox-ready" : "ui.staff.outbox-missing", mp));
-      } else {
-        // Review queue, queue status and reprints need the store and outbox screens for
-        // staff, which this kiosk version does not have yet. Say so rather than show nothing.
-        m.body.push_back(t("ui.staff.not-ready", mp));
       }
+      break;
+    }
+    case Screen::StaffQueue: {
+      m.citizen_facing = false;
+      m.title = t("ui.staff.queue", mp);
+      if (staff_busy_ || !staff_result_) {
+        m.body.push_back(t("ui.staff.working", mp));
+        m.busy = true;
+        break;
+      }
+      if (staff_result_->outcome != Outcome::Done) {
+        m.error = t(staff_result_->message_key.empty() ? "ui.staff.failed" : staff_result_->message_key, mp);
+        break;
+      }
+      const auto& entries = staff_result_->entries;
+      if (entries.empty()) {
+        m.body.push_back(t("ui.staff.queue-empty", mp));
+        break;
+      }
+      const auto& e = entries[std::min(staff_entry_, entries.size() - 1)];
+      m.body.push_back({std::to_string(staff_entry_ + 1) + " / " + std::to_string(entries.size()) + "   " +
+                            e.reference + "   " + e.form_id,
+                        true});
+      m.body.push_back(t("ui.staff.status." + e.status, mp));
+      m.body.push_back(tf("ui.staff.attempts", {{"n", std::to_string(e.attempts)}}, mp));
+      if (!e.last_error.empty()) m.body.push_back({e.last_error, true});
+      if (receipt_busy_) {
+        m.body.push_back(t("ui.staff.working", mp));
+        m.busy = true;
+      } else if (receipt_result_) {
+        if (receipt_result_->outcome == Outcome::Done)
+          m.body.push_back(t("ui.staff.reprinted", mp));
+        else
+          m.error = t(receipt_result_->message_key.empty() ? "ui.print.failed" : receipt_result_->message_key, mp);
+      }
+      if (e.status == "parked" || e.status == "rejected")
+        m.choices.push_back({"choice.staff.retry", t("ui.staff.retry", mp), "", intent::StaffAction{"retry"}, true});
+      if (e.status == "queued" || e.status == "parked" || e.status == "rejected")
+        m.choices.push_back(
+            {"choice.staff.cancel", t("ui.staff.cancel", mp), "", intent::StaffAction{"cancel"}, false});
+      m.choices.push_back({"choice.staff.reprint-receipt", t("ui.staff.reprint", mp), "",
+                           intent::StaffAction{"reprint-receipt"}, false});
+      if (entries.size() > 1)
+        m.choices.push_back(
+            {"choice.staff.next-entry", t("ui.staff.next", mp), "", intent::StaffAction{"next-entry"}, false});
       break;
     }
   }
@@ -365,6 +421,18 @@ ScreenModel Flow::screen_model() const {
     m.still_here = t("ui.inactivity.still-here", mp);
   }
   return m;
+}
+
+ScreenModel::~ScreenModel() {
+  wipe_string(title);
+  for (auto& line : body) wipe_string(line.text);
+  wipe_string(error);
+  for (auto& c : choices) {
+    wipe_string(c.label);
+    wipe_string(c.explain);
+  }
+  if (input) wipe_string(input->shown);
+  if (crop && !crop->grey.empty()) sodium_memzero(crop->grey.data(), crop->grey.size());
 }
 
 }  // namespace kiosk::flow

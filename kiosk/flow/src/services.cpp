@@ -23,6 +23,16 @@ void UnavailableOutbox::commit(Submission submission) {
   pending_ = true;
 }
 
+std::optional<StaffResult> OutboxService::poll_staff() {
+  if (!staff_pending_) return std::nullopt;
+  staff_pending_ = false;
+  StaffResult r;
+  r.outcome = Outcome::Unavailable;
+  r.message_key = "ui.staff.queue-unavailable";
+  r.detail = "the outbox is not built into this kiosk";
+  return r;
+}
+
 std::optional<OutboxResult> UnavailableOutbox::poll() {
   if (!pending_) return std::nullopt;
   pending_ = false;

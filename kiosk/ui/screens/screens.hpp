@@ -35,5 +35,6 @@ void help(Painter& p);
 void staff_pin(Painter& p);
 void staff_menu(Painter& p);
 void staff_info(Painter& p);
+void staff_queue(Painter& p);
 
 }  // namespace kiosk::ui::screens

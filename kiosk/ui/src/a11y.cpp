@@ -242,6 +242,9 @@ class Walker {
     record(*st.flow, "staff menu", std::nullopt);
     st.flow->apply(in::StaffAction{"devices"}, now_);
     record(*st.flow, "staff devices", std::nullopt);
+    st.flow->apply(in::StaffAction{"queue"}, now_);
+    st.flow->tick(now_);
+    record(*st.flow, "staff queue", std::nullopt);
   }
 
   // Answers every question as a person would, recording each screen.

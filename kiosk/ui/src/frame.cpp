@@ -77,6 +77,9 @@ FrameOutput draw_frame(const Fonts& fonts, const flow::ScreenModel& model) {
     case S::StaffInfo:
       screens::staff_info(p);
       break;
+    case S::StaffQueue:
+      screens::staff_queue(p);
+      break;
   }
   screens::nav_bar(p);
   screens::inactivity_warning(p);

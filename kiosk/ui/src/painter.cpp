@@ -242,4 +242,32 @@ void Painter::picture(const std::string& id, flow::Picture picture, float x, flo
   out_.record.widgets.push_back(std::move(r));
 }
 
+void Painter::crop(const std::string& id, const flow::ScreenModel::Crop& crop, float x, float y, float w, float h) {
+  if (crop.width <= 0 || crop.height <= 0 ||
+      crop.grey.size() < static_cast<size_t>(crop.width) * static_cast<size_t>(crop.height))
+    return;
+  const Mapping m = Mapping::current();
+  auto* draw = ImGui::GetWindowDrawList();
+  // Fit the image into the box, keeping its shape.
+  const float cell = std::min(w / static_cast<float>(crop.width), h / static_cast<float>(crop.height));
+  draw->AddRectFilled(m.at(x, y), m.at(x + cell * crop.width, y + cell * crop.height), IM_COL32(255, 255, 255, 255));
+  for (int row = 0; row < crop.height; ++row)
+    for (int c = 0; c < crop.width; ++c) {
+      const auto v = crop.grey[static_cast<size_t>(row) * static_cast<size_t>(crop.width) + static_cast<size_t>(c)];
+      if (v > 235) continue;  // paper
+      const float x0 = x + cell * static_cast<float>(c), y0 = y + cell * static_cast<float>(row);
+      draw->AddRectFilled(m.at(x0, y0), m.at(x0 + cell, y0 + cell), IM_COL32(v, v, v, 255));
+    }
+  draw->AddRect(m.at(x, y), m.at(x + cell * crop.width, y + cell * crop.height), col(theme_->text), 0, 0,
+                2.0f * m.scale);
+  WidgetRecord r;
+  r.id = id;
+  r.role = Role::Picture;
+  r.x = x;
+  r.y = y;
+  r.w = cell * crop.width;
+  r.h = cell * crop.height;
+  out_.record.widgets.push_back(std::move(r));
+}
+
 }  // namespace kiosk::ui

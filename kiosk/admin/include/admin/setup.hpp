@@ -30,7 +30,7 @@ struct PrinterInfo {
   std::string name;         // CUPS queue name
   std::string description;  // printer-info or make and model
   bool is_default = false;
-  std::string state;  // "idle", "printing", "stopped"
+  std::string state;  // print::query_printer's: "idle", "processing", "stopped", "unknown"
   bool accepting_jobs = true;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ class Window {
   // With `capture`, the frame's pixels are kept for save_png/pixels.
   ui::FrameOutput frame(const flow::ScreenModel& model, std::optional<Touch> touch = std::nullopt,
                         bool capture = false);
+  // The same, drawn by `draw` instead of the citizen screens (the first-run admin setup).
+  ui::FrameOutput frame(const std::function<ui::FrameOutput(const ui::Fonts&)>& draw,
+                        std::optional<Touch> touch = std::nullopt, bool capture = false);
   // The last captured frame as tightly packed RGB rows, top row first.
   const std::vector<std::uint8_t>& pixels(int& width, int& height) const;
   bool save_png(const std::filesystem::path& file) const;

@@ -45,6 +45,7 @@ enum class Screen {
   StaffPin,
   StaffMenu,
   StaffInfo,
+  StaffQueue,
 };
 std::string screen_name(Screen screen);
 
@@ -152,6 +153,12 @@ struct ScreenModel {
   std::optional<InputField> input;
   Picture picture = Picture::None;
   bool busy = false;  // a worker is busy: show the progress animation
+  // Staff review: the field's area on the sheet, drawn beside the value read from it.
+  struct Crop {
+    int width = 0, height = 0;
+    std::vector<unsigned char> grey;
+  };
+  std::optional<Crop> crop;
   // The always-present buttons.
   std::string back, read_aloud, help, start_over, contrast, bigger_text;
   std::string staff;  // start screen only: the small staff button
@@ -167,6 +174,15 @@ struct ScreenModel {
 
   // The screen's text as it is read aloud.
   std::string text_for_reading() const;
+
+  // A model holds what the person typed and what was read from their sheet: its strings
+  // are overwritten when it goes (it is made many times a frame, on the stack and the heap).
+  ScreenModel() = default;
+  ScreenModel(const ScreenModel&) = default;
+  ScreenModel(ScreenModel&&) = default;
+  ScreenModel& operator=(const ScreenModel&) = default;
+  ScreenModel& operator=(ScreenModel&&) = default;
+  ~ScreenModel();
 };
 
 struct FlowOptions {
@@ -270,6 +286,10 @@ class Flow {
   std::optional<ScanResult> scan_result_;
   std::optional<OutboxResult> send_result_;
   std::optional<PrintResult> receipt_result_;
+  bool staff_busy_ = false;
+  std::optional<StaffResult> staff_result_;
+  size_t staff_entry_ = 0;  // the queue entry shown on the staff queue screen
+  void staff_request(StaffRequest::Kind kind);
   std::string scanning_evidence_;  // attachment code being scanned, empty for the form
   std::string staff_info_key_;
   bool staff_unlocked_ = false;

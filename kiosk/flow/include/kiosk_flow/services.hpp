@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,10 @@ struct ReadField {
   std::string value;  // as read, in display form
   double confidence = 0.0;
   bool needs_review = false;
+  // The field's area on the sheet as a small grey picture (row-major, 8 bit), shown to staff
+  // beside the read value. Empty when the scanner kept none. Personal data: wiped with the session.
+  int crop_width = 0, crop_height = 0;
+  std::vector<unsigned char> crop_grey;
 };
 
 struct ScanResult {
@@ -79,6 +84,7 @@ struct Submission {
   Representation representation;
   std::vector<std::filesystem::path> pages;  // scanned form pages
   std::vector<std::filesystem::path> evidence_pages;
+  std::string assisted_by;  // staff member who filled it in at the desk, empty when the citizen was alone
 };
 
 struct OutboxResult {
@@ -88,6 +94,29 @@ struct OutboxResult {
   std::string reference;   // the receipt's reference number
   bool delivered = false;  // the platform has accepted it
   bool queued = false;     // committed, waiting to be sent
+};
+
+// Staff mode's view of the queue: list it, send a message again, give one up.
+struct StaffRequest {
+  enum class Kind { List, Retry, Cancel } kind = Kind::List;
+  std::string reference;  // for Retry and Cancel
+  std::string actor;      // for the audit log
+};
+
+// One queued submission as staff see it: no health data, no identity numbers.
+struct QueueEntry {
+  std::string reference;
+  std::string form_id;
+  std::string status;  // queued, sent, accepted, rejected, parked, cancelled
+  int attempts = 0;
+  std::string last_error;
+};
+
+struct StaffResult {
+  Outcome outcome = Outcome::Failed;
+  std::string message_key;
+  std::string detail;
+  std::vector<QueueEntry> entries;  // the queue after the request
 };
 
 class PrintService {
@@ -112,6 +141,12 @@ class OutboxService {
   virtual bool available() const = 0;
   virtual void commit(Submission submission) = 0;
   virtual std::optional<OutboxResult> poll() = 0;
+  // Staff requests (audited by the outbox). An outbox that is not built in answers "unavailable".
+  virtual void staff(StaffRequest) { staff_pending_ = true; }
+  virtual std::optional<StaffResult> poll_staff();
+
+ private:
+  bool staff_pending_ = false;
 };
 
 // Reads the screen's text aloud. The UI implements it with espeak-ng and SDL2 audio.

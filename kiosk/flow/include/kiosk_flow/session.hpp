@@ -31,6 +31,8 @@ struct Session {
   std::vector<std::filesystem::path> pages;
   std::vector<std::filesystem::path> evidence_pages;
   std::string receipt_reference;
+  std::string assisted_by;    // staff filling in for a citizen at the desk (Provenance)
+  bool staff_review = false;  // staff check a sheet scanned at the desk: accept, correct or reject
 
   void wipe();
 };

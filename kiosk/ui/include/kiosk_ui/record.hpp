@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "kiosk_flow/session.hpp"
+
 namespace kiosk::ui {
 
 // What kind of thing a widget is, for the accessibility rules.
@@ -36,6 +38,15 @@ struct WidgetRecord {
   Rgb fg = 0, bg = 0;
   bool text_fits = true;  // the text (wrapped where allowed) fits inside the widget
   bool citizen_facing = true;
+
+  // The text may be what the person typed: overwritten when the record goes, also where a
+  // short text sat in the string's own (stack or vector) buffer.
+  WidgetRecord() = default;
+  WidgetRecord(const WidgetRecord&) = default;
+  WidgetRecord(WidgetRecord&&) = default;
+  WidgetRecord& operator=(const WidgetRecord&) = default;
+  WidgetRecord& operator=(WidgetRecord&&) = default;
+  ~WidgetRecord() { kiosk::flow::wipe_string(text); }
 };
 
 struct FrameRecord {

@@ -39,6 +39,9 @@ class Painter {
   bool button(const std::string& id, const std::string& label, float x, float y, float w, float h, ImFont* font,
               Role role, Rgb bg, Rgb fg);
   void picture(const std::string& id, flow::Picture picture, float x, float y, float w, float h);
+  // A small grey image (a field cut from a scanned sheet), drawn as blocks: no texture needed,
+  // so it draws the same in a window and headless.
+  void crop(const std::string& id, const flow::ScreenModel::Crop& crop, float x, float y, float w, float h);
   void busy_indicator(float cx, float cy, float radius);
   void intent(flow::Intent i) { out_.intents.push_back(std::move(i)); }
   void record(WidgetRecord r) { out_.record.widgets.push_back(std::move(r)); }

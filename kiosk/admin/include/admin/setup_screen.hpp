@@ -1,0 +1,19 @@
+#pragma once
+// The first-run admin setup screen. Declared here with the session it draws, defined in
+// kiosk_ui (kiosk/ui/screens/admin_setup_screen.cpp): only targets that link kiosk_ui
+// (the kiosk, the tests) include this header. kiosk_admin itself has no ImGui.
+#include <vector>
+
+#include "admin/setup_session.hpp"
+#include "forms/translations.hpp"
+#include "kiosk_ui/renderer.hpp"
+
+namespace kiosk::ui {
+
+// Draws one frame of the setup for `view` with ImGui (call between ImGui::NewFrame() and
+// ImGui::Render()); what the admin touched is appended to `intents`. No I/O: everything it
+// shows is in `view`, every text comes from the i18n catalogues (keys admin.setup.*).
+FrameOutput draw_admin_setup(const Fonts& fonts, const admin::SetupView& view, const forms::Translations& translations,
+                             std::vector<admin::SetupIntent>& intents);
+
+}  // namespace kiosk::ui

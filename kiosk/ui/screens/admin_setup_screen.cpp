@@ -1,0 +1,268 @@
+// The first-run admin setup (kiosk_admin's SetupSession): one step per page, Back and Next
+// at the bottom, an on-screen keyboard for the broker address and the certificate folder,
+// a digit pad for the staff PIN. Draws the view and reports touches; does no I/O.
+#include <algorithm>
+
+#include <imgui.h>
+
+#include "admin/setup_screen.hpp"
+
+namespace kiosk::ui {
+
+namespace {
+
+namespace in = admin::setup_intent;
+using admin::SetupStep;
+
+constexpr float kTop = 40.0f;
+constexpr float kBodyTop = 200.0f;
+constexpr float kWidth = kDesignWidth - 2 * kMargin;
+
+struct Screen {
+  Painter& p;
+  const admin::SetupView& view;
+  const forms::Translations& tr;
+  std::vector<admin::SetupIntent>& intents;
+
+  std::string t(const std::string& key, const std::map<std::string, std::string>& args = {}) const {
+    return tr.format(view.language, key, args);
+  }
+  float body(const std::string& id, const std::string& text, float y, Role role = Role::Body) const {
+    const Rgb colour = role == Role::Error ? p.theme().error_text : p.theme().text;
+    return p.text(id, text, kMargin, y, kWidth, role == Role::Fact ? p.fonts().nav : p.body_font(), role, colour) + 8;
+  }
+  bool button(const std::string& id, const std::string& label, float x, float y, float w, bool selected = false,
+              float h = kKeyHeight) const {
+    const Theme& th = p.theme();
+    return p.button(id, label, x, y, w, h, p.fonts().nav, Role::Choice, selected ? th.primary_bg : th.choice_bg,
+                    selected ? th.primary_text : th.choice_text);
+  }
+  void field(const std::string& text, float y) const {
+    const Theme& th = p.theme();
+    p.button("admin.field", text + "|", kMargin, y, kWidth, kKeyHeight, p.fonts().nav, Role::Input, th.field_bg,
+             th.field_text);
+  }
+  // Letters, digits and the characters of addresses and paths.
+  void keyboard(float y) const {
+    static const char* const rows[] = {"1234567890", "qwertyuiop", "asdfghjkl:", "zxcvbnm./-", "_@"};
+    const Theme& th = p.theme();
+    const float key = 120.0f;
+    for (const char* row : rows) {
+      float x = kMargin;
+      for (const char* c = row; *c; ++c) {
+        const char typed = view.shift && *c >= 'a' && *c <= 'z' ? static_cast<char>(*c - 'a' + 'A') : *c;
+        const std::string ch(1, typed);
+        if (p.button("admin.key." + ch, ch, x, y, key, 72, p.fonts().nav, Role::Key, th.key_bg, th.key_text))
+          intents.push_back(in::Type{ch});
+        x += key + 8;
+      }
+      y += 80;
+    }
+    if (p.button("admin.key.shift", t("admin.setup.shift"), kMargin + 2 * (key + 8), y - 80, 3 * key + 16, 72,
+                 p.fonts().nav, Role::Key, view.shift ? th.primary_bg : th.key_bg,
+                 view.shift ? th.primary_text : th.key_text))
+      intents.push_back(in::Shift{});
+    if (p.button("admin.key.erase", t("admin.setup.erase"), kMargin + 5 * (key + 8), y - 80, 3 * key + 16, 72,
+                 p.fonts().nav, Role::Key, th.key_bg, th.key_text))
+      intents.push_back(in::Erase{});
+  }
+  void digit_pad(float y) const {
+    const Theme& th = p.theme();
+    for (int d = 0; d < 10; ++d) {
+      const std::string ch = std::to_string((d + 1) % 10);
+      const float x = kMargin + static_cast<float>(d % 5) * 136.0f;
+      if (p.button("admin.key." + ch, ch, x, y + static_cast<float>(d / 5) * 104.0f, 128, kKeyHeight, p.fonts().nav,
+                   Role::Key, th.key_bg, th.key_text))
+        intents.push_back(in::Type{ch});
+    }
+    if (p.button("admin.key.erase", t("admin.setup.erase"), kMargin + 5 * 136.0f, y, 260, kKeyHeight, p.fonts().nav,
+                 Role::Key, th.key_bg, th.key_text))
+      intents.push_back(in::Erase{});
+  }
+
+  float printer(float y) const {
+    y += body("admin.body", t("admin.setup.printer.body"), y);
+    if (view.printers_problem) y += body("admin.problem", view.printers_problem->detail, y, Role::Error);
+    if (view.printers.empty() && !view.busy) y += body("admin.none", t("admin.setup.printer.none"), y);
+    for (const auto& printer : view.printers) {
+      std::string label = printer.name + " - " + printer.state;
+      if (printer.is_default) label += " (" + t("admin.setup.default") + ")";
+      if (button("admin.printer." + printer.name, label, kMargin, y, 1000, printer.name == view.printer))
+        intents.push_back(in::ChoosePrinter{printer.name});
+      y += kKeyHeight + kGap;
+    }
+    y += kGap;
+    if (button("admin.test-print", t("admin.setup.printer.test"), kMargin, y, 480)) intents.push_back(in::TestPrint{});
+    if (button("admin.refresh", t("admin.setup.refresh"), kMargin + 500, y, 480)) intents.push_back(in::Refresh{});
+    return y + kKeyHeight + kGap;
+  }
+
+  float scanner(float y) const {
+    y += body("admin.body", t("admin.setup.scanner.body"), y);
+    if (view.scanners_problem) y += body("admin.problem", view.scanners_problem->detail, y, Role::Error);
+    if (view.scanners.empty() && !view.busy) y += body("admin.none", t("admin.setup.scanner.none"), y);
+    for (const auto& scanner : view.scanners) {
+      if (button("admin.scanner." + scanner.device, scanner.device + " - " + scanner.vendor + " " + scanner.model,
+                 kMargin, y, 1400, scanner.device == view.scanner))
+        intents.push_back(in::ChooseScanner{scanner.device});
+      y += kKeyHeight + kGap;
+    }
+    y += kGap;
+    if (button("admin.test-scan", t("admin.setup.scanner.test"), kMargin, y, 480)) intents.push_back(in::TestScan{});
+    if (button("admin.refresh", t("admin.setup.refresh"), kMargin + 500, y, 480)) intents.push_back(in::Refresh{});
+    return y + kKeyHeight + kGap;
+  }
+
+  float languages(float y) const {
+    y += body("admin.body", t("admin.setup.languages.body"), y);
+    for (const char* code : {"nb", "nn", "se", "en"}) {
+      const bool offered = std::find(view.languages.begin(), view.languages.end(), code) != view.languages.end();
+      const std::string name = tr.text(code, std::string("language.") + code);
+      if (button(std::string("admin.language.") + code, (offered ? "[x] " : "[  ] ") + name, kMargin, y, 700, offered))
+        intents.push_back(in::ToggleLanguage{code});
+      if (button(std::string("admin.default.") + code, t("admin.setup.languages.start"), kMargin + 720, y, 500,
+                 view.default_language == code))
+        intents.push_back(in::SetDefaultLanguage{code});
+      y += kKeyHeight + kGap;
+    }
+    return y;
+  }
+
+  float summary(float y) const {
+    y += body("admin.body", t("admin.setup.save.body"), y);
+    auto fact = [&](const std::string& id, const std::string& label_key, const std::string& value) {
+      y += body("admin.fact." + id, t(label_key) + ": " + (value.empty() ? t("admin.setup.default") : value), y,
+                Role::Fact);
+    };
+    std::string langs;
+    for (const auto& l : view.languages) langs += (langs.empty() ? "" : ", ") + l;
+    fact("printer", "admin.setup.step.printer", view.printer);
+    fact("scanner", "admin.setup.step.scanner", view.scanner);
+    fact("broker", "admin.setup.step.broker", view.broker_url);
+    fact("certificates", "admin.setup.step.certificates", std::to_string(view.imported.size()));
+    fact("languages", "admin.setup.step.languages", langs + " (" + view.default_language + ")");
+    fact("file", "admin.setup.file", view.config_file.string());
+    y += kGap;
+    if (button("admin.save", t("admin.setup.save"), kMargin, y, 600, true, kButtonHeight))
+      intents.push_back(in::Save{});
+    return y + kButtonHeight + kGap;
+  }
+
+  void draw() const {
+    const Theme& th = p.theme();
+    const int number = static_cast<int>(view.step) + 1;
+    const std::string step = admin::to_string(view.step);
+    p.text("admin.title",
+           t("admin.setup.title", {{"number", std::to_string(number)},
+                                   {"count", std::to_string(admin::kSetupStepCount)},
+                                   {"step", t("admin.setup.step." + step)}}),
+           kMargin, kTop, kWidth - 400, p.title_font(), Role::Title, th.text);
+    if (p.button("admin.switch-language", t("admin.setup.switch-language"), kDesignWidth - kMargin - 320, kTop, 320,
+                 kKeyHeight, p.fonts().nav, Role::Nav, th.nav_bg, th.nav_text))
+      intents.push_back(in::SwitchAdminLanguage{});
+
+    float y = kBodyTop;
+    switch (view.step) {
+      case SetupStep::Welcome:
+        y += body("admin.body", t("admin.setup.welcome.body"), y);
+        for (size_t i = 0; i < view.needs.size(); ++i)
+          y += body("admin.need." + std::to_string(i), view.needs[i], y, Role::Fact);
+        break;
+      case SetupStep::Printer:
+        y = printer(y);
+        break;
+      case SetupStep::Scanner:
+        y = scanner(y);
+        break;
+      case SetupStep::Broker:
+        y += body("admin.body", t("admin.setup.broker.body"), y);
+        field(view.broker_url, y);
+        keyboard(y + kKeyHeight + 2 * kGap);
+        y += kKeyHeight + 2 * kGap + 5 * 80;
+        break;
+      case SetupStep::Certificates:
+        y += body("admin.body", t("admin.setup.certificates.body"), y);
+        field(view.certificate_folder, y);
+        if (button("admin.import", t("admin.setup.certificates.import"), kMargin + 1320, y + kKeyHeight + 2 * kGap,
+                   kWidth - 1320, false, kButtonHeight))
+          intents.push_back(in::ImportCertificates{});
+        keyboard(y + kKeyHeight + 2 * kGap);
+        y += kKeyHeight + 2 * kGap + 5 * 80;
+        for (size_t i = 0; i < view.imported.size() && i < 3; ++i)
+          p.text("admin.imported." + std::to_string(i), view.imported[i], kMargin + 1320,
+                 y - 200 + static_cast<float>(i) * 40, kWidth - 1320, p.fonts().nav, Role::Fact, th.text);
+        break;
+      case SetupStep::Pin:
+        y += body("admin.body", t("admin.setup.pin.body"), y);
+        field(std::string(view.pin_digits, '*'), y);
+        digit_pad(y + kKeyHeight + 2 * kGap);
+        y += kKeyHeight + 2 * kGap + 2 * 104;
+        break;
+      case SetupStep::Languages:
+        y = languages(y);
+        break;
+      case SetupStep::Save:
+        y = summary(y);
+        break;
+      case SetupStep::Done:
+        y += body("admin.body", t("admin.setup.done.body"), y);
+        if (button("admin.finish", t("admin.setup.finish"), kMargin, y + kGap, 600, true, kButtonHeight))
+          intents.push_back(in::Finish{});
+        y += kButtonHeight + 2 * kGap;
+        break;
+    }
+
+    // The outcome of the last action, under the step's content.
+    const float message_top = std::max(y + kGap, 800.0f);
+    if (view.busy) {
+      p.busy_indicator(kMargin + 30, message_top + 30, 26);
+      p.text("admin.busy", t("admin.setup.busy"), kMargin + 80, message_top + 8, kWidth - 80, p.body_font(), Role::Body,
+             th.text);
+    } else if (view.message) {
+      const auto& m = *view.message;
+      std::string line = t(m.key, m.args);
+      if (!m.detail.empty()) line += " " + m.detail;
+      p.text("admin.message", line, kMargin, message_top, kWidth, p.fonts().nav, m.is_error ? Role::Error : Role::Body,
+             m.is_error ? th.error_text : th.text);
+    }
+
+    if (view.step != SetupStep::Welcome && view.step != SetupStep::Done &&
+        p.button("admin.back", t("admin.setup.back"), kMargin, kNavTop, 360, kKeyHeight, p.fonts().nav, Role::Nav,
+                 th.nav_bg, th.nav_text))
+      intents.push_back(in::Back{});
+    if (view.step != SetupStep::Save && view.step != SetupStep::Done &&
+        p.button("admin.next", t("admin.setup.next"), kDesignWidth - kMargin - 360, kNavTop, 360, kKeyHeight,
+                 p.fonts().nav, Role::Nav, th.primary_bg, th.primary_text))
+      intents.push_back(in::Next{});
+  }
+};
+
+}  // namespace
+
+FrameOutput draw_admin_setup(const Fonts& fonts, const admin::SetupView& view, const forms::Translations& translations,
+                             std::vector<admin::SetupIntent>& intents) {
+  // The Painter reads its page settings from a screen model: a staff-facing one, standard theme.
+  flow::ScreenModel model;
+  model.name = "admin-setup-" + admin::to_string(view.step);
+  model.citizen_facing = false;
+  model.language = view.language;
+  const auto& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0);
+  ImGui::Begin("admin-setup", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  Painter p(fonts, model);
+  auto page = p.theme().page_bg;
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(0, 0), io.DisplaySize,
+                                            IM_COL32((page >> 16) & 0xFF, (page >> 8) & 0xFF, page & 0xFF, 255));
+  p.set_disabled(view.busy);
+  Screen{p, view, translations, intents}.draw();
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+  return p.take();
+}
+
+}  // namespace kiosk::ui
