@@ -612,6 +612,17 @@ void Flow::after_questions() {
   start_print(false);
 }
 
+bool Flow::take_typed_identity(std::string& into) {
+  const auto r = forms::validate_identity_number(session_.typed);
+  if (!r.valid) {
+    error_key_ = forms::message_key(r.error);
+    return false;
+  }
+  into = session_.typed;
+  wipe_string(session_.typed);
+  return true;
+}
+
 void Flow::check_representation_or_refuse() {
   const auto* f = form();
   if (!f) return;
@@ -836,26 +847,14 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 submit_typed();
                 break;
               case Screen::RepresentativeId: {
-                const auto r = forms::validate_identity_number(session_.typed);
-                if (!r.valid) {
-                  error_key_ = forms::message_key(r.error);
-                  return;
-                }
-                session_.representation.representative_id = session_.typed;
-                wipe_string(session_.typed);
+                if (!take_typed_identity(session_.representation.representative_id)) return;
                 go(Screen::RepresentedId);
                 if (!session_.representation.represented_id.empty())
                   session_.typed = session_.representation.represented_id;
                 break;
               }
               case Screen::RepresentedId: {
-                const auto r = forms::validate_identity_number(session_.typed);
-                if (!r.valid) {
-                  error_key_ = forms::message_key(r.error);
-                  return;
-                }
-                session_.representation.represented_id = session_.typed;
-                wipe_string(session_.typed);
+                if (!take_typed_identity(session_.representation.represented_id)) return;
                 if (session_.filled_at_home) {
                   go(Screen::Scan);
                   return;

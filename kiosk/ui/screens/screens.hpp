@@ -13,6 +13,8 @@ void keyboard(Painter& p);  // letters at the bottom, or the digit pad on the ri
 void nav_bar(Painter& p);
 void inactivity_warning(Painter& p);
 void band(Painter& p);
+// Print, scan and send: text, progress and choices on the left, the picture on the right.
+void progress_with_picture(Painter& p);
 inline constexpr float kContentWidth = kDesignWidth - 2 * kMargin;
 inline constexpr float kDigitPadLeft = 1240.0f;
 inline constexpr float kLettersTop = 624.0f;

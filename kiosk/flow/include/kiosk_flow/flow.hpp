@@ -254,6 +254,9 @@ class Flow {
   void next_review_or_send();
   void start_send();
   void check_representation_or_refuse();
+  // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
+  // sets the plain-language error and returns false.
+  bool take_typed_identity(std::string& into);
   const forms::Questionnaire* form() const;
   std::vector<const forms::Questionnaire*> forms_for_choice() const;
   std::vector<std::string> categories_offered() const;
