@@ -94,11 +94,14 @@ int main(int argc, char** argv) {
   scanners::Recognizer recognizer(catalogue, translations, key);
 
   // 1. Digits on unseen MNIST (indices >= 600), each drawn into a box with border remnants.
-  scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_file());
-  // The same confidence threshold as the recognizer: below it a digit box goes to review.
-  const double threshold = scanners::RecognizerOptions{}.digit_min_confidence;
-  std::cout << "== Digits, unseen MNIST indices >= " << scanners::kMnistTrainPerDigit << " (review below confidence "
-            << threshold << ")\n";
+  scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
+  // The same acceptance rule as the recognizer: a digit it does not accept goes to review.
+  const scanners::DigitAcceptance acceptance = scanners::RecognizerOptions{}.digit_acceptance;
+  std::cout << "== Digits, unseen MNIST indices >= " << scanners::kMnistTrainPerDigit << " (" << classifier.networks()
+            << " networks x " << scanners::test_time_variants(scanners::DigitImage{}).size()
+            << " variants; accepted when averaged confidence >= " << acceptance.min_confidence
+            << ", every reading >= " << acceptance.min_lowest << " and agreement >= " << acceptance.min_agreement
+            << ")\n";
   Tally all_digits;
   for (int d = 0; d < 10 && digits_section; ++d) {
     Tally t;
@@ -113,7 +116,7 @@ int main(int argc, char** argv) {
       }
       const auto g = classifier.classify(*norm);
       if (g.digit == d) ++plain_right;
-      if (g.confidence < threshold)
+      if (!acceptance.accepts(g))
         ++t.flagged;
       else if (g.digit == d)
         ++t.right;
@@ -168,6 +171,9 @@ int main(int argc, char** argv) {
         const auto& truth = filled.truth.at(f.link_id);
         const std::string kind = f.link_id == "person.id" ? "identity-number" : filled.kinds.at(f.link_id);
         Tally& t = by_kind[kind];
+        if (std::getenv("KIOSK_BENCH_VERBOSE"))
+          std::cout << "  field " << kind << " " << f.link_id << " read " << f.value.dump() << " truth " << truth.dump()
+                    << " confidence " << f.confidence << " reason " << f.reason << "\n";
         if (truth == "review") {
           ++crossed;
           if (f.status == scanners::FieldStatus::NeedsReview) ++crossed_flagged;

@@ -1,10 +1,11 @@
 #pragma once
-// The LeNet-5 style network used for digit boxes. Shared by the library (inference) and
+// The networks used for digit boxes. Shared by the library (inference) and
 // tools/train_digits.cpp (training), so the two can never disagree about the layers.
 #include <dlib/dnn.h>
 
 namespace scanners::detail {
 
+// LeNet-5 layout: assets/models/digits-lenet.dat.
 template <typename Input>
 using LeNetBody = dlib::fc<
     10,
@@ -16,5 +17,18 @@ using LeNetBody = dlib::fc<
                                         dlib::max_pool<2, 2, 2, 2, dlib::relu<dlib::con<6, 5, 5, 1, 1, Input>>>>>>>>>>>;
 
 using DigitNet = dlib::loss_multiclass_log<LeNetBody<dlib::input<dlib::matrix<unsigned char>>>>;
+
+// A wider second network (more filters per layer, about 6x LeNet's arithmetic):
+// assets/models/digits-wide.dat. Its errors differ from LeNet's, so the two together both read
+// better (averaged) and tell when a box is doubtful (they disagree).
+template <typename Input>
+using WideBody = dlib::fc<
+    10, dlib::relu<dlib::fc<
+            192, dlib::max_pool<
+                     2, 2, 2, 2,
+                     dlib::relu<dlib::con<
+                         48, 5, 5, 1, 1, dlib::max_pool<2, 2, 2, 2, dlib::relu<dlib::con<24, 5, 5, 1, 1, Input>>>>>>>>>;
+
+using WideDigitNet = dlib::loss_multiclass_log<WideBody<dlib::input<dlib::matrix<unsigned char>>>>;
 
 }  // namespace scanners::detail

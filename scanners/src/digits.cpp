@@ -136,20 +136,67 @@ cv::Mat render_digit_in_box(const cv::Mat& mnist28, cv::Size box_px, std::mt1993
   return ink;
 }
 
+std::vector<DigitImage> test_time_variants(const DigitImage& digit) {
+  cv::Mat src(28, 28, CV_8UC1);
+  std::copy(digit.begin(), digit.end(), src.ptr<std::uint8_t>(0));
+  std::vector<DigitImage> out{digit};
+  // (rotation degrees, scale) around the centre of the 28 x 28 field.
+  constexpr std::array<std::pair<double, double>, 2> poses{{{-8.0, 1.0}, {8.0, 1.0}}};
+  for (const auto& [angle, scale] : poses) {
+    const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(14.0f, 14.0f), angle, scale);
+    cv::Mat moved;
+    cv::warpAffine(src, moved, m, src.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    DigitImage v{};
+    std::copy(moved.ptr<std::uint8_t>(0), moved.ptr<std::uint8_t>(0) + v.size(), v.begin());
+    out.push_back(v);
+  }
+  return out;
+}
+
 struct DigitClassifier::Impl {
-  mutable detail::DigitNet net;
-  mutable dlib::softmax<detail::DigitNet::subnet_type> probabilities;
+  // Each network with a softmax over its last layer (the nets output unnormalised scores).
+  struct LeNet {
+    mutable detail::DigitNet net;
+    mutable dlib::softmax<detail::DigitNet::subnet_type> probabilities;
+  };
+  struct Wide {
+    mutable detail::WideDigitNet net;
+    mutable dlib::softmax<detail::WideDigitNet::subnet_type> probabilities;
+  };
+  std::vector<std::unique_ptr<LeNet>> lenets;
+  std::vector<std::unique_ptr<Wide>> wides;
+
+  void load(const std::filesystem::path& file) {
+    std::string lenet_error;
+    try {
+      auto n = std::make_unique<LeNet>();
+      dlib::deserialize(file.string()) >> n->net;
+      n->probabilities.subnet() = n->net.subnet();
+      lenets.push_back(std::move(n));
+      return;
+    } catch (const std::exception& e) {
+      lenet_error = e.what();
+    }
+    try {
+      auto n = std::make_unique<Wide>();
+      dlib::deserialize(file.string()) >> n->net;
+      n->probabilities.subnet() = n->net.subnet();
+      wides.push_back(std::move(n));
+    } catch (const std::exception&) {
+      throw ScanError("model-missing",
+                      "The digit recognition model " + file.string() + " could not be read: " + lenet_error);
+    }
+  }
 };
 
-DigitClassifier::DigitClassifier(const std::filesystem::path& model_file) : impl_(std::make_unique<Impl>()) {
-  try {
-    dlib::deserialize(model_file.string()) >> impl_->net;
-  } catch (const std::exception& e) {
-    throw ScanError("model-missing",
-                    "The digit recognition model " + model_file.string() + " could not be read: " + e.what());
-  }
-  impl_->probabilities.subnet() = impl_->net.subnet();
+DigitClassifier::DigitClassifier(const std::vector<std::filesystem::path>& model_files)
+    : impl_(std::make_unique<Impl>()) {
+  if (model_files.empty()) throw ScanError("model-missing", "No digit recognition model was given.");
+  for (const auto& file : model_files) impl_->load(file);
 }
+
+DigitClassifier::DigitClassifier(const std::filesystem::path& model_file)
+    : DigitClassifier(std::vector<std::filesystem::path>{model_file}) {}
 
 DigitClassifier::~DigitClassifier() = default;
 DigitClassifier::DigitClassifier(DigitClassifier&&) noexcept = default;
@@ -159,32 +206,79 @@ std::filesystem::path DigitClassifier::default_model_file() {
   return forms::assets_dir() / "models" / "digits-lenet.dat";
 }
 
-std::vector<DigitGuess> DigitClassifier::classify(const std::vector<DigitImage>& digits) const {
-  std::vector<dlib::matrix<unsigned char>> inputs;
-  inputs.reserve(digits.size());
-  for (const auto& d : digits) {
+std::vector<std::filesystem::path> DigitClassifier::default_model_files() {
+  std::vector<std::filesystem::path> files{default_model_file()};
+  const auto wide = forms::assets_dir() / "models" / "digits-wide.dat";
+  std::error_code ec;
+  if (std::filesystem::exists(wide, ec)) files.push_back(wide);
+  return files;
+}
+
+size_t DigitClassifier::networks() const {
+  return impl_->lenets.size() + impl_->wides.size();
+}
+
+std::vector<std::vector<DigitProbabilities>> DigitClassifier::readings(const std::vector<DigitImage>& digits) const {
+  std::vector<std::vector<DigitProbabilities>> out(digits.size());
+  if (digits.empty()) return out;
+  // LeNet reads every test-time variant; the wide network (about 6x LeNet's arithmetic) reads
+  // each digit once as a second opinion, which keeps a page's digits within a few tens of ms.
+  std::vector<dlib::matrix<unsigned char>> variants, originals;
+  std::vector<size_t> owner;
+  auto to_matrix = [](const DigitImage& d) {
     dlib::matrix<unsigned char> m(28, 28);
     for (long y = 0; y < 28; ++y)
       for (long x = 0; x < 28; ++x) m(y, x) = d[static_cast<size_t>(y * 28 + x)];
-    inputs.push_back(std::move(m));
-  }
-  std::vector<DigitGuess> out;
-  if (inputs.empty()) return out;
-  const dlib::matrix<float> probs = dlib::mat(impl_->probabilities(inputs.begin(), inputs.end()));
-  for (long i = 0; i < probs.nr(); ++i) {
-    DigitGuess g;
-    for (long k = 0; k < 10; ++k) {
-      const float p = probs(i, k);
-      if (p > g.confidence) {
-        g.runner_up = g.confidence;
-        g.confidence = p;
-        g.digit = static_cast<int>(k);
-      } else if (p > g.runner_up) {
-        g.runner_up = p;
-      }
+    return m;
+  };
+  for (size_t i = 0; i < digits.size(); ++i) {
+    originals.push_back(to_matrix(digits[i]));
+    for (const auto& v : test_time_variants(digits[i])) {
+      variants.push_back(to_matrix(v));
+      owner.push_back(i);
     }
-    out.push_back(g);
   }
+  auto collect = [&](const dlib::matrix<float>& probs, const std::vector<size_t>* rows_owner) {
+    for (long r = 0; r < probs.nr(); ++r) {
+      DigitProbabilities p{};
+      for (long k = 0; k < 10; ++k) p[static_cast<size_t>(k)] = probs(r, k);
+      out[rows_owner ? (*rows_owner)[static_cast<size_t>(r)] : static_cast<size_t>(r)].push_back(p);
+    }
+  };
+  for (const auto& n : impl_->lenets) collect(dlib::mat(n->probabilities(variants.begin(), variants.end())), &owner);
+  for (const auto& n : impl_->wides) collect(dlib::mat(n->probabilities(originals.begin(), originals.end())), nullptr);
+  return out;
+}
+
+DigitGuess DigitClassifier::combine(const std::vector<DigitProbabilities>& readings) {
+  DigitGuess g;
+  if (readings.empty()) return g;
+  DigitProbabilities mean{};
+  for (const auto& r : readings)
+    for (size_t k = 0; k < 10; ++k) mean[k] += r[k] / static_cast<float>(readings.size());
+  for (size_t k = 0; k < 10; ++k) {
+    if (mean[k] > g.confidence) {
+      g.runner_up = g.confidence;
+      g.confidence = mean[k];
+      g.digit = static_cast<int>(k);
+    } else if (mean[k] > g.runner_up) {
+      g.runner_up = mean[k];
+    }
+  }
+  const auto d = static_cast<size_t>(g.digit);
+  g.lowest = 1.0f;
+  int agreeing = 0;
+  for (const auto& r : readings) {
+    g.lowest = std::min(g.lowest, r[d]);
+    agreeing += std::max_element(r.begin(), r.end()) - r.begin() == static_cast<long>(d);
+  }
+  g.agreement = static_cast<float>(agreeing) / static_cast<float>(readings.size());
+  return g;
+}
+
+std::vector<DigitGuess> DigitClassifier::classify(const std::vector<DigitImage>& digits) const {
+  std::vector<DigitGuess> out;
+  for (const auto& r : readings(digits)) out.push_back(combine(r));
   return out;
 }
 

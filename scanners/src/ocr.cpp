@@ -1,6 +1,7 @@
 #include "scanners/ocr.hpp"
 
 #include <tesseract/baseapi.h>
+#include <tesseract/resultiterator.h>
 
 #include <cstdlib>
 
@@ -63,6 +64,18 @@ OcrText OcrEngine::read(const cv::Mat& grey, int psm, const std::string& whiteli
   std::unique_ptr<char[]> text(api.GetUTF8Text());
   out.text = text ? trim(text.get()) : std::string();
   out.confidence = static_cast<float>(std::max(0, api.MeanTextConf())) / 100.0f;
+  float lowest = 100.0f;
+  if (const std::unique_ptr<tesseract::ResultIterator> it{api.GetIterator()}; it && !out.text.empty()) {
+    do {
+      if (it->Empty(tesseract::RIL_SYMBOL)) continue;
+      const float confidence = it->Confidence(tesseract::RIL_SYMBOL);
+      lowest = std::min(lowest, confidence);
+      ++out.symbols;
+      const std::unique_ptr<char[]> symbol(it->GetUTF8Text(tesseract::RIL_SYMBOL));
+      out.characters.emplace_back(symbol ? symbol.get() : "", std::max(0.0f, confidence) / 100.0f);
+    } while (it->Next(tesseract::RIL_SYMBOL));
+  }
+  out.lowest_symbol_confidence = out.symbols > 0 ? std::max(0.0f, lowest) / 100.0f : 0.0f;
   api.Clear();
   return out;
 }

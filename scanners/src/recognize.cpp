@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -30,6 +32,12 @@ constexpr double kTickEmptyBelow = 0.012;
 constexpr double kTickTickedAbove = 0.035;
 constexpr double kTickScribbledAbove = 0.45;  // a filled or crossed-out box: ask a person
 constexpr double kTickBorderMm = 0.35;        // line width of the printed tick box (print/layout.cpp)
+// Letter boxes: ink inside the found lines above this share of the inside is a letter. Blank
+// boxes measure 0 % once their lines are cleared; a block letter covers 8 % and more.
+constexpr double kLetterInkAbove = 0.02;
+// A letter read in the line with less confidence than this is read again alone in its box.
+constexpr double kLetterSureAbove = 0.97;
+constexpr const char* kLetterWhitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅÁČĐŊŠŦŽ-";
 
 cv::Rect to_px(const print::RectMm& r, double inset_fraction = 0.0) {
   const double ix = r.w * inset_fraction, iy = r.h * inset_fraction;
@@ -99,6 +107,31 @@ double title_score(const std::string& text, const std::string& title) {
   return best;
 }
 
+// The affine map (as a 3 x 3 matrix) that best takes `src` onto `dst` in the least-squares
+// sense; empty when the points do not determine one.
+cv::Mat least_squares_affine(const std::vector<cv::Point2f>& src, const std::vector<cv::Point2f>& dst) {
+  if (src.size() < 3 || src.size() != dst.size()) return {};
+  const int n = static_cast<int>(src.size());
+  cv::Mat a = cv::Mat::zeros(2 * n, 6, CV_64F), b(2 * n, 1, CV_64F);
+  for (int i = 0; i < n; ++i) {
+    const auto& p = src[static_cast<size_t>(i)];
+    const auto& q = dst[static_cast<size_t>(i)];
+    a.at<double>(2 * i, 0) = p.x;
+    a.at<double>(2 * i, 1) = p.y;
+    a.at<double>(2 * i, 2) = 1;
+    a.at<double>(2 * i + 1, 3) = p.x;
+    a.at<double>(2 * i + 1, 4) = p.y;
+    a.at<double>(2 * i + 1, 5) = 1;
+    b.at<double>(2 * i) = q.x;
+    b.at<double>(2 * i + 1) = q.y;
+  }
+  cv::Mat x;
+  if (!cv::solve(a, b, x, cv::DECOMP_SVD)) return {};
+  cv::Mat m = cv::Mat::eye(3, 3, CV_64F);
+  for (int k = 0; k < 6; ++k) m.at<double>(k / 3, k % 3) = x.at<double>(k);
+  return m;
+}
+
 struct TickState {
   enum Kind { Empty, Ticked, Unclear } kind = Empty;
   double share = 0.0;
@@ -118,6 +151,29 @@ int strongest_line(const cv::Mat& crop, bool horizontal, int expected, int searc
       best_ink = n;
       best = p;
     }
+  }
+  return best;
+}
+
+// The border of a letter box next to its neighbour's: the strongest line near `expected`, or a
+// line just inside it (within the width of the double line) when there is one: the neighbour's
+// border lies a fraction of a millimetre outside this box's own. `inward` +1: larger offsets are
+// inside the box.
+int innermost_line(const cv::Mat& crop, bool horizontal, int expected, int search, int inward, int along_from,
+                   int along_to) {
+  const int strongest = strongest_line(crop, horizontal, expected, search, along_from, along_to);
+  auto ink_at = [&](int p) {
+    const cv::Mat line =
+        horizontal ? crop.row(p).colRange(along_from, along_to) : crop.col(p).rowRange(along_from, along_to);
+    return cv::countNonZero(line);
+  };
+  const int extent = horizontal ? crop.rows : crop.cols;
+  const int strongest_ink = ink_at(strongest);
+  int best = strongest;
+  for (int step = 1; step <= static_cast<int>(std::lround(kPxPerMm * 0.6)); ++step) {
+    const int p = strongest + inward * step;
+    if (p < 0 || p >= extent) break;
+    if (ink_at(p) * 10 >= strongest_ink * 6) best = p;
   }
   return best;
 }
@@ -191,7 +247,7 @@ struct Recognizer::Impl {
         translations(t),
         key(std::move(k)),
         options(std::move(o)),
-        digits(options.digit_model.empty() ? DigitClassifier::default_model_file() : options.digit_model) {}
+        digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models) {}
 
   OcrEngine& engine() {
     if (!ocr) ocr = std::make_unique<OcrEngine>("nor");
@@ -341,6 +397,13 @@ struct Recognizer::Impl {
       cv::Mat affine = cv::getAffineTransform(mark_layout.data(), mark_image.data());
       to_image = cv::Mat::eye(3, 3, CV_64F);
       affine.copyTo(to_image(cv::Rect(0, 0, 3, 2)));
+    } else if (mark_layout.size() == 2) {
+      // A skewed sheet can push a corner or two off the scanner's glass: the two marks left and
+      // the QR code's four corners, fitted together, still pin the page down.
+      std::vector<cv::Point2f> src = from, dst = to;
+      src.insert(src.end(), mark_layout.begin(), mark_layout.end());
+      dst.insert(dst.end(), mark_image.begin(), mark_image.end());
+      to_image = least_squares_affine(src, dst);
     }
     if (to_image.empty()) {
       result.problem = "registration-failed";
@@ -503,7 +566,7 @@ struct Recognizer::Impl {
     for (size_t k = 0; k < guesses.size(); ++k) {
       text[static_cast<size_t>(filled[k])] = static_cast<char>('0' + guesses[k].digit);
       confidence = std::min(confidence, static_cast<double>(guesses[k].confidence));
-      if (guesses[k].confidence < options.digit_min_confidence) unsure = true;
+      if (!options.digit_acceptance.accepts(guesses[k])) unsure = true;
     }
     // Digits are written from the left; a gap inside the number is not a number.
     const auto last = text.find_last_not_of(' ');
@@ -531,32 +594,94 @@ struct Recognizer::Impl {
     return make(f, grey, digits_only, confidence, "");
   }
 
-  // Letter boxes: the printed box lines are erased, then Tesseract reads the row as one line
-  // limited to capital letters (one call per field, not per box: much faster).
+  // Letter boxes: each box's four printed lines are found in the scan (like tick boxes) and
+  // only what lies inside them is kept; a box with no ink inside is blank. The kept insides are
+  // put side by side on white, with no lines left for Tesseract to read as "I" or "T", and
+  // Tesseract reads them as one line limited to capital letters (one call per field).
   FieldResult read_letters(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
-    int filled = 0;
-    for (const auto& b : f.boxes)
-      if (ink_share(ink, to_px(b, 0.12)) > 0.02) ++filled;
-    if (filled == 0) return make(f, grey, nullptr, 1.0, "");
-    const cv::Rect area = clip(union_px(f.boxes, 0.5), grey);
-    cv::Mat crop = grey(area).clone();
+    std::vector<cv::Rect> insides;  // of the filled boxes, in rectified page pixels
     for (const auto& b : f.boxes) {
-      cv::Rect r = to_px(b);
-      r.x -= area.x;
-      r.y -= area.y;
-      cv::rectangle(crop, r, 255, static_cast<int>(kPxPerMm * 0.9));  // erase the printed outline
+      const auto inside = box_inside(ink, b);
+      if (!inside) return make(f, grey, nullptr, 0.3, "unclear-letter-box");
+      // Blank or not is judged a little further in: a sliver of the line's blur along an edge is not a letter.
+      const cv::Rect core(inside->x + 2, inside->y + 2, inside->width - 4, inside->height - 4);
+      if (ink_share(ink, core) > kLetterInkAbove) insides.push_back(*inside);
     }
-    auto text = engine().read(crop, 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅÁČĐŊŠŦŽ-");
+    if (insides.empty()) return make(f, grey, nullptr, 1.0, "");
+    const auto line = letters_line(grey, insides);
+    auto text = engine().read(line, 7, kLetterWhitelist);
     std::string value;
-    for (char c : text.text)
-      if (c != ' ') value.push_back(c);
-    size_t characters = 0;
-    for (unsigned char c : value) characters += (c & 0xC0) != 0x80;
-    if (value.empty() || text.confidence < options.letter_min_confidence)
-      return make(f, grey, value.empty() ? nlohmann::json() : nlohmann::json(value), text.confidence, "low-confidence");
-    if (characters != static_cast<size_t>(filled))
-      return make(f, grey, value, text.confidence, "letter-count-mismatch");
-    return make(f, grey, value, text.confidence, "");
+    for (const auto& [ch, conf] : text.characters) value += ch;
+    if (std::getenv("KIOSK_DEBUG_LETTERS"))
+      std::fprintf(stderr, "letters %s: %s mean %.2f lowest %.2f\n", f.link_id.c_str(), value.c_str(), text.confidence,
+                   text.lowest_symbol_confidence);
+    if (value.empty()) return make(f, grey, nullptr, 0.0, "low-confidence");
+    if (text.characters.size() != insides.size())
+      return make(f, grey, value, text.lowest_symbol_confidence, "letter-count-mismatch");
+    // Every letter must be sure, not just the average ("CSLO" for "OSLO" had a good mean). A
+    // letter Tesseract is not quite sure of in the line is read again alone in its box: the two
+    // readings must agree.
+    double confidence = 1.0;
+    for (size_t k = 0; k < insides.size(); ++k) {
+      const auto& [ch, conf] = text.characters[k];
+      double letter_confidence = conf;
+      if (conf < kLetterSureAbove) {
+        const auto alone = engine().read(letters_line(grey, {insides[k]}), 10, kLetterWhitelist);
+        if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "letters-disagree");
+        letter_confidence = std::max<double>(conf, alone.lowest_symbol_confidence);
+      }
+      confidence = std::min(confidence, letter_confidence);
+    }
+    if (confidence < options.letter_min_confidence) return make(f, grey, value, confidence, "low-confidence");
+    return make(f, grey, value, confidence, "");
+  }
+
+  // The inside of a printed box (its four lines found in the scan near where the layout puts
+  // them), clear of the lines and their blur. Nothing when the lines are not where they should be.
+  static std::optional<cv::Rect> box_inside(const cv::Mat& ink, const print::RectMm& box) {
+    const int margin = static_cast<int>(kPxPerMm * 1.0);
+    const cv::Rect expected = to_px(box);
+    const cv::Rect area = clip(
+        cv::Rect(expected.x - margin, expected.y - margin, expected.width + 2 * margin, expected.height + 2 * margin),
+        ink);
+    if (area.width < expected.width || area.height < expected.height) return std::nullopt;
+    const cv::Mat crop = ink(area);
+    const int x0 = expected.x - area.x, y0 = expected.y - area.y;
+    const int x1 = x0 + expected.width, y1 = y0 + expected.height;
+    // Lines are searched over the middle of the box's sides only. The neighbouring letter box's
+    // border is a fraction of a millimetre away: of the lines found, take the innermost.
+    const int search = margin - 1;
+    const int inset_x = expected.width / 5, inset_y = expected.height / 5;
+    const int top = strongest_line(crop, true, y0, search, x0 + inset_x, x1 - inset_x);
+    const int bottom = strongest_line(crop, true, y1, search, x0 + inset_x, x1 - inset_x);
+    const int left = innermost_line(crop, false, x0, search, +1, y0 + inset_y, y1 - inset_y);
+    const int right = innermost_line(crop, false, x1, search, -1, y0 + inset_y, y1 - inset_y);
+    const int clearance = static_cast<int>(std::lround(kTickBorderMm * kPxPerMm / 2.0)) + 3;
+    const cv::Rect inside(area.x + left + clearance, area.y + top + clearance, right - left - 2 * clearance,
+                          bottom - top - 2 * clearance);
+    if (inside.width < expected.width / 2 || inside.height < expected.height / 2 ||
+        (inside & cv::Rect(0, 0, ink.cols, ink.rows)) != inside)
+      return std::nullopt;
+    return inside;
+  }
+
+  // The insides of the filled boxes side by side on white, a letter's width apart, with a white
+  // margin all round: a clean line of block letters.
+  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides) {
+    int height = 0, width = 0;
+    for (const auto& r : insides) {
+      height = std::max(height, r.height);
+      width += r.width;
+    }
+    const int gap = std::max(4, height / 5), pad = height / 2;
+    cv::Mat line(height + 2 * pad, width + gap * static_cast<int>(insides.size() - 1) + 2 * pad, CV_8UC1,
+                 cv::Scalar(255));
+    int x = pad;
+    for (const auto& r : insides) {
+      grey(r).copyTo(line(cv::Rect(x, pad + (height - r.height) / 2, r.width, r.height)));
+      x += r.width + gap;
+    }
+    return line;
   }
 
   FieldResult read_text(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {

@@ -19,18 +19,43 @@ using DigitImage = std::array<std::uint8_t, 28 * 28>;
 // edges and specks are removed first. Returns nothing when the box holds no writing.
 std::optional<DigitImage> normalize_digit(const cv::Mat& ink);
 
-// What the classifier says about one box.
+// The softmax probabilities of the ten digits for one reading of one box.
+using DigitProbabilities = std::array<float, 10>;
+
+// What the classifier says about one box, combining several readings: LeNet on the box as
+// normalised and on slightly rotated copies (test-time variants), the wide network on the box.
 struct DigitGuess {
-  int digit = -1;           // 0..9
-  float confidence = 0.0f;  // softmax probability of that digit
-  float runner_up = 0.0f;   // probability of the second most likely digit
+  int digit = -1;           // 0..9: the best of the averaged probabilities
+  float confidence = 0.0f;  // averaged probability of that digit
+  float runner_up = 0.0f;   // averaged probability of the second most likely digit
+  float lowest = 0.0f;      // the lowest probability any single reading gave that digit
+  float agreement = 0.0f;   // share of readings whose own best digit is `digit` (1: all agree)
 };
 
-// The LeNet digit classifier (dlib dnn), trained by scanners/tools/train_digits.cpp on MNIST
-// indices 0..599 of each digit (see assets/models/README.md). Not thread-safe: one per worker.
+// When a digit read by the classifier may be accepted without a person looking at it. A wrong
+// digit accepted here is a silent wrong value, so every reading must agree and be sure.
+struct DigitAcceptance {
+  float min_confidence = 0.97f;  // averaged probability of the digit
+  float min_lowest = 0.80f;      // no single network or variant may doubt it more than this
+  float min_agreement = 1.0f;    // every reading names the same digit
+  bool accepts(const DigitGuess& guess) const {
+    return guess.digit >= 0 && guess.confidence >= min_confidence && guess.lowest >= min_lowest &&
+           guess.agreement >= min_agreement;
+  }
+};
+
+// Slightly rotated copies of a normalised digit (the original first): a digit the
+// networks read only in one pose is not a digit to accept unseen.
+std::vector<DigitImage> test_time_variants(const DigitImage& digit);
+
+// The digit classifier: an ensemble of dlib dnn networks (LeNet and a wider one, see
+// scanners/src/digit_net.hpp), trained by scanners/tools/train_digits.cpp on MNIST indices
+// 0..599 of each digit (see assets/models/README.md). Not thread-safe: one per worker.
 class DigitClassifier {
  public:
-  // Loads the model file; throws ScanError "model-missing" when it cannot be read.
+  // Loads the model files (each a LeNet or a wide network, told apart by their contents); throws
+  // ScanError "model-missing" when one cannot be read or none is given.
+  explicit DigitClassifier(const std::vector<std::filesystem::path>& model_files);
   explicit DigitClassifier(const std::filesystem::path& model_file);
   ~DigitClassifier();
   DigitClassifier(DigitClassifier&&) noexcept;
@@ -38,9 +63,15 @@ class DigitClassifier {
 
   DigitGuess classify(const DigitImage& digit) const;
   std::vector<DigitGuess> classify(const std::vector<DigitImage>& digits) const;
+  // Every reading of every digit (LeNet x test-time variants, then the wide network), for evaluation.
+  std::vector<std::vector<DigitProbabilities>> readings(const std::vector<DigitImage>& digits) const;
+  static DigitGuess combine(const std::vector<DigitProbabilities>& readings);
+  size_t networks() const;
 
   // assets/models/digits-lenet.dat under forms::assets_dir().
   static std::filesystem::path default_model_file();
+  // The committed ensemble: digits-lenet.dat and, when present, digits-wide.dat.
+  static std::vector<std::filesystem::path> default_model_files();
 
  private:
   struct Impl;

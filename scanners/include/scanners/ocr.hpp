@@ -1,6 +1,8 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -9,6 +11,11 @@ namespace scanners {
 struct OcrText {
   std::string text;         // UTF-8, trimmed
   float confidence = 0.0f;  // 0..1 (Tesseract's mean word confidence / 100)
+  // 0..1: the least sure single character (one doubtful letter in a name hides in the mean).
+  float lowest_symbol_confidence = 0.0f;
+  size_t symbols = 0;  // characters Tesseract found
+  // Each character found (UTF-8) with its confidence 0..1, in reading order.
+  std::vector<std::pair<std::string, float>> characters;
 };
 
 // One Tesseract engine (TessBaseAPI, owned and ended by RAII). Tesseract is built with

@@ -12,6 +12,7 @@
 #include "forms/translations.hpp"
 #include "print/layout.hpp"
 #include "print/qr_payload.hpp"
+#include "scanners/digits.hpp"
 #include "scanners/image.hpp"
 
 namespace scanners {
@@ -56,10 +57,10 @@ struct SubmissionResult {
 };
 
 struct RecognizerOptions {
-  std::filesystem::path digit_model = {};  // empty: DigitClassifier::default_model_file()
-  std::string postal_address;              // as printed in the footer (site.postal_address)
-  print::Fonts fonts;                      // the fonts the form was laid out with (print.font_dir)
-  double digit_min_confidence = 0.97;      // below: the digit box needs review
+  std::vector<std::filesystem::path> digit_models = {};  // empty: DigitClassifier::default_model_files()
+  std::string postal_address;                            // as printed in the footer (site.postal_address)
+  print::Fonts fonts;                                    // the fonts the form was laid out with (print.font_dir)
+  DigitAcceptance digit_acceptance = {};                 // a digit box it does not accept needs review
   double letter_min_confidence = 0.75;
   double text_min_confidence = 0.80;
   bool ocr_free_text = true;  // Tesseract on text lines (false: always review)
