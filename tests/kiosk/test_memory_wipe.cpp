@@ -6,6 +6,7 @@
 // The main thread's stack is searched too, below the test's own frame (the dead frames of
 // the flow's, the screens' and ImGui's calls).
 #include <doctest/doctest.h>
+#include <alloca.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -166,6 +167,15 @@ __attribute__((noinline)) std::vector<std::string> find_in_dead_stack(const Mask
   return hits;
 }
 
+// Leaves `secret` in a dead stack frame about 48 KiB below the caller, as a deep call that
+// handled the typed text would (a library's parser, a formatting routine).
+__attribute__((noinline)) void leave_on_stack(const Masked& secret) {
+  constexpr size_t kDepth = 48 * 1024;
+  auto* deep = static_cast<char*>(alloca(kDepth));
+  for (size_t i = 0; i < secret.size(); ++i) deep[i] = secret.at(i);
+  asm volatile("" : : "r"(deep) : "memory");  // the stores are kept although nothing reads them
+}
+
 void type(ui::HeadlessUi& ui, flow::Flow& f, const Masked& text, Clock::time_point now) {
   for (size_t i = 0; i < text.size(); ++i) {
     char key[8] = {'k', 'e', 'y', '.', text.at(i), 0};
@@ -235,6 +245,10 @@ TEST_CASE("wipe: the typed identity number and name are not left anywhere in the
     // The search finds them while the session is on: it can find what it looks for.
     REQUIRE(!find_in_memory(*number).empty());
     REQUIRE(!find_in_memory(name_tail).empty());
+
+    // The stack search sees what a returned call left in its frame.
+    leave_on_stack(*number);
+    REQUIRE(!find_in_dead_stack(*number).empty());
 
     ui.look(f, now + 10min);  // inactivity: everything is wiped
     REQUIRE(f.screen() == Screen::Start);
