@@ -29,6 +29,7 @@
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "helpers.hpp"
+#include "proton_support.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
 
@@ -70,77 +71,6 @@ Stats stats(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return {v[v.size() / 2], v.front(), v.back()};
 }
-
-class RawSender : public proton::messaging_handler {
- public:
-  RawSender(std::string url, std::string address, size_t count, size_t size)
-      : url_(std::move(url)), address_(std::move(address)), count_(count), body_(size, 'x') {}
-  void on_container_start(proton::container& c) override {
-    proton::connection_options o;
-    o.sasl_allow_insecure_mechs(true);
-    c.connect(url_, o);
-  }
-  void on_connection_open(proton::connection& conn) override {
-    proton::target_options target;
-    target.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_sender(address_, proton::sender_options().target(target));
-    start = Clock::now();
-  }
-  void on_sendable(proton::sender& s) override {
-    while (s.credit() > 0 && sent_ < count_) {
-      proton::message m;
-      m.id("raw-" + std::to_string(sent_));
-      m.durable(true);
-      m.body(proton::binary(body_));
-      s.send(m);
-      ++sent_;
-    }
-  }
-  void on_tracker_accept(proton::tracker& t) override {
-    if (++accepted_ == count_) {
-      elapsed = seconds_since(start);
-      t.connection().close();
-    }
-  }
-  Clock::time_point start;
-  double elapsed = 0;
-
- private:
-  std::string url_, address_;
-  size_t count_, sent_ = 0, accepted_ = 0;
-  std::string body_;
-};
-
-// Drains `count` messages from an address, accepting each; the broker's own consume rate
-// for messages of this size (the simulator has to get every submission this way).
-class RawReceiver : public proton::messaging_handler {
- public:
-  RawReceiver(std::string url, std::string address, size_t count)
-      : url_(std::move(url)), address_(std::move(address)), count_(count) {}
-  void on_container_start(proton::container& c) override {
-    proton::connection_options o;
-    o.sasl_allow_insecure_mechs(true);
-    c.connect(url_, o);
-  }
-  void on_connection_open(proton::connection& conn) override {
-    proton::source_options source;
-    source.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_receiver(address_, proton::receiver_options().source(source).credit_window(64));
-    start = Clock::now();
-  }
-  void on_message(proton::delivery& d, proton::message&) override {
-    if (++received_ == count_) {
-      elapsed = seconds_since(start);
-      d.connection().close();
-    }
-  }
-  Clock::time_point start;
-  double elapsed = 0;
-
- private:
-  std::string url_, address_;
-  size_t count_, received_ = 0;
-};
 
 }  // namespace
 
@@ -261,11 +191,18 @@ int main(int argc, char** argv) {
     delivery_rates.push_back(deliveries / elapsed);
     peak_mib.push_back(usage.ru_maxrss / 1024.0);
     // Yardstick in the same run: raw durable publishes of the same size.
-    RawSender raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries),
-                  payload_bytes);
+    const proton::binary body(payload_bytes, 'x');
+    Publisher raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries),
+                  [&body](size_t i) {
+                    proton::message m;
+                    m.id("raw-" + std::to_string(i));
+                    m.durable(true);
+                    m.body(body);
+                    return m;
+                  });
     proton::container(raw).run();
     raw_rates.push_back(deliveries / raw.elapsed);
-    RawReceiver drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries));
+    Consumer drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries), 0);
     proton::container(drain).run();
     consume_rates.push_back(deliveries / drain.elapsed);
   }
