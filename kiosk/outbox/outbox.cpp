@@ -209,6 +209,7 @@ struct Outbox::Impl {
   X509Ptr platform_encryption;
   std::optional<KeyPair> decryption, legacy_decryption;
   X509Ptr platform_signing, ca;
+  CrlPtr revocation_list;  // security.crl_file, when set
   store::StatementCache statements;
 
   Impl(const kiosk::Config& c)
@@ -224,10 +225,21 @@ struct Outbox::Impl {
       KeyPair pair{load_certificate(require_path(config, "security.signing_certificate")),
                    load_private_key(require_path(config, "security.signing_key"))};
       platform_encryption = load_certificate(require_path(config, "security.platform_encryption_certificate"));
+      load_revocation_list();
+      if (revocation_list)
+        check_not_revoked(platform_encryption.get(), revocation_list.get(), ca.get(),
+                          "The platform's encryption certificate");
       signer = std::move(pair);
     } catch (const CryptoError& e) {
       throw OutboxError(OutboxError::Kind::Unavailable, e.what());
     }
+  }
+
+  // Without network access the CRL is a file, read once per Outbox (a restart reads a new one).
+  void load_revocation_list() {
+    if (revocation_list || config.get_string("security.crl_file").empty()) return;
+    ca = load_certificate(require_path(config, "security.ca_certificate"));
+    revocation_list = load_crl(config.get_path("security.crl_file"));
   }
 
   void load_receiving_credentials() {
@@ -240,6 +252,7 @@ struct Outbox::Impl {
                                     load_private_key(config.get_path("security.legacy_decryption_key"))};
       platform_signing = load_certificate(require_path(config, "security.platform_signing_certificate"));
       ca = load_certificate(require_path(config, "security.ca_certificate"));
+      load_revocation_list();
       decryption = std::move(current);
     } catch (const CryptoError& e) {
       throw OutboxError(OutboxError::Kind::Unavailable, e.what());
@@ -750,7 +763,8 @@ std::vector<ReceiptResult> Outbox::apply_receipts(const std::vector<Bytes>& mess
     try {
       std::vector<const KeyPair*> keys = {&*im.decryption};
       if (im.legacy_decryption) keys.push_back(&*im.legacy_decryption);
-      const Opened opened = decrypt_then_verify(messages[i], keys, im.ca.get(), im.platform_signing.get());
+      const Opened opened =
+          decrypt_then_verify(messages[i], keys, im.ca.get(), im.platform_signing.get(), im.revocation_list.get());
       decoded[i].body = json::parse(opened.content.begin(), opened.content.end());
       if (!decoded[i].body.is_object() || !decoded[i].body.contains("messageId") ||
           !decoded[i].body.contains("outcome"))

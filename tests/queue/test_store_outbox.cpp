@@ -563,6 +563,72 @@ TEST_CASE("outbox: invalid answers, refused representation and oversized submiss
   CHECK(outbox.list().empty());
 }
 
+TEST_CASE("outbox: a revoked platform certificate (security.crl_file) is refused for sending and in receipts") {
+  DemoEnv env;
+  const ob::KeyPair ca{ob::load_certificate(env.env() / "certs/ca.pem"),
+                       ob::load_private_key(env.env() / "certs/ca.key")};
+  const auto platform_signing = ob::load_certificate(env.env() / "certs/platform-signing.pem");
+  const auto platform_encryption = ob::load_certificate(env.env() / "certs/platform-encryption.pem");
+  auto write_crl = [&](const std::string& name, const std::vector<X509*>& revoked, int valid_days = 30) {
+    const fs::path file = env.env() / name;
+    std::ofstream(file) << ob::make_crl_pem(ca, revoked, valid_days);
+    return file;
+  };
+  // Nothing revoked: sending and receipts work as without a list.
+  env.config.set("security.crl_file", write_crl("none.crl", {}).string());
+  {
+    ob::Outbox outbox(env.config);
+    const auto a = outbox.commit_submission(example(1));
+    CHECK(outbox.due_messages(st::now_ms() + 1000, 10, {}).size() == 1);
+    CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", a.id}, {"outcome", "accepted"}})) ==
+          ob::ReceiptResult::Accepted);
+  }
+  // The platform's signing certificate revoked: its receipts are not believed.
+  env.config.set("security.crl_file", write_crl("signing.crl", {platform_signing.get()}).string());
+  {
+    ob::Outbox outbox(env.config);
+    const auto b = outbox.commit_submission(example(2));
+    std::string detail;
+    CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", b.id}, {"outcome", "accepted"}}), &detail) ==
+          ob::ReceiptResult::Malformed);
+    CHECK(detail.find("revoked") != std::string::npos);
+    CHECK(outbox.status(b.reference)->status == ob::Status::Queued);  // nothing lost
+  }
+  // The platform's encryption certificate revoked: nothing is encrypted to it.
+  env.config.set("security.crl_file", write_crl("encryption.crl", {platform_encryption.get()}).string());
+  {
+    ob::Outbox outbox(env.config);
+    try {
+      outbox.commit_submission(example(3));
+      FAIL("committed with a revoked platform certificate");
+    } catch (const ob::OutboxError& e) {
+      CHECK(std::string(e.what()).find("revoked") != std::string::npos);
+    }
+  }
+  // An out-of-date list is an error, not a silent pass.
+  env.config.set("security.crl_file", write_crl("old.crl", {}, -1).string());
+  {
+    ob::Outbox outbox(env.config);
+    try {
+      outbox.commit_submission(example(4));
+      FAIL("committed with an out-of-date revocation list");
+    } catch (const ob::OutboxError& e) {
+      CHECK(std::string(e.what()).find("out of date") != std::string::npos);
+    }
+  }
+  // The same check on the receiving side of the crypto layer, with the stable code.
+  const ob::KeyPair kiosk{ob::load_certificate(env.env() / "certs/kiosk-decryption.pem"),
+                          ob::load_private_key(env.env() / "certs/kiosk-decryption.key")};
+  const auto crl = ob::load_crl(env.env() / "signing.crl");
+  try {
+    ob::decrypt_then_verify(make_receipt(env.env(), {{"messageId", "x"}}), {&kiosk}, ca.certificate.get(), nullptr,
+                            crl.get());
+    FAIL("a message signed with a revoked certificate was accepted");
+  } catch (const ob::CryptoError& e) {
+    CHECK(e.code() == std::string(ob::codes::kCertificateRevoked));
+  }
+}
+
 TEST_CASE("outbox: backoff is capped exponential with jitter") {
   for (int attempt = 1; attempt <= 20; ++attempt) {
     std::int64_t lo = INT64_MAX, hi = 0;
