@@ -197,4 +197,27 @@ BundleSummary read_bundle(const json& bundle) {
   return s;
 }
 
+BundleSummary read_bundle_text(std::string_view text) {
+  // Base64 has no quote or backslash, and a quote inside a JSON string is escaped, so
+  // "data":" can only start a real "data" member. Lifted out only when there is exactly
+  // one and it turns out to be the DocumentReference's attachment; otherwise parse it all.
+  static constexpr std::string_view key = "\"data\":\"";
+  const size_t at = text.find(key);
+  if (at != std::string_view::npos && text.find(key, at + 1) == std::string_view::npos) {
+    const size_t begin = at + key.size();
+    const size_t end = text.find('"', begin);
+    if (end != std::string_view::npos && text.substr(begin, end - begin).find('\\') == std::string_view::npos) {
+      std::string rest;
+      rest.reserve(text.size() - (end - begin));
+      rest.append(text.substr(0, begin)).append(text.substr(end));
+      BundleSummary summary = read_bundle(json::parse(rest));
+      if (summary.pdf.empty() && !summary.pdf_hash.empty()) {
+        summary.pdf = from_base64(std::string(text.substr(begin, end - begin)));
+        return summary;
+      }
+    }
+  }
+  return read_bundle(json::parse(text));
+}
+
 }  // namespace kiosk::outbox

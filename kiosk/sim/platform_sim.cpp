@@ -322,7 +322,8 @@ class Simulator : public proton::messaging_handler {
     }
     BundleSummary bundle;
     try {
-      bundle = read_bundle(json::parse(opened.content.begin(), opened.content.end()));
+      bundle = read_bundle_text(
+          std::string_view(reinterpret_cast<const char*>(opened.content.data()), opened.content.size()));
     } catch (const std::exception& e) {
       return reject(codes::kNotParseable, e.what());
     }

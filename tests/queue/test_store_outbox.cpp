@@ -355,6 +355,19 @@ TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and ve
   REQUIRE(again.size() == 1);
   CHECK(ob::decrypt_then_verify(again[0].payload, {&platform}, ca.get(), nullptr).content == opened.content);
   CHECK(summary.submission_id == committed.id);
+  // The receiver's fast reading (PDF lifted out before parsing) reads the same, also when
+  // an answer contains the text it looks for.
+  for (const std::string& text : {std::string(opened.content.begin(), opened.content.end()), [&] {
+                                    json changed = bundle;
+                                    changed["entry"][1]["resource"]["item"][0]["text"] = "\"data\":\"AAAA\"";
+                                    return changed.dump();
+                                  }()}) {
+    const auto fast = ob::read_bundle_text(text);
+    CHECK(fast.pdf == summary.pdf);
+    CHECK(fast.pdf_hash == summary.pdf_hash);
+    CHECK(fast.subject == summary.subject);
+    CHECK(fast.questionnaire_response.dump().size() > 100);
+  }
   CHECK(summary.subject == represented);
   CHECK(summary.representative == *representative);
   CHECK(summary.representation_type == "power-of-attorney");
