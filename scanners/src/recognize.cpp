@@ -602,7 +602,7 @@ struct Recognizer::Impl {
     std::vector<cv::Rect> insides;  // of the filled boxes, in rectified page pixels
     for (const auto& b : f.boxes) {
       const auto inside = box_inside(ink, b);
-      if (!inside) return make(f, grey, nullptr, 0.3, "unclear-letter-box");
+      if (!inside) return make(f, grey, nullptr, 0.3, "low-confidence");
       // Blank or not is judged a little further in: a sliver of the line's blur along an edge is not a letter.
       const cv::Rect core(inside->x + 2, inside->y + 2, inside->width - 4, inside->height - 4);
       if (ink_share(ink, core) > kLetterInkAbove) insides.push_back(*inside);
@@ -627,7 +627,7 @@ struct Recognizer::Impl {
       double letter_confidence = conf;
       if (conf < kLetterSureAbove) {
         const auto alone = engine().read(letters_line(grey, {insides[k]}), 10, kLetterWhitelist);
-        if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "letters-disagree");
+        if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "low-confidence");
         letter_confidence = std::max<double>(conf, alone.lowest_symbol_confidence);
       }
       confidence = std::min(confidence, letter_confidence);
