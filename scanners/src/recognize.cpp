@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -612,9 +610,6 @@ struct Recognizer::Impl {
     auto text = engine().read(line, 7, kLetterWhitelist);
     std::string value;
     for (const auto& [ch, conf] : text.characters) value += ch;
-    if (std::getenv("KIOSK_DEBUG_LETTERS"))
-      std::fprintf(stderr, "letters %s: %s mean %.2f lowest %.2f\n", f.link_id.c_str(), value.c_str(), text.confidence,
-                   text.lowest_symbol_confidence);
     if (value.empty()) return make(f, grey, nullptr, 0.0, "low-confidence");
     if (text.characters.size() != insides.size())
       return make(f, grey, value, text.lowest_symbol_confidence, "letter-count-mismatch");
