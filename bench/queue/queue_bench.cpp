@@ -1,7 +1,9 @@
-// queue_bench [--rounds N] [--commits N] [--deliveries N]
+// queue_bench [--rounds N] [--commits N] [--deliveries N] [--commit-only]
 // Measures (1) durable commits per second (synchronous=FULL) of a typical submission with
-// two A4 page images, (2) submissions per second delivered through a private RabbitMQ to
-// platform-sim and receipted, with the delivering process's peak memory, and (3) as the
+// two A4 page images, with CPU time per commit, (2) submissions per second delivered
+// through a private RabbitMQ to platform-sim and receipted (the delivering kioskctl
+// builds, signs and encrypts each message), with CPU time per submission of kioskctl and
+// platform-sim and the delivering process's peak memory, and (3) as the
 // yardstick in the same run, the raw publish rate of a small Proton sender sending
 // durable messages of the same size to the same broker.
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "helpers.hpp"
+#include "proton_support.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
 
@@ -63,6 +66,21 @@ double raw_sync_rate(const fs::path& dir, size_t bytes, int count) {
   return rate;
 }
 
+double cpu_seconds(const rusage& ru) {
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+// User + system CPU time of a running process, all threads (/proc/PID/stat fields 14, 15).
+double process_cpu_seconds(pid_t pid) {
+  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i)
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 struct Stats {
   double median, min, max;
 };
@@ -70,77 +88,6 @@ Stats stats(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return {v[v.size() / 2], v.front(), v.back()};
 }
-
-class RawSender : public proton::messaging_handler {
- public:
-  RawSender(std::string url, std::string address, size_t count, size_t size)
-      : url_(std::move(url)), address_(std::move(address)), count_(count), body_(size, 'x') {}
-  void on_container_start(proton::container& c) override {
-    proton::connection_options o;
-    o.sasl_allow_insecure_mechs(true);
-    c.connect(url_, o);
-  }
-  void on_connection_open(proton::connection& conn) override {
-    proton::target_options target;
-    target.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_sender(address_, proton::sender_options().target(target));
-    start = Clock::now();
-  }
-  void on_sendable(proton::sender& s) override {
-    while (s.credit() > 0 && sent_ < count_) {
-      proton::message m;
-      m.id("raw-" + std::to_string(sent_));
-      m.durable(true);
-      m.body(proton::binary(body_));
-      s.send(m);
-      ++sent_;
-    }
-  }
-  void on_tracker_accept(proton::tracker& t) override {
-    if (++accepted_ == count_) {
-      elapsed = seconds_since(start);
-      t.connection().close();
-    }
-  }
-  Clock::time_point start;
-  double elapsed = 0;
-
- private:
-  std::string url_, address_;
-  size_t count_, sent_ = 0, accepted_ = 0;
-  std::string body_;
-};
-
-// Drains `count` messages from an address, accepting each; the broker's own consume rate
-// for messages of this size (the simulator has to get every submission this way).
-class RawReceiver : public proton::messaging_handler {
- public:
-  RawReceiver(std::string url, std::string address, size_t count)
-      : url_(std::move(url)), address_(std::move(address)), count_(count) {}
-  void on_container_start(proton::container& c) override {
-    proton::connection_options o;
-    o.sasl_allow_insecure_mechs(true);
-    c.connect(url_, o);
-  }
-  void on_connection_open(proton::connection& conn) override {
-    proton::source_options source;
-    source.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_receiver(address_, proton::receiver_options().source(source).credit_window(64));
-    start = Clock::now();
-  }
-  void on_message(proton::delivery& d, proton::message&) override {
-    if (++received_ == count_) {
-      elapsed = seconds_since(start);
-      d.connection().close();
-    }
-  }
-  Clock::time_point start;
-  double elapsed = 0;
-
- private:
-  std::string url_, address_;
-  size_t count_, received_ = 0;
-};
 
 }  // namespace
 
@@ -178,8 +125,7 @@ int main(int argc, char** argv) {
   std::vector<double> commit_rates, delivery_rates, raw_rates, consume_rates, peak_mib;
   size_t payload_bytes = 0;
   ob::Outbox outbox(config);
-  std::vector<double> commit_cpu_ms;
-  double cpu_before = 0;
+  std::vector<double> commit_cpu_ms, commit_sys_ms;
   std::vector<double> disk_rates;
   size_t commit_bytes = 0;
   std::printf("load average before commits: %s\n", load_average().c_str());
@@ -192,14 +138,19 @@ int main(int argc, char** argv) {
           forms::make_example_answers(form, static_cast<unsigned>(round * commits) + static_cast<unsigned>(i));
       batch[i].pages = pages;
     }
-    {
-      rusage ru{};
-      getrusage(RUSAGE_SELF, &ru);
-      cpu_before = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-    }
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
     const auto t0 = Clock::now();
     for (const auto& s : batch) outbox.commit_submission(s, "bench");
     commit_rates.push_back(commits / seconds_since(t0));
+    // CPU time per commit (user + system; system is mostly the WAL write, fsync and
+    // checkpoint): what the rate would be on one otherwise idle core.
+    getrusage(RUSAGE_SELF, &after);
+    commit_cpu_ms.push_back(1000.0 * (cpu_seconds(after) - cpu_seconds(before)) / commits);
+    commit_sys_ms.push_back(
+        1000.0 *
+        (after.ru_stime.tv_sec - before.ru_stime.tv_sec + (after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6) /
+        commits);
     if (commit_bytes == 0) {
       auto st = outbox.store().db().prepare(
           "SELECT (SELECT AVG(LENGTH(payload)) FROM outbox) + (SELECT SUM(LENGTH(image)) FROM pages) / (SELECT "
@@ -209,23 +160,20 @@ int main(int argc, char** argv) {
     }
     // The disk's own rate for the same bytes per durable write, same folder, same run.
     disk_rates.push_back(raw_sync_rate(config.get_path("store.path").parent_path(), commit_bytes, 50));
-    // CPU time per commit: what the rate would be on one otherwise idle core.
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    const double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-    commit_cpu_ms.push_back(1000.0 * (cpu - cpu_before) / commits);
-    cpu_before = cpu;
   }
   {
-    auto st = outbox.store().db().prepare("SELECT AVG(LENGTH(payload)) FROM outbox");
-    st.step();
-    payload_bytes = static_cast<size_t>(st.integer(0));
+    // The message as the delivery worker builds it from the stored submission.
+    const auto due = outbox.due_messages(kiosk::store::now_ms() + 1000, 1, {});
+    if (due.empty()) return 1;
+    payload_bytes = due.front().payload.size();
   }
-  std::printf("message size: %zu bytes (signed and encrypted Bundle)\n", payload_bytes);
-  std::printf("bytes written per commit (payload + sealed pages): %zu\n", commit_bytes);
+  std::printf("message size: %zu bytes (signed and encrypted Bundle, built at delivery)\n", payload_bytes);
+  std::printf("bytes written per commit (sealed Bundle + sealed pages): %zu\n", commit_bytes);
   std::printf("load average after commits: %s\n", load_average().c_str());
   const auto cpu = stats(commit_cpu_ms);
-  std::printf("CPU per commit: median %.1f ms (min %.1f, max %.1f)\n", cpu.median, cpu.min, cpu.max);
+  const auto sys = stats(commit_sys_ms);
+  std::printf("CPU per commit: median %.1f ms (min %.1f, max %.1f), of which system %.1f ms\n", cpu.median, cpu.min,
+              cpu.max, sys.median);
   {
     const auto c = stats(commit_rates), k = stats(disk_rates);
     std::printf("durable commits/s (two pages, synchronous=FULL): median %.0f  (min %.0f, max %.0f; %d rounds of %d)\n",
@@ -240,6 +188,8 @@ int main(int argc, char** argv) {
   // Park all but one round's worth, then release one round at a time.
   outbox.store().db().exec("UPDATE outbox SET status='parked' WHERE status='queued'");
   const int delivery_rounds = std::min<int>(rounds, static_cast<int>(backlog) / deliveries);
+  std::vector<double> kiosk_cpu_ms, sim_cpu_ms;
+  double sim_cpu_before = process_cpu_seconds(sim.pid());
   for (int round = 0; round < delivery_rounds; ++round) {
     outbox.store().db().exec(
         "UPDATE outbox SET status='queued' WHERE submission_id IN (SELECT submission_id FROM outbox WHERE "
@@ -260,12 +210,23 @@ int main(int argc, char** argv) {
     }
     delivery_rates.push_back(deliveries / elapsed);
     peak_mib.push_back(usage.ru_maxrss / 1024.0);
+    const double sim_cpu = process_cpu_seconds(sim.pid());
+    kiosk_cpu_ms.push_back(1000.0 * cpu_seconds(usage) / deliveries);
+    sim_cpu_ms.push_back(1000.0 * (sim_cpu - sim_cpu_before) / deliveries);
+    sim_cpu_before = sim_cpu;
     // Yardstick in the same run: raw durable publishes of the same size.
-    RawSender raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries),
-                  payload_bytes);
+    const proton::binary body(payload_bytes, 'x');
+    Publisher raw(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries),
+                  [&body](size_t i) {
+                    proton::message m;
+                    m.id("raw-" + std::to_string(i));
+                    m.durable(true);
+                    m.body(body);
+                    return m;
+                  });
     proton::container(raw).run();
     raw_rates.push_back(deliveries / raw.elapsed);
-    RawReceiver drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries));
+    Consumer drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries), 0);
     proton::container(drain).run();
     consume_rates.push_back(deliveries / drain.elapsed);
   }
@@ -275,6 +236,12 @@ int main(int argc, char** argv) {
       "delivered+receipted submissions/s: median %.1f  (min %.1f, max %.1f; %d rounds of %d, includes process start)\n",
       d.median, d.min, d.max, delivery_rounds, deliveries);
   std::printf("delivery process peak RSS: median %.1f MiB (max %.1f MiB)\n", m.median, m.max);
+  const auto kc = stats(kiosk_cpu_ms), sc = stats(sim_cpu_ms);
+  std::printf(
+      "CPU per delivered submission: kioskctl deliver (builds the message) median %.1f ms (min %.1f, max %.1f)\n",
+      kc.median, kc.min, kc.max);
+  std::printf("CPU per delivered submission: platform-sim, all threads, median %.1f ms (min %.1f, max %.1f)\n",
+              sc.median, sc.min, sc.max);
   std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min,
               w.max);
   const auto k = stats(consume_rates);

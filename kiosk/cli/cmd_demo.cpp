@@ -371,8 +371,9 @@ int demo(Context& ctx) {
   wired.services.log = [&log_lines](const std::string& line) { log_lines.push_back(line); };
   const auto print_available = wired.services.printer->available();
 
-  // The demo acts under a power of attorney for a one-page form when one allows it (the
-  // pnm backend is a flatbed: one sheet per scan), else for itself.
+  // The demo acts under a power of attorney, for a two-page form when one allows it (the
+  // pnm backend is a flatbed: one sheet per scan, so the kiosk asks for page 2 and the demo
+  // lays it on the glass), else a one-page form, else for itself.
   const forms::Questionnaire* form = nullptr;
   std::string type = "self";
   const print::LayoutOptions layout_options{config.get_bool("printer.large_print")};
@@ -386,8 +387,12 @@ int demo(Context& ctx) {
       return size_t{0};
     }
   };
+  auto preference = [&](const forms::Questionnaire& q) {
+    const auto n = pages_of(q);
+    return n == 2 ? 2 : n == 1 ? 1 : 0;
+  };
   for (const auto& q : catalogue.forms())
-    if (q.allows_representation("power-of-attorney") && (!form || (pages_of(*form) != 1 && pages_of(q) == 1))) {
+    if (q.allows_representation("power-of-attorney") && (!form || preference(q) > preference(*form))) {
       form = &q;
       type = "power-of-attorney";
     }
@@ -468,6 +473,7 @@ int demo(Context& ctx) {
                              : "Printing is not available on this kiosk: the screen says so");
   }
   bool printed = false, filled = false, scanned = false, sent = false, receipt = false;
+  size_t sheets_scanned = 0, sheet_count = 0;
   std::string reference;
   std::string fill_problem = "the form was not printed to a file the demo can read (ui.print_to_folder)";
   if (flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) {
@@ -481,27 +487,48 @@ int demo(Context& ctx) {
             (pdf.empty() || entry.last_write_time() > std::filesystem::last_write_time(pdf)))
           pdf = entry.path();
       }
+    // Lays page `page` of the printed form on the glass (the pnm backend's file), signed and
+    // dated where the form has its signing box.
+    std::vector<scanners::PageImage> pages;
+    std::optional<print::FormLayout> layout;
+    std::mt19937 rng(7);
+    auto lay_on_glass = [&](int page) {
+      if (!layout || page < 1 || static_cast<size_t>(page) > pages.size()) return false;
+      const bool signed_here =
+          fill_like_a_person(pages[static_cast<size_t>(page - 1)].grey, *layout, page, "Oslo", glass, rng);
+      filled = filled || signed_here;
+      return true;
+    };
     if (!pdf.empty()) {
       try {
-        const auto pages = scanners::import_image_file(pdf);
-        const auto layout = print::layout_form(*form, "nb", layout_options, layout_context);
-        std::mt19937 rng(7);
-        int page = 1;
-        for (const auto& f : layout.fields)
-          if (f.link_id == "signature") page = f.page;
-        if (page >= 1 && static_cast<size_t>(page) <= pages.size()) {
-          filled = fill_like_a_person(pages[static_cast<size_t>(page - 1)].grey, layout, page, "Oslo", glass, rng);
-          if (!filled) fill_problem = "the printed page has no signing box";
-        }
+        pages = scanners::import_image_file(pdf);
+        layout = print::layout_form(*form, "nb", layout_options, layout_context);
+        sheet_count = pages.size();
+        if (!lay_on_glass(1)) fill_problem = "the printed form has no pages";
+        if (!filled && sheet_count <= 1) fill_problem = "the printed page has no signing box";
       } catch (const std::exception& e) {
         fill_problem = std::string("the printed page could not be filled in: ") + e.what();
+        layout.reset();
       }
     }
     d.touch("choice.next");
-    d.step(filled ? "Signed the printed sheet with a pen and wrote the date and place; where to place it"
-                  : "Where to place the signed sheet");
+    d.step(sheet_count > 1 ? "Signed the printed form with a pen; page 1 of " + std::to_string(sheet_count) +
+                                 " on the glass; where to place it"
+           : filled ? "Signed the printed sheet with a pen and wrote the date and place; where to place it"
+                    : "Where to place the signed sheet");
     d.touch("choice.scan");
     d.wait_for_workers();
+    ++sheets_scanned;
+    // A form of several pages: the kiosk asks for the next page ("Legg side 2 i skanneren").
+    for (int guard = 0; guard < 8 && flow.screen() == flow::Screen::Scan && !flow.missing_pages().empty(); ++guard) {
+      const int next = flow.missing_pages().front();
+      if (!lay_on_glass(next)) break;
+      d.step("The kiosk asks for page " + std::to_string(next) + "; laid it on the glass");
+      d.touch("choice.scan");
+      d.wait_for_workers();
+      ++sheets_scanned;
+    }
+    if (sheet_count > 1 && !filled) fill_problem = "no page of the printed form has a signing box";
     d.step(!wired.services.scanner->available()    ? "Scanning is not available on this kiosk"
            : flow.screen() == flow::Screen::Review ? "Scanned the sheet through SANE and read it"
                                                    : "Scanning did not work: the screen says why");
@@ -574,7 +601,11 @@ int demo(Context& ctx) {
     summary << "  - The signed sheet was NOT read back: "
             << (wired.services.scanner->available() ? "the scanner reported a problem (see the log below).\n"
                                                     : "scanning is not built into this kiosk version.\n");
-  if (scanned) summary << "  - The sheet was scanned and read; the person confirmed what was uncertain.\n";
+  if (scanned)
+    summary << "  - "
+            << (sheets_scanned > 1 ? "All " + std::to_string(sheets_scanned) + " pages were"
+                                   : std::string("The sheet was"))
+            << " scanned and read; the person confirmed what was uncertain.\n";
   if (scanned && !sent)
     summary << "  - Nothing was queued or sent: "
             << (wired.services.outbox->available() ? "the outbox reported a problem (see the log below).\n"

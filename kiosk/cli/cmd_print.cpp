@@ -112,6 +112,16 @@ int with_library_errors(Context& ctx, Body&& body) {
   }
 }
 
+// Loads the request and runs the body with it, with the libraries' errors mapped.
+template <typename Body>
+int with_form_request(const Args& args, const std::string& form_id, Context& ctx, Body&& body) {
+  return with_library_errors(ctx, [&]() -> int {
+    FormRequest request;
+    if (auto failed = load_form_request(args, form_id, ctx, request)) return *failed;
+    return body(request.translations, request.lang, *request.form);
+  });
+}
+
 // Prints the PDF on the configured printer and follows the job, reporting changes in plain words.
 int print_on_printer(const std::string& pdf, const std::string& title, const kiosk::Config& config, const Args& args,
                      const forms::Translations& t, const std::string& lang, Context& ctx) {
@@ -152,27 +162,24 @@ int layout_cmd(Context& ctx) {
   if (usage_error(args, ctx, usage, args.positional().size() == 1)) return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
-  return with_library_errors(ctx, [&]() -> int {
-    FormRequest request;
-    if (auto failed = load_form_request(args, args.positional()[0], ctx, request)) return *failed;
-    const auto& translations = request.translations;
-    const std::string& lang = request.lang;
-    const auto* form = request.form;
-    print::LayoutContext lc{&translations, config.get_string("site.postal_address"), fonts_from(config)};
-    print::LayoutOptions options{args.has("--large-print") || config.get_bool("printer.large_print")};
-    const auto layout = print::layout_form(*form, lang, options, lc);
-    if (args.has("--json")) {
-      ctx.out << print::field_map_json(layout).dump(1) << "\n";
-    } else {
-      ctx.out << layout.form_id << " v" << layout.version << " (" << lang << "): " << layout.pages.size()
-              << " page(s), " << layout.fields.size() << " fields\n";
-      for (const auto& f : layout.fields)
-        ctx.out << "  p" << f.page << "  " << print::to_string(f.kind) << "  " << f.link_id
-                << (f.option.empty() ? "" : " = " + f.option) << "  (" << f.boxes.size() << " box"
-                << (f.boxes.size() == 1 ? "" : "es") << ")\n";
-    }
-    return kExitOk;
-  });
+  return with_form_request(
+      args, args.positional()[0], ctx,
+      [&](const forms::Translations& translations, const std::string& lang, const forms::Questionnaire& form) -> int {
+        print::LayoutContext lc{&translations, config.get_string("site.postal_address"), fonts_from(config)};
+        print::LayoutOptions options{args.has("--large-print") || config.get_bool("printer.large_print")};
+        const auto layout = print::layout_form(form, lang, options, lc);
+        if (args.has("--json")) {
+          ctx.out << print::field_map_json(layout).dump(1) << "\n";
+        } else {
+          ctx.out << layout.form_id << " v" << layout.version << " (" << lang << "): " << layout.pages.size()
+                  << " page(s), " << layout.fields.size() << " fields\n";
+          for (const auto& f : layout.fields)
+            ctx.out << "  p" << f.page << "  " << print::to_string(f.kind) << "  " << f.link_id
+                    << (f.option.empty() ? "" : " = " + f.option) << "  (" << f.boxes.size() << " box"
+                    << (f.boxes.size() == 1 ? "" : "es") << ")\n";
+        }
+        return kExitOk;
+      });
 }
 
 // Checks pre-filled answers: well-formed for the form and short enough for their boxes.
@@ -212,41 +219,37 @@ int print_cmd(Context& ctx) {
   if (usage_error(args, ctx, usage, args.positional().size() == 1)) return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
-  return with_library_errors(ctx, [&]() -> int {
-    FormRequest request;
-    if (auto failed = load_form_request(args, args.positional()[0], ctx, request)) return *failed;
-    const auto& translations = request.translations;
-    const std::string& lang = request.lang;
-    const auto* form = request.form;
-
-    std::optional<forms::Answers> answers;
-    if (auto file = args.value("--answers")) {
-      std::ifstream in(*file);
-      if (!in) {
-        ctx.err << "Cannot read the answers file " << *file << "\n";
-        return kExitBadInput;
-      }
-      nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-      if (j.is_discarded()) {
-        ctx.err << "The answers file " << *file << " is not valid JSON\n";
-        return kExitBadInput;
-      }
-      answers = forms::parse_answers(j, *form, *file);
-    }
-    const std::string submission = args.value("--submission").value_or("");
-    print::LayoutContext lc{&translations, config.get_string("site.postal_address"), fonts_from(config)};
-    print::LayoutOptions options{args.has("--large-print") || config.get_bool("printer.large_print")};
-    const auto layout = print::layout_form(*form, lang, options, lc, answers ? &*answers : nullptr);
-    if (answers && !answers_fit(*form, *answers, layout, ctx)) return kExitBadInput;
-    const auto key = print::MacKey::load_file(config.get_path("print.mac_key_file"));
-    const std::string pdf = print::render_form_pdf(layout, submission, key, lc.fonts);
-    if (auto out = args.value("--out")) {
-      print::write_file_atomically(*out, pdf);
-      ctx.out << "Wrote " << *out << " (" << layout.pages.size() << " page(s), " << pdf.size() << " bytes)\n";
-      return kExitOk;
-    }
-    return print_on_printer(pdf, layout.title, config, args, translations, lang, ctx);
-  });
+  return with_form_request(
+      args, args.positional()[0], ctx,
+      [&](const forms::Translations& translations, const std::string& lang, const forms::Questionnaire& form) -> int {
+        std::optional<forms::Answers> answers;
+        if (auto file = args.value("--answers")) {
+          std::ifstream in(*file);
+          if (!in) {
+            ctx.err << "Cannot read the answers file " << *file << "\n";
+            return kExitBadInput;
+          }
+          nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+          if (j.is_discarded()) {
+            ctx.err << "The answers file " << *file << " is not valid JSON\n";
+            return kExitBadInput;
+          }
+          answers = forms::parse_answers(j, form, *file);
+        }
+        const std::string submission = args.value("--submission").value_or("");
+        print::LayoutContext lc{&translations, config.get_string("site.postal_address"), fonts_from(config)};
+        print::LayoutOptions options{args.has("--large-print") || config.get_bool("printer.large_print")};
+        const auto layout = print::layout_form(form, lang, options, lc, answers ? &*answers : nullptr);
+        if (answers && !answers_fit(form, *answers, layout, ctx)) return kExitBadInput;
+        const auto key = print::MacKey::load_file(config.get_path("print.mac_key_file"));
+        const std::string pdf = print::render_form_pdf(layout, submission, key, lc.fonts);
+        if (auto out = args.value("--out")) {
+          print::write_file_atomically(*out, pdf);
+          ctx.out << "Wrote " << *out << " (" << layout.pages.size() << " page(s), " << pdf.size() << " bytes)\n";
+          return kExitOk;
+        }
+        return print_on_printer(pdf, layout.title, config, args, translations, lang, ctx);
+      });
 }
 
 int print_receipt_cmd(Context& ctx) {
@@ -257,28 +260,25 @@ int print_receipt_cmd(Context& ctx) {
     return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
-  return with_library_errors(ctx, [&]() -> int {
-    FormRequest request;
-    if (auto failed = load_form_request(args, *args.value("--form"), ctx, request)) return *failed;
-    const auto& translations = request.translations;
-    const std::string& lang = request.lang;
-    const auto* form = request.form;
-    print::ReceiptInfo info;
-    info.reference = *args.value("--reference");
-    info.form_id = form->id;
-    info.form_title = form->title.get(lang);
-    info.lang = lang;
-    info.help_phone = config.get_string("site.help_phone");
-    info.site_name = config.get_string("site.name");
-    const std::string pdf = print::render_receipt_pdf(info, translations, fonts_from(config));
-    if (auto out = args.value("--out")) {
-      print::write_file_atomically(*out, pdf);
-      ctx.out << "Wrote " << *out << " (" << pdf.size() << " bytes)\n";
-      return kExitOk;
-    }
-    return print_on_printer(pdf, translations.text(lang, "receipt.title") + " " + info.reference, config, args,
-                            translations, lang, ctx);
-  });
+  return with_form_request(
+      args, *args.value("--form"), ctx,
+      [&](const forms::Translations& translations, const std::string& lang, const forms::Questionnaire& form) -> int {
+        print::ReceiptInfo info;
+        info.reference = *args.value("--reference");
+        info.form_id = form.id;
+        info.form_title = form.title.get(lang);
+        info.lang = lang;
+        info.help_phone = config.get_string("site.help_phone");
+        info.site_name = config.get_string("site.name");
+        const std::string pdf = print::render_receipt_pdf(info, translations, fonts_from(config));
+        if (auto out = args.value("--out")) {
+          print::write_file_atomically(*out, pdf);
+          ctx.out << "Wrote " << *out << " (" << pdf.size() << " bytes)\n";
+          return kExitOk;
+        }
+        return print_on_printer(pdf, translations.text(lang, "receipt.title") + " " + info.reference, config, args,
+                                translations, lang, ctx);
+      });
 }
 
 int printer_status_cmd(Context& ctx) {

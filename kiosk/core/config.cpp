@@ -87,6 +87,7 @@ const std::vector<Config::KeySpec>& Config::schema() {
        "Previous decryption key, accepted during certificate rollover"},
       {"security.legacy_decryption_certificate", T::Path, S(""), "Previous decryption certificate"},
       {"security.platform_signing_certificate", T::Path, S(""), "Platform certificate receipts are signed with"},
+      {"security.crl_file", T::Path, S(""), "CA's certificate revocation list (PEM); empty: no revocation check"},
       {"security.ca_certificate", T::Path, S(""),
        "CA that issues the kiosk's and the platform's certificates (trust anchor)"},
       {"delivery.max_attempts", T::Integer, std::int64_t{10}, "Failed attempts before a message is parked for staff"},

@@ -121,15 +121,42 @@ json build_bundle(const BundleInput& in) {
 }
 
 std::string build_bundle_text(BundleInput input) {
-  // The PDF is most of the message: splice its base64 in after serialising the rest, so
-  // the JSON writer does not scan and copy half a megabyte character by character.
+  const Bytes pdf = input.pages_pdf;
+  return fill_bundle_template(build_bundle_template(std::move(input)), pdf);
+}
+
+// The PDF is most of the message: its base64 is spliced in after serialising the rest, so
+// the JSON writer does not scan and copy half a megabyte character by character.
+std::string build_bundle_template(BundleInput input) {
   input.inline_pdf_placeholder = true;
-  std::string text = build_bundle(input).dump();
-  if (input.pages_pdf.empty()) return text;
-  const std::string quoted = std::string("\"") + kPdfPlaceholder + "\"";
-  const size_t at = text.find(quoted);
-  if (at == std::string::npos) throw std::logic_error("build_bundle_text: placeholder missing");
-  return text.replace(at + 1, quoted.size() - 2, base64(input.pages_pdf));
+  return build_bundle(input).dump();
+}
+
+namespace {
+const std::string& quoted_placeholder() {
+  static const std::string quoted = std::string("\"") + kPdfPlaceholder + "\"";
+  return quoted;
+}
+}  // namespace
+
+size_t filled_bundle_size(const std::string& bundle_template, size_t pdf_bytes) {
+  if (bundle_template.find(quoted_placeholder()) == std::string::npos) return bundle_template.size();
+  return bundle_template.size() - std::string(kPdfPlaceholder).size() + (pdf_bytes + 2) / 3 * 4;
+}
+
+std::string fill_bundle_template(std::string text, const Bytes& pages_pdf) {
+  const size_t at = text.find(quoted_placeholder());
+  if (pages_pdf.empty()) {
+    if (at != std::string::npos) throw std::runtime_error("the Bundle expects scanned pages, but there are none");
+    return text;
+  }
+  if (at == std::string::npos) throw std::runtime_error("the Bundle has no place for the scanned pages");
+  // Only the PDF the template was made for: same size and SHA-256 as stated in it.
+  const std::string stated = "\"size\":" + std::to_string(pages_pdf.size()) + ",";
+  const std::string hash = "\"hash\":\"" + sha256_base64(pages_pdf) + "\"";
+  if (text.find(stated) == std::string::npos || text.find(hash) == std::string::npos)
+    throw std::runtime_error("the scanned pages differ from the ones the Bundle was made for (size or SHA-256)");
+  return text.replace(at + 1, quoted_placeholder().size() - 2, base64(pages_pdf));
 }
 
 BundleSummary read_bundle(const json& bundle) {
@@ -168,6 +195,29 @@ BundleSummary read_bundle(const json& bundle) {
   if (!have_header || !have_qr) throw std::runtime_error("the Bundle lacks a MessageHeader or QuestionnaireResponse");
   if (s.representation_type.empty()) s.representation_type = "self";
   return s;
+}
+
+BundleSummary read_bundle_text(std::string_view text) {
+  // Base64 has no quote or backslash, and a quote inside a JSON string is escaped, so
+  // "data":" can only start a real "data" member. Lifted out only when there is exactly
+  // one and it turns out to be the DocumentReference's attachment; otherwise parse it all.
+  static constexpr std::string_view key = "\"data\":\"";
+  const size_t at = text.find(key);
+  if (at != std::string_view::npos && text.find(key, at + 1) == std::string_view::npos) {
+    const size_t begin = at + key.size();
+    const size_t end = text.find('"', begin);
+    if (end != std::string_view::npos && text.substr(begin, end - begin).find('\\') == std::string_view::npos) {
+      std::string rest;
+      rest.reserve(text.size() - (end - begin));
+      rest.append(text.substr(0, begin)).append(text.substr(end));
+      BundleSummary summary = read_bundle(json::parse(rest));
+      if (summary.pdf.empty() && !summary.pdf_hash.empty()) {
+        summary.pdf = from_base64(std::string(text.substr(begin, end - begin)));
+        return summary;
+      }
+    }
+  }
+  return read_bundle(json::parse(text));
 }
 
 }  // namespace kiosk::outbox

@@ -1,6 +1,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,14 @@ inline constexpr const char* kPdfPlaceholder = "@@KIOSK-PDF-BASE64@@";
 nlohmann::json build_bundle(const BundleInput& input);
 // The same Bundle as compact JSON text, built faster for large page PDFs.
 std::string build_bundle_text(BundleInput input);
+// The two halves of build_bundle_text: the Bundle text with a placeholder where the PDF's
+// base64 goes (size and SHA-256 of the PDF already in it; small, cheap to build), and
+// that text with the PDF spliced in. fill_bundle_template throws std::runtime_error when
+// the PDF is not the one the template was made for (size or SHA-256 differ).
+std::string build_bundle_template(BundleInput input);
+std::string fill_bundle_template(std::string bundle_template, const Bytes& pages_pdf);
+// The length of fill_bundle_template's result, without building it.
+size_t filled_bundle_size(const std::string& bundle_template, size_t pdf_bytes);
 
 // The identity number of the person the form is about: the first identity-number item.
 std::string subject_identity(const forms::Questionnaire& form, const forms::Answers& answers);
@@ -69,5 +78,8 @@ struct BundleSummary {
 };
 // Throws std::runtime_error describing what is missing.
 BundleSummary read_bundle(const nlohmann::json& bundle);
+// The same from the Bundle's JSON text, faster for a large PDF: its base64 is lifted out
+// before the JSON parser sees the text (the parser copies strings character by character).
+BundleSummary read_bundle_text(std::string_view text);
 
 }  // namespace kiosk::outbox

@@ -183,7 +183,7 @@ Bytes sign_then_encrypt(const Bytes& content, const KeyPair& signer, X509* recip
 }
 
 Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair*>& decryption_keys, X509* trusted_ca,
-                           X509* expected_signer) {
+                           X509* expected_signer, X509_CRL* revocation_list) {
   Opened opened;
   Bytes signed_der;
   bool decrypted = false;
@@ -229,6 +229,8 @@ Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair
   std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
   std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
   if (!store || !ctx || X509_STORE_add_cert(store.get(), trusted_ca) != 1 ||
+      (revocation_list && X509_STORE_add_crl(store.get(), revocation_list) != 1) ||
+      (revocation_list && X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK) != 1) ||
       X509_STORE_CTX_init(ctx.get(), store.get(), opened.signer.get(), nullptr) != 1)
     throw CryptoError(codes::kCertificateUntrusted, "Cannot check the sender's certificate: " + openssl_errors());
   if (X509_verify_cert(ctx.get()) != 1) {
@@ -373,6 +375,61 @@ void write_pem(const KeyPair& pair, const std::filesystem::path& cert_file, cons
       throw CryptoError(codes::kCertificateUntrusted, "Cannot write " + key_file.string());
     std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
+}
+
+CrlPtr load_crl(const std::filesystem::path& pem_file) {
+  std::unique_ptr<FILE, FileClose> f(std::fopen(pem_file.c_str(), "rb"));
+  if (!f)
+    throw CryptoError(codes::kCertificateUntrusted,
+                      "Cannot read the certificate revocation list " + pem_file.string() + " (security.crl_file).");
+  CrlPtr crl(PEM_read_X509_CRL(f.get(), nullptr, nullptr, nullptr));
+  if (!crl)
+    throw CryptoError(codes::kCertificateUntrusted,
+                      "The file " + pem_file.string() + " is not a PEM certificate revocation list.");
+  return crl;
+}
+
+void check_not_revoked(X509* certificate, X509_CRL* revocation_list, X509* ca, const std::string& what) {
+  EVP_PKEY* ca_key = X509_get0_pubkey(ca);
+  if (!ca_key || X509_CRL_verify(revocation_list, ca_key) != 1)
+    throw CryptoError(codes::kCertificateUntrusted,
+                      "The certificate revocation list is not signed by the CA (security.crl_file).");
+  const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(revocation_list);
+  if (next_update && X509_cmp_current_time(next_update) < 0)
+    throw CryptoError(codes::kCertificateUntrusted,
+                      "The certificate revocation list is out of date: install a new one (security.crl_file).");
+  X509_REVOKED* entry = nullptr;
+  if (X509_CRL_get0_by_cert(revocation_list, &entry, certificate) == 1)
+    throw CryptoError(codes::kCertificateRevoked, what + " is revoked (" + subject_common_name(certificate) + ").");
+}
+
+std::string make_crl_pem(const KeyPair& ca, const std::vector<X509*>& revoked, int valid_days) {
+  CrlPtr crl(X509_CRL_new());
+  if (!crl || X509_CRL_set_version(crl.get(), 1) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.certificate.get())) != 1)
+    throw CryptoError(codes::kCertificateUntrusted, "Cannot make a revocation list: " + openssl_errors());
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> now(X509_gmtime_adj(nullptr, 0), &ASN1_TIME_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(
+      X509_gmtime_adj(nullptr, static_cast<long>(valid_days) * 86400), &ASN1_TIME_free);
+  if (!now || !next || X509_CRL_set1_lastUpdate(crl.get(), now.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1)
+    throw CryptoError(codes::kCertificateUntrusted, "Cannot make a revocation list: " + openssl_errors());
+  for (X509* cert : revoked) {
+    X509_REVOKED* entry = X509_REVOKED_new();
+    if (!entry) throw CryptoError(codes::kCertificateUntrusted, "Out of memory");
+    if (X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert)) != 1 ||
+        X509_REVOKED_set_revocationDate(entry, now.get()) != 1 || X509_CRL_add0_revoked(crl.get(), entry) != 1) {
+      X509_REVOKED_free(entry);
+      throw CryptoError(codes::kCertificateUntrusted, "Cannot make a revocation list: " + openssl_errors());
+    }
+  }
+  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256()) == 0)
+    throw CryptoError(codes::kCertificateUntrusted, "Cannot sign a revocation list: " + openssl_errors());
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1)
+    throw CryptoError(codes::kNotParseable, "Cannot encode a revocation list");
+  const Bytes b = bio_bytes(bio.get());
+  return std::string(b.begin(), b.end());
 }
 
 }  // namespace kiosk::outbox

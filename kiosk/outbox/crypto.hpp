@@ -17,6 +17,9 @@ using store::Bytes;
 struct X509Free {
   void operator()(X509* x) const noexcept { X509_free(x); }
 };
+struct X509CrlFree {
+  void operator()(X509_CRL* c) const noexcept { X509_CRL_free(c); }
+};
 struct PKeyFree {
   void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
 };
@@ -59,8 +62,21 @@ struct Opened {
 // certificate rollover), then verifies the signature and the signer's certificate chain
 // against `trusted_ca` and its key usage. When `expected_signer` is given, the signer
 // must be that certificate. Throws CryptoError with the matching stable code.
+// When `revocation_list` is given, the signer's certificate is also checked against it
+// (revoked: kCertificateRevoked; a list that is out of date or not from the CA:
+// kCertificateUntrusted).
 Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair*>& decryption_keys, X509* trusted_ca,
-                           X509* expected_signer);
+                           X509* expected_signer, X509_CRL* revocation_list = nullptr);
+
+// Certificate revocation lists (CRL, PEM) from the CA, checked locally: the kiosk has no
+// network access to a CRL distribution point, so the list is installed as a file.
+using CrlPtr = std::unique_ptr<X509_CRL, X509CrlFree>;
+CrlPtr load_crl(const std::filesystem::path& pem_file);  // throws CryptoError
+// Throws CryptoError(kCertificateRevoked) when `certificate` is on the list, and
+// kCertificateUntrusted when the list is not signed by `ca` or out of date.
+void check_not_revoked(X509* certificate, X509_CRL* revocation_list, X509* ca, const std::string& what);
+// A CRL from `ca` revoking `revoked` (tests and demos), PEM.
+std::string make_crl_pem(const KeyPair& ca, const std::vector<X509*>& revoked, int valid_days = 30);
 
 // SHA-256 of the data, base64 (FHIR Attachment.hash) and hex.
 std::string sha256_base64(const Bytes& data);

@@ -7,7 +7,7 @@ namespace kiosk::outbox {
 // MUG-0000xx codes (Helsenorge.Messaging). Never renumber: staff, logs and tests rely on them.
 namespace codes {
 inline constexpr const char* kCertificateExpired = "KIOSK-000010";     // MUG-000010
-inline constexpr const char* kCertificateRevoked = "KIOSK-000011";     // MUG-000011 (no CRL checks yet)
+inline constexpr const char* kCertificateRevoked = "KIOSK-000011";     // MUG-000011 (security.crl_file)
 inline constexpr const char* kCertificateWrongUsage = "KIOSK-000012";  // MUG-000012
 inline constexpr const char* kCertificateUntrusted = "KIOSK-000013";
 inline constexpr const char* kSignatureInvalid = "KIOSK-000014";

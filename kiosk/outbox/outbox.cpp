@@ -3,7 +3,10 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <string_view>
+#include <thread>
 
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -124,6 +127,49 @@ std::filesystem::path require_path(const kiosk::Config& config, const std::strin
   return value;
 }
 
+// outbox.payload holds either the message as it is sent (CMS DER: starts with 0x30) or,
+// until the delivery worker has built that, the committed Bundle with a placeholder for
+// the pages' PDF, sealed with the store key (starts with this marker). The pages
+// themselves are in the pages table.
+constexpr std::string_view kTemplateMarker = "KIOSK-BUNDLE-TEMPLATE-1\n";
+// Signature, signer certificate, recipient info and padding around the Bundle: generous,
+// so that a commit refuses what could not be sent; the built message is checked again.
+constexpr size_t kCmsOverheadBytes = 16 * 1024;
+
+std::string template_context(const std::string& submission_id) {
+  return "bundle:" + submission_id;
+}
+
+Bytes seal_template(const store::SecretBox& box, const std::string& submission_id, const std::string& text) {
+  Bytes out(kTemplateMarker.begin(), kTemplateMarker.end());
+  const Bytes sealed = box.seal(text, template_context(submission_id));
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  return out;
+}
+
+bool is_template(const Bytes& payload) {
+  return payload.size() >= kTemplateMarker.size() &&
+         std::equal(kTemplateMarker.begin(), kTemplateMarker.end(), payload.begin());
+}
+
+// Runs work(i) for i in [0, n) on up to two threads (the kiosk has two cores).
+template <typename Work>
+void run_in_parallel(size_t n, Work work) {
+  const size_t threads = std::min<size_t>({n, 2, std::max(1u, std::thread::hardware_concurrency())});
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) work(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto loop = [&] {
+    for (size_t i = next++; i < n; i = next++) work(i);
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(loop);
+  loop();
+  for (auto& h : helpers) h.join();
+}
+
 const char* kEntryColumns =
     "s.id, s.reference, s.form_id, s.representation_type, o.status, o.attempts, s.created_at, o.updated_at, "
     "o.next_attempt_at, COALESCE(o.last_error,''), s.personal_deleted_at IS NOT NULL, "
@@ -163,6 +209,7 @@ struct Outbox::Impl {
   X509Ptr platform_encryption;
   std::optional<KeyPair> decryption, legacy_decryption;
   X509Ptr platform_signing, ca;
+  CrlPtr revocation_list;  // security.crl_file, when set
   store::StatementCache statements;
 
   Impl(const kiosk::Config& c)
@@ -178,10 +225,21 @@ struct Outbox::Impl {
       KeyPair pair{load_certificate(require_path(config, "security.signing_certificate")),
                    load_private_key(require_path(config, "security.signing_key"))};
       platform_encryption = load_certificate(require_path(config, "security.platform_encryption_certificate"));
+      load_revocation_list();
+      if (revocation_list)
+        check_not_revoked(platform_encryption.get(), revocation_list.get(), ca.get(),
+                          "The platform's encryption certificate");
       signer = std::move(pair);
     } catch (const CryptoError& e) {
       throw OutboxError(OutboxError::Kind::Unavailable, e.what());
     }
+  }
+
+  // Without network access the CRL is a file, read once per Outbox (a restart reads a new one).
+  void load_revocation_list() {
+    if (revocation_list || config.get_string("security.crl_file").empty()) return;
+    ca = load_certificate(require_path(config, "security.ca_certificate"));
+    revocation_list = load_crl(config.get_path("security.crl_file"));
   }
 
   void load_receiving_credentials() {
@@ -194,10 +252,29 @@ struct Outbox::Impl {
                                     load_private_key(config.get_path("security.legacy_decryption_key"))};
       platform_signing = load_certificate(require_path(config, "security.platform_signing_certificate"));
       ca = load_certificate(require_path(config, "security.ca_certificate"));
+      load_revocation_list();
       decryption = std::move(current);
     } catch (const CryptoError& e) {
       throw OutboxError(OutboxError::Kind::Unavailable, e.what());
     }
+  }
+
+  // Builds the message to send from a committed submission: the sealed Bundle template
+  // and the sealed pages (as PDF, checked against the size and SHA-256 in the Bundle),
+  // signed by the kiosk and encrypted for the platform. Touches no database, so several
+  // can run at once. Throws on damaged data, certificate problems or a too large message.
+  Bytes prepare_message(const std::string& id, const Bytes& stored, const std::vector<std::pair<int, Bytes>>& pages,
+                        const Settings& settings) const {
+    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
+    std::string text = store.box().open_text(sealed, template_context(id));
+    std::vector<Bytes> images;
+    for (const auto& [page_no, image] : pages) images.push_back(store.box().open(image, page_context(id, page_no)));
+    text = fill_bundle_template(std::move(text), pages_to_pdf(images));
+    Bytes payload = sign_then_encrypt(Bytes(text.begin(), text.end()), *signer, platform_encryption.get());
+    if (static_cast<std::int64_t>(payload.size()) > settings.max_message_bytes)
+      throw OutboxError(OutboxError::Kind::BadInput, "the message is " + std::to_string(payload.size() / 1024) +
+                                                         " KiB, above delivery.max_message_bytes");
+    return payload;
   }
 
   // Resolves a reference ("HK-...") or id to the submission id.
@@ -350,20 +427,21 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
   input.platform_her_id = settings_.platform_her_id;
   input.assisted_by = submission.assisted_by;
   input.representation = representation;
-  const std::string bundle = build_bundle_text(std::move(input));
-  Bytes payload;
-  try {
-    payload = sign_then_encrypt(Bytes(bundle.begin(), bundle.end()), *im.signer, im.platform_encryption.get());
-  } catch (const CryptoError& e) {
-    throw OutboxError(OutboxError::Kind::Unavailable, e.what());
-  }
-  if (static_cast<std::int64_t>(payload.size()) > settings_.max_message_bytes)
+  const size_t pdf_bytes = input.pages_pdf.size();
+  // The message itself (PDF base64 spliced in, signed, encrypted) is built by the delivery
+  // worker from what is stored here (prepare_message): the commit only has to make the
+  // submission durable. The Bundle is fixed now, timestamp and PDF hash included, so every
+  // send of this submission carries the same Bundle under the same message-id.
+  const std::string bundle_template = build_bundle_template(std::move(input));
+  const size_t message_estimate = filled_bundle_size(bundle_template, pdf_bytes) + kCmsOverheadBytes;
+  if (static_cast<std::int64_t>(message_estimate) > settings_.max_message_bytes)
     throw OutboxError(OutboxError::Kind::BadInput,
-                      "The submission is too large to send (" + std::to_string(payload.size() / 1024) +
+                      "The submission is too large to send (" + std::to_string(message_estimate / 1024) +
                           " KiB; the limit is delivery.max_message_bytes). Scan fewer pages or at a lower resolution.");
+  const Bytes payload = seal_template(im.store.box(), committed.id, bundle_template);
 
-  // Everything slow happens before the transaction (PDF, Bundle, CMS above; sealing and
-  // hashing here), so the write lock is held only for the inserts and the one fsync.
+  // Everything slow happens before the transaction (validation, PDF layout and Bundle above;
+  // sealing and hashing here), so the write lock is held only for the inserts and the fsync.
   const auto& box = im.store.box();
   std::vector<std::pair<std::string, Bytes>> sealed_fields;
   for (const auto& [link_id, values] : submission.answers.values) {
@@ -531,12 +609,46 @@ std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t li
     }
   }
   std::vector<OutgoingMessage> out;
+  struct StoredPages {
+    std::vector<std::pair<int, Bytes>> sealed;  // page_no, sealed image
+  };
+  std::vector<StoredPages> pages;
   for (auto& [id, reference] : chosen) {
     auto st = impl_->statements.get("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
     st->bind(1, id);
-    if (st->step()) out.push_back({std::move(id), std::move(reference), st->blob(0)});
+    if (!st->step()) continue;
+    out.push_back({std::move(id), std::move(reference), st->blob(0)});
+    pages.emplace_back();
+    if (!is_template(out.back().payload)) continue;
+    auto page_rows = impl_->statements.get(
+        "SELECT page_no, image FROM pages WHERE submission_id=? AND image IS NOT NULL ORDER BY page_no");
+    page_rows->bind(1, out.back().id);
+    while (page_rows->step())
+      pages.back().sealed.emplace_back(static_cast<int>(page_rows->integer(0)), page_rows->blob(1));
   }
-  return out;
+  // Build the messages not built yet (the slow part: PDF, base64, CMS), in parallel.
+  std::vector<std::string> errors(out.size());
+  bool any_template = false;
+  for (const auto& message : out) any_template = any_template || is_template(message.payload);
+  if (any_template) impl_->load_sending_credentials();
+  run_in_parallel(out.size(), [&](size_t i) {
+    if (!is_template(out[i].payload)) return;
+    try {
+      out[i].payload = impl_->prepare_message(out[i].id, out[i].payload, pages[i].sealed, settings_);
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  });
+  std::vector<OutgoingMessage> ready;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (errors[i].empty()) {
+      ready.push_back(std::move(out[i]));
+      continue;
+    }
+    impl_->store.audit("delivery", "prepare-failed", out[i].reference, errors[i]);
+    mark_failed(out[i].id, "the message could not be built: " + errors[i]);
+  }
+  return ready;
 }
 
 void Outbox::mark_sent(const std::string& id) {
@@ -651,7 +763,8 @@ std::vector<ReceiptResult> Outbox::apply_receipts(const std::vector<Bytes>& mess
     try {
       std::vector<const KeyPair*> keys = {&*im.decryption};
       if (im.legacy_decryption) keys.push_back(&*im.legacy_decryption);
-      const Opened opened = decrypt_then_verify(messages[i], keys, im.ca.get(), im.platform_signing.get());
+      const Opened opened =
+          decrypt_then_verify(messages[i], keys, im.ca.get(), im.platform_signing.get(), im.revocation_list.get());
       decoded[i].body = json::parse(opened.content.begin(), opened.content.end());
       if (!decoded[i].body.is_object() || !decoded[i].body.contains("messageId") ||
           !decoded[i].body.contains("outcome"))

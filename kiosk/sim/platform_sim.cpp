@@ -15,11 +15,20 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <deque>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <random>
+#include <set>
 #include <thread>
+
+#include <atomic>
+#include <functional>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 #include <proton/connection.hpp>
@@ -92,6 +101,86 @@ struct Verdict {
   std::string reason_code, reason_text, form_id, represented, representative, representation_type, from_her_id;
 };
 
+// One received message's CPU-heavy work (decrypt, verify, validate, sign and encrypt the
+// receipt), done on a worker thread. Everything it needs is copied out of the AMQP
+// message on the container thread; the result is applied there, in arrival order.
+struct Job {
+  // Input.
+  std::string message_id, content_type, from_her_id, cpa_id;
+  Bytes body;
+  bool body_is_binary = true;
+  bool reject_by_draw = false;         // --reject-rate, drawn on the container thread (seeded order)
+  std::optional<json> stored_receipt;  // a duplicate: answer again what was stored
+  // Output.
+  Verdict verdict;
+  std::string platform_reference;
+  Bytes sealed_receipt;
+  std::string error;  // processing failed (counts towards dead-lettering)
+  std::atomic<bool> done{false};
+};
+
+// A received message waiting for its job, in arrival order (container thread only).
+struct Pending {
+  proton::delivery delivery;
+  proton::message message;
+  std::shared_ptr<Job> job;
+  bool waits_for_earlier_copy = false;
+};
+
+// A small fixed pool of worker threads (the machine has two cores).
+class WorkerPool {
+ public:
+  explicit WorkerPool(std::function<void(Job&)> work) : work_(std::move(work)) {
+    const unsigned n = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void submit(std::shared_ptr<Job> job) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      try {
+        work_(*job);
+      } catch (const std::exception& e) {
+        job->error = e.what();
+      }
+      job->done = true;
+    }
+  }
+
+  std::function<void(Job&)> work_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 class Simulator : public proton::messaging_handler {
  public:
   Simulator(const Config& config, Database& db, const Options& options)
@@ -113,6 +202,7 @@ class Simulator : public proton::messaging_handler {
   }
 
   void on_container_start(proton::container& c) override {
+    container_ = &c;
     c.connect(config_.get_string("broker.url"), connection_options(config_));
     if (options_.timeout_s > 0)
       c.schedule(proton::duration(options_.timeout_s * 1000LL), [this] {
@@ -146,20 +236,37 @@ class Simulator : public proton::messaging_handler {
       std::cerr << "platform-sim: crashing on purpose (--crash-after)\n";
       std::_Exit(86);
     }
-    try {
-      if (options_.fail_processing > 0 && failures(message_id) < options_.fail_processing)
-        throw std::runtime_error("simulated processing failure (--fail-processing)");
-      process(d, m, message_id);
-    } catch (const std::exception& e) {
-      // A processing failure: try again later; after 10 failures, dead-letter it.
-      const int attempts = count_failure(message_id);
-      std::cerr << "platform-sim: processing " << message_id << " failed (" << attempts << "): " << e.what() << "\n";
-      if (attempts >= kDeadLetterAfter) {
-        forward(d, m, platform_address_ + "_dl", "processing failed " + std::to_string(attempts) + " times", "");
-      } else {
-        d.release();
-      }
+    if (options_.fail_processing > 0 && failures(message_id) < options_.fail_processing) {
+      processing_failed(d, m, message_id, "simulated processing failure (--fail-processing)");
+      return;
     }
+    if (message_id.empty()) {
+      forward(d, m, platform_address_ + "_error", "message has no message-id", codes::kNotParseable);
+      return;
+    }
+    auto job = std::make_shared<Job>();
+    job->message_id = message_id;
+    job->content_type = m.content_type();
+    job->from_her_id = property(m, "fromHerId");
+    job->cpa_id = property(m, "cpaId");
+    try {
+      proton::binary body = proton::get<proton::binary>(m.body());
+      job->body = std::move(static_cast<Bytes&>(body));  // proton::binary is a byte vector: no copy
+    } catch (const std::exception&) {
+      job->body_is_binary = false;
+    }
+    if (options_.reject_rate > 0)
+      job->reject_by_draw = std::uniform_real_distribution<double>(0, 1)(rng_) < options_.reject_rate;
+    pending_.push_back({d, m, job});
+    // A copy of a message still being processed waits for that one (finish_ready), so
+    // nothing is stored twice; other duplicates get the stored answer again.
+    if (in_progress_.insert(message_id).second) {
+      job->stored_receipt = stored_receipt(message_id);
+      pool_.submit(job);
+    } else {
+      pending_.back().waits_for_earlier_copy = true;
+    }
+    schedule_poll();
   }
 
   void on_tracker_accept(proton::tracker& t) override { settle_inbound(t, true); }
@@ -192,25 +299,21 @@ class Simulator : public proton::messaging_handler {
     return failures(id);
   }
 
-  Verdict check(const proton::message& m, const std::string& message_id) {
+  Verdict check(const Job& job) const {
     Verdict v;
-    v.from_her_id = property(m, "fromHerId");
+    v.from_her_id = job.from_her_id;
     auto reject = [&](const std::string& code, const std::string& detail) {
       v.outcome = "rejected";
       v.reason_code = code;
       v.reason_text = staff_text(code) + " (" + detail + ")";
       return v;
     };
-    Bytes body;
-    try {
-      const auto binary = proton::get<proton::binary>(m.body());
-      body.assign(binary.begin(), binary.end());
-    } catch (const std::exception&) {
-      return reject(codes::kNotParseable, "the body is not binary CMS data");
-    }
+    const std::string& message_id = job.message_id;
+    const Bytes& body = job.body;
+    if (!job.body_is_binary) return reject(codes::kNotParseable, "the body is not binary CMS data");
     if (static_cast<std::int64_t>(body.size()) > options_.max_bytes)
       return reject(codes::kMessageTooLarge, std::to_string(body.size()) + " bytes");
-    if (m.content_type() != kContentType) return reject(codes::kNotParseable, "wrong content type " + m.content_type());
+    if (job.content_type != kContentType) return reject(codes::kNotParseable, "wrong content type " + job.content_type);
     Opened opened;
     try {
       opened = decrypt_then_verify(body, {&decryption_}, ca_.get(), nullptr);
@@ -219,7 +322,8 @@ class Simulator : public proton::messaging_handler {
     }
     BundleSummary bundle;
     try {
-      bundle = read_bundle(json::parse(opened.content.begin(), opened.content.end()));
+      bundle = read_bundle_text(
+          std::string_view(reinterpret_cast<const char*>(opened.content.data()), opened.content.size()));
     } catch (const std::exception& e) {
       return reject(codes::kNotParseable, e.what());
     }
@@ -255,28 +359,85 @@ class Simulator : public proton::messaging_handler {
     }
     if (!bundle.pdf.empty() && sha256_base64(bundle.pdf) != bundle.pdf_hash)
       return reject(codes::kDocumentHashMismatch, "SHA-256 of the pages differs");
-    if (options_.reject_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < options_.reject_rate)
-      return reject(codes::kRejectedBySimulator, "--reject-rate");
+    if (job.reject_by_draw) return reject(codes::kRejectedBySimulator, "--reject-rate");
     return v;
   }
 
-  void process(proton::delivery& d, const proton::message& m, const std::string& message_id) {
-    if (message_id.empty()) {
-      forward(d, m, platform_address_ + "_error", "message has no message-id", codes::kNotParseable);
-      return;
-    }
-    // Duplicates (same message-id) get the stored answer again; nothing is stored twice.
+  std::optional<json> stored_receipt(const std::string& message_id) {
     auto existing =
         db_.prepare("SELECT outcome, platform_reference, reason_code, reason_text FROM processed WHERE message_id=?");
     existing.bind(1, message_id);
+    if (!existing.step()) return std::nullopt;
+    return json{
+        {"messageId", message_id},        {"outcome", existing.text(0)},    {"platformReference", existing.text(1)},
+        {"reasonCode", existing.text(2)}, {"reasonText", existing.text(3)}, {"duplicate", true}};
+  }
+
+  // On a worker thread: no database, no Proton objects.
+  void work(Job& job) const {
     json receipt;
-    if (existing.step()) {
-      receipt = {
-          {"messageId", message_id},        {"outcome", existing.text(0)},    {"platformReference", existing.text(1)},
-          {"reasonCode", existing.text(2)}, {"reasonText", existing.text(3)}, {"duplicate", true}};
+    if (job.stored_receipt) {
+      receipt = *job.stored_receipt;
     } else {
-      const Verdict v = check(m, message_id);
-      const std::string platform_reference = v.outcome == "accepted" ? "HN-" + message_id.substr(0, 8) : "";
+      job.verdict = check(job);
+      job.platform_reference = job.verdict.outcome == "accepted" ? "HN-" + job.message_id.substr(0, 8) : "";
+      receipt = {{"messageId", job.message_id},
+                 {"outcome", job.verdict.outcome},
+                 {"platformReference", job.platform_reference},
+                 {"reasonCode", job.verdict.reason_code},
+                 {"reasonText", job.verdict.reason_text}};
+    }
+    receipt["receivedAt"] = store::now_iso();
+    const std::string text = receipt.dump();
+    job.sealed_receipt = sign_then_encrypt(Bytes(text.begin(), text.end()), signing_, kiosk_encryption_.get());
+    job.body.clear();
+    job.body.shrink_to_fit();
+  }
+
+  void schedule_poll() {
+    if (poll_scheduled_ || !container_) return;
+    poll_scheduled_ = true;
+    container_->schedule(proton::duration(2), [this] {
+      poll_scheduled_ = false;
+      finish_ready();
+    });
+  }
+
+  // On the container thread, in arrival order: store, send the receipt, and settle the
+  // submission when the receipt is safe at the broker.
+  void finish_ready() {
+    while (!pending_.empty()) {
+      Pending& p = pending_.front();
+      if (p.waits_for_earlier_copy) {
+        if (in_progress_.count(p.job->message_id)) break;  // cannot happen in order, but be safe
+        p.waits_for_earlier_copy = false;
+        in_progress_.insert(p.job->message_id);
+        p.job->stored_receipt = stored_receipt(p.job->message_id);
+        pool_.submit(p.job);
+        break;
+      }
+      if (!p.job->done) break;
+      Pending ready = std::move(p);
+      pending_.pop_front();
+      in_progress_.erase(ready.job->message_id);
+      if (!ready.job->error.empty()) {
+        processing_failed(ready.delivery, ready.message, ready.job->message_id, ready.job->error);
+        continue;
+      }
+      try {
+        finish(ready);
+      } catch (const std::exception& e) {
+        processing_failed(ready.delivery, ready.message, ready.job->message_id, e.what());
+      }
+    }
+    if (!pending_.empty()) schedule_poll();
+  }
+
+  void finish(Pending& p) {
+    const Job& job = *p.job;
+    const std::string& message_id = job.message_id;
+    if (!job.stored_receipt) {
+      const Verdict& v = job.verdict;
       db_.prepare(
              "INSERT INTO processed(message_id, outcome, form_id, represented, representative, representation_type, "
              "platform_reference, reason_code, reason_text, received_at, from_her_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
@@ -286,28 +447,21 @@ class Simulator : public proton::messaging_handler {
           .bind(4, v.represented)
           .bind(5, v.representative)
           .bind(6, v.representation_type)
-          .bind(7, platform_reference)
+          .bind(7, job.platform_reference)
           .bind(8, v.reason_code)
           .bind(9, v.reason_text)
           .bind(10, store::now_iso())
           .bind(11, v.from_her_id)
           .run();
-      receipt = {{"messageId", message_id},
-                 {"outcome", v.outcome},
-                 {"platformReference", platform_reference},
-                 {"reasonCode", v.reason_code},
-                 {"reasonText", v.reason_text}};
       std::cerr << "platform-sim: " << message_id << " " << v.outcome << " " << v.reason_code << "\n";
       if (v.outcome == "rejected" && v.reason_code != codes::kRejectedBySimulator) {
         // As on the platform: what cannot be processed also goes to the error queue.
-        send_to(platform_address_ + "_error", copy_with_error(m, v.reason_code, v.reason_text));
+        send_to(platform_address_ + "_error", copy_with_error(p.message, v.reason_code, v.reason_text));
       }
     }
-    receipt["receivedAt"] = store::now_iso();
-    const std::string reply_to =
-        m.reply_to().empty() ? queue_address(config_, config_.get_string("broker.reply_queue")) : m.reply_to();
-    const std::string text = receipt.dump();
-    const Bytes sealed = sign_then_encrypt(Bytes(text.begin(), text.end()), signing_, kiosk_encryption_.get());
+    const std::string reply_to = p.message.reply_to().empty()
+                                     ? queue_address(config_, config_.get_string("broker.reply_queue"))
+                                     : p.message.reply_to();
     proton::message r;
     r.id(message_id + "-receipt");
     r.correlation_id(message_id);
@@ -316,12 +470,24 @@ class Simulator : public proton::messaging_handler {
     r.content_type(kContentType);
     r.subject(kReceiptFunction);
     r.properties().put("fromHerId", config_.get_string("broker.platform_her_id"));
-    r.properties().put("toHerId", property(m, "fromHerId"));
-    r.properties().put("cpaId", property(m, "cpaId"));
+    r.properties().put("toHerId", job.from_her_id);
+    r.properties().put("cpaId", job.cpa_id);
     r.properties().put("applicationTimeStamp", store::now_iso());
-    r.body(proton::binary(sealed.begin(), sealed.end()));
+    r.body(proton::binary(job.sealed_receipt.begin(), job.sealed_receipt.end()));
     const proton::tracker t = send_to(reply_to, r);
-    waiting_[tag(t)] = d;  // the submission is acknowledged when the receipt is safe at the broker
+    waiting_[tag(t)] = p.delivery;  // the submission is acknowledged when the receipt is safe at the broker
+  }
+
+  // A processing failure: try again later; after 10 failures, dead-letter it.
+  void processing_failed(proton::delivery& d, const proton::message& m, const std::string& message_id,
+                         const std::string& why) {
+    const int attempts = count_failure(message_id);
+    std::cerr << "platform-sim: processing " << message_id << " failed (" << attempts << "): " << why << "\n";
+    if (attempts >= kDeadLetterAfter) {
+      forward(d, m, platform_address_ + "_dl", "processing failed " + std::to_string(attempts) + " times", "");
+    } else {
+      d.release();
+    }
   }
 
   static proton::message copy_with_error(const proton::message& m, const std::string& code, const std::string& text) {
@@ -379,6 +545,12 @@ class Simulator : public proton::messaging_handler {
   std::uint64_t next_tag_ = 0;
   int received_ = 0;
   bool timed_out_ = false;
+  std::deque<Pending> pending_;        // received, in arrival order, not yet answered
+  std::set<std::string> in_progress_;  // message-ids with a job on the pool
+  bool poll_scheduled_ = false;
+  proton::container* container_ = nullptr;
+  // Last member: its threads stop before anything they use is destroyed.
+  WorkerPool pool_{[this](Job& job) { work(job); }};
 };
 
 std::string arg_value(std::vector<std::string>& args, const std::string& flag) {

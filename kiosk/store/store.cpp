@@ -73,6 +73,24 @@ CREATE TABLE audit_log(
       // 3: the scanned page images themselves, sealed with the store key (XChaCha20-Poly1305),
       // so the kiosk can show or re-send them; deleted with the rest of the personal data.
       "ALTER TABLE pages ADD COLUMN image BLOB;",
+      // 4: scanned sheets waiting for staff review (held_sheets.hpp). What was read (answers,
+      // read values, crops, representation) and the page images are sealed with the store key
+      // like pages.image; the rows are deleted (secure_delete) when staff decide.
+      R"sql(
+CREATE TABLE held_sheets(
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL UNIQUE,
+  form_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  fields_to_check INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  content BLOB NOT NULL);
+CREATE TABLE held_pages(
+  sheet_id TEXT NOT NULL REFERENCES held_sheets(id) ON DELETE CASCADE,
+  page_no INTEGER NOT NULL,
+  image BLOB NOT NULL,
+  PRIMARY KEY(sheet_id, page_no));
+)sql",
   };
   return list;
 }

@@ -3,7 +3,10 @@
 // read through /proc/self/mem so freed blocks can be read too) holds neither the identity
 // number nor the name that was typed. The test keeps its own copies only XOR-masked, so the
 // search cannot find the test's own data. Built with zero_on_free.cpp, as the kiosk is.
+// The main thread's stack is searched too, below the test's own frame (the dead frames of
+// the flow's, the screens' and ImGui's calls).
 #include <doctest/doctest.h>
+#include <alloca.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -120,6 +123,59 @@ std::vector<std::string> find_in_memory(const Masked& secret) {
   return hits;
 }
 
+// Where `secret` occurs in this (the main) thread's stack below the search's own frame: the
+// frames of every call that has returned (the flow, the screens, ImGui), which nothing
+// overwrites by itself. The live frames above are the test's own.
+__attribute__((noinline)) std::vector<std::string> find_in_dead_stack(const Masked& secret) {
+  // This call's own frame: below it lie only frames of calls that have returned.
+  const auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  std::uintptr_t start = 0, end = 0;
+  {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line))
+      if (line.find("[stack]") != std::string::npos) {
+        const auto dash = line.find('-');
+        start = std::stoull(line.substr(0, dash), nullptr, 16);
+        end = std::stoull(line.substr(dash + 1), nullptr, 16);
+      }
+  }
+  REQUIRE(start != 0);
+  REQUIRE(frame > start);
+  REQUIRE(frame <= end);
+  PrivateMap copy(frame - start + 4096);
+  REQUIRE(copy.base != MAP_FAILED);
+  // One read into the private mapping: the search itself then runs on memory it does not search.
+  const int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+  REQUIRE(mem >= 0);
+  const ssize_t got = pread(mem, copy.data(), frame - start, static_cast<off_t>(start));
+  close(mem);
+  REQUIRE(got == static_cast<ssize_t>(frame - start));
+  char* needle = copy.data() + (frame - start);
+  for (size_t i = 0; i < secret.size(); ++i) needle[i] = secret.at(i);
+  std::vector<std::string> hits;
+  const char* at = copy.data();
+  const char* stop = copy.data() + got;
+  while (const char* found =
+             static_cast<const char*>(memmem(at, static_cast<size_t>(stop - at), needle, secret.size()))) {
+    std::ostringstream where;
+    where << "[stack] at 0x" << std::hex << start + static_cast<std::uintptr_t>(found - copy.data()) << " (" << std::dec
+          << frame - (start + static_cast<std::uintptr_t>(found - copy.data())) << " bytes below the test)";
+    hits.push_back(where.str());
+    at = found + 1;
+  }
+  return hits;
+}
+
+// Leaves `secret` in a dead stack frame about 48 KiB below the caller, as a deep call that
+// handled the typed text would (a library's parser, a formatting routine).
+__attribute__((noinline)) void leave_on_stack(const Masked& secret) {
+  constexpr size_t kDepth = 48 * 1024;
+  auto* deep = static_cast<char*>(alloca(kDepth));
+  for (size_t i = 0; i < secret.size(); ++i) deep[i] = secret.at(i);
+  asm volatile("" : : "r"(deep) : "memory");  // the stores are kept although nothing reads them
+}
+
 void type(ui::HeadlessUi& ui, flow::Flow& f, const Masked& text, Clock::time_point now) {
   for (size_t i = 0; i < text.size(); ++i) {
     char key[8] = {'k', 'e', 'y', '.', text.at(i), 0};
@@ -152,6 +208,8 @@ TEST_CASE("wipe: the typed identity number and name are not left anywhere in the
   std::string tail_plain;
   for (size_t i = 1; i < name.size(); ++i) tail_plain += name.at(i);
   const Masked name_tail(tail_plain);
+  flow::wipe_string(letters);  // short strings live in the test's own stack frame
+  flow::wipe_string(tail_plain);
 
   {
     // On the heap, as in the kiosk: the search looks at the heap and anonymous mappings.
@@ -188,10 +246,22 @@ TEST_CASE("wipe: the typed identity number and name are not left anywhere in the
     REQUIRE(!find_in_memory(*number).empty());
     REQUIRE(!find_in_memory(name_tail).empty());
 
+    // The stack search sees what a returned call left in its frame.
+    leave_on_stack(*number);
+    REQUIRE(!find_in_dead_stack(*number).empty());
+
     ui.look(f, now + 10min);  // inactivity: everything is wiped
     REQUIRE(f.screen() == Screen::Start);
     REQUIRE(f.wipe_count() == 1);
     for (int i = 0; i < 5; ++i) ui.look(f, now + 10min);
+
+    // The main thread's stack below the test: every frame the session's calls left behind.
+    const auto stack_number = find_in_dead_stack(*number);
+    const auto stack_name = find_in_dead_stack(name_tail);
+    for (const auto& hit : stack_number) MESSAGE("identity number still on the stack: " << hit);
+    for (const auto& hit : stack_name) MESSAGE("name still on the stack: " << hit);
+    CHECK(stack_number.empty());
+    CHECK(stack_name.empty());
 
     const auto number_hits = find_in_memory(*number);
     const auto name_hits = find_in_memory(name_tail);

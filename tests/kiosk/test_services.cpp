@@ -12,6 +12,7 @@
 
 #include "config.hpp"
 #include "../../kiosk/app/src/scan_service.hpp"  // the recogniser's lifetime
+#include "store/held_sheets.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_test_support.hpp"
 #include "kiosk_ui/headless.hpp"
@@ -120,9 +121,15 @@ TEST_CASE("services: the real outbox commits on its worker thread; staff list, r
     reprint_logged = reprint_logged || line == "audit: staff reprints the receipt " + reference;
   CHECK(reprint_logged);
   outbox::Outbox box(config);  // a second connection to the same store, as kioskctl would open
-  auto audit = box.store().db().prepare("SELECT COUNT(*) FROM audit_log WHERE action='cancel' AND actor='staff'");
-  REQUIRE(audit.step());
-  CHECK(audit.integer(0) == 1);
+  // Audited in the store as this staff session ("staff-" and a random reference).
+  const std::string actor = f.staff_actor();
+  REQUIRE(actor.rfind("staff-", 0) == 0);
+  for (const char* action : {"staff-sign-in", "cancel", "reprint-receipt"}) {
+    auto audit = box.store().db().prepare("SELECT COUNT(*) FROM audit_log WHERE action=? AND actor=?");
+    audit.bind(1, action).bind(2, actor);
+    REQUIRE(audit.step());
+    CHECK_MESSAGE(audit.integer(0) == 1, action);
+  }
   const auto entry = box.status(reference);
   REQUIRE(entry);
   CHECK(entry->status == outbox::Status::Cancelled);
@@ -194,4 +201,146 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   CHECK(read->outcome == flow::Outcome::Failed);
   CHECK(!read->message_key.empty());
   CHECK(assets.translations.has("nb", read->message_key));
+}
+
+namespace {
+
+// A small valid PNG (4 x 4 grey), as a scanned page.
+const std::vector<unsigned char> kPng = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+    0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00, 0x8c, 0x9a, 0xc1, 0xa2, 0x00, 0x00, 0x00,
+    0x0e, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x38, 0x01, 0x04, 0x0c, 0xa8, 0x04, 0x00, 0x7d, 0x14, 0x0c,
+    0x81, 0xab, 0x88, 0xff, 0x10, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+std::string file_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::int64_t count(outbox::Outbox& box, const std::string& sql) {
+  auto st = box.store().db().prepare(sql);
+  REQUIRE(st.step());
+  return st.integer(0);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "services: sheets held for staff review are sealed in the store, survive a restart, and every decision is "
+    "audited") {
+  const auto& assets = kiosk_test::Assets::get();
+  TempDir dir;
+  auto config = demo_env(dir.path);
+  const auto& form = assets.catalogue.forms().front();
+  const auto answers = forms::make_example_answers(form, 17);
+  // The identity number on the sheet: it must never be readable in the store or its audit.
+  std::string identity;
+  for (const auto* item : form.all_items())
+    if (item->input_kind == forms::InputKind::IdentityNumber)
+      if (const auto* v = answers.first(item->link_id)) identity = v->text;
+  REQUIRE(identity.size() == 11);
+  auto scanner = std::make_shared<ui::ScriptedScanner>();
+  auto scanned_page = [&](const std::string& name) {
+    const auto file = dir.path / name;
+    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(kPng.data()), kPng.size());
+    return file;
+  };
+  scanner->result = ui::ScriptedScanner::read_back(form, answers, true);
+  flow::FlowOptions options;
+  options.staff_pin_hash = flow::StaffLock::hash_pin("2580", true);
+  std::vector<std::string> references;
+  {
+    // Two citizens leave their sheets for staff; then the kiosk is restarted.
+    auto wired = app::make_services(config, assets.catalogue, assets.translations);
+    wired.services.scanner = scanner;
+    flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, wired.services, Clock::now());
+    ui::HeadlessUi ui;
+    for (int person = 0; person < 2; ++person) {
+      const auto page = scanned_page("page" + std::to_string(person) + ".png");
+      scanner->result.pages = {page};
+      REQUIRE(ui.touch(f, "choice.language.nb", Clock::now()));
+      f.apply(flow::intent::SendFilledForm{}, Clock::now());
+      REQUIRE(ui.touch(f, "choice.self", Clock::now()));
+      REQUIRE(ui.touch(f, "choice.scan", Clock::now()));
+      REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Review; }));
+      REQUIRE(ui.touch(f, "choice.leave-for-staff", Clock::now()));
+      REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Receipt || !f.screen_model().error.empty(); }));
+      INFO(ui.last().all_text());
+      REQUIRE(f.screen() == Screen::Receipt);
+      references.push_back(f.session().held_reference);
+      CHECK(!std::filesystem::exists(page));  // the plain page file is gone: it is sealed in the store
+      REQUIRE(ui.touch(f, "choice.finish", Clock::now()));
+    }
+  }
+  {
+    outbox::Outbox box(config);
+    store::HeldSheets held(box.store());
+    REQUIRE(held.list().size() == 2);
+    CHECK(held.list()[0].source == "kiosk");
+    CHECK(held.list()[0].fields_to_check == 1);
+    box.store().checkpoint();
+  }
+  // Sealed: the identity number is in no file of the store (database and WAL).
+  for (const auto& entry : std::filesystem::directory_iterator(config.get_path("store.path").parent_path()))
+    if (entry.is_regular_file())
+      CHECK_MESSAGE(file_text(entry.path()).find(identity) == std::string::npos, entry.path().filename().string());
+
+  // After the restart: staff reject the first sheet and accept the second, which is sent.
+  auto wired = app::make_services(config, assets.catalogue, assets.translations);
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, wired.services, Clock::now());
+  ui::HeadlessUi ui;
+  REQUIRE(ui.touch(f, "staff.open", Clock::now()));
+  for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, Clock::now()));
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  const std::string actor = f.staff_actor();
+  REQUIRE(ui.touch(f, "choice.staff.review", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));
+  CHECK(ui.last().all_text().find(references[0]) != std::string::npos);
+  REQUIRE(ui.touch(f, "choice.staff.reject-held", Clock::now()));
+  REQUIRE(frames_until(
+      f, ui, [&] { return !f.screen_model().busy && ui.last().all_text().find(references[1]) != std::string::npos; }));
+  REQUIRE(ui.touch(f, "choice.staff.open-held", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Review; }));
+  CHECK(ui.last().find("crop") == nullptr);  // the scripted sheet has no crop; values are shown
+  while (f.screen() == Screen::Review && ui.touch(f, "choice.correct", Clock::now())) {
+  }
+  REQUIRE(ui.touch(f, "choice.send", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Receipt || !f.screen_model().error.empty(); }));
+  INFO(ui.last().all_text());
+  REQUIRE(f.screen() == Screen::Receipt);
+  const std::string sent = f.session().receipt_reference;
+  REQUIRE(ui.touch(f, "choice.finish", Clock::now()));  // signs staff out
+
+  outbox::Outbox box(config);  // a second connection, as kioskctl would open
+  // The sign-out is written by the outbox's worker thread: wait for it.
+  for (int i = 0; i < 500 && count(box, "SELECT COUNT(*) FROM audit_log WHERE action='staff-sign-out'") == 0; ++i)
+    std::this_thread::sleep_for(20ms);
+  CHECK(store::HeldSheets(box.store()).list().empty());
+  CHECK(count(box, "SELECT COUNT(*) FROM held_pages") == 0);
+  const auto entry = box.status(sent);
+  REQUIRE(entry);
+  CHECK(box.page_images(sent).size() == 1);  // the held page went with the submission
+  struct Expect {
+    const char* action;
+    std::string actor, reference;
+  };
+  for (const auto& e : std::vector<Expect>{{"hold", "kiosk", references[0]},
+                                           {"hold", "kiosk", references[1]},
+                                           {"staff-sign-in", actor, ""},
+                                           {"review-reject-sheet", actor, references[0]},
+                                           {"review-open", actor, references[1]},
+                                           {"review-accept", actor, references[1]},
+                                           {"review-sent", actor, references[1]},
+                                           {"commit", actor, sent},
+                                           {"staff-sign-out", actor, ""}}) {
+    auto st = box.store().db().prepare("SELECT COUNT(*) FROM audit_log WHERE action=? AND actor=? AND reference=?");
+    st.bind(1, e.action).bind(2, e.actor).bind(3, e.reference);
+    REQUIRE(st.step());
+    CHECK_MESSAGE(st.integer(0) >= 1, e.action << " by " << e.actor << " for '" << e.reference << "'");
+  }
+  // Who, what, when, which reference: never the identity number or an answer.
+  auto all =
+      box.store().db().prepare("SELECT at, actor, action, COALESCE(reference,''), COALESCE(detail,'') FROM audit_log");
+  while (all.step())
+    for (int c = 0; c < 5; ++c) CHECK(all.text(c).find(identity) == std::string::npos);
 }

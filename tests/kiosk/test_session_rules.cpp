@@ -280,8 +280,15 @@ TEST_CASE(
   ui::HeadlessUi ui;
   unlock_staff(f, ui, now);
   REQUIRE(ui.touch(f, "choice.staff.review", now));
+  REQUIRE(ui.touch(f, "choice.staff.scan-desk", now));
   REQUIRE(f.screen() == Screen::Scan);
   REQUIRE(ui.touch(f, "choice.scan", now));
+  ui.look(f, now);
+  ui.look(f, now);
+  // Kept in the review queue first (it survives a restart there), then opened from it.
+  REQUIRE(f.screen() == Screen::StaffQueue);
+  REQUIRE(services.outbox->held.size() == 1);
+  REQUIRE(ui.touch(f, "choice.staff.open-held", now));
   ui.look(f, now);
   REQUIRE(f.screen() == Screen::Review);
   const auto* crop = ui.last().find("crop");
@@ -299,8 +306,9 @@ TEST_CASE(
   REQUIRE(ui.touch(f, "choice.send", now));
   ui.look(f, now);
   REQUIRE(services.outbox->submissions.size() == 1);
-  CHECK(services.outbox->submissions[0].assisted_by == "staff");
+  CHECK(services.outbox->submissions[0].assisted_by.rfind("staff-", 0) == 0);
   CHECK(services.outbox->submissions[0].representation.assisted_by_staff);
+  CHECK(services.outbox->held.empty());
 }
 
 TEST_CASE("staff fill in for a citizen at the desk: staff mode locks, the submission is marked assisted") {
@@ -315,7 +323,7 @@ TEST_CASE("staff fill in for a citizen at the desk: staff mode locks, the submis
   REQUIRE(ui.touch(f, "choice.staff.assist", now));
   CHECK(f.screen() == Screen::Task);
   CHECK(!f.staff_unlocked());
-  CHECK(f.session().assisted_by == "staff");
+  CHECK(f.session().assisted_by.rfind("staff-", 0) == 0);
   CHECK(logged(services.log, "audit: staff action assist"));
   // The wipe at the end of the session forgets it.
   ui.look(f, now + 10min);

@@ -21,6 +21,7 @@
 #include <proton/work_queue.hpp>
 
 #include "helpers.hpp"
+#include "proton_support.hpp"
 #include "outbox/crypto.hpp"
 #include "outbox/pdf.hpp"
 #include "store/store.hpp"
@@ -32,61 +33,6 @@ namespace ob = kiosk::outbox;
 namespace {
 
 constexpr const char* kForm = "reservasjon-kjernejournal";
-
-// Publishes raw messages to an address (for bad-input tests).
-class Publisher : public proton::messaging_handler {
- public:
-  Publisher(std::string url, std::string address, std::vector<proton::message> messages)
-      : url_(std::move(url)), address_(std::move(address)), messages_(std::move(messages)) {}
-  void on_container_start(proton::container& c) override {
-    proton::connection_options options;
-    options.sasl_allow_insecure_mechs(true);
-    c.connect(url_, options);
-  }
-  void on_connection_open(proton::connection& conn) override {
-    proton::target_options target;
-    target.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_sender(address_, proton::sender_options().target(target));
-  }
-  void on_sendable(proton::sender& s) override {
-    while (s.credit() > 0 && sent_ < messages_.size()) s.send(messages_[sent_++]);
-  }
-  void on_tracker_accept(proton::tracker& t) override {
-    if (++confirmed_ == messages_.size()) t.connection().close();
-  }
-
- private:
-  std::string url_, address_;
-  std::vector<proton::message> messages_;
-  size_t sent_ = 0, confirmed_ = 0;
-};
-
-// Counts (and consumes) what is waiting on an address.
-class Drainer : public proton::messaging_handler {
- public:
-  Drainer(std::string url, std::string address) : url_(std::move(url)), address_(std::move(address)) {}
-  void on_container_start(proton::container& c) override {
-    proton::connection_options options;
-    options.sasl_allow_insecure_mechs(true);
-    connection_ = c.connect(url_, options);
-    c.schedule(proton::duration(3000), [this] { connection_.close(); });
-  }
-  void on_connection_open(proton::connection& conn) override {
-    proton::source_options source;
-    source.address(address_).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
-    conn.open_receiver(address_, proton::receiver_options().source(source));
-  }
-  void on_message(proton::delivery&, proton::message& m) override {
-    ++count;
-    last = m;
-  }
-  int count = 0;
-  proton::message last;
-
- private:
-  std::string url_, address_;
-  proton::connection connection_;
-};
 
 struct Environment {
   TempDir dir{"kiosk-queue-it"};
@@ -292,7 +238,7 @@ TEST_CASE(
   const std::string doomed = env.add(13);
   env.deliver(8, false);
   env.stop_sim();
-  Drainer dead_letters(env.broker->url(), "/queue/platform_async_dl");
+  Consumer dead_letters(env.broker->url(), "/queue/platform_async_dl");
   proton::container(dead_letters).run();
   CHECK(dead_letters.count == 1);
   CHECK(env.entry(doomed)["status"] == "sent");  // at the broker, no receipt: staff can see it

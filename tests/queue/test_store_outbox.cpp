@@ -331,10 +331,17 @@ TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and ve
   submission.representation = ob::RepresentationInfo{"power-of-attorney", *representative, "", {}};
   submission.assisted_by = "staff-42";
   const auto committed = outbox.commit_submission(submission);
+  // Stored at commit: the Bundle sealed with the store key (no identity number readable);
+  // the delivery worker builds the signed and encrypted message from it.
   auto s = outbox.store().db().prepare("SELECT payload FROM outbox WHERE submission_id=?");
   s.bind(1, committed.id);
   REQUIRE(s.step());
-  const auto payload = s.blob(0);
+  const auto stored = s.blob(0);
+  CHECK(std::string(stored.begin(), stored.end()).find(represented) == std::string::npos);
+  const auto due = outbox.due_messages(st::now_ms() + 1000, 10, {});
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].id == committed.id);
+  const auto payload = due[0].payload;
 
   ob::KeyPair platform{ob::load_certificate(env.env() / "certs/platform-encryption.pem"),
                        ob::load_private_key(env.env() / "certs/platform-encryption.key")};
@@ -343,7 +350,24 @@ TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and ve
   CHECK(ob::subject_common_name(opened.signer.get()).find("signing") != std::string::npos);
   const json bundle = json::parse(opened.content.begin(), opened.content.end());
   const auto summary = ob::read_bundle(bundle);
+  // Built again (a re-send): the same Bundle, byte for byte, under the same message-id.
+  const auto again = outbox.due_messages(st::now_ms() + 1000, 10, {});
+  REQUIRE(again.size() == 1);
+  CHECK(ob::decrypt_then_verify(again[0].payload, {&platform}, ca.get(), nullptr).content == opened.content);
   CHECK(summary.submission_id == committed.id);
+  // The receiver's fast reading (PDF lifted out before parsing) reads the same, also when
+  // an answer contains the text it looks for.
+  for (const std::string& text : {std::string(opened.content.begin(), opened.content.end()), [&] {
+                                    json changed = bundle;
+                                    changed["entry"][1]["resource"]["item"][0]["text"] = "\"data\":\"AAAA\"";
+                                    return changed.dump();
+                                  }()}) {
+    const auto fast = ob::read_bundle_text(text);
+    CHECK(fast.pdf == summary.pdf);
+    CHECK(fast.pdf_hash == summary.pdf_hash);
+    CHECK(fast.subject == summary.subject);
+    CHECK(fast.questionnaire_response.dump().size() > 100);
+  }
   CHECK(summary.subject == represented);
   CHECK(summary.representative == *representative);
   CHECK(summary.representation_type == "power-of-attorney");
@@ -424,8 +448,8 @@ TEST_CASE(
     REQUIRE(s.step());
     sealed = s.blob(0);
   }
-  REQUIRE(sealed.size() > 5000);
-  const std::string marker(sealed.begin() + 4000, sealed.begin() + 4064);  // from the encrypted pages
+  REQUIRE(sealed.size() > 1000);
+  const std::string marker(sealed.begin() + 400, sealed.begin() + 464);  // from the sealed Bundle
   std::string page_marker;
   {
     auto s = outbox.store().db().prepare("SELECT image FROM pages WHERE submission_id=? AND page_no=2");
@@ -550,6 +574,72 @@ TEST_CASE("outbox: invalid answers, refused representation and oversized submiss
   not_png.pages = {to_bytes("GIF89a....")};
   CHECK_THROWS_AS(outbox.commit_submission(not_png), ob::OutboxError);
   CHECK(outbox.list().empty());
+}
+
+TEST_CASE("outbox: a revoked platform certificate (security.crl_file) is refused for sending and in receipts") {
+  DemoEnv env;
+  const ob::KeyPair ca{ob::load_certificate(env.env() / "certs/ca.pem"),
+                       ob::load_private_key(env.env() / "certs/ca.key")};
+  const auto platform_signing = ob::load_certificate(env.env() / "certs/platform-signing.pem");
+  const auto platform_encryption = ob::load_certificate(env.env() / "certs/platform-encryption.pem");
+  auto write_crl = [&](const std::string& name, const std::vector<X509*>& revoked, int valid_days = 30) {
+    const fs::path file = env.env() / name;
+    std::ofstream(file) << ob::make_crl_pem(ca, revoked, valid_days);
+    return file;
+  };
+  // Nothing revoked: sending and receipts work as without a list.
+  env.config.set("security.crl_file", write_crl("none.crl", {}).string());
+  {
+    ob::Outbox outbox(env.config);
+    const auto a = outbox.commit_submission(example(1));
+    CHECK(outbox.due_messages(st::now_ms() + 1000, 10, {}).size() == 1);
+    CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", a.id}, {"outcome", "accepted"}})) ==
+          ob::ReceiptResult::Accepted);
+  }
+  // The platform's signing certificate revoked: its receipts are not believed.
+  env.config.set("security.crl_file", write_crl("signing.crl", {platform_signing.get()}).string());
+  {
+    ob::Outbox outbox(env.config);
+    const auto b = outbox.commit_submission(example(2));
+    std::string detail;
+    CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", b.id}, {"outcome", "accepted"}}), &detail) ==
+          ob::ReceiptResult::Malformed);
+    CHECK(detail.find("revoked") != std::string::npos);
+    CHECK(outbox.status(b.reference)->status == ob::Status::Queued);  // nothing lost
+  }
+  // The platform's encryption certificate revoked: nothing is encrypted to it.
+  env.config.set("security.crl_file", write_crl("encryption.crl", {platform_encryption.get()}).string());
+  {
+    ob::Outbox outbox(env.config);
+    try {
+      outbox.commit_submission(example(3));
+      FAIL("committed with a revoked platform certificate");
+    } catch (const ob::OutboxError& e) {
+      CHECK(std::string(e.what()).find("revoked") != std::string::npos);
+    }
+  }
+  // An out-of-date list is an error, not a silent pass.
+  env.config.set("security.crl_file", write_crl("old.crl", {}, -1).string());
+  {
+    ob::Outbox outbox(env.config);
+    try {
+      outbox.commit_submission(example(4));
+      FAIL("committed with an out-of-date revocation list");
+    } catch (const ob::OutboxError& e) {
+      CHECK(std::string(e.what()).find("out of date") != std::string::npos);
+    }
+  }
+  // The same check on the receiving side of the crypto layer, with the stable code.
+  const ob::KeyPair kiosk{ob::load_certificate(env.env() / "certs/kiosk-decryption.pem"),
+                          ob::load_private_key(env.env() / "certs/kiosk-decryption.key")};
+  const auto crl = ob::load_crl(env.env() / "signing.crl");
+  try {
+    ob::decrypt_then_verify(make_receipt(env.env(), {{"messageId", "x"}}), {&kiosk}, ca.certificate.get(), nullptr,
+                            crl.get());
+    FAIL("a message signed with a revoked certificate was accepted");
+  } catch (const ob::CryptoError& e) {
+    CHECK(e.code() == std::string(ob::codes::kCertificateRevoked));
+  }
 }
 
 TEST_CASE("outbox: backoff is capped exponential with jitter") {

@@ -5,7 +5,9 @@
 #include <system_error>
 
 #include "outbox/delivery.hpp"
+#include "kiosk_staff/held.hpp"
 #include "outbox/outbox.hpp"
+#include "store/held_sheets.hpp"
 #include "store/store.hpp"
 
 namespace kiosk::app {
@@ -62,18 +64,39 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
   flow::OutboxResult result;
   try {
     open();
+    if (!submission.hold_source.empty()) {
+      // Kept for staff review, not sent: sealed in the store until staff decide.
+      const auto held = staff::hold_sheet(outbox_->store(), submission);
+      result.outcome = flow::Outcome::Done;
+      result.reference = held.reference;
+      result.held = true;
+      result.detail = "held for staff review as " + held.reference;
+      return result;
+    }
     outbox::NewSubmission fresh;
     fresh.form_id = submission.form_id;
     fresh.answers = submission.answers;
+    std::optional<store::HeldSheet> held;
+    if (!submission.held_reference.empty()) {
+      // A held sheet staff decided on: its pages are in the store.
+      store::HeldSheets sheets(outbox_->store());
+      held = sheets.find(submission.held_reference);
+      if (!held) throw std::runtime_error("the held sheet " + submission.held_reference + " is no longer there");
+      fresh.pages = sheets.pages(held->id);
+    }
     for (const auto& page : submission.pages) fresh.pages.push_back(read_file(page));
     for (const auto& page : submission.evidence_pages) fresh.pages.push_back(read_file(page));
     const auto& r = submission.representation;
     if (r.type != "self" && !r.type.empty())
       fresh.representation = outbox::RepresentationInfo{r.type, r.representative_id, r.represented_id, r.evidence};
     fresh.assisted_by = submission.assisted_by;
-    const auto committed =
-        outbox_->commit_submission(fresh, submission.assisted_by.empty() ? "kiosk" : submission.assisted_by);
+    const auto committed = outbox_->commit_submission(fresh, submission.actor);
     fresh.answers.wipe();
+    if (held) {
+      // Decided: the held copy goes (the submission is committed and sealed in its place).
+      store::HeldSheets(outbox_->store()).remove(held->id);
+      outbox_->store().audit(submission.actor, "review-sent", held->reference, "committed as " + committed.reference);
+    }
     // The pages are in the encrypted store now: the plain files go.
     std::error_code ec;
     for (const auto& page : submission.pages) std::filesystem::remove(page, ec);
@@ -112,13 +135,41 @@ flow::StaffResult LibraryOutbox::run_staff(const flow::StaffRequest& request) {
   try {
     open();
     using K = flow::StaffRequest::Kind;
+    const bool held_kind = request.kind == K::ListHeld || request.kind == K::OpenHeld || request.kind == K::RejectHeld;
     if (request.kind == K::Retry) outbox_->retry(request.reference, request.actor);
     if (request.kind == K::Cancel) outbox_->cancel(request.reference, request.actor);
-    for (const auto& e : outbox_->list()) result.entries.push_back(to_entry(e));
+    if (request.kind == K::OpenHeld)
+      result.opened = staff::open_held(outbox_->store(), request.reference, request.actor);
+    if (request.kind == K::RejectHeld) staff::reject_held(outbox_->store(), request.reference, request.actor);
+    if (held_kind)
+      result.held = staff::list_held(outbox_->store());
+    else
+      for (const auto& e : outbox_->list()) result.entries.push_back(to_entry(e));
     result.outcome = flow::Outcome::Done;
-    result.detail = request.kind == K::List    ? "queue listed"
-                    : request.kind == K::Retry ? "retry " + request.reference
-                                               : "cancel " + request.reference;
+    switch (request.kind) {
+      case K::List:
+        result.detail = "queue listed";
+        break;
+      case K::Retry:
+        result.detail = "retry " + request.reference;
+        break;
+      case K::Cancel:
+        result.detail = "cancel " + request.reference;
+        break;
+      case K::ListHeld:
+        result.detail = "review queue listed";
+        break;
+      case K::OpenHeld:
+        result.detail = "opened " + request.reference + " for review";
+        break;
+      case K::RejectHeld:
+        result.detail = "rejected and deleted " + request.reference;
+        break;
+    }
+  } catch (const store::StoreError& e) {
+    result.outcome = flow::Outcome::Failed;
+    result.message_key = "ui.staff.failed";
+    result.detail = e.what();
   } catch (const outbox::OutboxError& e) {
     result.outcome = flow::Outcome::Failed;
     result.message_key = e.kind() == outbox::OutboxError::Kind::NotAllowed ? "ui.staff.not-allowed" : "ui.staff.failed";
@@ -129,6 +180,18 @@ flow::StaffResult LibraryOutbox::run_staff(const flow::StaffRequest& request) {
     result.detail = e.what();
   }
   return result;
+}
+
+void LibraryOutbox::audit(const std::string& actor, const std::string& action, const std::string& reference) {
+  worker_.post([this, actor, action, reference] {
+    try {
+      open();
+      outbox_->store().audit(actor, action, reference);
+    } catch (const std::exception& e) {
+      open_error_ = e.what();  // the kiosk log line remains; the store is not there
+    }
+    return Event{};
+  });
 }
 
 std::optional<flow::StaffResult> LibraryOutbox::poll_staff() {

@@ -30,6 +30,7 @@ class LibraryOutbox final : public flow::OutboxService {
   std::optional<flow::OutboxResult> poll() override;
   void staff(flow::StaffRequest request) override;
   std::optional<flow::StaffResult> poll_staff() override;
+  void audit(const std::string& actor, const std::string& action, const std::string& reference) override;
 
   bool delivers() const { return deliver_; }
 

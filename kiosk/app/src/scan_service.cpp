@@ -135,7 +135,8 @@ void LibraryScanner::start(flow::ScanRequest request) {
 flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
   flow::ScanResult result;
   // A new person's form: the previous person's pages and crops go first.
-  if (request.evidence_code.empty() && (request.submission_id.empty() || request.submission_id != last_submission_))
+  if (request.evidence_code.empty() && !request.next_page &&
+      (request.submission_id.empty() || request.submission_id != last_submission_))
     remove_contents(folder_);
   last_submission_ = request.submission_id;
 
@@ -198,6 +199,11 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
   }
   result.form_id = chosen->form_id;
   result.submission_id = chosen->submission_id;
+  // Which pages this scan found: the flow asks for the missing ones and assembles them.
+  result.pages_found = chosen->pages_found;
+  result.pages_duplicate = chosen->pages_duplicate;
+  for (int page : chosen->pages_found) result.page_count = std::max(result.page_count, page);
+  for (int page : chosen->pages_missing) result.page_count = std::max(result.page_count, page);
   int uncertain = 0;
   for (const auto& field : chosen->fields) {
     if (field.link_id == "signature") {

@@ -203,10 +203,13 @@ bool Window::save_png(const std::filesystem::path& file) const {
 }
 
 void FrameLoop::frame(flow::Clock::time_point now, std::optional<Touch> touch, bool capture) {
+  const int wipes = flow.wipe_count();
   flow.tick(now);
   auto out = window.frame(flow.screen_model(), touch, capture);
   if (window.had_input()) flow.note_activity(now);
   for (const auto& intent : out.intents) flow.apply(intent, now);
+  // After a wipe, also the stack frames the wipe and the session's last calls ran in.
+  if (flow.wipe_count() != wipes) flow::scrub_stack();
   last = std::move(out.record);
 }
 

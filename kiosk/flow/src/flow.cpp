@@ -251,6 +251,7 @@ std::string describe(const Intent& intent) {
           [](const intent::StartScan&) { return std::string("scan"); },
           [](const intent::ConfirmRead& i) { return std::string(i.correct ? "confirm what was read" : "correct it"); },
           [](const intent::SendIn&) { return std::string("send"); },
+          [](const intent::LeaveForStaff&) { return std::string("leave the sheet for staff"); },
           [](const intent::Finish&) { return std::string("finish"); },
           [](const intent::Back&) { return std::string("back"); },
           [](const intent::StartOver&) { return std::string("start over"); },
@@ -364,6 +365,11 @@ std::vector<const forms::Item*> Flow::questions() const {
 
 void Flow::wipe(Clock::time_point now) {
   services_.speaker->stop();
+  if (!staff_actor_.empty()) {
+    audit("staff-sign-out");
+    wipe_string(staff_actor_);
+  }
+  staff_held_view_ = false;
   session_.wipe();
   wipe_string(current_link_);
   for (auto& step : history_) wipe_string(step.link_id);
@@ -390,6 +396,7 @@ void Flow::wipe(Clock::time_point now) {
   screen_ = Screen::Start;
   last_activity_ = now;
   ++wipes_;
+  scrub_stack();
 }
 
 void Flow::go(Screen next, bool remember) {
@@ -426,7 +433,14 @@ void Flow::tick(Clock::time_point now) {
     if (staff_busy_ && staff_unlocked_) {
       log("staff queue: " + r->detail);
       staff_result_ = std::move(*r);
-      if (staff_entry_ >= staff_result_->entries.size()) staff_entry_ = 0;
+      const size_t count = staff_held_view_ ? staff_result_->held.size() : staff_result_->entries.size();
+      if (staff_entry_ >= count) staff_entry_ = 0;
+      if (staff_result_->opened) {
+        load_held(*staff_result_->opened);
+        staff_result_->opened.reset();
+      }
+    } else if (r->opened) {
+      r->opened->answers.wipe();
     }
     staff_busy_ = false;
   }
@@ -443,7 +457,20 @@ void Flow::tick(Clock::time_point now) {
       send_busy_ = false;
       log("outbox: " + r->detail);
       send_result_ = std::move(*r);
-      if (send_result_->outcome == Outcome::Done) {
+      if (send_result_->outcome == Outcome::Done && send_result_->held) {
+        if (staff_unlocked_) {
+          // Scanned at the desk: listed in the review queue, staff pick it from there.
+          forget_sheet();
+          staff_held_view_ = true;
+          staff_entry_ = 0;
+          staff_request(StaffRequest::Kind::ListHeld);
+          go(Screen::StaffQueue, false);
+        } else {
+          session_.held_for_staff = true;
+          session_.held_reference = send_result_->reference;
+          go(Screen::Receipt, false);
+        }
+      } else if (send_result_->outcome == Outcome::Done) {
         session_.receipt_reference = send_result_->reference;
         PrintRequest req;
         req.kind = PrintKind::Receipt;
@@ -663,9 +690,12 @@ void Flow::start_print(bool blank) {
 
 void Flow::start_scan() {
   ScanRequest req;
-  req.submission_id = session_.filled_at_home ? "" : session_.submission_id;
-  req.expected_form_id = session_.filled_at_home ? "" : session_.form_id;
+  // The next page of a form filled at home belongs to the submission its first page named.
+  const bool next_page = !missing_pages().empty();
+  req.submission_id = session_.filled_at_home && !next_page ? "" : session_.submission_id;
+  req.expected_form_id = session_.filled_at_home && !next_page ? "" : session_.form_id;
   req.evidence_code = scanning_evidence_;
+  req.next_page = next_page;
   scan_result_.reset();
   scan_busy_ = true;
   services_.scanner->start(std::move(req));
@@ -680,11 +710,46 @@ void Flow::after_scan() {
     for (auto& p : r.pages) session_.evidence_pages.push_back(p);
     scanning_evidence_.clear();
   } else {
-    if (session_.filled_at_home && !r.form_id.empty()) session_.form_id = r.form_id;
-    if (!r.submission_id.empty() && session_.filled_at_home) session_.submission_id = r.submission_id;
-    session_.read_fields = r.fields;
-    session_.signature_found = r.signature_found;
-    session_.pages = r.pages;
+    // A multi-page form comes one sheet per scan and is put together here; a scan that
+    // follows a complete form (e.g. scanned again after signing) starts afresh.
+    if (missing_pages().empty()) {
+      session_.pages_found.clear();
+      session_.page_count = 0;
+      for (auto& f : session_.read_fields) wipe_string(f.value);
+      session_.read_fields.clear();
+      session_.pages.clear();
+      session_.signature_found = false;
+    }
+    if (session_.filled_at_home && !r.form_id.empty() && session_.pages_found.empty()) session_.form_id = r.form_id;
+    if (!r.submission_id.empty() && session_.filled_at_home && session_.pages_found.empty())
+      session_.submission_id = r.submission_id;
+    session_.pages_duplicate = r.pages_duplicate;
+    bool new_page = session_.pages_found.empty();
+    for (int page : r.pages_found) {
+      if (std::find(session_.pages_found.begin(), session_.pages_found.end(), page) != session_.pages_found.end()) {
+        session_.pages_duplicate.push_back(page);
+      } else {
+        session_.pages_found.push_back(page);
+        new_page = true;
+      }
+    }
+    session_.page_count = std::max(session_.page_count, r.page_count);
+    if (new_page) {
+      for (auto& field : r.fields) {
+        const bool known = std::any_of(session_.read_fields.begin(), session_.read_fields.end(),
+                                       [&](const ReadField& f) { return f.link_id == field.link_id; });
+        if (!known) session_.read_fields.push_back(std::move(field));
+      }
+      for (auto& page : r.pages) session_.pages.push_back(page);
+      session_.signature_found = session_.signature_found || r.signature_found;
+    }
+    if (!missing_pages().empty()) {
+      // "Put page 2 on the glass": the scan screen asks for the next page.
+      log("scan: page(s) " + std::to_string(session_.pages_found.size()) + " of " +
+          std::to_string(session_.page_count) + " read, asking for the next");
+      scan_result_.reset();
+      return;
+    }
     session_.review_queue.clear();
     const auto* f = form();
     for (size_t i = 0; i < session_.read_fields.size(); ++i) {
@@ -715,16 +780,76 @@ void Flow::after_scan() {
       }
     }
   }
+  if (session_.staff_review && session_.held_reference.empty()) {
+    start_hold("desk");  // a sheet scanned at the desk joins the review queue
+    return;
+  }
+  go(Screen::Review, false);
+}
+
+std::vector<int> Flow::missing_pages() const {
+  std::vector<int> missing;
+  for (int page = 1; page <= session_.page_count; ++page)
+    if (std::find(session_.pages_found.begin(), session_.pages_found.end(), page) == session_.pages_found.end())
+      missing.push_back(page);
+  return missing;
+}
+
+void Flow::audit(const std::string& action, const std::string& reference) {
+  const std::string actor = staff_actor_.empty() ? "staff-pin" : staff_actor_;
+  log("audit: " + actor + " " + action + (reference.empty() ? "" : " " + reference));
+  services_.outbox->audit(actor, action, reference);
+}
+
+void Flow::forget_sheet() {
+  const std::string language = session_.language, help_code = session_.help_code;
+  const bool high_contrast = session_.high_contrast, large_text = session_.large_text;
+  session_.wipe();
+  session_.language = language;
+  session_.help_code = help_code;
+  session_.high_contrast = high_contrast;
+  session_.large_text = large_text;
+  session_.submission_id = make_submission_id();
+  scan_result_.reset();
+  print_result_.reset();
+  scanning_evidence_.clear();
+  for (auto& step : history_) wipe_string(step.link_id);
+  history_.clear();
+  history_.push_back({Screen::StaffMenu, ""});
+}
+
+void Flow::load_held(Submission& held) {
+  forget_sheet();
+  session_.form_id = held.form_id;
+  if (!held.submission_id.empty()) session_.submission_id = held.submission_id;
+  session_.answers = std::move(held.answers);
+  held.answers.wipe();
+  session_.representation = std::move(held.representation);
+  session_.representing = !session_.representation.type.empty() && session_.representation.type != "self";
+  if (session_.representation.type.empty()) session_.representation.type = "self";
+  session_.read_fields = std::move(held.read_fields);
+  session_.signature_found = held.signature_found;
+  session_.held_reference = held.held_reference;
+  session_.filled_at_home = true;
+  session_.staff_review = true;
+  session_.assisted_by = staff_actor_;
+  for (size_t i = 0; i < session_.read_fields.size(); ++i)
+    if (session_.read_fields[i].needs_review) session_.review_queue.push_back(i);
+  history_.push_back({Screen::StaffQueue, ""});
   go(Screen::Review, false);
 }
 
 void Flow::staff_request(StaffRequest::Kind kind) {
   StaffRequest req;
   req.kind = kind;
-  req.actor = "staff";
-  if (kind != StaffRequest::Kind::List) {
+  req.actor = staff_actor_;
+  using K = StaffRequest::Kind;
+  if (kind == K::Retry || kind == K::Cancel) {
     if (!staff_result_ || staff_entry_ >= staff_result_->entries.size()) return;
     req.reference = staff_result_->entries[staff_entry_].reference;
+  } else if (kind == K::OpenHeld || kind == K::RejectHeld) {
+    if (!staff_result_ || staff_entry_ >= staff_result_->held.size()) return;
+    req.reference = staff_result_->held[staff_entry_].reference;
   }
   staff_busy_ = true;
   services_.outbox->staff(std::move(req));
@@ -743,6 +868,29 @@ void Flow::start_send() {
   s.evidence_pages = session_.evidence_pages;
   s.assisted_by = session_.assisted_by;
   s.representation.assisted_by_staff = !session_.assisted_by.empty();
+  s.actor = session_.assisted_by.empty() ? "kiosk" : session_.assisted_by;
+  s.held_reference = session_.held_reference;
+  send_result_.reset();
+  send_busy_ = true;
+  services_.outbox->commit(std::move(s));
+  go(Screen::Send, false);
+}
+
+void Flow::start_hold(const std::string& source) {
+  const auto* f = form();
+  Submission s;
+  s.submission_id = session_.submission_id;
+  s.form_id = session_.form_id;
+  s.form_version = f ? f->version : "";
+  s.language = session_.language;
+  s.answers = session_.answers;
+  s.representation = session_.representation;
+  s.pages = session_.pages;
+  s.evidence_pages = session_.evidence_pages;
+  s.read_fields = session_.read_fields;
+  s.signature_found = session_.signature_found;
+  s.hold_source = source;
+  s.actor = source == "desk" && !staff_actor_.empty() ? staff_actor_ : "kiosk";
   send_result_.reset();
   send_busy_ = true;
   services_.outbox->commit(std::move(s));
@@ -880,17 +1028,27 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 const auto result = staff_lock_.try_unlock(session_.typed, now);
                 wipe_string(session_.typed);
                 switch (result) {
-                  case StaffLock::Result::Unlocked:
+                  case StaffLock::Result::Unlocked: {
                     staff_unlocked_ = true;
                     log("audit: staff mode unlocked");
+                    // A reference for this staff session in the audit table (one PIN is shared).
+                    unsigned char bytes[3];
+                    randombytes_buf(bytes, sizeof bytes);
+                    static constexpr char kHex[] = "0123456789abcdef";
+                    staff_actor_ = "staff-";
+                    for (unsigned char b : bytes) staff_actor_ += {kHex[b >> 4], kHex[b & 15]};
+                    audit("staff-sign-in");
                     go(Screen::StaffMenu);
                     break;
+                  }
                   case StaffLock::Result::WrongPin:
                     log("audit: wrong staff PIN");
+                    audit("staff-wrong-pin");
                     error_key_ = "ui.staff.wrong-pin";
                     break;
                   case StaffLock::Result::LockedOut:
                     log("audit: staff mode locked out after repeated wrong PINs");
+                    audit("staff-lock-out");
                     error_key_ = "ui.staff.locked-out";
                     break;
                   case StaffLock::Result::NoPinSet:
@@ -932,9 +1090,11 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
           [&](const intent::ConfirmRead& i) {
             if (screen_ != Screen::Review || session_.review_queue.empty()) return;
             const auto& field = session_.read_fields[session_.review_queue.front()];
-            if (session_.staff_review)
+            if (session_.staff_review) {
               log(std::string("audit: staff ") + (i.correct ? "accepted" : "corrects") + " the value read for " +
                   field.link_id);
+              audit(i.correct ? "review-accept" : "review-correct", session_.held_reference);
+            }
             if (i.correct) {
               const auto* f = form();
               const auto* item = f ? f->find_item(field.link_id) : nullptr;
@@ -949,6 +1109,11 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
           },
           [&](const intent::SendIn&) {
             if (!send_busy_) start_send();
+          },
+          [&](const intent::LeaveForStaff&) {
+            if (screen_ != Screen::Review || session_.staff_review || send_busy_ || session_.read_fields.empty())
+              return;
+            start_hold("kiosk");
           },
           [&](const intent::Finish&) {
             log("session finished on screen " + screen_name(screen_));
@@ -1000,6 +1165,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 !session_.review_queue.empty()) {
               const auto& field = session_.read_fields[session_.review_queue.front()];
               log("audit: staff rejected the value read for " + field.link_id);
+              audit("review-reject", session_.held_reference);
               session_.answers.clear(field.link_id);
               session_.review_queue.erase(session_.review_queue.begin());
               return;
@@ -1007,6 +1173,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             if (!staff_unlocked_) return;
             log("audit: staff action " + i.action);
             if (i.action == "queue" || i.action == "reprint") {
+              staff_held_view_ = false;
               staff_entry_ = 0;
               receipt_result_.reset();
               staff_request(StaffRequest::Kind::List);
@@ -1016,12 +1183,15 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               staff_request(i.action == "retry" ? StaffRequest::Kind::Retry : StaffRequest::Kind::Cancel);
             } else if (i.action == "next-entry") {
               receipt_result_.reset();
-              if (staff_result_ && !staff_result_->entries.empty())
-                staff_entry_ = (staff_entry_ + 1) % staff_result_->entries.size();
+              const size_t count = !staff_result_     ? 0
+                                   : staff_held_view_ ? staff_result_->held.size()
+                                                      : staff_result_->entries.size();
+              if (count > 0) staff_entry_ = (staff_entry_ + 1) % count;
             } else if (i.action == "reprint-receipt") {
               if (!staff_result_ || staff_entry_ >= staff_result_->entries.size() || receipt_busy_) return;
               const auto& entry = staff_result_->entries[staff_entry_];
               log("audit: staff reprints the receipt " + entry.reference);
+              audit("reprint-receipt", entry.reference);
               PrintRequest req;
               req.kind = PrintKind::Receipt;
               req.form_id = entry.form_id;
@@ -1035,15 +1205,28 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               // Staff fill in a form for a citizen at the desk: the citizen flow, marked as
               // assisted in the submission's Provenance. Staff mode itself is locked again.
               staff_unlocked_ = false;
-              session_.assisted_by = "staff";
+              session_.assisted_by = staff_actor_;
+              audit("assist-start");
               history_.clear();
               go(Screen::Task, false);
             } else if (i.action == "review") {
-              // A sheet brought to the desk: scanned here, each uncertain value checked by staff
-              // beside its crop (accept, correct or reject), then sent as assisted.
+              // The review queue: sheets held for staff (left by a citizen or scanned at the desk).
+              staff_held_view_ = true;
+              staff_entry_ = 0;
+              staff_request(StaffRequest::Kind::ListHeld);
+              go(Screen::StaffQueue);
+            } else if (i.action == "open-held") {
+              // Each uncertain value is checked beside its crop (accept, correct or reject),
+              // then the sheet is sent as assisted (the held copy is deleted then).
+              staff_request(StaffRequest::Kind::OpenHeld);
+            } else if (i.action == "reject-held") {
+              staff_request(StaffRequest::Kind::RejectHeld);
+            } else if (i.action == "scan-desk") {
+              // A sheet brought to the desk: scanned here and kept in the review queue.
+              forget_sheet();
               session_.filled_at_home = true;
               session_.staff_review = true;
-              session_.assisted_by = "staff";
+              session_.assisted_by = staff_actor_;
               session_.representation = Representation{};
               go(Screen::Scan);
             } else {

@@ -250,6 +250,18 @@ ScreenModel Flow::screen_model() const {
         if (scan_result_->outcome == Outcome::Failed)
           m.choices.push_back({"choice.scan", t("ui.try-again", mp), "", intent::StartScan{}, true});
         m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});
+      } else if (const auto missing = missing_pages(); !missing.empty() && scanning_evidence_.empty()) {
+        // A form of several pages: one sheet per scan.
+        m.title = tf("ui.scan.next-page", {{"n", std::to_string(missing.front())}}, mp);
+        m.body.push_back(tf(
+            "ui.scan.pages-read",
+            {{"n", std::to_string(session_.pages_found.size())}, {"count", std::to_string(session_.page_count)}}, mp));
+        if (!session_.pages_duplicate.empty()) {
+          std::string pages;
+          for (int page : session_.pages_duplicate) pages += (pages.empty() ? "" : ", ") + std::to_string(page);
+          m.body.push_back(tf("ui.scan.duplicate", {{"pages", pages}}, mp));
+        }
+        m.choices.push_back({"choice.scan", t("ui.scan.start", mp), "", intent::StartScan{}, true});
       } else {
         m.body.push_back(t("ui.scan.body", mp));
         m.choices.push_back({"choice.scan", t("ui.scan.start", mp), "", intent::StartScan{}, true});
@@ -285,6 +297,9 @@ ScreenModel Flow::screen_model() const {
         m.body.push_back(t("ui.review.is-it-right", mp));
         m.choices.push_back({"choice.correct", t("ui.review.yes", mp), "", intent::ConfirmRead{true}, false});
         m.choices.push_back({"choice.wrong", t("ui.review.no", mp), "", intent::ConfirmRead{false}, false});
+        // Not sure what the sheet says: a staff member checks it and sends it.
+        m.choices.push_back(
+            {"choice.leave-for-staff", t("ui.review.leave-for-staff", mp), "", intent::LeaveForStaff{}, false});
         break;
       }
       m.body.push_back(t("ui.review.all-good", mp));
@@ -310,6 +325,14 @@ ScreenModel Flow::screen_model() const {
       break;
     }
     case Screen::Receipt: {
+      if (session_.held_for_staff) {
+        m.title = t("ui.held.title", mp);
+        m.body.push_back(t("ui.held.body", mp));
+        m.body.push_back(t("ui.held.reference", mp));
+        m.body.push_back({session_.held_reference, true});
+        m.choices.push_back({"choice.finish", t("ui.finish", mp), "", intent::Finish{}, true});
+        break;
+      }
       const bool delivered = send_result_ && send_result_->delivered;
       m.title = t(delivered ? "ui.receipt.title.delivered" : "ui.receipt.title.queued", mp);
       m.body.push_back(t("ui.receipt.reference", mp));
@@ -370,7 +393,7 @@ ScreenModel Flow::screen_model() const {
     }
     case Screen::StaffQueue: {
       m.citizen_facing = false;
-      m.title = t("ui.staff.queue", mp);
+      m.title = t(staff_held_view_ ? "ui.staff.review" : "ui.staff.queue", mp);
       if (staff_busy_ || !staff_result_) {
         m.body.push_back(t("ui.staff.working", mp));
         m.busy = true;
@@ -378,6 +401,30 @@ ScreenModel Flow::screen_model() const {
       }
       if (staff_result_->outcome != Outcome::Done) {
         m.error = t(staff_result_->message_key.empty() ? "ui.staff.failed" : staff_result_->message_key, mp);
+        break;
+      }
+      if (staff_held_view_) {
+        // Sheets held for review, one at a time: open it, reject it, next; or scan one here.
+        const auto& held = staff_result_->held;
+        if (held.empty()) {
+          m.body.push_back(t("ui.staff.review-empty", mp));
+        } else {
+          const auto& h = held[std::min(staff_entry_, held.size() - 1)];
+          m.body.push_back({std::to_string(staff_entry_ + 1) + " / " + std::to_string(held.size()) + "   " +
+                                h.reference + "   " + h.form_id + "   " + h.created_at,
+                            true});
+          m.body.push_back(t("ui.staff.held.source." + h.source, mp));
+          m.body.push_back(tf("ui.staff.held.to-check", {{"n", std::to_string(h.fields_to_check)}}, mp));
+          m.choices.push_back(
+              {"choice.staff.open-held", t("ui.staff.held.open", mp), "", intent::StaffAction{"open-held"}, true});
+          m.choices.push_back({"choice.staff.reject-held", t("ui.staff.held.reject", mp), "",
+                               intent::StaffAction{"reject-held"}, false});
+          if (held.size() > 1)
+            m.choices.push_back(
+                {"choice.staff.next-entry", t("ui.staff.next", mp), "", intent::StaffAction{"next-entry"}, false});
+        }
+        m.choices.push_back(
+            {"choice.staff.scan-desk", t("ui.staff.held.scan", mp), "", intent::StaffAction{"scan-desk"}, false});
         break;
       }
       const auto& entries = staff_result_->entries;

@@ -2,20 +2,29 @@
 
 namespace kiosk::flow {
 
+namespace {
+
+// The stand-ins all answer a pending request once with "unavailable": the person hears the
+// message key, the log gets the detail.
+template <typename Result>
+std::optional<Result> answer_unavailable(bool& pending, const char* message_key, const char* detail) {
+  if (!pending) return std::nullopt;
+  pending = false;
+  Result result;
+  result.outcome = Outcome::Unavailable;
+  result.message_key = message_key;
+  result.detail = detail;
+  return result;
+}
+
+}  // namespace
+
 std::optional<PrintResult> UnavailablePrinter::poll() {
-  if (!pending_) return std::nullopt;
-  pending_ = false;
-  return PrintResult{Outcome::Unavailable, "ui.print.unavailable", "printing is not built into this kiosk", {}};
+  return answer_unavailable<PrintResult>(pending_, "ui.print.unavailable", "printing is not built into this kiosk");
 }
 
 std::optional<ScanResult> UnavailableScanner::poll() {
-  if (!pending_) return std::nullopt;
-  pending_ = false;
-  ScanResult r;
-  r.outcome = Outcome::Unavailable;
-  r.message_key = "ui.scan.unavailable";
-  r.detail = "scanning is not built into this kiosk";
-  return r;
+  return answer_unavailable<ScanResult>(pending_, "ui.scan.unavailable", "scanning is not built into this kiosk");
 }
 
 void UnavailableOutbox::commit(Submission submission) {
@@ -24,23 +33,13 @@ void UnavailableOutbox::commit(Submission submission) {
 }
 
 std::optional<StaffResult> OutboxService::poll_staff() {
-  if (!staff_pending_) return std::nullopt;
-  staff_pending_ = false;
-  StaffResult r;
-  r.outcome = Outcome::Unavailable;
-  r.message_key = "ui.staff.queue-unavailable";
-  r.detail = "the outbox is not built into this kiosk";
-  return r;
+  return answer_unavailable<StaffResult>(staff_pending_, "ui.staff.queue-unavailable",
+                                         "the outbox is not built into this kiosk");
 }
 
 std::optional<OutboxResult> UnavailableOutbox::poll() {
-  if (!pending_) return std::nullopt;
-  pending_ = false;
-  OutboxResult r;
-  r.outcome = Outcome::Unavailable;
-  r.message_key = "ui.send.unavailable";
-  r.detail = "the outbox is not built into this kiosk: nothing was sent or stored";
-  return r;
+  return answer_unavailable<OutboxResult>(pending_, "ui.send.unavailable",
+                                          "the outbox is not built into this kiosk: nothing was sent or stored");
 }
 
 }  // namespace kiosk::flow

@@ -1,5 +1,6 @@
 #include "kiosk_flow/session.hpp"
 
+#include <alloca.h>
 #include <sodium.h>
 
 namespace kiosk::flow {
@@ -12,6 +13,12 @@ void wipe_string(std::string& s) {
   s.shrink_to_fit();
 }
 
+__attribute__((noinline)) void scrub_stack() {
+  constexpr size_t kBytes = 256 * 1024;
+  void* below = alloca(kBytes);
+  sodium_memzero(below, kBytes);  // a call the compiler keeps, unlike memset on memory about to die
+}
+
 namespace {
 void wipe_path(std::filesystem::path& p) {
   // The path's own buffer (native() is a std::string on POSIX); the object is not const.
@@ -22,8 +29,9 @@ void wipe_path(std::filesystem::path& p) {
 }  // namespace
 
 void Session::wipe() {
-  for (std::string* s : {&help_code, &submission_id, &category, &form_id, &typed, &receipt_reference, &assisted_by,
-                         &representation.type, &representation.representative_id, &representation.represented_id})
+  for (std::string* s :
+       {&help_code, &submission_id, &category, &form_id, &typed, &receipt_reference, &assisted_by, &held_reference,
+        &representation.type, &representation.representative_id, &representation.represented_id})
     wipe_string(*s);
   for (auto& e : representation.evidence) wipe_string(e);
   representation = Representation{};
@@ -39,7 +47,10 @@ void Session::wipe() {
   for (auto& p : evidence_pages) wipe_path(p);
   pages.clear();
   evidence_pages.clear();
-  blank_form = filled_at_home = representing = signature_found = staff_review = false;
+  pages_found.clear();
+  pages_duplicate.clear();
+  page_count = 0;
+  blank_form = filled_at_home = representing = signature_found = staff_review = held_for_staff = false;
 }
 
 }  // namespace kiosk::flow

@@ -245,6 +245,48 @@ class Walker {
     st.flow->apply(in::StaffAction{"queue"}, now_);
     st.flow->tick(now_);
     record(*st.flow, "staff queue", std::nullopt);
+    // The review queue: empty, then with a sheet scanned at the desk, then that sheet opened.
+    st.flow->apply(in::StaffAction{"review"}, now_);
+    st.flow->tick(now_);
+    record(*st.flow, "staff review queue empty", std::nullopt);
+    if (catalogue_.forms().empty()) return;
+    const auto& form = catalogue_.forms().front();
+    const auto answers = forms::make_example_answers(form, 1);
+    st.scanner->result = ScriptedScanner::read_back(form, answers, true);
+    st.flow->apply(in::StaffAction{"scan-desk"}, now_);
+    st.flow->apply(in::StartScan{}, now_);
+    for (int i = 0; i < 3; ++i) st.flow->tick(now_);
+    record(*st.flow, "staff review queue", std::nullopt);
+    st.flow->apply(in::StaffAction{"open-held"}, now_);
+    st.flow->tick(now_);
+    record(*st.flow, "staff review sheet", std::nullopt);
+
+    // A form of two pages filled at home: the second page is asked for, a page scanned
+    // twice is said, and the person leaves an uncertain value for staff.
+    Run m = start(lang);
+    m.flow->apply(in::SendFilledForm{}, now_);
+    m.flow->apply(in::ChooseSelf{}, now_);
+    auto first = ScriptedScanner::read_back(form, answers, true);
+    first.page_count = 2;
+    first.pages_found = {1};
+    flow::ScanResult second;
+    second.form_id = form.id;
+    second.signature_found = true;
+    second.page_count = 2;
+    second.pages_found = {2};
+    m.scanner->sequence = {first, first, second};
+    m.flow->apply(in::StartScan{}, now_);
+    m.flow->tick(now_);
+    record(*m.flow, "scan next page", std::nullopt);
+    m.flow->apply(in::StartScan{}, now_);
+    m.flow->tick(now_);
+    record(*m.flow, "scan a page twice", std::nullopt);
+    m.flow->apply(in::StartScan{}, now_);
+    m.flow->tick(now_);
+    record(*m.flow, "review uncertain, filled at home", std::nullopt);
+    m.flow->apply(in::LeaveForStaff{}, now_);
+    m.flow->tick(now_);
+    record(*m.flow, "left for staff", std::nullopt);
   }
 
   // Answers every question as a person would, recording each screen.

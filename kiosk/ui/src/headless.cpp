@@ -43,6 +43,7 @@ FrameOutput HeadlessUi::frame(flow::Flow& flow, float x, float y, bool down, flo
                        (io.DisplaySize.y - kDesignHeight * scale) * 0.5f + y * scale);
   io.MouseDown[0] = down;
   io.DeltaTime = 1.0f / 60.0f;
+  const int wipes = flow.wipe_count();
   flow.tick(now);
   ImGui::NewFrame();
   FrameOutput out = draw_frame(session_.fonts(), flow.screen_model());
@@ -50,6 +51,8 @@ FrameOutput HeadlessUi::frame(flow::Flow& flow, float x, float y, bool down, flo
   // As in the kiosk window: a touch counts as activity once the frame has seen it.
   if (down) flow.note_activity(now);
   for (const auto& intent : out.intents) flow.apply(intent, now);
+  // After a wipe, also the stack frames the wipe and the session's last calls ran in.
+  if (flow.wipe_count() != wipes) flow::scrub_stack();
   last_ = out.record;
   return out;
 }

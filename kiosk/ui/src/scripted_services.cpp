@@ -1,5 +1,7 @@
 #include "kiosk_ui/scripted_services.hpp"
 
+#include <algorithm>
+
 namespace kiosk::ui {
 
 void ScriptedPrinter::start(flow::PrintRequest request) {
@@ -28,7 +30,12 @@ std::optional<flow::ScanResult> ScriptedScanner::poll() {
   if (!pending_ || hold) return std::nullopt;
   pending_ = false;
   flow::ScanResult r;
-  if (last_.evidence_code.empty()) r = result;
+  if (last_.evidence_code.empty() && !sequence.empty()) {
+    r = sequence.front();
+    sequence.erase(sequence.begin());
+  } else if (last_.evidence_code.empty()) {
+    r = result;
+  }
   r.outcome = outcome;
   r.detail = "scripted scanner";
   if (outcome == flow::Outcome::Failed) r.message_key = "ui.scan.failed";
@@ -57,13 +64,61 @@ flow::ScanResult ScriptedScanner::read_back(const forms::Questionnaire& form, co
 }
 
 void ScriptedOutbox::commit(flow::Submission submission) {
-  submissions.push_back(std::move(submission));
   pending_ = true;
+  next_.reset();
+  if (!submission.hold_source.empty() && outcome == flow::Outcome::Done) {
+    flow::OutboxResult r;
+    r.outcome = outcome;
+    r.held = true;
+    r.reference = "RV-" + std::to_string(1000 + held.size() + submissions.size());
+    r.detail = "scripted outbox: held for review as " + r.reference;
+    submission.held_reference = r.reference;
+    held.push_back(std::move(submission));
+    next_ = r;
+    return;
+  }
+  if (!submission.held_reference.empty() && outcome == flow::Outcome::Done)
+    std::erase_if(held, [&](const flow::Submission& h) { return h.held_reference == submission.held_reference; });
+  submissions.push_back(std::move(submission));
+}
+
+void ScriptedOutbox::staff(flow::StaffRequest request) {
+  if (outcome == flow::Outcome::Unavailable) {
+    OutboxService::staff(std::move(request));
+    return;
+  }
+  using K = flow::StaffRequest::Kind;
+  flow::StaffResult r;
+  r.outcome = flow::Outcome::Done;
+  r.detail = "scripted staff request";
+  auto found = std::find_if(held.begin(), held.end(),
+                            [&](const flow::Submission& h) { return h.held_reference == request.reference; });
+  if (request.kind == K::OpenHeld && found != held.end()) r.opened = *found;
+  if (request.kind == K::RejectHeld && found != held.end()) held.erase(found);
+  for (const auto& h : held) {
+    int to_check = 0;
+    for (const auto& f : h.read_fields) to_check += f.needs_review ? 1 : 0;
+    r.held.push_back({h.held_reference, h.form_id, h.hold_source, "2026-11-25T12:00:00Z", to_check});
+  }
+  staff_result_ = std::move(r);
+}
+
+std::optional<flow::StaffResult> ScriptedOutbox::poll_staff() {
+  if (outcome == flow::Outcome::Unavailable) return OutboxService::poll_staff();
+  if (!staff_result_ || hold) return std::nullopt;
+  auto r = std::move(staff_result_);
+  staff_result_.reset();
+  return r;
 }
 
 std::optional<flow::OutboxResult> ScriptedOutbox::poll() {
   if (!pending_ || hold) return std::nullopt;
   pending_ = false;
+  if (next_) {
+    auto r = std::move(*next_);
+    next_.reset();
+    return r;
+  }
   flow::OutboxResult r;
   r.outcome = outcome;
   r.detail = "scripted outbox";

@@ -89,6 +89,8 @@ struct ConfirmRead {
   bool correct = false;
 };
 struct SendIn {};
+// The person cannot settle what was read: the sheet is kept for staff review.
+struct LeaveForStaff {};
 struct Finish {};
 struct Back {};
 struct StartOver {};
@@ -107,9 +109,9 @@ using Intent = std::variant<intent::ChooseLanguage, intent::ChooseCategory, inte
                             intent::ChooseSelf, intent::ChooseSomeoneElse, intent::ChooseRepresentation,
                             intent::ChooseForm, intent::FillIn, intent::PrintForm, intent::Key, intent::Erase,
                             intent::Next, intent::Skip, intent::AnswerYesNo, intent::AnswerChoice, intent::StartScan,
-                            intent::ConfirmRead, intent::SendIn, intent::Finish, intent::Back, intent::StartOver,
-                            intent::Help, intent::ReadAloud, intent::ToggleContrast, intent::ToggleBigText,
-                            intent::StillHere, intent::OpenStaff, intent::StaffAction>;
+                            intent::ConfirmRead, intent::SendIn, intent::LeaveForStaff, intent::Finish, intent::Back,
+                            intent::StartOver, intent::Help, intent::ReadAloud, intent::ToggleContrast,
+                            intent::ToggleBigText, intent::StillHere, intent::OpenStaff, intent::StaffAction>;
 
 // A short name for logs and the demo summary (no personal data: typed keys are not shown).
 std::string describe(const Intent& intent);
@@ -237,6 +239,9 @@ class Flow {
   // For the wipe test: every text value the flow holds right now, joined.
   std::string dump_state() const;
   const std::string& current_link_id() const { return current_link_; }
+  // Pages of the form being scanned that are still to come (empty when complete or unknown).
+  std::vector<int> missing_pages() const;
+  const std::string& staff_actor() const { return staff_actor_; }
   // The questions asked for the chosen form, in order, given the answers so far.
   std::vector<const forms::Item*> questions() const;
 
@@ -253,6 +258,14 @@ class Flow {
   void after_scan();
   void next_review_or_send();
   void start_send();
+  // Keeps the scanned sheet for staff review ("kiosk": the citizen left it; "desk": staff scanned it).
+  void start_hold(const std::string& source);
+  // The sheet opened from the review queue becomes the session's sheet, reviewed by staff.
+  void load_held(Submission& held);
+  // Forgets the sheet in hand (now held in the store) but keeps staff mode open.
+  void forget_sheet();
+  // Audits a staff action in the store (and the kiosk log): who is this staff session.
+  void audit(const std::string& action, const std::string& reference = "");
   void check_representation_or_refuse();
   // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
   // sets the plain-language error and returns false.
@@ -291,7 +304,11 @@ class Flow {
   std::optional<PrintResult> receipt_result_;
   bool staff_busy_ = false;
   std::optional<StaffResult> staff_result_;
-  size_t staff_entry_ = 0;  // the queue entry shown on the staff queue screen
+  size_t staff_entry_ = 0;        // the queue entry shown on the staff queue screen
+  bool staff_held_view_ = false;  // the staff queue screen lists the sheets held for review
+  // This staff session in the audit table ("staff-3fa9c1"): made when the PIN unlocks,
+  // audited as signed out when the session is wiped.
+  std::string staff_actor_;
   void staff_request(StaffRequest::Kind kind);
   std::string scanning_evidence_;  // attachment code being scanned, empty for the form
   std::string staff_info_key_;

@@ -50,6 +50,7 @@ struct ScanRequest {
   std::string submission_id;     // empty when scanning a form filled at home
   std::string expected_form_id;  // empty: identify the form from the page
   std::string evidence_code;     // non-empty: scan an attachment, not a form
+  bool next_page = false;        // the next page of the form being scanned: keep the earlier pages
 };
 
 // One field as the scanner read it.
@@ -73,6 +74,11 @@ struct ScanResult {
   std::vector<ReadField> fields;
   bool signature_found = false;
   std::vector<std::filesystem::path> pages;  // scanned images (PNG/PNM)
+  // Which pages of the form this scan found (1-based), how many the form has, and pages
+  // found twice in this scan. The flow asks for the pages still missing and assembles them.
+  std::vector<int> pages_found;
+  std::vector<int> pages_duplicate;
+  int page_count = 0;
 };
 
 struct Submission {
@@ -85,6 +91,25 @@ struct Submission {
   std::vector<std::filesystem::path> pages;  // scanned form pages
   std::vector<std::filesystem::path> evidence_pages;
   std::string assisted_by;  // staff member who filled it in at the desk, empty when the citizen was alone
+  // Who is audited for it: the citizen ("kiosk") or the staff session ("staff-3fa9c1").
+  std::string actor = "kiosk";
+  // Non-empty: keep the sheet for staff review instead of sending it ("kiosk": the citizen
+  // left it for staff; "desk": staff scanned it at the desk). What was read goes with it.
+  std::string hold_source;
+  std::vector<ReadField> read_fields;
+  bool signature_found = false;
+  // Set when this submission is a held sheet that staff decided on: its pages are in the
+  // store (not in `pages`), and the held sheet is deleted once the submission is committed.
+  std::string held_reference;
+};
+
+// A sheet held for staff review, as the review queue lists it: no health data, no identity numbers.
+struct HeldSheetInfo {
+  std::string reference;
+  std::string form_id;
+  std::string source;  // "kiosk" or "desk"
+  std::string created_at;
+  int fields_to_check = 0;
 };
 
 struct OutboxResult {
@@ -94,12 +119,15 @@ struct OutboxResult {
   std::string reference;   // the receipt's reference number
   bool delivered = false;  // the platform has accepted it
   bool queued = false;     // committed, waiting to be sent
+  bool held = false;       // kept for staff review (reference is the held sheet's)
 };
 
 // Staff mode's view of the queue: list it, send a message again, give one up.
 struct StaffRequest {
-  enum class Kind { List, Retry, Cancel } kind = Kind::List;
-  std::string reference;  // for Retry and Cancel
+  // List/Retry/Cancel: the outbox. ListHeld/OpenHeld/RejectHeld: the sheets held for review
+  // (reject discards the sheet: it is deleted from the store).
+  enum class Kind { List, Retry, Cancel, ListHeld, OpenHeld, RejectHeld } kind = Kind::List;
+  std::string reference;  // for Retry, Cancel, OpenHeld, RejectHeld
   std::string actor;      // for the audit log
 };
 
@@ -116,7 +144,9 @@ struct StaffResult {
   Outcome outcome = Outcome::Failed;
   std::string message_key;
   std::string detail;
-  std::vector<QueueEntry> entries;  // the queue after the request
+  std::vector<QueueEntry> entries;   // the queue after the request
+  std::vector<HeldSheetInfo> held;   // the sheets held for review after the request (the *Held kinds)
+  std::optional<Submission> opened;  // OpenHeld: the sheet with what was read (personal data)
 };
 
 class PrintService {
@@ -144,6 +174,11 @@ class OutboxService {
   // Staff requests (audited by the outbox). An outbox that is not built in answers "unavailable".
   virtual void staff(StaffRequest) { staff_pending_ = true; }
   virtual std::optional<StaffResult> poll_staff();
+  // Records a staff action in the store's audit table (who, what, which reference; never
+  // health data or identity numbers). An outbox that is not built in has no store: nothing.
+  virtual void audit(const std::string& actor, const std::string& action, const std::string& reference) {
+    (void)actor, (void)action, (void)reference;
+  }
 
  private:
   bool staff_pending_ = false;

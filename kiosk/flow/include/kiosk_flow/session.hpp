@@ -33,11 +33,26 @@ struct Session {
   std::string receipt_reference;
   std::string assisted_by;    // staff filling in for a citizen at the desk (Provenance)
   bool staff_review = false;  // staff check a sheet scanned at the desk: accept, correct or reject
+  // A multi-page form comes one sheet per scan: the pages read so far (1-based), how many
+  // the form has, and the pages of the last scan that had been scanned before.
+  std::vector<int> pages_found;
+  int page_count = 0;
+  std::vector<int> pages_duplicate;
+  // Held for staff review: the held sheet's reference ("RV-..."), shown to the citizen who
+  // left it, or the sheet staff opened from the review queue.
+  std::string held_reference;
+  bool held_for_staff = false;  // the citizen left the sheet for staff (the receipt screen says so)
 
   void wipe();
 };
 
 // Overwrites a string's bytes before clearing it (volatile stores are kept by the compiler).
 void wipe_string(std::string& s);
+
+// Overwrites the calling thread's stack below the caller (256 KiB): short strings (an
+// identity number fits in std::string's own buffer) and other temporaries of calls that
+// have returned stay in dead stack frames until something else is called that deep. Called
+// by the wipe, and by the frame loop after a wipe (it reaches the frames the wipe ran in).
+void scrub_stack();
 
 }  // namespace kiosk::flow

@@ -28,6 +28,8 @@ class ScriptedScanner final : public flow::ScanService {
   flow::Outcome outcome = flow::Outcome::Done;
   bool hold = false;
   flow::ScanResult result;  // returned for form scans (outcome is overwritten)
+  // When not empty: returned for form scans one after another instead (the pages of a form).
+  std::vector<flow::ScanResult> sequence;
   std::vector<flow::ScanRequest> requests;
   bool available() const override { return outcome != flow::Outcome::Unavailable; }
   void start(flow::ScanRequest request) override;
@@ -48,12 +50,25 @@ class ScriptedOutbox final : public flow::OutboxService {
   bool hold = false;
   bool delivered = false;
   std::vector<flow::Submission> submissions;
+  // Sheets held for staff review, in memory (the real outbox keeps them sealed in the store).
+  std::vector<flow::Submission> held;
+  struct Audit {
+    std::string actor, action, reference;
+  };
+  std::vector<Audit> audits;
   bool available() const override { return outcome != flow::Outcome::Unavailable; }
   void commit(flow::Submission submission) override;
   std::optional<flow::OutboxResult> poll() override;
+  void staff(flow::StaffRequest request) override;
+  std::optional<flow::StaffResult> poll_staff() override;
+  void audit(const std::string& actor, const std::string& action, const std::string& reference) override {
+    audits.push_back({actor, action, reference});
+  }
 
  private:
   bool pending_ = false;
+  std::optional<flow::OutboxResult> next_;
+  std::optional<flow::StaffResult> staff_result_;
 };
 
 }  // namespace kiosk::ui
