@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -30,6 +31,9 @@ namespace kiosk::outbox {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The worker checkpoints the store's WAL from this size on (commits leave it to the worker).
+constexpr std::uintmax_t kWalCheckpointBytes = 4u << 20;
 
 // One connection's worth of delivery. Everything here runs on the container's thread.
 class ConnectionHandler : public proton::messaging_handler {
@@ -196,9 +200,10 @@ class ConnectionHandler : public proton::messaging_handler {
       return;
     }
     send_due();
-    if (acceptances_ && Clock::now() >= next_checkpoint_) {
-      // Accepted data deleted: do not leave it in the WAL. At most once a second, since a
-      // checkpoint rewrites the pages it moves and syncs the file.
+    if (Clock::now() >= next_checkpoint_ && (acceptances_ || wal_bytes() >= kWalCheckpointBytes)) {
+      // Accepted data deleted: do not leave it in the WAL. Commits leave checkpoints to
+      // this worker (store.cpp) so they write each submission once. At most once a
+      // second, since a checkpoint rewrites the pages it moves and syncs the file.
       acceptances_ = false;
       outbox_.store().checkpoint();
       next_checkpoint_ = Clock::now() + std::chrono::seconds(1);
@@ -213,6 +218,12 @@ class ConnectionHandler : public proton::messaging_handler {
       next_purge_ = Clock::now() + std::chrono::minutes(10);
     }
     schedule_tick();
+  }
+
+  std::uintmax_t wal_bytes() const {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(config_.get_path("store.path").string() + "-wal", ec);
+    return ec ? 0 : size;
   }
 
   void send_due() {

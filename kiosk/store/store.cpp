@@ -106,14 +106,16 @@ void apply_pragmas(Database& db, bool is_new) {
   if (is_new) db.exec("PRAGMA page_size=32768");
   // The first statement reads the header: a file that is not SQLite fails here.
   db.exec("PRAGMA journal_mode=WAL");
-  // Checkpoint when the WAL holds ~4 MiB, whatever the page size (the default counts
-  // 1000 pages, which is 64 MiB of 64 KiB pages).
+  // A commit checkpoints only when the WAL holds ~64 MiB (whatever the page size): copying
+  // the WAL into the main file is half of the bytes a commit would write, so the delivery
+  // worker does it in the background, from ~4 MiB on (kWalCheckpointBytes in delivery.cpp)
+  // and after acceptances. Without a worker (no broker configured) commits still bound it.
   std::int64_t page_size = 4096;
   {
     auto st = db.prepare("PRAGMA page_size");
     if (st.step()) page_size = std::max<std::int64_t>(512, st.integer(0));
   }
-  db.exec("PRAGMA wal_autocheckpoint=" + std::to_string(std::max<std::int64_t>(16, (4 << 20) / page_size)));
+  db.exec("PRAGMA wal_autocheckpoint=" + std::to_string(std::max<std::int64_t>(16, (64 << 20) / page_size)));
   db.exec("PRAGMA synchronous=FULL");
   db.exec("PRAGMA secure_delete=ON");
   db.exec("PRAGMA foreign_keys=ON");

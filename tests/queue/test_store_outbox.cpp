@@ -93,13 +93,16 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
                 "('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
     CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) ==
           (fs::perms::owner_read | fs::perms::owner_write));
-    // Pretend it is a version-1 store: the next open applies migrations 2 and 3.
-    store.db().exec("DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; PRAGMA user_version=1;");
+    // Pretend it is a version-1 store: the next open applies migrations 2, 3 and 4.
+    store.db().exec(
+        "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
+        "DROP TABLE held_sheets; PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='receipts_by_submission'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('pages') WHERE name='image'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('held_sheets','held_pages')") == 2);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");

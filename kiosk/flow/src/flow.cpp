@@ -855,7 +855,7 @@ void Flow::staff_request(StaffRequest::Kind kind) {
   services_.outbox->staff(std::move(req));
 }
 
-void Flow::start_send() {
+Submission Flow::make_submission() const {
   const auto* f = form();
   Submission s;
   s.submission_id = session_.submission_id;
@@ -866,6 +866,11 @@ void Flow::start_send() {
   s.representation = session_.representation;
   s.pages = session_.pages;
   s.evidence_pages = session_.evidence_pages;
+  return s;
+}
+
+void Flow::start_send() {
+  Submission s = make_submission();
   s.assisted_by = session_.assisted_by;
   s.representation.assisted_by_staff = !session_.assisted_by.empty();
   s.actor = session_.assisted_by.empty() ? "kiosk" : session_.assisted_by;
@@ -877,16 +882,7 @@ void Flow::start_send() {
 }
 
 void Flow::start_hold(const std::string& source) {
-  const auto* f = form();
-  Submission s;
-  s.submission_id = session_.submission_id;
-  s.form_id = session_.form_id;
-  s.form_version = f ? f->version : "";
-  s.language = session_.language;
-  s.answers = session_.answers;
-  s.representation = session_.representation;
-  s.pages = session_.pages;
-  s.evidence_pages = session_.evidence_pages;
+  Submission s = make_submission();
   s.read_fields = session_.read_fields;
   s.signature_found = session_.signature_found;
   s.hold_source = source;

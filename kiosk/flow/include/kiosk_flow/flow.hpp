@@ -257,6 +257,8 @@ class Flow {
   void start_scan();
   void after_scan();
   void next_review_or_send();
+  // The session's form, answers, representation and pages, as the outbox takes them.
+  Submission make_submission() const;
   void start_send();
   // Keeps the scanned sheet for staff review ("kiosk": the citizen left it; "desk": staff scanned it).
   void start_hold(const std::string& source);
