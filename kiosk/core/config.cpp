@@ -54,6 +54,8 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"scanner.device", T::String, S(""), "SANE device name; empty: the first scanner found"},
       {"scanner.resolution_dpi", T::Integer, std::int64_t{300}, "Scan resolution"},
       {"scanner.options", T::StringList, L{}, "SANE options set before each scan, as name=value (e.g. mode=Gray)"},
+      {"scanner.recognizer_idle_seconds", T::Integer, std::int64_t{20},
+       "Seconds the recogniser (Tesseract, digit model) stays loaded after a scan; 0: unload at once"},
       {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"),
        "Key for the MAC in the printed QR codes"},
       {"print.font_dir", T::Path, S("/usr/share/fonts/truetype/dejavu"),

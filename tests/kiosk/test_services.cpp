@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config.hpp"
+#include "../../kiosk/app/src/scan_service.hpp"  // the recogniser's lifetime
 #include "store/held_sheets.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_test_support.hpp"
@@ -142,7 +143,11 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);  // each test case is its own process
   config.set("scanner.device", std::string("pnm:0"));
   config.set("scanner.options", std::vector<std::string>{"filename=" + (dir.path / "page.pgm").string()});
+  config.set("scanner.recognizer_idle_seconds", std::int64_t{2});
   auto wired = app::make_services(config, assets.catalogue, assets.translations);
+  const auto* scanner = dynamic_cast<app::LibraryScanner*>(wired.services.scanner.get());
+  REQUIRE(scanner);
+  CHECK(!scanner->recognizer_loaded());  // loaded only when a scan needs it
   // Print a one-page form filled in, as the kiosk does, and lay it on the "glass".
   const forms::Questionnaire* form = nullptr;
   for (const auto& q : assets.catalogue.forms())
@@ -181,6 +186,10 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   CHECK(!read->signature_found);  // nobody signed the sheet
   REQUIRE(!read->pages.empty());
   CHECK(std::filesystem::exists(read->pages.front()));
+  // Unloaded once the scanner has been idle for scanner.recognizer_idle_seconds.
+  CHECK(scanner->recognizer_loaded());
+  for (int i = 0; i < 500 && scanner->recognizer_loaded(); ++i) std::this_thread::sleep_for(20ms);
+  CHECK(!scanner->recognizer_loaded());
 
   // An empty glass: the pnm backend cannot open the file; the error becomes a plain message.
   std::filesystem::remove(dir.path / "page.pgm");

@@ -1,6 +1,18 @@
 // kiosk: the touch UI. Full-screen under cage in production; --windowed on a desktop.
+#include <time.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <future>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <SDL.h>
 
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
@@ -16,14 +28,70 @@
 
 namespace {
 
+volatile std::sig_atomic_t g_stop_requested = 0;
+
+void request_stop(int) {
+  g_stop_requested = 1;
+}
+
 int usage() {
   std::cerr << "Usage: kiosk [--windowed] [--config FILE]\n";
   return 2;
 }
 
+// The forms, UI texts and representation rules; the services keep references to them, so
+// they live at one address for the whole run.
+struct Assets {
+  forms::Catalogue catalogue;
+  forms::Translations translations;
+  forms::RepresentationRules rules;
+};
+
+std::unique_ptr<Assets> load_assets() {
+  const auto dir = forms::assets_dir();
+  return std::make_unique<Assets>(Assets{forms::Catalogue::load_directory(dir / "forms"),
+                                         forms::Translations::load_directory(dir / "i18n"),
+                                         forms::RepresentationRules::load(dir / "representation.json")});
+}
+
+// The printer, scanner, outbox and read-aloud, made from the configuration.
+struct Started {
+  kiosk::app::WiredServices wired;
+  std::shared_ptr<kiosk::app::EspeakSpeaker> speaker;
+};
+
+Started start_services(const kiosk::Config& config, const Assets& assets) {
+  Started started{kiosk::app::make_services(config, assets.catalogue, assets.translations),
+                  std::make_shared<kiosk::app::EspeakSpeaker>()};
+  started.wired.services.speaker = started.speaker;
+  return started;
+}
+
+// What the kiosk needs besides the window; `started` is empty when the first-run setup
+// has to run first (the services are made from the configuration it writes).
+struct Prepared {
+  std::unique_ptr<Assets> assets;
+  std::optional<Started> started;
+};
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+double resident_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto main_start = std::chrono::steady_clock::now();
   bool windowed = false;
   std::filesystem::path config_file;
   for (int i = 1; i < argc; ++i) {
@@ -35,6 +103,12 @@ int main(int argc, char** argv) {
     else
       return usage();
   }
+  // systemd (and the benchmark) stop the kiosk with SIGTERM: leave the frame loop so the
+  // services close cleanly (scanned pages removed, store closed). SDL would otherwise take
+  // the signal for a "quit" event that nobody reads, and the kiosk would not stop.
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGINT, request_stop);
   try {
     // A missing or broken file is not fatal: the first-run admin setup below replaces it.
     const auto setup_file = config_file.empty() ? kiosk::Config::default_path() : config_file;
@@ -42,39 +116,52 @@ int main(int argc, char** argv) {
     if (read.exists && !read.valid()) std::cerr << "kiosk: " << read.error << "\n";
     kiosk::Config config = read.config.value_or(kiosk::Config());
     for (const auto& w : config.warnings()) std::cerr << "kiosk: " << w << "\n";
-    const auto assets = forms::assets_dir();
-    const auto catalogue = forms::Catalogue::load_directory(assets / "forms");
-    const auto translations = forms::Translations::load_directory(assets / "i18n");
-    const auto rules = forms::RepresentationRules::load(assets / "representation.json");
+    const bool needs_setup = !kiosk::admin::first_run_needs(setup_file).empty();
 
+    // Cold start: opening the window and OpenGL is the longest part (on llvmpipe: loading
+    // the driver and LLVM), so the forms, texts and services are made on another thread
+    // meanwhile (and the window rasterises its fonts on a third).
+    auto preparing = std::async(std::launch::async, [&config, needs_setup] {
+      Prepared prepared{load_assets(), std::nullopt};
+      if (!needs_setup) prepared.started = start_services(config, *prepared.assets);
+      return prepared;
+    });
     const bool fullscreen = !windowed && config.get_bool("ui.fullscreen");
     kiosk::app::Window window(1920, 1080, fullscreen);
-    // No usable configuration yet: the admin sets the kiosk up first (ADMIN.md, issue 7).
-    if (!kiosk::admin::first_run_needs(setup_file).empty()) {
+    Prepared prepared = preparing.get();
+    const Assets& assets = *prepared.assets;
+    if (!prepared.started) {
+      // No usable configuration yet: the admin sets the kiosk up first (ADMIN.md, issue 7).
       kiosk::admin::SetupSession setup(setup_file);
       while (!setup.finished()) {
-        if (window.should_close()) return 0;
+        if (window.should_close() || g_stop_requested) return 0;
         setup.tick();
         std::vector<kiosk::admin::SetupIntent> touched;
         window.frame([&](const kiosk::ui::Fonts& f) {
-          return kiosk::ui::draw_admin_setup(f, setup.view(), translations, touched);
+          return kiosk::ui::draw_admin_setup(f, setup.view(), assets.translations, touched);
         });
         for (const auto& intent : touched) setup.apply(intent);
       }
       config = kiosk::Config::load(setup_file);
+      prepared.started = start_services(config, assets);
     }
-    auto wired = kiosk::app::make_services(config, catalogue, translations);
+    auto& wired = prepared.started->wired;
     for (const auto& line : wired.report) std::cerr << "kiosk: " << line << "\n";
-    auto speaker = std::make_shared<kiosk::app::EspeakSpeaker>();
-    if (!speaker->has_audio_device()) std::cerr << "kiosk: no audio device; read aloud is silent\n";
-    wired.services.speaker = speaker;
+    if (!prepared.started->speaker->has_audio_device()) std::cerr << "kiosk: no audio device; read aloud is silent\n";
     // Logged without personal data (help codes, screen names, staff actions).
     wired.services.log = [](const std::string& line) { std::cerr << "kiosk: " << line << "\n"; };
 
-    kiosk::flow::Flow flow(catalogue, translations, rules, kiosk::flow::FlowOptions::from_config(config),
-                           wired.services, kiosk::flow::Clock::now());
+    kiosk::flow::Flow flow(assets.catalogue, assets.translations, assets.rules,
+                           kiosk::flow::FlowOptions::from_config(config), wired.services, kiosk::flow::Clock::now());
     kiosk::app::FrameLoop loop{window, flow, {}};
-    while (!window.should_close()) loop.frame(kiosk::flow::Clock::now());
+    loop.frame(kiosk::flow::Clock::now());
+    // For the operator and the benchmark (bench/ui): how long the start screen took.
+    char line[160];
+    std::snprintf(line, sizeof line, "kiosk: first frame after %.0f ms (%.0f ms CPU), %.1f MB resident\n",
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - main_start).count(),
+                  process_cpu_ms(), resident_mb());
+    std::cerr << line << std::flush;
+    while (!window.should_close() && !g_stop_requested) loop.frame(kiosk::flow::Clock::now());
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "kiosk: " << e.what() << "\n";

@@ -1,5 +1,6 @@
 #include "scan_service.hpp"
 
+#include <malloc.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -94,9 +95,19 @@ LibraryScanner::LibraryScanner(const Config& config, const forms::Catalogue& cat
       mac_key_file_(config.get_path("print.mac_key_file")),
       font_dir_(config.get_path("print.font_dir")),
       postal_address_(config.get_string("site.postal_address")),
-      folder_(make_private_folder()) {}
+      folder_(make_private_folder()),
+      recognizer_idle_(
+          std::chrono::seconds(std::max<std::int64_t>(0, config.get_int("scanner.recognizer_idle_seconds")))) {
+  unloader_ = std::thread([this] { unload_when_idle(); });
+}
 
 LibraryScanner::~LibraryScanner() {
+  {
+    std::lock_guard lock(recognizer_mutex_);
+    stopping_ = true;
+  }
+  recognizer_changed_.notify_all();
+  unloader_.join();
   std::error_code ec;
   std::filesystem::remove_all(folder_, ec);
 }
@@ -157,16 +168,15 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     return result;
   }
 
-  if (!recognizer_) {
-    scanners::RecognizerOptions options;
-    options.postal_address = postal_address_;
-    options.fonts.regular = font_dir_ / "DejaVuSans.ttf";
-    options.fonts.bold = font_dir_ / "DejaVuSans-Bold.ttf";
-    recognizer_ = std::make_unique<scanners::Recognizer>(catalogue_, translations_,
-                                                         print::MacKey::load_file(mac_key_file_), options);
-  }
   std::vector<scanners::PageResult> read;
-  for (const auto& page : pages) read.push_back(recognizer_->recognize_page(page));
+  try {
+    auto& recognizing = recognizer();
+    for (const auto& page : pages) read.push_back(recognizing.recognize_page(page));
+  } catch (...) {
+    done_recognizing();
+    throw;
+  }
+  done_recognizing();
   auto submissions = scanners::assemble_submissions(std::move(read), catalogue_);
 
   // The sheet we expect (same submission id), else the expected form, else any known form.
@@ -230,6 +240,58 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
                   (result.signature_found ? "found" : "missing") +
                   (chosen->pages_missing.empty() ? "" : ", pages missing") + option_notes;
   return result;
+}
+
+scanners::Recognizer& LibraryScanner::recognizer() {
+  std::unique_lock lock(recognizer_mutex_);
+  recognizing_ = true;  // from here the unloader leaves it alone
+  if (!recognizer_) {
+    lock.unlock();  // loading takes a while; nothing else makes one
+    scanners::RecognizerOptions options;
+    options.postal_address = postal_address_;
+    options.fonts.regular = font_dir_ / "DejaVuSans.ttf";
+    options.fonts.bold = font_dir_ / "DejaVuSans-Bold.ttf";
+    auto loaded = std::make_unique<scanners::Recognizer>(catalogue_, translations_,
+                                                         print::MacKey::load_file(mac_key_file_), options);
+    lock.lock();
+    recognizer_ = std::move(loaded);
+  }
+  return *recognizer_;
+}
+
+void LibraryScanner::done_recognizing() {
+  {
+    std::lock_guard lock(recognizer_mutex_);
+    recognizing_ = false;
+    last_used_ = std::chrono::steady_clock::now();
+  }
+  recognizer_changed_.notify_all();
+}
+
+bool LibraryScanner::recognizer_loaded() const {
+  std::lock_guard lock(recognizer_mutex_);
+  return recognizer_ != nullptr;
+}
+
+void LibraryScanner::unload_when_idle() {
+  std::unique_lock lock(recognizer_mutex_);
+  while (!stopping_) {
+    if (!recognizer_ || recognizing_) {
+      recognizer_changed_.wait(lock);
+      continue;
+    }
+    const auto due = last_used_ + recognizer_idle_;
+    if (std::chrono::steady_clock::now() < due) {
+      recognizer_changed_.wait_until(lock, due);
+      continue;
+    }
+    auto unloading = std::move(recognizer_);
+    lock.unlock();
+    unloading.reset();
+    // glibc keeps the freed pages of the worker thread's arena; give them back.
+    malloc_trim(0);
+    lock.lock();
+  }
 }
 
 }  // namespace kiosk::app

@@ -1,7 +1,11 @@
 #pragma once
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config.hpp"
@@ -22,6 +26,9 @@ namespace kiosk::app {
 // person about them ("This is what we read"). Scanned pages and review crops are written as
 // PNG into a private folder (0700) that is emptied when the next person's scan starts and
 // removed when the service ends; the outbox deletes the pages once they are committed.
+// The recogniser (Tesseract and the digit model, ~15 MB) is loaded when a scan needs it and
+// unloaded scanner.recognizer_idle_seconds after the last scan, so the kiosk's memory goes
+// back down between people; sheets scanned one after another share one load.
 class LibraryScanner final : public flow::ScanService {
  public:
   LibraryScanner(const Config& config, const forms::Catalogue& catalogue, const forms::Translations& translations);
@@ -34,9 +41,16 @@ class LibraryScanner final : public flow::ScanService {
   std::optional<flow::ScanResult> poll() override { return worker_.poll(); }
 
   const std::filesystem::path& folder() const { return folder_; }
+  // True while the recogniser is loaded (tests, benchmark).
+  bool recognizer_loaded() const;
 
  private:
   flow::ScanResult run(const flow::ScanRequest& request);
+  // Worker thread: the loaded recogniser (loading it if needed), marked as in use until
+  // done_recognizing().
+  scanners::Recognizer& recognizer();
+  void done_recognizing();
+  void unload_when_idle();  // the unloader thread
 
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;
@@ -46,9 +60,18 @@ class LibraryScanner final : public flow::ScanService {
   std::filesystem::path mac_key_file_, font_dir_;
   std::string postal_address_;
   std::filesystem::path folder_;
-  std::string last_submission_;                       // worker thread only
-  std::unique_ptr<scanners::Recognizer> recognizer_;  // worker thread only; made on first use
-  flow::AsyncWorker<flow::ScanResult> worker_;        // last: its thread uses the members above
+  std::string last_submission_;  // worker thread only
+
+  std::chrono::milliseconds recognizer_idle_;
+  mutable std::mutex recognizer_mutex_;
+  std::condition_variable recognizer_changed_;
+  std::unique_ptr<scanners::Recognizer> recognizer_;  // guarded; used by the worker thread
+  bool recognizing_ = false;                          // guarded
+  bool stopping_ = false;                             // guarded
+  std::chrono::steady_clock::time_point last_used_;   // guarded
+  std::thread unloader_;                              // joined in the destructor
+
+  flow::AsyncWorker<flow::ScanResult> worker_;  // last: its thread uses the members above
 };
 
 // The plain-language message key for a scanner error code (scanners::ScanError::code()).

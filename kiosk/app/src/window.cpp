@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -17,6 +18,19 @@
 namespace kiosk::app {
 
 Window::Window(int width, int height, bool fullscreen) {
+  // Most of a cold start on Mesa's llvmpipe is opening the window and its OpenGL context
+  // (loading the driver and LLVM); the font atlas is rasterised meanwhile on another thread.
+  // Nothing below touches ImGui until the atlas is done (see ui::build_font_atlas).
+  auto fonts = std::async(std::launch::async, ui::build_font_atlas);
+  try {
+    open(width, height, fullscreen, fonts);
+  } catch (...) {
+    close();
+    throw;  // `fonts` waits for its thread first
+  }
+}
+
+void Window::open(int width, int height, bool fullscreen, std::future<ui::BuiltFonts>& fonts) {
   // A display that was just closed by the previous window (tests open several in a row
   // on one Xvfb) can refuse a new connection for a moment: try a few times.
   bool started = glfwInit() == GLFW_TRUE;
@@ -38,31 +52,89 @@ Window::Window(int width, int height, bool fullscreen) {
     }
   }
   window_ = glfwCreateWindow(width, height, "Helsenorge kiosk", monitor, nullptr);
-  if (!window_) {
-    glfwTerminate();
-    glfw_ready_ = false;
-    throw std::runtime_error("The kiosk window could not open (OpenGL 3 is missing?)");
-  }
+  if (!window_) throw std::runtime_error("The kiosk window could not open (OpenGL 3 is missing?)");
   glfwMakeContextCurrent(window_);
   glfwSwapInterval(1);
-  context_ = ImGui::CreateContext();
+  auto built = fonts.get();
+  font_atlas_ = std::move(built.atlas);
+  fonts_ = built.fonts;
+  context_ = ImGui::CreateContext(font_atlas_.get());
   ImGui::SetCurrentContext(context_);
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;
   io.LogFilename = nullptr;
-  fonts_ = ui::load_fonts(*io.Fonts);
   imgui_glfw_ready_ = ImGui_ImplGlfw_InitForOpenGL(window_, true);
   imgui_gl_ready_ = ImGui_ImplOpenGL3_Init("#version 130");
   if (!imgui_glfw_ready_ || !imgui_gl_ready_) throw std::runtime_error("The kiosk could not start its drawing code");
+  upload_font_texture();
+  // The atlas is in the texture now; ImGui's CPU copies of it are not needed any more.
+  font_atlas_->ClearTexData();
 }
 
-Window::~Window() {
+void Window::upload_font_texture() {
+  // ImGui's OpenGL backend would expand the 8-bit atlas to RGBA on this thread and upload
+  // four bytes a pixel. With texture swizzling (OpenGL 3.3) one red channel read as
+  // (1, 1, 1, coverage) draws the same pixels from a quarter of the memory. The backend
+  // makes its shaders here with a 1x1 placeholder atlas, whose texture is then replaced.
+  GLint major = 0, minor = 0;
+  glGetIntegerv(GL_MAJOR_VERSION, &major);
+  glGetIntegerv(GL_MINOR_VERSION, &minor);
+  ImGuiIO& io = ImGui::GetIO();
+  if (major * 10 + minor < 33) {
+    if (!ImGui_ImplOpenGL3_CreateDeviceObjects())
+      throw std::runtime_error("The kiosk could not start its drawing code");
+    return;
+  }
+  {
+    ImFontAtlas placeholder;
+    placeholder.TexPixelsRGBA32 = static_cast<unsigned int*>(ImGui::MemAlloc(sizeof(unsigned int)));
+    *placeholder.TexPixelsRGBA32 = 0xFFFFFFFFu;
+    placeholder.TexWidth = placeholder.TexHeight = 1;
+    io.Fonts = &placeholder;
+    const bool made = ImGui_ImplOpenGL3_CreateDeviceObjects();
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    io.Fonts = font_atlas_.get();
+    if (!made) throw std::runtime_error("The kiosk could not start its drawing code");
+  }
+  unsigned char* coverage = nullptr;
+  int width = 0, height = 0;
+  font_atlas_->GetTexDataAsAlpha8(&coverage, &width, &height);
+  GLint last_texture = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
+  glGenTextures(1, &font_texture_);
+  glBindTexture(GL_TEXTURE_2D, font_texture_);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  const GLint swizzle[] = {GL_ONE, GL_ONE, GL_ONE, GL_RED};
+  glTexParameteriv(GL_TEXTURE_2D, GL_TEXTURE_SWIZZLE_RGBA, swizzle);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, width, height, 0, GL_RED, GL_UNSIGNED_BYTE, coverage);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(last_texture));
+  io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(font_texture_)));
+}
+
+void Window::close() noexcept {
   if (context_) ImGui::SetCurrentContext(context_);
+  if (font_texture_) {
+    glfwMakeContextCurrent(window_);
+    glDeleteTextures(1, &font_texture_);
+    font_texture_ = 0;
+  }
   if (imgui_gl_ready_) ImGui_ImplOpenGL3_Shutdown();
   if (imgui_glfw_ready_) ImGui_ImplGlfw_Shutdown();
   if (context_) ImGui::DestroyContext(context_);
+  context_ = nullptr;
+  imgui_gl_ready_ = imgui_glfw_ready_ = false;
+  font_atlas_.reset();
   if (window_) glfwDestroyWindow(window_);
+  window_ = nullptr;
   if (glfw_ready_) glfwTerminate();
+  glfw_ready_ = false;
+}
+
+Window::~Window() {
+  close();
 }
 
 bool Window::should_close() const {

@@ -43,4 +43,21 @@ Fonts load_fonts(ImFontAtlas& atlas) {
   return fonts;
 }
 
+void FontAtlasDeleter::operator()(ImFontAtlas* atlas) const noexcept {
+  delete atlas;
+}
+
+BuiltFonts build_font_atlas() {
+  BuiltFonts built;
+  built.atlas.reset(new ImFontAtlas());
+  built.fonts = load_fonts(*built.atlas);
+  unsigned char* pixels = nullptr;
+  int width = 0, height = 0;
+  built.atlas->GetTexDataAsAlpha8(&pixels, &width, &height);
+  if (!pixels) throw std::runtime_error("The font " + find_font_file().string() + " could not be rasterised.");
+  // Each size holds its own copy of the font file (~750 kB) until this; the glyphs stay.
+  built.atlas->ClearInputData();
+  return built;
+}
+
 }  // namespace kiosk::ui

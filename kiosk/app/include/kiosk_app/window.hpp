@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +45,13 @@ class Window {
   bool had_input() const { return had_input_; }
 
  private:
+  void open(int width, int height, bool fullscreen, std::future<ui::BuiltFonts>& fonts);
+  void upload_font_texture();
+  void close() noexcept;
+
   GLFWwindow* window_ = nullptr;
+  ui::FontAtlasPtr font_atlas_;    // shared with (outlives) the ImGui context
+  unsigned int font_texture_ = 0;  // the atlas as an OpenGL texture, when not the backend's
   ImGuiContext* context_ = nullptr;
   ui::Fonts fonts_;
   bool had_input_ = false;
