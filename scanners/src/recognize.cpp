@@ -32,9 +32,9 @@ constexpr double kTickScribbledAbove = 0.45;  // a filled or crossed-out box: as
 constexpr double kTickBorderMm = 0.35;        // line width of the printed tick box (print/layout.cpp)
 // Letter boxes: ink inside the found lines above this share of the inside is a letter. Blank
 // boxes measure 0 % once their lines are cleared; a block letter covers 8 % and more.
+// A letter read with less confidence than this (in either line reading) must also be read the same alone.
+constexpr double kLetterSureAbove = 0.995;
 constexpr double kLetterInkAbove = 0.02;
-// A letter read in the line with less confidence than this is read again alone in its box.
-constexpr double kLetterSureAbove = 0.97;
 constexpr const char* kLetterWhitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅÁČĐŊŠŦŽ-";
 
 cv::Rect to_px(const print::RectMm& r, double inset_fraction = 0.0) {
@@ -613,19 +613,22 @@ struct Recognizer::Impl {
     if (value.empty()) return make(f, grey, nullptr, 0.0, "low-confidence");
     if (text.characters.size() != insides.size())
       return make(f, grey, value, text.lowest_symbol_confidence, "letter-count-mismatch");
-    // Every letter must be sure, not just the average ("CSLO" for "OSLO" had a good mean). A
-    // letter Tesseract is not quite sure of in the line is read again alone in its box: the two
-    // readings must agree.
-    double confidence = 1.0;
+    // Every letter must be sure, not just the average ("CSLO" for "OSLO" had a good mean). Tesseract
+    // can also be sure and wrong (an M read as V at 0.987 in both the line and alone), so the line
+    // is read a second time drawn differently (wider gaps, larger): both readings must agree.
+    double confidence = text.lowest_symbol_confidence;
+    const auto second = engine().read(letters_line(grey, insides, 1.5), 7, kLetterWhitelist);
+    std::string second_value;
+    for (const auto& [ch, conf] : second.characters) second_value += ch;
+    if (second_value != value) return make(f, grey, value, std::min<double>(confidence, 0.5), "low-confidence");
+    confidence = std::min<double>(confidence, second.lowest_symbol_confidence);
+    // Below near-certainty each letter is also read alone in its box (both readings above agreed
+    // on M as V at 0.987; alone it was not).
     for (size_t k = 0; k < insides.size(); ++k) {
       const auto& [ch, conf] = text.characters[k];
-      double letter_confidence = conf;
-      if (conf < kLetterSureAbove) {
-        const auto alone = engine().read(letters_line(grey, {insides[k]}), 10, kLetterWhitelist);
-        if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "low-confidence");
-        letter_confidence = std::max<double>(conf, alone.lowest_symbol_confidence);
-      }
-      confidence = std::min(confidence, letter_confidence);
+      if (std::min<double>(conf, second.characters[k].second) >= kLetterSureAbove) continue;
+      const auto alone = engine().read(letters_line(grey, {insides[k]}), 10, kLetterWhitelist);
+      if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "low-confidence");
     }
     if (confidence < options.letter_min_confidence) return make(f, grey, value, confidence, "low-confidence");
     return make(f, grey, value, confidence, "");
@@ -662,13 +665,13 @@ struct Recognizer::Impl {
 
   // The insides of the filled boxes side by side on white, a letter's width apart, with a white
   // margin all round: a clean line of block letters.
-  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides) {
+  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides, double scale = 1.0) {
     int height = 0, width = 0;
     for (const auto& r : insides) {
       height = std::max(height, r.height);
       width += r.width;
     }
-    const int gap = std::max(4, height / 5), pad = height / 2;
+    const int gap = std::max(4, scale == 1.0 ? height / 5 : height / 2), pad = height / 2;
     cv::Mat line(height + 2 * pad, width + gap * static_cast<int>(insides.size() - 1) + 2 * pad, CV_8UC1,
                  cv::Scalar(255));
     int x = pad;
@@ -676,7 +679,10 @@ struct Recognizer::Impl {
       grey(r).copyTo(line(cv::Rect(x, pad + (height - r.height) / 2, r.width, r.height)));
       x += r.width + gap;
     }
-    return line;
+    if (scale == 1.0) return line;
+    cv::Mat larger;
+    cv::resize(line, larger, cv::Size(), scale, scale, cv::INTER_CUBIC);
+    return larger;
   }
 
   FieldResult read_text(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {

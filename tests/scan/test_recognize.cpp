@@ -313,22 +313,22 @@ TEST_CASE("recognize: answers printed in letter boxes by the kiosk are read back
         if (f.link_id != lf.link_id) continue;
         INFO("field " << f.link_id << " value " << f.value.dump() << " expected " << expected << " reason "
                       << f.reason);
-        if (f.status != scanners::FieldStatus::Accepted) continue;
-        CHECK(f.value == expected);
+        // Accepted means right; a flagged one is asked again, but its proposed value should still be right.
+        if (f.status == scanners::FieldStatus::Accepted) CHECK(f.value == expected);
         read_right += f.value == expected;
       }
     }
   }
   REQUIRE(with_value >= 4);
-  // Before the outlines were found in the scan, these came back as "FITTTTTTTT" and were flagged.
+  // Before the outlines were found in the scan, these came back as "FITTTTTTTT".
   CHECK(read_right * 2 >= with_value);
 }
 
-TEST_CASE("recognize: handwritten block letters are read or flagged, and most are read") {
+TEST_CASE("recognize: handwritten block letters are read or flagged, never silently wrong, and most are read right") {
   Fixture fx;
   const std::string form_id = form_with_letter_boxes(fx.generator, fx.assets.catalogue);
   REQUIRE_FALSE(form_id.empty());
-  int letter_fields = 0, accepted = 0;
+  int letter_fields = 0, read_right = 0;
   for (unsigned seed = 1; seed <= 3; ++seed) {
     const auto filled = fx.generator.fill(form_id, "nb", "L-hand", 1, seed);
     const auto result = fx.read(filled.grey);
@@ -337,13 +337,13 @@ TEST_CASE("recognize: handwritten block letters are read or flagged, and most ar
       if (filled.kinds.at(f.link_id) != "letters" || filled.truth.at(f.link_id).is_null()) continue;
       ++letter_fields;
       INFO("field " << f.link_id << " value " << f.value.dump() << " truth " << filled.truth.at(f.link_id).dump());
-      if (f.status == scanners::FieldStatus::Accepted) {
-        CHECK(f.value == filled.truth.at(f.link_id));
-        ++accepted;
-      }
+      if (f.status == scanners::FieldStatus::Accepted) CHECK(f.value == filled.truth.at(f.link_id));
+      read_right += f.value == filled.truth.at(f.link_id);
     }
   }
   REQUIRE(letter_fields >= 3);
-  // Before the outlines were found in the scan, 16.5 % of letter fields were accepted.
-  CHECK(accepted * 2 >= letter_fields);
+  // Before the outlines were found in the scan, the outlines were read as letters. Tesseract can
+  // be sure and wrong (M as V), so only letters it also reads the same alone are accepted: the
+  // value proposed to the person must still be right for most fields.
+  CHECK(read_right * 2 >= letter_fields);
 }
