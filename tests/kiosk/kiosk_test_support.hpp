@@ -11,6 +11,7 @@
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
 #include "kiosk_flow/flow.hpp"
+#include "kiosk_ui/headless.hpp"
 #include "kiosk_ui/scripted_services.hpp"
 
 namespace kiosk_test {
@@ -66,5 +67,16 @@ inline std::string synthetic_number(forms::CivilDate birth) {
     }
   return {};
 }
+
+// What every headless kiosk test starts from: the assets, scripted services, the flow (made by
+// the test, with its own options) and a UI that looks at it without a window.
+struct HeadlessKiosk {
+  const Assets& assets = Assets::get();
+  Services services;
+  kiosk::flow::FlowOptions options;
+  std::unique_ptr<kiosk::flow::Flow> flow;
+  kiosk::ui::HeadlessUi ui;
+  kiosk::flow::Clock::time_point now = kiosk::flow::Clock::now();
+};
 
 }  // namespace kiosk_test

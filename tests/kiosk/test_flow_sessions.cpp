@@ -13,14 +13,7 @@ using flow::Screen;
 
 namespace {
 
-struct Walk {
-  const kiosk_test::Assets& assets = kiosk_test::Assets::get();
-  kiosk_test::Services services;
-  flow::FlowOptions options;
-  std::unique_ptr<flow::Flow> flow;
-  ui::HeadlessUi ui;
-  Clock::time_point now = Clock::now();
-
+struct Walk : kiosk_test::HeadlessKiosk {
   explicit Walk(const forms::Catalogue& catalogue) {
     flow = std::make_unique<flow::Flow>(catalogue, assets.translations, assets.rules, options, services.make(), now);
   }

@@ -16,17 +16,12 @@ using namespace std::chrono_literals;
 namespace {
 
 // A session that has typed personal data and is on a question screen.
-struct Started {
-  const kiosk_test::Assets& assets = kiosk_test::Assets::get();
-  kiosk_test::Services services;
-  flow::FlowOptions options;
-  std::unique_ptr<flow::Flow> flow;
-  ui::HeadlessUi ui;
-  Clock::time_point now = Clock::now();
+struct Started : kiosk_test::HeadlessKiosk {
   std::string representative = kiosk_test::synthetic_number({1980, 1, 15});
   std::string represented = kiosk_test::synthetic_number({1950, 6, 1});
 
-  explicit Started(flow::FlowOptions o = {}) : options(std::move(o)) {
+  explicit Started(flow::FlowOptions o = {}) {
+    options = std::move(o);
     options.inactivity_warning = 90s;
     options.inactivity_countdown = 30s;
     flow = std::make_unique<flow::Flow>(assets.all_types, assets.translations, assets.rules, options, services.make(),

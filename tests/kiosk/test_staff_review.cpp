@@ -16,13 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Desk {
-  const kiosk_test::Assets& assets = kiosk_test::Assets::get();
-  kiosk_test::Services services;
-  flow::FlowOptions options;
-  std::unique_ptr<flow::Flow> flow;
-  ui::HeadlessUi ui;
-  Clock::time_point now = Clock::now();
+struct Desk : kiosk_test::HeadlessKiosk {
   const forms::Questionnaire& form = assets.catalogue.forms().front();
   forms::Answers answers = forms::make_example_answers(form, 21);
 
