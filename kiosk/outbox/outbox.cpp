@@ -16,6 +16,7 @@
 #include "outbox/crypto.hpp"
 #include "outbox/error_codes.hpp"
 #include "outbox/pdf.hpp"
+#include "store/held_sheets.hpp"
 
 namespace kiosk::outbox {
 
@@ -509,8 +510,15 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
             "'queued', ?, 0, ?, ?)");
         insert->bind(1, committed.id).bind_blob_ref(2, payload).bind(3, store::now_ms()).bind(4, now).run();
       }
+      // A sheet held for staff review and the submission it became are one change: a crash
+      // cannot leave the sheet in the review queue after it was committed (and so send it twice).
+      if (!submission.settles_held_sheet.empty() &&
+          !store::HeldSheets(im.store).remove_in_transaction(submission.settles_held_sheet))
+        throw OutboxError(OutboxError::Kind::BadInput,
+                          "The sheet held for review was already decided: it was not committed again.");
       im.store.audit(actor, "commit", committed.reference, "form " + form->id);
       tx.commit();
+      if (!submission.settles_held_sheet.empty()) im.store.checkpoint();  // no deleted rows left in the WAL
       return committed;
     } catch (const store::StoreError& e) {
       // A reference collision is astronomically rare; anything else goes to the caller.

@@ -100,13 +100,17 @@ std::vector<Bytes> HeldSheets::pages(const std::string& id) {
   return out;
 }
 
-bool HeldSheets::remove(const std::string& id) {
+bool HeldSheets::remove_in_transaction(const std::string& id) {
   auto& db = store_.db();
+  db.prepare("DELETE FROM held_pages WHERE sheet_id=?").bind(1, id).run();
+  db.prepare("DELETE FROM held_sheets WHERE id=?").bind(1, id).run();
+  return db.changes() > 0;
+}
+
+bool HeldSheets::remove(const std::string& id) {
   {
-    Transaction tx(db);
-    db.prepare("DELETE FROM held_pages WHERE sheet_id=?").bind(1, id).run();
-    db.prepare("DELETE FROM held_sheets WHERE id=?").bind(1, id).run();
-    const bool removed = db.changes() > 0;
+    Transaction tx(store_.db());
+    const bool removed = remove_in_transaction(id);
     tx.commit();
     if (!removed) return false;
   }

@@ -36,6 +36,9 @@ class HeldSheets {
   std::vector<Bytes> pages(const std::string& id);
   // Deletes the sheet and its pages. False when it was already gone.
   bool remove(const std::string& id);
+  // The same inside the caller's open transaction (no checkpoint: the caller checkpoints after
+  // committing), so a decision and the submission it commits are one change.
+  bool remove_in_transaction(const std::string& id);
 
  private:
   Store& store_;

@@ -17,6 +17,7 @@
 #include "outbox/error_codes.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
+#include "store/held_sheets.hpp"
 #include "store/store.hpp"
 
 using namespace queue_test;
@@ -551,6 +552,27 @@ TEST_CASE(
   CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", a.id}, {"outcome", "accepted"}})) ==
         ob::ReceiptResult::Accepted);
   CHECK(outbox.status(a.reference)->status == ob::Status::Accepted);
+}
+
+TEST_CASE("outbox: a held sheet and the submission it becomes are committed together, and only once") {
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  st::HeldSheets held(outbox.store());
+  st::HeldSheet sheet;
+  sheet.form_id = example(1).form_id;
+  sheet.source = "desk";
+  const auto kept = held.add(sheet, to_bytes("read values"), {ob::make_test_page_png(200, 280, 1)}, "staff-test");
+  auto decided = example(1);
+  decided.settles_held_sheet = kept.id;
+  const auto committed = outbox.commit_submission(decided, "staff-test");
+  CHECK(held.list().empty());
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM held_pages") == 0);
+  CHECK(outbox.status(committed.reference));
+  // Deciding the same sheet again (a second staff tap, a retry after a crash) commits nothing.
+  auto again = example(2);
+  again.settles_held_sheet = kept.id;
+  CHECK_THROWS_AS(outbox.commit_submission(again, "staff-test"), ob::OutboxError);
+  CHECK(outbox.list().size() == 1);
 }
 
 TEST_CASE("outbox: invalid answers, refused representation and oversized submissions are not committed") {

@@ -83,6 +83,7 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
       held = sheets.find(submission.held_reference);
       if (!held) throw std::runtime_error("the held sheet " + submission.held_reference + " is no longer there");
       fresh.pages = sheets.pages(held->id);
+      fresh.settles_held_sheet = held->id;
     }
     for (const auto& page : submission.pages) fresh.pages.push_back(read_file(page));
     for (const auto& page : submission.evidence_pages) fresh.pages.push_back(read_file(page));
@@ -93,8 +94,7 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
     const auto committed = outbox_->commit_submission(fresh, submission.actor);
     fresh.answers.wipe();
     if (held) {
-      // Decided: the held copy goes (the submission is committed and sealed in its place).
-      store::HeldSheets(outbox_->store()).remove(held->id);
+      // Decided: the held copy went in the commit's transaction (the submission is sealed in its place).
       outbox_->store().audit(submission.actor, "review-sent", held->reference, "committed as " + committed.reference);
     }
     // The pages are in the encrypted store now: the plain files go.
