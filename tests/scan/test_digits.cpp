@@ -7,7 +7,9 @@
 #include "scanners/digits.hpp"
 #include "scanners/recognize.hpp"
 
-TEST_CASE("digits: the committed models read unseen MNIST digits in boxes (>= 93 % each) and accept at most one wrong in a thousand") {
+TEST_CASE(
+    "digits: the committed models read unseen MNIST digits in boxes (>= 93 % each) and accept at most one wrong in a "
+    "thousand") {
   const auto& digits = scantest::mnist();
   const scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
   const scanners::DigitAcceptance acceptance = scanners::RecognizerOptions{}.digit_acceptance;
