@@ -277,15 +277,18 @@ struct Recognizer::Impl {
     }
   }
 
-  // Finds a filled square of about `side_px` near `expected` in the ink image.
-  std::optional<cv::Point2f> find_mark(const cv::Mat& ink, cv::Point2f expected, double side_px, double search_px) {
+  // Finds a filled square of about `side_px` near `expected` in the (background-normalised)
+  // grey page. Only the searched area is thresholded: no ink copy of the whole page.
+  std::optional<cv::Point2f> find_mark(const cv::Mat& flat, cv::Point2f expected, double side_px, double search_px) {
     const cv::Rect area =
         clip(cv::Rect(static_cast<int>(expected.x - search_px), static_cast<int>(expected.y - search_px),
                       static_cast<int>(2 * search_px), static_cast<int>(2 * search_px)),
-             ink);
+             flat);
     if (area.area() <= 0) return std::nullopt;
+    cv::Mat ink;
+    cv::threshold(flat(area), ink, 140, 255, cv::THRESH_BINARY_INV);
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(ink(area), labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
     std::optional<cv::Point2f> best;
     double best_distance = 1e18;
     for (int i = 1; i < n; ++i) {
@@ -304,10 +307,12 @@ struct Recognizer::Impl {
     return best;
   }
 
-  PageResult recognize(const PageImage& input) {
+  // `grey` shares its pixels with the caller's page unless the caller gave the page up
+  // (recognize_page(PageImage&&)): then the scan is freed as soon as its working copy exists.
+  PageResult recognize(cv::Mat grey, const std::string& source) {
     PageResult result;
-    result.source = input.source;
-    const auto codes = find_qr_codes(input.grey);
+    result.source = source;
+    const auto codes = find_qr_codes(grey);
     std::optional<FoundQr> kiosk_code;
     std::string qr_problem = codes.empty() ? "no-qr-code" : "qr-invalid";
     for (const auto& code : codes) {
@@ -321,7 +326,7 @@ struct Recognizer::Impl {
     }
     if (!kiosk_code) {
       result.problem = qr_problem;
-      if (qr_problem == "no-qr-code") result.identified_form = identify_by_title(input.grey);
+      if (qr_problem == "no-qr-code") result.identified_form = identify_by_title(grey);
       return result;
     }
     std::string problem;
@@ -337,14 +342,16 @@ struct Recognizer::Impl {
     const double angle = std::atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180.0 / CV_PI;
     const int quarter = static_cast<int>(std::lround(angle / 90.0)) & 3;  // 0, 1 (90 cw), 2, 3
     result.rotation_degrees = quarter * 90;
-    cv::Mat upright = input.grey;
+    cv::Mat upright = std::move(grey);
     std::array<cv::Point2f, 4> qr_pts = q;
-    const float W = static_cast<float>(input.grey.cols), H = static_cast<float>(input.grey.rows);
+    const float W = static_cast<float>(upright.cols), H = static_cast<float>(upright.rows);
     if (quarter != 0) {
       const int code = quarter == 1   ? cv::ROTATE_90_COUNTERCLOCKWISE
                        : quarter == 2 ? cv::ROTATE_180
                                       : cv::ROTATE_90_CLOCKWISE;
-      cv::rotate(input.grey, upright, code);
+      cv::Mat turned;
+      cv::rotate(upright, turned, code);
+      upright = std::move(turned);
       for (auto& p : qr_pts) {
         if (quarter == 1)
           p = {p.y, W - 1 - p.x};
@@ -354,9 +361,9 @@ struct Recognizer::Impl {
           p = {H - 1 - p.y, p.x};
       }
     }
-    const cv::Mat flat = normalize_background(upright);
-    cv::Mat ink;
-    cv::threshold(flat, ink, 140, 255, cv::THRESH_BINARY_INV);
+    // The page's working copies are released as soon as they are no longer needed (each is
+    // 8.7 MB at 300 dpi): the kiosk recognises while it draws, prints and commits.
+    cv::Mat flat = normalize_background(std::move(upright));
 
     // 2. First estimate from the QR code alone (similarity: scale, rotation, shift).
     std::vector<cv::Point2f> from, to;
@@ -382,7 +389,7 @@ struct Recognizer::Impl {
             static_cast<float>(coarse.at<double>(1, 0) * c.x + coarse.at<double>(1, 1) * c.y +
                                coarse.at<double>(1, 2)));
         const double side = mark.w * kPxPerMm * scale;
-        if (auto found = find_mark(ink, guess, side, side * 2.5 + 25.0 * kPxPerMm * scale)) {
+        if (auto found = find_mark(flat, guess, side, side * 2.5 + 25.0 * kPxPerMm * scale)) {
           mark_layout.push_back(c);
           mark_image.push_back(*found);
         }
@@ -410,27 +417,17 @@ struct Recognizer::Impl {
     // 4. The rectified page, grey and ink, in layout pixels.
     const cv::Size canvas(static_cast<int>(print::kPageWidthMm * kPxPerMm),
                           static_cast<int>(print::kPageHeightMm * kPxPerMm));
-    cv::Mat rectified, rect_ink;
+    cv::Mat rectified, despeckled;
     cv::warpPerspective(flat, rectified, to_image, canvas, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
                         255);
-    cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
-    const cv::Mat despeckled = despeckle(rect_ink);
+    flat.release();
+    {
+      cv::Mat rect_ink;
+      cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
+      despeckled = remove_specks(rect_ink, 6);  // pieces under 6 pixels are scanner dust
+    }
     read_fields(*layout, result.qr->page, rectified, despeckled, result);
     return result;
-  }
-
-  static cv::Mat despeckle(const cv::Mat& ink) {
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
-    std::vector<std::uint8_t> keep(static_cast<size_t>(n), 0);
-    for (int i = 1; i < n; ++i) keep[static_cast<size_t>(i)] = stats.at<int>(i, cv::CC_STAT_AREA) >= 6 ? 255 : 0;
-    cv::Mat out(ink.size(), CV_8UC1);
-    for (int y = 0; y < ink.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      std::uint8_t* o = out.ptr<std::uint8_t>(y);
-      for (int x = 0; x < ink.cols; ++x) o[x] = keep[static_cast<size_t>(l[x])];
-    }
-    return out;
   }
 
   std::string identify_by_title(const cv::Mat& grey) {
@@ -737,7 +734,12 @@ Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translati
 Recognizer::~Recognizer() = default;
 
 PageResult Recognizer::recognize_page(const PageImage& page) {
-  return impl_->recognize(page);
+  return impl_->recognize(page.grey, page.source);
+}
+
+PageResult Recognizer::recognize_page(PageImage&& page) {
+  PageImage taken = std::move(page);
+  return impl_->recognize(std::move(taken.grey), taken.source);
 }
 
 }  // namespace scanners
