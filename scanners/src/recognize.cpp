@@ -644,9 +644,9 @@ struct Recognizer::Impl {
       }
       // Tesseract alone, under the strict rule that gave no wrong letter on the bench corpus before
       // the classifier: the line reads the same drawn larger with wider gaps, and a letter below
-      // near-certainty reads the same alone in its box. The classifier may still veto it.
-      if (one_per_box && tesseract_sure(grey, insides, text, k) &&
-          !(guess.confidence >= options.letter_acceptance.agreed_min_confidence && guess.letter != tesseract_letter)) {
+      // near-certainty reads the same alone in its box; and the classifier's best guess is that letter
+      // too (without it, "STORGATA" passed as "STORGATN" on the restyled corpus).
+      if (one_per_box && guess.letter == tesseract_letter && tesseract_sure(grey, insides, text, k)) {
         value += tesseract_letter;
         proposed += tesseract_letter;
         continue;
