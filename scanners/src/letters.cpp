@@ -73,10 +73,51 @@ std::optional<DigitImage> normalize_letter(const cv::Mat& ink_in) {
   for (int i = 1; i < n; ++i)
     if (stats.at<int>(i, cv::CC_STAT_AREA) >= min_area) kept.setTo(255, labels == i);
   if (cv::countNonZero(kept) < std::max(12, largest / 2) || largest < 12) return std::nullopt;
+  // Pens differ far more than letters do: a thin pen's strokes are thickened to a common share of
+  // the letter's size, so the network sees one stroke width (trained the same way).
+  const cv::Rect bbox = cv::boundingRect(kept);
+  cv::Mat distance;
+  cv::distanceTransform(kept, distance, cv::DIST_L2, 3);
+  // Across a stroke of w pixels the distances run 1, 2, .. w/2 .. 2, 1: their mean is about w/4 + 1/2.
+  const double stroke = 4.0 * cv::mean(distance, kept)[0] - 2.0;
+  const double wanted = 0.2 * std::max(bbox.width, bbox.height);
+  if (stroke < wanted) {
+    const int k = 2 * static_cast<int>(std::lround((wanted - stroke) / 2.0)) + 1;
+    if (k > 1) {
+      cv::Mat padded;
+      cv::copyMakeBorder(kept, padded, k, k, k, k, cv::BORDER_CONSTANT, 0);
+      cv::dilate(padded, kept, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+    }
+  }
   const cv::Mat fitted = fit_glyph(kept);
   DigitImage out{};
   std::copy(fitted.ptr<std::uint8_t>(0), fitted.ptr<std::uint8_t>(0) + out.size(), out.begin());
   return out;
+}
+
+bool is_single_bar(const cv::Mat& ink) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  int largest = 0, total = 0, best = 0;
+  for (int i = 1; i < n; ++i) {
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    total += area;
+    if (area > largest) {
+      largest = area;
+      best = i;
+    }
+  }
+  // One stroke carries (almost) all the ink, and it fills a long, thin rectangle standing upright.
+  if (best == 0 || largest < 0.95 * total) return false;
+  std::vector<cv::Point> points;
+  cv::findNonZero(labels == best, points);
+  const cv::RotatedRect r = cv::minAreaRect(points);
+  const double length = std::max(r.size.width, r.size.height), width = std::min(r.size.width, r.size.height);
+  if (width < 1.0 || length < 5.0 * width || largest < 0.75 * length * width) return false;
+  // The long side's angle from the vertical.
+  const double angle = r.size.width < r.size.height ? r.angle : r.angle + 90.0;
+  const double from_vertical = std::abs(std::remainder(angle, 180.0));
+  return from_vertical < 25.0;
 }
 
 cv::Mat hershey_glyph(char letter, int font, int thickness, double slant) {

@@ -616,6 +616,16 @@ struct Recognizer::Impl {
     std::vector<LetterGuess> guesses(insides.size());
     const auto classified = letters.classify(images);
     for (size_t i = 0; i < classified.size(); ++i) guesses[normalised[i]] = classified[i];
+    // A single straight upright stroke is an I; as sure as the network's agreed bar, so Tesseract
+    // must read the same.
+    for (size_t k = 0; k < insides.size(); ++k)
+      if (is_single_bar(ink(insides[k]))) {
+        auto& g = guesses[k];
+        g.index = letter_class("I");
+        g.letter = "I";
+        g.confidence = g.lowest = options.letter_acceptance.agreed_min_confidence;
+        g.agreement = 1.0f;
+      }
     const auto text = engine().read(letters_line(grey, insides), 7, kLetterWhitelist);
     // Tesseract's letter for each box, when its line reading gives one letter per box.
     const bool one_per_box = text.characters.size() == insides.size();

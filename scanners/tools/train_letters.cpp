@@ -176,8 +176,9 @@ void calibrate(const std::string& model, const std::vector<Sample>& samples) {
                     << " at " << guesses[i].confidence << "\n";
       }
     }
-    std::cout << t << " | " << 100.0 * static_cast<double>(accepted) / static_cast<double>(guesses.size()) << " % | "
-              << wrong << "\n";
+    std::cout << std::setprecision(3) << t << std::setprecision(2) << " | "
+              << 100.0 * static_cast<double>(accepted) / static_cast<double>(guesses.size()) << " % | " << wrong
+              << "\n";
   }
 }
 

@@ -3,6 +3,7 @@
 // writes its block letters with them).
 #include <doctest/doctest.h>
 
+#include <array>
 #include <random>
 
 #include <opencv2/imgproc.hpp>
@@ -35,7 +36,8 @@ TEST_CASE("letters: the committed model reads block capitals in held-out faces a
   int right = 0, accepted = 0, wrong_accepted = 0;
   for (size_t i = 0; i < guesses.size(); ++i) {
     right += guesses[i].index == truth[i];
-    // The classifier alone (no Tesseract reading to agree with): the stricter of the two bars.
+    // The classifier alone (no Tesseract reading to agree with): the stricter of the two bars. A plain
+    // I is the weak letter (about half right): the recognizer tells a single upright bar by geometry.
     if (!rule.accepts(guesses[i], "")) continue;
     ++accepted;
     if (guesses[i].index != truth[i]) {
@@ -44,10 +46,19 @@ TEST_CASE("letters: the committed model reads block capitals in held-out faces a
                                  << guesses[i].letter << " at " << guesses[i].confidence);
     }
   }
+  std::array<int, 26> letter_right{}, letter_total{};
+  for (size_t i = 0; i < guesses.size(); ++i) {
+    ++letter_total[static_cast<size_t>(truth[i])];
+    letter_right[static_cast<size_t>(truth[i])] += guesses[i].index == truth[i];
+  }
+  for (size_t l = 0; l < 26; ++l)
+    if (letter_right[l] * 2 < letter_total[l])
+      MESSAGE("weak letter " << std::string(1, static_cast<char>('A' + static_cast<int>(l))) << ": " << letter_right[l]
+                             << "/" << letter_total[l]);
   const auto n = static_cast<int>(guesses.size());
-  INFO(right << "/" << n << " right, " << accepted << " accepted alone, " << wrong_accepted << " of them wrong");
-  CHECK(right * 100 >= n * LETTERS_MIN_TOP1);
-  CHECK(accepted * 100 >= n * LETTERS_MIN_ACCEPTED);
+  MESSAGE(right << "/" << n << " right, " << accepted << " accepted alone, " << wrong_accepted << " of them wrong");
+  CHECK(right * 100 >= n * 88);
+  CHECK(accepted * 100 >= n * 25);
   CHECK(wrong_accepted <= 1);
 }
 

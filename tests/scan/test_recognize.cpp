@@ -328,7 +328,7 @@ TEST_CASE("recognize: handwritten block letters are read or flagged, never silen
   Fixture fx;
   const std::string form_id = form_with_letter_boxes(fx.generator, fx.assets.catalogue);
   REQUIRE_FALSE(form_id.empty());
-  int letter_fields = 0, read_right = 0;
+  int letter_fields = 0, read_right = 0, accepted = 0;
   for (unsigned seed = 1; seed <= 3; ++seed) {
     const auto filled = fx.generator.fill(form_id, "nb", "L-hand", 1, seed);
     const auto result = fx.read(filled.grey);
@@ -337,13 +337,19 @@ TEST_CASE("recognize: handwritten block letters are read or flagged, never silen
       if (filled.kinds.at(f.link_id) != "letters" || filled.truth.at(f.link_id).is_null()) continue;
       ++letter_fields;
       INFO("field " << f.link_id << " value " << f.value.dump() << " truth " << filled.truth.at(f.link_id).dump());
-      if (f.status == scanners::FieldStatus::Accepted) CHECK(f.value == filled.truth.at(f.link_id));
+      if (f.status == scanners::FieldStatus::Accepted) {
+        ++accepted;
+        CHECK(f.value == filled.truth.at(f.link_id));
+      }
       read_right += f.value == filled.truth.at(f.link_id);
     }
   }
   REQUIRE(letter_fields >= 3);
-  // Before the outlines were found in the scan, the outlines were read as letters. Tesseract can
-  // be sure and wrong (M as V), so only letters it also reads the same alone are accepted: the
-  // value proposed to the person must still be right for most fields.
+  MESSAGE(letter_fields << " letter fields: " << accepted << " accepted, " << read_right << " read right");
+  // The letter classifier (never trained on the corpus's Hershey faces) with Tesseract accepts a
+  // share of the fields; every accepted one must be right (checked above).
+  CHECK(accepted * 100 >= letter_fields * 15);
+  // Before the outlines were found in the scan, the outlines were read as letters. A flagged field's
+  // proposed value must still be right for most fields.
   CHECK(read_right * 2 >= letter_fields);
 }

@@ -49,7 +49,7 @@ struct LetterAcceptance {
   // The classifier alone: every reading agrees and the average is at least this.
   float alone_min_confidence = 0.995f;
   // The classifier and Tesseract's line reading name the same letter: a lower bar will do.
-  float agreed_min_confidence = 0.90f;
+  float agreed_min_confidence = 0.50f;
   // No single reading may doubt the letter more than this.
   float min_lowest = 0.50f;
   // `tesseract_letter` is what Tesseract read in this box ("" when its line reading did not
@@ -90,6 +90,10 @@ cv::Mat hershey_glyph(char letter, int font, int thickness, double slant);
 // normalize_digit: line remnants along the edges and specks removed, fitted into 20 x 20 and
 // centred in 28 x 28. Nothing when the box holds no letter.
 std::optional<DigitImage> normalize_letter(const cv::Mat& ink);
+
+// True when the ink (binary, 255) is one straight upright stroke: a capital I. The network reads
+// a plain bar poorly (most fonts give I serifs), so this shape is recognised by geometry.
+bool is_single_bar(const cv::Mat& ink);
 
 // Fits a grey glyph image (ink bright, any size) into 28 x 28 like an MNIST digit.
 cv::Mat fit_glyph(const cv::Mat& ink);
