@@ -74,7 +74,7 @@ int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Co
   }
   scanners::Recognizer recognizer(catalogue, translations, key, recognizer_options(config));
   std::vector<scanners::PageResult> results;
-  for (const auto& page : pages) results.push_back(recognizer.recognize_page(page));
+  for (auto& page : pages) results.push_back(recognizer.recognize_page(std::move(page)));
   const auto submissions = scanners::assemble_submissions(std::move(results), catalogue);
   if (auto crops = args.value("--crops")) scanners::write_crops(submissions, *crops);
   const auto json = scanners::to_json(submissions);

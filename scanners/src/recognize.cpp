@@ -32,8 +32,6 @@ constexpr double kTickScribbledAbove = 0.45;  // a filled or crossed-out box: as
 constexpr double kTickBorderMm = 0.35;        // line width of the printed tick box (print/layout.cpp)
 // Letter boxes: ink inside the found lines above this share of the inside is a letter. Blank
 // boxes measure 0 % once their lines are cleared; a block letter covers 8 % and more.
-// A letter read with less confidence than this (in either line reading) must also be read the same alone.
-constexpr double kLetterSureAbove = 0.995;
 constexpr double kLetterInkAbove = 0.02;
 constexpr const char* kLetterWhitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅÁČĐŊŠŦŽ-";
 
@@ -237,6 +235,7 @@ struct Recognizer::Impl {
   print::MacKey key;
   RecognizerOptions options;
   DigitClassifier digits;
+  LetterClassifier letters;
   std::unique_ptr<OcrEngine> ocr;  // created on first use: pages with ticks and digits only never pay for it
   std::map<std::string, print::FormLayout> layouts;  // by form|version|lang|flags
 
@@ -245,7 +244,8 @@ struct Recognizer::Impl {
         translations(t),
         key(std::move(k)),
         options(std::move(o)),
-        digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models) {}
+        digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models),
+        letters(options.letter_model.empty() ? LetterClassifier::default_model_file() : options.letter_model) {}
 
   OcrEngine& engine() {
     if (!ocr) ocr = std::make_unique<OcrEngine>("nor");
@@ -277,15 +277,18 @@ struct Recognizer::Impl {
     }
   }
 
-  // Finds a filled square of about `side_px` near `expected` in the ink image.
-  std::optional<cv::Point2f> find_mark(const cv::Mat& ink, cv::Point2f expected, double side_px, double search_px) {
+  // Finds a filled square of about `side_px` near `expected` in the (background-normalised)
+  // grey page. Only the searched area is thresholded: no ink copy of the whole page.
+  std::optional<cv::Point2f> find_mark(const cv::Mat& flat, cv::Point2f expected, double side_px, double search_px) {
     const cv::Rect area =
         clip(cv::Rect(static_cast<int>(expected.x - search_px), static_cast<int>(expected.y - search_px),
                       static_cast<int>(2 * search_px), static_cast<int>(2 * search_px)),
-             ink);
+             flat);
     if (area.area() <= 0) return std::nullopt;
+    cv::Mat ink;
+    cv::threshold(flat(area), ink, 140, 255, cv::THRESH_BINARY_INV);
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(ink(area), labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
     std::optional<cv::Point2f> best;
     double best_distance = 1e18;
     for (int i = 1; i < n; ++i) {
@@ -304,10 +307,12 @@ struct Recognizer::Impl {
     return best;
   }
 
-  PageResult recognize(const PageImage& input) {
+  // `grey` shares its pixels with the caller's page unless the caller gave the page up
+  // (recognize_page(PageImage&&)): then the scan is freed as soon as its working copy exists.
+  PageResult recognize(cv::Mat grey, const std::string& source) {
     PageResult result;
-    result.source = input.source;
-    const auto codes = find_qr_codes(input.grey);
+    result.source = source;
+    const auto codes = find_qr_codes(grey);
     std::optional<FoundQr> kiosk_code;
     std::string qr_problem = codes.empty() ? "no-qr-code" : "qr-invalid";
     for (const auto& code : codes) {
@@ -321,7 +326,7 @@ struct Recognizer::Impl {
     }
     if (!kiosk_code) {
       result.problem = qr_problem;
-      if (qr_problem == "no-qr-code") result.identified_form = identify_by_title(input.grey);
+      if (qr_problem == "no-qr-code") result.identified_form = identify_by_title(grey);
       return result;
     }
     std::string problem;
@@ -337,14 +342,16 @@ struct Recognizer::Impl {
     const double angle = std::atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180.0 / CV_PI;
     const int quarter = static_cast<int>(std::lround(angle / 90.0)) & 3;  // 0, 1 (90 cw), 2, 3
     result.rotation_degrees = quarter * 90;
-    cv::Mat upright = input.grey;
+    cv::Mat upright = std::move(grey);
     std::array<cv::Point2f, 4> qr_pts = q;
-    const float W = static_cast<float>(input.grey.cols), H = static_cast<float>(input.grey.rows);
+    const float W = static_cast<float>(upright.cols), H = static_cast<float>(upright.rows);
     if (quarter != 0) {
       const int code = quarter == 1   ? cv::ROTATE_90_COUNTERCLOCKWISE
                        : quarter == 2 ? cv::ROTATE_180
                                       : cv::ROTATE_90_CLOCKWISE;
-      cv::rotate(input.grey, upright, code);
+      cv::Mat turned;
+      cv::rotate(upright, turned, code);
+      upright = std::move(turned);
       for (auto& p : qr_pts) {
         if (quarter == 1)
           p = {p.y, W - 1 - p.x};
@@ -354,9 +361,9 @@ struct Recognizer::Impl {
           p = {H - 1 - p.y, p.x};
       }
     }
-    const cv::Mat flat = normalize_background(upright);
-    cv::Mat ink;
-    cv::threshold(flat, ink, 140, 255, cv::THRESH_BINARY_INV);
+    // The page's working copies are released as soon as they are no longer needed (each is
+    // 8.7 MB at 300 dpi): the kiosk recognises while it draws, prints and commits.
+    cv::Mat flat = normalize_background(std::move(upright));
 
     // 2. First estimate from the QR code alone (similarity: scale, rotation, shift).
     std::vector<cv::Point2f> from, to;
@@ -382,7 +389,7 @@ struct Recognizer::Impl {
             static_cast<float>(coarse.at<double>(1, 0) * c.x + coarse.at<double>(1, 1) * c.y +
                                coarse.at<double>(1, 2)));
         const double side = mark.w * kPxPerMm * scale;
-        if (auto found = find_mark(ink, guess, side, side * 2.5 + 25.0 * kPxPerMm * scale)) {
+        if (auto found = find_mark(flat, guess, side, side * 2.5 + 25.0 * kPxPerMm * scale)) {
           mark_layout.push_back(c);
           mark_image.push_back(*found);
         }
@@ -410,27 +417,17 @@ struct Recognizer::Impl {
     // 4. The rectified page, grey and ink, in layout pixels.
     const cv::Size canvas(static_cast<int>(print::kPageWidthMm * kPxPerMm),
                           static_cast<int>(print::kPageHeightMm * kPxPerMm));
-    cv::Mat rectified, rect_ink;
+    cv::Mat rectified, despeckled;
     cv::warpPerspective(flat, rectified, to_image, canvas, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
                         255);
-    cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
-    const cv::Mat despeckled = despeckle(rect_ink);
+    flat.release();
+    {
+      cv::Mat rect_ink;
+      cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
+      despeckled = remove_specks(rect_ink, 6);  // pieces under 6 pixels are scanner dust
+    }
     read_fields(*layout, result.qr->page, rectified, despeckled, result);
     return result;
-  }
-
-  static cv::Mat despeckle(const cv::Mat& ink) {
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
-    std::vector<std::uint8_t> keep(static_cast<size_t>(n), 0);
-    for (int i = 1; i < n; ++i) keep[static_cast<size_t>(i)] = stats.at<int>(i, cv::CC_STAT_AREA) >= 6 ? 255 : 0;
-    cv::Mat out(ink.size(), CV_8UC1);
-    for (int y = 0; y < ink.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      std::uint8_t* o = out.ptr<std::uint8_t>(y);
-      for (int x = 0; x < ink.cols; ++x) o[x] = keep[static_cast<size_t>(l[x])];
-    }
-    return out;
   }
 
   std::string identify_by_title(const cv::Mat& grey) {
@@ -593,9 +590,12 @@ struct Recognizer::Impl {
   }
 
   // Letter boxes: each box's four printed lines are found in the scan (like tick boxes) and
-  // only what lies inside them is kept; a box with no ink inside is blank. The kept insides are
-  // put side by side on white, with no lines left for Tesseract to read as "I" or "T", and
-  // Tesseract reads them as one line limited to capital letters (one call per field).
+  // only what lies inside them is kept; a box with no ink inside is blank. Each filled box is read
+  // by the letter classifier (LetterClassifier: its own network, trained on fonts, never on the
+  // test corpus's letters) and the kept insides, side by side on white, by Tesseract as one line.
+  // A letter is accepted when the classifier is very sure of it, or sure and Tesseract reads the
+  // same (LetterAcceptance); every letter of the field must be, otherwise a person looks.
+  // Tesseract alone is not enough: it read an M as V at 0.987 (BENCHMARKS.md).
   FieldResult read_letters(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
     std::vector<cv::Rect> insides;  // of the filled boxes, in rectified page pixels
     for (const auto& b : f.boxes) {
@@ -606,31 +606,41 @@ struct Recognizer::Impl {
       if (ink_share(ink, core) > kLetterInkAbove) insides.push_back(*inside);
     }
     if (insides.empty()) return make(f, grey, nullptr, 1.0, "");
-    const auto line = letters_line(grey, insides);
-    auto text = engine().read(line, 7, kLetterWhitelist);
-    std::string value;
-    for (const auto& [ch, conf] : text.characters) value += ch;
-    if (value.empty()) return make(f, grey, nullptr, 0.0, "low-confidence");
-    if (text.characters.size() != insides.size())
-      return make(f, grey, value, text.lowest_symbol_confidence, "letter-count-mismatch");
-    // Every letter must be sure, not just the average ("CSLO" for "OSLO" had a good mean). Tesseract
-    // can also be sure and wrong (an M read as V at 0.987 in both the line and alone), so the line
-    // is read a second time drawn differently (wider gaps, larger): both readings must agree.
-    double confidence = text.lowest_symbol_confidence;
-    const auto second = engine().read(letters_line(grey, insides, 1.5), 7, kLetterWhitelist);
-    std::string second_value;
-    for (const auto& [ch, conf] : second.characters) second_value += ch;
-    if (second_value != value) return make(f, grey, value, std::min<double>(confidence, 0.5), "low-confidence");
-    confidence = std::min<double>(confidence, second.lowest_symbol_confidence);
-    // Below near-certainty each letter is also read alone in its box (both readings above agreed
-    // on M as V at 0.987; alone it was not).
+    std::vector<DigitImage> images;
+    std::vector<size_t> normalised;  // index into insides of each image
+    for (size_t k = 0; k < insides.size(); ++k)
+      if (const auto image = normalize_letter(ink(insides[k]))) {
+        images.push_back(*image);
+        normalised.push_back(k);
+      }
+    std::vector<LetterGuess> guesses(insides.size());
+    const auto classified = letters.classify(images);
+    for (size_t i = 0; i < classified.size(); ++i) guesses[normalised[i]] = classified[i];
+    const auto text = engine().read(letters_line(grey, insides), 7, kLetterWhitelist);
+    // Tesseract's letter for each box, when its line reading gives one letter per box.
+    const bool one_per_box = text.characters.size() == insides.size();
+    std::string value, proposed;
+    double confidence = 1.0;
+    bool unsure = false;
     for (size_t k = 0; k < insides.size(); ++k) {
-      const auto& [ch, conf] = text.characters[k];
-      if (std::min<double>(conf, second.characters[k].second) >= kLetterSureAbove) continue;
-      const auto alone = engine().read(letters_line(grey, {insides[k]}), 10, kLetterWhitelist);
-      if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "low-confidence");
+      const std::string tesseract_letter = one_per_box ? text.characters[k].first : std::string();
+      const auto& guess = guesses[k];
+      confidence = std::min<double>(confidence, guess.confidence);
+      if (options.letter_acceptance.accepts(guess, tesseract_letter)) {
+        value += guess.letter;
+        proposed += guess.letter;
+        continue;
+      }
+      unsure = true;
+      // The value proposed to the person: Tesseract's letter where it has one, else the classifier's.
+      if (!tesseract_letter.empty())
+        proposed += tesseract_letter;
+      else if (guess.index >= 0 && static_cast<size_t>(guess.index) != kOtherLetterClass)
+        proposed += guess.letter;
+      else
+        proposed += "?";
     }
-    if (confidence < options.letter_min_confidence) return make(f, grey, value, confidence, "low-confidence");
+    if (unsure) return make(f, grey, proposed, std::min(confidence, 0.5), "low-confidence");
     return make(f, grey, value, confidence, "");
   }
 
@@ -665,13 +675,13 @@ struct Recognizer::Impl {
 
   // The insides of the filled boxes side by side on white, a letter's width apart, with a white
   // margin all round: a clean line of block letters.
-  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides, double scale = 1.0) {
+  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides) {
     int height = 0, width = 0;
     for (const auto& r : insides) {
       height = std::max(height, r.height);
       width += r.width;
     }
-    const int gap = std::max(4, scale == 1.0 ? height / 5 : height / 2), pad = height / 2;
+    const int gap = std::max(4, height / 5), pad = height / 2;
     cv::Mat line(height + 2 * pad, width + gap * static_cast<int>(insides.size() - 1) + 2 * pad, CV_8UC1,
                  cv::Scalar(255));
     int x = pad;
@@ -679,10 +689,7 @@ struct Recognizer::Impl {
       grey(r).copyTo(line(cv::Rect(x, pad + (height - r.height) / 2, r.width, r.height)));
       x += r.width + gap;
     }
-    if (scale == 1.0) return line;
-    cv::Mat larger;
-    cv::resize(line, larger, cv::Size(), scale, scale, cv::INTER_CUBIC);
-    return larger;
+    return line;
   }
 
   FieldResult read_text(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
@@ -717,7 +724,12 @@ Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translati
 Recognizer::~Recognizer() = default;
 
 PageResult Recognizer::recognize_page(const PageImage& page) {
-  return impl_->recognize(page);
+  return impl_->recognize(page.grey, page.source);
+}
+
+PageResult Recognizer::recognize_page(PageImage&& page) {
+  PageImage taken = std::move(page);
+  return impl_->recognize(std::move(taken.grey), taken.source);
 }
 
 }  // namespace scanners

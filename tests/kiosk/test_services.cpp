@@ -5,10 +5,13 @@
 // queued. The scanner reads a printed form through SANE's pnm backend (private SANE_CONFIG_DIR).
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "config.hpp"
 #include "../../kiosk/app/src/scan_service.hpp"  // the recogniser's lifetime
@@ -280,6 +283,37 @@ TEST_CASE(
     CHECK(held.list()[0].fields_to_check == 1);
     box.store().checkpoint();
   }
+  {
+    // Admins list the waiting sheets with kioskctl: reference, form, when, values to check;
+    // nothing personal (the answers stay sealed).
+    const auto kioskctl = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl";
+    const auto toml = (dir.path / "env" / "kiosk.toml").string();
+    const auto listed = dir.path / "held.json";
+    REQUIRE(std::system(
+                (kioskctl + " held list --json --lang nb --config " + toml + " > " + listed.string()).c_str()) == 0);
+    const auto json = nlohmann::json::parse(file_text(listed));
+    REQUIRE(json.at("held").size() == 2);
+    for (size_t k = 0; k < 2; ++k) {
+      const auto& row = json["held"][k];
+      CHECK(row.at("reference") == references[k]);  // oldest first
+      CHECK(row.at("form") == form.id);
+      CHECK(row.at("title") == form.title.get("nb"));
+      CHECK(row.at("source") == "kiosk");
+      CHECK(row.at("fieldsToCheck") == 1);
+      CHECK(!row.at("created").get<std::string>().empty());
+    }
+    CHECK(file_text(listed).find(identity) == std::string::npos);
+    const auto text = dir.path / "held.txt";
+    REQUIRE(std::system((kioskctl + " held list --config " + toml + " > " + text.string()).c_str()) == 0);
+    CHECK(file_text(text).find(references[1]) != std::string::npos);
+    CHECK(file_text(text).find(identity) == std::string::npos);
+    // A store that is not there is said plainly (exit 4), and not created.
+    const auto missing = dir.path / "nowhere.db";
+    const int rc = std::system((kioskctl + " held list --store " + missing.string() + " 2> /dev/null").c_str());
+    CHECK(WIFEXITED(rc));
+    CHECK(WEXITSTATUS(rc) == 4);
+    CHECK(!std::filesystem::exists(missing));
+  }
   // Sealed: the identity number is in no file of the store (database and WAL).
   for (const auto& entry : std::filesystem::directory_iterator(config.get_path("store.path").parent_path()))
     if (entry.is_regular_file())
@@ -295,10 +329,14 @@ TEST_CASE(
   const std::string actor = f.staff_actor();
   REQUIRE(ui.touch(f, "choice.staff.review", Clock::now()));
   REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));
+  // The list, oldest first: staff pick the first sheet and reject it, then pick the second.
+  REQUIRE(ui.touch(f, "row.held.0", Clock::now()));
   CHECK(ui.last().all_text().find(references[0]) != std::string::npos);
   REQUIRE(ui.touch(f, "choice.staff.reject-held", Clock::now()));
-  REQUIRE(frames_until(
-      f, ui, [&] { return !f.screen_model().busy && ui.last().all_text().find(references[1]) != std::string::npos; }));
+  REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy && ui.last().find("row.held.0"); }));
+  CHECK(!ui.last().find("row.held.1"));
+  REQUIRE(ui.touch(f, "row.held.0", Clock::now()));
+  CHECK(ui.last().all_text().find(references[1]) != std::string::npos);
   REQUIRE(ui.touch(f, "choice.staff.open-held", Clock::now()));
   REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Review; }));
   CHECK(ui.last().find("crop") == nullptr);  // the scripted sheet has no crop; values are shown

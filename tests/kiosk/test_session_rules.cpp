@@ -283,6 +283,7 @@ TEST_CASE(
   // Kept in the review queue first (it survives a restart there), then opened from it.
   REQUIRE(f.screen() == Screen::StaffQueue);
   REQUIRE(services.outbox->held.size() == 1);
+  REQUIRE(ui.touch(f, "row.held.0", now));  // picked from the list of waiting sheets
   REQUIRE(ui.touch(f, "choice.staff.open-held", now));
   ui.look(f, now);
   REQUIRE(f.screen() == Screen::Review);

@@ -89,6 +89,13 @@ TEST_CASE("review queue: a sheet the citizen left is held, then staff accept it 
   d.touch("choice.staff.review");
   d.frames();
   REQUIRE(d.flow->screen() == Screen::StaffQueue);
+  // The list: one row per waiting sheet (form, when, values to check); picked, it shows its reference.
+  const auto* row = d.ui.last().find("row.held.0");
+  REQUIRE(row);
+  CHECK(row->text.find(d.form.title.get("nb")) != std::string::npos);
+  CHECK(row->text.find("1 å sjekke") != std::string::npos);
+  CHECK(!d.ui.last().find("choice.staff.open-held"));
+  d.touch("row.held.0");
   CHECK(d.ui.last().all_text().find(reference) != std::string::npos);
   d.touch("choice.staff.open-held");
   d.frames();
@@ -124,13 +131,18 @@ TEST_CASE("review queue: staff correct a value, or reject a whole sheet (discard
   d.unlock();
   d.touch("choice.staff.review");
   d.frames();
-  CHECK(d.ui.last().find("choice.staff.next-entry"));
+  CHECK(d.ui.last().find("row.held.0"));
+  CHECK(d.ui.last().find("row.held.1"));
+  d.touch("row.held.0");
   d.touch("choice.staff.reject-held");  // the first one
   d.frames();
   REQUIRE(d.services.outbox->held.size() == 1);
   CHECK(d.services.outbox->held[0].held_reference == second);
   CHECK(d.services.outbox->submissions.empty());
-  // The second: correct the uncertain value on the keyboard.
+  // Back on the list, which now holds the second only: correct its uncertain value on the keyboard.
+  REQUIRE(d.ui.last().find("row.held.0"));
+  CHECK(!d.ui.last().find("row.held.1"));
+  d.touch("row.held.0");
   d.touch("choice.staff.open-held");
   d.frames();
   REQUIRE(d.flow->screen() == Screen::Review);
@@ -168,6 +180,7 @@ TEST_CASE("review queue: a sheet scanned at the desk joins the queue; staff reje
   REQUIRE(d.services.outbox->held.size() == 1);
   CHECK(d.services.outbox->held[0].hold_source == "desk");
   const std::string reference = d.services.outbox->held[0].held_reference;
+  d.touch("row.held.0");
   d.touch("choice.staff.open-held");
   d.frames();
   REQUIRE(d.flow->screen() == Screen::Review);
@@ -175,6 +188,43 @@ TEST_CASE("review queue: a sheet scanned at the desk joins the queue; staff reje
   d.touch("choice.staff.reject");
   CHECK(!d.flow->session().answers.has(link));
   CHECK(d.audited("review-reject", reference));
+}
+
+TEST_CASE("review queue: staff pick from a list of the waiting sheets, a few at a time, with no personal data") {
+  Desk d;
+  std::vector<std::string> references;
+  for (int i = 0; i < 4; ++i) references.push_back(d.citizen_leaves_sheet());
+  d.unlock();
+  d.touch("choice.staff.review");
+  d.frames();
+  REQUIRE(d.flow->screen() == Screen::StaffQueue);
+  // The first three, oldest first; each row names the form, when and how many values to check.
+  for (int k = 0; k < 3; ++k) {
+    const auto* row = d.ui.last().find("row.held." + std::to_string(k));
+    REQUIRE(row);
+    CHECK(row->text.find(d.form.title.get("nb")) != std::string::npos);
+  }
+  CHECK(!d.ui.last().find("row.held.3"));
+  CHECK(d.ui.last().with_role(ui::Role::Choice).size() <= 4);
+  // Nothing personal in the list: no identity number, no answer, no reference.
+  const std::string listed = d.ui.last().all_text();
+  for (const auto& [link, values] : d.answers.values)
+    for (const auto& v : values)
+      if (v.text.size() >= 6) CHECK_MESSAGE(listed.find(v.text) == std::string::npos, link);
+  for (const auto& r : references) CHECK(listed.find(r) == std::string::npos);
+  d.touch("choice.staff.more-held");
+  REQUIRE(d.ui.last().find("row.held.3"));
+  CHECK(!d.ui.last().find("row.held.0"));
+  // The fourth is picked, looked at, and staff go back to the list without deciding.
+  d.touch("row.held.3");
+  CHECK(d.ui.last().all_text().find(references[3]) != std::string::npos);
+  d.touch("choice.staff.held-list");
+  CHECK(d.ui.last().find("row.held.3"));
+  d.touch("row.held.3");
+  d.touch("choice.staff.open-held");
+  d.frames();
+  REQUIRE(d.flow->screen() == Screen::Review);
+  CHECK(d.flow->session().held_reference == references[3]);
 }
 
 TEST_CASE("staff audit: wrong PINs, the lock-out, queue actions and fill-in on behalf go to the audit") {

@@ -148,3 +148,28 @@ TEST_CASE("import: a 1 x 30 image has no QR code and does not throw (found by fu
   CHECK(scanners::find_qr_codes(pages.front().grey).empty());
   CHECK(scanners::find_qr_codes(cv::Mat(1, 1, CV_8UC1, cv::Scalar(255))).empty());
 }
+
+TEST_CASE("image: remove_specks keeps exactly the 8-connected pieces of at least N pixels (as OpenCV counts them)") {
+  // Random dust of every small size, diagonal neighbours, and a few large strokes.
+  std::mt19937 rng(11);
+  cv::Mat ink(301, 517, CV_8UC1, cv::Scalar(0));  // odd sizes: rows that do not fill whole 32-bit words
+  std::uniform_int_distribution<int> x(0, ink.cols - 1), y(0, ink.rows - 1), value(1, 255);
+  for (int i = 0; i < 4000; ++i) ink.at<std::uint8_t>(y(rng), x(rng)) = static_cast<std::uint8_t>(value(rng));
+  cv::line(ink, {3, 3}, {500, 290}, cv::Scalar(255), 2);
+  cv::rectangle(ink, {100, 20}, {140, 60}, cv::Scalar(255), 1);
+  for (int min_area : {1, 2, 6, 30}) {
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+    cv::Mat expected(ink.size(), CV_8UC1, cv::Scalar(0));
+    for (int r = 0; r < ink.rows; ++r)
+      for (int c = 0; c < ink.cols; ++c) {
+        const int label = labels.at<int>(r, c);
+        if (label > 0 && stats.at<int>(label, cv::CC_STAT_AREA) >= min_area) expected.at<std::uint8_t>(r, c) = 255;
+      }
+    const cv::Mat kept = scanners::remove_specks(ink, min_area);
+    REQUIRE(kept.size() == ink.size());
+    INFO("min_area " << min_area << ", " << n - 1 << " pieces");
+    CHECK(cv::countNonZero(kept != expected) == 0);
+    if (min_area > 1) CHECK(cv::countNonZero(kept) < cv::countNonZero(ink));  // something was removed
+  }
+}

@@ -369,7 +369,8 @@ void Flow::wipe(Clock::time_point now) {
     audit("staff-sign-out");
     wipe_string(staff_actor_);
   }
-  staff_held_view_ = false;
+  staff_held_view_ = staff_held_picked_ = false;
+  staff_held_first_ = 0;
   session_.wipe();
   wipe_string(current_link_);
   for (auto& step : history_) wipe_string(step.link_id);
@@ -851,6 +852,11 @@ void Flow::staff_request(StaffRequest::Kind kind) {
     if (!staff_result_ || staff_entry_ >= staff_result_->held.size()) return;
     req.reference = staff_result_->held[staff_entry_].reference;
   }
+  // A new list (after a decision, too) is shown from its start.
+  if (kind == K::ListHeld || kind == K::RejectHeld) {
+    staff_held_picked_ = false;
+    staff_held_first_ = 0;
+  }
   staff_busy_ = true;
   services_.outbox->staff(std::move(req));
 }
@@ -1211,6 +1217,22 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               staff_entry_ = 0;
               staff_request(StaffRequest::Kind::ListHeld);
               go(Screen::StaffQueue);
+            } else if (i.action.rfind("pick-held:", 0) == 0) {
+              // A sheet picked from the list (by its reference: the list may have changed).
+              const std::string reference = i.action.substr(10);
+              if (!staff_result_) return;
+              const auto& held = staff_result_->held;
+              for (size_t k = 0; k < held.size(); ++k)
+                if (held[k].reference == reference) {
+                  staff_entry_ = k;
+                  staff_held_picked_ = true;
+                }
+            } else if (i.action == "held-list") {
+              staff_held_picked_ = false;
+            } else if (i.action == "more-held") {
+              const size_t count = staff_result_ ? staff_result_->held.size() : 0;
+              staff_held_first_ += kHeldRowsPerScreen;
+              if (staff_held_first_ >= count) staff_held_first_ = 0;
             } else if (i.action == "open-held") {
               // Each uncertain value is checked beside its crop (accept, correct or reject),
               // then the sheet is sent as assisted (the held copy is deleted then).

@@ -1,6 +1,9 @@
 // Builds what each screen shows, with every text translated. Kept apart from the state
 // machine in flow.cpp so the wording of a screen can be read in one place.
+#include <time.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include <sodium.h>
 
@@ -19,6 +22,24 @@ std::string form_text(const forms::LocalizedText& text, const std::string& lang,
                           forms::kRequiredLanguages.end();
   if (must_exist && !text.has(lang)) model.untranslated.push_back(what);
   return text.get(lang);
+}
+
+// When a sheet was held, as staff read it on the kiosk's clock: "25.11. 13:04". The store
+// writes UTC ("2026-11-25T12:04:09Z"); anything else is shown as it is.
+std::string held_time(const std::string& iso_utc) {
+  std::tm utc{};
+  if (std::sscanf(iso_utc.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &utc.tm_year, &utc.tm_mon, &utc.tm_mday, &utc.tm_hour,
+                  &utc.tm_min, &utc.tm_sec) != 6)
+    return iso_utc;
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  const time_t when = timegm(&utc);
+  std::tm local{};
+  if (when == static_cast<time_t>(-1) || !localtime_r(&when, &local)) return iso_utc;
+  char text[48];
+  std::snprintf(text, sizeof text, "%02d.%02d. %02d:%02d", local.tm_mday, local.tm_mon + 1, local.tm_hour,
+                local.tm_min);
+  return text;
 }
 
 }  // namespace
@@ -404,24 +425,44 @@ ScreenModel Flow::screen_model() const {
         break;
       }
       if (staff_held_view_) {
-        // Sheets held for review, one at a time: open it, reject it, next; or scan one here.
+        // Sheets held for review: a list to pick from (form, when, values to check; no
+        // personal data), a few at a time; the picked sheet is opened or rejected.
         const auto& held = staff_result_->held;
         if (held.empty()) {
           m.body.push_back(t("ui.staff.review-empty", mp));
+        } else if (!staff_held_picked_) {
+          const size_t first = staff_held_first_ < held.size() ? staff_held_first_ : 0;
+          const size_t last = std::min(held.size(), first + kHeldRowsPerScreen);
+          m.body.push_back(tf(
+              "ui.staff.held.waiting",
+              {{"n", std::to_string(held.size())}, {"from", std::to_string(first + 1)}, {"to", std::to_string(last)}},
+              mp));
+          for (size_t k = first; k < last; ++k) {
+            const auto& h = held[k];
+            const auto* q = catalogue_.find(h.form_id);
+            const std::string title = q ? form_text(q->title, lang, "form:" + q->id + ":title", m) : h.form_id;
+            m.rows.push_back(
+                {"row.held." + std::to_string(k),
+                 tf("ui.staff.held.row",
+                    {{"title", title}, {"when", held_time(h.created_at)}, {"n", std::to_string(h.fields_to_check)}},
+                    mp),
+                 "", intent::StaffAction{"pick-held:" + h.reference}, false});
+          }
+          if (held.size() > kHeldRowsPerScreen)
+            m.choices.push_back(
+                {"choice.staff.more-held", t("ui.staff.held.more", mp), "", intent::StaffAction{"more-held"}, false});
         } else {
           const auto& h = held[std::min(staff_entry_, held.size() - 1)];
-          m.body.push_back({std::to_string(staff_entry_ + 1) + " / " + std::to_string(held.size()) + "   " +
-                                h.reference + "   " + h.form_id + "   " + h.created_at,
-                            true});
+          m.body.push_back({h.reference + "   " + h.form_id + "   " + held_time(h.created_at), true});
           m.body.push_back(t("ui.staff.held.source." + h.source, mp));
           m.body.push_back(tf("ui.staff.held.to-check", {{"n", std::to_string(h.fields_to_check)}}, mp));
           m.choices.push_back(
               {"choice.staff.open-held", t("ui.staff.held.open", mp), "", intent::StaffAction{"open-held"}, true});
           m.choices.push_back({"choice.staff.reject-held", t("ui.staff.held.reject", mp), "",
                                intent::StaffAction{"reject-held"}, false});
-          if (held.size() > 1)
-            m.choices.push_back(
-                {"choice.staff.next-entry", t("ui.staff.next", mp), "", intent::StaffAction{"next-entry"}, false});
+          m.choices.push_back(
+              {"choice.staff.held-list", t("ui.staff.held.list", mp), "", intent::StaffAction{"held-list"}, false});
+          break;
         }
         m.choices.push_back(
             {"choice.staff.scan-desk", t("ui.staff.held.scan", mp), "", intent::StaffAction{"scan-desk"}, false});

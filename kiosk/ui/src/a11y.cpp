@@ -257,6 +257,10 @@ class Walker {
     st.flow->apply(in::StartScan{}, now_);
     for (int i = 0; i < 3; ++i) st.flow->tick(now_);
     record(*st.flow, "staff review queue", std::nullopt);
+    const auto rows = st.flow->screen_model().rows;
+    if (rows.empty()) return;
+    st.flow->apply(rows.front().intent, now_);  // staff pick the sheet from the list
+    record(*st.flow, "staff review sheet picked", std::nullopt);
     st.flow->apply(in::StaffAction{"open-held"}, now_);
     st.flow->tick(now_);
     record(*st.flow, "staff review sheet", std::nullopt);

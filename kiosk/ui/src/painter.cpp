@@ -43,6 +43,8 @@ std::string to_string(Role role) {
       return "fact";
     case Role::Choice:
       return "choice";
+    case Role::Row:
+      return "row";
     case Role::Nav:
       return "nav";
     case Role::Key:
@@ -62,7 +64,7 @@ std::string to_string(Role role) {
 }
 
 bool is_button(Role role) {
-  return role == Role::Choice || role == Role::Nav || role == Role::Key || role == Role::Staff ||
+  return role == Role::Choice || role == Role::Row || role == Role::Nav || role == Role::Key || role == Role::Staff ||
          role == Role::OverlayButton;
 }
 

@@ -48,8 +48,14 @@ PixPtr pix_from_mat(const cv::Mat& grey);
 cv::Mat mat_from_pix(const Pix* pix);  // any depth -> CV_8UC1
 
 // Leptonica clean-up of a grey page: flattens uneven lighting (background normalisation).
-cv::Mat normalize_background(const cv::Mat& grey);
+// Takes `grey` by value: a caller that moves its page in lets it be freed once Leptonica has
+// its copy (one 300 dpi page fewer alive at once).
+cv::Mat normalize_background(cv::Mat grey);
 // Binarises (ink = 255) and removes speckles smaller than `min_speckle_px` connected pixels.
 cv::Mat binarize_despeckle(const cv::Mat& grey, int min_speckle_px);
+// Of an ink image (ink = non-zero), keeps the 8-connected pieces of at least `min_area`
+// pixels (as 255) and clears the rest. Works on a 1-bit copy: a page needs a few MB, not
+// the 4 bytes per pixel of a label image.
+cv::Mat remove_specks(const cv::Mat& ink, int min_area);
 
 }  // namespace scanners

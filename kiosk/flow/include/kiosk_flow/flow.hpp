@@ -142,6 +142,9 @@ struct InputField {
   size_t max_chars = 0;
 };
 
+// The staff review list shows this many held sheets at a time (with "more" and "scan").
+inline constexpr size_t kHeldRowsPerScreen = 3;
+
 // Everything a screen shows, with every text already translated. Built by the flow,
 // read by the UI, walked by the accessibility checks.
 struct ScreenModel {
@@ -152,6 +155,9 @@ struct ScreenModel {
   std::vector<TextLine> body;
   std::string error;            // shown next to the field
   std::vector<Choice> choices;  // the main choices: at most four
+  // A staff list (the sheets held for review): one row per item, touched to pick it. Rows
+  // are buttons, but not main choices.
+  std::vector<Choice> rows;
   std::optional<InputField> input;
   Picture picture = Picture::None;
   bool busy = false;  // a worker is busy: show the progress animation
@@ -308,6 +314,10 @@ class Flow {
   std::optional<StaffResult> staff_result_;
   size_t staff_entry_ = 0;        // the queue entry shown on the staff queue screen
   bool staff_held_view_ = false;  // the staff queue screen lists the sheets held for review
+  // The held sheets are listed a few at a time from staff_held_first_; staff pick one
+  // (staff_entry_) to open or reject it.
+  bool staff_held_picked_ = false;
+  size_t staff_held_first_ = 0;
   // This staff session in the audit table ("staff-3fa9c1"): made when the PIN unlocks,
   // audited as signed out when the session is wiped.
   std::string staff_actor_;

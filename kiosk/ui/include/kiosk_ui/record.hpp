@@ -14,6 +14,7 @@ enum class Role {
   Error,          // text
   Fact,           // a value shown as it is (address, phone number, reference): not measured by LIX
   Choice,         // a main choice (at most four per screen)
+  Row,            // a row of a staff list (a button, not a main choice)
   Nav,            // Back, Read aloud, Help, Start over, colours, bigger text
   Key,            // a key of the on-screen keyboard
   Input,          // the field showing what was typed
