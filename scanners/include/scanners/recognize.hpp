@@ -13,6 +13,7 @@
 #include "print/layout.hpp"
 #include "print/qr_payload.hpp"
 #include "scanners/digits.hpp"
+#include "scanners/letters.hpp"
 #include "scanners/image.hpp"
 
 namespace scanners {
@@ -61,7 +62,8 @@ struct RecognizerOptions {
   std::string postal_address;                            // as printed in the footer (site.postal_address)
   print::Fonts fonts;                                    // the fonts the form was laid out with (print.font_dir)
   DigitAcceptance digit_acceptance = {};                 // a digit box it does not accept needs review
-  double letter_min_confidence = 0.75;
+  std::filesystem::path letter_model = {};               // empty: LetterClassifier::default_model_file()
+  LetterAcceptance letter_acceptance = {};               // a letter box it does not accept needs review
   double text_min_confidence = 0.80;
   bool ocr_free_text = true;  // Tesseract on text lines (false: always review)
 };

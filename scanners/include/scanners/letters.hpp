@@ -1,0 +1,97 @@
+#pragma once
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "scanners/digits.hpp"
+
+namespace scanners {
+
+// The classes of the letter-box classifier: the capital letters of Norwegian names (A-Z, Æ, Ø, Å),
+// the hyphen of double names, and one class for every other letter ("?": Sámi letters such as
+// Á Č Đ Ŋ Š Ŧ Ž, and letters with accents). A box read as "?" always goes to review: the kiosk
+// cannot vouch for those letters, so a person reads them.
+inline constexpr std::array<const char*, 31> kLetterClasses{"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K",
+                                                            "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "V",
+                                                            "W", "X", "Y", "Z", "Æ", "Ø", "Å", "-", "?"};
+inline constexpr size_t kLetterClassCount = kLetterClasses.size();
+inline constexpr size_t kOtherLetterClass = kLetterClassCount - 1;
+// Letters drawn for the "?" class in training (never accepted, see above).
+inline constexpr std::array<const char*, 14> kOtherLetters{"Á", "Č", "Đ", "Ŋ", "Š", "Ŧ", "Ž",
+                                                           "Ä", "Ö", "Ü", "É", "È", "Ñ", "Ç"};
+
+// The class index of a letter (UTF-8, e.g. "Ø"), or -1 when it has none of its own.
+int letter_class(const std::string& letter);
+
+// The softmax probabilities of the classes for one reading of one box.
+using LetterProbabilities = std::array<float, kLetterClassCount>;
+
+// What the classifier says about one box, combining its readings (the box as normalised and
+// slightly rotated copies).
+struct LetterGuess {
+  int index = -1;           // into kLetterClasses: the best of the averaged probabilities
+  std::string letter;       // kLetterClasses[index], "" when nothing was read
+  float confidence = 0.0f;  // averaged probability of that class
+  float lowest = 0.0f;      // the lowest probability any single reading gave it
+  float agreement = 0.0f;   // share of readings whose own best class is `index` (1: all agree)
+};
+
+// When a letter read by the classifier may be accepted without a person looking at it.
+// Calibrated on fonts the network never saw (see assets/models/README.md): a wrong letter
+// accepted here is a silent wrong value.
+struct LetterAcceptance {
+  // The classifier alone: every reading agrees and the average is at least this.
+  float alone_min_confidence = 0.995f;
+  // The classifier and Tesseract's line reading name the same letter: a lower bar will do.
+  float agreed_min_confidence = 0.90f;
+  // No single reading may doubt the letter more than this.
+  float min_lowest = 0.50f;
+  // `tesseract_letter` is what Tesseract read in this box ("" when its line reading did not
+  // give one letter per box).
+  bool accepts(const LetterGuess& guess, const std::string& tesseract_letter) const;
+};
+
+// The letter classifier: a dlib dnn network (scanners/src/letter_net.hpp) trained by
+// scanners/tools/train_letters.cpp on fonts from Debian packages (see assets/models/README.md).
+// Its input is the box's ink normalised like a digit (normalize_digit). Not thread-safe.
+class LetterClassifier {
+ public:
+  // Throws ScanError "model-missing" when the file cannot be read.
+  explicit LetterClassifier(const std::filesystem::path& model_file);
+  ~LetterClassifier();
+  LetterClassifier(LetterClassifier&&) noexcept;
+  LetterClassifier& operator=(LetterClassifier&&) noexcept;
+
+  std::vector<LetterGuess> classify(const std::vector<DigitImage>& letters) const;
+  LetterGuess classify(const DigitImage& letter) const;
+  static LetterGuess combine(const std::vector<LetterProbabilities>& readings);
+
+  // assets/models/letters.dat under forms::assets_dir().
+  static std::filesystem::path default_model_file();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A capital letter (ASCII A-Z or '-') drawn with one of OpenCV's Hershey fonts, fitted into a
+// 28 x 28 grey image the way MNIST digits are (ink bright, about 20 px, centred), so that
+// render_digit_in_box can draw it into a box like a person writes. `thickness` is in pixels of
+// a glyph about 80 px high; `slant` shears the letter (0.2: leaning right).
+cv::Mat hershey_glyph(char letter, int font, int thickness, double slant);
+
+// Turns the ink of one letter box's inside (binary, ink 255) into the classifier's input, like
+// normalize_digit: line remnants along the edges and specks removed, fitted into 20 x 20 and
+// centred in 28 x 28. Nothing when the box holds no letter.
+std::optional<DigitImage> normalize_letter(const cv::Mat& ink);
+
+// Fits a grey glyph image (ink bright, any size) into 28 x 28 like an MNIST digit.
+cv::Mat fit_glyph(const cv::Mat& ink);
+
+}  // namespace scanners
