@@ -2,9 +2,14 @@
 
 #include <sodium.h>
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include <proton/connection.hpp>
 #include <proton/container.hpp>
@@ -35,7 +40,90 @@ using Clock = std::chrono::steady_clock;
 // The worker checkpoints the store's WAL from this size on (commits leave it to the worker).
 constexpr std::uintmax_t kWalCheckpointBytes = 4u << 20;
 
-// One connection's worth of delivery. Everything here runs on the container's thread.
+// Messages built ahead of sending, so that the connection never waits for the CPU work
+// (PDF, base64, sign, encrypt: several ms each) and that work never waits for the network.
+constexpr size_t kBuildAhead = 8;
+
+// Builds messages on background threads (Outbox::build_message touches no database) and
+// hands each result to the connection's work queue, where it is sent.
+class MessageBuilder {
+ public:
+  struct Result {
+    OutgoingMessage message;
+    std::string error;  // could not be built
+  };
+
+  MessageBuilder(const Outbox& outbox, std::function<void()> on_done) : outbox_(outbox), on_done_(std::move(on_done)) {
+    const unsigned n = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~MessageBuilder() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      notify_ = false;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  MessageBuilder(const MessageBuilder&) = delete;
+  MessageBuilder& operator=(const MessageBuilder&) = delete;
+
+  void submit(StoredMessage stored) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(stored));
+    }
+    wake_.notify_one();
+  }
+  // Whether on_done may be called (set while the connection that it wakes is open).
+  void notify(bool on) {
+    std::lock_guard lock(mutex_);
+    notify_ = on;
+  }
+  std::vector<Result> take_done() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(done_, {});
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      StoredMessage stored;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (stopping_) return;
+        stored = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      Result result;
+      result.message.id = stored.id;
+      result.message.reference = stored.reference;
+      try {
+        result.message = outbox_.build_message(std::move(stored));
+      } catch (const std::exception& e) {
+        result.error = e.what();
+      }
+      std::lock_guard lock(mutex_);
+      done_.push_back(std::move(result));
+      if (notify_) on_done_();
+    }
+  }
+
+  const Outbox& outbox_;
+  std::function<void()> on_done_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<StoredMessage> jobs_;
+  std::vector<Result> done_;
+  bool stopping_ = false;
+  bool notify_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// One connection's worth of delivery. Everything here runs on the container's thread,
+// except the message building (MessageBuilder).
 class ConnectionHandler : public proton::messaging_handler {
  public:
   ConnectionHandler(Outbox& outbox, const kiosk::Config& config, const DeliveryOptions& options,
@@ -44,6 +132,9 @@ class ConnectionHandler : public proton::messaging_handler {
 
   bool finished() const { return finished_; }
   bool opened() const { return opened_; }
+  // No more hand-overs to the connection's work queue: called before the container (and
+  // so the connection) goes away, however container.run() ended.
+  void detach() { builder_.notify(false); }
 
   void on_container_start(proton::container& c) override {
     container_ = &c;
@@ -53,6 +144,8 @@ class ConnectionHandler : public proton::messaging_handler {
 
   void on_connection_open(proton::connection& conn) override {
     opened_ = true;
+    work_queue_ = &conn.work_queue();
+    builder_.notify(true);
     ++report_.connections;
     log("connected to " + outbox_.settings().broker_url);
     proton::target_options target;
@@ -77,6 +170,7 @@ class ConnectionHandler : public proton::messaging_handler {
     // means the message is sent again: the platform drops duplicates by message-id.
     confirmed_.push_back(id);
     ++report_.sent;
+    send_due();  // room for one more in flight
   }
   void on_tracker_reject(proton::tracker& t) override { refused(t, "the broker rejected the message"); }
   void on_tracker_release(proton::tracker& t) override { refused(t, "the broker released the message"); }
@@ -94,6 +188,7 @@ class ConnectionHandler : public proton::messaging_handler {
   }
 
   void on_transport_error(proton::transport& t) override { connection_lost(t.error().what()); }
+  void on_transport_close(proton::transport&) override { builder_.notify(false); }
   void on_connection_error(proton::connection& c) override { connection_lost(c.error().what()); }
   void on_sender_error(proton::sender& s) override { connection_lost(s.error().what()); }
   void on_receiver_error(proton::receiver& r) override { connection_lost(r.error().what()); }
@@ -117,6 +212,10 @@ class ConnectionHandler : public proton::messaging_handler {
   }
 
   void connection_lost(const std::string& why) {
+    builder_.notify(false);
+    // Built or being built, not sent: they stay queued in the store, no attempt counted.
+    building_.clear();
+    ready_.clear();
     report_.last_error = why;
     log("connection problem: " + why);
     // Messages without a settlement may or may not have arrived: count an attempt and
@@ -132,8 +231,17 @@ class ConnectionHandler : public proton::messaging_handler {
     finished_by_error_ = true;
   }
 
+  // The timer runs in the container's context, where what the tick sends and settles
+  // would wait in Proton's buffers until the connection's next I/O event. So once the
+  // connection is open, the tick itself runs as work on the connection's own queue,
+  // after which Proton writes out what it produced.
   void schedule_tick() {
-    container_->schedule(proton::duration(50), [this] { tick(); });
+    container_->schedule(proton::duration(50), [this] {
+      if (opened_ && !finished_ && !finished_by_error_ && connection_.active())
+        connection_.work_queue().add([this] { tick(); });
+      else
+        tick();
+    });
   }
 
   // Records the broker's confirmations and applies the receipts that came since the last
@@ -176,13 +284,14 @@ class ConnectionHandler : public proton::messaging_handler {
   }
 
   bool nothing_left() {
-    return in_flight_.empty() && confirmed_.empty() && receipts_.empty() && outbox_.count(Status::Queued) == 0 &&
-           outbox_.count(Status::Sent) == 0;
+    return in_flight_.empty() && building_.empty() && ready_.empty() && confirmed_.empty() && receipts_.empty() &&
+           outbox_.count(Status::Queued) == 0 && outbox_.count(Status::Sent) == 0;
   }
 
   void finish() {
     if (finished_) return;
     finished_ = true;
+    builder_.notify(false);
     if (opened_ && connection_.active())
       connection_.close();
     else
@@ -199,6 +308,7 @@ class ConnectionHandler : public proton::messaging_handler {
       finish();
       return;
     }
+    store_checked_ = false;  // new commits, or retries come due
     send_due();
     if (Clock::now() >= next_checkpoint_ && (acceptances_ || wal_bytes() >= kWalCheckpointBytes)) {
       // Accepted data deleted: do not leave it in the WAL. Commits leave checkpoints to
@@ -226,34 +336,64 @@ class ConnectionHandler : public proton::messaging_handler {
     return ec ? 0 : size;
   }
 
+  // Sends what is built while the broker gives credit, then keeps kBuildAhead messages
+  // being built (within max_in_flight). Called whenever one of those may have changed.
   void send_due() {
-    if (!opened_ || finished_ || !sender_ || !sender_.active()) return;
-    while (sender_.credit() > 0 && in_flight_.size() < options_.max_in_flight) {
-      std::vector<std::string> skip = confirmed_;  // confirmed, not yet recorded as sent
-      for (const auto& [id, reference] : in_flight_) skip.push_back(id);
-      const size_t want =
-          std::min<size_t>(static_cast<size_t>(sender_.credit()), options_.max_in_flight - in_flight_.size());
-      const auto due = outbox_.due_messages(store::now_ms(), std::min<size_t>(want, 16), skip);
-      if (due.empty()) return;
-      for (const auto& item : due) {
-        proton::message m;
-        m.id(item.id);
-        m.durable(true);
-        m.ttl(proton::duration(kMessageTtlMs));
-        m.content_type(kContentType);
-        m.subject(kSubmissionFunction);
-        m.reply_to(outbox_.settings().reply_address);
-        auto& props = m.properties();
-        props.put("fromHerId", outbox_.settings().kiosk_her_id);
-        props.put("toHerId", outbox_.settings().platform_her_id);
-        props.put("cpaId", outbox_.settings().cpa_id);
-        props.put("applicationTimeStamp", store::now_iso());
-        props.put("messageFunction", std::string(kSubmissionFunction));
-        m.body(proton::binary(item.payload.begin(), item.payload.end()));
-        sender_.send(m, proton::binary(item.id.begin(), item.id.end()));
-        in_flight_[item.id] = item.reference;
-      }
+    if (!opened_ || finished_ || finished_by_error_ || !sender_ || !sender_.active()) return;
+    while (sender_.credit() > 0 && !ready_.empty()) {
+      send(std::move(ready_.front()));
+      ready_.pop_front();
     }
+    const size_t queued_here = building_.size() + ready_.size();
+    if (store_checked_ || queued_here >= kBuildAhead || in_flight_.size() + queued_here >= options_.max_in_flight)
+      return;
+    const size_t want = std::min(kBuildAhead - queued_here, options_.max_in_flight - in_flight_.size() - queued_here);
+    std::vector<std::string> skip = confirmed_;  // confirmed, not yet recorded as sent
+    for (const auto& [id, reference] : in_flight_) skip.push_back(id);
+    for (const auto& id : building_) skip.push_back(id);
+    for (const auto& message : ready_) skip.push_back(message.id);
+    auto due = outbox_.load_due(store::now_ms(), want, skip);
+    // Fewer than asked for: nothing more is due until the next tick looks again.
+    if (due.size() < want) store_checked_ = true;
+    for (auto& stored : due) {
+      building_.insert(stored.id);
+      builder_.submit(std::move(stored));
+    }
+  }
+
+  // Built messages come back here, on the connection's work queue.
+  void on_built() {
+    for (auto& result : builder_.take_done()) {
+      if (building_.erase(result.message.id) == 0) continue;  // from before a connection problem
+      if (!result.error.empty()) {
+        outbox_.build_failed(result.message.id, result.message.reference, result.error);
+        ++report_.failures;
+        log("could not build the message for " + result.message.reference + ": " + result.error);
+        continue;
+      }
+      ready_.push_back(std::move(result.message));
+    }
+    send_due();
+  }
+
+  void send(OutgoingMessage item) {
+    proton::message m;
+    m.id(item.id);
+    m.durable(true);
+    m.ttl(proton::duration(kMessageTtlMs));
+    m.content_type(kContentType);
+    m.subject(kSubmissionFunction);
+    m.reply_to(outbox_.settings().reply_address);
+    auto& props = m.properties();
+    props.put("fromHerId", outbox_.settings().kiosk_her_id);
+    props.put("toHerId", outbox_.settings().platform_her_id);
+    props.put("cpaId", outbox_.settings().cpa_id);
+    props.put("applicationTimeStamp", store::now_iso());
+    props.put("messageFunction", std::string(kSubmissionFunction));
+    m.body(proton::binary(item.payload.begin(), item.payload.end()));
+    item.payload = {};
+    sender_.send(m, proton::binary(item.id.begin(), item.id.end()));
+    in_flight_[item.id] = std::move(item.reference);
   }
 
   Outbox& outbox_;
@@ -273,6 +413,10 @@ class ConnectionHandler : public proton::messaging_handler {
     Bytes body;
   };
   std::vector<PendingReceipt> receipts_;  // received since the last flush
+  std::set<std::string> building_;        // ids given to builder_, not yet back
+  std::deque<OutgoingMessage> ready_;     // built, waiting for credit
+  bool store_checked_ = false;            // the store had no more due messages at the last look
+  proton::work_queue* work_queue_ = nullptr;
   bool opened_ = false;
   bool finished_ = false;
   bool finished_by_error_ = false;
@@ -280,6 +424,10 @@ class ConnectionHandler : public proton::messaging_handler {
   Clock::time_point next_purge_ = Clock::now();
   Clock::time_point next_overdue_check_ = Clock::now();
   Clock::time_point next_checkpoint_ = Clock::now();
+  // Last member: its threads stop before anything they use is destroyed. Its on_done runs
+  // on a builder thread, only while the connection is open (notify), and hands the
+  // results to the connection's thread.
+  MessageBuilder builder_{outbox_, [this] { work_queue_->add([this] { on_built(); }); }};
 };
 
 }  // namespace
@@ -320,6 +468,10 @@ DeliveryReport DeliveryWorker::run() {
     bool opened = false;
     try {
       proton::container container(handler, settings.kiosk_id + "-delivery");
+      struct Detach {
+        ConnectionHandler& handler;
+        ~Detach() { handler.detach(); }
+      } detach{handler};  // destroyed before the container
       container.run();
       opened = handler.opened();
     } catch (const std::exception& e) {

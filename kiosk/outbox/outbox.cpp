@@ -266,6 +266,7 @@ struct Outbox::Impl {
   // can run at once. Throws on damaged data, certificate problems or a too large message.
   Bytes prepare_message(const std::string& id, const Bytes& stored, const std::vector<std::pair<int, Bytes>>& pages,
                         const Settings& settings) const {
+    if (!signer) throw OutboxError(OutboxError::Kind::Other, "the sending credentials are not loaded");
     const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
     std::string text = store.box().open_text(sealed, template_context(id));
     std::vector<Bytes> images;
@@ -599,8 +600,7 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
   impl_->store.checkpoint();
 }
 
-std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit,
-                                                  const std::vector<std::string>& skip) {
+std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip) {
   // Ids first, payloads only for the messages chosen: the skipped ones (in flight) are
   // most of the rows read while the broker is busy, and each payload is ~0.5 MB.
   std::vector<std::pair<std::string, std::string>> chosen;  // id, reference
@@ -616,45 +616,60 @@ std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t li
       chosen.emplace_back(std::move(id), st->text(1));
     }
   }
-  std::vector<OutgoingMessage> out;
-  struct StoredPages {
-    std::vector<std::pair<int, Bytes>> sealed;  // page_no, sealed image
-  };
-  std::vector<StoredPages> pages;
+  std::vector<StoredMessage> out;
+  bool any_template = false;
   for (auto& [id, reference] : chosen) {
     auto st = impl_->statements.get("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
     st->bind(1, id);
     if (!st->step()) continue;
-    out.push_back({std::move(id), std::move(reference), st->blob(0)});
-    pages.emplace_back();
-    if (!is_template(out.back().payload)) continue;
+    out.push_back({std::move(id), std::move(reference), st->blob(0), {}});
+    if (!is_template(out.back().stored)) continue;
+    any_template = true;
     auto page_rows = impl_->statements.get(
         "SELECT page_no, image FROM pages WHERE submission_id=? AND image IS NOT NULL ORDER BY page_no");
     page_rows->bind(1, out.back().id);
     while (page_rows->step())
-      pages.back().sealed.emplace_back(static_cast<int>(page_rows->integer(0)), page_rows->blob(1));
+      out.back().sealed_pages.emplace_back(static_cast<int>(page_rows->integer(0)), page_rows->blob(1));
   }
-  // Build the messages not built yet (the slow part: PDF, base64, CMS), in parallel.
-  std::vector<std::string> errors(out.size());
-  bool any_template = false;
-  for (const auto& message : out) any_template = any_template || is_template(message.payload);
+  // Here, not in build_message: that one must not change this Outbox (it runs on other threads).
   if (any_template) impl_->load_sending_credentials();
-  run_in_parallel(out.size(), [&](size_t i) {
-    if (!is_template(out[i].payload)) return;
+  return out;
+}
+
+OutgoingMessage Outbox::build_message(StoredMessage stored) const {
+  OutgoingMessage message{std::move(stored.id), std::move(stored.reference), std::move(stored.stored)};
+  if (is_template(message.payload))
+    message.payload = impl_->prepare_message(message.id, message.payload, stored.sealed_pages, settings_);
+  return message;
+}
+
+void Outbox::build_failed(const std::string& id, const std::string& reference, const std::string& error) {
+  impl_->store.audit("delivery", "prepare-failed", reference, error);
+  mark_failed(id, "the message could not be built: " + error);
+}
+
+std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit,
+                                                  const std::vector<std::string>& skip) {
+  auto stored = load_due(now_ms, limit, skip);
+  // Build them (the slow part: PDF, base64, CMS) in parallel.
+  std::vector<OutgoingMessage> out(stored.size());
+  std::vector<std::string> errors(stored.size());
+  run_in_parallel(stored.size(), [&](size_t i) {
+    const std::string id = stored[i].id, reference = stored[i].reference;
     try {
-      out[i].payload = impl_->prepare_message(out[i].id, out[i].payload, pages[i].sealed, settings_);
+      out[i] = build_message(std::move(stored[i]));
     } catch (const std::exception& e) {
+      out[i].id = id;
+      out[i].reference = reference;
       errors[i] = e.what();
     }
   });
   std::vector<OutgoingMessage> ready;
   for (size_t i = 0; i < out.size(); ++i) {
-    if (errors[i].empty()) {
+    if (errors[i].empty())
       ready.push_back(std::move(out[i]));
-      continue;
-    }
-    impl_->store.audit("delivery", "prepare-failed", out[i].reference, errors[i]);
-    mark_failed(out[i].id, "the message could not be built: " + errors[i]);
+    else
+      build_failed(out[i].id, out[i].reference, errors[i]);
   }
   return ready;
 }

@@ -89,6 +89,15 @@ struct OutgoingMessage {
   Bytes payload;  // signed-then-encrypted Bundle
 };
 
+// A due message as stored: read from the store on the delivery thread, then built into an
+// OutgoingMessage (Outbox::build_message) on any thread.
+struct StoredMessage {
+  std::string id;
+  std::string reference;
+  Bytes stored;                                     // the sealed Bundle template, or a message built earlier
+  std::vector<std::pair<int, Bytes>> sealed_pages;  // page_no, page image sealed with the store key
+};
+
 // The authenticated context a page image is sealed under in the store (pages.image).
 std::string page_context(const std::string& submission_id, int page_no);
 
@@ -118,7 +127,18 @@ class Outbox {
   void cancel(const std::string& reference_or_id, const std::string& actor);
 
   // Delivery side, used by DeliveryWorker.
+  // Reads and builds up to `limit` messages due by `now_ms`, except those in `skip`. A
+  // message that cannot be built is audited and counted as a failed attempt.
   std::vector<OutgoingMessage> due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
+  // The first half of due_messages: reads the stored parts (and loads the sending
+  // credentials), touching nothing else.
+  std::vector<StoredMessage> load_due(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
+  // The second half: the PDF, the Bundle, signed and encrypted. Uses no database, so it
+  // may run on other threads while this Outbox is used (after load_due returned the
+  // message). Throws on damaged data or a message above delivery.max_message_bytes.
+  OutgoingMessage build_message(StoredMessage stored) const;
+  // A message that could not be built: audited, and a failed attempt (retried or parked).
+  void build_failed(const std::string& id, const std::string& reference, const std::string& error);
   // Sent: at the broker, waiting for the platform's receipt until settings().receipt_timeout_ms.
   void mark_sent(const std::string& id);
   // The same for many messages in one transaction (one fsync), as the worker does per tick.

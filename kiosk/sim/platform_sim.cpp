@@ -397,7 +397,10 @@ class Simulator : public proton::messaging_handler {
   void schedule_poll() {
     if (poll_scheduled_ || !container_) return;
     poll_scheduled_ = true;
-    container_->schedule(proton::duration(2), [this] {
+    // On the connection's own work queue, so that the receipts and settlements made by
+    // finish_ready are written out at once (a container timer would leave them in Proton's
+    // buffers until the connection's next I/O event).
+    connection_.work_queue().schedule(proton::duration(2), [this] {
       poll_scheduled_ = false;
       finish_ready();
     });

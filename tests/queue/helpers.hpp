@@ -184,6 +184,14 @@ class RabbitBroker {
   RabbitBroker& operator=(const RabbitBroker&) = delete;
 
   int port() const { return port_; }
+  // The Erlang VM's pid (it runs as a child of the start script), 0 when not known.
+  pid_t vm_pid() const {
+    try {
+      return static_cast<pid_t>(std::stol(read_text(dir_ / "pid")));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
   std::string url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_); }
   // The amqps:// listener (only with BrokerTls).
   std::string tls_url() const { return "amqps://guest:guest@127.0.0.1:" + std::to_string(tls_port_); }
