@@ -49,7 +49,7 @@ struct LetterAcceptance {
   // The classifier alone: every reading agrees and the average is at least this.
   float alone_min_confidence = 0.995f;
   // The classifier and Tesseract's line reading name the same letter: a lower bar will do.
-  float agreed_min_confidence = 0.50f;
+  float agreed_min_confidence = 0.90f;
   // No single reading may doubt the letter more than this.
   float min_lowest = 0.50f;
   // `tesseract_letter` is what Tesseract read in this box ("" when its line reading did not
