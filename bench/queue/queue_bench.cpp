@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   // Park all but one round's worth, then release one round at a time.
   outbox.store().db().exec("UPDATE outbox SET status='parked' WHERE status='queued'");
   const int delivery_rounds = std::min<int>(rounds, static_cast<int>(backlog) / deliveries);
-  std::vector<double> kiosk_cpu_ms, sim_cpu_ms, broker_cpu_ms, raw_broker_cpu_ms;
+  std::vector<double> kiosk_cpu_ms, sim_cpu_ms, broker_cpu_ms, raw_broker_cpu_ms, drain_broker_cpu_ms;
   double sim_cpu_before = process_cpu_seconds(sim.pid());
   const pid_t broker_pid = broker.vm_pid();
   for (int round = 0; round < delivery_rounds; ++round) {
@@ -230,10 +230,12 @@ int main(int argc, char** argv) {
                   });
     proton::container(raw).run();
     raw_rates.push_back(deliveries / raw.elapsed);
-    raw_broker_cpu_ms.push_back(broker_pid ? 1000.0 * (process_cpu_seconds(broker_pid) - broker_cpu) / deliveries : 0);
+    const double raw_cpu = broker_pid ? process_cpu_seconds(broker_pid) : 0;
+    raw_broker_cpu_ms.push_back(1000.0 * (raw_cpu - broker_cpu) / deliveries);
     Consumer drain(broker.url(), "/queue/bench_raw_" + std::to_string(round), static_cast<size_t>(deliveries), 0);
     proton::container(drain).run();
     consume_rates.push_back(deliveries / drain.elapsed);
+    drain_broker_cpu_ms.push_back(broker_pid ? 1000.0 * (process_cpu_seconds(broker_pid) - raw_cpu) / deliveries : 0);
   }
   const auto d = stats(delivery_rates), w = stats(raw_rates), m = stats(peak_mib);
   std::printf("load average after deliveries: %s\n", load_average().c_str());
@@ -247,12 +249,13 @@ int main(int argc, char** argv) {
       kc.median, kc.min, kc.max);
   std::printf("CPU per delivered submission: platform-sim, all threads, median %.1f ms (min %.1f, max %.1f)\n",
               sc.median, sc.min, sc.max);
-  const auto bc = stats(broker_cpu_ms), rc = stats(raw_broker_cpu_ms);
+  const auto bc = stats(broker_cpu_ms), rc = stats(raw_broker_cpu_ms), dc = stats(drain_broker_cpu_ms);
   std::printf(
       "CPU per delivered submission: RabbitMQ (submission in and out, receipt in and out), median %.1f ms (min %.1f, "
       "max %.1f)\n",
       bc.median, bc.min, bc.max);
   std::printf("CPU per raw publish: RabbitMQ, median %.1f ms (min %.1f, max %.1f)\n", rc.median, rc.min, rc.max);
+  std::printf("CPU per raw consume: RabbitMQ, median %.1f ms (min %.1f, max %.1f)\n", dc.median, dc.min, dc.max);
   std::printf("yardstick raw Proton durable publish/s, same size: median %.1f  (min %.1f, max %.1f)\n", w.median, w.min,
               w.max);
   const auto k = stats(consume_rates);

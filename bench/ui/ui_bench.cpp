@@ -11,6 +11,7 @@
 // (3) resident memory on the busiest screen, at its highest while the scans run (recogniser
 // loaded), and after the scanner unloaded the recogniser (idle time set to 3 s here).
 // Yardstick, same run: an empty ImGui frame in the same window.
+// KIOSK_UI_BENCH_KEEP_PAGE=FILE.png keeps a copy of the filled page the scans read.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -226,6 +227,8 @@ int main(int argc, char** argv) {
     scancorpus::Generator generator(catalogue, translations, print::MacKey::load_file(tmp / "key"), nullptr, 7);
     const auto filled = generator.fill(form.id, "nb", "benchpage0000000000000000000000000", 1, 7);
     scancorpus::write_image(filled.grey, tmp / "page.pgm");
+    // A copy to look at or to profile the recogniser on alone (`kioskctl recognize FILE`).
+    if (const char* keep = std::getenv("KIOSK_UI_BENCH_KEEP_PAGE")) scancorpus::write_image(filled.grey, keep);
   }
   // The same screen while the workers print, scan and commit (the UI thread must not wait).
   std::vector<double> while_working, wall_working;

@@ -79,18 +79,6 @@ Bytes bio_bytes(BIO* bio) {
   return n > 0 ? Bytes(reinterpret_cast<std::uint8_t*>(p), reinterpret_cast<std::uint8_t*>(p) + n) : Bytes();
 }
 
-// Encodes straight into a buffer of the right size: a memory BIO would grow (and wipe)
-// its buffer many times for a half-megabyte message.
-Bytes cms_der(CMS_ContentInfo* cms) {
-  const int size = i2d_CMS_ContentInfo(cms, nullptr);
-  if (size <= 0) throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
-  Bytes out(static_cast<size_t>(size));
-  unsigned char* p = out.data();
-  if (i2d_CMS_ContentInfo(cms, &p) != size)
-    throw CryptoError(codes::kNotParseable, "Cannot encode CMS: " + openssl_errors());
-  return out;
-}
-
 CmsPtr parse_cms(const Bytes& der) {
   auto in = memory_bio(der);
   CmsPtr cms(d2i_CMS_bio(in.get(), nullptr));
@@ -168,18 +156,32 @@ Bytes sign_then_encrypt(const Bytes& content, const KeyPair& signer, X509* recip
     throw CryptoError(codes::kCertificateWrongUsage,
                       "The platform's encryption certificate does not have key usage DataEncipherment "
                       "(security.platform_encryption_certificate).");
+  // Both steps stream (CMS_STREAM): the content passes once through the digest or the
+  // cipher straight into an output buffer sized up front. Without streaming, OpenSSL
+  // collects the content in a memory BIO that grows (copying and wiping) in small steps,
+  // which for a half-megabyte message cost more than the digest and the cipher. The output
+  // is BER with the content in chunks, which every CMS reader accepts.
+  constexpr size_t kEnvelopeRoom = 16 * 1024;  // signer info, certificate, recipient info, padding
   auto in = memory_bio(content);
-  CmsPtr signed_cms(CMS_sign(signer.certificate.get(), signer.key.get(), nullptr, in.get(), CMS_BINARY));
+  CmsPtr signed_cms(CMS_sign(signer.certificate.get(), signer.key.get(), nullptr, in.get(), CMS_BINARY | CMS_STREAM));
   if (!signed_cms) throw CryptoError(codes::kSignatureInvalid, "Signing failed: " + openssl_errors());
-  const Bytes signed_der = cms_der(signed_cms.get());
+  auto signed_out = output_bio(content.size() + kEnvelopeRoom);
+  if (i2d_CMS_bio_stream(signed_out.get(), signed_cms.get(), in.get(), CMS_BINARY | CMS_STREAM) != 1)
+    throw CryptoError(codes::kSignatureInvalid, "Signing failed: " + openssl_errors());
+  char* signed_data = nullptr;
+  const long signed_size = BIO_get_mem_data(signed_out.get(), &signed_data);
 
   std::unique_ptr<STACK_OF(X509), X509StackFree> recipients(sk_X509_new_null());
   if (!recipients || !sk_X509_push(recipients.get(), recipient))
     throw CryptoError(codes::kCannotDecrypt, "Out of memory");
-  auto signed_in = memory_bio(signed_der);
-  CmsPtr enveloped(CMS_encrypt(recipients.get(), signed_in.get(), EVP_aes_256_cbc(), CMS_BINARY));
+  BioPtr signed_in(BIO_new_mem_buf(signed_data, static_cast<int>(signed_size)));
+  if (!signed_in || signed_size <= 0) throw CryptoError(codes::kCannotDecrypt, "Out of memory");
+  CmsPtr enveloped(CMS_encrypt(recipients.get(), nullptr, EVP_aes_256_cbc(), CMS_BINARY | CMS_STREAM));
   if (!enveloped) throw CryptoError(codes::kCannotDecrypt, "Encryption failed: " + openssl_errors());
-  return cms_der(enveloped.get());
+  auto out = output_bio(static_cast<size_t>(signed_size) + kEnvelopeRoom);
+  if (i2d_CMS_bio_stream(out.get(), enveloped.get(), signed_in.get(), CMS_BINARY | CMS_STREAM) != 1)
+    throw CryptoError(codes::kCannotDecrypt, "Encryption failed: " + openssl_errors());
+  return bio_bytes(out.get());
 }
 
 Opened decrypt_then_verify(const Bytes& message, const std::vector<const KeyPair*>& decryption_keys, X509* trusted_ca,

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
   const auto mnist = scanners::load_mnist_package(mnist_dir);
   const scanners::DigitClassifier classifier(models);
+  const auto weights = classifier.reading_weights();
   std::mt19937 rng(seed);
   std::ofstream out(out_file);
   int all_total = 0, all_right = 0;
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
         out << "\n";
         if (r < single_right.size() && best_of(sample[r]) == d) ++single_right[r];
       }
-      const auto guess = scanners::DigitClassifier::combine(sample);
+      const auto guess = scanners::DigitClassifier::combine(sample, weights);
       if (guess.digit == d) {
         ++right;
         continue;

@@ -8,13 +8,13 @@
 #include "scanners/recognize.hpp"
 
 TEST_CASE(
-    "digits: the committed models read unseen MNIST digits in boxes (>= 93 % each) and accept at most one wrong in a "
-    "thousand") {
+    "digits: the committed models read unseen MNIST digits in boxes (>= 94 % each, >= 97.5 % overall) and accept at "
+    "most one wrong in a thousand") {
   const auto& digits = scantest::mnist();
   const scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
   const scanners::DigitAcceptance acceptance = scanners::RecognizerOptions{}.digit_acceptance;
   std::mt19937 rng(2024);
-  int silent_wrong_all = 0;
+  int silent_wrong_all = 0, right_all = 0, total_all = 0;
   for (int d = 0; d < 10; ++d) {
     const auto& samples = digits.samples[static_cast<size_t>(d)];
     int right = 0, accepted = 0, silent_wrong = 0, total = 0;
@@ -32,16 +32,19 @@ TEST_CASE(
       ++accepted;
       if (guess.digit != d) ++silent_wrong;
     }
-    INFO("digit " << d << ": " << right << "/" << total << " right, " << accepted << " accepted, " << silent_wrong
-                  << " of them wrong");
-    CHECK(right >= total * 93 / 100);
+    MESSAGE("digit " << d << ": " << right << "/" << total << " right, " << accepted << " accepted, " << silent_wrong
+                     << " of them wrong");
+    // The ensemble of session 4 reads 95.9-99.6 % of all unseen digits (8 is the hardest).
+    CHECK(right * 100 >= total * 94);
     // Most are accepted, and a wrong digit goes to review, not into the answer.
     CHECK(accepted >= total / 2);
     CHECK(silent_wrong <= 1);
     silent_wrong_all += silent_wrong;
+    right_all += right;
+    total_all += total;
   }
-  // At most one in about a thousand (the limit for all fields: 0.1 %). The one wrong 7
-  // left in this set is misread by both networks in every pose with confidence above 0.99.
+  CHECK(right_all * 1000 >= total_all * 975);
+  // At most one in about a thousand (the limit for all fields: 0.1 %).
   CHECK(silent_wrong_all <= 1);
 }
 

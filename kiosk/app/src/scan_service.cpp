@@ -161,6 +161,8 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     write_png(pages[i].grey, file);
     result.pages.push_back(file);
   }
+  // The scanner's buffers and the PNG encoder's are freed; give them back before recognising.
+  release_free_heap();
   if (!request.evidence_code.empty()) {
     result.outcome = flow::Outcome::Done;
     result.detail =

@@ -22,8 +22,8 @@ std::optional<DigitImage> normalize_digit(const cv::Mat& ink);
 // The softmax probabilities of the ten digits for one reading of one box.
 using DigitProbabilities = std::array<float, 10>;
 
-// What the classifier says about one box, combining several readings: LeNet on the box as
-// normalised and on slightly rotated copies (test-time variants), the wide network on the box.
+// What the classifier says about one box, combining several readings: one per network (LeNet, if
+// loaded, also reads slightly rotated copies: test-time variants), averaged with weights.
 struct DigitGuess {
   int digit = -1;           // 0..9: the best of the averaged probabilities
   float confidence = 0.0f;  // averaged probability of that digit
@@ -65,12 +65,16 @@ class DigitClassifier {
   std::vector<DigitGuess> classify(const std::vector<DigitImage>& digits) const;
   // Every reading of every digit (LeNet x test-time variants, then the wide network), for evaluation.
   std::vector<std::vector<DigitProbabilities>> readings(const std::vector<DigitImage>& digits) const;
-  static DigitGuess combine(const std::vector<DigitProbabilities>& readings);
+  // The weight of each reading in the average, in the order readings() gives them.
+  std::vector<float> reading_weights() const;
+  // Averages the readings (weighted; missing weights count 1) and says how far they agree.
+  static DigitGuess combine(const std::vector<DigitProbabilities>& readings, const std::vector<float>& weights = {});
   size_t networks() const;
 
-  // assets/models/digits-lenet.dat under forms::assets_dir().
+  // assets/models/digits-bn.dat under forms::assets_dir(): the main network.
   static std::filesystem::path default_model_file();
-  // The committed ensemble: digits-lenet.dat and, when present, digits-wide.dat.
+  // The committed ensemble: digits-bn.dat (weight 1) and digits-wide.dat (weight 0.2, a second
+  // opinion that must agree before a digit is accepted).
   static std::vector<std::filesystem::path> default_model_files();
 
  private:
