@@ -19,6 +19,7 @@
 #include "outbox/delivery.hpp"
 #include "outbox/outbox.hpp"
 #include "store/store.hpp"
+#include "store_errors.hpp"
 
 namespace kiosk::cli {
 
@@ -55,18 +56,7 @@ int guarded(Context& ctx, const std::function<int()>& body) {
     ctx.err << "Configuration problem: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const store::StoreError& e) {
-    ctx.err << e.what() << "\n";
-    switch (e.kind()) {
-      case store::StoreError::Kind::DiskFull:
-      case store::StoreError::Kind::Busy:
-        return kExitUnavailable;
-      case store::StoreError::Kind::Corrupt:
-      case store::StoreError::Kind::WrongKey:
-      case store::StoreError::Kind::MissingKey:
-        return kExitBadInput;
-      default:
-        return kExitFailed;
-    }
+    return report_store_error(ctx, e);
   } catch (const ob::OutboxError& e) {
     ctx.err << e.what() << "\n";
     switch (e.kind()) {

@@ -9,6 +9,7 @@
 #include "forms/catalogue.hpp"
 #include "kiosk_staff/held.hpp"
 #include "store/store.hpp"
+#include "store_errors.hpp"
 
 namespace kiosk::cli {
 
@@ -68,18 +69,7 @@ int held_list(Context& ctx) {
     ctx.err << "Configuration problem: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const store::StoreError& e) {
-    ctx.err << e.what() << "\n";
-    switch (e.kind()) {
-      case store::StoreError::Kind::Corrupt:
-      case store::StoreError::Kind::WrongKey:
-      case store::StoreError::Kind::MissingKey:
-        return kExitBadInput;
-      case store::StoreError::Kind::DiskFull:
-      case store::StoreError::Kind::Busy:
-        return kExitUnavailable;
-      default:
-        return kExitFailed;
-    }
+    return report_store_error(ctx, e);
   }
 }
 

@@ -70,12 +70,21 @@ std::optional<DigitImage> normalize_digit(const cv::Mat& ink_in) {
   const cv::Rect bbox = cv::boundingRect(kept);
   cv::Mat digit;
   kept(bbox).convertTo(digit, CV_32F, 1.0 / 255.0);
-  // Fit into 20 x 20 keeping the aspect ratio (MNIST's own normalisation).
-  const double scale = 20.0 / std::max(bbox.width, bbox.height);
-  const int w = std::clamp(static_cast<int>(std::lround(bbox.width * scale)), 1, 20);
-  const int h = std::clamp(static_cast<int>(std::lround(bbox.height * scale)), 1, 20);
+  const cv::Mat canvas = fit_into_mnist_frame(digit);
+  DigitImage out{};
+  for (int y = 0; y < 28; ++y)
+    for (int x = 0; x < 28; ++x)
+      out[static_cast<size_t>(y * 28 + x)] =
+          static_cast<std::uint8_t>(std::clamp(canvas.at<float>(y, x) * 255.0f, 0.0f, 255.0f));
+  return out;
+}
+
+cv::Mat fit_into_mnist_frame(const cv::Mat& glyph) {
+  const double scale = 20.0 / std::max(glyph.cols, glyph.rows);
+  const int w = std::clamp(static_cast<int>(std::lround(glyph.cols * scale)), 1, 20);
+  const int h = std::clamp(static_cast<int>(std::lround(glyph.rows * scale)), 1, 20);
   cv::Mat small;
-  cv::resize(digit, small, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+  cv::resize(glyph, small, cv::Size(w, h), 0, 0, cv::INTER_AREA);
   const cv::Moments m = cv::moments(small, false);
   double cx = w / 2.0, cy = h / 2.0;
   if (m.m00 > 1e-6) {
@@ -85,12 +94,7 @@ std::optional<DigitImage> normalize_digit(const cv::Mat& ink_in) {
   cv::Mat canvas = cv::Mat::zeros(28, 28, CV_32F);
   const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 14.0 - cx, 0, 1, 14.0 - cy);
   cv::warpAffine(small, canvas, shift, cv::Size(28, 28), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-  DigitImage out{};
-  for (int y = 0; y < 28; ++y)
-    for (int x = 0; x < 28; ++x)
-      out[static_cast<size_t>(y * 28 + x)] =
-          static_cast<std::uint8_t>(std::clamp(canvas.at<float>(y, x) * 255.0f, 0.0f, 255.0f));
-  return out;
+  return canvas;
 }
 
 cv::Mat render_digit_in_box(const cv::Mat& mnist28, cv::Size box_px, std::mt19937& rng, bool border_remnants) {

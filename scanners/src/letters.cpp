@@ -34,22 +34,7 @@ cv::Mat fit_glyph(const cv::Mat& ink) {
   const cv::Rect bbox = cv::boundingRect(mask);
   cv::Mat glyph;
   ink(bbox).convertTo(glyph, CV_32F, 1.0 / 255.0);
-  // Fit into 20 x 20 keeping the aspect ratio, centred by the centre of mass (MNIST's normalisation).
-  const double scale = 20.0 / std::max(bbox.width, bbox.height);
-  const int w = std::clamp(static_cast<int>(std::lround(bbox.width * scale)), 1, 20);
-  const int h = std::clamp(static_cast<int>(std::lround(bbox.height * scale)), 1, 20);
-  cv::Mat small;
-  cv::resize(glyph, small, cv::Size(w, h), 0, 0, cv::INTER_AREA);
-  const cv::Moments m = cv::moments(small, false);
-  double cx = w / 2.0, cy = h / 2.0;
-  if (m.m00 > 1e-6) {
-    cx = m.m10 / m.m00;
-    cy = m.m01 / m.m00;
-  }
-  cv::Mat canvas = cv::Mat::zeros(28, 28, CV_32F);
-  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 14.0 - cx, 0, 1, 14.0 - cy);
-  cv::warpAffine(small, canvas, shift, cv::Size(28, 28), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-  canvas.convertTo(out, CV_8U, 255.0);
+  fit_into_mnist_frame(glyph).convertTo(out, CV_8U, 255.0);
   return out;
 }
 

@@ -20,35 +20,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "../src/digit_net.hpp"
+#include "scanners/augment.hpp"
 #include "scanners/digits.hpp"
 #include "scanners/mnist.hpp"
 
 namespace {
-
-// Elastic distortion of a 28 x 28 MNIST digit (Simard et al. 2003): a random displacement field,
-// smoothed so neighbouring pixels move together, bends the strokes the way different hands do.
-cv::Mat elastic(const cv::Mat& digit, std::mt19937& rng) {
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  cv::Mat dx(digit.size(), CV_32F), dy(digit.size(), CV_32F);
-  for (int y = 0; y < digit.rows; ++y)
-    for (int x = 0; x < digit.cols; ++x) {
-      dx.at<float>(y, x) = u(rng);
-      dy.at<float>(y, x) = u(rng);
-    }
-  const double alpha = 22.0 + 12.0 * (u(rng) + 1.0) / 2.0;
-  cv::GaussianBlur(dx, dx, cv::Size(0, 0), 4.0);
-  cv::GaussianBlur(dy, dy, cv::Size(0, 0), 4.0);
-  cv::Mat map_x(digit.size(), CV_32F), map_y(digit.size(), CV_32F);
-  for (int y = 0; y < digit.rows; ++y)
-    for (int x = 0; x < digit.cols; ++x) {
-      map_x.at<float>(y, x) = static_cast<float>(x + alpha * dx.at<float>(y, x));
-      map_y.at<float>(y, x) = static_cast<float>(y + alpha * dy.at<float>(y, x));
-    }
-  cv::Mat src, out;
-  digit.convertTo(src, CV_8U);
-  cv::remap(src, out, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-  return out;
-}
 
 struct TrainingSet {
   std::vector<dlib::matrix<unsigned char>> inputs;
@@ -68,7 +44,7 @@ TrainingSet make_training_set(const scanners::MnistDigits& mnist, int augment, d
         const int w = static_cast<int>(40 + u(rng) * 50);
         const int h = static_cast<int>(w * (1.0 + u(rng) * 0.4));
         const cv::Mat& original = samples[static_cast<size_t>(i)];
-        const cv::Mat source = a > 0 && u(rng) < elastic_share ? elastic(original, rng) : original;
+        const cv::Mat source = a > 0 && u(rng) < elastic_share ? scanners::elastic_distort(original, rng) : original;
         const cv::Mat box = scanners::render_digit_in_box(source, cv::Size(w, h), rng, a > 0);
         const auto norm = scanners::normalize_digit(box);
         if (!norm) continue;

@@ -84,6 +84,11 @@ class DigitClassifier {
   std::unique_ptr<Impl> impl_;
 };
 
+// MNIST's own normalisation, shared by digit and letter boxes: a cropped glyph (CV_32F, ink 0..1)
+// is fitted into 20 x 20 keeping its aspect ratio and centred by its centre of mass in 28 x 28.
+// Returns the 28 x 28 CV_32F canvas.
+cv::Mat fit_into_mnist_frame(const cv::Mat& glyph);
+
 // Draws an MNIST digit (28 x 28 grey, ink bright) the way a person writes it in a digit box of
 // `box_px` (width, height) pixels: random size, shift, rotation, slant, stroke width, and
 // optionally remnants of the printed box border. Ink is 255 in the returned binary crop.
