@@ -33,24 +33,22 @@ using WideDigitNet = dlib::loss_multiclass_log<WideBody<dlib::input<dlib::matrix
 
 // A third network with batch normalisation (32 and 64 5x5 filters, 256 hidden units; about 1.7x
 // the wide network's arithmetic): assets/models/digits-bn.dat. Batch normalisation lets it learn
-// in far fewer epochs. It is trained with bn_con/bn_fc layers; the file holds the inference form,
-// where each becomes the fixed affine transform it converged to (dlib's recipe).
+// in far fewer epochs. One layout, two forms (dlib's recipe): it is trained with bn_con/bn_fc
+// layers, and the file holds the inference form, where each of them becomes the fixed affine
+// transform it converged to. `ConvNorm` and `FcNorm` are those normalisation layers.
+template <template <typename> class ConvNorm, template <typename> class FcNorm, typename Input>
+using BnBody = dlib::fc<
+    10,
+    dlib::relu<FcNorm<dlib::fc<
+        256,
+        dlib::max_pool<2, 2, 2, 2,
+                       dlib::relu<ConvNorm<dlib::con<
+                           64, 5, 5, 1, 1,
+                           dlib::max_pool<2, 2, 2, 2, dlib::relu<ConvNorm<dlib::con<32, 5, 5, 1, 1, Input>>>>>>>>>>>>;
 template <typename Input>
-using BnTrainBody = dlib::fc<
-    10, dlib::relu<dlib::bn_fc<dlib::fc<
-            256, dlib::max_pool<
-                     2, 2, 2, 2,
-                     dlib::relu<dlib::bn_con<dlib::con<
-                         64, 5, 5, 1, 1,
-                         dlib::max_pool<2, 2, 2, 2, dlib::relu<dlib::bn_con<dlib::con<32, 5, 5, 1, 1, Input>>>>>>>>>>>>;
+using BnTrainBody = BnBody<dlib::bn_con, dlib::bn_fc, Input>;
 template <typename Input>
-using BnInferBody = dlib::fc<
-    10, dlib::relu<dlib::affine<dlib::fc<
-            256, dlib::max_pool<
-                     2, 2, 2, 2,
-                     dlib::relu<dlib::affine<dlib::con<
-                         64, 5, 5, 1, 1,
-                         dlib::max_pool<2, 2, 2, 2, dlib::relu<dlib::affine<dlib::con<32, 5, 5, 1, 1, Input>>>>>>>>>>>>;
+using BnInferBody = BnBody<dlib::affine, dlib::affine, Input>;
 
 using BnDigitTrainNet = dlib::loss_multiclass_log<BnTrainBody<dlib::input<dlib::matrix<unsigned char>>>>;
 using BnDigitNet = dlib::loss_multiclass_log<BnInferBody<dlib::input<dlib::matrix<unsigned char>>>>;

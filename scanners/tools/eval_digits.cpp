@@ -10,6 +10,8 @@
 //        clean the same rendering without border remnants or specks;
 //        raw   the MNIST 28 x 28 image as the package gives it, no box and no normalisation.
 // --dump DIR writes the normalised image (scaled up 8x) of every misread digit as PNG.
+// --poses    every network also reads each digit moved by the poses below (test-time variants);
+//            reading r of a digit is then pose r / networks, network r % networks (pose 0: as is).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,30 @@ scanners::DigitImage as_digit_image(const cv::Mat& mnist28) {
   return out;
 }
 
+// The poses tried as test-time variants: (rotation degrees, scale, shift x, shift y) in the 28 x 28 field.
+constexpr std::array<std::array<double, 4>, 9> kPoses{{{0, 1, 0, 0},
+                                                       {-7, 1, 0, 0},
+                                                       {7, 1, 0, 0},
+                                                       {0, 0.9, 0, 0},
+                                                       {0, 1.1, 0, 0},
+                                                       {0, 1, -1, 0},
+                                                       {0, 1, 1, 0},
+                                                       {0, 1, 0, -1},
+                                                       {0, 1, 0, 1}}};
+
+scanners::DigitImage moved(const scanners::DigitImage& digit, const std::array<double, 4>& pose) {
+  cv::Mat src(28, 28, CV_8UC1);
+  std::copy(digit.begin(), digit.end(), src.ptr<std::uint8_t>(0));
+  cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(14.0f, 14.0f), pose[0], pose[1]);
+  m.at<double>(0, 2) += pose[2];
+  m.at<double>(1, 2) += pose[3];
+  cv::Mat out;
+  cv::warpAffine(src, out, m, src.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  scanners::DigitImage v{};
+  std::copy(out.ptr<std::uint8_t>(0), out.ptr<std::uint8_t>(0) + v.size(), v.begin());
+  return v;
+}
+
 int best_of(const scanners::DigitProbabilities& p) {
   return static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
 }
@@ -43,6 +69,7 @@ int main(int argc, char** argv) {
   std::string mnist_dir, out_file = "readings.csv", mode = "box", dump_dir;
   std::vector<std::filesystem::path> models;
   unsigned seed = 7;
+  bool poses = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--mnist" && i + 1 < argc)
@@ -55,18 +82,25 @@ int main(int argc, char** argv) {
       mode = argv[++i];
     else if (a == "--dump" && i + 1 < argc)
       dump_dir = argv[++i];
+    else if (a == "--poses")
+      poses = true;
     else
       models.emplace_back(a);
   }
   if (mnist_dir.empty() || models.empty() || (mode != "box" && mode != "clean" && mode != "raw")) {
-    std::cerr
-        << "usage: eval_digits --mnist DIR [--out FILE] [--seed N] [--mode box|clean|raw] [--dump DIR] MODEL...\n";
+    std::cerr << "usage: eval_digits --mnist DIR [--out FILE] [--seed N] [--mode box|clean|raw] [--dump DIR] [--poses] "
+                 "MODEL...\n";
     return 2;
   }
   if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
   const auto mnist = scanners::load_mnist_package(mnist_dir);
   const scanners::DigitClassifier classifier(models);
-  const auto weights = classifier.reading_weights();
+  auto weights = classifier.reading_weights();
+  if (poses) {
+    // Every pose weighs what its network weighs.
+    const auto one_pose = weights;
+    for (size_t p = 1; p < kPoses.size(); ++p) weights.insert(weights.end(), one_pose.begin(), one_pose.end());
+  }
   std::mt19937 rng(seed);
   std::ofstream out(out_file);
   int all_total = 0, all_right = 0;
@@ -92,7 +126,17 @@ int main(int argc, char** argv) {
         out << d << ",none\n";
       }
     }
-    const auto readings = classifier.readings(images);
+    auto readings = classifier.readings(images);
+    if (poses) {
+      // The moved copies are read in one batch per pose and appended pose by pose.
+      for (size_t p = 1; p < kPoses.size(); ++p) {
+        std::vector<scanners::DigitImage> copies;
+        for (const auto& image : images) copies.push_back(moved(image, kPoses[p]));
+        const auto more = classifier.readings(copies);
+        for (size_t s = 0; s < readings.size(); ++s)
+          readings[s].insert(readings[s].end(), more[s].begin(), more[s].end());
+      }
+    }
     int right = 0;
     std::vector<int> single_right(readings.empty() ? 0 : readings.front().size(), 0);
     std::array<int, 10> confused{};
