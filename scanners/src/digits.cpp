@@ -239,7 +239,8 @@ std::filesystem::path DigitClassifier::default_model_file() {
 }
 
 std::vector<std::filesystem::path> DigitClassifier::default_model_files() {
-  return {default_model_file(), forms::assets_dir() / "models" / "digits-wide.dat"};
+  const auto models = forms::assets_dir() / "models";
+  return {default_model_file(), models / "digits-bn2.dat", models / "digits-wide.dat"};
 }
 
 size_t DigitClassifier::networks() const {
