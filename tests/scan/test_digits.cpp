@@ -8,7 +8,7 @@
 #include "scanners/recognize.hpp"
 
 TEST_CASE(
-    "digits: the committed models read unseen MNIST digits in boxes (>= 94 % each, >= 97.5 % overall) and accept at "
+    "digits: the committed models read unseen MNIST digits in boxes (>= 95 % each, >= 98 % overall) and accept at "
     "most one wrong in a thousand") {
   const auto& digits = scantest::mnist();
   const scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
@@ -34,8 +34,9 @@ TEST_CASE(
     }
     MESSAGE("digit " << d << ": " << right << "/" << total << " right, " << accepted << " accepted, " << silent_wrong
                      << " of them wrong");
-    // The ensemble of session 4 reads 95.9-99.6 % of all unseen digits (8 is the hardest).
-    CHECK(right * 100 >= total * 94);
+    // The ensemble of session 5 reads 97.1-99.6 % of all unseen digits (8 is the hardest); this
+    // quarter of them 96.6-100 % (7 the lowest).
+    CHECK(right * 100 >= total * 95);
     // Most are accepted, and a wrong digit goes to review, not into the answer.
     CHECK(accepted >= total / 2);
     CHECK(silent_wrong <= 1);
@@ -43,7 +44,7 @@ TEST_CASE(
     right_all += right;
     total_all += total;
   }
-  CHECK(right_all * 1000 >= total_all * 975);
+  CHECK(right_all * 1000 >= total_all * 980);
   // At most one in about a thousand (the limit for all fields: 0.1 %).
   CHECK(silent_wrong_all <= 1);
 }
