@@ -311,10 +311,12 @@ int main(int argc, char** argv) {
   std::vector<double> while_working, wall_working;
   int printed = 0, scanned = 0, committed = 0;
   std::string scan_detail;  // what the last scan read (shows the recogniser ran)
+  long helper_peak_kb = 0;  // the recognition helper's own peak (scanner.recognize_in_helper)
   auto poll_scans = [&] {
     while (auto r = wired.services.scanner->poll()) {
       ++scanned;
       scan_detail = r->detail;
+      if (scanner) helper_peak_kb = std::max(helper_peak_kb, scanner->last_helper_peak_kb());
     }
   };
   long rss_working_peak_kb = 0;
@@ -397,6 +399,14 @@ int main(int argc, char** argv) {
       static_cast<double>(rss_after_kb) / 1024.0,
       unloaded ? "with the recogniser unloaded (outbox and delivery worker open)"
                : "(the recogniser was NOT unloaded)");
+  if (scanner && !scanner->helper_program().empty())
+    std::printf(
+        "recognition ran in helper processes (%s recognize): their peak resident memory %.1f MB; both processes "
+        "together at most %.1f MB (this process's VmHWM + the helper's peak)\n",
+        scanner->helper_program().c_str(), static_cast<double>(helper_peak_kb) / 1024.0,
+        static_cast<double>((peak_reset ? rss_high_water_kb : rss_working_peak_kb) + helper_peak_kb) / 1024.0);
+  else
+    std::printf("recognition ran in this process\n");
   if (peak_reset)
     std::printf(
         "resident memory high-water mark (kernel VmHWM) from the first scan to the recogniser unloaded: %.1f MB\n",
