@@ -260,6 +260,8 @@ int main(int argc, char** argv) {
   config.set("scanner.device", std::string("pnm:0"));
   config.set("scanner.options", std::vector<std::string>{"filename=" + (tmp / "page.pgm").string()});
   config.set("scanner.recognizer_idle_seconds", std::int64_t{3});
+  // KIOSK_UI_BENCH_IN_PROCESS=1: the recogniser in this process, as before session 5 (to compare).
+  if (std::getenv("KIOSK_UI_BENCH_IN_PROCESS")) config.set("scanner.recognize_in_helper", false);
   config.set("ui.print_to_folder", tmp.string());
   {
     std::ofstream key(tmp / "key", std::ios::binary);
@@ -312,8 +314,14 @@ int main(int argc, char** argv) {
   int printed = 0, scanned = 0, committed = 0;
   std::string scan_detail;  // what the last scan read (shows the recogniser ran)
   long helper_peak_kb = 0;  // the recognition helper's own peak (scanner.recognize_in_helper)
+  std::vector<std::chrono::steady_clock::time_point> scan_started;
+  std::vector<double> scan_seconds;  // from start() to the result (the worker runs one scan at a time)
   auto poll_scans = [&] {
     while (auto r = wired.services.scanner->poll()) {
+      if (static_cast<size_t>(scanned) < scan_started.size())
+        scan_seconds.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_started[static_cast<size_t>(scanned)])
+                .count());
       ++scanned;
       scan_detail = r->detail;
       if (scanner) helper_peak_kb = std::max(helper_peak_kb, scanner->last_helper_peak_kb());
@@ -330,6 +338,7 @@ int main(int argc, char** argv) {
       flow::ScanRequest scan;
       scan.expected_form_id = form.id;
       wired.services.scanner->start(scan);
+      scan_started.push_back(std::chrono::steady_clock::now());
       flow::Submission submission;
       submission.form_id = form.id;
       submission.language = "nb";
@@ -391,6 +400,11 @@ int main(int argc, char** argv) {
       printed, scanned, committed, have_outbox ? "" : ", no outbox: demo-env failed", p.median, p.p99, p.max, w.median,
       w.p99);
   std::printf("last scan: %s\n", scan_detail.c_str());
+  if (!scan_seconds.empty()) {
+    const auto took = stats(scan_seconds);
+    std::printf("scan to result (SANE, page file, recognition), wall s: median %.2f, max %.2f over %zu scans\n",
+                took.median, took.max, scan_seconds.size());
+  }
   std::printf("yardstick, empty ImGui frame: median %.2f, p99 %.2f\n", e.median, e.p99);
   std::printf(
       "resident memory (this process): %.1f MB on the busiest screen, %.1f MB at most while scanning (recogniser "
