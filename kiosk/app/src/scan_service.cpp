@@ -69,10 +69,10 @@ void write_png(const cv::Mat& grey, const std::filesystem::path& file) {
   image.format = PNG_FORMAT_GRAY;
   const int written =
       png_image_write_to_file(&image, file.c_str(), 0, grey.data, static_cast<png_int_32>(grey.step), nullptr);
+  const bool failed = !written || PNG_IMAGE_FAILED(image);
   const std::string message = image.message;
   png_image_free(&image);
-  if (!written || PNG_IMAGE_FAILED(image))
-    throw std::runtime_error("cannot write the scanned page to " + file.string() + " (" + message + ")");
+  if (failed) throw std::runtime_error("cannot write the scanned page to " + file.string() + " (" + message + ")");
 }
 
 // What the recogniser read, as the flow's text form (the same form answers are shown in).
@@ -439,6 +439,8 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
     posix_spawn_file_actions_adddup2(&spawn.actions, write_end.fd, STDOUT_FILENO);
     posix_spawn_file_actions_addopen(&spawn.actions, STDERR_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0600);
+    // Nothing else of the kiosk's (its X connection, the store) is handed to the helper.
+    posix_spawn_file_actions_addclosefrom_np(&spawn.actions, STDERR_FILENO + 1);
     std::lock_guard lock(recognizer_mutex_);
     if (stopping_) throw std::runtime_error("the kiosk is stopping");
     const int rc = posix_spawn(&pid, argv[0], &spawn.actions, nullptr, argv.data(), environ);
