@@ -866,7 +866,6 @@ void Flow::staff_sign_in(Clock::time_point now) {
     return;
   }
   // The PIN step: only this number's hash is checked (Argon2id is slow on purpose).
-  StaffLock::Result result = StaffLock::Result::LockedOut;
   std::optional<StaffMember> member;
   if (!staff_lock_.locked_out(now) && !staff_lock_.member_locked_out(staff_number_, now)) {
     try {
@@ -878,7 +877,7 @@ void Flow::staff_sign_in(Clock::time_point now) {
       return;
     }
   }
-  result = staff_lock_.try_unlock_member(staff_number_, member, typed, now);
+  const auto result = staff_lock_.try_unlock_member(staff_number_, member, typed, now);
   wipe_string(typed);
   if (member) wipe_string(member->pin_hash);
   switch (result) {

@@ -216,10 +216,10 @@ struct Services {
   std::shared_ptr<ScanService> scanner = std::make_shared<UnavailableScanner>();
   std::shared_ptr<OutboxService> outbox = std::make_shared<UnavailableOutbox>();
   std::shared_ptr<Speaker> speaker = std::make_shared<SilentSpeaker>();
-  // The staff members who sign in with their own number and PIN (none: the shared PIN).
-  std::shared_ptr<StaffDirectory> staff = std::make_shared<NoStaffMembers>();
   // Log lines without personal data (help codes, staff actions, service outcomes).
   std::function<void(const std::string&)> log;
+  // The staff members who sign in with their own number and PIN (none: the shared PIN).
+  std::shared_ptr<StaffDirectory> staff = std::make_shared<NoStaffMembers>();
 };
 
 // The citizen session state machine. UI-free: tests, the a11y report and the demo
