@@ -108,7 +108,7 @@ void type(flow::Flow& f, ui::HeadlessUi& ui, const std::string& digits) {
 
 }  // namespace
 
-TEST_CASE("staff members: kioskctl staff add, list and remove (JSON without PIN or hash; bad input refused)") {
+TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without PIN or hash and bad input refused)") {
   TempDir dir;
   const auto db = dir.path / "kiosk.db";
   { store::Store::open(db, dir.path / "kiosk.db.key"); }  // the kiosk makes its store when it first starts
@@ -193,7 +193,7 @@ TEST_CASE("staff members: kioskctl staff add, list and remove (JSON without PIN 
   CHECK(!std::filesystem::exists(missing));
 }
 
-TEST_CASE("staff members: lock-out per staff number and kiosk-wide; a removed member cannot sign in") {
+TEST_CASE("staff members: lock-out per staff number and kiosk-wide and a removed member cannot sign in") {
   const flow::StaffMember kari{"1001", "KN", flow::StaffLock::hash_pin("111111", true)};
   const flow::StaffMember ola{"1002", "OP", flow::StaffLock::hash_pin("222222", true)};
   using R = flow::StaffLock::Result;
@@ -248,7 +248,7 @@ TEST_CASE("staff members: lock-out per staff number and kiosk-wide; a removed me
   }
 }
 
-TEST_CASE("staff members: a member signs in at the kiosk; the audit and the sent Bundle's Provenance name them") {
+TEST_CASE("staff members: a member signs in at the kiosk and the audit and the sent Bundle Provenance name them") {
   const auto& assets = kiosk_test::Assets::get();
   const auto& t = assets.translations;
   TempDir dir;
