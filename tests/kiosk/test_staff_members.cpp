@@ -381,4 +381,14 @@ TEST_CASE("staff members: a member signs in at the kiosk and the audit and the s
   CHECK(f.screen() == Screen::Start);
   REQUIRE(ui.touch(f, "staff.open", Clock::now()));
   CHECK(f.screen_model().title == t.text("nb", "ui.staff.number.title"));
+  // So does inactivity: the wipe signs the member out.
+  type(f, ui, "1002");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  type(f, ui, "135790");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(f.staff_unlocked());
+  f.tick(Clock::now() + options.inactivity_warning + options.inactivity_countdown + 5s);
+  CHECK(!f.staff_unlocked());
+  CHECK(f.screen() == Screen::Start);
+  CHECK(f.staff_actor().empty());
 }
