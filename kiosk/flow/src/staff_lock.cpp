@@ -67,6 +67,9 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
   // Numbers whose lock-out has ended and that have no failures are forgotten.
   std::erase_if(numbers_,
                 [&](const auto& entry) { return entry.second.failures == 0 && entry.second.locked_until <= now; });
+  // An unknown number costs no Argon2id time, so the timing tells whether a number exists:
+  // staff numbers are not secret (they are on badges and in the audit log); the PINs are,
+  // and unknown numbers count against the kiosk-wide limit like wrong PINs.
   const bool right = member && member->id == staff_number && member->pin_hash.rfind("$argon2id$", 0) == 0 &&
                      crypto_pwhash_str_verify(member->pin_hash.c_str(), pin.c_str(), pin.size()) == 0;
   if (right) {
