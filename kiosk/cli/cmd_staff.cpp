@@ -22,6 +22,7 @@ namespace {
 const char* kHeldListUsage = "held list [--json] [--lang L] [--config FILE] [--store FILE]";
 const char* kStaffAddUsage = "staff add --id NUMBER --name NAME --pin-stdin [--config FILE] [--store FILE]";
 const char* kStaffListUsage = "staff list [--json] [--config FILE] [--store FILE]";
+const char* kStaffSetPinUsage = "staff set-pin --id NUMBER --pin-stdin [--config FILE] [--store FILE]";
 const char* kStaffRemoveUsage = "staff remove --id NUMBER [--config FILE] [--store FILE]";
 
 // The configuration (--config, else the installed file when there is one), with --store
@@ -102,6 +103,18 @@ int staff_error(Context& ctx, const store::StaffMemberError& e) {
   return e.kind() == store::StaffMemberError::Kind::NotFound ? kExitFailed : kExitBadInput;
 }
 
+// Reads a member PIN from standard input: 6 to 12 digits, else empty (the text is wiped).
+std::string read_member_pin(Context& ctx) {
+  std::string pin;
+  std::getline(std::cin, pin);
+  if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+  if (pin.size() < 6 || pin.size() > 12 || pin.find_first_not_of("0123456789") != std::string::npos) {
+    flow::wipe_string(pin);
+    ctx.err << "The PIN must be 6 to 12 digits (0-9 only), typed on the kiosk's digit pad.\n";
+  }
+  return pin;
+}
+
 // The PIN comes on standard input only (never on the command line, where shell history and
 // `ps` would show it); only its Argon2id hash is stored.
 int staff_add(Context& ctx) {
@@ -122,15 +135,8 @@ int staff_add(Context& ctx) {
     ctx.err << "The name must be 1 to 40 characters (initials or a name), on one line.\n";
     return kExitBadInput;
   }
-  std::string pin;
-  std::getline(std::cin, pin);
-  if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-  const bool digits_only = pin.find_first_not_of("0123456789") == std::string::npos;
-  if (pin.size() < 6 || pin.size() > 12 || !digits_only) {
-    flow::wipe_string(pin);
-    ctx.err << "The PIN must be 6 to 12 digits (0-9 only), typed on the kiosk's digit pad.\n";
-    return kExitBadInput;
-  }
+  std::string pin = read_member_pin(ctx);
+  if (pin.empty()) return kExitBadInput;
   try {
     const Config config = load_config(args);
     auto store = open_existing_store(ctx, config);
@@ -192,6 +198,41 @@ int staff_list(Context& ctx) {
   }
 }
 
+// A member who forgot their PIN gets a new one (the old one stops working at once).
+int staff_set_pin(Context& ctx) {
+  Args args(ctx.args, {"--id", "--config", "--store"}, {"--pin-stdin"});
+  if (usage_error(ctx, args, kStaffSetPinUsage)) return kExitUsage;
+  if (!args.has("--id") || !args.has("--pin-stdin")) {
+    ctx.err << "staff set-pin needs --id and --pin-stdin (the PIN is read from standard input).\nUsage: kioskctl "
+            << kStaffSetPinUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string id = *args.value("--id");
+  std::string pin = read_member_pin(ctx);
+  if (pin.empty()) return kExitBadInput;
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) {
+      flow::wipe_string(pin);
+      return kExitUnavailable;
+    }
+    const std::string hash = flow::StaffLock::hash_pin(pin);
+    flow::wipe_string(pin);
+    store::StaffMembers(*store).set_pin_hash(id, hash, "admin");
+    ctx.out << "Staff member " << id << " has a new PIN.\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    flow::wipe_string(pin);
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StaffMemberError& e) {
+    return staff_error(ctx, e);
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
 int staff_remove(Context& ctx) {
   Args args(ctx.args, {"--id", "--config", "--store"}, {});
   if (usage_error(ctx, args, kStaffRemoveUsage)) return kExitUsage;
@@ -227,6 +268,7 @@ const CommandRegistration registration{
             staff_add},
     Command{"staff list", kStaffListUsage, "List the staff members (number, name, active or removed; never a PIN)",
             staff_list},
+    Command{"staff set-pin", kStaffSetPinUsage, "Give a staff member a new PIN (on standard input)", staff_set_pin},
     Command{"staff remove", kStaffRemoveUsage, "Remove a staff member: they can no longer sign in", staff_remove},
 };
 

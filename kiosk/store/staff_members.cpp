@@ -59,6 +59,21 @@ StaffMemberInfo StaffMembers::add(const std::string& id, const std::string& name
   return info;
 }
 
+void StaffMembers::set_pin_hash(const std::string& id, const std::string& pin_hash, const std::string& actor) {
+  if (pin_hash.rfind("$argon2id$", 0) != 0)
+    throw StaffMemberError(StaffMemberError::Kind::BadInput, "Only an Argon2id hash of the PIN is stored.");
+  auto& db = store_.db();
+  Transaction tx(db);
+  db.prepare("UPDATE staff_members SET pin_hash=? WHERE id=? AND removed_at IS NULL")
+      .bind(1, pin_hash)
+      .bind(2, id)
+      .run();
+  if (db.changes() == 0)
+    throw StaffMemberError(StaffMemberError::Kind::NotFound, "There is no staff member with number " + id + ".");
+  store_.audit(actor, "staff-member-set-pin", "", "staff number " + id);
+  tx.commit();
+}
+
 std::vector<StaffMemberInfo> StaffMembers::list() {
   std::vector<StaffMemberInfo> out;
   auto st = store_.db().prepare(

@@ -48,6 +48,9 @@ class StaffMembers {
   // the number is taken (also by a removed member: numbers are not reused).
   StaffMemberInfo add(const std::string& id, const std::string& name, const std::string& pin_hash,
                       const std::string& actor);
+  // A new PIN for an active member (a forgotten PIN). Audited as `actor`.
+  // Throws StaffMemberError: NotFound when there is no such active member, BadInput for a bad hash.
+  void set_pin_hash(const std::string& id, const std::string& pin_hash, const std::string& actor);
   // Every member, also the removed ones, by staff number.
   std::vector<StaffMemberInfo> list();
   // The member can no longer sign in: the hash is erased, the row (number, name) is kept.

@@ -159,6 +159,19 @@ TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without P
     CHECK(file_text(db).find(pin) == std::string::npos);
   }
 
+  // A forgotten PIN: a new one (checked like the first), audited.
+  CHECK(kioskctl(dir, "staff set-pin --id 1001 --pin-stdin" + at, "12x456\n").code == 3);
+  CHECK(kioskctl(dir, "staff set-pin --id 999 --pin-stdin" + at, "654321\n").code == 1);
+  REQUIRE(kioskctl(dir, "staff set-pin --id 1001 --pin-stdin" + at, "654321\n").code == 0);
+  {
+    staff::StoreStaffDirectory directory(db);  // as the kiosk reads it
+    const auto kari = directory.find("1001");
+    REQUIRE(kari);
+    flow::StaffLock lock("", 5, std::chrono::seconds(300));
+    CHECK(lock.try_unlock_member("1001", kari, pin, Clock::now()) == flow::StaffLock::Result::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "654321", Clock::now()) == flow::StaffLock::Result::Unlocked);
+  }
+
   // Removed: kept in the list as removed (the audit log names the number), never reused.
   REQUIRE(kioskctl(dir, "staff remove --id 27" + at).code == 0);
   CHECK(kioskctl(dir, "staff remove --id 27" + at).code == 1);
@@ -179,6 +192,10 @@ TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without P
         "SELECT COUNT(*) FROM audit_log WHERE actor='admin' AND action IN ('staff-member-add','staff-member-remove')");
     REQUIRE(audit.step());
     CHECK(audit.integer(0) == 3);
+    auto set_pin =
+        store.db().prepare("SELECT COUNT(*) FROM audit_log WHERE actor='admin' AND action='staff-member-set-pin'");
+    REQUIRE(set_pin.step());
+    CHECK(set_pin.integer(0) == 1);
   }
 
   // A store that is not there is said plainly (exit 4), and not created.
