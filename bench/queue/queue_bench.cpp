@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
   // Park all but one round's worth, then release one round at a time.
   outbox.store().db().exec("UPDATE outbox SET status='parked' WHERE status='queued'");
   const int delivery_rounds = std::min<int>(rounds, static_cast<int>(backlog) / deliveries);
+  std::vector<double> kiosk_faults;
   std::vector<double> kiosk_cpu_ms, sim_cpu_ms, broker_cpu_ms, raw_broker_cpu_ms, drain_broker_cpu_ms;
   double sim_cpu_before = process_cpu_seconds(sim.pid());
   const pid_t broker_pid = broker.vm_pid();
@@ -214,6 +215,7 @@ int main(int argc, char** argv) {
     peak_mib.push_back(usage.ru_maxrss / 1024.0);
     const double sim_cpu = process_cpu_seconds(sim.pid());
     kiosk_cpu_ms.push_back(1000.0 * cpu_seconds(usage) / deliveries);
+    kiosk_faults.push_back(static_cast<double>(usage.ru_minflt) / deliveries);
     sim_cpu_ms.push_back(1000.0 * (sim_cpu - sim_cpu_before) / deliveries);
     sim_cpu_before = sim_cpu;
     const double broker_cpu = broker_pid ? process_cpu_seconds(broker_pid) : 0;
@@ -247,6 +249,9 @@ int main(int argc, char** argv) {
   std::printf(
       "CPU per delivered submission: kioskctl deliver (builds the message) median %.1f ms (min %.1f, max %.1f)\n",
       kc.median, kc.min, kc.max);
+  const auto kf = stats(kiosk_faults);
+  std::printf("page faults per delivered submission: kioskctl deliver (process start included) median %.0f\n",
+              kf.median);
   std::printf("CPU per delivered submission: platform-sim, all threads, median %.1f ms (min %.1f, max %.1f)\n",
               sc.median, sc.min, sc.max);
   const auto bc = stats(broker_cpu_ms), rc = stats(raw_broker_cpu_ms), dc = stats(drain_broker_cpu_ms);
