@@ -21,7 +21,9 @@ void use_message_heap_policy() {
   // transparent huge pages madvise fails and the heap simply uses small pages.
   mallopt(M_TOP_PAD, kReserve - kProbe);
   const auto before = reinterpret_cast<std::uintptr_t>(sbrk(0));
-  void* probe = std::malloc(kProbe);
+  // Written to, so that the compiler cannot drop the malloc/free pair.
+  auto* volatile probe = static_cast<char*>(std::malloc(kProbe));
+  if (probe) probe[0] = 0;
   const auto after = reinterpret_cast<std::uintptr_t>(sbrk(0));
   std::free(probe);
   mallopt(M_TOP_PAD, 16 << 20);
