@@ -12,6 +12,9 @@
 // loaded), and after the scanner unloaded the recogniser (idle time set to 3 s here).
 // Yardstick, same run: an empty ImGui frame in the same window.
 // KIOSK_UI_BENCH_KEEP_PAGE=FILE.png keeps a copy of the filled page the scans read.
+// KIOSK_UI_BENCH_SMAPS=1 also prints where the resident memory is (/proc/self/smaps, by
+// mapping) on the busiest screen, at the highest sample while scanning, and after the scans.
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -20,10 +23,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -70,6 +76,74 @@ bool reset_peak_rss() {
   clear << "5";
   clear.flush();
   return static_cast<bool>(clear);
+}
+
+// Resident memory by mapping, from /proc/self/smaps: file-backed mappings summed per file
+// (code and data of each shared library), anonymous ones listed one by one with their size
+// (a thread stack is 8 MB plus a guard page, a glibc arena reserves 64 MB, llvmpipe's
+// buffers and textures are plain anonymous mappings), the heap and stacks by their names.
+std::string smaps_summary(double min_mb = 0.5) {
+  std::ifstream in("/proc/self/smaps");
+  struct Entry {
+    long rss_kb = 0, size_kb = 0, anon_kb = 0;
+    int count = 0;
+  };
+  std::map<std::string, Entry> by_name;
+  std::string line, current;
+  long total_kb = 0, anon_total_kb = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ')) {
+      // "start-end perms offset dev inode [path]"
+      std::istringstream header(line);
+      std::string range, perms, offset, dev, inode, path;
+      header >> range >> perms >> offset >> dev >> inode;
+      std::getline(header, path);
+      path.erase(0, path.find_first_not_of(' '));
+      current = path.empty() ? "[anon " + perms + "] @" + range.substr(0, range.find('-')) : path;
+      continue;
+    }
+    long kb = 0;
+    if (std::sscanf(line.c_str(), "Size: %ld kB", &kb) == 1) {
+      by_name[current].size_kb += kb;
+      by_name[current].count += 1;
+    } else if (std::sscanf(line.c_str(), "Rss: %ld kB", &kb) == 1) {
+      by_name[current].rss_kb += kb;
+      total_kb += kb;
+    } else if (std::sscanf(line.c_str(), "Anonymous: %ld kB", &kb) == 1) {
+      by_name[current].anon_kb += kb;
+      anon_total_kb += kb;
+    }
+  }
+  std::vector<std::pair<std::string, Entry>> sorted(by_name.begin(), by_name.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.rss_kb > b.second.rss_kb; });
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, "    total Rss %.1f MB, of it anonymous %.1f MB\n",
+                static_cast<double>(total_kb) / 1024.0, static_cast<double>(anon_total_kb) / 1024.0);
+  std::string out = buffer;
+  // glibc's own count: bytes in use against free bytes it keeps, over all arenas.
+  const struct mallinfo2 heap = mallinfo2();
+  std::snprintf(buffer, sizeof buffer,
+                "    malloc: %.1f MB in use, %.1f MB free kept in the arenas (%.1f MB arena, %.1f MB in %zu mmapped "
+                "blocks)\n",
+                static_cast<double>(heap.uordblks) / 1048576.0, static_cast<double>(heap.fordblks) / 1048576.0,
+                static_cast<double>(heap.arena) / 1048576.0, static_cast<double>(heap.hblkhd) / 1048576.0, heap.hblks);
+  out += buffer;
+  long small_kb = 0;
+  for (const auto& [name, e] : sorted) {
+    if (static_cast<double>(e.rss_kb) / 1024.0 < min_mb) {
+      small_kb += e.rss_kb;
+      continue;
+    }
+    std::snprintf(buffer, sizeof buffer, "    %7.1f MB Rss (%5.1f anon) of %8.1f MB mapped  %s\n",
+                  static_cast<double>(e.rss_kb) / 1024.0, static_cast<double>(e.anon_kb) / 1024.0,
+                  static_cast<double>(e.size_kb) / 1024.0, name.c_str());
+    out += buffer;
+  }
+  std::snprintf(buffer, sizeof buffer, "    %7.1f MB Rss in smaller mappings\n",
+                static_cast<double>(small_kb) / 1024.0);
+  return out + buffer;
 }
 
 struct Stats {
@@ -186,6 +260,8 @@ int main(int argc, char** argv) {
   config.set("scanner.device", std::string("pnm:0"));
   config.set("scanner.options", std::vector<std::string>{"filename=" + (tmp / "page.pgm").string()});
   config.set("scanner.recognizer_idle_seconds", std::int64_t{3});
+  // KIOSK_UI_BENCH_IN_PROCESS=1: the recogniser in this process, as before session 5 (to compare).
+  if (std::getenv("KIOSK_UI_BENCH_IN_PROCESS")) config.set("scanner.recognize_in_helper", false);
   config.set("ui.print_to_folder", tmp.string());
   {
     std::ofstream key(tmp / "key", std::ios::binary);
@@ -220,6 +296,9 @@ int main(int argc, char** argv) {
     busy.push_back(thread_cpu_ms() - t0);
   }
   const long rss_busy_kb = rss_kb();
+  const bool smaps = std::getenv("KIOSK_UI_BENCH_SMAPS") != nullptr;
+  std::string smaps_busy, smaps_peak, smaps_after;
+  if (smaps) smaps_busy = smaps_summary();
   // The page the scanner reads: the form's first page filled in like a person would (ticks,
   // digits, block letters, a signature; tests/scan/corpus.cpp), at 300 dpi, so the scans run
   // the whole recogniser: QR code, marks, digit networks and Tesseract on the letter boxes.
@@ -234,10 +313,18 @@ int main(int argc, char** argv) {
   std::vector<double> while_working, wall_working;
   int printed = 0, scanned = 0, committed = 0;
   std::string scan_detail;  // what the last scan read (shows the recogniser ran)
+  long helper_peak_kb = 0;  // the recognition helper's own peak (scanner.recognize_in_helper)
+  std::vector<std::chrono::steady_clock::time_point> scan_started;
+  std::vector<double> scan_seconds;  // from start() to the result (the worker runs one scan at a time)
   auto poll_scans = [&] {
     while (auto r = wired.services.scanner->poll()) {
+      if (static_cast<size_t>(scanned) < scan_started.size())
+        scan_seconds.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - scan_started[static_cast<size_t>(scanned)])
+                .count());
       ++scanned;
       scan_detail = r->detail;
+      if (scanner) helper_peak_kb = std::max(helper_peak_kb, scanner->last_helper_peak_kb());
     }
   };
   long rss_working_peak_kb = 0;
@@ -251,6 +338,7 @@ int main(int argc, char** argv) {
       flow::ScanRequest scan;
       scan.expected_form_id = form.id;
       wired.services.scanner->start(scan);
+      scan_started.push_back(std::chrono::steady_clock::now());
       flow::Submission submission;
       submission.form_id = form.id;
       submission.language = "nb";
@@ -265,7 +353,9 @@ int main(int argc, char** argv) {
     loop.frame(now);
     while_working.push_back(thread_cpu_ms() - t0);
     wall_working.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall0).count());
-    rss_working_peak_kb = std::max(rss_working_peak_kb, rss_kb());
+    const long rss_now_kb = rss_kb();
+    if (smaps && rss_now_kb > rss_working_peak_kb + 1024) smaps_peak = smaps_summary();
+    rss_working_peak_kb = std::max(rss_working_peak_kb, rss_now_kb);
   }
   // Let the last scans finish, then wait (drawing frames) until the recogniser is unloaded.
   const int scans_started = (frames + 59) / 60;
@@ -276,11 +366,14 @@ int main(int argc, char** argv) {
     while (wired.services.printer->poll()) ++printed;
     while (auto r = wired.services.outbox->poll()) committed += r->outcome == flow::Outcome::Done ? 1 : 0;
     loop.frame(now);
-    rss_working_peak_kb = std::max(rss_working_peak_kb, rss_kb());
+    const long rss_now_kb = rss_kb();
+    if (smaps && rss_now_kb > rss_working_peak_kb + 1024) smaps_peak = smaps_summary();
+    rss_working_peak_kb = std::max(rss_working_peak_kb, rss_now_kb);
   }
   const bool unloaded = scanner && !scanner->recognizer_loaded();
   const long rss_high_water_kb = peak_reset ? status_kb("VmHWM:") : 0;
   const long rss_after_kb = rss_kb();
+  if (smaps) smaps_after = smaps_summary();
   // Yardstick: an empty ImGui frame in the same window.
   flow::ScreenModel empty_model;
   std::vector<double> empty;
@@ -307,6 +400,11 @@ int main(int argc, char** argv) {
       printed, scanned, committed, have_outbox ? "" : ", no outbox: demo-env failed", p.median, p.p99, p.max, w.median,
       w.p99);
   std::printf("last scan: %s\n", scan_detail.c_str());
+  if (!scan_seconds.empty()) {
+    const auto took = stats(scan_seconds);
+    std::printf("scan to result (SANE, page file, recognition), wall s: median %.2f, max %.2f over %zu scans\n",
+                took.median, took.max, scan_seconds.size());
+  }
   std::printf("yardstick, empty ImGui frame: median %.2f, p99 %.2f\n", e.median, e.p99);
   std::printf(
       "resident memory (this process): %.1f MB on the busiest screen, %.1f MB at most while scanning (recogniser "
@@ -315,12 +413,25 @@ int main(int argc, char** argv) {
       static_cast<double>(rss_after_kb) / 1024.0,
       unloaded ? "with the recogniser unloaded (outbox and delivery worker open)"
                : "(the recogniser was NOT unloaded)");
+  if (scanner && !scanner->helper_program().empty())
+    std::printf(
+        "recognition ran in helper processes (%s recognize): their peak resident memory %.1f MB; both processes "
+        "together at most %.1f MB (this process's VmHWM + the helper's peak)\n",
+        scanner->helper_program().c_str(), static_cast<double>(helper_peak_kb) / 1024.0,
+        static_cast<double>((peak_reset ? rss_high_water_kb : rss_working_peak_kb) + helper_peak_kb) / 1024.0);
+  else
+    std::printf("recognition ran in this process\n");
   if (peak_reset)
     std::printf(
         "resident memory high-water mark (kernel VmHWM) from the first scan to the recogniser unloaded: %.1f MB\n",
         static_cast<double>(rss_high_water_kb) / 1024.0);
   else
     std::printf("resident memory high-water mark: not measured (/proc/self/clear_refs not writable)\n");
+  if (smaps)
+    std::printf(
+        "where the resident memory is (/proc/self/smaps):\n  on the busiest screen:\n%s  at the highest "
+        "sample while scanning:\n%s  after the scans:\n%s",
+        smaps_busy.c_str(), smaps_peak.c_str(), smaps_after.c_str());
   std::filesystem::remove_all(tmp);
   return 0;
 }

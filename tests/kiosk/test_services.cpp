@@ -147,9 +147,11 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   config.set("scanner.device", std::string("pnm:0"));
   config.set("scanner.options", std::vector<std::string>{"filename=" + (dir.path / "page.pgm").string()});
   config.set("scanner.recognizer_idle_seconds", std::int64_t{2});
+  config.set("scanner.recognize_in_helper", false);  // this process: the recogniser's unloading is checked
   auto wired = app::make_services(config, assets.catalogue, assets.translations);
   const auto* scanner = dynamic_cast<app::LibraryScanner*>(wired.services.scanner.get());
   REQUIRE(scanner);
+  CHECK(scanner->helper_program().empty());
   CHECK(!scanner->recognizer_loaded());  // loaded only when a scan needs it
   // Print a one-page form filled in, as the kiosk does, and lay it on the "glass".
   const forms::Questionnaire* form = nullptr;
@@ -193,6 +195,50 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   CHECK(scanner->recognizer_loaded());
   for (int i = 0; i < 500 && scanner->recognizer_loaded(); ++i) std::this_thread::sleep_for(20ms);
   CHECK(!scanner->recognizer_loaded());
+
+  // The same sheet recognised in the helper process (the kiosk's default): the same fields,
+  // values and review crops come back, nothing is loaded here, and the helper's files go.
+  {
+    config.set("scanner.recognize_in_helper", true);
+    app::LibraryScanner helped(config, assets.catalogue, assets.translations);
+    REQUIRE(helped.helper_program().filename() == "kioskctl");
+    helped.start(scan);
+    std::optional<flow::ScanResult> again;
+    for (int i = 0; i < 6000 && !again; ++i)
+      if (!(again = helped.poll())) std::this_thread::sleep_for(20ms);
+    REQUIRE(again);
+    INFO(again->detail);
+    REQUIRE(again->outcome == flow::Outcome::Done);
+    CHECK(!helped.recognizer_loaded());
+    CHECK(helped.last_helper_peak_kb() > 10 * 1024);  // the helper loaded the recogniser, not this process
+    CHECK(again->form_id == read->form_id);
+    CHECK(again->submission_id == read->submission_id);
+    CHECK(again->signature_found == read->signature_found);
+    CHECK(again->page_count == read->page_count);
+    CHECK(again->pages_found == read->pages_found);
+    REQUIRE(again->fields.size() == read->fields.size());
+    for (size_t i = 0; i < read->fields.size(); ++i) {
+      const auto& here = read->fields[i];
+      const auto& there = again->fields[i];
+      INFO(here.link_id);
+      CHECK(there.link_id == here.link_id);
+      CHECK(there.value == here.value);
+      CHECK(there.needs_review == here.needs_review);
+      CHECK(there.confidence == doctest::Approx(here.confidence).epsilon(0.002));
+      CHECK(there.crop_width == here.crop_width);
+      CHECK(there.crop_height == here.crop_height);
+      CHECK(there.crop_grey == here.crop_grey);
+    }
+    // Only the scanned page stays in the private folder (no crops, settings or log).
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(helped.folder())) {
+      INFO(entry.path().string());
+      CHECK(entry.path().extension() == ".png");
+      CHECK(entry.path().filename().string().find("-page1.png") != std::string::npos);
+      ++files;
+    }
+    CHECK(files == 1);
+  }
 
   // An empty glass: the pnm backend cannot open the file; the error becomes a plain message.
   std::filesystem::remove(dir.path / "page.pgm");

@@ -1,11 +1,23 @@
 #include "scan_service.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include <leptonica/allheaders.h>
+#include <png.h>
 #include <opencv2/imgproc.hpp>
 #include <sodium.h>
 
@@ -17,9 +29,14 @@
 #include "scanners/sane_scanner.hpp"
 #include "kiosk_app/memory.hpp"
 
+extern char** environ;
+
 namespace kiosk::app {
 
 namespace {
+
+// How long one helper may take for a scan before it is stopped (a normal page: ~1 s).
+constexpr int kHelperTimeoutSeconds = 120;
 
 std::filesystem::path make_private_folder() {
   std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-scans-XXXXXX").string();
@@ -41,10 +58,21 @@ std::string random_name() {
   return name;
 }
 
+// libpng's simplified API reads the rows straight from the page (no page-sized copy, as
+// Leptonica's pixWritePng would need) and reports errors in `image` (no setjmp).
 void write_png(const cv::Mat& grey, const std::filesystem::path& file) {
-  auto pix = scanners::pix_from_mat(grey);
-  if (!pix || pixWritePng(file.c_str(), pix.get(), 0.0f) != 0)
-    throw std::runtime_error("cannot write the scanned page to " + file.string());
+  CV_Assert(grey.type() == CV_8UC1);
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  image.width = static_cast<png_uint_32>(grey.cols);
+  image.height = static_cast<png_uint_32>(grey.rows);
+  image.format = PNG_FORMAT_GRAY;
+  const int written =
+      png_image_write_to_file(&image, file.c_str(), 0, grey.data, static_cast<png_int_32>(grey.step), nullptr);
+  const bool failed = !written || PNG_IMAGE_FAILED(image);
+  const std::string message = image.message;
+  png_image_free(&image);
+  if (failed) throw std::runtime_error("cannot write the scanned page to " + file.string() + " (" + message + ")");
 }
 
 // What the recogniser read, as the flow's text form (the same form answers are shown in).
@@ -75,6 +103,106 @@ void set_device_option(scanners::SaneDevice& device, const std::string& name_val
   if (!ok) detail += " (the scanner has no option " + name + ")";
 }
 
+// TOML basic string (the helper's configuration file).
+std::string toml_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::filesystem::path program_next_to_this_one(const char* name) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  auto candidate = self.parent_path() / name;
+  if (access(candidate.c_str(), X_OK) != 0) return {};
+  return candidate;
+}
+
+// The crop file `kioskctl recognize --crops DIR` writes for a field (scanners::write_crops
+// names it after the submission, or the form when it has none, and the field).
+std::filesystem::path crop_file(const std::filesystem::path& dir, const std::string& owner,
+                                const std::string& link_id) {
+  auto safe = [](const std::string& text) {
+    std::string out;
+    for (char c : text) out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_');
+    return out.empty() ? std::string("page") : out;
+  };
+  return dir / (safe(owner) + "_" + safe(link_id) + ".png");
+}
+
+struct FileDescriptor {
+  int fd = -1;
+  FileDescriptor() = default;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() { reset(); }
+  void reset() noexcept {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+struct SpawnActions {
+  posix_spawn_file_actions_t actions;
+  SpawnActions() { posix_spawn_file_actions_init(&actions); }
+  SpawnActions(const SpawnActions&) = delete;
+  SpawnActions& operator=(const SpawnActions&) = delete;
+  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
+};
+
+// The recogniser's answer (`kioskctl recognize --json`, scanners::to_json) read back, with
+// the crops of the fields to review from `crops`.
+std::vector<scanners::SubmissionResult> submissions_from_json(const nlohmann::json& json,
+                                                              const std::filesystem::path& crops) {
+  auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  std::vector<scanners::SubmissionResult> out;
+  for (const auto& s : json.at("submissions")) {
+    scanners::SubmissionResult r;
+    r.form_id = text(s, "form");
+    r.version = text(s, "version");
+    r.lang = text(s, "lang");
+    r.submission_id = text(s, "submission");
+    r.problem = text(s, "problem");
+    r.pages_found = s.at("pages_found").get<std::vector<int>>();
+    r.pages_missing = s.at("pages_missing").get<std::vector<int>>();
+    r.pages_duplicate = s.at("pages_duplicate").get<std::vector<int>>();
+    for (const auto& f : s.at("fields")) {
+      scanners::FieldResult field;
+      field.link_id = f.at("linkId").get<std::string>();
+      field.value = f.at("value");
+      field.confidence = f.at("confidence").get<double>();
+      field.status =
+          text(f, "status") == "accepted" ? scanners::FieldStatus::Accepted : scanners::FieldStatus::NeedsReview;
+      field.reason = text(f, "reason");
+      if (field.status == scanners::FieldStatus::NeedsReview) {
+        const auto file = crop_file(crops, r.submission_id.empty() ? r.form_id : r.submission_id, field.link_id);
+        std::error_code ec;
+        if (std::filesystem::exists(file, ec)) {
+          const scanners::PixPtr pix(pixRead(file.c_str()));
+          if (pix) field.crop = scanners::mat_from_pix(pix.get());
+        }
+      }
+      r.fields.push_back(std::move(field));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string scan_message_key(const std::string& code) {
@@ -98,6 +226,7 @@ LibraryScanner::LibraryScanner(const Config& config, const forms::Catalogue& cat
       folder_(make_private_folder()),
       recognizer_idle_(
           std::chrono::seconds(std::max<std::int64_t>(0, config.get_int("scanner.recognizer_idle_seconds")))) {
+  if (config.get_bool("scanner.recognize_in_helper")) helper_program_ = program_next_to_this_one("kioskctl");
   unloader_ = std::thread([this] { unload_when_idle(); });
 }
 
@@ -105,6 +234,7 @@ LibraryScanner::~LibraryScanner() {
   {
     std::lock_guard lock(recognizer_mutex_);
     stopping_ = true;
+    if (helper_pid_ > 0) kill(helper_pid_, SIGKILL);  // the worker reaps it
   }
   recognizer_changed_.notify_all();
   unloader_.join();
@@ -170,21 +300,16 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     return result;
   }
 
-  std::vector<scanners::PageResult> read;
-  try {
-    auto& recognizing = recognizer();
-    // Each page is handed over: the recogniser frees its pixels once it has its working copy.
-    for (auto& page : pages) read.push_back(recognizing.recognize_page(std::move(page)));
-  } catch (...) {
-    done_recognizing();
-    throw;
+  std::vector<scanners::SubmissionResult> submissions;
+  if (helper_program_.empty()) {
+    submissions = recognize_here(pages);
+  } else {
+    // The helper reads the page files: the images are not needed in this process any more.
+    pages.clear();
+    pages.shrink_to_fit();
+    release_free_heap();
+    submissions = recognize_in_helper(result.pages);
   }
-  done_recognizing();
-  // The page images (8.7 MB each at 300 dpi) are not needed past this point.
-  pages.clear();
-  pages.shrink_to_fit();
-  release_free_heap();
-  auto submissions = scanners::assemble_submissions(std::move(read), catalogue_);
 
   // The sheet we expect (same submission id), else the expected form, else any known form.
   const scanners::SubmissionResult* chosen = nullptr;
@@ -247,6 +372,140 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
                   (result.signature_found ? "found" : "missing") +
                   (chosen->pages_missing.empty() ? "" : ", pages missing") + option_notes;
   return result;
+}
+
+std::vector<scanners::SubmissionResult> LibraryScanner::recognize_here(std::vector<scanners::PageImage>& pages) {
+  std::vector<scanners::PageResult> read;
+  try {
+    auto& recognizing = recognizer();
+    // Each page is handed over: the recogniser frees its pixels once it has its working copy.
+    for (auto& page : pages) read.push_back(recognizing.recognize_page(std::move(page)));
+  } catch (...) {
+    done_recognizing();
+    throw;
+  }
+  done_recognizing();
+  // The page images (8.7 MB each at 300 dpi) are not needed past this point.
+  pages.clear();
+  pages.shrink_to_fit();
+  release_free_heap();
+  return scanners::assemble_submissions(std::move(read), catalogue_);
+}
+
+std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
+    const std::vector<std::filesystem::path>& pages) {
+  const std::string stem = random_name();
+  const auto crops = folder_ / (stem + "-crops");
+  const auto config_file = folder_ / (stem + "-recognize.toml");
+  const auto log_file = folder_ / (stem + "-recognize.log");
+  struct Cleanup {
+    std::filesystem::path crops, config_file, log_file;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(crops, ec);
+      std::filesystem::remove(config_file, ec);
+      std::filesystem::remove(log_file, ec);
+    }
+  } cleanup{crops, config_file, log_file};
+  {
+    std::ofstream toml(config_file);
+    toml << "[site]\npostal_address = " << toml_string(postal_address_)
+         << "\n[print]\nfont_dir = " << toml_string(font_dir_.string())
+         << "\nmac_key_file = " << toml_string(mac_key_file_.string()) << "\n";
+    if (!toml) throw std::runtime_error("cannot write the recogniser's settings to " + config_file.string());
+  }
+  std::vector<std::string> words{helper_program_.string(), "recognize"};
+  for (const auto& page : pages) words.push_back(page.string());
+  for (const char* w : {"--json", "--crops"}) words.emplace_back(w);
+  words.push_back(crops.string());
+  words.emplace_back("--key");
+  words.push_back(mac_key_file_.string());
+  words.emplace_back("--config");
+  words.push_back(config_file.string());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+
+  FileDescriptor read_end, write_end;
+  {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot start the recogniser (no pipe)");
+    read_end.fd = fds[0];
+    write_end.fd = fds[1];
+  }
+  pid_t pid = 0;
+  {
+    SpawnActions spawn;
+    posix_spawn_file_actions_adddup2(&spawn.actions, write_end.fd, STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&spawn.actions, STDERR_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    // Nothing else of the kiosk's (its X connection, the store) is handed to the helper.
+    posix_spawn_file_actions_addclosefrom_np(&spawn.actions, STDERR_FILENO + 1);
+    std::lock_guard lock(recognizer_mutex_);
+    if (stopping_) throw std::runtime_error("the kiosk is stopping");
+    const int rc = posix_spawn(&pid, argv[0], &spawn.actions, nullptr, argv.data(), environ);
+    if (rc != 0) throw std::runtime_error("cannot start the recogniser " + helper_program_.string());
+    helper_pid_ = pid;
+  }
+  write_end.reset();
+  // The helper's own peak: its VmHWM, read while it runs (wait4's ru_maxrss would count this
+  // process too, as posix_spawn's child shares this address space until it execs).
+  long peak_kb = 0;
+  const auto status_file = "/proc/" + std::to_string(pid) + "/status";
+  auto sample_peak = [&] {
+    std::ifstream status(status_file);
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmHWM:", 0) == 0) peak_kb = std::max(peak_kb, std::atol(line.c_str() + 6));
+  };
+  std::string output;
+  bool timed_out = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kHelperTimeoutSeconds);
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd waiting{read_end.fd, POLLIN, 0};
+    const int ready = ::poll(&waiting, 1, static_cast<int>(std::min<long long>(left, 50)));
+    sample_peak();
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    char buffer[16384];
+    const ssize_t n = read(read_end.fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    output.append(buffer, static_cast<size_t>(n));
+  }
+  read_end.reset();
+  {
+    std::lock_guard lock(recognizer_mutex_);
+    if (timed_out) kill(pid, SIGKILL);
+    helper_pid_ = 0;  // reaped below: never signalled again
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  helper_peak_kb_ = peak_kb;
+  if (timed_out)
+    throw std::runtime_error("the recogniser took more than " + std::to_string(kHelperTimeoutSeconds) +
+                             " s and was stopped");
+  if (WIFSIGNALED(status))
+    throw std::runtime_error("the recogniser stopped on this sheet (signal " + std::to_string(WTERMSIG(status)) + ")");
+  // kioskctl recognize: 0 every field accepted, 1 something to review; anything else failed.
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (code != 0 && code != 1) {
+    std::ifstream log(log_file);
+    std::stringstream said;
+    said << log.rdbuf();
+    throw std::runtime_error("the recogniser failed (exit " + std::to_string(code) + "): " + said.str().substr(0, 400));
+  }
+  const auto json = nlohmann::json::parse(output, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("submissions"))
+    throw std::runtime_error("the recogniser's answer could not be read");
+  return submissions_from_json(json, crops);
 }
 
 scanners::Recognizer& LibraryScanner::recognizer() {

@@ -1,4 +1,7 @@
 #pragma once
+#include <sys/types.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -16,7 +19,9 @@
 
 namespace scanners {
 class Recognizer;
-}
+struct PageImage;
+struct SubmissionResult;
+}  // namespace scanners
 
 namespace kiosk::app {
 
@@ -26,9 +31,14 @@ namespace kiosk::app {
 // person about them ("This is what we read"). Scanned pages and review crops are written as
 // PNG into a private folder (0700) that is emptied when the next person's scan starts and
 // removed when the service ends; the outbox deletes the pages once they are committed.
-// The recogniser (Tesseract and the digit model, ~15 MB) is loaded when a scan needs it and
-// unloaded scanner.recognizer_idle_seconds after the last scan, so the kiosk's memory goes
-// back down between people; sheets scanned one after another share one load.
+// Recognition runs in a short-lived helper process by default (scanner.recognize_in_helper):
+// `kioskctl recognize --json --crops` next to the running program reads the page files and
+// writes the fields and review crops back. The recogniser's memory (Tesseract, the digit and
+// letter networks, OpenCV and Leptonica working images, the libraries' code: ~75 MB at its
+// peak) then never counts against the kiosk's process, and a crash on an untrusted scan ends
+// only the helper (the scan fails with a plain message). Without the helper (switched off, or
+// no kioskctl next to the program) the recogniser runs here, loaded when a scan needs it and
+// unloaded scanner.recognizer_idle_seconds after the last scan.
 class LibraryScanner final : public flow::ScanService {
  public:
   LibraryScanner(const Config& config, const forms::Catalogue& catalogue, const forms::Translations& translations);
@@ -41,8 +51,13 @@ class LibraryScanner final : public flow::ScanService {
   std::optional<flow::ScanResult> poll() override { return worker_.poll(); }
 
   const std::filesystem::path& folder() const { return folder_; }
-  // True while the recogniser is loaded (tests, benchmark).
+  // True while the recogniser is loaded in this process (tests, benchmark).
   bool recognizer_loaded() const;
+  // The helper program recognition runs in; empty when it runs in this process.
+  const std::filesystem::path& helper_program() const { return helper_program_; }
+  // Peak resident memory of the last helper process in kB (its VmHWM, sampled while it runs); 0 before
+  // the first (benchmark).
+  long last_helper_peak_kb() const { return helper_peak_kb_.load(); }
 
  private:
   flow::ScanResult run(const flow::ScanRequest& request);
@@ -51,6 +66,8 @@ class LibraryScanner final : public flow::ScanService {
   scanners::Recognizer& recognizer();
   void done_recognizing();
   void unload_when_idle();  // the unloader thread
+  std::vector<scanners::SubmissionResult> recognize_here(std::vector<scanners::PageImage>& pages);
+  std::vector<scanners::SubmissionResult> recognize_in_helper(const std::vector<std::filesystem::path>& pages);
 
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;
@@ -61,6 +78,8 @@ class LibraryScanner final : public flow::ScanService {
   std::string postal_address_;
   std::filesystem::path folder_;
   std::string last_submission_;  // worker thread only
+  std::filesystem::path helper_program_, helper_config_;
+  std::atomic<long> helper_peak_kb_{0};
 
   std::chrono::milliseconds recognizer_idle_;
   mutable std::mutex recognizer_mutex_;
@@ -68,6 +87,7 @@ class LibraryScanner final : public flow::ScanService {
   std::unique_ptr<scanners::Recognizer> recognizer_;  // guarded; used by the worker thread
   bool recognizing_ = false;                          // guarded
   bool stopping_ = false;                             // guarded
+  pid_t helper_pid_ = 0;                              // guarded; the running helper, killed on stop
   std::chrono::steady_clock::time_point last_used_;   // guarded
   std::thread unloader_;                              // joined in the destructor
 

@@ -71,6 +71,7 @@ class SaneDevice {
   friend class SaneSession;
   SaneDevice(void* handle, std::string name);
   PageImage read_page();
+  PageImage read_grey_page(int width, int lines);
 
   void* handle_;
   std::string name_;
