@@ -1,4 +1,5 @@
 // kioskctl held list: the sheets waiting for staff review (kept in the store by the kiosk).
+// kioskctl staff add/list/remove: the staff members who sign in with their own number and PIN.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -7,7 +8,10 @@
 #include "config.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
+#include "kiosk_flow/session.hpp"
+#include "kiosk_flow/staff_lock.hpp"
 #include "kiosk_staff/held.hpp"
+#include "store/staff_members.hpp"
 #include "store/store.hpp"
 #include "store_errors.hpp"
 
@@ -16,31 +20,52 @@ namespace kiosk::cli {
 namespace {
 
 const char* kHeldListUsage = "held list [--json] [--lang L] [--config FILE] [--store FILE]";
+const char* kStaffAddUsage = "staff add --id NUMBER --name NAME --pin-stdin [--config FILE] [--store FILE]";
+const char* kStaffListUsage = "staff list [--json] [--config FILE] [--store FILE]";
+const char* kStaffSetPinUsage = "staff set-pin --id NUMBER --pin-stdin [--config FILE] [--store FILE]";
+const char* kStaffRemoveUsage = "staff remove --id NUMBER [--config FILE] [--store FILE]";
+
+// The configuration (--config, else the installed file when there is one), with --store
+// naming another store file (its key beside it unless store.key_file is set).
+Config load_config(const Args& args) {
+  const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+  Config config = (args.has("--config") || std::filesystem::exists(file)) ? Config::load(file) : Config();
+  if (auto store = args.value("--store")) {
+    const auto path = std::filesystem::absolute(*store);
+    config.set("store.path", path.string());
+    if (!config.is_set("store.key_file")) config.set("store.key_file", path.string() + ".key");
+  }
+  return config;
+}
+
+// Opening would create an empty store: an admin who typed the wrong path is told instead.
+// (The kiosk makes its store, owned by the kiosk user, when it first starts.)
+std::optional<store::Store> open_existing_store(Context& ctx, const Config& config) {
+  const auto db_file = config.get_path("store.path");
+  if (!std::filesystem::exists(db_file)) {
+    ctx.err << "There is no kiosk store at " << db_file.string()
+            << " (check store.path or --store; the kiosk makes its store when it first starts).\n";
+    return std::nullopt;
+  }
+  return store::Store::open(db_file, config.get_path("store.key_file"));
+}
+
+bool usage_error(Context& ctx, const Args& args, const char* usage) {
+  if (args.ok() && args.positional().empty()) return false;
+  ctx.err << (args.ok() ? "unexpected argument" : args.error()) << "\nUsage: kioskctl " << usage << "\n";
+  return true;
+}
 
 // Lists what the staff review screen lists: reference, form, where it came from, when, and
 // how many values staff must check. No answers and no identity numbers: those stay sealed.
 int held_list(Context& ctx) {
   Args args(ctx.args, {"--lang", "--config", "--store"}, {"--json"});
-  if (!args.ok() || !args.positional().empty()) {
-    ctx.err << (args.ok() ? "unexpected argument" : args.error()) << "\nUsage: kioskctl " << kHeldListUsage << "\n";
-    return kExitUsage;
-  }
+  if (usage_error(ctx, args, kHeldListUsage)) return kExitUsage;
   try {
-    const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
-    Config config = (args.has("--config") || std::filesystem::exists(file)) ? Config::load(file) : Config();
-    if (auto store = args.value("--store")) {
-      const auto path = std::filesystem::absolute(*store);
-      config.set("store.path", path.string());
-      if (!config.is_set("store.key_file")) config.set("store.key_file", path.string() + ".key");
-    }
-    const auto db_file = config.get_path("store.path");
-    // Opening would create an empty store: an admin who typed the wrong path is told instead.
-    if (!std::filesystem::exists(db_file)) {
-      ctx.err << "There is no kiosk store at " << db_file.string() << " (check store.path or --store).\n";
-      return kExitUnavailable;
-    }
-    auto store = store::Store::open(db_file, config.get_path("store.key_file"));
-    const auto held = staff::list_held(store);
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) return kExitUnavailable;
+    const auto held = staff::list_held(*store);
     const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
     const std::string lang = args.value("--lang").value_or(config.get_string("ui.default_language"));
     auto title_of = [&](const std::string& form_id) {
@@ -73,9 +98,179 @@ int held_list(Context& ctx) {
   }
 }
 
-const CommandRegistration registration{Command{
-    "held list", kHeldListUsage,
-    "List the sheets waiting for staff review (reference, form, when, values to check; no personal data)", held_list}};
+int staff_error(Context& ctx, const store::StaffMemberError& e) {
+  ctx.err << e.what() << "\n";
+  return e.kind() == store::StaffMemberError::Kind::NotFound ? kExitFailed : kExitBadInput;
+}
+
+// Reads a member PIN from standard input: 6 to 12 digits, else empty (the text is wiped).
+std::string read_member_pin(Context& ctx) {
+  std::string pin;
+  std::getline(std::cin, pin);
+  if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+  if (pin.size() < 6 || pin.size() > 12 || pin.find_first_not_of("0123456789") != std::string::npos) {
+    flow::wipe_string(pin);
+    ctx.err << "The PIN must be 6 to 12 digits (0-9 only), typed on the kiosk's digit pad.\n";
+  }
+  return pin;
+}
+
+// The PIN comes on standard input only (never on the command line, where shell history and
+// `ps` would show it); only its Argon2id hash is stored.
+int staff_add(Context& ctx) {
+  Args args(ctx.args, {"--id", "--name", "--config", "--store"}, {"--pin-stdin"});
+  if (usage_error(ctx, args, kStaffAddUsage)) return kExitUsage;
+  if (!args.has("--id") || !args.has("--name") || !args.has("--pin-stdin")) {
+    ctx.err << "staff add needs --id, --name and --pin-stdin (the PIN is read from standard input).\nUsage: kioskctl "
+            << kStaffAddUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string id = *args.value("--id");
+  const std::string name = *args.value("--name");
+  if (!store::valid_staff_number(id)) {
+    ctx.err << "The staff number must be 1 to 8 digits (got \"" << id << "\").\n";
+    return kExitBadInput;
+  }
+  if (!store::valid_staff_name(name)) {
+    ctx.err << "The name must be 1 to 40 characters (initials or a name), on one line.\n";
+    return kExitBadInput;
+  }
+  std::string pin = read_member_pin(ctx);
+  if (pin.empty()) return kExitBadInput;
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) {
+      flow::wipe_string(pin);
+      return kExitUnavailable;
+    }
+    const std::string hash = flow::StaffLock::hash_pin(pin);
+    flow::wipe_string(pin);
+    store::StaffMembers members(*store);
+    members.add(id, name, hash, "admin");
+    ctx.out << "Added staff member " << id << " (" << name << "). They sign in with this number and their PIN.\n";
+    if (!config.get_string("staff.pin_hash").empty())
+      ctx.out << "Note: now that staff members exist, the shared staff PIN (staff.pin_hash) no longer opens staff "
+                 "mode.\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    flow::wipe_string(pin);
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StaffMemberError& e) {
+    return staff_error(ctx, e);
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
+// Number, name and whether they may sign in: never a PIN or a hash.
+int staff_list(Context& ctx) {
+  Args args(ctx.args, {"--config", "--store"}, {"--json"});
+  if (usage_error(ctx, args, kStaffListUsage)) return kExitUsage;
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) return kExitUnavailable;
+    const auto members = store::StaffMembers(*store).list();
+    if (args.has("--json")) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& m : members) {
+        nlohmann::json row = {
+            {"id", m.id}, {"name", m.name}, {"status", m.active() ? "active" : "removed"}, {"added", m.added_at}};
+        if (!m.active()) row["removed"] = m.removed_at;
+        list.push_back(std::move(row));
+      }
+      ctx.out << nlohmann::json{{"members", list}}.dump(2) << "\n";
+      return kExitOk;
+    }
+    if (members.empty())
+      ctx.out << "No staff members. Staff mode opens with the shared staff PIN (kioskctl setup --pin-stdin).\n";
+    for (const auto& m : members)
+      ctx.out << m.id << "  " << m.name << "  "
+              << (m.active() ? "added " + m.added_at : "removed " + m.removed_at + " (cannot sign in)") << "\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
+// A member who forgot their PIN gets a new one (the old one stops working at once).
+int staff_set_pin(Context& ctx) {
+  Args args(ctx.args, {"--id", "--config", "--store"}, {"--pin-stdin"});
+  if (usage_error(ctx, args, kStaffSetPinUsage)) return kExitUsage;
+  if (!args.has("--id") || !args.has("--pin-stdin")) {
+    ctx.err << "staff set-pin needs --id and --pin-stdin (the PIN is read from standard input).\nUsage: kioskctl "
+            << kStaffSetPinUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string id = *args.value("--id");
+  std::string pin = read_member_pin(ctx);
+  if (pin.empty()) return kExitBadInput;
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) {
+      flow::wipe_string(pin);
+      return kExitUnavailable;
+    }
+    const std::string hash = flow::StaffLock::hash_pin(pin);
+    flow::wipe_string(pin);
+    store::StaffMembers(*store).set_pin_hash(id, hash, "admin");
+    ctx.out << "Staff member " << id << " has a new PIN.\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    flow::wipe_string(pin);
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StaffMemberError& e) {
+    return staff_error(ctx, e);
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
+int staff_remove(Context& ctx) {
+  Args args(ctx.args, {"--id", "--config", "--store"}, {});
+  if (usage_error(ctx, args, kStaffRemoveUsage)) return kExitUsage;
+  if (!args.has("--id")) {
+    ctx.err << "staff remove needs --id NUMBER.\nUsage: kioskctl " << kStaffRemoveUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string id = *args.value("--id");
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) return kExitUnavailable;
+    store::StaffMembers(*store).remove(id, "admin");
+    ctx.out << "Removed staff member " << id
+            << ". They can no longer sign in; the number stays in the audit log and is not given to anyone else.\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StaffMemberError& e) {
+    return staff_error(ctx, e);
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
+const CommandRegistration registration{
+    Command{"held list", kHeldListUsage,
+            "List the sheets waiting for staff review (reference, form, when, values to check; no personal data)",
+            held_list},
+    Command{"staff add", kStaffAddUsage,
+            "Add a staff member who signs in at the kiosk with their own number and PIN (PIN on standard input)",
+            staff_add},
+    Command{"staff list", kStaffListUsage, "List the staff members (number, name, active or removed; never a PIN)",
+            staff_list},
+    Command{"staff set-pin", kStaffSetPinUsage, "Give a staff member a new PIN (on standard input)", staff_set_pin},
+    Command{"staff remove", kStaffRemoveUsage, "Remove a staff member: they can no longer sign in", staff_remove},
+};
 
 }  // namespace
 

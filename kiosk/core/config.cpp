@@ -102,9 +102,12 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"simulator.decryption_key", T::Path, S(""),
        "Platform simulator: key of security.platform_encryption_certificate"},
       {"simulator.signing_key", T::Path, S(""), "Platform simulator: key of security.platform_signing_certificate"},
-      {"staff.pin_hash", T::String, S(""), "Argon2id hash of the staff PIN (kioskctl staff set-pin)"},
+      {"staff.pin_hash", T::String, S(""),
+       "Argon2id hash of the shared staff PIN (kioskctl setup --pin-stdin); unused once staff members exist"},
       {"staff.lockout_failures", T::Integer, std::int64_t{5}, "Wrong PINs before staff mode locks"},
       {"staff.lockout_seconds", T::Integer, std::int64_t{300}, "How long staff mode stays locked"},
+      {"staff.kiosk_lockout_failures", T::Integer, std::int64_t{10},
+       "Wrong member PINs (any staff numbers) within staff.lockout_seconds before staff sign-in locks for everyone"},
   };
   return keys;
 }

@@ -80,11 +80,11 @@ json build_bundle(const BundleInput& in) {
                     {"who",
                      {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/kiosk-id"}, {"value", in.kiosk_id}}},
                       {"display", in.site_name}}}});
-  if (!in.assisted_by.empty())
-    agents.push_back(
-        {{"type", agent_type("enterer")},
-         {"who",
-          {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/staff-id"}, {"value", in.assisted_by}}}}}});
+  if (!in.assisted_by.empty()) {
+    json who = {{"identifier", {{"system", "http://kiosk.ekstraenkel.no/fhir/staff-id"}, {"value", in.assisted_by}}}};
+    if (!in.assisted_by_name.empty()) who["display"] = in.assisted_by_name;
+    agents.push_back({{"type", agent_type("enterer")}, {"who", who}});
+  }
   json entities = json::array();
   if (in.representation && in.representation->type_code != "self") {
     json role_coding = json::object({{"system", kRepresentationSystem}, {"code", in.representation->type_code}});

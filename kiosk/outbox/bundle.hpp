@@ -38,7 +38,8 @@ struct BundleInput {
   std::string site_name;
   std::string kiosk_her_id;
   std::string platform_her_id;
-  std::string assisted_by;  // staff member id, empty when the citizen was alone
+  std::string assisted_by;       // staff member id, empty when the citizen was alone
+  std::string assisted_by_name;  // the member's name, shown as the agent's display (may be empty)
   std::optional<RepresentationInfo> representation;
   bool inline_pdf_placeholder = false;  // internal: see build_bundle_text
 };

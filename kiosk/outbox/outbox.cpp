@@ -428,6 +428,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
   input.kiosk_her_id = settings_.kiosk_her_id;
   input.platform_her_id = settings_.platform_her_id;
   input.assisted_by = submission.assisted_by;
+  input.assisted_by_name = submission.assisted_by_name;
   input.representation = representation;
   const size_t pdf_bytes = input.pages_pdf.size();
   // The message itself (PDF base64 spliced in, signed, encrypted) is built by the delivery

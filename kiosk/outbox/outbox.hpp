@@ -43,6 +43,7 @@ struct NewSubmission {
   std::optional<RepresentationInfo> representation;  // absent: the person acts for themself
   bool nearest_relative = false;                     // declared for power of attorney without consent competence
   std::string assisted_by;                           // staff member id, empty when the citizen was alone
+  std::string assisted_by_name;                      // the member's name (Provenance display), may be empty
   std::string settles_held_sheet;  // id of the held sheet this decides: deleted in the commit's transaction
 };
 

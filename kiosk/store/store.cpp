@@ -91,6 +91,19 @@ CREATE TABLE held_pages(
   image BLOB NOT NULL,
   PRIMARY KEY(sheet_id, page_no));
 )sql",
+      // 5: individual staff members (staff_members.hpp). In the store, not in kiosk.toml, because
+      // the kiosk must read them and the admin changes them while it runs; in plain text because
+      // a staff number and a name (initials) are not health data, and only the PIN's Argon2id
+      // hash is kept. A removed member keeps the row (name, no hash) so the audit log's staff
+      // numbers stay explained and a number is never given to someone else.
+      R"sql(
+CREATE TABLE staff_members(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  pin_hash TEXT NOT NULL,
+  added_at TEXT NOT NULL,
+  removed_at TEXT);
+)sql",
   };
   return list;
 }

@@ -91,6 +91,7 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
     if (r.type != "self" && !r.type.empty())
       fresh.representation = outbox::RepresentationInfo{r.type, r.representative_id, r.represented_id, r.evidence};
     fresh.assisted_by = submission.assisted_by;
+    fresh.assisted_by_name = submission.assisted_by_name;
     const auto committed = outbox_->commit_submission(fresh, submission.actor);
     fresh.answers.wipe();
     if (held) {

@@ -9,6 +9,9 @@
 #if HAVE_KIOSK_OUTBOX
 #include "outbox_service.hpp"
 #endif
+#if HAVE_KIOSK_STAFF
+#include "kiosk_staff/directory.hpp"
+#endif
 
 namespace kiosk::app {
 
@@ -53,6 +56,10 @@ WiredServices make_services(const Config& config, const forms::Catalogue& catalo
 #else
   wired.services.outbox = std::make_shared<flow::UnavailableOutbox>();
   wired.report.push_back("outbox: not available in this version of the kiosk (the queue library is not built in)");
+#endif
+#if HAVE_KIOSK_STAFF
+  // Staff members sign in with their own number and PIN (kioskctl staff add).
+  wired.services.staff = std::make_shared<staff::StoreStaffDirectory>(config.get_path("store.path"));
 #endif
   return wired;
 }

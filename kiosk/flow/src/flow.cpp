@@ -301,6 +301,7 @@ FlowOptions FlowOptions::from_config(const Config& config) {
   o.staff_pin_hash = config.get_string("staff.pin_hash");
   o.staff_lockout_failures = static_cast<int>(config.get_int("staff.lockout_failures"));
   o.staff_lockout = std::chrono::seconds(config.get_int("staff.lockout_seconds"));
+  o.staff_kiosk_lockout_failures = static_cast<int>(config.get_int("staff.kiosk_lockout_failures"));
   o.large_print = config.get_bool("printer.large_print");
   return o;
 }
@@ -312,10 +313,12 @@ Flow::Flow(const forms::Catalogue& catalogue, const forms::Translations& transla
       rules_(rules),
       options_(std::move(options)),
       services_(std::move(services)),
-      staff_lock_(options_.staff_pin_hash, options_.staff_lockout_failures, options_.staff_lockout),
+      staff_lock_(options_.staff_pin_hash, options_.staff_lockout_failures, options_.staff_lockout,
+                  options_.staff_kiosk_lockout_failures),
       last_activity_(now) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
   if (!services_.log) services_.log = [](const std::string&) {};
+  if (!services_.staff) services_.staff = std::make_shared<NoStaffMembers>();
   if (options_.languages.empty()) options_.languages = {"nb"};
   wipe(now);
   wipes_ = 0;
@@ -369,6 +372,9 @@ void Flow::wipe(Clock::time_point now) {
     audit("staff-sign-out");
     wipe_string(staff_actor_);
   }
+  wipe_string(staff_name_);
+  wipe_string(staff_number_);
+  staff_members_ = false;
   staff_held_view_ = staff_held_picked_ = false;
   staff_held_first_ = 0;
   session_.wipe();
@@ -797,9 +803,99 @@ std::vector<int> Flow::missing_pages() const {
 }
 
 void Flow::audit(const std::string& action, const std::string& reference) {
-  const std::string actor = staff_actor_.empty() ? "staff-pin" : staff_actor_;
+  audit_as(staff_actor_.empty() ? "staff-pin" : staff_actor_, action, reference);
+}
+
+void Flow::audit_as(const std::string& actor, const std::string& action, const std::string& reference) {
   log("audit: " + actor + " " + action + (reference.empty() ? "" : " " + reference));
   services_.outbox->audit(actor, action, reference);
+}
+
+void Flow::staff_signed_in(std::string actor, std::string name) {
+  staff_unlocked_ = true;
+  staff_actor_ = std::move(actor);
+  staff_name_ = std::move(name);
+  wipe_string(staff_number_);
+  log("audit: staff mode unlocked");
+  audit("staff-sign-in");
+  go(Screen::StaffMenu);
+}
+
+void Flow::staff_sign_in(Clock::time_point now) {
+  std::string typed = std::move(session_.typed);
+  wipe_string(session_.typed);
+  if (!staff_members_) {
+    const auto result = staff_lock_.try_unlock(typed, now);
+    wipe_string(typed);
+    switch (result) {
+      case StaffLock::Result::Unlocked: {
+        // A reference for this staff session in the audit table (one PIN is shared).
+        unsigned char bytes[3];
+        randombytes_buf(bytes, sizeof bytes);
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string actor = "staff-";
+        for (unsigned char b : bytes) actor += {kHex[b >> 4], kHex[b & 15]};
+        staff_signed_in(std::move(actor), "");
+        break;
+      }
+      case StaffLock::Result::WrongPin:
+        log("audit: wrong staff PIN");
+        audit("staff-wrong-pin");
+        error_key_ = "ui.staff.wrong-pin";
+        break;
+      case StaffLock::Result::LockedOut:
+        log("audit: staff mode locked out after repeated wrong PINs");
+        audit("staff-lock-out");
+        error_key_ = "ui.staff.locked-out";
+        break;
+      case StaffLock::Result::NoPinSet:
+        error_key_ = "ui.staff.no-pin";
+        break;
+    }
+    return;
+  }
+  if (staff_number_.empty()) {
+    // The staff number step. Whether the number exists is not said here: only the PIN tells.
+    if (typed.empty() || typed.size() > 8 || typed.find_first_not_of("0123456789") != std::string::npos) {
+      wipe_string(typed);
+      error_key_ = "ui.staff.number-invalid";
+      return;
+    }
+    staff_number_ = std::move(typed);
+    error_key_.clear();
+    return;
+  }
+  // The PIN step: only this number's hash is checked (Argon2id is slow on purpose).
+  std::optional<StaffMember> member;
+  if (!staff_lock_.locked_out(now) && !staff_lock_.member_locked_out(staff_number_, now)) {
+    try {
+      member = services_.staff->find(staff_number_);
+    } catch (const std::exception& e) {
+      wipe_string(typed);
+      log(std::string("staff sign-in: the staff members cannot be read: ") + e.what());
+      error_key_ = "ui.staff.sign-in-unavailable";
+      return;
+    }
+  }
+  const auto result = staff_lock_.try_unlock_member(staff_number_, member, typed, now);
+  wipe_string(typed);
+  if (member) wipe_string(member->pin_hash);
+  switch (result) {
+    case StaffLock::Result::Unlocked:
+      staff_signed_in(member->id, member->name);
+      break;
+    case StaffLock::Result::WrongPin:
+      // Audited under the number that was typed: who was tried, never the PIN.
+      audit_as(staff_number_, "staff-wrong-pin");
+      error_key_ = "ui.staff.wrong-number-or-pin";
+      break;
+    case StaffLock::Result::LockedOut:
+    case StaffLock::Result::NoPinSet:
+      audit_as(staff_number_, "staff-lock-out");
+      error_key_ = "ui.staff.locked-out";
+      wipe_string(staff_number_);  // back to the number step
+      break;
+  }
 }
 
 void Flow::forget_sheet() {
@@ -834,6 +930,7 @@ void Flow::load_held(Submission& held) {
   session_.filled_at_home = true;
   session_.staff_review = true;
   session_.assisted_by = staff_actor_;
+  session_.assisted_by_name = staff_name_;
   for (size_t i = 0; i < session_.read_fields.size(); ++i)
     if (session_.read_fields[i].needs_review) session_.review_queue.push_back(i);
   history_.push_back({Screen::StaffQueue, ""});
@@ -878,6 +975,7 @@ Submission Flow::make_submission() const {
 void Flow::start_send() {
   Submission s = make_submission();
   s.assisted_by = session_.assisted_by;
+  s.assisted_by_name = session_.assisted_by_name;
   s.representation.assisted_by_staff = !session_.assisted_by.empty();
   s.actor = session_.assisted_by.empty() ? "kiosk" : session_.assisted_by;
   s.held_reference = session_.held_reference;
@@ -977,7 +1075,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             const auto* f = form();
             const auto* item = f ? f->find_item(current_link_) : nullptr;
             if (screen_ == Screen::StaffPin)
-              max = 12;
+              max = staff_members_ && staff_number_.empty() ? 8 : 12;
             else if (item && (screen_ == Screen::Question || screen_ == Screen::Correct))
               max = max_chars_for(*item);
             if (utf8_length(session_.typed) >= max) return;
@@ -1026,39 +1124,9 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                   go(Screen::Scan);
                 }
                 break;
-              case Screen::StaffPin: {
-                const auto result = staff_lock_.try_unlock(session_.typed, now);
-                wipe_string(session_.typed);
-                switch (result) {
-                  case StaffLock::Result::Unlocked: {
-                    staff_unlocked_ = true;
-                    log("audit: staff mode unlocked");
-                    // A reference for this staff session in the audit table (one PIN is shared).
-                    unsigned char bytes[3];
-                    randombytes_buf(bytes, sizeof bytes);
-                    static constexpr char kHex[] = "0123456789abcdef";
-                    staff_actor_ = "staff-";
-                    for (unsigned char b : bytes) staff_actor_ += {kHex[b >> 4], kHex[b & 15]};
-                    audit("staff-sign-in");
-                    go(Screen::StaffMenu);
-                    break;
-                  }
-                  case StaffLock::Result::WrongPin:
-                    log("audit: wrong staff PIN");
-                    audit("staff-wrong-pin");
-                    error_key_ = "ui.staff.wrong-pin";
-                    break;
-                  case StaffLock::Result::LockedOut:
-                    log("audit: staff mode locked out after repeated wrong PINs");
-                    audit("staff-lock-out");
-                    error_key_ = "ui.staff.locked-out";
-                    break;
-                  case StaffLock::Result::NoPinSet:
-                    error_key_ = "ui.staff.no-pin";
-                    break;
-                }
+              case Screen::StaffPin:
+                staff_sign_in(now);
                 break;
-              }
               default:
                 break;
             }
@@ -1122,6 +1190,13 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             wipe(now);
           },
           [&](const intent::Back&) {
+            if (screen_ == Screen::StaffPin && !staff_number_.empty()) {
+              // From the PIN back to the staff number.
+              wipe_string(staff_number_);
+              wipe_string(session_.typed);
+              error_key_.clear();
+              return;
+            }
             if (screen_ == Screen::StaffMenu || screen_ == Screen::StaffPin) {
               if (staff_unlocked_) log("audit: staff mode locked");
               wipe(now);
@@ -1159,6 +1234,14 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
           [&](const intent::StillHere&) {},
           [&](const intent::OpenStaff&) {
             wipe_string(session_.typed);
+            wipe_string(staff_number_);
+            try {
+              staff_members_ = services_.staff->has_members();
+            } catch (const std::exception& e) {
+              // Fail closed: ask for a member's number (the shared PIN does not open).
+              log(std::string("staff sign-in: the staff members cannot be read: ") + e.what());
+              staff_members_ = true;
+            }
             go(Screen::StaffPin);
           },
           [&](const intent::StaffAction& i) {
@@ -1208,6 +1291,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               // assisted in the submission's Provenance. Staff mode itself is locked again.
               staff_unlocked_ = false;
               session_.assisted_by = staff_actor_;
+              session_.assisted_by_name = staff_name_;
               audit("assist-start");
               history_.clear();
               go(Screen::Task, false);
@@ -1245,6 +1329,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               session_.filled_at_home = true;
               session_.staff_review = true;
               session_.assisted_by = staff_actor_;
+              session_.assisted_by_name = staff_name_;
               session_.representation = Representation{};
               go(Screen::Scan);
             } else {

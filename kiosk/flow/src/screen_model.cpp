@@ -383,9 +383,20 @@ ScreenModel Flow::screen_model() const {
     }
     case Screen::StaffPin: {
       m.citizen_facing = false;
-      m.title = t("ui.staff.pin.title", mp);
       InputField in;
       in.keyboard = Keyboard::Digits;
+      if (staff_members_ && staff_number_.empty()) {
+        // Members sign in with their staff number first (not secret: shown as typed).
+        m.title = t("ui.staff.number.title", mp);
+        in.hint = t("ui.staff.number.hint", mp);
+        in.shown = session_.typed;
+        in.max_chars = 8;
+        m.input = in;
+        m.choices.push_back({"choice.next", t("ui.staff.number.next", mp), "", intent::Next{}, true});
+        break;
+      }
+      m.title = t("ui.staff.pin.title", mp);
+      if (staff_members_) m.body.push_back(tf("ui.staff.pin.for-number", {{"number", staff_number_}}, mp));
       in.shown = std::string(session_.typed.size(), '*');  // never show the PIN
       in.max_chars = 12;
       m.input = in;
@@ -395,6 +406,8 @@ ScreenModel Flow::screen_model() const {
     case Screen::StaffMenu: {
       m.citizen_facing = false;
       m.title = t("ui.staff.menu.title", mp);
+      if (!staff_name_.empty())
+        m.body.push_back(tf("ui.staff.signed-in-as", {{"name", staff_name_}, {"number", staff_actor_}}, mp));
       m.body.push_back(t("ui.staff.menu.body", mp));
       // The queue screen also reprints receipts (StaffAction "reprint" opens it too).
       for (const char* a : {"review", "queue", "assist", "devices"})

@@ -30,8 +30,8 @@ void wipe_path(std::filesystem::path& p) {
 
 void Session::wipe() {
   for (std::string* s :
-       {&help_code, &submission_id, &category, &form_id, &typed, &receipt_reference, &assisted_by, &held_reference,
-        &representation.type, &representation.representative_id, &representation.represented_id})
+       {&help_code, &submission_id, &category, &form_id, &typed, &receipt_reference, &assisted_by, &assisted_by_name,
+        &held_reference, &representation.type, &representation.representative_id, &representation.represented_id})
     wipe_string(*s);
   for (auto& e : representation.evidence) wipe_string(e);
   representation = Representation{};

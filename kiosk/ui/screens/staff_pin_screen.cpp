@@ -2,7 +2,8 @@
 
 namespace kiosk::ui::screens {
 
-// Staff PIN: shown as stars, typed on the digit pad.
+// Staff sign-in: the staff number (when members exist), then the PIN shown as stars, both
+// typed on the digit pad.
 void staff_pin(Painter& p) {
   identity(p);
 }

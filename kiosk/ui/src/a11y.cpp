@@ -163,6 +163,7 @@ class Walker {
     std::shared_ptr<ScriptedPrinter> printer = std::make_shared<ScriptedPrinter>();
     std::shared_ptr<ScriptedScanner> scanner = std::make_shared<ScriptedScanner>();
     std::shared_ptr<ScriptedOutbox> outbox = std::make_shared<ScriptedOutbox>();
+    std::shared_ptr<flow::MemoryStaffDirectory> staff = std::make_shared<flow::MemoryStaffDirectory>();
     std::unique_ptr<flow::Flow> flow;
   };
 
@@ -172,6 +173,7 @@ class Walker {
     services.printer = r.printer;
     services.scanner = r.scanner;
     services.outbox = r.outbox;
+    services.staff = r.staff;
     r.flow = std::make_unique<flow::Flow>(catalogue_, translations_, rules_, options_, services, now_);
     if (variant_ != "standard") {
       r.flow->apply(in::ToggleContrast{}, now_);
@@ -235,7 +237,12 @@ class Walker {
     // Staff screens.
     Run st = start(lang);
     st.flow->apply(in::StartOver{}, now_);
+    // A staff member signs in: the staff number, then their PIN.
+    st.staff->members.push_back({"1001", "KN", options_.staff_pin_hash});
     st.flow->apply(in::OpenStaff{}, now_);
+    record(*st.flow, "staff number", std::nullopt);
+    for (const char* d : {"1", "0", "0", "1"}) st.flow->apply(in::Key{d}, now_);
+    st.flow->apply(in::Next{}, now_);
     record(*st.flow, "staff pin", std::nullopt);
     for (const char* d : {"2", "4", "6", "8"}) st.flow->apply(in::Key{d}, now_);
     st.flow->apply(in::Next{}, now_);

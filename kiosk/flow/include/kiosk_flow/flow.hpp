@@ -205,6 +205,7 @@ struct FlowOptions {
   std::string staff_pin_hash;
   int staff_lockout_failures = 5;
   std::chrono::seconds staff_lockout{300};
+  int staff_kiosk_lockout_failures = 10;  // wrong member PINs, any staff numbers, within staff_lockout
   bool large_print = false;
 
   static FlowOptions from_config(const Config& config);
@@ -217,6 +218,8 @@ struct Services {
   std::shared_ptr<Speaker> speaker = std::make_shared<SilentSpeaker>();
   // Log lines without personal data (help codes, staff actions, service outcomes).
   std::function<void(const std::string&)> log;
+  // The staff members who sign in with their own number and PIN (none: the shared PIN).
+  std::shared_ptr<StaffDirectory> staff = std::make_shared<NoStaffMembers>();
 };
 
 // The citizen session state machine. UI-free: tests, the a11y report and the demo
@@ -272,8 +275,14 @@ class Flow {
   void load_held(Submission& held);
   // Forgets the sheet in hand (now held in the store) but keeps staff mode open.
   void forget_sheet();
-  // Audits a staff action in the store (and the kiosk log): who is this staff session.
+  // Audits a staff action in the store (and the kiosk log): who is the signed-in member's
+  // staff number, or this staff session when the shared PIN is used.
   void audit(const std::string& action, const std::string& reference = "");
+  void audit_as(const std::string& actor, const std::string& action, const std::string& reference = "");
+  // "Next" on the staff sign-in screen: the staff number step, then the PIN.
+  void staff_sign_in(Clock::time_point now);
+  // Staff sign-in succeeded as `actor` (shown as `name` in the Provenance, empty for the shared PIN).
+  void staff_signed_in(std::string actor, std::string name);
   void check_representation_or_refuse();
   // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
   // sets the plain-language error and returns false.
@@ -318,9 +327,15 @@ class Flow {
   // (staff_entry_) to open or reject it.
   bool staff_held_picked_ = false;
   size_t staff_held_first_ = 0;
-  // This staff session in the audit table ("staff-3fa9c1"): made when the PIN unlocks,
-  // audited as signed out when the session is wiped.
+  // Who is signed in, in the audit table: the member's staff number ("1001"), or for the
+  // shared PIN this staff session ("staff-3fa9c1", made when the PIN unlocks). Audited as
+  // signed out when the session is wiped. staff_name_: the member's name (Provenance display).
   std::string staff_actor_;
+  std::string staff_name_;
+  // Members exist (asked when staff mode opens): sign-in asks the staff number first
+  // (kept in staff_number_ while the PIN is asked), and the shared PIN no longer opens.
+  bool staff_members_ = false;
+  std::string staff_number_;
   void staff_request(StaffRequest::Kind kind);
   std::string scanning_evidence_;  // attachment code being scanned, empty for the form
   std::string staff_info_key_;

@@ -90,8 +90,9 @@ struct Submission {
   Representation representation;
   std::vector<std::filesystem::path> pages;  // scanned form pages
   std::vector<std::filesystem::path> evidence_pages;
-  std::string assisted_by;  // staff member who filled it in at the desk, empty when the citizen was alone
-  // Who is audited for it: the citizen ("kiosk") or the staff session ("staff-3fa9c1").
+  std::string assisted_by;       // staff member who filled it in at the desk, empty when the citizen was alone
+  std::string assisted_by_name;  // the member's name for the Provenance (empty for a shared-PIN staff session)
+  // Who is audited for it: the citizen ("kiosk"), the member ("1001") or the staff session ("staff-3fa9c1").
   std::string actor = "kiosk";
   // Non-empty: keep the sheet for staff review instead of sending it ("kiosk": the citizen
   // left it for staff; "desk": staff scanned it at the desk). What was read goes with it.

@@ -31,8 +31,9 @@ struct Session {
   std::vector<std::filesystem::path> pages;
   std::vector<std::filesystem::path> evidence_pages;
   std::string receipt_reference;
-  std::string assisted_by;    // staff filling in for a citizen at the desk (Provenance)
-  bool staff_review = false;  // staff check a sheet scanned at the desk: accept, correct or reject
+  std::string assisted_by;       // staff filling in for a citizen at the desk (Provenance)
+  std::string assisted_by_name;  // that member's name (empty for a shared-PIN staff session)
+  bool staff_review = false;     // staff check a sheet scanned at the desk: accept, correct or reject
   // A multi-page form comes one sheet per scan: the pages read so far (1-based), how many
   // the form has, and the pages of the last scan that had been scanned before.
   std::vector<int> pages_found;

@@ -1,0 +1,112 @@
+#include "store/staff_members.hpp"
+
+#include <algorithm>
+
+namespace kiosk::store {
+
+namespace {
+
+bool has_staff_table(Database& db) {
+  auto st = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='staff_members'");
+  return st.step();
+}
+
+}  // namespace
+
+bool valid_staff_number(const std::string& id) {
+  return !id.empty() && id.size() <= 8 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool valid_staff_name(const std::string& name) {
+  if (name.empty() || name.size() > 40) return false;
+  if (std::all_of(name.begin(), name.end(), [](char c) { return c == ' '; })) return false;
+  return std::none_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+StaffMemberInfo StaffMembers::add(const std::string& id, const std::string& name, const std::string& pin_hash,
+                                  const std::string& actor) {
+  if (!valid_staff_number(id))
+    throw StaffMemberError(StaffMemberError::Kind::BadInput, "The staff number must be 1 to 8 digits.");
+  if (!valid_staff_name(name))
+    throw StaffMemberError(StaffMemberError::Kind::BadInput,
+                           "The name must be 1 to 40 characters (initials or a name), on one line.");
+  if (pin_hash.rfind("$argon2id$", 0) != 0)
+    throw StaffMemberError(StaffMemberError::Kind::BadInput, "Only an Argon2id hash of the PIN is stored.");
+  auto& db = store_.db();
+  Transaction tx(db);
+  auto existing = db.prepare("SELECT removed_at IS NOT NULL FROM staff_members WHERE id=?");
+  existing.bind(1, id);
+  if (existing.step())
+    throw StaffMemberError(StaffMemberError::Kind::Duplicate,
+                           existing.integer(0) != 0
+                               ? "Staff number " + id +
+                                     " belonged to a member who was removed. Numbers are not reused, so the audit "
+                                     "log stays clear: choose another number."
+                               : "Staff number " + id + " is already in use.");
+  StaffMemberInfo info{id, name, now_iso(), ""};
+  db.prepare("INSERT INTO staff_members(id, name, pin_hash, added_at) VALUES(?,?,?,?)")
+      .bind(1, id)
+      .bind(2, name)
+      .bind(3, pin_hash)
+      .bind(4, info.added_at)
+      .run();
+  store_.audit(actor, "staff-member-add", "", "staff number " + id);
+  tx.commit();
+  return info;
+}
+
+void StaffMembers::set_pin_hash(const std::string& id, const std::string& pin_hash, const std::string& actor) {
+  if (pin_hash.rfind("$argon2id$", 0) != 0)
+    throw StaffMemberError(StaffMemberError::Kind::BadInput, "Only an Argon2id hash of the PIN is stored.");
+  auto& db = store_.db();
+  Transaction tx(db);
+  db.prepare("UPDATE staff_members SET pin_hash=? WHERE id=? AND removed_at IS NULL")
+      .bind(1, pin_hash)
+      .bind(2, id)
+      .run();
+  if (db.changes() == 0)
+    throw StaffMemberError(StaffMemberError::Kind::NotFound, "There is no staff member with number " + id + ".");
+  store_.audit(actor, "staff-member-set-pin", "", "staff number " + id);
+  tx.commit();
+}
+
+std::vector<StaffMemberInfo> StaffMembers::list() {
+  std::vector<StaffMemberInfo> out;
+  auto st = store_.db().prepare(
+      "SELECT id, name, added_at, COALESCE(removed_at,'') FROM staff_members ORDER BY length(id), id");
+  while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3)});
+  return out;
+}
+
+void StaffMembers::remove(const std::string& id, const std::string& actor) {
+  auto& db = store_.db();
+  Transaction tx(db);
+  db.prepare("UPDATE staff_members SET pin_hash='', removed_at=? WHERE id=? AND removed_at IS NULL")
+      .bind(1, now_iso())
+      .bind(2, id)
+      .run();
+  if (db.changes() == 0)
+    throw StaffMemberError(StaffMemberError::Kind::NotFound, "There is no staff member with number " + id + ".");
+  store_.audit(actor, "staff-member-remove", "", "staff number " + id);
+  tx.commit();
+}
+
+bool any_active_staff_member(Database& db) {
+  if (!has_staff_table(db)) return false;
+  auto st = db.prepare("SELECT 1 FROM staff_members WHERE removed_at IS NULL LIMIT 1");
+  return st.step();
+}
+
+std::optional<StaffCredential> find_active_staff_member(Database& db, const std::string& id) {
+  if (!valid_staff_number(id) || !has_staff_table(db)) return std::nullopt;
+  auto st = db.prepare("SELECT id, name, pin_hash FROM staff_members WHERE id=? AND removed_at IS NULL");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return StaffCredential{st.text(0), st.text(1), st.text(2)};
+}
+
+}  // namespace kiosk::store

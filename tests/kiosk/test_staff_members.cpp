@@ -1,0 +1,411 @@
+// Individual staff members: kioskctl staff add/list/remove on a real store, the sign-in
+// lock-outs (per staff number and kiosk-wide), and a member signing in at the kiosk through
+// the real screens and services (store-backed directory, real outbox on its worker thread):
+// the audit and the Provenance of what they send name the member.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "config.hpp"
+#include "kiosk_app/services_factory.hpp"
+#include "kiosk_staff/directory.hpp"
+#include "kiosk_test_support.hpp"
+#include "kiosk_ui/headless.hpp"
+#include "outbox/crypto.hpp"
+#include "outbox/outbox.hpp"
+#include "store/staff_members.hpp"
+#include "store/store.hpp"
+
+using namespace kiosk;
+using flow::Clock;
+using flow::Screen;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-staff-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()));
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+std::string file_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs the real kioskctl with `input` on its standard input (no installed configuration).
+Run kioskctl(const TempDir& dir, const std::string& args, const std::string& input = "") {
+  static int n = 0;
+  const auto in = dir.path / ("in" + std::to_string(++n));
+  const auto out = dir.path / ("out" + std::to_string(n));
+  const auto err = dir.path / ("err" + std::to_string(n));
+  std::ofstream(in) << input;
+  const std::string cmd = "KIOSK_CONFIG=/nonexistent/kiosk.toml " + std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl " +
+                          args + " < " + in.string() + " > " + out.string() + " 2> " + err.string();
+  const int rc = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(rc));
+  return Run{WEXITSTATUS(rc), file_text(out), file_text(err)};
+}
+
+Config demo_env(const std::filesystem::path& dir) {
+  const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl demo-env --out " + (dir / "env").string() +
+                          " --broker amqp://127.0.0.1:9 > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto config = Config::load(dir / "env" / "kiosk.toml");
+  config.set("ui.print_to_folder", (dir / "printed").string());
+  std::filesystem::create_directories(dir / "printed");
+  std::ofstream(dir / "qr.key", std::ios::binary) << "staff-test-key-0123456789abcdef";
+  config.set("print.mac_key_file", (dir / "qr.key").string());
+  return config;
+}
+
+template <typename Done>
+bool frames_until(flow::Flow& f, ui::HeadlessUi& ui, Done done) {
+  for (int i = 0; i < 3000; ++i) {
+    ui.look(f, Clock::now());
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+// A 4×4 grey PNG: a scanned page as the scanner service hands it over.
+const std::vector<unsigned char> kPng = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+    0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x08, 0x00, 0x00, 0x00, 0x00, 0x8c, 0x9a, 0xc1, 0xa2, 0x00, 0x00, 0x00,
+    0x0e, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x38, 0x01, 0x04, 0x0c, 0xa8, 0x04, 0x00, 0x7d, 0x14, 0x0c,
+    0x81, 0xab, 0x88, 0xff, 0x10, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+std::int64_t audit_count(outbox::Outbox& box, const std::string& actor, const std::string& action) {
+  auto st = box.store().db().prepare("SELECT COUNT(*) FROM audit_log WHERE actor=? AND action=?");
+  st.bind(1, actor).bind(2, action);
+  REQUIRE(st.step());
+  return st.integer(0);
+}
+
+void type(flow::Flow& f, ui::HeadlessUi& ui, const std::string& digits) {
+  for (char c : digits) REQUIRE(ui.touch(f, std::string("key.") + c, Clock::now()));
+}
+
+}  // namespace
+
+TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without PIN or hash and bad input refused)") {
+  TempDir dir;
+  const auto db = dir.path / "kiosk.db";
+  { store::Store::open(db, dir.path / "kiosk.db.key"); }  // the kiosk makes its store when it first starts
+  const std::string at = " --store " + db.string();
+  const std::string pin = "482913";
+
+  auto added = kioskctl(dir, "staff add --id 1001 --name 'Kari N' --pin-stdin" + at, pin + "\n");
+  INFO(added.err);
+  REQUIRE(added.code == 0);
+  REQUIRE(kioskctl(dir, "staff add --id 27 --name OP --pin-stdin" + at, "135790\n").code == 0);
+
+  // Bad input: nothing is added, and the admin is told why.
+  const auto duplicate = kioskctl(dir, "staff add --id 1001 --name Other --pin-stdin" + at, "111111\n");
+  CHECK(duplicate.code == 3);
+  CHECK(duplicate.err.find("already in use") != std::string::npos);
+  const auto letters = kioskctl(dir, "staff add --id 1003 --name AB --pin-stdin" + at, "12ab56\n");
+  CHECK(letters.code == 3);
+  CHECK(letters.err.find("6 to 12 digits") != std::string::npos);
+  CHECK(kioskctl(dir, "staff add --id 1003 --name AB --pin-stdin" + at, "12345\n").code == 3);          // too short
+  CHECK(kioskctl(dir, "staff add --id 1003 --name AB --pin-stdin" + at, "1234567890123\n").code == 3);  // too long
+  CHECK(kioskctl(dir, "staff add --id 10x3 --name AB --pin-stdin" + at, "123456\n").code == 3);
+  CHECK(kioskctl(dir, "staff add --id 1003 --name '' --pin-stdin" + at, "123456\n").code == 3);
+  CHECK(kioskctl(dir, "staff add --id 1003 --name AB" + at, "123456\n").code == 2);  // the PIN only on stdin
+  CHECK(kioskctl(dir, "staff add --id 1003 --name AB --pin 123456" + at).code == 2);
+
+  auto listed = kioskctl(dir, "staff list --json" + at);
+  REQUIRE(listed.code == 0);
+  auto json = nlohmann::json::parse(listed.out);
+  REQUIRE(json.at("members").size() == 2);
+  CHECK(json["members"][0].at("id") == "27");  // by number
+  CHECK(json["members"][0].at("name") == "OP");
+  CHECK(json["members"][1].at("id") == "1001");
+  CHECK(json["members"][1].at("name") == "Kari N");
+  CHECK(json["members"][1].at("status") == "active");
+  CHECK(!json["members"][1].at("added").get<std::string>().empty());
+  for (const auto& text : {listed.out, kioskctl(dir, "staff list" + at).out}) {
+    CHECK(text.find(pin) == std::string::npos);
+    CHECK(text.find("argon2") == std::string::npos);
+    CHECK(text.find("Kari N") != std::string::npos);
+  }
+  {
+    // Only an Argon2id hash is stored, never the PIN.
+    auto store = store::Store::open(db, dir.path / "kiosk.db.key");
+    auto st = store.db().prepare("SELECT pin_hash FROM staff_members WHERE id='1001'");
+    REQUIRE(st.step());
+    CHECK(st.text(0).rfind("$argon2id$", 0) == 0);
+    CHECK(flow::StaffLock::hash_pin(pin, true) != st.text(0));
+    CHECK(file_text(db).find(pin) == std::string::npos);
+  }
+
+  // A forgotten PIN: a new one (checked like the first), audited.
+  CHECK(kioskctl(dir, "staff set-pin --id 1001 --pin-stdin" + at, "12x456\n").code == 3);
+  CHECK(kioskctl(dir, "staff set-pin --id 999 --pin-stdin" + at, "654321\n").code == 1);
+  REQUIRE(kioskctl(dir, "staff set-pin --id 1001 --pin-stdin" + at, "654321\n").code == 0);
+  {
+    staff::StoreStaffDirectory directory(db);  // as the kiosk reads it
+    const auto kari = directory.find("1001");
+    REQUIRE(kari);
+    flow::StaffLock lock("", 5, std::chrono::seconds(300));
+    CHECK(lock.try_unlock_member("1001", kari, pin, Clock::now()) == flow::StaffLock::Result::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "654321", Clock::now()) == flow::StaffLock::Result::Unlocked);
+  }
+
+  // Removed: kept in the list as removed (the audit log names the number), never reused.
+  REQUIRE(kioskctl(dir, "staff remove --id 27" + at).code == 0);
+  CHECK(kioskctl(dir, "staff remove --id 27" + at).code == 1);
+  CHECK(kioskctl(dir, "staff remove --id 999" + at).code == 1);
+  const auto reused = kioskctl(dir, "staff add --id 27 --name New --pin-stdin" + at, "246802\n");
+  CHECK(reused.code == 3);
+  CHECK(reused.err.find("not reused") != std::string::npos);
+  json = nlohmann::json::parse(kioskctl(dir, "staff list --json" + at).out);
+  REQUIRE(json.at("members").size() == 2);
+  CHECK(json["members"][0].at("status") == "removed");
+  CHECK(!json["members"][0].at("removed").get<std::string>().empty());
+  {
+    auto store = store::Store::open(db, dir.path / "kiosk.db.key");
+    auto st = store.db().prepare("SELECT pin_hash FROM staff_members WHERE id='27'");
+    REQUIRE(st.step());
+    CHECK(st.text(0).empty());  // the hash goes with the member
+    auto audit = store.db().prepare(
+        "SELECT COUNT(*) FROM audit_log WHERE actor='admin' AND action IN ('staff-member-add','staff-member-remove')");
+    REQUIRE(audit.step());
+    CHECK(audit.integer(0) == 3);
+    auto set_pin =
+        store.db().prepare("SELECT COUNT(*) FROM audit_log WHERE actor='admin' AND action='staff-member-set-pin'");
+    REQUIRE(set_pin.step());
+    CHECK(set_pin.integer(0) == 1);
+  }
+
+  // A store that is not there is said plainly (exit 4), and not created.
+  const auto missing = dir.path / "nowhere.db";
+  for (const auto& run :
+       {kioskctl(dir, "staff list --store " + missing.string()),
+        kioskctl(dir, "staff remove --id 1001 --store " + missing.string()),
+        kioskctl(dir, "staff add --id 5 --name X --pin-stdin --store " + missing.string(), "123456\n")}) {
+    CHECK(run.code == 4);
+    CHECK(run.err.find("There is no kiosk store") != std::string::npos);
+  }
+  CHECK(!std::filesystem::exists(missing));
+}
+
+TEST_CASE("staff members: lock-out per staff number and kiosk-wide and a removed member cannot sign in") {
+  const flow::StaffMember kari{"1001", "KN", flow::StaffLock::hash_pin("111111", true)};
+  const flow::StaffMember ola{"1002", "OP", flow::StaffLock::hash_pin("222222", true)};
+  using R = flow::StaffLock::Result;
+  const auto t0 = Clock::now();
+  {
+    flow::StaffLock lock("", 3, 300s, 10);
+    CHECK(lock.try_unlock_member("1001", kari, "111111", t0) == R::Unlocked);
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t0) == R::LockedOut);
+    CHECK(lock.member_locked_out("1001", t0 + 299s));
+    CHECK(lock.try_unlock_member("1001", kari, "111111", t0 + 299s) == R::LockedOut);  // even the right PIN
+    CHECK(lock.try_unlock_member("1002", ola, "222222", t0 + 10s) == R::Unlocked);     // others still sign in
+    CHECK(lock.try_unlock_member("1001", kari, "111111", t0 + 301s) == R::Unlocked);
+    // A PIN is checked only against the number's own hash: Kari's PIN does not open Ola's number.
+    CHECK(lock.try_unlock_member("1002", ola, "111111", t0 + 302s) == R::WrongPin);
+    // A member found under another number never unlocks.
+    CHECK(lock.try_unlock_member("1002", kari, "111111", t0 + 303s) == R::WrongPin);
+  }
+  {
+    // Guessing over many numbers: the kiosk-wide limit locks everyone.
+    flow::StaffLock lock("", 3, 300s, 5);
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "000001", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1002", ola, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1002", ola, "000001", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("5555", std::nullopt, "000000", t0) == R::LockedOut);  // the fifth
+    CHECK(lock.locked_out(t0 + 299s));
+    CHECK(lock.try_unlock_member("1002", ola, "222222", t0 + 299s) == R::LockedOut);
+    CHECK(lock.try_unlock("222222", t0 + 299s) == R::LockedOut);
+    CHECK(lock.try_unlock_member("1002", ola, "222222", t0 + 301s) == R::Unlocked);
+  }
+  {
+    // Wrong PINs older than the lock-out time no longer count kiosk-wide.
+    flow::StaffLock lock("", 3, 300s, 3);
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1002", ola, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1003", std::nullopt, "000000", t0 + 301s) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1004", std::nullopt, "000000", t0 + 302s) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1005", std::nullopt, "000000", t0 + 303s) == R::LockedOut);
+  }
+  {
+    // Removed: the directory no longer finds the member, so the old PIN is just wrong.
+    flow::MemoryStaffDirectory directory;
+    directory.members = {kari, ola};
+    flow::StaffLock lock("", 3, 300s, 10);
+    CHECK(lock.try_unlock_member("1001", directory.find("1001"), "111111", t0) == R::Unlocked);
+    directory.members.erase(directory.members.begin());
+    CHECK(!directory.find("1001"));
+    CHECK(lock.try_unlock_member("1001", directory.find("1001"), "111111", t0) == R::WrongPin);
+    CHECK(directory.has_members());
+  }
+}
+
+TEST_CASE("staff members: a member signs in at the kiosk and the audit and the sent Bundle Provenance name them") {
+  const auto& assets = kiosk_test::Assets::get();
+  const auto& t = assets.translations;
+  TempDir dir;
+  auto config = demo_env(dir.path);
+  const auto toml = dir.path / "env" / "kiosk.toml";  // the same store as `config`
+  { outbox::Outbox made(config); }                    // the kiosk's store, as the kiosk makes it when it first starts
+  const std::string at = " --config " + toml.string();
+  REQUIRE(kioskctl(dir, "staff add --id 1001 --name 'Kari N' --pin-stdin" + at, "482913\n").code == 0);
+  REQUIRE(kioskctl(dir, "staff add --id 1002 --name OP --pin-stdin" + at, "135790\n").code == 0);
+
+  // A citizen leaves a sheet for staff.
+  const auto& form = assets.catalogue.forms().front();
+  const auto answers = forms::make_example_answers(form, 5);
+  auto scanner = std::make_shared<ui::ScriptedScanner>();
+  scanner->result = ui::ScriptedScanner::read_back(form, answers, true);
+  const auto page = dir.path / "page.png";
+  std::ofstream(page, std::ios::binary).write(reinterpret_cast<const char*>(kPng.data()), kPng.size());
+  scanner->result.pages = {page};
+  flow::FlowOptions options;
+  options.staff_pin_hash = flow::StaffLock::hash_pin("258025", true);  // the shared PIN: no longer opens
+  auto wired = app::make_services(config, assets.catalogue, assets.translations);
+  wired.services.scanner = scanner;
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, wired.services, Clock::now());
+  ui::HeadlessUi ui;
+  REQUIRE(ui.touch(f, "choice.language.nb", Clock::now()));
+  f.apply(flow::intent::SendFilledForm{}, Clock::now());
+  REQUIRE(ui.touch(f, "choice.self", Clock::now()));
+  REQUIRE(ui.touch(f, "choice.scan", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Review; }));
+  REQUIRE(ui.touch(f, "choice.leave-for-staff", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Receipt || !f.screen_model().error.empty(); }));
+  REQUIRE(f.screen() == Screen::Receipt);
+  REQUIRE(ui.touch(f, "choice.finish", Clock::now()));
+
+  // Staff mode asks the staff number first, then the PIN. The shared PIN does not open it.
+  REQUIRE(ui.touch(f, "staff.open", Clock::now()));
+  REQUIRE(f.screen() == Screen::StaffPin);
+  CHECK(f.screen_model().title == t.text("nb", "ui.staff.number.title"));
+  type(f, ui, "258025");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  CHECK(f.screen_model().title == t.text("nb", "ui.staff.pin.title"));
+  CHECK(ui.last().all_text().find("258025") != std::string::npos);  // the number is shown, the PIN never
+  type(f, ui, "258025");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  CHECK(f.screen() == Screen::StaffPin);
+  CHECK(!f.staff_unlocked());
+  CHECK(f.screen_model().error == t.text("nb", "ui.staff.wrong-number-or-pin"));
+  // Back to the number; Kari types her number and a wrong PIN, then the right one.
+  REQUIRE(ui.touch(f, "nav.back", Clock::now()));
+  CHECK(f.screen() == Screen::StaffPin);
+  CHECK(f.screen_model().title == t.text("nb", "ui.staff.number.title"));
+  type(f, ui, "1001");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  type(f, ui, "135790");  // Ola's PIN: not Kari's
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  CHECK(!f.staff_unlocked());
+  CHECK(ui.last().all_text().find("135790") == std::string::npos);
+  type(f, ui, "482913");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(f.screen() == Screen::StaffMenu);
+  CHECK(f.staff_actor() == "1001");
+  CHECK(ui.last().all_text().find("Kari N") != std::string::npos);
+
+  // Kari checks the held sheet and sends it: assisted by her.
+  REQUIRE(ui.touch(f, "choice.staff.review", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));
+  REQUIRE(ui.touch(f, "row.held.0", Clock::now()));
+  REQUIRE(ui.touch(f, "choice.staff.open-held", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Review; }));
+  while (f.screen() == Screen::Review && ui.touch(f, "choice.correct", Clock::now())) {
+  }
+  REQUIRE(ui.touch(f, "choice.send", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Receipt || !f.screen_model().error.empty(); }));
+  INFO(ui.last().all_text());
+  REQUIRE(f.screen() == Screen::Receipt);
+  const std::string sent = f.session().receipt_reference;
+  REQUIRE(ui.touch(f, "choice.finish", Clock::now()));  // signs Kari out
+
+  outbox::Outbox box(config);
+  for (int i = 0; i < 500 && audit_count(box, "1001", "staff-sign-out") == 0; ++i) std::this_thread::sleep_for(20ms);
+  // The audit names the member by staff number; wrong PINs under the number that was typed.
+  CHECK(audit_count(box, "258025", "staff-wrong-pin") == 1);
+  CHECK(audit_count(box, "1001", "staff-wrong-pin") == 1);
+  for (const char* action :
+       {"staff-sign-in", "review-open", "review-accept", "review-sent", "commit", "staff-sign-out"})
+    CHECK_MESSAGE(audit_count(box, "1001", action) >= 1, action);
+  CHECK(audit_count(box, "staff-pin", "staff-sign-in") == 0);
+
+  // The Bundle as it is sent: its Provenance names Kari (staff number and name).
+  // (Due far ahead: a delivery attempt against the closed broker port may have set a backoff.)
+  const auto due = box.due_messages(store::now_ms() + 30LL * 24 * 3600 * 1000, 10, {});
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].reference == sent);
+  const auto env = dir.path / "env";
+  outbox::KeyPair platform{outbox::load_certificate(env / "certs/platform-encryption.pem"),
+                           outbox::load_private_key(env / "certs/platform-encryption.key")};
+  const auto ca = outbox::load_certificate(env / "certs/ca.pem");
+  const auto opened = outbox::decrypt_then_verify(due[0].payload, {&platform}, ca.get(), nullptr);
+  const auto bundle = nlohmann::json::parse(opened.content.begin(), opened.content.end());
+  const nlohmann::json* provenance = nullptr;
+  for (const auto& e : bundle.at("entry"))
+    if (e.at("resource").at("resourceType") == "Provenance") provenance = &e["resource"];
+  REQUIRE(provenance);
+  const nlohmann::json* enterer = nullptr;
+  for (const auto& agent : provenance->at("agent"))
+    if (agent.at("type").dump().find("enterer") != std::string::npos) enterer = &agent;
+  REQUIRE(enterer);
+  CHECK((*enterer)["who"]["identifier"]["value"] == "1001");
+  CHECK((*enterer)["who"]["display"] == "Kari N");
+
+  // Removed with kioskctl while the kiosk runs: Kari can no longer sign in; Ola can.
+  REQUIRE(kioskctl(dir, "staff remove --id 1001" + at).code == 0);
+  REQUIRE(ui.touch(f, "staff.open", Clock::now()));
+  type(f, ui, "1001");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  type(f, ui, "482913");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  CHECK(!f.staff_unlocked());
+  CHECK(f.screen_model().error == t.text("nb", "ui.staff.wrong-number-or-pin"));
+  REQUIRE(ui.touch(f, "nav.back", Clock::now()));
+  type(f, ui, "1002");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  type(f, ui, "135790");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  CHECK(f.screen() == Screen::StaffMenu);
+  CHECK(f.staff_actor() == "1002");
+  // Leaving staff mode locks it again (and the next sign-in asks the number again).
+  REQUIRE(ui.touch(f, "nav.back", Clock::now()));
+  CHECK(!f.staff_unlocked());
+  CHECK(f.screen() == Screen::Start);
+  REQUIRE(ui.touch(f, "staff.open", Clock::now()));
+  CHECK(f.screen_model().title == t.text("nb", "ui.staff.number.title"));
+  // So does inactivity: the wipe signs the member out.
+  type(f, ui, "1002");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  type(f, ui, "135790");
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(f.staff_unlocked());
+  f.tick(Clock::now() + options.inactivity_warning + options.inactivity_countdown + 5s);
+  CHECK(!f.staff_unlocked());
+  CHECK(f.screen() == Screen::Start);
+  CHECK(f.staff_actor().empty());
+}
