@@ -1,5 +1,4 @@
 // kioskctl queue add | list | show | retry | cancel | deliver, and demo-env.
-#include <malloc.h>
 
 #include <chrono>
 #include <csignal>
@@ -17,6 +16,7 @@
 #include "forms/error.hpp"
 #include "outbox/crypto.hpp"
 #include "outbox/delivery.hpp"
+#include "outbox/heap.hpp"
 #include "outbox/outbox.hpp"
 #include "store/store.hpp"
 #include "store_errors.hpp"
@@ -255,10 +255,8 @@ int queue_deliver(Context& ctx) {
         err << "deliver: [" << ms / 1000 << "." << (ms % 1000) / 100 << (ms % 100) / 10 << ms % 10 << " s] " << line
             << "\n";
       };
-    // Each message is ~0.5 MB and passes through several buffers: keep freed memory in the
-    // heap instead of returning it to the kernel and faulting it in again for the next one.
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    // Each message is ~0.5 MB and passes through several buffers (see outbox/heap.hpp).
+    ob::use_message_heap_policy();
     ob::DeliveryWorker worker(config, options);
     const auto report = worker.run();
     ctx.out << "sent " << report.sent << ", accepted " << report.accepted << ", rejected " << report.rejected

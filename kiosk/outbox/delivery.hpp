@@ -13,6 +13,8 @@ namespace kiosk::outbox {
 struct DeliveryOptions {
   bool until_empty = false;              // stop when nothing is queued or waiting for a receipt
   std::chrono::milliseconds timeout{0};  // 0: no limit
+  // Sent, not yet settled by the broker. RabbitMQ confirms durable messages in bursts
+  // every ~0.1-0.4 s, so fewer in flight would cap the rate (16 did, at 16 per burst).
   size_t max_in_flight = 64;
   std::function<void(const std::string&)> log;  // progress lines for kioskctl; may be empty
 };

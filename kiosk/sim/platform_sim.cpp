@@ -11,7 +11,6 @@
 // answers every message with a signed and encrypted receipt on the sender's reply queue.
 // Messages that keep failing processing go to the dead-letter queue after 10 attempts;
 // messages that can never be processed go to the error queue with a stable code.
-#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -55,6 +54,7 @@
 #include "outbox/bundle.hpp"
 #include "outbox/crypto.hpp"
 #include "outbox/error_codes.hpp"
+#include "outbox/heap.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -661,10 +661,8 @@ int serve(std::vector<std::string> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every message is ~0.5 MB and passes through several buffers: keep freed memory in the
-  // heap instead of returning it to the kernel and faulting it in again for the next one.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // Every message is ~0.5 MB and passes through several buffers (see heap.hpp).
+  use_message_heap_policy();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage();
   const std::string command = args.front();
