@@ -109,8 +109,10 @@ class PdfPage {
 };
 
 void set_metadata(HpdfDocument& doc, const std::string& title, const std::string& lang, const std::string& subject) {
-  // libharu writes Info strings with PDFDocEncoding unless given an encoder; the title is UTF-8,
-  // so pass it through the UTF-8 encoder path (UTF-16BE with BOM in the file).
+  // libharu writes Info strings byte for byte (read as PDFDocEncoding, so "å" became "Ã¥")
+  // unless the document has a current encoder; with UTF-8 as the current encoder it writes
+  // them as UTF-16BE with a byte-order mark, which every reader understands.
+  doc.check("title encoding", HPDF_SetCurrentEncoder(doc.get(), "UTF-8"));
   doc.check("title", HPDF_SetInfoAttr(doc.get(), HPDF_INFO_TITLE, title.c_str()));
   doc.check("subject", HPDF_SetInfoAttr(doc.get(), HPDF_INFO_SUBJECT, subject.c_str()));
   doc.check("creator", HPDF_SetInfoAttr(doc.get(), HPDF_INFO_CREATOR, "Helsenorge ekstra enkel kiosk"));

@@ -67,7 +67,7 @@ bool frames_until(flow::Flow& f, ui::HeadlessUi& ui, Done done) {
 
 }  // namespace
 
-TEST_CASE("services: the real outbox commits on its worker thread; staff list, reprint and cancel it (audited)") {
+TEST_CASE("services: the real outbox commits on its worker thread, staff list, reprint and cancel it (audited)") {
   const auto& assets = kiosk_test::Assets::get();
   TempDir dir;
   auto config = demo_env(dir.path);

@@ -251,7 +251,7 @@ bool logged(const std::vector<std::string>& log, const std::string& line) {
 }  // namespace
 
 TEST_CASE(
-    "staff review at the desk: the crop beside the value; accept, correct and reject are audited; sent as assisted") {
+    "staff review at the desk: the crop beside the value, accept, correct and reject are audited, sent as assisted") {
   const auto& assets = kiosk_test::Assets::get();
   kiosk_test::Services services;
   flow::FlowOptions options;

@@ -166,7 +166,7 @@ TEST_CASE("review queue: staff correct a value, or reject a whole sheet (discard
   (void)first;
 }
 
-TEST_CASE("review queue: a sheet scanned at the desk joins the queue; staff reject a value beside its crop") {
+TEST_CASE("review queue: a sheet scanned at the desk joins the queue, staff reject a value beside its crop") {
   Desk d;
   d.unlock();
   d.touch("choice.staff.review");

@@ -159,7 +159,7 @@ TEST_CASE("layout: a long form breaks across pages without splitting a question"
         print::layout_form(form, "nb", {false}, ctx).pages.size());
 }
 
-TEST_CASE("layout: the same inputs give a byte-identical field map; answers do not move boxes") {
+TEST_CASE("layout: the same inputs give a byte-identical field map, answers do not move boxes") {
   const auto ctx = print_test::layout_context();
   for (const auto& form : print_test::catalogue().forms()) {
     const auto a = print::field_map_json(print::layout_form(form, "nb", {}, ctx)).dump();
@@ -203,7 +203,7 @@ TEST_CASE("layout: field map JSON has the documented shape") {
   }
 }
 
-TEST_CASE("layout: enableWhen questions carry an 'only if' note; sections start with an instruction") {
+TEST_CASE("layout: enableWhen questions carry an 'only if' note, sections start with an instruction") {
   const auto ctx = print_test::layout_context();
   const auto form = long_form();
   for (const auto& lang : kLangs) {

@@ -81,7 +81,7 @@ TEST_CASE("qr payload: malformed codes get a clear reason") {
   }
 }
 
-TEST_CASE("qr payload: encoding refuses fields that would break the format; short keys are refused") {
+TEST_CASE("qr payload: encoding refuses fields that would break the format, short keys are refused") {
   const auto key = print_test::test_key();
   auto p = sample();
   p.submission_id = "a;b";

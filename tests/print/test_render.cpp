@@ -98,7 +98,7 @@ TEST_CASE("render: every catalogue form in en: QR codes decode with a valid MAC,
   render_all("en");
 }
 
-TEST_CASE("render: Norwegian and Sámi letters survive into the PDF text; metadata has title and language") {
+TEST_CASE("render: Norwegian and Sámi letters survive into the PDF text, metadata has title and language") {
   print_test::TempDir dir;
   forms::Questionnaire q;
   q.id = "letters";

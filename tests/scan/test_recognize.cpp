@@ -151,7 +151,7 @@ TEST_CASE("recognize: a page without QR code is identified by its title and sent
   CHECK(json["submissions"][0]["status"] == "needs_review");
 }
 
-TEST_CASE("recognize: pages are assembled by submission in any order; missing and duplicate pages reported") {
+TEST_CASE("recognize: pages are assembled by submission in any order, missing and duplicate pages reported") {
   scantest::Assets assets;
   auto page = [](const std::string& submission, int k, int n) {
     scanners::PageResult p;

@@ -114,7 +114,7 @@ TEST_CASE("sane: jam, open cover and empty feeder become plain-language errors")
   CHECK(scan_error([&] { device->scan(feeder); }) == "no-paper");
 }
 
-TEST_CASE("sane: the test backend's feeder runs empty after its pages; cancel stops a scan") {
+TEST_CASE("sane: the test backend's feeder runs empty after its pages, cancel stops a scan") {
   SaneConfig config("test\n");
   scanners::SaneSession session;
   auto device = session.open("test:0");

@@ -44,7 +44,7 @@ TEST_CASE("catalogue: at least 30 valid forms with unique ids in known categorie
   }
 }
 
-TEST_CASE("catalogue: every text is translated (nb, nn, en; task level also se)") {
+TEST_CASE("catalogue: every text is translated (nb, nn, en, task level also se)") {
   for (const auto& q : catalogue().forms()) {
     each_text(q, [&](const std::string& what, const LocalizedText& text, bool task_level) {
       const auto& langs = task_level ? kTaskLevelLanguages : kRequiredLanguages;
@@ -96,7 +96,7 @@ TEST_CASE("catalogue: representation types, attachments and categories are known
     }
 }
 
-TEST_CASE("translations: every key exists in nb, nn and en; task-level keys also in se") {
+TEST_CASE("translations: every key exists in nb, nn and en, task-level keys also in se") {
   const auto& t = translations();
   std::set<std::string> all;
   for (const auto& lang : t.languages())

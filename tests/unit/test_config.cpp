@@ -18,7 +18,7 @@ TEST_CASE("config: defaults for every key, overrides from the file, relative pat
   CHECK(c.warnings().empty());
 }
 
-TEST_CASE("config: wrong types and broken TOML name the key and the line; unknown keys warn") {
+TEST_CASE("config: wrong types and broken TOML name the key and the line, unknown keys warn") {
   CHECK_THROWS_WITH_AS(Config::parse("[ui]\n\ninactivity_warning_seconds = \"soon\"\n", "/", "k.toml"),
                        doctest::Contains("k.toml line 3: \"ui.inactivity_warning_seconds\" must be a whole number"),
                        ConfigError);

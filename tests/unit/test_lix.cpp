@@ -21,7 +21,7 @@ TEST_CASE("lix: long words have more than six letters, counted as letters not by
   CHECK(lix("Sámegiella").long_words == 1);
 }
 
-TEST_CASE("lix: empty and punctuation-only text score zero; broken UTF-8 does not crash") {
+TEST_CASE("lix: empty and punctuation-only text score zero, broken UTF-8 does not crash") {
   CHECK(lix("").value == 0.0);
   CHECK(lix("...").words == 0);
   CHECK(lix("\xff\xfe abc").words == 1);
