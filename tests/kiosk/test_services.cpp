@@ -17,6 +17,7 @@
 #include "../../kiosk/app/src/scan_service.hpp"  // the recogniser's lifetime
 #include "store/held_sheets.hpp"
 #include "kiosk_app/services_factory.hpp"
+#include "kiosk_services_support.hpp"
 #include "kiosk_test_support.hpp"
 #include "kiosk_ui/headless.hpp"
 #include "outbox/outbox.hpp"
@@ -27,50 +28,14 @@ using flow::Clock;
 using flow::Screen;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-services-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()));
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-Config demo_env(const std::filesystem::path& dir) {
-  const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl demo-env --out " + (dir / "env").string() +
-                          " --broker amqp://127.0.0.1:9 > /dev/null";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  auto config = Config::load(dir / "env" / "kiosk.toml");
-  config.set("ui.print_to_folder", (dir / "printed").string());
-  std::filesystem::create_directories(dir / "printed");
-  std::ofstream(dir / "qr.key", std::ios::binary) << "services-test-key-0123456789abcdef";
-  config.set("print.mac_key_file", (dir / "qr.key").string());
-  return config;
-}
-
-// Runs frames (ticks) until `done` or 60 s.
-template <typename Done>
-bool frames_until(flow::Flow& f, ui::HeadlessUi& ui, Done done) {
-  for (int i = 0; i < 3000; ++i) {
-    ui.look(f, Clock::now());
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-}  // namespace
+using kiosk_test::demo_env;
+using kiosk_test::frames_until;
+using kiosk_test::TempDir;
 
 TEST_CASE("services: the real outbox commits on its worker thread, staff list, reprint and cancel it (audited)") {
   const auto& assets = kiosk_test::Assets::get();
-  TempDir dir;
-  auto config = demo_env(dir.path);
+  TempDir dir{"kiosk-services"};
+  auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
   auto wired = app::make_services(config, assets.catalogue, assets.translations);
   REQUIRE(wired.services.outbox->available());
   const auto& form = assets.catalogue.forms().front();
@@ -140,8 +105,8 @@ TEST_CASE("services: the real outbox commits on its worker thread, staff list, r
 
 TEST_CASE("services: the real scanner reads a printed form through SANE's pnm backend on its worker thread") {
   const auto& assets = kiosk_test::Assets::get();
-  TempDir dir;
-  auto config = demo_env(dir.path);
+  TempDir dir{"kiosk-services"};
+  auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
   std::ofstream(dir.path / "dll.conf") << "pnm\n";
   setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);  // each test case is its own process
   config.set("scanner.device", std::string("pnm:0"));
@@ -278,8 +243,8 @@ TEST_CASE(
     "services: sheets held for staff review are sealed in the store, survive a restart, and every decision is "
     "audited") {
   const auto& assets = kiosk_test::Assets::get();
-  TempDir dir;
-  auto config = demo_env(dir.path);
+  TempDir dir{"kiosk-services"};
+  auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
   const auto& form = assets.catalogue.forms().front();
   const auto answers = forms::make_example_answers(form, 17);
   // The identity number on the sheet: it must never be readable in the store or its audit.

@@ -15,6 +15,7 @@
 #include "config.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_staff/directory.hpp"
+#include "kiosk_services_support.hpp"
 #include "kiosk_test_support.hpp"
 #include "kiosk_ui/headless.hpp"
 #include "outbox/crypto.hpp"
@@ -27,20 +28,11 @@ using flow::Clock;
 using flow::Screen;
 using namespace std::chrono_literals;
 
-namespace {
+using kiosk_test::demo_env;
+using kiosk_test::frames_until;
+using kiosk_test::TempDir;
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-staff-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()));
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+namespace {
 
 std::string file_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -66,28 +58,6 @@ Run kioskctl(const TempDir& dir, const std::string& args, const std::string& inp
   return Run{WEXITSTATUS(rc), file_text(out), file_text(err)};
 }
 
-Config demo_env(const std::filesystem::path& dir) {
-  const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl demo-env --out " + (dir / "env").string() +
-                          " --broker amqp://127.0.0.1:9 > /dev/null";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  auto config = Config::load(dir / "env" / "kiosk.toml");
-  config.set("ui.print_to_folder", (dir / "printed").string());
-  std::filesystem::create_directories(dir / "printed");
-  std::ofstream(dir / "qr.key", std::ios::binary) << "staff-test-key-0123456789abcdef";
-  config.set("print.mac_key_file", (dir / "qr.key").string());
-  return config;
-}
-
-template <typename Done>
-bool frames_until(flow::Flow& f, ui::HeadlessUi& ui, Done done) {
-  for (int i = 0; i < 3000; ++i) {
-    ui.look(f, Clock::now());
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
 // A 4×4 grey PNG: a scanned page as the scanner service hands it over.
 const std::vector<unsigned char> kPng = {
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
@@ -109,7 +79,7 @@ void type(flow::Flow& f, ui::HeadlessUi& ui, const std::string& digits) {
 }  // namespace
 
 TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without PIN or hash and bad input refused)") {
-  TempDir dir;
+  TempDir dir{"kiosk-staff"};
   const auto db = dir.path / "kiosk.db";
   { store::Store::open(db, dir.path / "kiosk.db.key"); }  // the kiosk makes its store when it first starts
   const std::string at = " --store " + db.string();
@@ -268,8 +238,8 @@ TEST_CASE("staff members: lock-out per staff number and kiosk-wide and a removed
 TEST_CASE("staff members: a member signs in at the kiosk and the audit and the sent Bundle Provenance name them") {
   const auto& assets = kiosk_test::Assets::get();
   const auto& t = assets.translations;
-  TempDir dir;
-  auto config = demo_env(dir.path);
+  TempDir dir{"kiosk-staff"};
+  auto config = demo_env(dir.path, "staff-test-key-0123456789abcdef");
   const auto toml = dir.path / "env" / "kiosk.toml";  // the same store as `config`
   { outbox::Outbox made(config); }                    // the kiosk's store, as the kiosk makes it when it first starts
   const std::string at = " --config " + toml.string();
