@@ -115,6 +115,31 @@ std::string read_member_pin(Context& ctx) {
   return pin;
 }
 
+// Opens the existing store, hashes the PIN and hands the hash to `save`; the PIN is wiped
+// whatever happens. One error mapping for every command that stores a member's PIN.
+template <typename Save>
+int store_pin_hash(Context& ctx, const Args& args, std::string& pin, Save save) {
+  struct WipeOnExit {
+    std::string& text;
+    ~WipeOnExit() { flow::wipe_string(text); }
+  } wipe{pin};
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) return kExitUnavailable;
+    const std::string hash = flow::StaffLock::hash_pin(pin);
+    flow::wipe_string(pin);
+    return save(config, *store, hash);
+  } catch (const ConfigError& e) {
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StaffMemberError& e) {
+    return staff_error(ctx, e);
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
 // The PIN comes on standard input only (never on the command line, where shell history and
 // `ps` would show it); only its Argon2id hash is stored.
 int staff_add(Context& ctx) {
@@ -137,31 +162,14 @@ int staff_add(Context& ctx) {
   }
   std::string pin = read_member_pin(ctx);
   if (pin.empty()) return kExitBadInput;
-  try {
-    const Config config = load_config(args);
-    auto store = open_existing_store(ctx, config);
-    if (!store) {
-      flow::wipe_string(pin);
-      return kExitUnavailable;
-    }
-    const std::string hash = flow::StaffLock::hash_pin(pin);
-    flow::wipe_string(pin);
-    store::StaffMembers members(*store);
-    members.add(id, name, hash, "admin");
+  return store_pin_hash(ctx, args, pin, [&](const Config& config, store::Store& store, const std::string& hash) {
+    store::StaffMembers(store).add(id, name, hash, "admin");
     ctx.out << "Added staff member " << id << " (" << name << "). They sign in with this number and their PIN.\n";
     if (!config.get_string("staff.pin_hash").empty())
       ctx.out << "Note: now that staff members exist, the shared staff PIN (staff.pin_hash) no longer opens staff "
                  "mode.\n";
     return kExitOk;
-  } catch (const ConfigError& e) {
-    flow::wipe_string(pin);
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const store::StaffMemberError& e) {
-    return staff_error(ctx, e);
-  } catch (const store::StoreError& e) {
-    return report_store_error(ctx, e);
-  }
+  });
 }
 
 // Number, name and whether they may sign in: never a PIN or a hash.
@@ -210,27 +218,11 @@ int staff_set_pin(Context& ctx) {
   const std::string id = *args.value("--id");
   std::string pin = read_member_pin(ctx);
   if (pin.empty()) return kExitBadInput;
-  try {
-    const Config config = load_config(args);
-    auto store = open_existing_store(ctx, config);
-    if (!store) {
-      flow::wipe_string(pin);
-      return kExitUnavailable;
-    }
-    const std::string hash = flow::StaffLock::hash_pin(pin);
-    flow::wipe_string(pin);
-    store::StaffMembers(*store).set_pin_hash(id, hash, "admin");
+  return store_pin_hash(ctx, args, pin, [&](const Config&, store::Store& store, const std::string& hash) {
+    store::StaffMembers(store).set_pin_hash(id, hash, "admin");
     ctx.out << "Staff member " << id << " has a new PIN.\n";
     return kExitOk;
-  } catch (const ConfigError& e) {
-    flow::wipe_string(pin);
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const store::StaffMemberError& e) {
-    return staff_error(ctx, e);
-  } catch (const store::StoreError& e) {
-    return report_store_error(ctx, e);
-  }
+  });
 }
 
 int staff_remove(Context& ctx) {
