@@ -19,6 +19,7 @@
 #include "outbox/heap.hpp"
 #include "outbox/outbox.hpp"
 #include "store/store.hpp"
+#include "command_config.hpp"
 #include "store_errors.hpp"
 
 namespace kiosk::cli {
@@ -33,19 +34,6 @@ const std::vector<std::string> kCommonFlags = {"--config", "--store", "--broker"
 std::vector<std::string> with_common(std::vector<std::string> flags) {
   flags.insert(flags.end(), kCommonFlags.begin(), kCommonFlags.end());
   return flags;
-}
-
-// --config FILE (or $KIOSK_CONFIG / the default file), then --store and --broker on top.
-kiosk::Config load_config(const Args& args) {
-  std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
-  kiosk::Config config = (args.has("--config") || std::filesystem::exists(file)) ? Config::load(file) : Config();
-  if (auto store = args.value("--store")) {
-    const auto path = std::filesystem::absolute(*store);
-    config.set("store.path", path.string());
-    if (!config.is_set("store.key_file")) config.set("store.key_file", path.string() + ".key");
-  }
-  if (auto broker = args.value("--broker")) config.set("broker.url", *broker);
-  return config;
 }
 
 // Runs a command body and turns every known failure into a plain message and exit code.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "command_config.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -25,19 +26,6 @@ const char* kStaffListUsage = "staff list [--json] [--config FILE] [--store FILE
 const char* kStaffSetPinUsage = "staff set-pin --id NUMBER --pin-stdin [--config FILE] [--store FILE]";
 const char* kStaffRemoveUsage = "staff remove --id NUMBER [--config FILE] [--store FILE]";
 
-// The configuration (--config, else the installed file when there is one), with --store
-// naming another store file (its key beside it unless store.key_file is set).
-Config load_config(const Args& args) {
-  const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
-  Config config = (args.has("--config") || std::filesystem::exists(file)) ? Config::load(file) : Config();
-  if (auto store = args.value("--store")) {
-    const auto path = std::filesystem::absolute(*store);
-    config.set("store.path", path.string());
-    if (!config.is_set("store.key_file")) config.set("store.key_file", path.string() + ".key");
-  }
-  return config;
-}
-
 // Opening would create an empty store: an admin who typed the wrong path is told instead.
 // (The kiosk makes its store, owned by the kiosk user, when it first starts.)
 std::optional<store::Store> open_existing_store(Context& ctx, const Config& config) {
@@ -56,16 +44,37 @@ bool usage_error(Context& ctx, const Args& args, const char* usage) {
   return true;
 }
 
+int staff_error(Context& ctx, const store::StaffMemberError& e) {
+  ctx.err << e.what() << "\n";
+  return e.kind() == store::StaffMemberError::Kind::NotFound ? kExitFailed : kExitBadInput;
+}
+
+// Loads the configuration, opens the existing store and runs `body` on it; every known
+// failure becomes a plain message and exit code (one mapping for every command here).
+template <typename Body>
+int with_existing_store(Context& ctx, const Args& args, Body body) {
+  try {
+    const Config config = load_config(args);
+    auto store = open_existing_store(ctx, config);
+    if (!store) return kExitUnavailable;
+    return body(config, *store);
+  } catch (const ConfigError& e) {
+    ctx.err << "Configuration problem: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const store::StaffMemberError& e) {
+    return staff_error(ctx, e);
+  } catch (const store::StoreError& e) {
+    return report_store_error(ctx, e);
+  }
+}
+
 // Lists what the staff review screen lists: reference, form, where it came from, when, and
 // how many values staff must check. No answers and no identity numbers: those stay sealed.
 int held_list(Context& ctx) {
   Args args(ctx.args, {"--lang", "--config", "--store"}, {"--json"});
   if (usage_error(ctx, args, kHeldListUsage)) return kExitUsage;
-  try {
-    const Config config = load_config(args);
-    auto store = open_existing_store(ctx, config);
-    if (!store) return kExitUnavailable;
-    const auto held = staff::list_held(*store);
+  return with_existing_store(ctx, args, [&](const Config& config, store::Store& store) {
+    const auto held = staff::list_held(store);
     const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
     const std::string lang = args.value("--lang").value_or(config.get_string("ui.default_language"));
     auto title_of = [&](const std::string& form_id) {
@@ -90,17 +99,7 @@ int held_list(Context& ctx) {
               << (h.source == "desk" ? "scanned at the desk" : "left by the citizen") << "  " << h.fields_to_check
               << (h.fields_to_check == 1 ? " value to check" : " values to check") << "\n";
     return kExitOk;
-  } catch (const ConfigError& e) {
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const store::StoreError& e) {
-    return report_store_error(ctx, e);
-  }
-}
-
-int staff_error(Context& ctx, const store::StaffMemberError& e) {
-  ctx.err << e.what() << "\n";
-  return e.kind() == store::StaffMemberError::Kind::NotFound ? kExitFailed : kExitBadInput;
+  });
 }
 
 // Reads a member PIN from standard input: 6 to 12 digits, else empty (the text is wiped).
@@ -123,21 +122,11 @@ int store_pin_hash(Context& ctx, const Args& args, std::string& pin, Save save) 
     std::string& text;
     ~WipeOnExit() { flow::wipe_string(text); }
   } wipe{pin};
-  try {
-    const Config config = load_config(args);
-    auto store = open_existing_store(ctx, config);
-    if (!store) return kExitUnavailable;
+  return with_existing_store(ctx, args, [&](const Config& config, store::Store& store) {
     const std::string hash = flow::StaffLock::hash_pin(pin);
     flow::wipe_string(pin);
-    return save(config, *store, hash);
-  } catch (const ConfigError& e) {
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const store::StaffMemberError& e) {
-    return staff_error(ctx, e);
-  } catch (const store::StoreError& e) {
-    return report_store_error(ctx, e);
-  }
+    return save(config, store, hash);
+  });
 }
 
 // The PIN comes on standard input only (never on the command line, where shell history and
@@ -176,11 +165,8 @@ int staff_add(Context& ctx) {
 int staff_list(Context& ctx) {
   Args args(ctx.args, {"--config", "--store"}, {"--json"});
   if (usage_error(ctx, args, kStaffListUsage)) return kExitUsage;
-  try {
-    const Config config = load_config(args);
-    auto store = open_existing_store(ctx, config);
-    if (!store) return kExitUnavailable;
-    const auto members = store::StaffMembers(*store).list();
+  return with_existing_store(ctx, args, [&](const Config&, store::Store& store) {
+    const auto members = store::StaffMembers(store).list();
     if (args.has("--json")) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& m : members) {
@@ -198,12 +184,7 @@ int staff_list(Context& ctx) {
       ctx.out << m.id << "  " << m.name << "  "
               << (m.active() ? "added " + m.added_at : "removed " + m.removed_at + " (cannot sign in)") << "\n";
     return kExitOk;
-  } catch (const ConfigError& e) {
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const store::StoreError& e) {
-    return report_store_error(ctx, e);
-  }
+  });
 }
 
 // A member who forgot their PIN gets a new one (the old one stops working at once).
@@ -233,22 +214,12 @@ int staff_remove(Context& ctx) {
     return kExitUsage;
   }
   const std::string id = *args.value("--id");
-  try {
-    const Config config = load_config(args);
-    auto store = open_existing_store(ctx, config);
-    if (!store) return kExitUnavailable;
-    store::StaffMembers(*store).remove(id, "admin");
+  return with_existing_store(ctx, args, [&](const Config&, store::Store& store) {
+    store::StaffMembers(store).remove(id, "admin");
     ctx.out << "Removed staff member " << id
             << ". They can no longer sign in; the number stays in the audit log and is not given to anyone else.\n";
     return kExitOk;
-  } catch (const ConfigError& e) {
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const store::StaffMemberError& e) {
-    return staff_error(ctx, e);
-  } catch (const store::StoreError& e) {
-    return report_store_error(ctx, e);
-  }
+  });
 }
 
 const CommandRegistration registration{

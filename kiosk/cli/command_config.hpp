@@ -1,0 +1,24 @@
+#pragma once
+#include <filesystem>
+
+#include "command.hpp"
+#include "config.hpp"
+
+namespace kiosk::cli {
+
+// --config FILE (else the installed file when there is one), then --store and --broker on top
+// for the commands that accept them; --store names another store file, its key beside it
+// unless store.key_file is set.
+inline Config load_config(const Args& args) {
+  const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+  Config config = (args.has("--config") || std::filesystem::exists(file)) ? Config::load(file) : Config();
+  if (auto store = args.value("--store")) {
+    const auto path = std::filesystem::absolute(*store);
+    config.set("store.path", path.string());
+    if (!config.is_set("store.key_file")) config.set("store.key_file", path.string() + ".key");
+  }
+  if (auto broker = args.value("--broker")) config.set("broker.url", *broker);
+  return config;
+}
+
+}  // namespace kiosk::cli
