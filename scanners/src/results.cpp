@@ -174,15 +174,56 @@ nlohmann::json to_json(const std::vector<SubmissionResult>& submissions) {
   return {{"submissions", list}};
 }
 
+std::filesystem::path crop_file(const std::filesystem::path& dir, const SubmissionResult& submission,
+                                const FieldResult& field) {
+  return dir / (safe_name(submission.submission_id.empty() ? submission.form_id : submission.submission_id) + "_" +
+                safe_name(field.link_id) + ".png");
+}
+
+std::vector<SubmissionResult> from_json(const nlohmann::json& json, const std::filesystem::path& crops_dir) {
+  auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  std::vector<SubmissionResult> out;
+  for (const auto& s : json.at("submissions")) {
+    SubmissionResult r;
+    r.form_id = text(s, "form");
+    r.version = text(s, "version");
+    r.lang = text(s, "lang");
+    r.submission_id = text(s, "submission");
+    r.problem = text(s, "problem");
+    r.pages_found = s.at("pages_found").get<std::vector<int>>();
+    r.pages_missing = s.at("pages_missing").get<std::vector<int>>();
+    r.pages_duplicate = s.at("pages_duplicate").get<std::vector<int>>();
+    for (const auto& f : s.at("fields")) {
+      FieldResult field;
+      field.link_id = f.at("linkId").get<std::string>();
+      field.value = f.at("value");
+      field.confidence = f.at("confidence").get<double>();
+      field.status = text(f, "status") == "accepted" ? FieldStatus::Accepted : FieldStatus::NeedsReview;
+      field.reason = text(f, "reason");
+      if (field.status == FieldStatus::NeedsReview) {
+        const auto file = crop_file(crops_dir, r, field);
+        std::error_code ec;
+        if (std::filesystem::exists(file, ec)) {
+          const PixPtr pix(pixRead(file.c_str()));
+          if (pix) field.crop = mat_from_pix(pix.get());
+        }
+      }
+      r.fields.push_back(std::move(field));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void write_crops(const std::vector<SubmissionResult>& submissions, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   for (const auto& s : submissions) {
-    const std::string prefix = safe_name(s.submission_id.empty() ? s.form_id : s.submission_id);
     for (const auto& f : s.fields) {
       if (f.crop.empty()) continue;
       PixPtr pix = pix_from_mat(f.crop);
-      const auto file = dir / (prefix + "_" + safe_name(f.link_id) + ".png");
-      pixWrite(file.c_str(), pix.get(), IFF_PNG);
+      pixWrite(crop_file(dir, s, f).c_str(), pix.get(), IFF_PNG);
     }
   }
 }

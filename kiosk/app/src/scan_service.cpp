@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -130,18 +129,6 @@ std::filesystem::path program_next_to_this_one(const char* name) {
   return candidate;
 }
 
-// The crop file `kioskctl recognize --crops DIR` writes for a field (scanners::write_crops
-// names it after the submission, or the form when it has none, and the field).
-std::filesystem::path crop_file(const std::filesystem::path& dir, const std::string& owner,
-                                const std::string& link_id) {
-  auto safe = [](const std::string& text) {
-    std::string out;
-    for (char c : text) out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_');
-    return out.empty() ? std::string("page") : out;
-  };
-  return dir / (safe(owner) + "_" + safe(link_id) + ".png");
-}
-
 struct FileDescriptor {
   int fd = -1;
   FileDescriptor() = default;
@@ -161,47 +148,6 @@ struct SpawnActions {
   SpawnActions& operator=(const SpawnActions&) = delete;
   ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
 };
-
-// The recogniser's answer (`kioskctl recognize --json`, scanners::to_json) read back, with
-// the crops of the fields to review from `crops`.
-std::vector<scanners::SubmissionResult> submissions_from_json(const nlohmann::json& json,
-                                                              const std::filesystem::path& crops) {
-  auto text = [](const nlohmann::json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-  };
-  std::vector<scanners::SubmissionResult> out;
-  for (const auto& s : json.at("submissions")) {
-    scanners::SubmissionResult r;
-    r.form_id = text(s, "form");
-    r.version = text(s, "version");
-    r.lang = text(s, "lang");
-    r.submission_id = text(s, "submission");
-    r.problem = text(s, "problem");
-    r.pages_found = s.at("pages_found").get<std::vector<int>>();
-    r.pages_missing = s.at("pages_missing").get<std::vector<int>>();
-    r.pages_duplicate = s.at("pages_duplicate").get<std::vector<int>>();
-    for (const auto& f : s.at("fields")) {
-      scanners::FieldResult field;
-      field.link_id = f.at("linkId").get<std::string>();
-      field.value = f.at("value");
-      field.confidence = f.at("confidence").get<double>();
-      field.status =
-          text(f, "status") == "accepted" ? scanners::FieldStatus::Accepted : scanners::FieldStatus::NeedsReview;
-      field.reason = text(f, "reason");
-      if (field.status == scanners::FieldStatus::NeedsReview) {
-        const auto file = crop_file(crops, r.submission_id.empty() ? r.form_id : r.submission_id, field.link_id);
-        std::error_code ec;
-        if (std::filesystem::exists(file, ec)) {
-          const scanners::PixPtr pix(pixRead(file.c_str()));
-          if (pix) field.crop = scanners::mat_from_pix(pix.get());
-        }
-      }
-      r.fields.push_back(std::move(field));
-    }
-    out.push_back(std::move(r));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -505,7 +451,7 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
   const auto json = nlohmann::json::parse(output, nullptr, false);
   if (json.is_discarded() || !json.is_object() || !json.contains("submissions"))
     throw std::runtime_error("the recogniser's answer could not be read");
-  return submissions_from_json(json, crops);
+  return scanners::from_json(json, crops);
 }
 
 scanners::Recognizer& LibraryScanner::recognizer() {

@@ -100,4 +100,13 @@ nlohmann::json to_json(const std::vector<SubmissionResult>& submissions);
 // Writes each field's crop as PNG into `dir` (created): <submission-or-source>_<linkId>.png.
 void write_crops(const std::vector<SubmissionResult>& submissions, const std::filesystem::path& dir);
 
+// The file write_crops uses for a field's crop in `dir`.
+std::filesystem::path crop_file(const std::filesystem::path& dir, const SubmissionResult& submission,
+                                const FieldResult& field);
+
+// to_json's output read back (e.g. from a `kioskctl recognize --json` helper process), with the
+// crops of the fields that need review read from `crops_dir` as write_crops wrote them. Throws
+// nlohmann::json::exception when a required key is missing or has the wrong type.
+std::vector<SubmissionResult> from_json(const nlohmann::json& json, const std::filesystem::path& crops_dir);
+
 }  // namespace scanners
