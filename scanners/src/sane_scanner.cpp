@@ -133,6 +133,24 @@ class MatRows final : public PageRows {
   cv::Mat page_;
 };
 
+// Opens the page's real PageRows only when its first row arrives: a sheet that turns out
+// not to be there (an empty feeder reported on the first read) leaves no page behind.
+class RowsOnFirstRow final : public PageRows {
+ public:
+  explicit RowsOnFirstRow(std::function<std::unique_ptr<PageRows>()> open) : open_(std::move(open)) {}
+  void add_row(const std::uint8_t* grey) override {
+    if (!rows_) rows_ = open_();
+    rows_->add_row(grey);
+  }
+  void finish(int rows) override {
+    if (rows_) rows_->finish(rows);
+  }
+
+ private:
+  std::function<std::unique_ptr<PageRows>()> open_;
+  std::unique_ptr<PageRows> rows_;
+};
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -323,13 +341,16 @@ int SaneDevice::scan_sheets(
       sane_cancel(h);
       throw_status(status, name_);
     }
+    // Alive until after_page has taken the page.
+    std::unique_ptr<RowsOnFirstRow> rows;
     try {
       SANE_Parameters p{};
       status = sane_get_parameters(h, &p);
       if (status != SANE_STATUS_GOOD) throw_status(status, name_);
       if (p.bytes_per_line <= 0 || p.pixels_per_line <= 0 || p.pixels_per_line > 20000 || p.lines > 30000)
         throw ScanError("io-error", "The scanner sent a page of an impossible size.");
-      const auto rows = open_page(pages + 1, p.pixels_per_line, p.lines);
+      rows = std::make_unique<RowsOnFirstRow>([&open_page, page = pages + 1, width = p.pixels_per_line,
+                                               lines = p.lines] { return open_page(page, width, lines); });
       read_frame_rows(h, name_, cancel_requested_, p, *rows);
     } catch (const ScanError& e) {
       sane_cancel(h);

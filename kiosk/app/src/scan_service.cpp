@@ -242,11 +242,13 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     for (const auto& source : device->sources())
       if (source.find("ADF") != std::string::npos || source.find("Feeder") != std::string::npos)
         settings.source = scanners::PaperSource::Feeder;
-    device->scan_rows(settings, [&](int page, int width) {
+    const int scanned = device->scan_rows(settings, [&](int page, int width) {
       auto file = folder_ / (stem + "-page" + std::to_string(page) + ".png");
       written.files.push_back(file);
       return std::make_unique<PngPage>(file, width);
     });
+    // A page that was started but not finished has removed its own file.
+    written.files.resize(std::min(written.files.size(), static_cast<size_t>(std::max(0, scanned))));
   }
   if (written.files.empty()) throw scanners::ScanError("no-paper", "the scanner returned no page");
   result.pages = written.keep();

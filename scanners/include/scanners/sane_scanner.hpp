@@ -77,8 +77,10 @@ class SaneDevice {
   // "device-busy", "io-error", "cancelled".
   std::vector<PageImage> scan(const ScanSettings& settings, const std::function<bool(const PageImage&)>& on_page = {});
   // The same, but each page's rows go to the PageRows that `open_page(page number from 1,
-  // width in pixels)` returns, as they arrive: no page is held in memory. Returns the number
-  // of pages scanned. Same errors as scan().
+  // width in pixels)` returns, as they arrive: no page is held in memory. `open_page` is
+  // called when a page's first row arrives. Returns the number of pages scanned: a page
+  // opened but not finished (the feeder ran empty part-way) is not counted. Same errors as
+  // scan().
   int scan_rows(const ScanSettings& settings,
                 const std::function<std::unique_ptr<PageRows>(int page, int width)>& open_page);
   // Asks a running scan to stop (any thread); scan() then throws "cancelled".
