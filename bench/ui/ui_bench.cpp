@@ -92,6 +92,7 @@ double mb(long kb) {
 struct Phase {
   std::string name;
   long peak_kb = 0;
+  std::string split_at_end;  // rss_split() when the phase ended
 };
 
 // Resident memory split the kernel's way: private and anonymous (heap, buffers), pages of
@@ -335,8 +336,7 @@ int main(int argc, char** argv) {
   app::Window window(1920, 1080, false);
   app::FrameLoop loop{window, flow, {}};
   loop.frame(now);
-  phases.push_back({"start to the first frame", status_kb("VmHWM:")});
-  const std::string split_first = rss_split();
+  phases.push_back({"start to the first frame", status_kb("VmHWM:"), rss_split()});
   const bool peak_reset = reset_peak_rss();
 
   // The busiest screen: a name question with the letters keyboard, read aloud once.
@@ -359,7 +359,7 @@ int main(int argc, char** argv) {
     busy.push_back(thread_cpu_ms() - t0);
   }
   const long rss_busy_kb = rss_kb();
-  if (peak_reset) phases.push_back({"busiest screen, read aloud once", status_kb("VmHWM:")});
+  if (peak_reset) phases.push_back({"busiest screen, read aloud once", status_kb("VmHWM:"), rss_split()});
   const bool smaps = std::getenv("KIOSK_UI_BENCH_SMAPS") != nullptr;
   std::string smaps_busy, smaps_peak, smaps_after;
   if (smaps) smaps_busy = smaps_summary();
@@ -379,12 +379,16 @@ int main(int argc, char** argv) {
   auto start_scan = [&] {
     flow::ScanRequest scan;
     scan.expected_form_id = form.id;
+    // One submission's sheets: a scan for a new person would clear the scan folder, here
+    // while the previous sheet may still wait for its commit (the scans queue up).
+    scan.submission_id = "benchsession0000000000000000000000";
     wired.services.scanner->start(scan);
     scan_started.push_back(std::chrono::steady_clock::now());
   };
   // A submission as a session sends it: the answers and the scanned page files, which the
   // outbox reads, seals into the encrypted store and then removes.
   int commits_started = 0, commits_answered = 0;
+  std::string commit_failure;  // the last commit that failed, if any
   auto start_commit = [&](int i, std::vector<std::filesystem::path> pages) {
     flow::Submission submission;
     submission.form_id = form.id;
@@ -417,6 +421,7 @@ int main(int argc, char** argv) {
     while (auto r = wired.services.outbox->poll()) {
       ++commits_answered;
       committed += r->outcome == flow::Outcome::Done ? 1 : 0;
+      if (r->outcome != flow::Outcome::Done) commit_failure = r->detail;
     }
   };
   // One service alone, drawing frames until it answers: that phase's own peak.
@@ -429,7 +434,7 @@ int main(int argc, char** argv) {
       poll_all();
       loop.frame(now);
     }
-    if (peak_reset) phases.push_back({name, status_kb("VmHWM:")});
+    if (peak_reset) phases.push_back({name, status_kb("VmHWM:"), rss_split()});
   };
   alone("printing a form (PDF rendered)", printed, [&] { start_print(1); });
   alone("scanning a filled page and reading it", scanned, start_scan);
@@ -503,6 +508,7 @@ int main(int argc, char** argv) {
       printed, scanned, committed, commits_with_pages, have_outbox ? "" : ", no outbox: demo-env failed", p.median,
       p.p99, p.max, w.median, w.p99);
   std::printf("last scan: %s\n", scan_detail.c_str());
+  if (!commit_failure.empty()) std::printf("a commit failed: %s\n", commit_failure.c_str());
   if (!scan_seconds.empty()) {
     const auto took = stats(scan_seconds);
     std::printf("scan to result (SANE, page file, recognition), wall s: median %.2f, max %.2f over %zu scans\n",
@@ -516,14 +522,13 @@ int main(int argc, char** argv) {
       "start of each phase):\n");
   long session_peak_kb = 0;
   for (const auto& phase : phases) {
-    std::printf("  %6.1f MB  %s\n", mb(phase.peak_kb), phase.name.c_str());
+    std::printf("  %6.1f MB  %s (at its end: %s)\n", mb(phase.peak_kb), phase.name.c_str(), phase.split_at_end.c_str());
     session_peak_kb = std::max(session_peak_kb, phase.peak_kb);
   }
   if (peak_reset)
     std::printf("  %6.1f MB  WHOLE SESSION (highest of the phases above; target < 150 MB)\n", mb(session_peak_kb));
   else
     std::printf("  (peaks per phase not measured: /proc/self/clear_refs not writable)\n");
-  std::printf("  at the first frame: %s\n", split_first.c_str());
   std::printf(
       "resident memory now (VmRSS): %.1f MB on the busiest screen, %.1f MB at the highest frame sample while the "
       "workers ran, %.1f MB after the scans %s; %s\n",
