@@ -477,7 +477,8 @@ int main(int argc, char** argv) {
     rss_working_peak_kb = std::max(rss_working_peak_kb, rss_now_kb);
   }
   if (peak_reset)
-    phases.push_back({"print + scan every 60 frames, each sheet committed, to the last result", status_kb("VmHWM:")});
+    phases.push_back(
+        {"print + scan every 60 frames, each sheet committed, to the last result", status_kb("VmHWM:"), rss_split()});
   const bool unloaded = scanner && !scanner->recognizer_loaded();
   const long rss_after_kb = rss_kb();
   const std::string split_after = rss_split();
