@@ -106,8 +106,8 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('pages') WHERE name='image'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('held_sheets','held_pages')") == 2);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_members'") == 1);
-  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('staff_sign_in_failures','staff_wrong_pins')") ==
-        2);
+  CHECK(count(store,
+              "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('staff_sign_in_failures','staff_wrong_pins')") == 2);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
