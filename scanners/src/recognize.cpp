@@ -632,11 +632,21 @@ struct Recognizer::Impl {
     const bool one_per_box = text.characters.size() == insides.size();
     std::string value, proposed;
     double confidence = 1.0;
-    bool unsure = false;
+    bool unsure = false, marked = false;
     for (size_t k = 0; k < insides.size(); ++k) {
       const std::string tesseract_letter = one_per_box ? text.characters[k].first : std::string();
       const auto& guess = guesses[k];
       confidence = std::min<double>(confidence, guess.confidence);
+      // A Sámi or accented letter: read as "?" by the classifier, as a letter without a class of
+      // its own by Tesseract, or with a mark on the ink that the letter read does not have (an
+      // accent above an A, a bar through a D: both readers may still name the base letter).
+      if (static_cast<size_t>(guess.index) == kOtherLetterClass ||
+          (!tesseract_letter.empty() && letter_class(tesseract_letter) < 0) ||
+          (options.check_letter_marks && guess.index >= 0 && !marks_fit(guess.letter, find_letter_marks(ink(insides[k]))))) {
+        unsure = marked = true;
+        proposed += !tesseract_letter.empty() && letter_class(tesseract_letter) < 0 ? tesseract_letter : "?";
+        continue;
+      }
       if (options.letter_acceptance.accepts(guess, tesseract_letter)) {
         value += guess.letter;
         proposed += guess.letter;
@@ -660,7 +670,7 @@ struct Recognizer::Impl {
       else
         proposed += "?";
     }
-    if (unsure) return make(f, grey, proposed, std::min(confidence, 0.5), "low-confidence");
+    if (unsure) return make(f, grey, proposed, std::min(confidence, 0.5), marked ? "marked-letter" : "low-confidence");
     return make(f, grey, value, confidence, "");
   }
 

@@ -17,6 +17,7 @@
 #include "print/pdf.hpp"
 #include "scanners/image.hpp"
 #include "scan_test_util.hpp"
+#include "scanners/letters.hpp"
 #include "scanners/recognize.hpp"
 
 namespace {
@@ -328,6 +329,8 @@ TEST_CASE("recognize: handwritten block letters are read or flagged, never silen
   Fixture fx;
   const std::string form_id = form_with_letter_boxes(fx.generator, fx.assets.catalogue);
   REQUIRE_FALSE(form_id.empty());
+  // Names as the example answers give them (Sámi and accented names: the next test).
+  fx.generator.set_marked_name_share(0.0);
   int letter_fields = 0, read_right = 0, accepted = 0;
   for (unsigned seed = 1; seed <= 3; ++seed) {
     const auto filled = fx.generator.fill(form_id, "nb", "L-hand", 1, seed);
@@ -352,4 +355,43 @@ TEST_CASE("recognize: handwritten block letters are read or flagged, never silen
   // Before the outlines were found in the scan, the outlines were read as letters. A flagged field's
   // proposed value must still be right for most fields.
   CHECK(read_right * 2 >= letter_fields);
+}
+
+TEST_CASE("recognize: Sámi and accented names in letter boxes are never accepted wrong") {
+  Fixture fx;
+  const std::string form_id = form_with_letter_boxes(fx.generator, fx.assets.catalogue);
+  REQUIRE_FALSE(form_id.empty());
+  // Every name field holds a Sámi or accented name (ÁSLAT GAUP, IŊGÁ TURI, ÅSE ØVREBØ, ...).
+  fx.generator.set_marked_name_share(1.0);
+  int marked_fields = 0, flagged_marked = 0;
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    const auto filled = fx.generator.fill(form_id, "nb", "L-sami", 1, seed);
+    scancorpus::Degradation d;
+    d.dpi = seed == 2 ? 200 : 300;
+    d.skew_deg = seed == 3 ? -2.0 : 0.5;
+    const auto result = fx.read(fx.generator.degrade(filled.grey, d));
+    REQUIRE(result.problem == "");
+    for (const auto& f : result.fields) {
+      const auto& truth = filled.truth.at(f.link_id);
+      if (filled.kinds.at(f.link_id) != "letters" || !truth.is_string()) continue;
+      INFO("field " << f.link_id << " value " << f.value.dump() << " truth " << truth.dump() << " reason " << f.reason);
+      if (f.status == scanners::FieldStatus::Accepted) CHECK(f.value == truth);
+      // A letter without a class of its own (Á, Č, Đ, Ŋ, Š, Ŧ, Ž, Ä, Ö, Ü, É, ...) is never accepted.
+      bool marked = false;
+      const std::string text = truth.get<std::string>();
+      for (size_t i = 0; i < text.size(); ++i) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        if (lead < 0x80) continue;
+        const size_t n = lead >= 0xE0 ? 3 : 2;
+        marked |= scanners::letter_class(text.substr(i, n)) < 0;
+        i += n - 1;
+      }
+      if (!marked) continue;
+      ++marked_fields;
+      if (f.status == scanners::FieldStatus::NeedsReview) ++flagged_marked;
+    }
+  }
+  MESSAGE(marked_fields << " fields with Sámi or accented letters, " << flagged_marked << " flagged");
+  REQUIRE(marked_fields >= 3);
+  CHECK(flagged_marked == marked_fields);
 }
