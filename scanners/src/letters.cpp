@@ -264,7 +264,9 @@ cv::Mat hershey_letter(const std::string& letter, int font, double scale, int th
 LetterMarks find_letter_marks(const cv::Mat& ink_in) {
   LetterMarks marks;
   if (ink_in.empty() || ink_in.rows < 8 || ink_in.cols < 8) return marks;
-  const cv::Mat ink = without_edge_lines(ink_in);
+  // The ink as it is: a letter written up to the box's edge keeps its top bar (clearing edge
+  // rows would cut the bar off the letter and leave a sliver that looks like a mark above).
+  const cv::Mat& ink = ink_in;
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
   int largest = 0, best = 0;
@@ -278,8 +280,15 @@ LetterMarks find_letter_marks(const cv::Mat& ink_in) {
     return cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                     stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
   };
-  // A mark is far bigger than a speck of noise: a dot is about a pen's width across.
+  // A mark is far bigger than a speck of noise: a dot is about a pen's width across. A remnant
+  // of the box's printed line lies along an edge, long and thin: neither mark nor letter.
   const int min_area = std::max(5, largest / 80);
+  const auto line_remnant = [&](int i) {
+    const cv::Rect r = box_of(i);
+    const bool along_top_or_bottom = (r.y == 0 || r.y + r.height == ink.rows) && r.width >= 4 * r.height;
+    const bool along_side = (r.x == 0 || r.x + r.width == ink.cols) && r.height >= 4 * r.width;
+    return along_top_or_bottom || along_side;
+  };
   // The body: the largest stroke and every piece beside it (a stroke broken by a faint pen);
   // pieces mostly above or below it are marks.
   std::vector<bool> in_body(static_cast<size_t>(n), false);
@@ -288,7 +297,7 @@ LetterMarks find_letter_marks(const cv::Mat& ink_in) {
   for (bool grown = true; grown;) {
     grown = false;
     for (int i = 1; i < n; ++i) {
-      if (in_body[static_cast<size_t>(i)] || stats.at<int>(i, cv::CC_STAT_AREA) < min_area) continue;
+      if (in_body[static_cast<size_t>(i)] || stats.at<int>(i, cv::CC_STAT_AREA) < min_area || line_remnant(i)) continue;
       const cv::Rect r = box_of(i);
       const int overlap = std::min(r.y + r.height, body.y + body.height) - std::max(r.y, body.y);
       if (overlap * 2 >= r.height) {
@@ -303,7 +312,7 @@ LetterMarks find_letter_marks(const cv::Mat& ink_in) {
     if (in_body[static_cast<size_t>(i)]) body_mask.setTo(255, labels == i);
   int ring_candidate = 0;
   for (int i = 1; i < n; ++i) {
-    if (in_body[static_cast<size_t>(i)] || stats.at<int>(i, cv::CC_STAT_AREA) < min_area) continue;
+    if (in_body[static_cast<size_t>(i)] || stats.at<int>(i, cv::CC_STAT_AREA) < min_area || line_remnant(i)) continue;
     const cv::Rect r = box_of(i);
     if (r.y + r.height / 2.0 < body.y + body.height / 2.0) {
       ++marks.above;
