@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -13,18 +14,42 @@ namespace scanners {
 
 namespace {
 
-// Clears rows/columns near the crop's edges that are mostly ink: what is left of the printed
-// box border when the box is not perfectly registered.
-void remove_border_remnants(cv::Mat& ink) {
-  const int band_y = std::max(2, ink.rows / 5), band_x = std::max(2, ink.cols / 5);
-  for (int y = 0; y < ink.rows; ++y) {
-    if (y >= band_y && y < ink.rows - band_y) continue;
-    if (cv::countNonZero(ink.row(y)) > ink.cols * 0.55) ink.row(y).setTo(0);
+// Clears the rows near the top and bottom edge of the crop that are mostly ink: what is left of
+// the printed box border when the box is not perfectly registered. A run of such rows thicker than
+// a printed line is the digit's own bar (the top of a 7 or a 5, the foot of a 2 written large) and
+// is kept, except for its outermost rows when they run nearly the whole width (a border line the
+// bar touches).
+void clear_edge_rows(cv::Mat& ink, int thin) {
+  const int band = std::max(2, ink.rows / 5);
+  std::vector<char> mostly_ink(static_cast<size_t>(ink.rows), 0);
+  for (int y = 0; y < ink.rows; ++y)
+    if (y < band || y >= ink.rows - band)
+      mostly_ink[static_cast<size_t>(y)] = cv::countNonZero(ink.row(y)) > ink.cols * 0.55;
+  // A border line lies in the outermost rows (where a thick run also holds the digit's bar).
+  auto at_edge = [&](int y) { return y < thin || y >= ink.rows - thin; };
+  for (int y = 0; y < ink.rows;) {
+    if (!mostly_ink[static_cast<size_t>(y)]) {
+      ++y;
+      continue;
+    }
+    int end = y;
+    while (end < ink.rows && mostly_ink[static_cast<size_t>(end)]) ++end;
+    for (int r = y; r < end; ++r)
+      if (end - y <= thin || (at_edge(r) && cv::countNonZero(ink.row(r)) >= ink.cols * 0.9)) ink.row(r).setTo(0);
+    y = end;
   }
-  for (int x = 0; x < ink.cols; ++x) {
-    if (x >= band_x && x < ink.cols - band_x) continue;
-    if (cv::countNonZero(ink.col(x)) > ink.rows * 0.55) ink.col(x).setTo(0);
-  }
+}
+
+void remove_border_remnants(cv::Mat& ink, int thin) {
+  clear_edge_rows(ink, thin);
+  cv::Mat columns = ink.t();
+  clear_edge_rows(columns, thin);
+  ink = columns.t();
+}
+
+// How thick a printed line's remnant can be in a crop of this size, in pixels.
+int line_thickness(cv::Size crop) {
+  return 3 + std::max(crop.width, crop.height) / 30;
 }
 
 // A piece of the printed border that survived remove_border_remnants (a partial or slanted line,
@@ -34,7 +59,7 @@ void remove_border_remnants(cv::Mat& ink) {
 // taken for a line.
 bool is_border_piece(const cv::Rect& r, cv::Size crop) {
   const int band_y = std::max(3, crop.height / 8), band_x = std::max(3, crop.width / 8);
-  const int thin = 3 + std::max(crop.width, crop.height) / 30;
+  const int thin = line_thickness(crop);
   const bool horizontal = r.height <= thin && r.width >= 2 * r.height;
   const bool vertical = r.width <= thin && r.height >= 2 * r.width;
   const bool near_top = r.y + r.height <= band_y, near_bottom = r.y >= crop.height - band_y;
@@ -49,7 +74,7 @@ bool is_border_piece(const cv::Rect& r, cv::Size crop) {
 std::optional<DigitImage> normalize_digit(const cv::Mat& ink_in) {
   if (ink_in.empty() || ink_in.rows < 8 || ink_in.cols < 8) return std::nullopt;
   cv::Mat ink = ink_in.clone();
-  remove_border_remnants(ink);
+  remove_border_remnants(ink, line_thickness(ink.size()));
   // Keep the digit's strokes, drop specks and slivers hugging the edge.
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);

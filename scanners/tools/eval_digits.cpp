@@ -9,7 +9,7 @@
 // --mode box   (default) as bench_scan renders them: random size, pose, pen, border remnants;
 //        clean the same rendering without border remnants or specks;
 //        raw   the MNIST 28 x 28 image as the package gives it, no box and no normalisation.
-// --dump DIR writes the normalised image (scaled up 8x) of every misread digit as PNG.
+// --dump DIR writes the normalised image (scaled up 8x) of every misread digit as PNG, and the box as rendered.
 // --poses    every network also reads each digit moved by the poses below (test-time variants);
 //            reading r of a digit is then pose r / networks, network r % networks (pose 0: as is).
 #include <algorithm>
@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
     const auto& samples = mnist.samples[static_cast<size_t>(d)];
     std::vector<scanners::DigitImage> images;
     std::vector<size_t> index;
+    std::vector<cv::Mat> boxes;  // the rendered box of every image, for --dump
     int total = 0;
     for (size_t i = scanners::kMnistTrainPerDigit; i < samples.size(); ++i) {
       ++total;
@@ -117,11 +118,12 @@ int main(int argc, char** argv) {
         index.push_back(i);
         continue;
       }
-      const auto norm =
-          scanners::normalize_digit(scanners::render_digit_in_box(samples[i], cv::Size(83, 94), rng, mode == "box"));
+      cv::Mat box = scanners::render_digit_in_box(samples[i], cv::Size(83, 94), rng, mode == "box");
+      const auto norm = scanners::normalize_digit(box);
       if (norm) {
         images.push_back(*norm);
         index.push_back(i);
+        if (!dump_dir.empty()) boxes.push_back(std::move(box));
       } else {
         out << d << ",none\n";
       }
@@ -162,6 +164,15 @@ int main(int argc, char** argv) {
             big(y, x) = static_cast<unsigned char>(255 - images[s][static_cast<size_t>((y / 8) * 28 + x / 8)]);
         dlib::save_png(big, dump_dir + "/" + std::to_string(d) + "_" + std::to_string(index[s]) + "_as" +
                                 std::to_string(guess.digit) + ".png");
+        if (s < boxes.size()) {
+          // The box as rendered, before normalize_digit, also dark ink on white.
+          dlib::matrix<unsigned char> drawn(boxes[s].rows, boxes[s].cols);
+          for (long y = 0; y < drawn.nr(); ++y)
+            for (long x = 0; x < drawn.nc(); ++x)
+              drawn(y, x) =
+                  static_cast<unsigned char>(255 - boxes[s].at<std::uint8_t>(static_cast<int>(y), static_cast<int>(x)));
+          dlib::save_png(drawn, dump_dir + "/" + std::to_string(d) + "_" + std::to_string(index[s]) + "_box.png");
+        }
       }
     }
     all_total += total;
