@@ -125,11 +125,14 @@ int main(int argc, char** argv) {
   scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
   // The same acceptance rule as the recognizer: a digit it does not accept goes to review.
   const scanners::DigitAcceptance acceptance = scanners::RecognizerOptions{}.digit_acceptance;
-  std::cout << "== Digits, unseen MNIST indices >= " << scanners::kMnistTrainPerDigit << " (" << classifier.networks()
-            << " networks x " << scanners::test_time_variants(scanners::DigitImage{}).size()
-            << " variants; accepted when averaged confidence >= " << acceptance.min_confidence
-            << ", every reading >= " << acceptance.min_lowest << " and agreement >= " << acceptance.min_agreement
-            << ")\n";
+  // The readings per digit as the classifier makes them (not every network reads every test-time
+  // variant), counted rather than assumed.
+  if (digits_section)
+    std::cout << "== Digits, unseen MNIST indices >= " << scanners::kMnistTrainPerDigit << " (" << classifier.networks()
+              << " networks, " << classifier.readings({scanners::DigitImage{}}).front().size()
+              << " weighted readings per digit; accepted when averaged confidence >= " << acceptance.min_confidence
+              << ", every reading >= " << acceptance.min_lowest << " and agreement >= " << acceptance.min_agreement
+              << ")\n";
   Tally all_digits;
   for (int d = 0; d < 10 && digits_section; ++d) {
     Tally t;
