@@ -1,5 +1,9 @@
-// bench_scan [--pages N] [--speed-pages N] [--tesseract-pages N] [--digits 0|1] [--seed S]
-// Accuracy and speed of the scan pipeline. Run from the build folder after
+// bench_scan [--pages N] [--speed-pages N] [--tesseract-pages N] [--digits 0|1] [--marks 0|1] [--seed S]
+// Accuracy and speed of the scan pipeline: digits on unseen MNIST (the recognizer's digit
+// ensemble and acceptance rule, --digits 0 skips it), every field of degraded filled pages (letter
+// fields split by the letters they hold: A-Z only, with Æ Ø Å, with Sámi or other accented
+// letters), and seconds per page next to full-page Tesseract. --marks 0 switches the letter-marks
+// check off, to measure what it catches. Run from the build folder after
 // scripts/fetch-mnist.sh BUILD; KIOSK_ASSETS_DIR must point at assets/.
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -17,6 +21,7 @@
 #include "corpus.hpp"
 #include "forms/assets.hpp"
 #include "scanners/digits.hpp"
+#include "scanners/letters.hpp"
 #include "scanners/mnist.hpp"
 #include "scanners/recognize.hpp"
 
@@ -60,11 +65,30 @@ struct Tally {
   int total() const { return right + flagged + silent_wrong; }
 };
 
+// Letter fields by what they hold: only A-Z (blank fields too), also Æ Ø Å (letters with a class
+// of their own), or a Sámi or other accented letter (no class of its own: never to be accepted as
+// its base letter).
+std::string letters_kind(const nlohmann::json& truth) {
+  if (!truth.is_string()) return "letters A-Z";
+  const std::string text = truth.get<std::string>();
+  bool nordic = false;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t n = lead < 0x80 ? 1 : lead >= 0xE0 ? 3 : 2;
+    const std::string letter = text.substr(i, n);
+    i += n;
+    if (n == 1) continue;
+    if (scanners::letter_class(letter) < 0) return "letters Sámi/accented";
+    nordic = true;
+  }
+  return nordic ? "letters with Æ Ø Å" : "letters A-Z";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int pages = 40, speed_pages = 12, tess_pages = 5;
-  bool digits_section = true;
+  bool digits_section = true, marks_check = true;
   unsigned seed = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i];
@@ -76,6 +100,8 @@ int main(int argc, char** argv) {
       tess_pages = std::atoi(argv[i + 1]);
     else if (f == "--digits")
       digits_section = std::atoi(argv[i + 1]) != 0;
+    else if (f == "--marks")
+      marks_check = std::atoi(argv[i + 1]) != 0;
     else if (f == "--seed")
       seed = static_cast<unsigned>(std::atoi(argv[i + 1]));
   }
@@ -91,7 +117,9 @@ int main(int argc, char** argv) {
   const auto mnist = scanners::load_mnist_package(mnist_dir);
   const print::MacKey key(std::vector<std::uint8_t>(32, 'b'));
   scancorpus::Generator gen(catalogue, translations, key, &mnist, seed);
-  scanners::Recognizer recognizer(catalogue, translations, key);
+  scanners::RecognizerOptions options;
+  options.check_letter_marks = marks_check;
+  scanners::Recognizer recognizer(catalogue, translations, key, options);
 
   // 1. Digits on unseen MNIST (indices >= 600), each drawn into a box with border remnants.
   scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
@@ -169,7 +197,9 @@ int main(int argc, char** argv) {
                   << d.skew_deg << ")\n";
       for (const auto& f : r.fields) {
         const auto& truth = filled.truth.at(f.link_id);
-        const std::string kind = f.link_id == "person.id" ? "identity-number" : filled.kinds.at(f.link_id);
+        const std::string kind = f.link_id == "person.id"                  ? "identity-number"
+                                 : filled.kinds.at(f.link_id) == "letters" ? letters_kind(truth)
+                                                                           : filled.kinds.at(f.link_id);
         Tally& t = by_kind[kind];
         if (std::getenv("KIOSK_BENCH_VERBOSE"))
           std::cout << "  field " << kind << " " << f.link_id << " read " << f.value.dump() << " truth " << truth.dump()
@@ -202,6 +232,16 @@ int main(int argc, char** argv) {
     fields.flagged += t.flagged;
     fields.silent_wrong += t.silent_wrong;
   }
+  Tally letter_fields;
+  for (const auto& [kind, t] : by_kind)
+    if (kind.rfind("letters", 0) == 0) {
+      letter_fields.right += t.right;
+      letter_fields.flagged += t.flagged;
+      letter_fields.silent_wrong += t.silent_wrong;
+    }
+  std::cout << "letters, all: n=" << letter_fields.total() << "  accepted-right "
+            << 100.0 * letter_fields.right / std::max(1, letter_fields.total()) << " %  silent-wrong "
+            << letter_fields.silent_wrong << " (letter-marks check " << (marks_check ? "on" : "off") << ")\n";
   std::cout << "crossed-out ticks flagged: " << crossed_flagged << "/" << crossed << "\n";
   std::cout << "all fields: n=" << fields.total() << "  accepted without review "
             << 100.0 * fields.right / fields.total() << " %  silent wrong "

@@ -3,17 +3,21 @@
 // Measures (1) cold start: the real `kiosk` program (next to this one) is started `starts`
 // times (default 5) with a demo configuration; for each start, the wall time from spawning
 // it to its "first frame" log line (written right after the first frame is swapped), its
-// CPU time and resident memory at that moment; (2) in this process, CPU time of the UI
+// CPU time and resident memory at that moment; (2) in this process, set up as the kiosk's
+// main() sets itself up (the real print, scan and outbox services, read-aloud with espeak-ng
+// and SDL audio, the kiosk's heap policy and zero-on-free allocator), CPU time of the UI
 // thread per frame on the busiest screen (the letters keyboard: ~45 buttons), idle and while
-// the real print, scan and outbox services work on their worker threads (a form PDF
-// rendered, a printed page scanned through SANE's pnm backend and recognised, a submission
-// signed, encrypted and committed to the outbox, with the delivery worker running);
-// (3) resident memory on the busiest screen, at its highest while the scans run (recogniser
-// loaded), and after the scanner unloaded the recogniser (idle time set to 3 s here).
+// the real services work on their worker threads (a form PDF rendered, a filled page scanned
+// through SANE's pnm backend and recognised, a submission signed, encrypted and committed to
+// the outbox, with the delivery worker running); (3) the peak resident memory (kernel VmHWM)
+// of each phase of a session: the first frame, the busiest screen read aloud, printing,
+// scanning and committing each alone, the three together, and the resident memory after the
+// scans (recogniser idle time 3 s here).
 // Yardstick, same run: an empty ImGui frame in the same window.
 // KIOSK_UI_BENCH_KEEP_PAGE=FILE.png keeps a copy of the filled page the scans read.
 // KIOSK_UI_BENCH_SMAPS=1 also prints where the resident memory is (/proc/self/smaps, by
-// mapping) on the busiest screen, at the highest sample while scanning, and after the scans.
+// mapping) on the busiest screen, at the highest sample while the workers ran, and after.
+// KIOSK_UI_BENCH_IN_PROCESS=1 recognises in this process instead of the helper (to compare).
 #include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,6 +31,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -41,6 +46,7 @@
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
 #include "kiosk_app/memory.hpp"
+#include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
 #include "../../kiosk/app/src/scan_service.hpp"  // recognizer_loaded()
@@ -76,6 +82,26 @@ bool reset_peak_rss() {
   clear << "5";
   clear.flush();
   return static_cast<bool>(clear);
+}
+
+double mb(long kb) {
+  return static_cast<double>(kb) / 1024.0;
+}
+
+// The peak of one phase of the session: the kernel's VmHWM since reset_peak_rss().
+struct Phase {
+  std::string name;
+  long peak_kb = 0;
+  std::string split_at_end;  // rss_split() when the phase ended
+};
+
+// Resident memory split the kernel's way: private and anonymous (heap, buffers), pages of
+// files (shared libraries' code and data), shared memory (the X image).
+std::string rss_split() {
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer, "anonymous %.1f MB, file-backed %.1f MB, shared memory %.1f MB",
+                mb(status_kb("RssAnon:")), mb(status_kb("RssFile:")), mb(status_kb("RssShmem:")));
+  return buffer;
 }
 
 // Resident memory by mapping, from /proc/self/smaps: file-backed mappings summed per file
@@ -230,6 +256,39 @@ int main(int argc, char** argv) {
   Config config;
   const auto tmp = std::filesystem::temp_directory_path() / ("kiosk-ui-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(tmp);
+  {
+    std::ofstream key(tmp / "key", std::ios::binary);
+    key << "benchmark-key-0123456789abcdef";
+  }
+  const auto& form = *catalogue.find("reservasjon-kjernejournal");
+  // The page the scanner reads: the form's first page filled in like a person would (ticks,
+  // digits, block letters, a signature; tests/scan/corpus.cpp), at 300 dpi, so the scans run
+  // the whole recogniser: QR code, marks, digit networks and Tesseract on the letter boxes.
+  // Made in a child process (no thread runs yet, so fork is safe): the generator's memory
+  // and the code it runs are not the kiosk's and must not count in this process's figures.
+  {
+    const pid_t child = fork();
+    if (child == 0) {
+      int code = 0;
+      try {
+        scancorpus::Generator generator(catalogue, translations, print::MacKey::load_file(tmp / "key"), nullptr, 7);
+        const auto filled = generator.fill(form.id, "nb", "benchpage0000000000000000000000000", 1, 7);
+        scancorpus::write_image(filled.grey, tmp / "page.pgm");
+        // A copy to look at or to profile the recogniser on alone (`kioskctl recognize FILE`).
+        if (const char* keep = std::getenv("KIOSK_UI_BENCH_KEEP_PAGE")) scancorpus::write_image(filled.grey, keep);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "cannot make the filled page: %s\n", e.what());
+        code = 1;
+      }
+      std::fflush(nullptr);
+      _exit(code);
+    }
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::fprintf(stderr, "the filled page could not be made\n");
+      return 1;
+    }
+  }
   // An outbox of its own (TEST certificates from `kioskctl demo-env`, next to this program);
   // its broker is a port nobody listens on, so the delivery worker keeps reconnecting.
   const auto bin = std::filesystem::read_symlink("/proc/self/exe").parent_path();
@@ -254,7 +313,9 @@ int main(int argc, char** argv) {
       }
   }
 
-  // (2) and (3) in this process. The scanner: SANE's pnm backend reading a printed page.
+  // (2) and (3) in this process, set up as the kiosk's main() does: the real print, scan and
+  // outbox services and read-aloud (espeak-ng + SDL audio), with the kiosk's heap policy and
+  // its zero-on-free allocator (linked in). The scanner: SANE's pnm backend reading the page.
   std::ofstream(tmp / "dll.conf") << "pnm\n";
   setenv("SANE_CONFIG_DIR", tmp.c_str(), 1);
   config.set("scanner.device", std::string("pnm:0"));
@@ -263,23 +324,23 @@ int main(int argc, char** argv) {
   // KIOSK_UI_BENCH_IN_PROCESS=1: the recogniser in this process, as before session 5 (to compare).
   if (std::getenv("KIOSK_UI_BENCH_IN_PROCESS")) config.set("scanner.recognize_in_helper", false);
   config.set("ui.print_to_folder", tmp.string());
-  {
-    std::ofstream key(tmp / "key", std::ios::binary);
-    key << "benchmark-key-0123456789abcdef";
-  }
   config.set("print.mac_key_file", (tmp / "key").string());
   auto wired = app::make_services(config, catalogue, translations);
+  auto speaker = std::make_shared<app::EspeakSpeaker>();
+  wired.services.speaker = speaker;
   const auto* scanner = dynamic_cast<const app::LibraryScanner*>(wired.services.scanner.get());
   const auto now = flow::Clock::now();
   flow::Flow flow(catalogue, translations, rules, flow::FlowOptions{}, wired.services, now);
 
+  std::vector<Phase> phases;
   app::Window window(1920, 1080, false);
   app::FrameLoop loop{window, flow, {}};
   loop.frame(now);
+  phases.push_back({"start to the first frame", status_kb("VmHWM:"), rss_split()});
+  const bool peak_reset = reset_peak_rss();
 
-  // The busiest screen: a name question with the letters keyboard.
+  // The busiest screen: a name question with the letters keyboard, read aloud once.
   namespace in = flow::intent;
-  const auto& form = *catalogue.find("reservasjon-kjernejournal");
   flow.apply(in::ChooseLanguage{"nb"}, now);
   flow.apply(in::ChooseCategory{form.category}, now);
   flow.apply(in::ChooseSelf{}, now);
@@ -288,6 +349,8 @@ int main(int argc, char** argv) {
   flow.apply(in::Key{"01018012371"}, now);
   flow.apply(in::Next{}, now);
   flow.apply(in::Key{"Kari Nordmann"}, now);
+  flow.apply(in::ReadAloud{}, now);
+  speaker->wait_idle();
   for (int i = 0; i < 30; ++i) loop.frame(now);
   std::vector<double> busy;
   for (int i = 0; i < frames; ++i) {
@@ -296,27 +359,49 @@ int main(int argc, char** argv) {
     busy.push_back(thread_cpu_ms() - t0);
   }
   const long rss_busy_kb = rss_kb();
+  if (peak_reset) phases.push_back({"busiest screen, read aloud once", status_kb("VmHWM:"), rss_split()});
   const bool smaps = std::getenv("KIOSK_UI_BENCH_SMAPS") != nullptr;
   std::string smaps_busy, smaps_peak, smaps_after;
   if (smaps) smaps_busy = smaps_summary();
-  // The page the scanner reads: the form's first page filled in like a person would (ticks,
-  // digits, block letters, a signature; tests/scan/corpus.cpp), at 300 dpi, so the scans run
-  // the whole recogniser: QR code, marks, digit networks and Tesseract on the letter boxes.
-  {
-    scancorpus::Generator generator(catalogue, translations, print::MacKey::load_file(tmp / "key"), nullptr, 7);
-    const auto filled = generator.fill(form.id, "nb", "benchpage0000000000000000000000000", 1, 7);
-    scancorpus::write_image(filled.grey, tmp / "page.pgm");
-    // A copy to look at or to profile the recogniser on alone (`kioskctl recognize FILE`).
-    if (const char* keep = std::getenv("KIOSK_UI_BENCH_KEEP_PAGE")) scancorpus::write_image(filled.grey, keep);
-  }
-  // The same screen while the workers print, scan and commit (the UI thread must not wait).
-  std::vector<double> while_working, wall_working;
+
   int printed = 0, scanned = 0, committed = 0;
   std::string scan_detail;  // what the last scan read (shows the recogniser ran)
   long helper_peak_kb = 0;  // the recognition helper's own peak (scanner.recognize_in_helper)
   std::vector<std::chrono::steady_clock::time_point> scan_started;
   std::vector<double> scan_seconds;  // from start() to the result (the worker runs one scan at a time)
-  auto poll_scans = [&] {
+
+  auto start_print = [&](int i) {
+    flow::PrintRequest req;
+    req.form_id = form.id;
+    req.submission_id = "bench" + std::to_string(i) + "0000000000000000";
+    wired.services.printer->start(req);
+  };
+  auto start_scan = [&] {
+    flow::ScanRequest scan;
+    scan.expected_form_id = form.id;
+    // One submission's sheets: a scan for a new person would clear the scan folder, here
+    // while the previous sheet may still wait for its commit (the scans queue up).
+    scan.submission_id = "benchsession0000000000000000000000";
+    wired.services.scanner->start(scan);
+    scan_started.push_back(std::chrono::steady_clock::now());
+  };
+  // A submission as a session sends it: the answers and the scanned page files, which the
+  // outbox reads, seals into the encrypted store and then removes.
+  int commits_started = 0, commits_answered = 0;
+  std::string commit_failure;  // the last commit that failed, if any
+  auto start_commit = [&](int i, std::vector<std::filesystem::path> pages) {
+    flow::Submission submission;
+    submission.form_id = form.id;
+    submission.language = "nb";
+    submission.answers = forms::make_example_answers(form, static_cast<unsigned>(i));
+    submission.pages = std::move(pages);
+    wired.services.outbox->commit(std::move(submission));
+    ++commits_started;
+  };
+  std::vector<std::filesystem::path> last_pages;  // of the last scan, not yet committed
+  bool commit_after_scan = false;                 // as in a session: each scanned sheet is sent
+  int commits_with_pages = 0;
+  auto poll_all = [&] {
     while (auto r = wired.services.scanner->poll()) {
       if (static_cast<size_t>(scanned) < scan_started.size())
         scan_seconds.push_back(
@@ -324,30 +409,53 @@ int main(int argc, char** argv) {
                 .count());
       ++scanned;
       scan_detail = r->detail;
+      last_pages = r->pages;
       if (scanner) helper_peak_kb = std::max(helper_peak_kb, scanner->last_helper_peak_kb());
-    }
-  };
-  long rss_working_peak_kb = 0;
-  const bool peak_reset = reset_peak_rss();
-  for (int i = 0; i < frames; ++i) {
-    if (i % 60 == 0) {
-      flow::PrintRequest req;
-      req.form_id = form.id;
-      req.submission_id = "bench" + std::to_string(i) + "0000000000000000";
-      wired.services.printer->start(req);
-      flow::ScanRequest scan;
-      scan.expected_form_id = form.id;
-      wired.services.scanner->start(scan);
-      scan_started.push_back(std::chrono::steady_clock::now());
-      flow::Submission submission;
-      submission.form_id = form.id;
-      submission.language = "nb";
-      submission.answers = forms::make_example_answers(form, static_cast<unsigned>(i));
-      wired.services.outbox->commit(std::move(submission));
+      if (commit_after_scan && !last_pages.empty()) {
+        ++commits_with_pages;
+        start_commit(scanned, std::move(last_pages));
+        last_pages.clear();
+      }
     }
     while (wired.services.printer->poll()) ++printed;
-    poll_scans();
-    while (auto r = wired.services.outbox->poll()) committed += r->outcome == flow::Outcome::Done ? 1 : 0;
+    while (auto r = wired.services.outbox->poll()) {
+      ++commits_answered;
+      committed += r->outcome == flow::Outcome::Done ? 1 : 0;
+      if (r->outcome != flow::Outcome::Done) commit_failure = r->detail;
+    }
+  };
+  // One service alone, drawing frames until it answers: that phase's own peak.
+  auto alone = [&](const char* name, int& counter, const std::function<void()>& start) {
+    if (peak_reset) reset_peak_rss();
+    const int before = counter;
+    start();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (counter == before && std::chrono::steady_clock::now() < give_up) {
+      poll_all();
+      loop.frame(now);
+    }
+    if (peak_reset) phases.push_back({name, status_kb("VmHWM:"), rss_split()});
+  };
+  alone("printing a form (PDF rendered)", printed, [&] { start_print(1); });
+  alone("scanning a filled page and reading it", scanned, start_scan);
+  alone("committing the scanned sheet (read, signed, encrypted, stored)", commits_answered, [&] {
+    if (!last_pages.empty()) ++commits_with_pages;
+    start_commit(1, std::move(last_pages));
+    last_pages.clear();
+  });
+
+  // The same screen while the workers print, scan and commit (the UI thread must not wait):
+  // every 60 frames a form is printed and a sheet scanned; each scanned sheet is committed.
+  std::vector<double> while_working, wall_working;
+  long rss_working_peak_kb = 0;
+  commit_after_scan = true;
+  if (peak_reset) reset_peak_rss();
+  for (int i = 0; i < frames; ++i) {
+    if (i % 60 == 0) {
+      start_print(i);
+      start_scan();
+    }
+    poll_all();
     const auto wall0 = std::chrono::steady_clock::now();
     const double t0 = thread_cpu_ms();
     loop.frame(now);
@@ -358,21 +466,22 @@ int main(int argc, char** argv) {
     rss_working_peak_kb = std::max(rss_working_peak_kb, rss_now_kb);
   }
   // Let the last scans finish, then wait (drawing frames) until the recogniser is unloaded.
-  const int scans_started = (frames + 59) / 60;
+  const int scans_started = static_cast<int>(scan_started.size());
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while ((scanned < scans_started || (scanner && scanner->recognizer_loaded())) &&
+  while ((scanned < scans_started || commits_answered < commits_started || (scanner && scanner->recognizer_loaded())) &&
          std::chrono::steady_clock::now() < give_up) {
-    poll_scans();
-    while (wired.services.printer->poll()) ++printed;
-    while (auto r = wired.services.outbox->poll()) committed += r->outcome == flow::Outcome::Done ? 1 : 0;
+    poll_all();
     loop.frame(now);
     const long rss_now_kb = rss_kb();
     if (smaps && rss_now_kb > rss_working_peak_kb + 1024) smaps_peak = smaps_summary();
     rss_working_peak_kb = std::max(rss_working_peak_kb, rss_now_kb);
   }
+  if (peak_reset)
+    phases.push_back(
+        {"print + scan every 60 frames, each sheet committed, to the last result", status_kb("VmHWM:"), rss_split()});
   const bool unloaded = scanner && !scanner->recognizer_loaded();
-  const long rss_high_water_kb = peak_reset ? status_kb("VmHWM:") : 0;
   const long rss_after_kb = rss_kb();
+  const std::string split_after = rss_split();
   if (smaps) smaps_after = smaps_summary();
   // Yardstick: an empty ImGui frame in the same window.
   flow::ScreenModel empty_model;
@@ -395,42 +504,49 @@ int main(int argc, char** argv) {
   std::printf("busiest screen (letters keyboard), CPU ms/frame over %d frames: median %.2f, p99 %.2f, max %.2f\n",
               frames, b.median, b.p99, b.max);
   std::printf(
-      "same screen while print/scan/outbox workers run (%d printed, %d scanned, %d committed%s): CPU ms/frame median "
-      "%.2f, p99 %.2f, max %.2f; wall ms/frame median %.2f, p99 %.2f\n",
-      printed, scanned, committed, have_outbox ? "" : ", no outbox: demo-env failed", p.median, p.p99, p.max, w.median,
-      w.p99);
+      "same screen while print/scan/outbox workers run (%d printed, %d scanned, %d committed, %d of them with the "
+      "scanned page%s): CPU ms/frame median %.2f, p99 %.2f, max %.2f; wall ms/frame median %.2f, p99 %.2f\n",
+      printed, scanned, committed, commits_with_pages, have_outbox ? "" : ", no outbox: demo-env failed", p.median,
+      p.p99, p.max, w.median, w.p99);
   std::printf("last scan: %s\n", scan_detail.c_str());
+  if (!commit_failure.empty()) std::printf("a commit failed: %s\n", commit_failure.c_str());
   if (!scan_seconds.empty()) {
     const auto took = stats(scan_seconds);
     std::printf("scan to result (SANE, page file, recognition), wall s: median %.2f, max %.2f over %zu scans\n",
                 took.median, took.max, scan_seconds.size());
   }
   std::printf("yardstick, empty ImGui frame: median %.2f, p99 %.2f\n", e.median, e.p99);
+  std::printf("read aloud: %s, %s\n", speaker->has_voice_engine() ? "espeak-ng loaded" : "espeak-ng NOT loaded",
+              speaker->has_audio_device() ? "audio device open" : "no audio device (silent, as under Xvfb)");
   std::printf(
-      "resident memory (this process): %.1f MB on the busiest screen, %.1f MB at most while scanning (recogniser "
-      "loaded), %.1f MB after the scans %s\n",
-      static_cast<double>(rss_busy_kb) / 1024.0, static_cast<double>(rss_working_peak_kb) / 1024.0,
-      static_cast<double>(rss_after_kb) / 1024.0,
-      unloaded ? "with the recogniser unloaded (outbox and delivery worker open)"
-               : "(the recogniser was NOT unloaded)");
+      "resident memory of this process (the kiosk's configuration), peak of each phase (kernel VmHWM, reset at the "
+      "start of each phase):\n");
+  long session_peak_kb = 0;
+  for (const auto& phase : phases) {
+    std::printf("  %6.1f MB  %s (at its end: %s)\n", mb(phase.peak_kb), phase.name.c_str(), phase.split_at_end.c_str());
+    session_peak_kb = std::max(session_peak_kb, phase.peak_kb);
+  }
+  if (peak_reset)
+    std::printf("  %6.1f MB  WHOLE SESSION (highest of the phases above; target < 150 MB)\n", mb(session_peak_kb));
+  else
+    std::printf("  (peaks per phase not measured: /proc/self/clear_refs not writable)\n");
+  std::printf(
+      "resident memory now (VmRSS): %.1f MB on the busiest screen, %.1f MB at the highest frame sample while the "
+      "workers ran, %.1f MB after the scans %s; %s\n",
+      mb(rss_busy_kb), mb(rss_working_peak_kb), mb(rss_after_kb),
+      unloaded ? "with the recogniser unloaded (outbox and delivery worker open)" : "(the recogniser was NOT unloaded)",
+      split_after.c_str());
   if (scanner && !scanner->helper_program().empty())
     std::printf(
         "recognition ran in helper processes (%s recognize): their peak resident memory %.1f MB; both processes "
-        "together at most %.1f MB (this process's VmHWM + the helper's peak)\n",
-        scanner->helper_program().c_str(), static_cast<double>(helper_peak_kb) / 1024.0,
-        static_cast<double>((peak_reset ? rss_high_water_kb : rss_working_peak_kb) + helper_peak_kb) / 1024.0);
+        "together at most %.1f MB (this process's whole-session peak + the helper's peak)\n",
+        scanner->helper_program().c_str(), mb(helper_peak_kb), mb(session_peak_kb + helper_peak_kb));
   else
     std::printf("recognition ran in this process\n");
-  if (peak_reset)
-    std::printf(
-        "resident memory high-water mark (kernel VmHWM) from the first scan to the recogniser unloaded: %.1f MB\n",
-        static_cast<double>(rss_high_water_kb) / 1024.0);
-  else
-    std::printf("resident memory high-water mark: not measured (/proc/self/clear_refs not writable)\n");
   if (smaps)
     std::printf(
         "where the resident memory is (/proc/self/smaps):\n  on the busiest screen:\n%s  at the highest "
-        "sample while scanning:\n%s  after the scans:\n%s",
+        "sample while the workers ran:\n%s  after the scans:\n%s",
         smaps_busy.c_str(), smaps_peak.c_str(), smaps_after.c_str());
   std::filesystem::remove_all(tmp);
   return 0;

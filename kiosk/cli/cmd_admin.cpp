@@ -9,6 +9,8 @@
 #include "admin/setup.hpp"
 #include "command.hpp"
 #include "config.hpp"
+#include "kiosk_flow/session.hpp"
+#include "staff_pin_input.hpp"
 
 namespace kiosk::cli {
 
@@ -107,14 +109,24 @@ int setup_list(Context& ctx) {
   return rc;
 }
 
+// Whether the store already has staff members (a store that cannot be read: not known, not said).
+bool members_exist(const Config& config) {
+  try {
+    return admin::count_active_staff_members(config.get_path("store.path")) > 0;
+  } catch (const admin::SetupError&) {
+    return false;
+  }
+}
+
 int setup(Context& ctx) {
   const std::string usage =
       "setup [--config FILE] [--list] [--site-name S] [--kiosk-id ID] [--printer QUEUE] [--scanner DEVICE]\n"
-      "       [--broker URL] [--reply-queue Q] [--certs-from DIR] [--cert-dir DIR] [--pin-stdin]\n"
+      "       [--broker URL] [--reply-queue Q] [--certs-from DIR] [--cert-dir DIR]\n"
+      "       [--staff-id N --staff-name NAME] [--pin-stdin]\n"
       "       [--languages nb,nn,se,en] [--default-language L] [--set KEY=VALUE]... [--test-print]";
   Args args(ctx.args,
             {"--config", "--site-name", "--kiosk-id", "--printer", "--scanner", "--broker", "--reply-queue",
-             "--certs-from", "--cert-dir", "--languages", "--default-language", "--set"},
+             "--certs-from", "--cert-dir", "--languages", "--default-language", "--set", "--staff-id", "--staff-name"},
             {"--list", "--pin-stdin", "--test-print"});
   if (!args.ok() || !args.positional().empty()) {
     ctx.err << (args.ok() ? "unexpected argument " + args.positional().front() : args.error()) << "\nUsage: kioskctl "
@@ -122,6 +134,23 @@ int setup(Context& ctx) {
     return kExitUsage;
   }
   if (args.has("--list")) return setup_list(ctx);
+  // The first staff member (their own number, name and PIN) instead of the shared staff PIN.
+  const bool member = args.has("--staff-id") || args.has("--staff-name");
+  if (member && !(args.has("--staff-id") && args.has("--staff-name") && args.has("--pin-stdin"))) {
+    ctx.err << "A staff member needs --staff-id, --staff-name and --pin-stdin (the PIN is read from standard "
+               "input).\nUsage: kioskctl "
+            << usage << "\n";
+    return kExitUsage;
+  }
+  std::string pin;
+  struct WipeOnExit {
+    std::string& text;
+    ~WipeOnExit() { flow::wipe_string(text); }
+  } wipe{pin};
+  if (args.has("--pin-stdin")) {
+    pin = read_staff_pin(ctx);
+    if (pin.empty()) return kExitBadInput;
+  }
 
   const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
   const admin::ConfigFile read = admin::load_config_file(file);
@@ -164,12 +193,7 @@ int setup(Context& ctx) {
       for (const auto& s : admin::discover_scanners()) found = found || s.device == *scanner;
       if (!found) ctx.err << "warning: SANE finds no scanner \"" << *scanner << "\" now (see kioskctl setup --list).\n";
     }
-    if (args.has("--pin-stdin")) {
-      std::string pin;
-      std::getline(std::cin, pin);
-      if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-      config.set("staff.pin_hash", admin::hash_staff_pin(pin));
-    }
+    if (args.has("--pin-stdin") && !member) config.set("staff.pin_hash", admin::hash_staff_pin(pin));
     admin::validate_languages(config.get_list("ui.languages"), config.get_string("ui.default_language"));
     if (auto source = args.value("--certs-from")) {
       const std::filesystem::path cert_dir =
@@ -183,6 +207,15 @@ int setup(Context& ctx) {
         }
         ctx.out << "\n";
       }
+    }
+    if (member) {
+      const std::string id = *args.value("--staff-id");
+      admin::add_staff_member(config, id, *args.value("--staff-name"), pin);
+      ctx.out << "added staff member " << id << " to " << config.get_path("store.path").string()
+              << " (they sign in with this number and their PIN)\n";
+    } else if (args.has("--pin-stdin") && members_exist(config)) {
+      ctx.err << "warning: staff members exist, so the shared staff PIN does not open staff mode (kioskctl staff "
+                 "list).\n";
     }
     admin::write_config(file, config);
     ctx.out << "wrote " << file.string() << "\n";
@@ -235,8 +268,10 @@ const CommandRegistration registration{
             config_example},
     Command{"config check", "config check [--config FILE]", "check a configuration file (errors name the line)",
             config_check},
-    Command{"setup", "setup [--list] [--config FILE] [--printer Q] [--scanner D] [--broker URL] [--certs-from DIR] ...",
-            "first-run setup without the touch screen (writes the configuration)", setup},
+    Command{"setup",
+            "setup [--list] [--config FILE] [--printer Q] [--scanner D] [--broker URL] [--certs-from DIR] "
+            "[--staff-id N --staff-name NAME] [--pin-stdin] ...",
+            "first-run setup without the touch screen (writes the configuration, adds the first staff member)", setup},
     Command{"admin undelivered", "admin undelivered [--config FILE] [--store FILE]",
             "print how many submissions are not yet delivered (used before a purge)", undelivered},
 };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <ostream>
@@ -63,6 +64,15 @@ int guarded(Context& ctx, const std::function<int()>& body) {
     ctx.err << e.what() << "\n";
     return kExitUnavailable;
   }
+}
+
+// list, show, retry and cancel work on what the store holds: a store that is not there is said
+// (exit 4), never made empty. add and deliver make it, as the kiosk does when it first starts
+// (the delivery service may start before the kiosk).
+std::optional<ob::Outbox> open_existing_outbox(Context& ctx, const Args& args) {
+  const Config config = load_config(args);
+  if (report_missing_store(ctx, config.get_path("store.path"))) return std::nullopt;
+  return std::optional<ob::Outbox>(std::in_place, config);
 }
 
 bool parse(const Args& args, Context& ctx, const std::string& usage) {
@@ -156,8 +166,9 @@ int queue_list(Context& ctx) {
   Args args(ctx.args, kCommonFlags, {"--json"});
   if (!parse(args, ctx, "queue list [--json] [--config FILE] [--store FILE]")) return kExitUsage;
   return guarded(ctx, [&] {
-    ob::Outbox outbox(load_config(args));
-    const auto entries = outbox.list();
+    auto outbox = open_existing_outbox(ctx, args);
+    if (!outbox) return static_cast<int>(kExitUnavailable);
+    const auto entries = outbox->list();
     if (args.has("--json")) {
       json out = json::array();
       for (const auto& e : entries) out.push_back(entry_json(e));
@@ -180,8 +191,9 @@ int queue_show(Context& ctx) {
     return kExitUsage;
   }
   return guarded(ctx, [&] {
-    ob::Outbox outbox(load_config(args));
-    const auto entry = outbox.status(args.positional()[0]);
+    auto outbox = open_existing_outbox(ctx, args);
+    if (!outbox) return static_cast<int>(kExitUnavailable);
+    const auto entry = outbox->status(args.positional()[0]);
     if (!entry) {
       ctx.err << "There is no submission with reference " << args.positional()[0] << ".\n";
       return static_cast<int>(kExitBadInput);
@@ -206,12 +218,13 @@ int staff_action(Context& ctx, bool retry) {
     return kExitUsage;
   }
   return guarded(ctx, [&] {
-    ob::Outbox outbox(load_config(args));
+    auto outbox = open_existing_outbox(ctx, args);
+    if (!outbox) return static_cast<int>(kExitUnavailable);
     const std::string actor = args.value("--actor").value_or("kioskctl");
     if (retry)
-      outbox.retry(args.positional()[0], actor);
+      outbox->retry(args.positional()[0], actor);
     else
-      outbox.cancel(args.positional()[0], actor);
+      outbox->cancel(args.positional()[0], actor);
     ctx.out << args.positional()[0]
             << (retry ? " will be sent again.\n" : " is cancelled and its personal data deleted.\n");
     return static_cast<int>(kExitOk);

@@ -14,6 +14,7 @@
 #include "kiosk_staff/held.hpp"
 #include "store/staff_members.hpp"
 #include "store/store.hpp"
+#include "staff_pin_input.hpp"
 #include "store_errors.hpp"
 
 namespace kiosk::cli {
@@ -26,15 +27,9 @@ const char* kStaffListUsage = "staff list [--json] [--config FILE] [--store FILE
 const char* kStaffSetPinUsage = "staff set-pin --id NUMBER --pin-stdin [--config FILE] [--store FILE]";
 const char* kStaffRemoveUsage = "staff remove --id NUMBER [--config FILE] [--store FILE]";
 
-// Opening would create an empty store: an admin who typed the wrong path is told instead.
-// (The kiosk makes its store, owned by the kiosk user, when it first starts.)
 std::optional<store::Store> open_existing_store(Context& ctx, const Config& config) {
   const auto db_file = config.get_path("store.path");
-  if (!std::filesystem::exists(db_file)) {
-    ctx.err << "There is no kiosk store at " << db_file.string()
-            << " (check store.path or --store; the kiosk makes its store when it first starts).\n";
-    return std::nullopt;
-  }
+  if (report_missing_store(ctx, db_file)) return std::nullopt;
   return store::Store::open(db_file, config.get_path("store.key_file"));
 }
 
@@ -102,18 +97,6 @@ int held_list(Context& ctx) {
   });
 }
 
-// Reads a member PIN from standard input: 6 to 12 digits, else empty (the text is wiped).
-std::string read_member_pin(Context& ctx) {
-  std::string pin;
-  std::getline(std::cin, pin);
-  if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-  if (pin.size() < 6 || pin.size() > 12 || pin.find_first_not_of("0123456789") != std::string::npos) {
-    flow::wipe_string(pin);
-    ctx.err << "The PIN must be 6 to 12 digits (0-9 only), typed on the kiosk's digit pad.\n";
-  }
-  return pin;
-}
-
 // Opens the existing store, hashes the PIN and hands the hash to `save`; the PIN is wiped
 // whatever happens. One error mapping for every command that stores a member's PIN.
 template <typename Save>
@@ -149,7 +132,7 @@ int staff_add(Context& ctx) {
     ctx.err << "The name must be 1 to 40 characters (initials or a name), on one line.\n";
     return kExitBadInput;
   }
-  std::string pin = read_member_pin(ctx);
+  std::string pin = read_staff_pin(ctx);
   if (pin.empty()) return kExitBadInput;
   return store_pin_hash(ctx, args, pin, [&](const Config& config, store::Store& store, const std::string& hash) {
     store::StaffMembers(store).add(id, name, hash, "admin");
@@ -197,7 +180,7 @@ int staff_set_pin(Context& ctx) {
     return kExitUsage;
   }
   const std::string id = *args.value("--id");
-  std::string pin = read_member_pin(ctx);
+  std::string pin = read_staff_pin(ctx);
   if (pin.empty()) return kExitBadInput;
   return store_pin_hash(ctx, args, pin, [&](const Config&, store::Store& store, const std::string& hash) {
     store::StaffMembers(store).set_pin_hash(id, hash, "admin");

@@ -1,4 +1,5 @@
 #pragma once
+#include <filesystem>
 #include <ostream>
 
 #include "command.hpp"
@@ -22,6 +23,17 @@ inline int report_store_error(Context& ctx, const store::StoreError& e) {
     default:
       return kExitFailed;
   }
+}
+
+// Commands that read or change what is in the store never make one: opening a file that is not
+// there would create an empty store, and an admin who mistyped the path would be told "empty"
+// instead. True (and the admin told, for exit code 4) when `db_file` does not exist. (The kiosk
+// makes its store, owned by the kiosk user, when it first starts.)
+inline bool report_missing_store(Context& ctx, const std::filesystem::path& db_file) {
+  if (std::filesystem::exists(db_file)) return false;
+  ctx.err << "There is no kiosk store at " << db_file.string()
+          << " (check store.path or --store; the kiosk makes its store when it first starts).\n";
+  return true;
 }
 
 }  // namespace kiosk::cli

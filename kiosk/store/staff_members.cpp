@@ -6,9 +6,30 @@ namespace kiosk::store {
 
 namespace {
 
-bool has_staff_table(Database& db) {
-  auto st = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='staff_members'");
+bool has_table(Database& db, const char* name) {
+  auto st = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+  st.bind(1, name);
   return st.step();
+}
+
+bool has_staff_table(Database& db) {
+  return has_table(db, "staff_members");
+}
+
+// Changes an active member's row (`set_clause` with one parameter, `value`) and audits it, in
+// one transaction; NotFound when there is no such active member (unknown or removed).
+void update_active_member(Store& store, const std::string& id, const std::string& set_clause, const std::string& value,
+                          const std::string& action, const std::string& actor) {
+  auto& db = store.db();
+  Transaction tx(db);
+  db.prepare("UPDATE staff_members SET " + set_clause + " WHERE id=? AND removed_at IS NULL")
+      .bind(1, value)
+      .bind(2, id)
+      .run();
+  if (db.changes() == 0)
+    throw StaffMemberError(StaffMemberError::Kind::NotFound, "There is no staff member with number " + id + ".");
+  store.audit(actor, action, "", "staff number " + id);
+  tx.commit();
 }
 
 }  // namespace
@@ -62,16 +83,7 @@ StaffMemberInfo StaffMembers::add(const std::string& id, const std::string& name
 void StaffMembers::set_pin_hash(const std::string& id, const std::string& pin_hash, const std::string& actor) {
   if (pin_hash.rfind("$argon2id$", 0) != 0)
     throw StaffMemberError(StaffMemberError::Kind::BadInput, "Only an Argon2id hash of the PIN is stored.");
-  auto& db = store_.db();
-  Transaction tx(db);
-  db.prepare("UPDATE staff_members SET pin_hash=? WHERE id=? AND removed_at IS NULL")
-      .bind(1, pin_hash)
-      .bind(2, id)
-      .run();
-  if (db.changes() == 0)
-    throw StaffMemberError(StaffMemberError::Kind::NotFound, "There is no staff member with number " + id + ".");
-  store_.audit(actor, "staff-member-set-pin", "", "staff number " + id);
-  tx.commit();
+  update_active_member(store_, id, "pin_hash=?", pin_hash, "staff-member-set-pin", actor);
 }
 
 std::vector<StaffMemberInfo> StaffMembers::list() {
@@ -83,15 +95,32 @@ std::vector<StaffMemberInfo> StaffMembers::list() {
 }
 
 void StaffMembers::remove(const std::string& id, const std::string& actor) {
-  auto& db = store_.db();
+  update_active_member(store_, id, "pin_hash='', removed_at=?", now_iso(), "staff-member-remove", actor);
+}
+
+bool has_sign_in_failure_tables(Database& db) {
+  return has_table(db, "staff_sign_in_failures");
+}
+
+StoredSignInFailures load_sign_in_failures(Database& db) {
+  StoredSignInFailures out;
+  auto counts = db.prepare("SELECT scope, failures, locked_until FROM staff_sign_in_failures ORDER BY scope");
+  while (counts.step()) out.counts.push_back({counts.text(0), static_cast<int>(counts.integer(1)), counts.integer(2)});
+  auto wrong = db.prepare("SELECT at FROM staff_wrong_pins ORDER BY at");
+  while (wrong.step()) out.wrong_pins.push_back(wrong.integer(0));
+  return out;
+}
+
+void save_sign_in_failures(Database& db, const StoredSignInFailures& failures) {
   Transaction tx(db);
-  db.prepare("UPDATE staff_members SET pin_hash='', removed_at=? WHERE id=? AND removed_at IS NULL")
-      .bind(1, now_iso())
-      .bind(2, id)
-      .run();
-  if (db.changes() == 0)
-    throw StaffMemberError(StaffMemberError::Kind::NotFound, "There is no staff member with number " + id + ".");
-  store_.audit(actor, "staff-member-remove", "", "staff number " + id);
+  db.exec("DELETE FROM staff_sign_in_failures; DELETE FROM staff_wrong_pins;");
+  for (const auto& c : failures.counts)
+    db.prepare("INSERT INTO staff_sign_in_failures(scope, failures, locked_until) VALUES(?,?,?)")
+        .bind(1, c.scope)
+        .bind(2, static_cast<std::int64_t>(c.failures))
+        .bind(3, c.locked_until)
+        .run();
+  for (const auto at : failures.wrong_pins) db.prepare("INSERT INTO staff_wrong_pins(at) VALUES(?)").bind(1, at).run();
   tx.commit();
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,24 @@ class StaffMembers {
  private:
   Store& store_;
 };
+
+// Staff sign-in failures as kept in the store (migration 6): per scope ("*": the kiosk, else a
+// staff number) the wrong PINs in a row and the end of a lock-out, and the times of recent
+// wrong member PINs kiosk-wide. Times in milliseconds since the epoch.
+struct StoredSignInCount {
+  std::string scope;
+  int failures = 0;
+  std::int64_t locked_until = 0;
+};
+struct StoredSignInFailures {
+  std::vector<StoredSignInCount> counts;
+  std::vector<std::int64_t> wrong_pins;
+};
+// False for a store made before migration 6 (the kiosk's own store is always migrated when it starts).
+bool has_sign_in_failure_tables(Database& db);
+StoredSignInFailures load_sign_in_failures(Database& db);
+// Replaces what is kept, in one transaction.
+void save_sign_in_failures(Database& db, const StoredSignInFailures& failures);
 
 // Read-only look-ups on any connection to the store (the kiosk's sign-in uses its own).
 // A store made before migration 5 has no members.

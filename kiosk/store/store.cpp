@@ -104,6 +104,18 @@ CREATE TABLE staff_members(
   added_at TEXT NOT NULL,
   removed_at TEXT);
 )sql",
+      // 6: staff sign-in failures and lock-outs (staff_members.hpp), so restarting or power-cycling
+      // the kiosk does not clear a lock-out. scope '*' is the kiosk (the shared PIN's wrong PINs in
+      // a row; locked_until: sign-in locked for everyone), any other scope a staff number as typed.
+      // Times are milliseconds since the epoch. staff_wrong_pins: when wrong member PINs were
+      // typed, kiosk-wide, within the lock-out time (older rows are dropped).
+      R"sql(
+CREATE TABLE staff_sign_in_failures(
+  scope TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL);
+CREATE TABLE staff_wrong_pins(at INTEGER NOT NULL);
+)sql",
   };
   return list;
 }

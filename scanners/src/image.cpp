@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include <opencv2/imgproc.hpp>
+#include <zlib.h>
 
 #include "scanners/error.hpp"
 
@@ -293,6 +294,178 @@ cv::Mat binarize_despeckle(const cv::Mat& grey, int min_speckle_px) {
   cv::Mat ink;
   cv::threshold(out, ink, 127, 255, cv::THRESH_BINARY_INV);
   return ink;
+}
+
+// --- PngRowWriter ---------------------------------------------------------------------
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept {
+    if (f) std::fclose(f);
+  }
+};
+
+void put_be32(std::uint8_t* at, std::uint32_t v) {
+  at[0] = static_cast<std::uint8_t>(v >> 24);
+  at[1] = static_cast<std::uint8_t>(v >> 16);
+  at[2] = static_cast<std::uint8_t>(v >> 8);
+  at[3] = static_cast<std::uint8_t>(v);
+}
+
+std::uint32_t chunk_crc(const char* type, const std::uint8_t* data, std::size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(type), 4);
+  if (size > 0) crc = crc32(crc, data, static_cast<uInt>(size));
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::uint8_t paeth(int a, int b, int c) {
+  const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+  return static_cast<std::uint8_t>(pa <= pb && pa <= pc ? a : (pb <= pc ? b : c));
+}
+
+constexpr std::size_t kIhdrOffset = 8;  // after the signature: length, "IHDR", 13 bytes, CRC
+
+}  // namespace
+
+struct PngRowWriter::State {
+  std::unique_ptr<std::FILE, FileCloser> out;
+  z_stream zlib{};
+  bool zlib_ready = false;
+  std::vector<std::uint8_t> previous;               // the row above (zeros before the first)
+  std::vector<std::vector<std::uint8_t>> filtered;  // the row under each of PNG's 5 filters
+  std::vector<std::uint8_t> compressed;
+  std::uint8_t header[13] = {};
+  ~State() {
+    if (zlib_ready) deflateEnd(&zlib);
+  }
+};
+
+PngRowWriter::PngRowWriter(const std::filesystem::path& file, int width)
+    : file_(file), width_(width), state_(std::make_unique<State>()) {
+  if (width <= 0 || width > 100000) throw ScanError("io-error", "The scanner sent a page of an impossible size.");
+  state_->out.reset(std::fopen(file.c_str(), "wb"));
+  if (!state_->out) throw ScanError("io-error", "The scanned page could not be saved (" + file.string() + ").");
+  const int rc = deflateInit2(&state_->zlib, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 8, Z_FILTERED);
+  state_->zlib_ready = rc == Z_OK;
+  if (!state_->zlib_ready) throw ScanError("io-error", "The scanned page could not be compressed.");
+  const auto row_bytes = static_cast<std::size_t>(width) + 1;  // a filter byte, then the pixels
+  state_->previous.assign(static_cast<std::size_t>(width), 0);
+  state_->filtered.assign(5, std::vector<std::uint8_t>(row_bytes));
+  state_->compressed.resize(64 * 1024);
+  static const std::uint8_t signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
+  if (std::fwrite(signature, 1, sizeof signature, state_->out.get()) != sizeof signature)
+    throw ScanError("io-error", "The scanned page could not be saved (" + file.string() + ").");
+  // Grey, 8 bits, deflate, adaptive filters, not interlaced; the height (0 for now) is
+  // written by finish(), when it is known.
+  put_be32(state_->header, static_cast<std::uint32_t>(width));
+  put_be32(state_->header + 4, 0);
+  state_->header[8] = 8;
+  write_chunk("IHDR", state_->header, sizeof state_->header);
+}
+
+PngRowWriter::~PngRowWriter() {
+  if (!finished_) {
+    state_.reset();  // closes the file first
+    std::error_code ec;
+    std::filesystem::remove(file_, ec);
+  }
+}
+
+void PngRowWriter::write_chunk(const char* type, const std::uint8_t* data, std::size_t size) {
+  std::uint8_t length[4], crc[4];
+  put_be32(length, static_cast<std::uint32_t>(size));
+  put_be32(crc, chunk_crc(type, data, size));
+  std::FILE* f = state_->out.get();
+  if (std::fwrite(length, 1, 4, f) != 4 || std::fwrite(type, 1, 4, f) != 4 ||
+      (size > 0 && std::fwrite(data, 1, size, f) != size) || std::fwrite(crc, 1, 4, f) != 4)
+    throw ScanError("io-error", "The scanned page could not be saved (" + file_.string() + ").");
+}
+
+// Runs zlib over the input it has and writes what it produced as IDAT chunks.
+void PngRowWriter::deflate_some(int flush) {
+  auto& z = state_->zlib;
+  for (;;) {
+    z.next_out = state_->compressed.data();
+    z.avail_out = static_cast<uInt>(state_->compressed.size());
+    const int rc = deflate(&z, flush);
+    if (rc == Z_STREAM_ERROR) throw ScanError("io-error", "The scanned page could not be compressed.");
+    const std::size_t produced = state_->compressed.size() - z.avail_out;
+    if (produced > 0) write_chunk("IDAT", state_->compressed.data(), produced);
+    if (flush == Z_FINISH ? rc == Z_STREAM_END : (z.avail_in == 0 && z.avail_out != 0)) return;
+  }
+}
+
+void PngRowWriter::add_row(const std::uint8_t* grey) {
+  if (finished_) throw std::logic_error("PngRowWriter: add_row after finish");
+  if (rows_ >= 100000) throw ScanError("io-error", "The scanner sent more data than a page can hold.");
+  // Each of PNG's five filters; the one with the smallest sum of (signed) differences is
+  // kept, the heuristic PNG encoders use for photos and scans.
+  const std::uint8_t* up = state_->previous.data();
+  auto& f = state_->filtered;
+  long best_sum = -1;
+  int best = 0;
+  for (int kind = 0; kind < 5; ++kind) {
+    std::uint8_t* out = f[static_cast<std::size_t>(kind)].data();
+    out[0] = static_cast<std::uint8_t>(kind);
+    long sum = 0;
+    for (int x = 0; x < width_; ++x) {
+      const int a = x > 0 ? grey[x - 1] : 0, b = up[x], c = x > 0 ? up[x - 1] : 0;
+      int predicted = 0;
+      switch (kind) {
+        case 1:
+          predicted = a;
+          break;
+        case 2:
+          predicted = b;
+          break;
+        case 3:
+          predicted = (a + b) / 2;
+          break;
+        case 4:
+          predicted = paeth(a, b, c);
+          break;
+        default:
+          break;
+      }
+      const auto value = static_cast<std::uint8_t>(grey[x] - predicted);
+      out[x + 1] = value;
+      sum += value < 128 ? value : 256 - value;
+    }
+    if (best_sum < 0 || sum < best_sum) {
+      best_sum = sum;
+      best = kind;
+    }
+  }
+  auto& z = state_->zlib;
+  z.next_in = f[static_cast<std::size_t>(best)].data();
+  z.avail_in = static_cast<uInt>(width_ + 1);
+  deflate_some(Z_NO_FLUSH);
+  std::copy_n(grey, width_, state_->previous.begin());
+  ++rows_;
+}
+
+void PngRowWriter::finish() {
+  if (finished_) return;
+  if (rows_ == 0) throw ScanError("io-error", "The scanner sent an empty page.");
+  state_->zlib.next_in = nullptr;
+  state_->zlib.avail_in = 0;
+  deflate_some(Z_FINISH);
+  write_chunk("IEND", nullptr, 0);
+  // The height, now known, into the header (and the header's CRC).
+  put_be32(state_->header + 4, static_cast<std::uint32_t>(rows_));
+  std::uint8_t height[4], crc[4];
+  put_be32(height, static_cast<std::uint32_t>(rows_));
+  put_be32(crc, chunk_crc("IHDR", state_->header, sizeof state_->header));
+  std::FILE* f = state_->out.get();
+  const bool written =
+      std::fseek(f, static_cast<long>(kIhdrOffset + 8 + 4), SEEK_SET) == 0 && std::fwrite(height, 1, 4, f) == 4 &&
+      std::fseek(f, static_cast<long>(kIhdrOffset + 8 + 13), SEEK_SET) == 0 && std::fwrite(crc, 1, 4, f) == 4;
+  std::FILE* closing = state_->out.release();
+  const bool closed = std::fclose(closing) == 0;
+  if (!written || !closed) throw ScanError("io-error", "The scanned page could not be saved (" + file_.string() + ").");
+  finished_ = true;
 }
 
 }  // namespace scanners

@@ -632,35 +632,55 @@ struct Recognizer::Impl {
     const bool one_per_box = text.characters.size() == insides.size();
     std::string value, proposed;
     double confidence = 1.0;
-    bool unsure = false;
+    bool unsure = false, marked = false;
     for (size_t k = 0; k < insides.size(); ++k) {
       const std::string tesseract_letter = one_per_box ? text.characters[k].first : std::string();
       const auto& guess = guesses[k];
       confidence = std::min<double>(confidence, guess.confidence);
-      if (options.letter_acceptance.accepts(guess, tesseract_letter)) {
-        value += guess.letter;
-        proposed += guess.letter;
-        continue;
-      }
-      // Tesseract alone, under the strict rule that gave no wrong letter on the bench corpus before
-      // the classifier: the line reads the same drawn larger with wider gaps, and a letter below
-      // near-certainty reads the same alone in its box; and the classifier's best guess is that letter
-      // too (without it, "STORGATA" passed as "STORGATN" on the restyled corpus).
-      if (one_per_box && guess.letter == tesseract_letter && tesseract_sure(grey, insides, text, k)) {
-        value += tesseract_letter;
-        proposed += tesseract_letter;
-        continue;
+      // A Sámi or accented letter: read as "?" by the classifier, or as a letter without a class
+      // of its own by Tesseract, or a letter whose ink shows a mark the letter read lacks (an
+      // accent above an A, a bar through a D): both readers may still name the base letter.
+      const bool other_letter = static_cast<size_t>(guess.index) == kOtherLetterClass ||
+                                (!tesseract_letter.empty() && letter_class(tesseract_letter) < 0);
+      const LetterMarks marks = find_letter_marks(ink(insides[k]));
+      const auto fits = [&](const std::string& letter) {
+        return !options.check_letter_marks || marks_fit(letter, marks);
+      };
+      if (!other_letter && guess.index >= 0 && fits(guess.letter)) {
+        if (options.letter_acceptance.accepts(guess, tesseract_letter)) {
+          value += guess.letter;
+          proposed += guess.letter;
+          continue;
+        }
+        // Tesseract alone, under the strict rule that gave no wrong letter on the bench corpus before
+        // the classifier: the line reads the same drawn larger with wider gaps, and a letter below
+        // near-certainty reads the same alone in its box; and the classifier's best guess is that letter
+        // too (without it, "STORGATA" passed as "STORGATN" on the restyled corpus).
+        if (one_per_box && guess.letter == tesseract_letter && tesseract_sure(grey, insides, text, k)) {
+          value += tesseract_letter;
+          proposed += tesseract_letter;
+          continue;
+        }
       }
       unsure = true;
-      // The value proposed to the person: Tesseract's letter where it has one, else the classifier's.
-      if (!tesseract_letter.empty())
-        proposed += tesseract_letter;
-      else if (guess.index >= 0 && static_cast<size_t>(guess.index) != kOtherLetterClass)
-        proposed += guess.letter;
-      else
+      // The value proposed to the person: Tesseract's letter where it has one, else the
+      // classifier's; "?" where the letter proposed would not have the marks on the ink.
+      const std::string candidate = !tesseract_letter.empty()           ? tesseract_letter
+                                    : guess.index >= 0 && !other_letter ? guess.letter
+                                                                        : std::string();
+      if (other_letter) {
+        marked = true;
+        proposed += letter_class(tesseract_letter) < 0 && !tesseract_letter.empty() ? tesseract_letter : "?";
+      } else if (candidate.empty()) {
         proposed += "?";
+      } else if (!fits(candidate)) {
+        marked = true;
+        proposed += "?";
+      } else {
+        proposed += candidate;
+      }
     }
-    if (unsure) return make(f, grey, proposed, std::min(confidence, 0.5), "low-confidence");
+    if (unsure) return make(f, grey, proposed, std::min(confidence, 0.5), marked ? "marked-letter" : "low-confidence");
     return make(f, grey, value, confidence, "");
   }
 
@@ -743,6 +763,10 @@ struct Recognizer::Impl {
       if (!options.ocr_free_text) return make(f, grey, nullptr, 0.0, "handwriting");
       const cv::Rect r = clip(to_px(b), grey);
       const auto line = engine().read_line(grey(r));
+      // Ink on the line that Tesseract reads as nothing is writing it cannot read, not a blank
+      // answer (a short word in a thin script was once accepted as blank).
+      if (line.text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return make(f, grey, nullptr, 0.0, "handwriting");
       if (!value.empty()) value += "\n";
       value += line.text;
       confidence = std::min(confidence, static_cast<double>(line.confidence));

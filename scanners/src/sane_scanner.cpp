@@ -59,6 +59,98 @@ int find_option(SANE_Handle h, const std::string& name, const SANE_Option_Descri
   return -1;
 }
 
+// One line as SANE sends it, to 8-bit grey.
+void line_to_grey(const SANE_Parameters& p, const SANE_Byte* row, std::uint8_t* out) {
+  for (int x = 0; x < p.pixels_per_line; ++x) {
+    if (p.format == SANE_FRAME_RGB && p.depth == 8) {
+      out[x] = static_cast<std::uint8_t>((row[3 * x] * 299 + row[3 * x + 1] * 587 + row[3 * x + 2] * 114) / 1000);
+    } else if (p.depth == 16) {
+      const size_t step = p.format == SANE_FRAME_RGB ? 6 : 2;
+      out[x] = row[static_cast<size_t>(x) * step + 1];  // high byte (little-endian host)
+    } else if (p.depth == 1) {
+      out[x] = (row[x / 8] & (0x80 >> (x % 8))) ? 0 : 255;  // SANE: 1 = black
+    } else {
+      out[x] = row[x];
+    }
+  }
+}
+
+// The current frame's lines, converted to grey, handed to `rows` one by one as they arrive:
+// only a 64 KB read buffer is held, never the page.
+void read_frame_rows(SANE_Handle h, const std::string& device, const std::atomic<bool>& cancel_requested,
+                     const SANE_Parameters& p, PageRows& rows) {
+  const auto line = static_cast<size_t>(p.bytes_per_line);
+  const bool grey8 = p.format == SANE_FRAME_GRAY && p.depth == 8;
+  std::vector<SANE_Byte> chunk(std::max<size_t>(65536, 2 * line));
+  std::vector<std::uint8_t> grey(static_cast<size_t>(p.pixels_per_line));
+  size_t have = 0;
+  int count = 0;
+  for (;;) {
+    if (cancel_requested) throw ScanError("cancelled", "The scan was stopped.");
+    SANE_Int len = 0;
+    const SANE_Status status = sane_read(h, chunk.data() + have, static_cast<SANE_Int>(chunk.size() - have), &len);
+    if (status == SANE_STATUS_EOF) break;
+    if (status != SANE_STATUS_GOOD) throw_status(status, device);
+    have += static_cast<size_t>(len);
+    size_t used = 0;
+    for (; have - used >= line; used += line) {
+      if (++count > 30000) throw ScanError("io-error", "The scanner sent more data than a page can hold.");
+      if (grey8) {
+        rows.add_row(chunk.data() + used);
+      } else {
+        line_to_grey(p, chunk.data() + used, grey.data());
+        rows.add_row(grey.data());
+      }
+    }
+    std::memmove(chunk.data(), chunk.data() + used, have - used);
+    have -= used;
+  }
+  if (count <= 0) throw ScanError("io-error", "The scanner sent an empty page.");
+  rows.finish(count);
+}
+
+// Rows into a page image: preallocated when the scanner says how many lines come.
+class MatRows final : public PageRows {
+ public:
+  MatRows(int width, int expected_rows) : width_(width) {
+    if (expected_rows > 0) page_.create(expected_rows, width, CV_8UC1);
+  }
+  void add_row(const std::uint8_t* grey) override {
+    if (rows_ < page_.rows)
+      std::memcpy(page_.ptr(rows_), grey, static_cast<size_t>(width_));
+    else  // a backend that miscounted its lines
+      page_.push_back(cv::Mat(1, width_, CV_8UC1, const_cast<std::uint8_t*>(grey)).clone());
+    ++rows_;
+  }
+  void finish(int rows) override {
+    if (rows < page_.rows) page_ = page_.rowRange(0, rows);
+  }
+  cv::Mat take() { return std::move(page_); }
+
+ private:
+  int width_;
+  int rows_ = 0;
+  cv::Mat page_;
+};
+
+// Opens the page's real PageRows only when its first row arrives: a sheet that turns out
+// not to be there (an empty feeder reported on the first read) leaves no page behind.
+class RowsOnFirstRow final : public PageRows {
+ public:
+  explicit RowsOnFirstRow(std::function<std::unique_ptr<PageRows>()> open) : open_(std::move(open)) {}
+  void add_row(const std::uint8_t* grey) override {
+    if (!rows_) rows_ = open_();
+    rows_->add_row(grey);
+  }
+  void finish(int rows) override {
+    if (rows_) rows_->finish(rows);
+  }
+
+ private:
+  std::function<std::unique_ptr<PageRows>()> open_;
+  std::unique_ptr<PageRows> rows_;
+};
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -177,91 +269,38 @@ void SaneDevice::cancel() {
   sane_cancel(as_handle(handle_));  // SANE allows this from another thread (signal-safe)
 }
 
-// 8-bit grey with a known height, the usual case: the lines go straight into the page, with
-// no second page-sized buffer (8.7 MB at 300 dpi) beside it while the kiosk draws.
-PageImage SaneDevice::read_grey_page(int width, int lines) {
-  SANE_Handle h = as_handle(handle_);
-  PageImage page;
-  page.source = name_;
-  page.grey = cv::Mat(lines, width, CV_8UC1);
-  const size_t capacity = page.grey.total();
-  const size_t max_bytes = static_cast<size_t>(width) * 30000;
-  size_t filled = 0;
-  std::vector<std::uint8_t> more;  // lines past the announced height (a backend that miscounted)
-  std::vector<SANE_Byte> spill(65536);
-  for (;;) {
-    if (cancel_requested_) throw ScanError("cancelled", "The scan was stopped.");
-    SANE_Int len = 0;
-    SANE_Byte* into = filled < capacity ? page.grey.data + filled : spill.data();
-    const size_t room = filled < capacity ? std::min<size_t>(capacity - filled, 65536) : spill.size();
-    const SANE_Status status = sane_read(h, into, static_cast<SANE_Int>(room), &len);
-    if (status == SANE_STATUS_EOF) break;
-    if (status != SANE_STATUS_GOOD) throw_status(status, name_);
-    if (filled >= capacity) more.insert(more.end(), spill.begin(), spill.begin() + len);
-    filled += static_cast<size_t>(len);
-    if (filled > max_bytes) throw ScanError("io-error", "The scanner sent more data than a page can hold.");
-  }
-  const int got = static_cast<int>(filled / static_cast<size_t>(width));
-  if (got <= 0) throw ScanError("io-error", "The scanner sent an empty page.");
-  if (got < lines) page.grey = page.grey.rowRange(0, got);
-  if (got > lines) {
-    const cv::Mat extra(got - lines, width, CV_8UC1, more.data());
-    cv::Mat whole;
-    cv::vconcat(page.grey, extra, whole);
-    page.grey = whole;
-  }
-  return page;
-}
-
-PageImage SaneDevice::read_page() {
-  SANE_Handle h = as_handle(handle_);
-  SANE_Parameters p{};
-  SANE_Status status = sane_get_parameters(h, &p);
-  if (status != SANE_STATUS_GOOD) throw_status(status, name_);
-  if (p.bytes_per_line <= 0 || p.pixels_per_line <= 0 || p.pixels_per_line > 20000 || p.lines > 30000)
-    throw ScanError("io-error", "The scanner sent a page of an impossible size.");
-  if (p.format == SANE_FRAME_GRAY && p.depth == 8 && p.bytes_per_line == p.pixels_per_line && p.lines > 0)
-    return read_grey_page(p.pixels_per_line, p.lines);
-  std::vector<std::uint8_t> data;
-  if (p.lines > 0) data.reserve(static_cast<size_t>(p.bytes_per_line) * static_cast<size_t>(p.lines));
-  std::vector<SANE_Byte> buffer(65536);
-  const size_t max_bytes = static_cast<size_t>(p.bytes_per_line) * 30000;
-  for (;;) {
-    if (cancel_requested_) throw ScanError("cancelled", "The scan was stopped.");
-    SANE_Int len = 0;
-    status = sane_read(h, buffer.data(), static_cast<SANE_Int>(buffer.size()), &len);
-    if (status == SANE_STATUS_EOF) break;
-    if (status != SANE_STATUS_GOOD) throw_status(status, name_);
-    data.insert(data.end(), buffer.begin(), buffer.begin() + len);
-    if (data.size() > max_bytes) throw ScanError("io-error", "The scanner sent more data than a page can hold.");
-  }
-  const int lines = static_cast<int>(data.size() / static_cast<size_t>(p.bytes_per_line));
-  if (lines <= 0) throw ScanError("io-error", "The scanner sent an empty page.");
-  const int w = p.pixels_per_line;
-  PageImage page;
-  page.grey = cv::Mat(lines, w, CV_8UC1);
-  page.source = name_;
-  for (int y = 0; y < lines; ++y) {
-    const std::uint8_t* row = data.data() + static_cast<size_t>(y) * static_cast<size_t>(p.bytes_per_line);
-    std::uint8_t* out = page.grey.ptr<std::uint8_t>(y);
-    for (int x = 0; x < w; ++x) {
-      if (p.format == SANE_FRAME_RGB && p.depth == 8) {
-        out[x] = static_cast<std::uint8_t>((row[3 * x] * 299 + row[3 * x + 1] * 587 + row[3 * x + 2] * 114) / 1000);
-      } else if (p.depth == 16) {
-        const size_t step = p.format == SANE_FRAME_RGB ? 6 : 2;
-        out[x] = row[static_cast<size_t>(x) * step + 1];  // high byte (little-endian host)
-      } else if (p.depth == 1) {
-        out[x] = (row[x / 8] & (0x80 >> (x % 8))) ? 0 : 255;  // SANE: 1 = black
-      } else {
-        out[x] = row[x];
-      }
-    }
-  }
-  return page;
-}
-
 std::vector<PageImage> SaneDevice::scan(const ScanSettings& settings,
                                         const std::function<bool(const PageImage&)>& on_page) {
+  std::vector<PageImage> pages;
+  MatRows* current = nullptr;
+  scan_sheets(
+      settings,
+      [&](int, int width, int expected_rows) {
+        auto rows = std::make_unique<MatRows>(width, expected_rows);
+        current = rows.get();
+        return rows;
+      },
+      [&](int page_number) {
+        PageImage page;
+        page.grey = current->take();
+        page.dpi_hint = settings.dpi;
+        page.source = name_ + " page " + std::to_string(page_number);
+        pages.push_back(std::move(page));
+        return !on_page || on_page(pages.back());
+      });
+  return pages;
+}
+
+int SaneDevice::scan_rows(const ScanSettings& settings,
+                          const std::function<std::unique_ptr<PageRows>(int page, int width)>& open_page) {
+  return scan_sheets(
+      settings, [&](int page, int width, int) { return open_page(page, width); }, [](int) { return true; });
+}
+
+int SaneDevice::scan_sheets(
+    const ScanSettings& settings,
+    const std::function<std::unique_ptr<PageRows>(int page, int width, int expected_rows)>& open_page,
+    const std::function<bool(int page)>& after_page) {
   cancel_requested_ = false;
   SANE_Handle h = as_handle(handle_);
   set_option(SANE_NAME_SCAN_MODE, std::string(SANE_VALUE_SCAN_MODE_GRAY));
@@ -288,33 +327,39 @@ std::vector<PageImage> SaneDevice::scan(const ScanSettings& settings,
           chosen = s;
     if (!chosen.empty()) set_option(SANE_NAME_SCAN_SOURCE, chosen);
   }
-  std::vector<PageImage> pages;
+  int pages = 0;
   for (;;) {
     if (cancel_requested_) throw ScanError("cancelled", "The scan was stopped.");
     SANE_Status status = sane_start(h);
-    if (status == SANE_STATUS_EOF && !pages.empty()) {
+    if (status == SANE_STATUS_EOF && pages > 0) {
       // Some backends (pnm among them) want the finished frame closed before the next sheet.
       sane_cancel(h);
       status = sane_start(h);
     }
-    if (status == SANE_STATUS_NO_DOCS && feeder && !pages.empty()) break;  // feeder is empty: batch done
+    if (status == SANE_STATUS_NO_DOCS && feeder && pages > 0) break;  // feeder is empty: batch done
     if (status != SANE_STATUS_GOOD) {
       sane_cancel(h);
       throw_status(status, name_);
     }
-    PageImage page;
+    // Alive until after_page has taken the page.
+    std::unique_ptr<RowsOnFirstRow> rows;
     try {
-      page = read_page();
+      SANE_Parameters p{};
+      status = sane_get_parameters(h, &p);
+      if (status != SANE_STATUS_GOOD) throw_status(status, name_);
+      if (p.bytes_per_line <= 0 || p.pixels_per_line <= 0 || p.pixels_per_line > 20000 || p.lines > 30000)
+        throw ScanError("io-error", "The scanner sent a page of an impossible size.");
+      rows = std::make_unique<RowsOnFirstRow>([&open_page, page = pages + 1, width = p.pixels_per_line,
+                                               lines = p.lines] { return open_page(page, width, lines); });
+      read_frame_rows(h, name_, cancel_requested_, p, *rows);
     } catch (const ScanError& e) {
       sane_cancel(h);
-      if (e.code() == "no-paper" && feeder && !pages.empty()) break;
+      if (e.code() == "no-paper" && feeder && pages > 0) break;
       throw;
     }
-    page.dpi_hint = settings.dpi;
-    page.source = name_ + " page " + std::to_string(pages.size() + 1);
-    pages.push_back(std::move(page));
-    const bool go_on = !on_page || on_page(pages.back());
-    if (!feeder || !go_on || (settings.max_pages > 0 && static_cast<int>(pages.size()) >= settings.max_pages)) break;
+    ++pages;
+    const bool go_on = after_page(pages);
+    if (!feeder || !go_on || (settings.max_pages > 0 && pages >= settings.max_pages)) break;
   }
   sane_cancel(h);  // ends the scan session (needed after the last frame)
   return pages;

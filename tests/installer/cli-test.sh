@@ -56,14 +56,38 @@ expect_rc 3 "setup with a short PIN" -- sh -c "echo 12 | '$kioskctl' setup --con
 expect_rc 2 "setup with an unknown flag" -- "$kioskctl" setup --config "$conf" --colour red
 [ "$before" = "$(sha256sum "$conf")" ] || fail "a refused setup changed the file"
 
+# The first staff member instead of the shared PIN: setup makes the store (the kiosk has not
+# run yet) and adds the member; the doctor then counts staff access as set up.
+conf2="$work/etc2/kiosk.toml"
+state2="$work/state2"
+echo 482913 | "$kioskctl" setup --config "$conf2" --broker amqp://127.0.0.1:5672 --staff-id 1001 \
+  --staff-name "Kari N" --pin-stdin --set store.path="$state2/kiosk.db" --set store.key_file="$state2/store.key" \
+  >"$work/out" 2>"$work/err" || { fail "setup with a staff member"; cat "$work/out" "$work/err"; }
+grep -q "added staff member 1001" "$work/out" || fail "setup did not say it added the member"
+grep -qE "^pin_hash = [\"'][\"']" "$conf2" || fail "setup with a staff member set the shared PIN"
+grep -q '482913' "$conf2" "$state2/kiosk.db" && fail "the member's PIN is stored in clear text"
+expect_rc 0 "staff list after setup" -- "$kioskctl" staff list --config "$conf2" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [m["id"] for m in d["members"]] == ["1001"], d' \
+  "$work/out" || fail "the member added by setup is not listed"
+expect_rc 1 "doctor with a staff member" -- "$kioskctl" doctor --json --config "$conf2" --skip-devices --skip-broker
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=[c for c in d["checks"] if c["id"] == "staff"];
+assert s and s[0]["status"] == "ok" and "1 staff member" in s[0]["message"], s' "$work/out" ||
+  fail "doctor does not count the staff member as staff access"
+expect_rc 2 "setup with a staff number but no name" -- sh -c "echo 482913 | '$kioskctl' setup --config '$conf2' --staff-id 1002 --pin-stdin"
+expect_rc 3 "setup with a staff member and a short PIN" -- sh -c \
+  "echo 12 | '$kioskctl' setup --config '$conf2' --staff-id 1002 --staff-name OP --pin-stdin"
+expect_rc 3 "setup with a staff number already in use" -- sh -c \
+  "echo 135790 | '$kioskctl' setup --config '$conf2' --staff-id 1001 --staff-name OP --pin-stdin"
+grep -q "already in use" "$work/err" || fail "a number in use is not said: $(cat "$work/err")"
+
 # doctor: one line per check, failures with a fix, exit 1; --json for monitoring.
 expect_rc 1 "doctor on a fresh temp install" -- "$kioskctl" doctor --config "$conf" --skip-devices --timeout-ms 500
 lines=$(grep -cE '^(ok|warning|failed|skipped) ' "$work/out")
-[ "$lines" -eq 12 ] || { fail "doctor printed $lines check lines, expected 12"; cat "$work/out"; }
+[ "$lines" -eq 13 ] || { fail "doctor printed $lines check lines, expected 13"; cat "$work/out"; }
 grep -q '^failed  Store encryption key: .* Fix: ' "$work/out" || fail "missing key not reported with a fix"
 grep -q '^failed  Message broker: Cannot reach' "$work/out" || fail "broker not reported"
 expect_rc 1 "doctor --json" -- "$kioskctl" doctor --json --config "$conf" --skip-devices --skip-broker
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and len(d["checks"]) == 12, d' \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and len(d["checks"]) == 13, d' \
   "$work/out" || fail "doctor --json is not the expected JSON"
 expect_rc 2 "doctor with a bad flag" -- "$kioskctl" doctor --min-free-mb lots
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "admin/checks.hpp"
+#include "admin/setup.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -197,7 +198,8 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   write_file(state / "qr-mac.key", std::string(32, 'q'), 0600);
   write_file(dir / "kiosk.toml",
              "[store]\npath = \"state/kiosk.db\"\nkey_file = \"state/store.key\"\n[print]\nmac_key_file = "
-             "\"state/qr-mac.key\"\n",
+             "\"state/qr-mac.key\"\n[staff]\npin_hash = \"" +
+                 hash_staff_pin("246810") + "\"\n",
              0640);
   DoctorOptions options;
   options.config_file = dir / "kiosk.toml";
@@ -211,8 +213,8 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   CHECK(json["ok"] == true);
   std::vector<std::string> ids;
   for (const auto& c : json["checks"]) ids.push_back(c["id"]);
-  CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "certificates", "printer",
-                                        "scanner", "broker", "reply-queue", "disk", "clock"});
+  CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "staff", "certificates",
+                                        "printer", "scanner", "broker", "reply-queue", "disk", "clock"});
 
   // The key opened up to others: the doctor fails and says how to fix it.
   ::chmod((state / "store.key").c_str(), 0640);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../queue/helpers.hpp"
+#include "admin/setup.hpp"
 #include "private_cups.hpp"
 #include "test_support.hpp"
 
@@ -73,7 +74,7 @@ TEST_CASE("doctor fixtures: cupsd, SANE pnm and RabbitMQ all ok - then each stop
              "[store]\npath = \"" + (state / "kiosk.db").string() + "\"\nkey_file = \"" +
                  (state / "store.key").string() + "\"\n[print]\nmac_key_file = \"" + (state / "qr-mac.key").string() +
                  "\"\n[printer]\nqueue = \"Kiosk_A4\"\n[scanner]\ndevice = \"pnm:0\"\n[broker]\nurl = \"" +
-                 broker.url() + "\"\n",
+                 broker.url() + "\"\n[staff]\npin_hash = \"" + kiosk::admin::hash_staff_pin("246810") + "\"\n",
              0640);
 
   const auto fine = run_doctor(config, dir.path());

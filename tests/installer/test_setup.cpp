@@ -122,7 +122,7 @@ TEST_CASE("setup first run: no file, the shipped default, a broken file need the
   const auto fresh = first_run_needs(file);
   REQUIRE(fresh.size() == 2);
   CHECK(contains(fresh[0], "broker.url"));
-  CHECK(contains(fresh[1], "staff.pin_hash"));
+  CHECK(contains(fresh[1], "staff mode"));
   kiosk::Config config;
   set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
   set_from_text(config, "staff.pin_hash", hash_staff_pin("135790"));
@@ -130,6 +130,38 @@ TEST_CASE("setup first run: no file, the shipped default, a broken file need the
   CHECK(first_run_needs(file).empty());
   write_file(file, "[ui\n", 0640);
   CHECK(contains(first_run_needs(file).at(0), "line 1"));
+}
+
+TEST_CASE("setup first staff member: added to a store made for it - staff access without the shared PIN") {
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  kiosk::Config config;
+  set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
+  set_from_text(config, "store.path", (dir / "state/kiosk.db").string());
+  set_from_text(config, "store.key_file", (dir / "state/store.key").string());
+  write_config(file, config);
+  REQUIRE(first_run_needs(file).size() == 1);  // nobody can open staff mode yet
+  CHECK(count_active_staff_members(dir / "state/kiosk.db") == 0);
+  CHECK_FALSE(staff_access_configured(config));
+
+  // Bad input is refused before anything is made.
+  CHECK_THROWS_WITH_AS(add_staff_member(config, "10x1", "Kari N", "482913"), doctest::Contains("1 to 8 digits"),
+                       SetupError);
+  CHECK_THROWS_WITH_AS(add_staff_member(config, "1001", "", "482913"), doctest::Contains("name"), SetupError);
+  CHECK_THROWS_WITH_AS(add_staff_member(config, "1001", "Kari N", "4829"), doctest::Contains("6 to 12 digits"),
+                       SetupError);
+  CHECK_FALSE(std::filesystem::exists(dir / "state/kiosk.db"));
+
+  // The first run: the store is made (with its key) and the member added; the shared PIN stays unset.
+  add_staff_member(config, "1001", "Kari N", "482913");
+  CHECK(std::filesystem::exists(dir / "state/store.key"));
+  CHECK(count_active_staff_members(dir / "state/kiosk.db") == 1);
+  CHECK(staff_access_configured(config));
+  CHECK(first_run_needs(file).empty());
+  CHECK(config.get_string("staff.pin_hash").empty());
+  CHECK_THROWS_WITH_AS(add_staff_member(config, "1001", "Other", "135790"), doctest::Contains("already in use"),
+                       SetupError);
+  CHECK(count_active_staff_members(dir / "state/kiosk.db") == 1);
 }
 
 TEST_CASE("ADMIN.md documents every configuration key") {

@@ -59,7 +59,8 @@ class SetupDriver {
     for (const char c : text) {
       const bool capital = c >= 'A' && c <= 'Z';
       if (capital != session_.view().shift) REQUIRE(touch("admin.key.shift"));
-      REQUIRE_MESSAGE(touch("admin.key." + std::string(1, c)), "no key for '" << c << "'");
+      const std::string key = c == ' ' ? "space" : std::string(1, c);
+      REQUIRE_MESSAGE(touch("admin.key." + key), "no key for '" << c << "'");
     }
     if (session_.view().shift) REQUIRE(touch("admin.key.shift"));
   }
@@ -117,7 +118,9 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
   const auto state = dir / "state";
   const auto file = dir / "etc/kiosk.toml";
   // As the package leaves it: the documented defaults (with this test's folders), no broker, no PIN.
-  write_file(file, "[site]\nname = \"Testbiblioteket\"\n[store]\npath = \"" + (state / "kiosk.db").string() + "\"\n",
+  write_file(file,
+             "[site]\nname = \"Testbiblioteket\"\n[store]\npath = \"" + (state / "kiosk.db").string() +
+                 "\"\nkey_file = \"" + (state / "store.key").string() + "\"\n",
              0640);
   REQUIRE(first_run_needs(file).size() == 2);
   kiosk_test::make_certificate(dir / "usb/broker-client.pem", dir / "usb/broker-client.key", 365);
@@ -172,7 +175,20 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
   CHECK_MESSAGE(contains(ui.message(), "2 filer er hentet"), ui.message());
   REQUIRE(ui.touch("admin.next"));
 
-  // Staff PIN: too short is refused; the digits are never shown.
+  // The first staff member: number, name, then PIN. A missing number is refused, Back goes
+  // back one field, and the PIN's digits are never shown.
+  CHECK(ui.look().screen == "admin-setup-pin");
+  REQUIRE(ui.touch("admin.next"));
+  CHECK(contains(ui.message(), "1 til 8 sifre"));
+  ui.type("1001");
+  CHECK(ui.look().find("admin.field")->text == "1001|");
+  REQUIRE(ui.touch("admin.next"));
+  REQUIRE(ui.touch("admin.back"));  // back to the number, kept
+  CHECK(ui.look().find("admin.field")->text == "1001|");
+  REQUIRE(ui.touch("admin.next"));
+  ui.type("Kari N");
+  CHECK(ui.look().find("admin.field")->text == "Kari N|");
+  REQUIRE(ui.touch("admin.next"));
   ui.type("12345");
   REQUIRE(ui.touch("admin.next"));
   CHECK(ui.look().screen == "admin-setup-pin");
@@ -189,6 +205,7 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
 
   CHECK(ui.look().screen == "admin-setup-save");
   CHECK(contains(ui.look().all_text(), "amqps://broker.test:5671"));
+  CHECK(contains(ui.look().all_text(), "1001 (Kari N)"));
   REQUIRE(ui.touch("admin.save"));
   ui.settle();
   CHECK_MESSAGE(ui.look().screen == "admin-setup-done", ui.message());
@@ -209,7 +226,10 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
   CHECK(config.get_string("broker.url") == "amqps://broker.test:5671");
   CHECK(config.get_list("ui.languages") == std::vector<std::string>{"nb", "nn", "en"});
   CHECK(config.get_string("ui.default_language") == "nn");
-  CHECK(verify_staff_pin(config.get_string("staff.pin_hash"), "123456"));
+  // The member is in the kiosk's store (made by the setup); no shared PIN was set.
+  CHECK(config.get_string("staff.pin_hash").empty());
+  CHECK(count_active_staff_members(state / "kiosk.db") == 1);
+  CHECK(staff_access_configured(config));
   CHECK(config.get_string("broker.tls_client_certificate") == (state / "certs/broker-client.pem").string());
   CHECK(kiosk_test::mode_of(state / "certs/broker-client.key") == 0600);
   CHECK(kiosk_test::mode_of(file) == 0640);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -66,6 +67,15 @@ inline std::string synthetic_number(forms::CivilDate birth) {
       if (r.valid && r.birth_date == birth) return *n;
     }
   return {};
+}
+
+// The staff PIN is checked on the flow's sign-in worker thread: frames until its answer is in.
+inline bool pin_checked(kiosk::flow::Flow& f, kiosk::ui::HeadlessUi& ui, kiosk::flow::Clock::time_point now) {
+  for (int i = 0; i < 5000 && f.staff_checking(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ui.look(f, now);
+  }
+  return !f.staff_checking();
 }
 
 // What every headless kiosk test starts from: the assets, scripted services, the flow (made by

@@ -67,6 +67,7 @@ TEST_CASE("services: the real outbox commits on its worker thread, staff list, r
   REQUIRE(ui.touch(f, "staff.open", Clock::now()));
   for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, Clock::now()));
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   REQUIRE(ui.touch(f, "choice.staff.queue", Clock::now()));
   REQUIRE(f.screen() == Screen::StaffQueue);
   REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));
@@ -337,6 +338,7 @@ TEST_CASE(
   REQUIRE(ui.touch(f, "staff.open", Clock::now()));
   for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, Clock::now()));
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   const std::string actor = f.staff_actor();
   REQUIRE(ui.touch(f, "choice.staff.review", Clock::now()));
   REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));

@@ -155,10 +155,12 @@ TEST_CASE("staff mode through the screens: unlock, audit, and leaving locks it")
   for (const char* k : {"key.1", "key.1", "key.1", "key.1"}) REQUIRE(ui.touch(f, k, now));
   CHECK(ui.last().find("input")->text == "****");  // the PIN is never shown
   REQUIRE(ui.touch(f, "choice.next", now));
+  REQUIRE(kiosk_test::pin_checked(f, ui, now));
   CHECK(f.screen() == Screen::StaffPin);
   CHECK(ui.last().find("error"));
   for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, now));
   REQUIRE(ui.touch(f, "choice.next", now));
+  REQUIRE(kiosk_test::pin_checked(f, ui, now));
   REQUIRE(f.screen() == Screen::StaffMenu);
   CHECK(f.staff_unlocked());
   REQUIRE(ui.touch(f, "choice.staff.devices", now));
@@ -241,6 +243,7 @@ void unlock_staff(flow::Flow& f, ui::HeadlessUi& ui, Clock::time_point now) {
   REQUIRE(ui.touch(f, "staff.open", now));
   for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, now));
   REQUIRE(ui.touch(f, "choice.next", now));
+  REQUIRE(kiosk_test::pin_checked(f, ui, now));
   REQUIRE(f.screen() == Screen::StaffMenu);
 }
 

@@ -276,10 +276,12 @@ TEST_CASE("staff members: a member signs in at the kiosk and the audit and the s
   CHECK(f.screen_model().title == t.text("nb", "ui.staff.number.title"));
   type(f, ui, "258025");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   CHECK(f.screen_model().title == t.text("nb", "ui.staff.pin.title"));
   CHECK(ui.last().all_text().find("258025") != std::string::npos);  // the number is shown, the PIN never
   type(f, ui, "258025");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   CHECK(f.screen() == Screen::StaffPin);
   CHECK(!f.staff_unlocked());
   CHECK(f.screen_model().error == t.text("nb", "ui.staff.wrong-number-or-pin"));
@@ -289,12 +291,15 @@ TEST_CASE("staff members: a member signs in at the kiosk and the audit and the s
   CHECK(f.screen_model().title == t.text("nb", "ui.staff.number.title"));
   type(f, ui, "1001");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   type(f, ui, "135790");  // Ola's PIN: not Kari's
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   CHECK(!f.staff_unlocked());
   CHECK(ui.last().all_text().find("135790") == std::string::npos);
   type(f, ui, "482913");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   REQUIRE(f.screen() == Screen::StaffMenu);
   CHECK(f.staff_actor() == "1001");
   CHECK(ui.last().all_text().find("Kari N") != std::string::npos);
@@ -351,15 +356,19 @@ TEST_CASE("staff members: a member signs in at the kiosk and the audit and the s
   REQUIRE(ui.touch(f, "staff.open", Clock::now()));
   type(f, ui, "1001");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   type(f, ui, "482913");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   CHECK(!f.staff_unlocked());
   CHECK(f.screen_model().error == t.text("nb", "ui.staff.wrong-number-or-pin"));
   REQUIRE(ui.touch(f, "nav.back", Clock::now()));
   type(f, ui, "1002");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   type(f, ui, "135790");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   CHECK(f.screen() == Screen::StaffMenu);
   CHECK(f.staff_actor() == "1002");
   // Leaving staff mode locks it again (and the next sign-in asks the number again).
@@ -371,11 +380,34 @@ TEST_CASE("staff members: a member signs in at the kiosk and the audit and the s
   // So does inactivity: the wipe signs the member out.
   type(f, ui, "1002");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   type(f, ui, "135790");
   REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
   REQUIRE(f.staff_unlocked());
   f.tick(Clock::now() + options.inactivity_warning + options.inactivity_countdown + 5s);
   CHECK(!f.staff_unlocked());
   CHECK(f.screen() == Screen::Start);
   CHECK(f.staff_actor().empty());
+}
+
+TEST_CASE("kioskctl queue list and show and retry and cancel refuse a store that does not exist (exit 4)") {
+  TempDir dir{"kiosk-queue-store"};
+  const auto missing = dir.path / "typo" / "kiosk.db";
+  const std::string at = " --store " + missing.string();
+  for (const auto& run : {kioskctl(dir, "queue list" + at), kioskctl(dir, "queue list --json" + at),
+                          kioskctl(dir, "queue show HK-1" + at), kioskctl(dir, "queue retry HK-1" + at),
+                          kioskctl(dir, "queue cancel HK-1" + at)}) {
+    CHECK(run.code == 4);
+    CHECK(run.err.find("There is no kiosk store at " + missing.string()) != std::string::npos);
+    CHECK(run.out.find("empty") == std::string::npos);
+  }
+  CHECK(!std::filesystem::exists(missing));
+  CHECK(!std::filesystem::exists(missing.parent_path()));
+  // An existing store (made by the kiosk when it first starts) is listed as before.
+  const auto db = dir.path / "kiosk.db";
+  { store::Store::open(db, dir.path / "kiosk.db.key"); }
+  const auto listed = kioskctl(dir, "queue list --store " + db.string());
+  CHECK(listed.code == 0);
+  CHECK(listed.out.find("The queue is empty") != std::string::npos);
 }

@@ -42,6 +42,7 @@ struct Desk : kiosk_test::HeadlessKiosk {
     touch("staff.open");
     for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) touch(k);
     touch("choice.next");
+    REQUIRE(kiosk_test::pin_checked(*flow, ui, now));
     REQUIRE(flow->screen() == Screen::StaffMenu);
   }
   // A citizen sends in a form filled at home and leaves the uncertain value for staff.
@@ -233,9 +234,11 @@ TEST_CASE("staff audit: wrong PINs, the lock-out, queue actions and fill-in on b
   for (int attempt = 0; attempt < 3; ++attempt) {
     for (const char* k : {"key.1", "key.1", "key.1", "key.1"}) d.touch(k);
     d.touch("choice.next");
+    REQUIRE(kiosk_test::pin_checked(*d.flow, d.ui, d.now));
   }
   for (const char* k : {"key.1", "key.1", "key.1", "key.1"}) d.touch(k);
   d.touch("choice.next");
+  REQUIRE(kiosk_test::pin_checked(*d.flow, d.ui, d.now));
   CHECK(d.audited("staff-wrong-pin"));
   CHECK(d.audited("staff-lock-out"));
   for (const auto& a : d.services.outbox->audits) {

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "print/pdf.hpp"
 #include "scanners/digits.hpp"
 #include "scanners/image.hpp"
+#include "scanners/letters.hpp"
 
 namespace scancorpus {
 
@@ -26,6 +28,39 @@ double px(double mm) {
 }
 cv::Rect rect_px(const print::RectMm& r) {
   return {static_cast<int>(px(r.x)), static_cast<int>(px(r.y)), static_cast<int>(px(r.w)), static_cast<int>(px(r.h))};
+}
+
+// Names as Sámi and other Nordic citizens write them: Sámi letters (Á Č Đ Ŋ Š Ŧ Ž) and other
+// accents (Ä Ö Ü É) beside Æ Ø Å.
+const std::vector<std::string> kMarkedNames = {
+    "ÁSLAT GAUP",    "MÁHTTE SOMBY",    "ČÁHPPES LOGJE", "BIRET MÁRJÁ ÁLTTÁ", "ŠÁRÁ EIRA",     "JOVNNA HÆTTA",
+    "ÁNDE SARA",     "SÁRA UTSI",       "IŊGÁ TURI",     "MÁRET BALTO",       "NIILLAS ÁLTTÁ", "ÁILE SOMBY",
+    "ELLE MÁRJÁ",    "ÁNTE LOGJE",      "ÅSE ØVREBØ",    "BJØRN ÆRØ",         "AILA JÄRVINEN", "MÖLLER",
+    "JÜRGEN MÜLLER", "RENÉ SÖDERSTRÖM", "JOSÉ NUÑEZ",    "FRANÇOIS HÖGLUND"};
+// Places in Sámi, and Sámi words, so that every Sámi letter is written somewhere (VUOĐĐU is
+// "foundation", RUOŦŦA "Sweden", GUOVŽA "bear").
+const std::vector<std::string> kSamiPlaces = {"KÁRÁŠJOHKA", "GUOVDAGEAIDNU", "PORSÁŊGU", "UNJÁRGA", "ČÁHCESUOLU",
+                                              "DEATNU",     "ÁLTÁ",          "RUOŦŦA",   "VUOĐĐU",  "GUOVŽA"};
+
+// The letters of `text` as block capitals, one UTF-8 letter each; anything else is left out.
+std::vector<std::string> block_letters(const std::string& text) {
+  static const std::vector<std::pair<std::string, std::string>> lower_to_upper = {
+      {"æ", "Æ"}, {"ø", "Ø"}, {"å", "Å"}, {"á", "Á"}, {"č", "Č"}, {"đ", "Đ"}, {"ŋ", "Ŋ"}, {"š", "Š"}, {"ŧ", "Ŧ"},
+      {"ž", "Ž"}, {"ä", "Ä"}, {"ö", "Ö"}, {"ü", "Ü"}, {"é", "É"}, {"è", "È"}, {"ñ", "Ñ"}, {"ç", "Ç"}};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    std::string ch = text.substr(i, n);
+    i += n;
+    if (n == 1) {
+      if (std::isalpha(lead)) out.emplace_back(1, static_cast<char>(std::toupper(lead)));
+      continue;
+    }
+    for (const auto& [lower, upper] : lower_to_upper)
+      if (ch == lower || ch == upper) out.push_back(upper);
+  }
+  return out;
 }
 
 }  // namespace
@@ -167,39 +202,44 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
       }
       case print::FieldKind::Letters: {
         out.kinds[f.link_id] = "letters";
-        std::string text;
-        if (f.link_id == "signature.place")
-          text = "OSLO";
-        else if (const auto* v = answers.first(f.link_id))
-          text = v->to_display_string();
-        std::string letters;
-        for (char c : text)
-          if (std::isalpha(static_cast<unsigned char>(c)))
-            letters.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-        letters = letters.substr(0, f.boxes.size());
-        out.truth[f.link_id] = letters.empty() ? nlohmann::json() : nlohmann::json(letters);
-        // Block capitals in the Hershey faces the letter classifier never trained on (SIMPLEX and
-        // DUPLEX, see scanners/tools/train_letters.cpp), each letter with its own lean, turn, pen
-        // width and place in the box. The style comes from its own generator, so the rest of the
-        // page (ticks, digits, degradation) stays what it was for the same seed.
+        // The style (which name, face, lean, turn, pen, place) comes from a generator of its own,
+        // so the rest of the page (ticks, digits, degradation) does not depend on the letters.
         std::mt19937 style(answer_seed * 2654435761u ^
                            static_cast<unsigned>(std::hash<std::string>{}(submission + "|" + f.link_id)));
         std::uniform_real_distribution<double> su(0.0, 1.0);
         auto styled = [&](double a, double b) { return a + (b - a) * su(style); };
+        std::string text;
+        if (f.link_id == "signature.place")
+          text = su(style) < 0.4 ? kSamiPlaces[style() % kSamiPlaces.size()] : "OSLO";
+        else if (const auto* v = answers.first(f.link_id))
+          text = v->to_display_string();
+        // Many citizens the kiosk serves write Sámi letters or accents in their names.
+        if (item && item->input_kind == forms::InputKind::Name && su(style) < marked_name_share_)
+          text = kMarkedNames[style() % kMarkedNames.size()];
+        std::vector<std::string> letters = block_letters(text);
+        if (letters.size() > f.boxes.size()) letters.resize(f.boxes.size());
+        std::string truth;
+        for (const auto& letter : letters) truth += letter;
+        out.truth[f.link_id] = letters.empty() ? nlohmann::json() : nlohmann::json(truth);
+        // Block capitals in the Hershey faces the letter classifier never trained on (SIMPLEX and
+        // DUPLEX, see scanners/tools/train_letters.cpp), marks drawn on by hand
+        // (scanners::hershey_letter), each letter with its own lean, turn, pen width and place.
         for (size_t i = 0; i < letters.size(); ++i) {
           const cv::Rect b = rect_px(f.boxes[i]);
-          const double scale = b.height * uniform(0.55, 0.75) / 22.0;
-          const double jitter_x = uniform(-2, 2), jitter_y = uniform(-2, 2);
-          const int thickness = static_cast<int>(uniform(2, 4)) + static_cast<int>(styled(0, 2.5));
+          const double scale = b.height * styled(0.55, 0.75) / 22.0;
+          const double jitter_x = styled(-2, 2), jitter_y = styled(-2, 2);
+          const int thickness = static_cast<int>(styled(2, 4)) + static_cast<int>(styled(0, 2.5));
           const int font = su(style) < 0.5 ? cv::FONT_HERSHEY_SIMPLEX : cv::FONT_HERSHEY_DUPLEX;
-          const std::string ch(1, letters[i]);
-          int baseline = 0;
-          const cv::Size size = cv::getTextSize(ch, font, scale, thickness, &baseline);
+          cv::Mat glyph = scanners::hershey_letter(letters[i], font, scale, thickness);
+          if (glyph.empty()) continue;
+          // A letter with a mark above or below is written smaller so that it all fits the box.
+          const double fit = std::min({1.0, 0.9 * b.height / glyph.rows, 0.9 * b.width / glyph.cols});
+          if (fit < 1.0) cv::resize(glyph, glyph, cv::Size(), fit, fit, cv::INTER_AREA);
           cv::Mat mask = cv::Mat::zeros(b.size(), CV_8UC1);
-          cv::putText(mask, ch,
-                      cv::Point((b.width - size.width) / 2 + static_cast<int>(jitter_x),
-                                (b.height + size.height) / 2 + static_cast<int>(jitter_y)),
-                      font, scale, 255, thickness, cv::LINE_AA);
+          const cv::Rect at((b.width - glyph.cols) / 2 + static_cast<int>(jitter_x),
+                            (b.height - glyph.rows) / 2 + static_cast<int>(jitter_y), glyph.cols, glyph.rows);
+          const cv::Rect clipped = at & cv::Rect(0, 0, mask.cols, mask.rows);
+          glyph(cv::Rect(clipped.x - at.x, clipped.y - at.y, clipped.width, clipped.height)).copyTo(mask(clipped));
           // Lean (-0.1 .. 0.3 shear) and turn (±6°) around the box centre.
           const double slant = styled(-0.1, 0.3), angle = styled(-6.0, 6.0) * CV_PI / 180.0;
           const double c = std::cos(angle), s = std::sin(angle), cx = b.width / 2.0, cy = b.height / 2.0;

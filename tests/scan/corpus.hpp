@@ -51,6 +51,10 @@ class Generator {
   FilledPage fill(const std::string& form_id, const std::string& lang, const std::string& submission, int page,
                   unsigned answer_seed, bool crossed_out = false);
 
+  // The share of name fields written as a Sámi or other accented name (kMarkedNames in
+  // corpus.cpp) instead of the example answer; 0.5 unless set.
+  void set_marked_name_share(double share) { marked_name_share_ = share; }
+
   cv::Mat degrade(const cv::Mat& page300, const Degradation& d);
   std::mt19937& rng() { return rng_; }
 
@@ -62,6 +66,7 @@ class Generator {
   std::mt19937 rng_;
   std::map<std::string, print::FormLayout> layouts_;
   std::map<std::string, cv::Mat> pages_;
+  double marked_name_share_ = 0.5;
 };
 
 // Writes a grey image as PNG (Leptonica), or as PGM when the name ends in .pgm.

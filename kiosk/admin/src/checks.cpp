@@ -18,6 +18,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
+#include "admin/setup.hpp"
 #if KIOSK_ADMIN_WITH_STORE
 #include "store/store.hpp"
 #endif
@@ -234,19 +235,20 @@ CheckResult check_store(const std::filesystem::path& file, const std::filesystem
   return r;
 }
 
-std::int64_t count_undelivered(const std::filesystem::path& store_file) {
+namespace {
+
+// A read-only connection to the store for counting. Someone other than the owner opens it
+// immutable, so no root-owned -shm file is left behind; that reader cannot see a write-ahead
+// log, so it refuses while one has content (`as_owner` says how to ask as the owner instead).
+std::unique_ptr<sqlite3, SqliteCloser> open_for_counting(const std::filesystem::path& store_file,
+                                                         const std::string& as_owner) {
   std::error_code ec;
-  if (!std::filesystem::exists(store_file, ec)) return 0;
   sqlite3* raw = nullptr;
-  // Someone other than the owner opens it immutable, so no root-owned -shm file is left
-  // behind; that reader cannot see a write-ahead log, so it refuses while one has content.
   struct stat st {};
   const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
   const std::filesystem::path wal = store_file.string() + "-wal";
   if (!owner && std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0)
-    throw std::runtime_error(
-        "The store " + store_file.string() +
-        " has changes not yet merged into it; count as its owner: runuser -u kiosk -- kioskctl admin undelivered");
+    throw std::runtime_error("The store " + store_file.string() + " has changes not yet merged into it; " + as_owner);
   const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
   const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
@@ -254,18 +256,83 @@ std::int64_t count_undelivered(const std::filesystem::path& store_file) {
     throw std::runtime_error("Cannot open " + store_file.string() + ": " +
                              (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)));
   sqlite3_busy_timeout(db.get(), 5000);
-  auto count = [&](const char* sql) -> std::int64_t {
-    sqlite3_stmt* s = nullptr;
-    const int prc = sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr);
-    std::unique_ptr<sqlite3_stmt, StmtCloser> stmt(s);
-    if (prc != SQLITE_OK || sqlite3_step(stmt.get()) != SQLITE_ROW)
-      throw std::runtime_error("Cannot read " + store_file.string() + ": " + sqlite3_errmsg(db.get()));
-    return sqlite3_column_int64(stmt.get(), 0);
-  };
-  if (count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox'") == 0) return 0;
+  return db;
+}
+
+std::int64_t count_rows(sqlite3* db, const std::filesystem::path& store_file, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  const int prc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+  std::unique_ptr<sqlite3_stmt, StmtCloser> stmt(s);
+  if (prc != SQLITE_OK || sqlite3_step(stmt.get()) != SQLITE_ROW)
+    throw std::runtime_error("Cannot read " + store_file.string() + ": " + sqlite3_errmsg(db));
+  return sqlite3_column_int64(stmt.get(), 0);
+}
+
+}  // namespace
+
+std::int64_t count_undelivered(const std::filesystem::path& store_file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store_file, ec)) return 0;
+  const auto db = open_for_counting(store_file, "count as its owner: runuser -u kiosk -- kioskctl admin undelivered");
+  if (count_rows(db.get(), store_file, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox'") ==
+      0)
+    return 0;
   // The outbox's states are kiosk_outbox's (kiosk/outbox/outbox.cpp): what is not
   // finished (accepted, rejected, cancelled) is still owed to the platform.
-  return count("SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent', 'parked')");
+  return count_rows(db.get(), store_file, "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent', 'parked')");
+}
+
+std::int64_t count_active_staff_members(const std::filesystem::path& store_file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store_file, ec)) return 0;
+  try {
+    const auto db = open_for_counting(store_file, "ask as its owner: runuser -u kiosk -- kioskctl staff list");
+    if (count_rows(db.get(), store_file,
+                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'staff_members'") == 0)
+      return 0;
+    return count_rows(db.get(), store_file, "SELECT count(*) FROM staff_members WHERE removed_at IS NULL");
+  } catch (const std::runtime_error& e) {
+    throw SetupError(e.what());
+  }
+}
+
+bool staff_access_configured(const Config& config) {
+  // Either opens staff mode (the shared PIN only while there are no members): the cheap one first.
+  if (!config.get_string("staff.pin_hash").empty()) return true;
+  try {
+    return count_active_staff_members(config.get_path("store.path")) > 0;
+  } catch (const SetupError&) {
+    return false;
+  }
+}
+
+CheckResult check_staff_access(const Config& config) {
+  CheckResult r = make("staff", "Staff access");
+  const auto store_file = config.get_path("store.path");
+  const bool shared_pin = !config.get_string("staff.pin_hash").empty();
+  std::int64_t members = 0;
+  try {
+    members = count_active_staff_members(store_file);
+  } catch (const SetupError& e) {
+    r.status = CheckStatus::Warning;
+    r.message = std::string("Cannot tell who can open staff mode: ") + e.what();
+    r.fix = "Run the doctor as the kiosk user: runuser -u kiosk -- kioskctl doctor";
+    return r;
+  }
+  if (members > 0) {
+    r.message = std::to_string(members) + (members == 1 ? " staff member signs" : " staff members sign") +
+                " in with their own number and PIN (kioskctl staff list).";
+    if (shared_pin) r.message += " The shared staff PIN (staff.pin_hash) no longer opens staff mode.";
+    return r;
+  }
+  if (shared_pin) {
+    r.message = "Staff mode opens with the shared staff PIN (staff.pin_hash); there are no staff members.";
+    r.fix = "Give each staff member their own number and PIN: kioskctl staff add --id N --name NAME --pin-stdin";
+    return r;
+  }
+  return fail(r, "Nobody can open staff mode: there is no staff member and no shared staff PIN.",
+              "Add the first staff member: kioskctl setup --staff-id N --staff-name NAME --pin-stdin (or kioskctl "
+              "staff add once the kiosk has made its store).");
 }
 
 CheckResult check_certificates(const Config& config, int warn_days) {

@@ -71,6 +71,7 @@ DoctorReport run_doctor(const DoctorOptions& options) {
   report.checks.push_back(
       check_key_file("qr-key", "QR code signing key", config.get_path("print.mac_key_file"), owner));
   report.checks.push_back(check_store(store_path, config.get_path("store.key_file")));
+  report.checks.push_back(check_staff_access(config));
   report.checks.push_back(check_certificates(config));
 
   if (options.skip_devices) {

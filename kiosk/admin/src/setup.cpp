@@ -32,7 +32,8 @@ std::vector<std::string> first_run_needs(const std::filesystem::path& config_fil
   } catch (const SetupError& e) {
     needs.push_back(e.what());
   }
-  if (config.get_string("staff.pin_hash").empty()) needs.push_back("The staff PIN (staff.pin_hash) is not set.");
+  if (!staff_access_configured(config))
+    needs.push_back("Nobody can open staff mode yet: add the first staff member (or set the shared staff PIN).");
   return needs;
 }
 

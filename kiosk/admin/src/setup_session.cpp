@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <sodium.h>
+
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
 #include "scanners/error.hpp"
@@ -70,11 +72,17 @@ SetupSession::SetupSession(std::filesystem::path config_file, SetupDevices devic
   view_.languages = config_.get_list("ui.languages");
   view_.default_language = config_.get_string("ui.default_language");
   view_.language = view_.default_language == "en" ? "en" : "nb";
+  try {
+    view_.existing_members = count_active_staff_members(config_.get_path("store.path"));
+  } catch (const SetupError&) {
+    view_.existing_members = 0;  // cannot tell: the admin adds the first member, as on a new kiosk
+  }
   apply(setup_intent::Refresh{});
 }
 
 SetupSession::~SetupSession() {
   if (worker_.valid()) worker_.wait();
+  sodium_memzero(pin_.data(), pin_.capacity());
 }
 
 void SetupSession::start(std::function<Result()> job) {
@@ -113,8 +121,12 @@ void SetupSession::apply(const SetupIntent& intent) {
           next();
         } else if constexpr (std::is_same_v<T, in::Back>) {
           if (!view_.busy && view_.step != SetupStep::Done) {
-            view_.step = step_before(view_.step);
             view_.message.reset();
+            using F = SetupView::StaffField;
+            if (view_.step == SetupStep::Pin && view_.staff_field != F::Number)
+              view_.staff_field = view_.staff_field == F::Pin ? F::Name : F::Number;
+            else
+              view_.step = step_before(view_.step);
           }
         } else if constexpr (std::is_same_v<T, in::Refresh>) {
           start([devices = devices_]() -> Result {
@@ -217,12 +229,34 @@ void SetupSession::next() {
         return;
       }
       break;
-    case SetupStep::Pin:
-      if (pin_.size() < 6 || pin_.size() > 12) {
-        view_.message = error_message("admin.setup.pin.invalid", "");
-        return;
+    case SetupStep::Pin: {
+      if (view_.existing_members > 0) break;  // staff can already sign in: nothing to add here
+      using F = SetupView::StaffField;
+      switch (view_.staff_field) {
+        case F::Number:
+          if (view_.staff_number.empty() || view_.staff_number.size() > 8) {
+            view_.message = error_message("admin.setup.staff.number-invalid", "");
+            return;
+          }
+          view_.staff_field = F::Name;
+          return;
+        case F::Name:
+          if (view_.staff_name.empty() || view_.staff_name.size() > 40 ||
+              view_.staff_name.find_first_not_of(' ') == std::string::npos) {
+            view_.message = error_message("admin.setup.staff.name-invalid", "");
+            return;
+          }
+          view_.staff_field = F::Pin;
+          return;
+        case F::Pin:
+          if (pin_.size() < 6 || pin_.size() > 12) {
+            view_.message = error_message("admin.setup.pin.invalid", "");
+            return;
+          }
+          break;
       }
       break;
+    }
     case SetupStep::Languages:
       try {
         validate_languages(view_.languages, view_.default_language);
@@ -245,10 +279,22 @@ void SetupSession::type(const std::string& text) {
     case SetupStep::Certificates:
       view_.certificate_folder += text;
       break;
-    case SetupStep::Pin:
-      if (text.size() == 1 && text[0] >= '0' && text[0] <= '9' && pin_.size() < 12) pin_ += text;
-      view_.pin_digits = pin_.size();
+    case SetupStep::Pin: {
+      const bool digit = text.size() == 1 && text[0] >= '0' && text[0] <= '9';
+      switch (view_.staff_field) {
+        case SetupView::StaffField::Number:
+          if (digit && view_.staff_number.size() < 8) view_.staff_number += text;
+          break;
+        case SetupView::StaffField::Name:
+          if (view_.staff_name.size() + text.size() <= 40) view_.staff_name += text;
+          break;
+        case SetupView::StaffField::Pin:
+          if (digit && pin_.size() < 12) pin_ += text;
+          view_.pin_digits = pin_.size();
+          break;
+      }
       break;
+    }
     default:
       break;
   }
@@ -266,8 +312,18 @@ void SetupSession::erase() {
       drop_last(view_.certificate_folder);
       break;
     case SetupStep::Pin:
-      drop_last(pin_);
-      view_.pin_digits = pin_.size();
+      switch (view_.staff_field) {
+        case SetupView::StaffField::Number:
+          drop_last(view_.staff_number);
+          break;
+        case SetupView::StaffField::Name:
+          drop_last(view_.staff_name);
+          break;
+        case SetupView::StaffField::Pin:
+          drop_last(pin_);
+          view_.pin_digits = pin_.size();
+          break;
+      }
       break;
     default:
       break;
@@ -282,14 +338,24 @@ void SetupSession::save() {
   config.set("broker.url", view_.broker_url);
   config.set("ui.languages", view_.languages);
   config.set("ui.default_language", view_.default_language);
-  start([config, pin = pin_, file = view_.config_file]() mutable -> Result {
-    // Hashing the PIN takes a noticeable fraction of a second on purpose: not in a frame.
-    config.set("staff.pin_hash", hash_staff_pin(pin));
+  const bool add_member = view_.existing_members == 0;
+  start([config, add_member, number = view_.staff_number, name = view_.staff_name, pin = pin_,
+         file = view_.config_file]() mutable -> Result {
+    // The first staff member, in the store (made now if the kiosk has not run yet). Hashing
+    // the PIN takes a noticeable fraction of a second on purpose: not in a frame.
+    struct WipeOnExit {
+      std::string& text;
+      ~WipeOnExit() { sodium_memzero(text.data(), text.capacity()); }
+    } wipe{pin};
+    if (add_member) add_staff_member(config, number, name, pin);
     write_config(file, config);
     // Written is not enough: the kiosk starts only when the file no longer needs the admin.
     const auto needs = first_run_needs(file);
     return [config, needs](SetupSession& s) {
       s.config_ = config;
+      sodium_memzero(s.pin_.data(), s.pin_.capacity());  // stored as a hash now
+      s.pin_.clear();
+      s.view_.pin_digits = 0;
       if (!needs.empty()) {
         s.view_.message = error_message("admin.setup.failed", needs.front());
         return;

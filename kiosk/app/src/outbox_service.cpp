@@ -1,5 +1,7 @@
 #include "outbox_service.hpp"
 
+#include "kiosk_app/memory.hpp"
+
 #include <fstream>
 #include <iterator>
 #include <system_error>
@@ -56,6 +58,8 @@ void LibraryOutbox::commit(flow::Submission submission) {
     Event event;
     event.commit = run_commit(submission);
     submission.answers.wipe();
+    // The pages read in, the bundle and its sealed copy are freed: give the pages back.
+    release_free_heap();
     return event;
   });
 }

@@ -1,5 +1,7 @@
 #include "print_service.hpp"
 
+#include "kiosk_app/memory.hpp"
+
 #include "print/error.hpp"
 #include "print/layout.hpp"
 #include "print/pdf.hpp"
@@ -24,6 +26,8 @@ void LibraryPrinter::start(flow::PrintRequest request) {
   worker_.post([this, request = std::move(request)]() mutable {
     auto result = run(request);
     request.answers.wipe();
+    // The layout, the fonts and the PDF (a few MB) are freed: give the pages back.
+    release_free_heap();
     return result;
   });
 }

@@ -16,7 +16,6 @@
 #include <system_error>
 
 #include <leptonica/allheaders.h>
-#include <png.h>
 #include <opencv2/imgproc.hpp>
 #include <sodium.h>
 
@@ -57,22 +56,35 @@ std::string random_name() {
   return name;
 }
 
-// libpng's simplified API reads the rows straight from the page (no page-sized copy, as
-// Leptonica's pixWritePng would need) and reports errors in `image` (no setjmp).
-void write_png(const cv::Mat& grey, const std::filesystem::path& file) {
-  CV_Assert(grey.type() == CV_8UC1);
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(grey.cols);
-  image.height = static_cast<png_uint_32>(grey.rows);
-  image.format = PNG_FORMAT_GRAY;
-  const int written =
-      png_image_write_to_file(&image, file.c_str(), 0, grey.data, static_cast<png_int_32>(grey.step), nullptr);
-  const bool failed = !written || PNG_IMAGE_FAILED(image);
-  const std::string message = image.message;
-  png_image_free(&image);
-  if (failed) throw std::runtime_error("cannot write the scanned page to " + file.string() + " (" + message + ")");
-}
+// One page's rows into its PNG file as the scanner sends them.
+class PngPage final : public scanners::PageRows {
+ public:
+  PngPage(const std::filesystem::path& file, int width) : writer_(file, width) {}
+  void add_row(const std::uint8_t* grey) override { writer_.add_row(grey); }
+  void finish(int) override { writer_.finish(); }
+
+ private:
+  scanners::PngRowWriter writer_;
+};
+
+// The page files of one scan: removed again if the scan fails part-way (a failed scan
+// leaves nothing of the person's sheet behind).
+struct ScannedFiles {
+  std::vector<std::filesystem::path> files;
+  bool kept = false;
+  std::vector<std::filesystem::path> keep() {
+    kept = true;
+    return files;
+  }
+  ScannedFiles() = default;
+  ScannedFiles(const ScannedFiles&) = delete;
+  ScannedFiles& operator=(const ScannedFiles&) = delete;
+  ~ScannedFiles() {
+    if (kept) return;
+    std::error_code ec;
+    for (const auto& file : files) std::filesystem::remove(file, ec);
+  }
+};
 
 // What the recogniser read, as the flow's text form (the same form answers are shown in).
 std::string value_text(const nlohmann::json& value) {
@@ -216,7 +228,10 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     remove_contents(folder_);
   last_submission_ = request.submission_id;
 
-  std::vector<scanners::PageImage> pages;
+  // The scanner's lines go straight into the page files (no page image in this process,
+  // 8.7 MB at 300 dpi); the files are what the recogniser and the outbox read.
+  const std::string stem = random_name();
+  ScannedFiles written;
   std::string option_notes;
   {
     scanners::SaneSession session;
@@ -227,33 +242,39 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     for (const auto& source : device->sources())
       if (source.find("ADF") != std::string::npos || source.find("Feeder") != std::string::npos)
         settings.source = scanners::PaperSource::Feeder;
-    pages = device->scan(settings);
+    const int scanned = device->scan_rows(settings, [&](int page, int width) {
+      auto file = folder_ / (stem + "-page" + std::to_string(page) + ".png");
+      written.files.push_back(file);
+      return std::make_unique<PngPage>(file, width);
+    });
+    // A page that was started but not finished has removed its own file.
+    written.files.resize(std::min(written.files.size(), static_cast<size_t>(std::max(0, scanned))));
   }
-  if (pages.empty()) throw scanners::ScanError("no-paper", "the scanner returned no page");
-
-  const std::string stem = random_name();
-  for (size_t i = 0; i < pages.size(); ++i) {
-    const auto file = folder_ / (stem + "-page" + std::to_string(i + 1) + ".png");
-    write_png(pages[i].grey, file);
-    result.pages.push_back(file);
-  }
-  // The scanner's buffers and the PNG encoder's are freed; give them back before recognising.
+  if (written.files.empty()) throw scanners::ScanError("no-paper", "the scanner returned no page");
+  result.pages = written.keep();
+  // The scanner's and the PNG encoder's buffers are freed; give them back before recognising.
   release_free_heap();
   if (!request.evidence_code.empty()) {
     result.outcome = flow::Outcome::Done;
-    result.detail =
-        "attachment " + request.evidence_code + " scanned: " + std::to_string(pages.size()) + " page(s)" + option_notes;
+    result.detail = "attachment " + request.evidence_code + " scanned: " + std::to_string(result.pages.size()) +
+                    " page(s)" + option_notes;
     return result;
   }
 
   std::vector<scanners::SubmissionResult> submissions;
   if (helper_program_.empty()) {
+    // The recogniser in this process reads the pages back from their files.
+    std::vector<scanners::PageImage> pages;
+    for (size_t i = 0; i < result.pages.size(); ++i) {
+      auto read = scanners::import_image_file(result.pages[i]);
+      for (auto& page : read) {
+        page.dpi_hint = dpi_;
+        page.source = device_name_ + " page " + std::to_string(i + 1);
+        pages.push_back(std::move(page));
+      }
+    }
     submissions = recognize_here(pages);
   } else {
-    // The helper reads the page files: the images are not needed in this process any more.
-    pages.clear();
-    pages.shrink_to_fit();
-    release_free_heap();
     submissions = recognize_in_helper(result.pages);
   }
 

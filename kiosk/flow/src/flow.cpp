@@ -313,8 +313,8 @@ Flow::Flow(const forms::Catalogue& catalogue, const forms::Translations& transla
       rules_(rules),
       options_(std::move(options)),
       services_(std::move(services)),
-      staff_lock_(options_.staff_pin_hash, options_.staff_lockout_failures, options_.staff_lockout,
-                  options_.staff_kiosk_lockout_failures),
+      staff_lock_(std::make_shared<StaffLock>(options_.staff_pin_hash, options_.staff_lockout_failures,
+                                              options_.staff_lockout, options_.staff_kiosk_lockout_failures)),
       last_activity_(now) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
   if (!services_.log) services_.log = [](const std::string&) {};
@@ -390,6 +390,7 @@ void Flow::wipe(Clock::time_point now) {
   send_result_.reset();
   receipt_result_.reset();
   print_busy_ = scan_busy_ = send_busy_ = receipt_busy_ = staff_busy_ = false;
+  discard_pin_check();
   staff_result_.reset();
   staff_entry_ = 0;
   staff_unlocked_ = false;
@@ -435,6 +436,8 @@ void Flow::tick(Clock::time_point now) {
       receipt_result_ = std::move(*r);
     }
   }
+  if (sign_in_worker_)
+    while (auto outcome = sign_in_worker_->poll()) pin_checked(std::move(*outcome));
   // Staff queue answers; one that arrives after a wipe is dropped.
   if (auto r = services_.outbox->poll_staff()) {
     if (staff_busy_ && staff_unlocked_) {
@@ -824,37 +827,7 @@ void Flow::staff_signed_in(std::string actor, std::string name) {
 void Flow::staff_sign_in(Clock::time_point now) {
   std::string typed = std::move(session_.typed);
   wipe_string(session_.typed);
-  if (!staff_members_) {
-    const auto result = staff_lock_.try_unlock(typed, now);
-    wipe_string(typed);
-    switch (result) {
-      case StaffLock::Result::Unlocked: {
-        // A reference for this staff session in the audit table (one PIN is shared).
-        unsigned char bytes[3];
-        randombytes_buf(bytes, sizeof bytes);
-        static constexpr char kHex[] = "0123456789abcdef";
-        std::string actor = "staff-";
-        for (unsigned char b : bytes) actor += {kHex[b >> 4], kHex[b & 15]};
-        staff_signed_in(std::move(actor), "");
-        break;
-      }
-      case StaffLock::Result::WrongPin:
-        log("audit: wrong staff PIN");
-        audit("staff-wrong-pin");
-        error_key_ = "ui.staff.wrong-pin";
-        break;
-      case StaffLock::Result::LockedOut:
-        log("audit: staff mode locked out after repeated wrong PINs");
-        audit("staff-lock-out");
-        error_key_ = "ui.staff.locked-out";
-        break;
-      case StaffLock::Result::NoPinSet:
-        error_key_ = "ui.staff.no-pin";
-        break;
-    }
-    return;
-  }
-  if (staff_number_.empty()) {
+  if (staff_members_ && staff_number_.empty()) {
     // The staff number step. Whether the number exists is not said here: only the PIN tells.
     if (typed.empty() || typed.size() > 8 || typed.find_first_not_of("0123456789") != std::string::npos) {
       wipe_string(typed);
@@ -865,36 +838,84 @@ void Flow::staff_sign_in(Clock::time_point now) {
     error_key_.clear();
     return;
   }
-  // The PIN step: only this number's hash is checked (Argon2id is slow on purpose).
-  std::optional<StaffMember> member;
-  if (!staff_lock_.locked_out(now) && !staff_lock_.member_locked_out(staff_number_, now)) {
-    try {
-      member = services_.staff->find(staff_number_);
-    } catch (const std::exception& e) {
-      wipe_string(typed);
-      log(std::string("staff sign-in: the staff members cannot be read: ") + e.what());
-      error_key_ = "ui.staff.sign-in-unavailable";
+  start_pin_check(staff_members_, std::move(typed), now);
+  wipe_string(typed);  // a short PIN's bytes stay in a moved-from string's own buffer
+}
+
+void Flow::start_pin_check(bool member, std::string pin, Clock::time_point now) {
+  if (!sign_in_worker_) sign_in_worker_ = std::make_unique<AsyncWorker<SignInOutcome>>();
+  error_key_.clear();
+  staff_checking_ = true;
+  // On the heap, shared: the PIN is never copied or moved (moving a short string leaves its bytes behind).
+  auto attempt = std::make_shared<SignInAttempt>();
+  attempt->member = member;
+  if (member) attempt->staff_number = staff_number_;
+  attempt->pin.swap(pin);
+  attempt->now = now;
+  wipe_string(pin);
+  const auto generation = sign_in_generation_;
+  // The job holds the lock and the directory too: the worker stops before the flow's copies go.
+  sign_in_worker_->post([lock = staff_lock_, directory = services_.staff, attempt, generation] {
+    auto outcome = sign_in(*lock, *directory, *attempt);
+    outcome.generation = generation;
+    return outcome;
+  });
+}
+
+void Flow::discard_pin_check() {
+  staff_checking_ = false;
+  ++sign_in_generation_;
+}
+
+void Flow::pin_checked(SignInOutcome outcome) {
+  const bool current = staff_checking_ && outcome.generation == sign_in_generation_;
+  if (current) staff_checking_ = false;
+  const bool member = !outcome.staff_number.empty();
+  // Wrong PINs and lock-outs are audited even when the person left meanwhile: they happened.
+  const std::string actor = member ? outcome.staff_number : std::string("staff-pin");
+  if (outcome.unavailable) {
+    log("staff sign-in: the staff members cannot be read: " + outcome.problem);
+    if (current) error_key_ = "ui.staff.sign-in-unavailable";
+    return;
+  }
+  switch (outcome.result) {
+    case StaffLock::Result::Unlocked: {
+      if (!current) {
+        log("staff sign-in: the PIN was right, but the sign-in was left during the check; not signed in");
+        return;
+      }
+      if (member) {
+        staff_signed_in(std::move(outcome.staff_number), std::move(outcome.name));
+        return;
+      }
+      // A reference for this staff session in the audit table (one PIN is shared).
+      unsigned char bytes[3];
+      randombytes_buf(bytes, sizeof bytes);
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string session_actor = "staff-";
+      for (unsigned char b : bytes) session_actor += {kHex[b >> 4], kHex[b & 15]};
+      staff_signed_in(std::move(session_actor), "");
       return;
     }
-  }
-  const auto result = staff_lock_.try_unlock_member(staff_number_, member, typed, now);
-  wipe_string(typed);
-  if (member) wipe_string(member->pin_hash);
-  switch (result) {
-    case StaffLock::Result::Unlocked:
-      staff_signed_in(member->id, member->name);
-      break;
     case StaffLock::Result::WrongPin:
       // Audited under the number that was typed: who was tried, never the PIN.
-      audit_as(staff_number_, "staff-wrong-pin");
-      error_key_ = "ui.staff.wrong-number-or-pin";
-      break;
+      if (!member) log("audit: wrong staff PIN");
+      audit_as(actor, "staff-wrong-pin");
+      if (current) error_key_ = member ? "ui.staff.wrong-number-or-pin" : "ui.staff.wrong-pin";
+      return;
     case StaffLock::Result::LockedOut:
-    case StaffLock::Result::NoPinSet:
-      audit_as(staff_number_, "staff-lock-out");
+      if (!member) log("audit: staff mode locked out after repeated wrong PINs");
+      audit_as(actor, "staff-lock-out");
+      if (!current) return;
       error_key_ = "ui.staff.locked-out";
-      wipe_string(staff_number_);  // back to the number step
-      break;
+      if (member) wipe_string(staff_number_);  // back to the number step
+      return;
+    case StaffLock::Result::NoPinSet:
+      if (member) audit_as(actor, "staff-lock-out");  // a member without a hash: as before
+      if (!current) return;
+      error_key_ = member ? "ui.staff.locked-out" : "ui.staff.no-pin";
+      if (member) wipe_string(staff_number_);
+      return;
   }
 }
 
@@ -999,6 +1020,14 @@ void Flow::start_hold(const std::string& source) {
 
 void Flow::apply(const Intent& in, Clock::time_point now) {
   note_activity(now);
+  if (staff_checking_) {
+    // While the PIN is checked only leaving counts: Back or Start over discard the check.
+    if (std::holds_alternative<intent::Back>(in) || std::holds_alternative<intent::StartOver>(in))
+      discard_pin_check();
+    else if (!std::holds_alternative<intent::ReadAloud>(in) && !std::holds_alternative<intent::ToggleContrast>(in) &&
+             !std::holds_alternative<intent::ToggleBigText>(in) && !std::holds_alternative<intent::StillHere>(in))
+      return;
+  }
   std::visit(
       Overloaded{
           [&](const intent::ChooseLanguage& i) {

@@ -400,6 +400,12 @@ ScreenModel Flow::screen_model() const {
       in.shown = std::string(session_.typed.size(), '*');  // never show the PIN
       in.max_chars = 12;
       m.input = in;
+      if (staff_checking_) {
+        // The PIN is checked on a worker (~0.1 s): say so, and offer nothing to press meanwhile.
+        m.body.push_back(t("ui.staff.checking", mp));
+        m.busy = true;
+        break;
+      }
       m.choices.push_back({"choice.next", t("ui.staff.unlock", mp), "", intent::Next{}, true});
       break;
     }

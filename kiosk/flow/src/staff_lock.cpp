@@ -1,6 +1,7 @@
 #include "kiosk_flow/staff_lock.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include <sodium.h>
@@ -84,6 +85,87 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
     return Result::LockedOut;
   }
   return kiosk_locked ? Result::LockedOut : Result::WrongPin;
+}
+
+namespace {
+
+// Wall-clock milliseconds for a steady-clock time and back, through the two clocks' readings
+// now (tests pass times ahead of the clocks; those stay ahead by the same amount).
+std::int64_t wall_ms(StaffLock::Clock::time_point t) {
+  using namespace std::chrono;
+  const auto wall_now = duration_cast<milliseconds>(system_clock::now().time_since_epoch());
+  return (wall_now + duration_cast<milliseconds>(t - StaffLock::Clock::now())).count();
+}
+
+StaffLock::Clock::time_point steady_from(std::int64_t ms) {
+  using namespace std::chrono;
+  const auto wall_now = duration_cast<milliseconds>(system_clock::now().time_since_epoch());
+  return StaffLock::Clock::now() + (milliseconds(ms) - wall_now);
+}
+
+}  // namespace
+
+SignInFailures StaffLock::export_state(Clock::time_point now) const {
+  SignInFailures out;
+  out.kiosk.failures = failures_;
+  if (locked_out(now)) out.kiosk.locked_until = wall_ms(locked_until_);
+  for (const auto& [number, state] : numbers_) {
+    const bool locked = now < state.locked_until;
+    if (state.failures == 0 && !locked) continue;
+    out.numbers[number] = {state.failures, locked ? wall_ms(state.locked_until) : 0};
+  }
+  for (const auto t : recent_failures_)
+    if (now < t + lockout_) out.recent.push_back(wall_ms(t));
+  return out;
+}
+
+void StaffLock::import_state(const SignInFailures& kept, Clock::time_point now) {
+  // Never longer than a fresh lock-out from now: a clock set back must not lock staff out for longer.
+  const auto until = [&](std::int64_t ms) {
+    if (ms == 0) return Clock::time_point{};
+    return std::min(steady_from(ms), now + lockout_);
+  };
+  failures_ = std::max(0, kept.kiosk.failures);
+  locked_until_ = until(kept.kiosk.locked_until);
+  numbers_.clear();
+  for (const auto& [number, count] : kept.numbers)
+    numbers_[number] = {std::max(0, count.failures), until(count.locked_until)};
+  recent_failures_.clear();
+  for (const auto ms : kept.recent) recent_failures_.push_back(std::min(steady_from(ms), now));
+  imported_ = true;
+  kept_ = kept;
+}
+
+SignInOutcome sign_in(StaffLock& lock, StaffDirectory& directory, SignInAttempt& attempt) {
+  SignInOutcome out;
+  out.staff_number = attempt.staff_number;
+  try {
+    if (!lock.imported()) lock.import_state(directory.load_failures(), attempt.now);
+    if (!attempt.member) {
+      out.result = lock.try_unlock(attempt.pin, attempt.now);
+    } else {
+      // Only this number's hash is checked (Argon2id is slow on purpose); none while locked.
+      std::optional<StaffMember> member;
+      if (!lock.locked_out(attempt.now) && !lock.member_locked_out(attempt.staff_number, attempt.now))
+        member = directory.find(attempt.staff_number);
+      out.result = lock.try_unlock_member(attempt.staff_number, member, attempt.pin, attempt.now);
+      if (member) {
+        if (out.result == StaffLock::Result::Unlocked) out.name = member->name;
+        sodium_memzero(member->pin_hash.data(), member->pin_hash.size());
+      }
+    }
+    auto after = lock.export_state(attempt.now);
+    if (after != lock.kept()) {
+      directory.save_failures(after);
+      lock.note_kept(std::move(after));
+    }
+  } catch (const std::exception& e) {
+    out.unavailable = true;
+    out.problem = e.what();
+  }
+  sodium_memzero(attempt.pin.data(), attempt.pin.capacity());
+  attempt.pin.clear();
+  return out;
 }
 
 std::string StaffLock::hash_pin(const std::string& pin, bool fast) {

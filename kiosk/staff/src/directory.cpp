@@ -18,4 +18,41 @@ std::optional<flow::StaffMember> StoreStaffDirectory::find(const std::string& st
   return flow::StaffMember{std::move(found->id), std::move(found->name), std::move(found->pin_hash)};
 }
 
+namespace {
+
+constexpr const char* kKioskScope = "*";
+
+}  // namespace
+
+flow::SignInFailures StoreStaffDirectory::load_failures() {
+  if (!std::filesystem::exists(db_file_)) return in_memory_;
+  store::Database db(db_file_, false);
+  if (!store::has_sign_in_failure_tables(db)) return in_memory_;
+  const auto stored = store::load_sign_in_failures(db);
+  flow::SignInFailures out;
+  for (const auto& c : stored.counts) {
+    const flow::SignInFailures::Count count{c.failures, c.locked_until};
+    if (c.scope == kKioskScope)
+      out.kiosk = count;
+    else
+      out.numbers[c.scope] = count;
+  }
+  out.recent = stored.wrong_pins;
+  return out;
+}
+
+void StoreStaffDirectory::save_failures(const flow::SignInFailures& failures) {
+  in_memory_ = failures;
+  if (!std::filesystem::exists(db_file_)) return;
+  store::Database db(db_file_, false);
+  if (!store::has_sign_in_failure_tables(db)) return;
+  store::StoredSignInFailures stored;
+  if (failures.kiosk.failures != 0 || failures.kiosk.locked_until != 0)
+    stored.counts.push_back({kKioskScope, failures.kiosk.failures, failures.kiosk.locked_until});
+  for (const auto& [number, count] : failures.numbers)
+    stored.counts.push_back({number, count.failures, count.locked_until});
+  stored.wrong_pins = failures.recent;
+  store::save_sign_in_failures(db, stored);
+}
+
 }  // namespace kiosk::staff

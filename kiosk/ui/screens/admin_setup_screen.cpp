@@ -1,6 +1,7 @@
 // The first-run admin setup (kiosk_admin's SetupSession): one step per page, Back and Next
-// at the bottom, an on-screen keyboard for the broker address and the certificate folder,
-// a digit pad for the staff PIN. Draws the view and reports touches; does no I/O.
+// at the bottom, an on-screen keyboard for the broker address, the certificate folder and the
+// first staff member's name, a digit pad for their staff number and PIN. Draws the view and reports touches; does no
+// I/O.
 #include <algorithm>
 
 #include <imgui.h>
@@ -42,8 +43,8 @@ struct Screen {
     p.button("admin.field", text + "|", kMargin, y, kWidth, kKeyHeight, p.fonts().nav, Role::Input, th.field_bg,
              th.field_text);
   }
-  // Letters, digits and the characters of addresses and paths.
-  void keyboard(float y) const {
+  // Letters, digits and the characters of addresses and paths (`space`: a space bar for names).
+  void keyboard(float y, bool space = false) const {
     static const char* const rows[] = {"1234567890", "qwertyuiop", "asdfghjkl:", "zxcvbnm./-", "_@"};
     const Theme& th = p.theme();
     const float key = 120.0f;
@@ -65,6 +66,9 @@ struct Screen {
     if (p.button("admin.key.erase", t("admin.setup.erase"), kMargin + 5 * (key + 8), y - 80, 3 * key + 16, 72,
                  p.fonts().nav, Role::Key, th.key_bg, th.key_text))
       intents.push_back(in::Erase{});
+    if (space && p.button("admin.key.space", t("admin.setup.space"), kMargin + 8 * (key + 8), y - 80, 2 * key + 8, 72,
+                          p.fonts().nav, Role::Key, th.key_bg, th.key_text))
+      intents.push_back(in::Type{" "});
   }
   void digit_pad(float y) const {
     const Theme& th = p.theme();
@@ -128,6 +132,32 @@ struct Screen {
     return y;
   }
 
+  // The first staff member: number (digit pad), name (keyboard), PIN (digit pad, never shown).
+  float staff_member(float y) const {
+    using F = admin::SetupView::StaffField;
+    if (view.existing_members > 0)
+      return y +
+             body("admin.body", t("admin.setup.staff.exists", {{"count", std::to_string(view.existing_members)}}), y);
+    switch (view.staff_field) {
+      case F::Number:
+        y += body("admin.body", t("admin.setup.staff.number"), y);
+        field(view.staff_number, y);
+        digit_pad(y + kKeyHeight + 2 * kGap);
+        return y + kKeyHeight + 2 * kGap + 2 * 104;
+      case F::Name:
+        y += body("admin.body", t("admin.setup.staff.name"), y);
+        field(view.staff_name, y);
+        keyboard(y + kKeyHeight + 2 * kGap, true);
+        return y + kKeyHeight + 2 * kGap + 5 * 80;
+      case F::Pin:
+        y += body("admin.body", t("admin.setup.pin.body"), y);
+        field(std::string(view.pin_digits, '*'), y);
+        digit_pad(y + kKeyHeight + 2 * kGap);
+        return y + kKeyHeight + 2 * kGap + 2 * 104;
+    }
+    return y;
+  }
+
   float summary(float y) const {
     y += body("admin.body", t("admin.setup.save.body"), y);
     auto fact = [&](const std::string& id, const std::string& label_key, const std::string& value) {
@@ -140,6 +170,8 @@ struct Screen {
     fact("scanner", "admin.setup.step.scanner", view.scanner);
     fact("broker", "admin.setup.step.broker", view.broker_url);
     fact("certificates", "admin.setup.step.certificates", std::to_string(view.imported.size()));
+    if (view.existing_members == 0)
+      fact("staff", "admin.setup.step.pin", view.staff_number + " (" + view.staff_name + ")");
     fact("languages", "admin.setup.step.languages", langs + " (" + view.default_language + ")");
     fact("file", "admin.setup.file", view.config_file.string());
     y += kGap;
@@ -193,10 +225,7 @@ struct Screen {
                  y - 200 + static_cast<float>(i) * 40, kWidth - 1320, p.fonts().nav, Role::Fact, th.text);
         break;
       case SetupStep::Pin:
-        y += body("admin.body", t("admin.setup.pin.body"), y);
-        field(std::string(view.pin_digits, '*'), y);
-        digit_pad(y + kKeyHeight + 2 * kGap);
-        y += kKeyHeight + 2 * kGap + 2 * 104;
+        y = staff_member(y);
         break;
       case SetupStep::Languages:
         y = languages(y);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <thread>
 
 #include "forms/lix.hpp"
 #include "kiosk_flow/staff_lock.hpp"
@@ -246,6 +247,12 @@ class Walker {
     record(*st.flow, "staff pin", std::nullopt);
     for (const char* d : {"2", "4", "6", "8"}) st.flow->apply(in::Key{d}, now_);
     st.flow->apply(in::Next{}, now_);
+    record(*st.flow, "staff pin checking", std::nullopt);
+    // The PIN is checked on the sign-in worker thread: its answer comes with a later frame.
+    for (int i = 0; i < 5000 && st.flow->staff_checking(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      st.flow->tick(now_);
+    }
     record(*st.flow, "staff menu", std::nullopt);
     st.flow->apply(in::StaffAction{"devices"}, now_);
     record(*st.flow, "staff devices", std::nullopt);

@@ -39,9 +39,9 @@ inline constexpr std::array<std::string_view, 19> kErrorCodes = {
 inline constexpr std::array<std::string_view, 7> kPageProblems = {
     "no-qr-code",      "qr-invalid",          "qr-forged",      "unknown-form",
     "unknown-version", "registration-failed", "unreadable-page"};
-inline constexpr std::array<std::string_view, 10> kReviewReasons = {
+inline constexpr std::array<std::string_view, 11> kReviewReasons = {
     "unclear-tick",      "several-ticked",          "gap-in-digits",         "low-confidence",
     "impossible-date",   "invalid-identity-number", "letter-count-mismatch", "handwriting",
-    "unclear-signature", "signature-missing"};
+    "unclear-signature", "signature-missing",       "marked-letter"};
 
 }  // namespace scanners

@@ -43,6 +43,36 @@ std::vector<PageImage> import_image_file(const std::filesystem::path& file, cons
 std::vector<PageImage> import_image_memory(const std::uint8_t* data, std::size_t size, const std::string& source,
                                            const ImportLimits& limits = {});
 
+// Writes an 8-bit grey PNG row by row as a scanner sends the rows, so no page-sized image
+// is ever held (8.7 MB for an A4 page at 300 dpi): only the previous row, one filtered row
+// and zlib's buffers. The height need not be known in advance: finish() writes it into the
+// header. A file that was not finished is removed when the writer goes away. Errors throw
+// ScanError "io-error" with a plain message.
+class PngRowWriter {
+ public:
+  PngRowWriter(const std::filesystem::path& file, int width);
+  ~PngRowWriter();
+  PngRowWriter(const PngRowWriter&) = delete;
+  PngRowWriter& operator=(const PngRowWriter&) = delete;
+
+  // `grey` holds `width` pixels.
+  void add_row(const std::uint8_t* grey);
+  // Ends the image (at least one row) and closes the file.
+  void finish();
+  int rows() const { return rows_; }
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  struct State;
+  void write_chunk(const char* type, const std::uint8_t* data, std::size_t size);
+  void deflate_some(int flush);
+  std::filesystem::path file_;
+  int width_;
+  int rows_ = 0;
+  bool finished_ = false;
+  std::unique_ptr<State> state_;
+};
+
 // Conversions between Leptonica and OpenCV (copies).
 PixPtr pix_from_mat(const cv::Mat& grey);
 cv::Mat mat_from_pix(const Pix* pix);  // any depth -> CV_8UC1

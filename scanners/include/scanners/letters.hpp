@@ -86,6 +86,38 @@ class LetterClassifier {
 // a glyph about 80 px high; `slant` shears the letter (0.2: leaning right).
 cv::Mat hershey_glyph(char letter, int font, int thickness, double slant);
 
+// A capital letter as a person writes it in block letters, drawn with a Hershey face: A-Z and the
+// hyphen as the face has them, and the letters it lacks built from a base letter and the marks a
+// hand adds (Æ Ø Å; Sámi Á Č Đ Ŋ Š Ŧ Ž; Ä Ö Ü É È Ñ Ç): an accent, caron, dots or ring above,
+// a bar through the stem, a hook or cedilla below. Ink 255 on 0, cropped to the ink with a margin
+// of `thickness`; `scale` and `thickness` as for cv::putText. Empty for a letter it cannot draw.
+cv::Mat hershey_letter(const std::string& letter, int font, double scale, int thickness);
+
+// The letters hershey_letter builds from a base letter and marks (besides A-Z and "-").
+inline constexpr std::array<const char*, 17> kMarkedLetters{"Æ", "Ø", "Å", "Á", "Č", "Đ", "Ŋ", "Š", "Ŧ",
+                                                            "Ž", "Ä", "Ö", "Ü", "É", "È", "Ñ", "Ç"};
+
+// What the ink of a letter box shows besides the letter's body: the marks that turn a base letter
+// into another one (Á, Š, Ä, Đ, Ŧ, Ŋ, Ç, ...). A classifier trained mostly on letters without
+// marks may read such a letter as its base letter, so a letter is accepted only when the marks
+// found agree with it (marks_fit).
+struct LetterMarks {
+  int above = 0;                  // separate marks above the body (accent, caron: 1; dots: 2; ring: 1)
+  bool ring_above = false;        // the one mark above encloses a hole (Å's ring)
+  bool below = false;             // a separate mark below the body (cedilla)
+  bool bar_left_of_stem = false;  // ink sticks out left of a straight left stem mid-height (Đ)
+  bool bar_across_stem = false;   // a second bar across the stem of a T below its top bar (Ŧ)
+  bool tail_below = false;        // the right leg reaches well below the left one (Ŋ's hook)
+};
+
+// Looks for those marks in the ink (binary, ink 255) of one letter box's inside.
+LetterMarks find_letter_marks(const cv::Mat& ink);
+
+// Whether a letter read (a class of kLetterClasses) agrees with the marks found: Å needs its ring
+// above and nothing else; every other letter has no separate mark above or below; D (and the other
+// letters with a straight left stem) no bar left of the stem; T no second bar; N no tail.
+bool marks_fit(const std::string& letter, const LetterMarks& marks);
+
 // Turns the ink of one letter box's inside (binary, ink 255) into the classifier's input, like
 // normalize_digit: line remnants along the edges and specks removed, fitted into 20 x 20 and
 // centred in 28 x 28. Nothing when the box holds no letter.

@@ -64,6 +64,9 @@ struct RecognizerOptions {
   DigitAcceptance digit_acceptance = {};                 // a digit box it does not accept needs review
   std::filesystem::path letter_model = {};               // empty: LetterClassifier::default_model_file()
   LetterAcceptance letter_acceptance = {};               // a letter box it does not accept needs review
+  // A letter whose ink shows a mark the letter read lacks (an accent, a bar, a hook) needs review
+  // (find_letter_marks). Off only to measure what the check catches (bench_scan --marks 0).
+  bool check_letter_marks = true;
   double text_min_confidence = 0.80;
   bool ocr_free_text = true;  // Tesseract on text lines (false: always review)
 };

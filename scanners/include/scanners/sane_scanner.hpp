@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +27,17 @@ struct ScanSettings {
 };
 
 class SaneDevice;
+
+// Receives one page's rows as the scanner sends them, 8-bit grey (the kiosk writes them
+// straight into the page's PNG file: scanners::PngRowWriter).
+class PageRows {
+ public:
+  virtual ~PageRows() = default;
+  // `grey` holds the page's width in pixels.
+  virtual void add_row(const std::uint8_t* grey) = 0;
+  // The page is complete with `rows` rows (at least one).
+  virtual void finish(int rows) = 0;
+};
 
 // sane_init() ... sane_exit() for the lifetime of the object. SANE allows one of these per
 // process at a time; a second one throws ScanError "sane-busy".
@@ -64,14 +76,24 @@ class SaneDevice {
   // messages: "no-paper" (feeder empty before the first page), "jammed", "cover-open",
   // "device-busy", "io-error", "cancelled".
   std::vector<PageImage> scan(const ScanSettings& settings, const std::function<bool(const PageImage&)>& on_page = {});
+  // The same, but each page's rows go to the PageRows that `open_page(page number from 1,
+  // width in pixels)` returns, as they arrive: no page is held in memory. `open_page` is
+  // called when a page's first row arrives. Returns the number of pages scanned: a page
+  // opened but not finished (the feeder ran empty part-way) is not counted. Same errors as
+  // scan().
+  int scan_rows(const ScanSettings& settings,
+                const std::function<std::unique_ptr<PageRows>(int page, int width)>& open_page);
   // Asks a running scan to stop (any thread); scan() then throws "cancelled".
   void cancel();
 
  private:
   friend class SaneSession;
   SaneDevice(void* handle, std::string name);
-  PageImage read_page();
-  PageImage read_grey_page(int width, int lines);
+  // Scans sheets until the flatbed's one is done, the feeder is empty, max_pages are read
+  // or `after_page` says stop; `open_page` as for scan_rows. Returns the number of pages.
+  int scan_sheets(const ScanSettings& settings,
+                  const std::function<std::unique_ptr<PageRows>(int page, int width, int expected_rows)>& open_page,
+                  const std::function<bool(int page)>& after_page);
 
   void* handle_;
   std::string name_;

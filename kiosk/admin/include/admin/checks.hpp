@@ -69,6 +69,10 @@ CheckResult check_reply_queue(const Config& config, std::chrono::milliseconds ti
 // Free space on the file system that holds `path` (or its nearest existing parent).
 CheckResult check_disk_space(const std::filesystem::path& path, std::uint64_t min_free_bytes);
 
+// Who can open staff mode: ok with at least one active staff member (or, while there are none,
+// the shared staff PIN, with the advice to add members); failed when nobody can.
+CheckResult check_staff_access(const Config& config);
+
 // The clock is not before this program was built and not absurdly far ahead.
 CheckResult check_clock(std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 

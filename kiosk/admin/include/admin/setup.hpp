@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -20,7 +21,8 @@ class SetupError : public std::runtime_error {
 
 // What still needs the admin before the kiosk can serve citizens, in plain words; empty when
 // nothing does. The package installs the documented default file, so "first run" means: no
-// file, or the file still has no broker (the default amqps://broker.invalid) or no staff PIN.
+// file, or the file still has no broker (the default amqps://broker.invalid) or nobody can
+// open staff mode (no active staff member in the store and no shared staff PIN).
 // A file that does not parse also needs the admin (the reason names the line).
 std::vector<std::string> first_run_needs(const std::filesystem::path& config_file);
 
@@ -90,6 +92,23 @@ std::vector<ImportedFile> import_certificates(const std::filesystem::path& sourc
 // for a PIN that is too short, too long or not only digits.
 std::string hash_staff_pin(const std::string& pin);
 bool verify_staff_pin(const std::string& hash, const std::string& pin);
+
+// ---- Staff members (the kiosk store's staff_members table) ----
+
+// Active staff members in the store; 0 when there is no store yet or it has no members table.
+// Read-only (someone other than the store's owner reads it without leaving files behind).
+// Throws SetupError when the store cannot be read.
+std::int64_t count_active_staff_members(const std::filesystem::path& store_file);
+
+// Staff access is set up: at least one active member, or (only while there are none) the
+// shared PIN. A store that cannot be read counts as no members.
+bool staff_access_configured(const Config& config);
+
+// Adds a staff member (number, name, PIN of 6 to 12 digits) to the store named by `config`,
+// making the store when it does not exist yet (first run, before the kiosk started) and giving
+// it to the kiosk user when running as root. Audited as "admin-setup". Throws SetupError with
+// a plain reason (bad number, name or PIN, a number already used, a store that cannot be opened).
+void add_staff_member(const Config& config, const std::string& id, const std::string& name, const std::string& pin);
 
 // ---- Languages ----
 

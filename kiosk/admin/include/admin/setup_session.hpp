@@ -3,6 +3,7 @@
 // touched (SetupIntent), with no ImGui here. Everything that waits on CUPS, SANE, the disk or
 // the PIN hash runs on a worker thread; the UI thread only calls apply() and tick().
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -55,11 +56,18 @@ struct SetupView {
   std::vector<PrinterInfo> printers;    // what CUPS found
   std::vector<ScannerInfo> scanners;    // what SANE found
   std::optional<SetupMessage> printers_problem, scanners_problem;
-  std::string printer, scanner;        // chosen (empty: the default printer / first scanner)
-  std::string broker_url;              // typed
-  std::string certificate_folder;      // typed
-  bool shift = false;                  // the keyboard types capital letters
-  std::vector<std::string> imported;   // file names imported so far
+  std::string printer, scanner;       // chosen (empty: the default printer / first scanner)
+  std::string broker_url;             // typed
+  std::string certificate_folder;     // typed
+  bool shift = false;                 // the keyboard types capital letters
+  std::vector<std::string> imported;  // file names imported so far
+  // The Pin step adds the first staff member: their staff number, then their name, then their
+  // PIN (the shared staff PIN is no longer set up here). Skipped when the store has members.
+  enum class StaffField { Number, Name, Pin };
+  StaffField staff_field = StaffField::Number;
+  std::string staff_number;            // typed (shown: staff numbers are not secret)
+  std::string staff_name;              // typed
+  std::int64_t existing_members = 0;   // active members already in the store
   std::size_t pin_digits = 0;          // how many digits typed (the PIN itself is not shown)
   std::vector<std::string> languages;  // offered to citizens, in order
   std::string default_language;

@@ -11,6 +11,7 @@
 #include "forms/catalogue.hpp"
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
+#include "kiosk_flow/async.hpp"
 #include "kiosk_flow/services.hpp"
 #include "kiosk_flow/session.hpp"
 #include "kiosk_flow/staff_lock.hpp"
@@ -239,6 +240,8 @@ class Flow {
   Screen screen() const { return screen_; }
   const Session& session() const { return session_; }
   bool staff_unlocked() const { return staff_unlocked_; }
+  // A staff PIN is being checked on the sign-in worker (input is ignored meanwhile).
+  bool staff_checking() const { return staff_checking_; }
   bool warning_shown() const { return countdown_.has_value(); }
   int wipe_count() const { return wipes_; }
   const forms::Catalogue& catalogue() const { return catalogue_; }
@@ -283,6 +286,11 @@ class Flow {
   void staff_sign_in(Clock::time_point now);
   // Staff sign-in succeeded as `actor` (shown as `name` in the Provenance, empty for the shared PIN).
   void staff_signed_in(std::string actor, std::string name);
+  // Hands the PIN to the sign-in worker; its outcome comes back in tick().
+  void start_pin_check(bool member, std::string pin, Clock::time_point now);
+  void pin_checked(SignInOutcome outcome);
+  // A check still running gives no result (a wipe, or Back to the staff number).
+  void discard_pin_check();
   void check_representation_or_refuse();
   // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
   // sets the plain-language error and returns false.
@@ -302,7 +310,8 @@ class Flow {
   FlowOptions options_;
   Services services_;
   Session session_;
-  StaffLock staff_lock_;
+  // Used only by jobs on sign_in_worker_ (one at a time), never on the UI thread.
+  std::shared_ptr<StaffLock> staff_lock_;
 
   Screen screen_ = Screen::Start;
   struct Step {
@@ -343,6 +352,11 @@ class Flow {
   Clock::time_point last_activity_;
   std::optional<int> countdown_;
   int wipes_ = 0;
+  // The PIN check in progress; outcomes of an older generation (before a wipe) are discarded.
+  bool staff_checking_ = false;
+  std::uint64_t sign_in_generation_ = 0;
+  // Made at the first sign-in; last, so it stops (and its job ends) before the rest goes.
+  std::unique_ptr<AsyncWorker<SignInOutcome>> sign_in_worker_;
 };
 
 }  // namespace kiosk::flow

@@ -1,0 +1,51 @@
+// The first staff member, added by the first-run setup (kioskctl setup or the on-screen setup)
+// before the kiosk has made its store.
+#include <unistd.h>
+
+#include "admin/checks.hpp"
+#include "admin/setup.hpp"
+
+#if KIOSK_ADMIN_WITH_STORE
+#include "store/staff_members.hpp"
+#include "store/store.hpp"
+#endif
+
+namespace kiosk::admin {
+
+void add_staff_member(const Config& config, const std::string& id, const std::string& name, const std::string& pin) {
+#if KIOSK_ADMIN_WITH_STORE
+  if (!store::valid_staff_number(id)) throw SetupError("The staff number must be 1 to 8 digits (got \"" + id + "\").");
+  if (!store::valid_staff_name(name))
+    throw SetupError("The staff member's name must be 1 to 40 characters (initials or a name), on one line.");
+  const std::string hash = hash_staff_pin(pin);  // checks 6 to 12 digits
+  const auto db_file = config.get_path("store.path");
+  const auto key_file = config.get_path("store.key_file");
+  const bool made = !std::filesystem::exists(db_file);
+  try {
+    auto store = store::Store::open(db_file, key_file);
+    store::StaffMembers(store).add(id, name, hash, "admin-setup");
+    store.checkpoint();  // nothing left in a -wal file owned by whoever ran the setup
+  } catch (const store::StaffMemberError& e) {
+    throw SetupError(e.what());
+  } catch (const store::StoreError& e) {
+    throw SetupError(e.what());
+  }
+  // Made by root (the setup runs as root): the kiosk runs as the kiosk user and must own it.
+  if (made && ::geteuid() == 0) {
+    if (const auto uid = kiosk_user_uid()) {
+      const auto gid = kiosk_user_gid().value_or(static_cast<unsigned>(-1));
+      for (const auto& file : {db_file, key_file})
+        if (std::filesystem::exists(file) && ::chown(file.c_str(), *uid, gid) != 0)
+          throw SetupError("Cannot give " + file.string() + " to the kiosk user.");
+    }
+  }
+#else
+  (void)config;
+  (void)id;
+  (void)name;
+  (void)pin;
+  throw SetupError("This kioskctl is built without the kiosk store: add staff members with the kiosk's own kioskctl.");
+#endif
+}
+
+}  // namespace kiosk::admin
