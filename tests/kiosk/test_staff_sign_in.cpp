@@ -64,6 +64,11 @@ struct KioskRun : kiosk_test::HeadlessKiosk {
     REQUIRE(kiosk_test::pin_checked(*flow, ui, now));
   }
   std::string error() { return flow->screen_model().error; }
+  // Staff mode stayed locked and the PIN screen says why.
+  void check_locked_out() {
+    CHECK(!flow->staff_unlocked());
+    CHECK(error() == text("ui.staff.locked-out"));
+  }
   std::string text(const std::string& key) { return assets.translations.text("nb", key); }
   bool audited(const std::string& actor, const std::string& action) {
     for (const auto& a : services.outbox->audits)
@@ -88,8 +93,7 @@ TEST_CASE("staff sign-in: a member's lock-out survives a restart and ends after 
     }
     CHECK(run.audited("1001", "staff-lock-out"));
     run.sign_in("1001", "482913");  // even the right PIN, while locked
-    CHECK(!run.flow->staff_unlocked());
-    CHECK(run.error() == run.text("ui.staff.locked-out"));
+    run.check_locked_out();
   }
   // Kept in the store: the staff number and when its lock-out ends (never a PIN).
   CHECK(store.count("SELECT COUNT(*) FROM staff_sign_in_failures WHERE scope='1001' AND locked_until > 0") == 1);
@@ -98,8 +102,7 @@ TEST_CASE("staff sign-in: a member's lock-out survives a restart and ends after 
     // The kiosk restarted (a new flow, a new directory, the same store): still locked.
     KioskRun run(store.db, options, t0 + 10s);
     run.sign_in("1001", "482913");
-    CHECK(!run.flow->staff_unlocked());
-    CHECK(run.error() == run.text("ui.staff.locked-out"));
+    run.check_locked_out();
     // Only that number: another member still signs in.
     run.sign_in("1002", "135790");
     CHECK(run.flow->screen() == Screen::StaffMenu);
@@ -134,8 +137,7 @@ TEST_CASE("staff sign-in: the kiosk-wide lock-out and the shared PIN's lock-out 
     {
       KioskRun run(store.db, options, t0 + 60s);
       run.sign_in("1002", "135790");
-      CHECK(!run.flow->staff_unlocked());
-      CHECK(run.error() == run.text("ui.staff.locked-out"));
+      run.check_locked_out();
     }
     KioskRun run(store.db, options, t0 + 301s);
     run.sign_in("1002", "135790");
@@ -155,8 +157,7 @@ TEST_CASE("staff sign-in: the kiosk-wide lock-out and the shared PIN's lock-out 
     {
       KioskRun run(store.db, options, t0 + 60s);
       run.sign_in("", "2580");
-      CHECK(!run.flow->staff_unlocked());
-      CHECK(run.error() == run.text("ui.staff.locked-out"));
+      run.check_locked_out();
     }
     KioskRun run(store.db, options, t0 + 301s);
     run.sign_in("", "2580");
