@@ -188,6 +188,16 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
   REQUIRE(ui.touch("admin.next"));
   ui.type("Kari N");
   CHECK(ui.look().find("admin.field")->text == "Kari N|");
+  // Norwegian letters for names, small and capital; Erase takes the whole letter.
+  REQUIRE(ui.touch("admin.key.ø"));
+  CHECK(ui.look().find("admin.field")->text == "Kari Nø|");
+  REQUIRE(ui.touch("admin.key.erase"));
+  REQUIRE(ui.touch("admin.key.shift"));
+  REQUIRE(ui.touch("admin.key.Å"));
+  CHECK(ui.look().find("admin.field")->text == "Kari NÅ|");
+  REQUIRE(ui.touch("admin.key.erase"));
+  REQUIRE(ui.touch("admin.key.shift"));
+  CHECK(ui.look().find("admin.field")->text == "Kari N|");
   REQUIRE(ui.touch("admin.next"));
   ui.type("12345");
   REQUIRE(ui.touch("admin.next"));

@@ -301,7 +301,9 @@ void SetupSession::type(const std::string& text) {
 }
 
 void SetupSession::erase() {
+  // One letter, not one byte: æ, ø and å are two bytes in UTF-8.
   auto drop_last = [](std::string& s) {
+    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
     if (!s.empty()) s.pop_back();
   };
   switch (view_.step) {

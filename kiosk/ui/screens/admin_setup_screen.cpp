@@ -3,6 +3,8 @@
 // first staff member's name, a digit pad for their staff number and PIN. Draws the view and reports touches; does no
 // I/O.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include <imgui.h>
 
@@ -18,6 +20,15 @@ using admin::SetupStep;
 constexpr float kTop = 40.0f;
 constexpr float kBodyTop = 200.0f;
 constexpr float kWidth = kDesignWidth - 2 * kMargin;
+
+// The capital of a key's letter (a-z, æ ø å); other keys are the same either way.
+std::string capital(const std::string& key) {
+  if (key.size() == 1 && key[0] >= 'a' && key[0] <= 'z') return std::string(1, static_cast<char>(key[0] - 'a' + 'A'));
+  if (key == "æ") return "Æ";
+  if (key == "ø") return "Ø";
+  if (key == "å") return "Å";
+  return key;
+}
 
 struct Screen {
   Painter& p;
@@ -43,16 +54,26 @@ struct Screen {
     p.button("admin.field", text + "|", kMargin, y, kWidth, kKeyHeight, p.fonts().nav, Role::Input, th.field_bg,
              th.field_text);
   }
-  // Letters, digits and the characters of addresses and paths (`space`: a space bar for names).
-  void keyboard(float y, bool space = false) const {
-    static const char* const rows[] = {"1234567890", "qwertyuiop", "asdfghjkl:", "zxcvbnm./-", "_@"};
+  // Letters, digits and the characters of addresses and paths; for names (`name`) the Norwegian
+  // letters æ ø å, a hyphen and an apostrophe instead of the address characters, and a space bar.
+  void keyboard(float y, bool name = false) const {
+    using Row = std::vector<std::string>;
+    static const std::vector<Row> address_rows = {{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
+                                                  {"q", "w", "e", "r", "t", "y", "u", "i", "o", "p"},
+                                                  {"a", "s", "d", "f", "g", "h", "j", "k", "l", ":"},
+                                                  {"z", "x", "c", "v", "b", "n", "m", ".", "/", "-"},
+                                                  {"_", "@"}};
+    static const std::vector<Row> name_rows = {{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
+                                               {"q", "w", "e", "r", "t", "y", "u", "i", "o", "p", "å"},
+                                               {"a", "s", "d", "f", "g", "h", "j", "k", "l", "ø", "æ"},
+                                               {"z", "x", "c", "v", "b", "n", "m", "-", "'", "."},
+                                               {}};
     const Theme& th = p.theme();
     const float key = 120.0f;
-    for (const char* row : rows) {
+    for (const Row& row : name ? name_rows : address_rows) {
       float x = kMargin;
-      for (const char* c = row; *c; ++c) {
-        const char typed = view.shift && *c >= 'a' && *c <= 'z' ? static_cast<char>(*c - 'a' + 'A') : *c;
-        const std::string ch(1, typed);
+      for (const std::string& lower : row) {
+        const std::string ch = view.shift ? capital(lower) : lower;
         if (p.button("admin.key." + ch, ch, x, y, key, 72, p.fonts().nav, Role::Key, th.key_bg, th.key_text))
           intents.push_back(in::Type{ch});
         x += key + 8;
@@ -66,8 +87,8 @@ struct Screen {
     if (p.button("admin.key.erase", t("admin.setup.erase"), kMargin + 5 * (key + 8), y - 80, 3 * key + 16, 72,
                  p.fonts().nav, Role::Key, th.key_bg, th.key_text))
       intents.push_back(in::Erase{});
-    if (space && p.button("admin.key.space", t("admin.setup.space"), kMargin + 8 * (key + 8), y - 80, 2 * key + 8, 72,
-                          p.fonts().nav, Role::Key, th.key_bg, th.key_text))
+    if (name && p.button("admin.key.space", t("admin.setup.space"), kMargin + 8 * (key + 8), y - 80, 2 * key + 8, 72,
+                         p.fonts().nav, Role::Key, th.key_bg, th.key_text))
       intents.push_back(in::Type{" "});
   }
   void digit_pad(float y) const {
