@@ -147,16 +147,22 @@ void apply_pragmas(Database& db, bool is_new) {
 }
 
 void migrate(Database& db) {
-  auto version_stmt = db.prepare("PRAGMA user_version");
-  version_stmt.step();
-  const auto current = static_cast<size_t>(version_stmt.integer(0));
+  const auto read_version = [&db] {
+    auto version_stmt = db.prepare("PRAGMA user_version");
+    version_stmt.step();
+    return static_cast<size_t>(version_stmt.integer(0));
+  };
+  const auto current = read_version();
   const auto& list = migrations();
   if (current > list.size())
     throw StoreError(StoreError::Kind::Other, "The store " + db.file().string() +
                                                   " was made by a newer kiosk version (schema " +
                                                   std::to_string(current) + "). Update the kiosk software.");
   for (size_t n = current; n < list.size(); ++n) {
-    Transaction tx(db);
+    Transaction tx(db);  // BEGIN IMMEDIATE: one process migrates at a time
+    // The kiosk, the delivery service and kioskctl may open a store at once after an upgrade:
+    // another may have applied this step since the version was read above.
+    if (read_version() > n) continue;
     db.exec(list[n]);
     db.exec("PRAGMA user_version=" + std::to_string(n + 1));
     tx.commit();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 
@@ -73,6 +74,16 @@ void line_to_grey(const SANE_Parameters& p, const SANE_Byte* row, std::uint8_t* 
       out[x] = row[x];
     }
   }
+}
+
+// The bytes one line of `p` must hold for line_to_grey (and the 8-bit grey fast path) to
+// stay inside it.
+std::int64_t bytes_needed_per_line(const SANE_Parameters& p) {
+  const std::int64_t pixels = p.pixels_per_line;
+  const std::int64_t channels = p.format == SANE_FRAME_RGB ? 3 : 1;
+  if (p.depth == 1) return (pixels + 7) / 8;
+  if (p.depth == 16) return pixels * channels * 2;
+  return pixels * channels;
 }
 
 // The current frame's lines, converted to grey, handed to `rows` one by one as they arrive:
@@ -347,7 +358,10 @@ int SaneDevice::scan_sheets(
       SANE_Parameters p{};
       status = sane_get_parameters(h, &p);
       if (status != SANE_STATUS_GOOD) throw_status(status, name_);
-      if (p.bytes_per_line <= 0 || p.pixels_per_line <= 0 || p.pixels_per_line > 20000 || p.lines > 30000)
+      // A backend's line length is checked against its pixels before any line is read: a short
+      // one would make the conversion read past the line, a huge one allocate without bound.
+      if (p.bytes_per_line <= 0 || p.pixels_per_line <= 0 || p.pixels_per_line > 20000 || p.lines > 30000 ||
+          p.bytes_per_line < bytes_needed_per_line(p) || p.bytes_per_line > bytes_needed_per_line(p) + 4096)
         throw ScanError("io-error", "The scanner sent a page of an impossible size.");
       rows = std::make_unique<RowsOnFirstRow>([&open_page, page = pages + 1, width = p.pixels_per_line,
                                                lines = p.lines] { return open_page(page, width, lines); });
@@ -355,6 +369,9 @@ int SaneDevice::scan_sheets(
     } catch (const ScanError& e) {
       sane_cancel(h);
       if (e.code() == "no-paper" && feeder && pages > 0) break;
+      throw;
+    } catch (...) {  // e.g. no memory, or the page file could not be written: the frame is closed too
+      sane_cancel(h);
       throw;
     }
     ++pages;

@@ -132,6 +132,22 @@ TEST_CASE("setup first run: no file, the shipped default, a broken file need the
   CHECK(contains(first_run_needs(file).at(0), "line 1"));
 }
 
+TEST_CASE("setup first staff member: a store that exists but cannot be read does not open the first-run setup") {
+  // Fail closed: whoever stands at the screen must not get the setup (and add a staff member)
+  // because the store is damaged or unreadable; the kiosk's start and doctor report the store.
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  kiosk::Config config;
+  set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
+  set_from_text(config, "store.path", (dir / "state/kiosk.db").string());
+  set_from_text(config, "store.key_file", (dir / "state/store.key").string());
+  write_config(file, config);
+  write_file(dir / "state/kiosk.db", "this is not an SQLite database, it is damaged\n", 0600);
+  CHECK_THROWS_AS(count_active_staff_members(dir / "state/kiosk.db"), SetupError);
+  CHECK(staff_access_configured(config));
+  CHECK(first_run_needs(file).empty());
+}
+
 TEST_CASE("setup first staff member: added to a store made for it - staff access without the shared PIN") {
   TempDir dir;
   const auto file = dir / "kiosk.toml";

@@ -188,6 +188,44 @@ TEST_CASE("staff sign-in: a lock-out kept with a clock set back lasts no longer 
 
 namespace {
 
+// Members in memory whose store cannot be written (a full disk, a read-only file system).
+class UnwritableDirectory final : public flow::StaffDirectory {
+ public:
+  flow::MemoryStaffDirectory members;
+  bool has_members() override { return members.has_members(); }
+  std::optional<flow::StaffMember> find(const std::string& number) override { return members.find(number); }
+  flow::SignInFailures load_failures() override { return {}; }
+  void save_failures(const flow::SignInFailures&) override { throw std::runtime_error("database or disk is full"); }
+};
+
+}  // namespace
+
+TEST_CASE("staff sign-in: a store that cannot keep the failures does not refuse the right PIN") {
+  UnwritableDirectory directory;
+  directory.members.members = {{"1001", "KN", flow::StaffLock::hash_pin("111111", true)}};
+  flow::StaffLock lock("", 3, 300s);
+  const auto t0 = Clock::now();
+  flow::SignInAttempt wrong{true, "1001", "222222", t0};
+  auto outcome = flow::sign_in(lock, directory, wrong);
+  CHECK_FALSE(outcome.unavailable);
+  CHECK(outcome.result == flow::StaffLock::Result::WrongPin);
+  CHECK(outcome.problem.find("disk is full") != std::string::npos);  // for the log
+  // The right PIN clears the failures, which cannot be kept either: staff still get in.
+  flow::SignInAttempt right{true, "1001", "111111", t0 + 1s};
+  outcome = flow::sign_in(lock, directory, right);
+  CHECK_FALSE(outcome.unavailable);
+  CHECK(outcome.result == flow::StaffLock::Result::Unlocked);
+  CHECK(outcome.name == "KN");
+  // The lock still holds in memory for this run.
+  for (int i = 0; i < 3; ++i) {
+    flow::SignInAttempt attempt{true, "1001", "333333", t0 + 2s};
+    outcome = flow::sign_in(lock, directory, attempt);
+  }
+  CHECK(outcome.result == flow::StaffLock::Result::LockedOut);
+}
+
+namespace {
+
 // Members in memory whose look-up waits until the test lets it go, so the test sees the
 // kiosk while a PIN is being checked.
 class GatedDirectory final : public flow::StaffDirectory {

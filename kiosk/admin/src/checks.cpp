@@ -302,7 +302,10 @@ bool staff_access_configured(const Config& config) {
   try {
     return count_active_staff_members(config.get_path("store.path")) > 0;
   } catch (const SetupError&) {
-    return false;
+    // A store that exists but cannot be read is not a new kiosk: opening the first-run setup
+    // to whoever stands at the screen would let them add a staff member. Fail closed: the
+    // kiosk's own start reports the store (out of order), and `doctor` explains it.
+    return true;
   }
 }
 

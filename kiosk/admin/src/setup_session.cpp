@@ -340,8 +340,7 @@ void SetupSession::save() {
   config.set("broker.url", view_.broker_url);
   config.set("ui.languages", view_.languages);
   config.set("ui.default_language", view_.default_language);
-  const bool add_member = view_.existing_members == 0;
-  start([config, add_member, number = view_.staff_number, name = view_.staff_name, pin = pin_,
+  start([config, number = view_.staff_number, name = view_.staff_name, pin = pin_,
          file = view_.config_file]() mutable -> Result {
     // The first staff member, in the store (made now if the kiosk has not run yet). Hashing
     // the PIN takes a noticeable fraction of a second on purpose: not in a frame.
@@ -349,12 +348,18 @@ void SetupSession::save() {
       std::string& text;
       ~WipeOnExit() { sodium_memzero(text.data(), text.capacity()); }
     } wipe{pin};
-    if (add_member) add_staff_member(config, number, name, pin);
+    // Counted again here rather than trusted from when the screen opened: a store that cannot
+    // be read stops the save (fail closed), and a member added by an earlier save whose config
+    // write failed is not added twice.
+    const auto members = count_active_staff_members(config.get_path("store.path"));
+    if (members == 0) add_staff_member(config, number, name, pin);
+    const auto members_now = members == 0 ? 1 : members;
     write_config(file, config);
     // Written is not enough: the kiosk starts only when the file no longer needs the admin.
     const auto needs = first_run_needs(file);
-    return [config, needs](SetupSession& s) {
+    return [config, needs, members_now](SetupSession& s) {
       s.config_ = config;
+      s.view_.existing_members = members_now;
       sodium_memzero(s.pin_.data(), s.pin_.capacity());  // stored as a hash now
       s.pin_.clear();
       s.view_.pin_digits = 0;

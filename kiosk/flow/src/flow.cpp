@@ -878,6 +878,7 @@ void Flow::pin_checked(SignInOutcome outcome) {
     if (current) error_key_ = "ui.staff.sign-in-unavailable";
     return;
   }
+  if (!outcome.problem.empty()) log("staff sign-in: " + outcome.problem);
   switch (outcome.result) {
     case StaffLock::Result::Unlocked: {
       if (!current) {

@@ -156,8 +156,15 @@ SignInOutcome sign_in(StaffLock& lock, StaffDirectory& directory, SignInAttempt&
     }
     auto after = lock.export_state(attempt.now);
     if (after != lock.kept()) {
-      directory.save_failures(after);
-      lock.note_kept(std::move(after));
+      // The lock itself is in memory and holds for this run whatever happens here; a store that
+      // cannot be written (full disk, read-only) must not refuse staff the sign-in they need to
+      // deal with it. The flow logs the problem.
+      try {
+        directory.save_failures(after);
+        lock.note_kept(std::move(after));
+      } catch (const std::exception& e) {
+        out.problem = std::string("the sign-in failures could not be kept in the store: ") + e.what();
+      }
     }
   } catch (const std::exception& e) {
     out.unavailable = true;

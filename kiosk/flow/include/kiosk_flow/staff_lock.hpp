@@ -145,7 +145,7 @@ struct SignInAttempt {
 struct SignInOutcome {
   StaffLock::Result result = StaffLock::Result::WrongPin;
   bool unavailable = false;      // the directory could not be read or written: sign-in refused
-  std::string problem;           // why, for the log (no PIN, no hash)
+  std::string problem;           // why, for the log (no PIN, no hash); also set when only keeping the failures failed
   std::string staff_number;      // as typed (members)
   std::string name;              // the member's name when unlocked
   std::uint64_t generation = 0;  // the flow's sign-in generation when asked (a wipe discards older ones)
