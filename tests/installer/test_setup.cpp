@@ -132,16 +132,27 @@ TEST_CASE("setup first run: no file, the shipped default, a broken file need the
   CHECK(contains(first_run_needs(file).at(0), "line 1"));
 }
 
-TEST_CASE("setup first staff member: a store that exists but cannot be read does not open the first-run setup") {
-  // Fail closed: whoever stands at the screen must not get the setup (and add a staff member)
-  // because the store is damaged or unreadable; the kiosk's start and doctor report the store.
-  TempDir dir;
-  const auto file = dir / "kiosk.toml";
+namespace {
+
+// A configuration with the broker set and the store in `dir`/state, but nobody who can open
+// staff mode (no shared PIN), written to `file`.
+kiosk::Config write_config_without_staff(const TempDir& dir, const std::filesystem::path& file) {
   kiosk::Config config;
   set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
   set_from_text(config, "store.path", (dir / "state/kiosk.db").string());
   set_from_text(config, "store.key_file", (dir / "state/store.key").string());
   write_config(file, config);
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("setup first staff member: a store that exists but cannot be read does not open the first-run setup") {
+  // Fail closed: whoever stands at the screen must not get the setup (and add a staff member)
+  // because the store is damaged or unreadable; the kiosk's start and doctor report the store.
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  const kiosk::Config config = write_config_without_staff(dir, file);
   write_file(dir / "state/kiosk.db", "this is not an SQLite database, it is damaged\n", 0600);
   CHECK_THROWS_AS(count_active_staff_members(dir / "state/kiosk.db"), SetupError);
   CHECK(staff_access_configured(config));
@@ -151,11 +162,7 @@ TEST_CASE("setup first staff member: a store that exists but cannot be read does
 TEST_CASE("setup first staff member: added to a store made for it - staff access without the shared PIN") {
   TempDir dir;
   const auto file = dir / "kiosk.toml";
-  kiosk::Config config;
-  set_from_text(config, "broker.url", "amqps://broker.example.no:5671");
-  set_from_text(config, "store.path", (dir / "state/kiosk.db").string());
-  set_from_text(config, "store.key_file", (dir / "state/store.key").string());
-  write_config(file, config);
+  const kiosk::Config config = write_config_without_staff(dir, file);
   REQUIRE(first_run_needs(file).size() == 1);  // nobody can open staff mode yet
   CHECK(count_active_staff_members(dir / "state/kiosk.db") == 0);
   CHECK_FALSE(staff_access_configured(config));
