@@ -6,8 +6,6 @@
 
 #include <imgui.h>
 
-#include <dlfcn.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -18,6 +16,7 @@
 #include "forms/assets.hpp"
 #include "kiosk_ui/headless.hpp"
 #include "private_cups.hpp"
+#include "../sane_test_backend.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -99,12 +98,7 @@ class SetupDriver {
 };
 
 void use_sane_test_backend(const TempDir& dir) {
-  // libsane unloads its backends on sane_exit; the test backend's one-time 64 KiB buffer
-  // then shows in LeakSanitizer as "<unknown module>", which the libsane suppression in
-  // tests/lsan.supp cannot match. Keeping the module loaded lets the report name it.
-  static void* const keep_loaded =
-      ::dlopen("/usr/lib/x86_64-linux-gnu/sane/libsane-test.so.1", RTLD_NOW | RTLD_NODELETE);
-  (void)keep_loaded;
+  kiosk_test::keep_sane_test_backend_loaded();
   write_file(dir / "sane/dll.conf", "test\n", 0644);
   ::setenv("SANE_CONFIG_DIR", (dir / "sane").c_str(), 1);
 }

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "corpus.hpp"
+#include "../sane_test_backend.hpp"
 #include "scan_test_util.hpp"
 #include "scanners/error.hpp"
 #include "scanners/sane_scanner.hpp"
@@ -21,6 +22,7 @@ namespace {
 struct SaneConfig {
   scantest::TempDir dir;
   explicit SaneConfig(const std::string& backends) {
+    if (backends.find("test") != std::string::npos) kiosk_test::keep_sane_test_backend_loaded();
     std::ofstream(dir.path / "dll.conf") << backends;
     setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);
   }
