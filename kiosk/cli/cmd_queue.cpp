@@ -42,8 +42,7 @@ int guarded(Context& ctx, const std::function<int()>& body) {
   try {
     return body();
   } catch (const ConfigError& e) {
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
+    return report_config_error(ctx, e);
   } catch (const store::StoreError& e) {
     return report_store_error(ctx, e);
   } catch (const ob::OutboxError& e) {

@@ -54,8 +54,7 @@ int with_existing_store(Context& ctx, const Args& args, Body body) {
     if (!store) return kExitUnavailable;
     return body(config, *store);
   } catch (const ConfigError& e) {
-    ctx.err << "Configuration problem: " << e.what() << "\n";
-    return kExitBadInput;
+    return report_config_error(ctx, e);
   } catch (const store::StaffMemberError& e) {
     return staff_error(ctx, e);
   } catch (const store::StoreError& e) {

@@ -21,4 +21,11 @@ inline Config load_config(const Args& args) {
   return config;
 }
 
+// A configuration that cannot be read or has a wrong value: the same message and exit code
+// from every command that loads it through load_config.
+inline int report_config_error(Context& ctx, const ConfigError& e) {
+  ctx.err << "Configuration problem: " << e.what() << "\n";
+  return kExitBadInput;
+}
+
 }  // namespace kiosk::cli
