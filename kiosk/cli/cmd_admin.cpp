@@ -223,6 +223,9 @@ int setup(Context& ctx) {
       const int job = admin::print_test_page(config.get_string("printer.queue"), config.get_string("site.name"));
       ctx.out << "test page sent (CUPS job " << job << ")\n";
     }
+  } catch (const admin::SetupUnavailable& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
   } catch (const admin::SetupError& e) {
     ctx.err << e.what() << "\n";
     return kExitBadInput;

@@ -347,6 +347,19 @@ PngRowWriter::PngRowWriter(const std::filesystem::path& file, int width)
   if (width <= 0 || width > 100000) throw ScanError("io-error", "The scanner sent a page of an impossible size.");
   state_->out.reset(std::fopen(file.c_str(), "wb"));
   if (!state_->out) throw ScanError("io-error", "The scanned page could not be saved (" + file.string() + ").");
+  // The destructor does not run for a constructor that throws: remove the started file here.
+  try {
+    start();
+  } catch (...) {
+    state_.reset();
+    std::error_code ec;
+    std::filesystem::remove(file_, ec);
+    throw;
+  }
+}
+
+void PngRowWriter::start() {
+  const int width = width_;
   const int rc = deflateInit2(&state_->zlib, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15, 8, Z_FILTERED);
   state_->zlib_ready = rc == Z_OK;
   if (!state_->zlib_ready) throw ScanError("io-error", "The scanned page could not be compressed.");
@@ -356,7 +369,7 @@ PngRowWriter::PngRowWriter(const std::filesystem::path& file, int width)
   state_->compressed.resize(64 * 1024);
   static const std::uint8_t signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
   if (std::fwrite(signature, 1, sizeof signature, state_->out.get()) != sizeof signature)
-    throw ScanError("io-error", "The scanned page could not be saved (" + file.string() + ").");
+    throw ScanError("io-error", "The scanned page could not be saved (" + file_.string() + ").");
   // Grey, 8 bits, deflate, adaptive filters, not interlaced; the height (0 for now) is
   // written by finish(), when it is known.
   put_be32(state_->header, static_cast<std::uint32_t>(width));

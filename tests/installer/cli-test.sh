@@ -79,6 +79,11 @@ expect_rc 3 "setup with a staff member and a short PIN" -- sh -c \
 expect_rc 3 "setup with a staff number already in use" -- sh -c \
   "echo 135790 | '$kioskctl' setup --config '$conf2' --staff-id 1001 --staff-name OP --pin-stdin"
 grep -q "already in use" "$work/err" || fail "a number in use is not said: $(cat "$work/err")"
+# A store that cannot be opened (its folder is a file) is not the admin's typing: exit 4.
+expect_rc 4 "setup with a staff member and a store that cannot be opened" -- sh -c \
+  "echo 135790 | '$kioskctl' setup --config '$work/etc3/kiosk.toml' --staff-id 1003 --staff-name OP --pin-stdin \
+   --set store.path='$work/usb/broker-client.pem/kiosk.db' --set store.key_file='$work/state3/store.key'"
+[ -e "$work/etc3/kiosk.toml" ] && fail "a setup whose member was not added wrote its file"
 
 # doctor: one line per check, failures with a fix, exit 1; --json for monitoring.
 expect_rc 1 "doctor on a fresh temp install" -- "$kioskctl" doctor --config "$conf" --skip-devices --timeout-ms 500

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 
 #include "kiosk_services_support.hpp"
@@ -184,6 +185,22 @@ TEST_CASE("staff sign-in: a lock-out kept with a clock set back lasts no longer 
   CHECK(outcome.result == flow::StaffLock::Result::Unlocked);
   CHECK(outcome.name == "KN");
   CHECK(directory.failures.numbers.empty());  // forgotten, and kept so
+}
+
+TEST_CASE("staff sign-in: damaged lock-out times in the store lock no longer than the configured time") {
+  flow::MemoryStaffDirectory directory;
+  directory.members = {{"1001", "KN", flow::StaffLock::hash_pin("111111", true)}};
+  // Times no kiosk writes (a damaged row): far in the future and far in the past.
+  directory.failures.kiosk = {0, std::numeric_limits<std::int64_t>::max()};
+  directory.failures.numbers["1001"] = {2, std::numeric_limits<std::int64_t>::min() + 1};
+  directory.failures.recent = {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+  const auto t0 = Clock::now();
+  flow::StaffLock lock("", 5, 300s);
+  flow::SignInAttempt attempt{true, "1001", "111111", t0};
+  CHECK(flow::sign_in(lock, directory, attempt).result == flow::StaffLock::Result::LockedOut);
+  attempt.pin = "111111";
+  attempt.now = t0 + 301s;
+  CHECK(flow::sign_in(lock, directory, attempt).result == flow::StaffLock::Result::Unlocked);
 }
 
 namespace {

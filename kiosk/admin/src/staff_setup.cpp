@@ -28,7 +28,10 @@ void add_staff_member(const Config& config, const std::string& id, const std::st
   } catch (const store::StaffMemberError& e) {
     throw SetupError(e.what());
   } catch (const store::StoreError& e) {
-    throw SetupError(e.what());
+    using Kind = store::StoreError::Kind;
+    if (e.kind() == Kind::Corrupt || e.kind() == Kind::WrongKey || e.kind() == Kind::MissingKey)
+      throw SetupError(e.what());
+    throw SetupUnavailable(e.what());
   }
   // Made by root (the setup runs as root): the kiosk runs as the kiosk user and must own it.
   if (made && ::geteuid() == 0) {

@@ -99,8 +99,12 @@ std::int64_t wall_ms(StaffLock::Clock::time_point t) {
 
 StaffLock::Clock::time_point steady_from(std::int64_t ms) {
   using namespace std::chrono;
-  const auto wall_now = duration_cast<milliseconds>(system_clock::now().time_since_epoch());
-  return StaffLock::Clock::now() + (milliseconds(ms) - wall_now);
+  const std::int64_t wall_now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  // A damaged row can hold any number: the difference is capped at a year (no lock-out lasts
+  // that long) before it is counted in the steady clock's nanoseconds, which would overflow.
+  constexpr std::int64_t kYear = 366LL * 24 * 3600 * 1000;
+  const std::int64_t ahead = ms > wall_now + kYear ? kYear : ms < wall_now - kYear ? -kYear : ms - wall_now;
+  return StaffLock::Clock::now() + milliseconds(ahead);
 }
 
 }  // namespace

@@ -17,6 +17,14 @@ class SetupError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A setup step that failed because something the kiosk needs cannot be used right now (a store
+// that cannot be opened or written, a full disk), not because of a value the admin gave:
+// kioskctl exits 4 for it instead of 3.
+class SetupUnavailable : public SetupError {
+ public:
+  using SetupError::SetupError;
+};
+
 // ---- When to show the first-run setup ----
 
 // What still needs the admin before the kiosk can serve citizens, in plain words; empty when
@@ -107,7 +115,8 @@ bool staff_access_configured(const Config& config);
 // Adds a staff member (number, name, PIN of 6 to 12 digits) to the store named by `config`,
 // making the store when it does not exist yet (first run, before the kiosk started) and giving
 // it to the kiosk user when running as root. Audited as "admin-setup". Throws SetupError with
-// a plain reason (bad number, name or PIN, a number already used, a store that cannot be opened).
+// a plain reason (bad number, name or PIN, a number already used, a damaged store), and
+// SetupUnavailable when the store cannot be opened or written (permissions, full disk, busy).
 void add_staff_member(const Config& config, const std::string& id, const std::string& name, const std::string& pin);
 
 // ---- Languages ----
