@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "kiosk_flow/session.hpp"
+
 namespace kiosk::flow {
 
 // A staff member who may sign in: the staff number, the name shown to staff and in the
@@ -140,6 +142,8 @@ struct SignInAttempt {
   std::string staff_number;  // members only
   std::string pin;           // wiped by sign_in()
   StaffLock::Clock::time_point now;
+  // An attempt dropped before it ran (a wipe, or the kiosk shutting down) wipes its PIN too.
+  ~SignInAttempt() { wipe_string(pin); }
 };
 
 struct SignInOutcome {
