@@ -18,9 +18,9 @@ using LeNetBody = dlib::fc<
 
 using DigitNet = dlib::loss_multiclass_log<LeNetBody<dlib::input<dlib::matrix<unsigned char>>>>;
 
-// A wider second network (more filters per layer, about 6x LeNet's arithmetic):
-// assets/models/digits-wide.dat. Its errors differ from LeNet's, so the two together both read
-// better (averaged) and tell when a box is doubtful (they disagree).
+// A wider second network (more filters per layer, about 6x LeNet's arithmetic): the former
+// assets/models/digits-wide.dat (sessions 3-6; files of this layout still load). Its errors differ from LeNet's, so the
+// two together both read better (averaged) and tell when a box is doubtful (they disagree).
 template <typename Input>
 using WideBody = dlib::fc<
     10, dlib::relu<dlib::fc<
@@ -32,7 +32,7 @@ using WideBody = dlib::fc<
 using WideDigitNet = dlib::loss_multiclass_log<WideBody<dlib::input<dlib::matrix<unsigned char>>>>;
 
 // A third network with batch normalisation (32 and 64 5x5 filters, 256 hidden units; about 1.7x
-// the wide network's arithmetic): assets/models/digits-bn.dat. Batch normalisation lets it learn
+// the wide network's arithmetic): assets/models/digits-bn.dat and digits-bn2.dat. Batch normalisation lets it learn
 // in far fewer epochs. One layout, two forms (dlib's recipe): it is trained with bn_con/bn_fc
 // layers, and the file holds the inference form, where each of them becomes the fixed affine
 // transform it converged to. `ConvNorm` and `FcNorm` are those normalisation layers.

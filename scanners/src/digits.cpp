@@ -265,7 +265,7 @@ std::filesystem::path DigitClassifier::default_model_file() {
 
 std::vector<std::filesystem::path> DigitClassifier::default_model_files() {
   const auto models = forms::assets_dir() / "models";
-  return {default_model_file(), models / "digits-wide.dat"};
+  return {default_model_file(), models / "digits-bn2.dat"};
 }
 
 size_t DigitClassifier::networks() const {

@@ -8,7 +8,7 @@
 #include "scanners/recognize.hpp"
 
 TEST_CASE(
-    "digits: the committed models read unseen MNIST digits in boxes (>= 95 % each, >= 98.3 % overall) and accept at "
+    "digits: the committed models read unseen MNIST digits in boxes (>= 95 % each, >= 98.5 % overall) and accept at "
     "most one wrong in a thousand") {
   const auto& digits = scantest::mnist();
   const scanners::DigitClassifier classifier(scanners::DigitClassifier::default_model_files());
@@ -34,8 +34,8 @@ TEST_CASE(
     }
     MESSAGE("digit " << d << ": " << right << "/" << total << " right, " << accepted << " accepted, " << silent_wrong
                      << " of them wrong");
-    // The ensemble of session 6 reads 98.2-99.8 % of all unseen digits; this quarter of them
-    // 95.8-100 % (7 the lowest), 98.6 % overall.
+    // The ensemble of session 7 reads 98.2-99.8 % of all unseen digits; this quarter of them
+    // 96.6-100 % (7 the lowest), 98.9 % overall, with 1 silent wrong (a 7).
     CHECK(right * 100 >= total * 95);
     // Most are accepted, and a wrong digit goes to review, not into the answer.
     CHECK(accepted >= total / 2);
@@ -44,7 +44,7 @@ TEST_CASE(
     right_all += right;
     total_all += total;
   }
-  CHECK(right_all * 1000 >= total_all * 983);
+  CHECK(right_all * 1000 >= total_all * 985);
   // At most one in about a thousand (the limit for all fields: 0.1 %).
   CHECK(silent_wrong_all <= 1);
 }

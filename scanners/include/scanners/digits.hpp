@@ -75,8 +75,9 @@ class DigitClassifier {
 
   // assets/models/digits-bn.dat under forms::assets_dir(): the main network.
   static std::filesystem::path default_model_file();
-  // The committed ensemble: the batch-normalised network digits-bn.dat (weight 1) and
-  // digits-wide.dat (weight 0.2, a further opinion that must agree before a digit is accepted).
+  // The committed ensemble: two batch-normalised networks of one layout trained with different
+  // seeds, digits-bn.dat and digits-bn2.dat (weight 1 each; both must agree before a digit is
+  // accepted).
   static std::vector<std::filesystem::path> default_model_files();
 
  private:
