@@ -50,12 +50,12 @@ struct DigitAcceptance {
 // networks read only in one pose is not a digit to accept unseen.
 std::vector<DigitImage> test_time_variants(const DigitImage& digit);
 
-// The digit classifier: an ensemble of dlib dnn networks (LeNet and a wider one, see
+// The digit classifier: an ensemble of dlib dnn networks (the layouts are in
 // scanners/src/digit_net.hpp), trained by scanners/tools/train_digits.cpp on MNIST indices
 // 0..599 of each digit (see assets/models/README.md). Not thread-safe: one per worker.
 class DigitClassifier {
  public:
-  // Loads the model files (each a LeNet or a wide network, told apart by their contents); throws
+  // Loads the model files (LeNet, wide or batch-normalised networks, told apart by their contents); throws
   // ScanError "model-missing" when one cannot be read or none is given.
   explicit DigitClassifier(const std::vector<std::filesystem::path>& model_files);
   explicit DigitClassifier(const std::filesystem::path& model_file);
@@ -65,7 +65,7 @@ class DigitClassifier {
 
   DigitGuess classify(const DigitImage& digit) const;
   std::vector<DigitGuess> classify(const std::vector<DigitImage>& digits) const;
-  // Every reading of every digit (LeNet x test-time variants, then the wide network), for evaluation.
+  // Every reading of every digit (per network in file order; LeNet reads each test-time variant), for evaluation.
   std::vector<std::vector<DigitProbabilities>> readings(const std::vector<DigitImage>& digits) const;
   // The weight of each reading in the average, in the order readings() gives them.
   std::vector<float> reading_weights() const;
