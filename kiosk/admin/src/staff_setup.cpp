@@ -1,5 +1,6 @@
 // The first staff member, added by the first-run setup (kioskctl setup or the on-screen setup)
 // before the kiosk has made its store.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin/checks.hpp"
@@ -20,7 +21,6 @@ void add_staff_member(const Config& config, const std::string& id, const std::st
   const std::string hash = hash_staff_pin(pin);  // checks 6 to 12 digits
   const auto db_file = config.get_path("store.path");
   const auto key_file = config.get_path("store.key_file");
-  const bool made = !std::filesystem::exists(db_file);
   try {
     auto store = store::Store::open(db_file, key_file);
     store::StaffMembers(store).add(id, name, hash, "admin-setup");
@@ -32,14 +32,19 @@ void add_staff_member(const Config& config, const std::string& id, const std::st
     if (e.kind() == Kind::Corrupt || e.kind() == Kind::WrongKey || e.kind() == Kind::MissingKey)
       throw SetupError(e.what());
     throw SetupUnavailable(e.what());
+  } catch (const std::filesystem::filesystem_error& e) {  // a folder on the way cannot be searched
+    throw SetupUnavailable("The kiosk store " + db_file.string() + " cannot be reached: " + e.code().message() + ".");
   }
-  // Made by root (the setup runs as root): the kiosk runs as the kiosk user and must own it.
-  if (made && ::geteuid() == 0) {
+  // Owned by root (the setup runs as root; also a store a failed earlier setup left half made):
+  // the kiosk runs as the kiosk user and must own it.
+  if (::geteuid() == 0) {
     if (const auto uid = kiosk_user_uid()) {
       const auto gid = kiosk_user_gid().value_or(static_cast<unsigned>(-1));
-      for (const auto& file : {db_file, key_file})
-        if (std::filesystem::exists(file) && ::chown(file.c_str(), *uid, gid) != 0)
-          throw SetupError("Cannot give " + file.string() + " to the kiosk user.");
+      for (const auto& file : {db_file, key_file}) {
+        struct stat info {};
+        if (::stat(file.c_str(), &info) == 0 && info.st_uid == 0 && ::chown(file.c_str(), *uid, gid) != 0)
+          throw SetupUnavailable("Cannot give " + file.string() + " to the kiosk user.");
+      }
     }
   }
 #else
