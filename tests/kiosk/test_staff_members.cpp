@@ -223,6 +223,22 @@ TEST_CASE("staff members: lock-out per staff number and kiosk-wide and a removed
     CHECK(lock.try_unlock_member("1005", std::nullopt, "000000", t0 + 303s) == R::LockedOut);
   }
   {
+    // Numbers typed once are not kept for ever: the fewest wrong PINs are forgotten first, never
+    // a lock-out. (The kiosk-wide limit is set high here to type many numbers.)
+    flow::StaffLock lock("", 3, 300s, 100000);
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t0) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "000001", t0) == R::WrongPin);
+    for (int i = 0; i < 3; ++i) CHECK(lock.try_unlock_member("1002", ola, "000000", t0) != R::Unlocked);
+    for (int n = 0; n < 250; ++n)
+      CHECK(lock.try_unlock_member(std::to_string(50000 + n), std::nullopt, "000000", t0) == R::WrongPin);
+    const auto kept = lock.export_state(t0);
+    CHECK(kept.numbers.size() == flow::StaffLock::kMaxNumbersKept);
+    CHECK(kept.numbers.count("50249") == 1);                                    // the last one typed
+    CHECK(kept.numbers.at("1001").failures == 2);                               // more wrong PINs than the rest
+    CHECK(lock.member_locked_out("1002", t0 + 1s));                             // a lock-out is never forgotten
+    CHECK(lock.try_unlock_member("1001", kari, "000002", t0) == R::LockedOut);  // its third
+  }
+  {
     // Removed: the directory no longer finds the member, so the old PIN is just wrong.
     flow::MemoryStaffDirectory directory;
     directory.members = {kari, ola};

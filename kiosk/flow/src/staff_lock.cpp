@@ -79,12 +79,28 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
   }
   auto& state = numbers_[staff_number];
   const bool kiosk_locked = note_kiosk_failure(now);
-  if (++state.failures >= max_failures_) {
+  const bool number_locked = ++state.failures >= max_failures_;
+  if (number_locked) {
     state.failures = 0;
     state.locked_until = now + lockout_;
-    return Result::LockedOut;
   }
-  return kiosk_locked ? Result::LockedOut : Result::WrongPin;
+  forget_surplus_numbers(staff_number, now);  // `state` is not used after this
+  return number_locked || kiosk_locked ? Result::LockedOut : Result::WrongPin;
+}
+
+void StaffLock::forget_surplus_numbers(const std::string& keep, Clock::time_point now) {
+  if (numbers_.size() <= kMaxNumbersKept) return;
+  // Forgetting a count is safe: each of those wrong PINs also counted kiosk-wide, so wiping a
+  // member's count this way takes far more tries than the kiosk-wide limit lets through.
+  std::vector<std::map<std::string, NumberState>::iterator> droppable;
+  for (auto it = numbers_.begin(); it != numbers_.end(); ++it)
+    if (it->first != keep && it->second.locked_until <= now) droppable.push_back(it);
+  std::stable_sort(droppable.begin(), droppable.end(),
+                   [](const auto& a, const auto& b) { return a->second.failures < b->second.failures; });
+  for (const auto& it : droppable) {
+    if (numbers_.size() <= kMaxNumbersKept) break;
+    numbers_.erase(it);
+  }
 }
 
 namespace {

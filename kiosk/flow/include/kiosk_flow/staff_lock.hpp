@@ -115,9 +115,15 @@ class StaffLock {
   // (tests only; the admin tool uses the interactive limits).
   static std::string hash_pin(const std::string& pin, bool fast = false);
 
+  // At most this many staff numbers' wrong PINs are kept (every number typed counts, unknown ones
+  // too): a number typed once and never again would otherwise be kept for ever.
+  static constexpr size_t kMaxNumbersKept = 100;
+
  private:
   // Counts a wrong member PIN kiosk-wide; true when that locks everyone out.
   bool note_kiosk_failure(Clock::time_point now);
+  // Drops the surplus over kMaxNumbersKept, fewest wrong PINs first; never a lock-out or `keep`.
+  void forget_surplus_numbers(const std::string& keep, Clock::time_point now);
 
   std::string pin_hash_;
   int max_failures_;
