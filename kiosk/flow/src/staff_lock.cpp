@@ -91,7 +91,7 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
 void StaffLock::forget_surplus_numbers(const std::string& keep, Clock::time_point now) {
   if (numbers_.size() <= kMaxNumbersKept) return;
   // Forgetting a count is safe: each of those wrong PINs also counted kiosk-wide, so wiping a
-  // member's count this way takes far more tries than the kiosk-wide limit lets through.
+  // member's count this way takes about a hundred wrong PINs, spread over many kiosk-wide lock-outs.
   std::vector<std::map<std::string, NumberState>::iterator> droppable;
   for (auto it = numbers_.begin(); it != numbers_.end(); ++it)
     if (it->first != keep && it->second.locked_until <= now) droppable.push_back(it);
