@@ -156,6 +156,13 @@ struct BrokerTls {
   fs::path ca, certificate, key;
 };
 
+// True while `pid` exists and is not a zombie.
+inline bool process_alive(pid_t pid) {
+  const std::string stat = read_text(fs::path("/proc") / std::to_string(pid) / "stat");
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
 class RabbitBroker {
  public:
   explicit RabbitBroker(const fs::path& dir, std::optional<BrokerTls> tls = std::nullopt) : dir_(dir) {
@@ -228,15 +235,25 @@ class RabbitBroker {
     process_.reset();
     // epmd detaches from our process group: find the one we started (by its private
     // port) and end it by its pid.
+    std::vector<pid_t> ended;
     for (const auto& entry : fs::directory_iterator("/proc")) {
       const std::string name = entry.path().filename().string();
       if (name.find_first_not_of("0123456789") != std::string::npos) continue;
       const std::string cmdline = read_text(entry.path() / "cmdline");
       const std::string environ = read_text(entry.path() / "environ");
       const std::string marker = "ERL_EPMD_PORT=" + std::to_string(epmd_port_);
-      if (cmdline.find("epmd") != std::string::npos && environ.find(marker + std::string(1, '\0')) != std::string::npos)
-        ::kill(std::stoi(name), SIGTERM);
+      if (cmdline.find("epmd") != std::string::npos &&
+          environ.find(marker + std::string(1, '\0')) != std::string::npos) {
+        ended.push_back(static_cast<pid_t>(std::stoi(name)));
+        ::kill(ended.back(), SIGTERM);
+      }
     }
+    // A broker started again at once would register with the dying epmd on the same port and
+    // fail ("nodistribution"): wait until it is gone (a zombie left to init counts as gone).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (const pid_t pid : ended)
+      while (process_alive(pid) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
  private:
