@@ -12,14 +12,11 @@ namespace kiosk::cli {
 // a service that is unavailable right now.
 inline int report_store_error(Context& ctx, const store::StoreError& e) {
   ctx.err << e.what() << "\n";
+  if (e.needs_restore()) return kExitBadInput;
   switch (e.kind()) {
     case store::StoreError::Kind::DiskFull:
     case store::StoreError::Kind::Busy:
       return kExitUnavailable;
-    case store::StoreError::Kind::Corrupt:
-    case store::StoreError::Kind::WrongKey:
-    case store::StoreError::Kind::MissingKey:
-      return kExitBadInput;
     default:
       return kExitFailed;
   }

@@ -22,6 +22,9 @@ class StoreError : public std::runtime_error {
   enum class Kind { Other, DiskFull, Corrupt, WrongKey, MissingKey, Busy, NotFound };
   StoreError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }
+  // The store's file or key itself is wrong (damaged, another store's key, no key): someone must
+  // restore it from a backup; trying again later will not help.
+  bool needs_restore() const { return kind_ == Kind::Corrupt || kind_ == Kind::WrongKey || kind_ == Kind::MissingKey; }
 
  private:
   Kind kind_;

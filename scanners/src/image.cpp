@@ -351,11 +351,15 @@ PngRowWriter::PngRowWriter(const std::filesystem::path& file, int width)
   try {
     start();
   } catch (...) {
-    state_.reset();
-    std::error_code ec;
-    std::filesystem::remove(file_, ec);
+    discard();
     throw;
   }
+}
+
+void PngRowWriter::discard() noexcept {
+  state_.reset();  // closes the file first
+  std::error_code ec;
+  std::filesystem::remove(file_, ec);
 }
 
 void PngRowWriter::start() {
@@ -379,11 +383,7 @@ void PngRowWriter::start() {
 }
 
 PngRowWriter::~PngRowWriter() {
-  if (!finished_) {
-    state_.reset();  // closes the file first
-    std::error_code ec;
-    std::filesystem::remove(file_, ec);
-  }
+  if (!finished_) discard();
 }
 
 void PngRowWriter::write_chunk(const char* type, const std::uint8_t* data, std::size_t size) {

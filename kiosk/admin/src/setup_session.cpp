@@ -9,6 +9,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
+#include "letters.hpp"
 #include "scanners/error.hpp"
 #include "scanners/sane_scanner.hpp"
 
@@ -301,28 +302,23 @@ void SetupSession::type(const std::string& text) {
 }
 
 void SetupSession::erase() {
-  // One letter, not one byte: æ, ø and å are two bytes in UTF-8.
-  auto drop_last = [](std::string& s) {
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty()) s.pop_back();
-  };
   switch (view_.step) {
     case SetupStep::Broker:
-      drop_last(view_.broker_url);
+      erase_last_letter(view_.broker_url);
       break;
     case SetupStep::Certificates:
-      drop_last(view_.certificate_folder);
+      erase_last_letter(view_.certificate_folder);
       break;
     case SetupStep::Pin:
       switch (view_.staff_field) {
         case SetupView::StaffField::Number:
-          drop_last(view_.staff_number);
+          erase_last_letter(view_.staff_number);
           break;
         case SetupView::StaffField::Name:
-          drop_last(view_.staff_name);
+          erase_last_letter(view_.staff_name);
           break;
         case SetupView::StaffField::Pin:
-          drop_last(pin_);
+          erase_last_letter(pin_);
           view_.pin_digits = pin_.size();
           break;
       }

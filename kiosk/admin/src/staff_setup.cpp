@@ -28,9 +28,7 @@ void add_staff_member(const Config& config, const std::string& id, const std::st
   } catch (const store::StaffMemberError& e) {
     throw SetupError(e.what());
   } catch (const store::StoreError& e) {
-    using Kind = store::StoreError::Kind;
-    if (e.kind() == Kind::Corrupt || e.kind() == Kind::WrongKey || e.kind() == Kind::MissingKey)
-      throw SetupError(e.what());
+    if (e.needs_restore()) throw SetupError(e.what());
     throw SetupUnavailable(e.what());
   } catch (const std::filesystem::filesystem_error& e) {  // a folder on the way cannot be searched
     throw SetupUnavailable("The kiosk store " + db_file.string() + " cannot be reached: " + e.code().message() + ".");

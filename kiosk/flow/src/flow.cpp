@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "flow_helpers.hpp"
 #include "forms/identity.hpp"
+#include "letters.hpp"
 
 namespace kiosk::flow {
 
@@ -54,22 +55,7 @@ bool is_question(const forms::Item& item) {
 // Capitalises the first letter of each word for names (the keyboard has no shift key).
 std::string capitalise_key(const std::string& typed, const std::string& key) {
   const bool word_start = typed.empty() || typed.back() == ' ' || typed.back() == '-';
-  if (!word_start) return key;
-  if (key.size() == 1 && key[0] >= 'a' && key[0] <= 'z') return std::string(1, static_cast<char>(key[0] - 32));
-  static const std::vector<std::pair<std::string, std::string>> kUpper = {
-      {"æ", "Æ"}, {"ø", "Ø"}, {"å", "Å"}, {"á", "Á"}, {"č", "Č"},
-      {"đ", "Đ"}, {"ŋ", "Ŋ"}, {"š", "Š"}, {"ŧ", "Ŧ"}, {"ž", "Ž"}};
-  for (const auto& [lower, upper] : kUpper)
-    if (key == lower) return upper;
-  return key;
-}
-
-// Removes the last UTF-8 character.
-void erase_last(std::string& s) {
-  if (s.empty()) return;
-  size_t i = s.size() - 1;
-  while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
-  s.erase(i);
+  return word_start ? capital_letter(key) : key;
 }
 
 size_t utf8_length(const std::string& s) {
@@ -1115,7 +1101,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             error_key_.clear();
           },
           [&](const intent::Erase&) {
-            erase_last(session_.typed);
+            erase_last_letter(session_.typed);
             error_key_.clear();
           },
           [&](const intent::Next&) {

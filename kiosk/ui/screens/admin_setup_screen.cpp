@@ -9,6 +9,7 @@
 #include <imgui.h>
 
 #include "admin/setup_screen.hpp"
+#include "letters.hpp"
 
 namespace kiosk::ui {
 
@@ -20,15 +21,6 @@ using admin::SetupStep;
 constexpr float kTop = 40.0f;
 constexpr float kBodyTop = 200.0f;
 constexpr float kWidth = kDesignWidth - 2 * kMargin;
-
-// The capital of a key's letter (a-z, æ ø å); other keys are the same either way.
-std::string capital(const std::string& key) {
-  if (key.size() == 1 && key[0] >= 'a' && key[0] <= 'z') return std::string(1, static_cast<char>(key[0] - 'a' + 'A'));
-  if (key == "æ") return "Æ";
-  if (key == "ø") return "Ø";
-  if (key == "å") return "Å";
-  return key;
-}
 
 struct Screen {
   Painter& p;
@@ -73,7 +65,7 @@ struct Screen {
     for (const Row& row : name ? name_rows : address_rows) {
       float x = kMargin;
       for (const std::string& lower : row) {
-        const std::string ch = view.shift ? capital(lower) : lower;
+        const std::string ch = view.shift ? capital_letter(lower) : lower;
         if (p.button("admin.key." + ch, ch, x, y, key, 72, p.fonts().nav, Role::Key, th.key_bg, th.key_text))
           intents.push_back(in::Type{ch});
         x += key + 8;

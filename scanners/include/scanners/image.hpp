@@ -64,7 +64,8 @@ class PngRowWriter {
 
  private:
   struct State;
-  void start();  // the PNG signature and header, after the file is open
+  void start();             // the PNG signature and header, after the file is open
+  void discard() noexcept;  // closes and removes an unfinished file
   void write_chunk(const char* type, const std::uint8_t* data, std::size_t size);
   void deflate_some(int flush);
   std::filesystem::path file_;
