@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake pkg-config git
   # UI
-  libimgui-dev libglfw3-dev libsdl2-dev libgl-dev xvfb xauth libgl1-mesa-dri
+  libimgui-dev libglfw3-dev libsdl2-dev libgl-dev xvfb xauth libgl1-mesa-dri xdotool
   espeak-ng libespeak-ng-dev
   # forms and configuration
   nlohmann-json3-dev libtomlplusplus-dev doctest-dev

@@ -47,6 +47,8 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"ui.inactivity_warning_seconds", T::Integer, std::int64_t{90}, "Seconds without a touch before the warning"},
       {"ui.inactivity_countdown_seconds", T::Integer, std::int64_t{30},
        "Seconds of countdown before the session is wiped"},
+      {"ui.rest_after_seconds", T::Integer, std::int64_t{300},
+       "Seconds on the start screen without a touch before the screen rests (goes black); 0: never, else 10 to 86400"},
       {"ui.print_to_folder", T::Path, S(""),
        "When set, printed forms and receipts are written here as PDF instead of going to CUPS (demos)"},
       {"printer.queue", T::String, S(""), "CUPS queue name; empty: the CUPS default printer"},
@@ -190,6 +192,10 @@ Config Config::parse(const std::string& text, const std::filesystem::path& base_
   const std::string theme = config.get_string("ui.theme");
   if (theme != "standard" && theme != "high-contrast")
     throw ConfigError(source + ": \"ui.theme\" must be \"standard\" or \"high-contrast\", not \"" + theme + "\"");
+  const auto rest = config.get_int("ui.rest_after_seconds");
+  if (rest != 0 && (rest < 10 || rest > 86400))
+    throw ConfigError(source + ": \"ui.rest_after_seconds\" must be 0 (never rest) or from 10 to 86400 seconds, not " +
+                      std::to_string(rest));
   return config;
 }
 

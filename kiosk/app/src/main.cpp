@@ -1,6 +1,7 @@
 // kiosk: the touch UI. Full-screen under cage in production; --windowed on a desktop.
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -26,6 +27,8 @@
 #include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -135,9 +138,19 @@ int main(int argc, char** argv) {
     if (!prepared.started) {
       // No usable configuration yet: the admin sets the kiosk up first (ADMIN.md, issue 7).
       kiosk::admin::SetupSession setup(setup_file);
+      // Drawn after input, a worker's wake-up or a window change, and while a search runs.
+      int settle = 3;
+      bool was_busy = false;
       while (!setup.finished()) {
         if (window.should_close() || g_stop_requested) return 0;
+        const auto events = window.wait(settle > 0 ? 0ms : was_busy ? 50ms : 500ms);
+        if (events.any()) settle = std::max(settle, 3);
         setup.tick();
+        const bool busy = setup.view().busy;
+        if (busy != was_busy) settle = std::max(settle, 2);
+        was_busy = busy;
+        if (settle == 0 && !busy) continue;
+        settle = std::max(0, settle - 1);
         std::vector<kiosk::admin::SetupIntent> touched;
         window.frame([&](const kiosk::ui::Fonts& f) {
           return kiosk::ui::draw_admin_setup(f, setup.view(), assets.translations, touched);
@@ -156,14 +169,18 @@ int main(int argc, char** argv) {
     kiosk::flow::Flow flow(assets.catalogue, assets.translations, assets.rules,
                            kiosk::flow::FlowOptions::from_config(config), wired.services, kiosk::flow::Clock::now());
     kiosk::app::FrameLoop loop{window, flow, {}};
-    loop.frame(kiosk::flow::Clock::now());
+    kiosk::app::Pacing pacing;
+    pacing.rest_after = std::chrono::seconds(config.get_int("ui.rest_after_seconds"));
+    kiosk::app::PacedLoop paced(loop, pacing);
+    paced.step();
     // For the operator and the benchmark (bench/ui): how long the start screen took.
     char line[160];
     std::snprintf(line, sizeof line, "kiosk: first frame after %.0f ms (%.0f ms CPU), %.1f MB resident\n",
                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - main_start).count(),
                   process_cpu_ms(), resident_mb());
     std::cerr << line << std::flush;
-    while (!window.should_close() && !g_stop_requested) loop.frame(kiosk::flow::Clock::now());
+    // Frames only when the screen changes: an idle kiosk sleeps (BENCHMARKS.md, idle CPU).
+    while (!window.should_close() && !g_stop_requested) paced.step();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "kiosk: " << e.what() << "\n";

@@ -1,6 +1,8 @@
 #include "kiosk_app/window.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cfloat>
 #include <chrono>
 #include <cstdlib>
 #include <future>
@@ -15,7 +17,44 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
 
+#include "kiosk_flow/wake.hpp"
+
 namespace kiosk::app {
+
+namespace {
+
+// Set by a worker's wake-up (any thread), read by Window::wait on the UI thread.
+std::atomic<bool> g_woken{false};
+
+void post_wake() {
+  g_woken.store(true);
+  glfwPostEmptyEvent();
+}
+
+Window* owner(GLFWwindow* w) {
+  return static_cast<Window*>(glfwGetWindowUserPointer(w));
+}
+
+// Our callbacks only note that something arrived; ImGui's backend (installed after them)
+// calls them in turn and takes the input itself.
+void install_event_callbacks(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, [](GLFWwindow* win, double, double) { owner(win)->note_input(); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow* win, int, int, int) { owner(win)->note_input(); });
+  glfwSetScrollCallback(w, [](GLFWwindow* win, double, double) { owner(win)->note_input(); });
+  glfwSetKeyCallback(w, [](GLFWwindow* win, int, int, int, int) { owner(win)->note_input(); });
+  glfwSetCharCallback(w, [](GLFWwindow* win, unsigned int) { owner(win)->note_input(); });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* win) { owner(win)->note_window_change(); });
+  glfwSetFramebufferSizeCallback(w, [](GLFWwindow* win, int, int) { owner(win)->note_window_change(); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow* win, int) { owner(win)->note_window_change(); });
+  glfwSetWindowIconifyCallback(w, [](GLFWwindow* win, int) { owner(win)->note_window_change(); });
+}
+
+template <typename T>
+void mix(std::size_t& seed, const T& value) {
+  seed ^= std::hash<T>{}(value) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+}
+
+}  // namespace
 
 Window::Window(int width, int height, bool fullscreen) {
   // Most of a cold start on Mesa's llvmpipe is opening the window and its OpenGL context
@@ -55,6 +94,9 @@ void Window::open(int width, int height, bool fullscreen, std::future<ui::BuiltF
   if (!window_) throw std::runtime_error("The kiosk window could not open (OpenGL 3 is missing?)");
   glfwMakeContextCurrent(window_);
   glfwSwapInterval(1);
+  glfwSetWindowUserPointer(window_, this);
+  install_event_callbacks(window_);
+  flow::set_wake_hook(post_wake);
   auto built = fonts.get();
   font_atlas_ = std::move(built.atlas);
   fonts_ = built.fonts;
@@ -115,6 +157,8 @@ void Window::upload_font_texture() {
 }
 
 void Window::close() noexcept {
+  // First: a worker must not post to a display that is about to close.
+  flow::set_wake_hook(nullptr);
   if (context_) ImGui::SetCurrentContext(context_);
   if (font_texture_) {
     glfwMakeContextCurrent(window_);
@@ -158,6 +202,13 @@ ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Font
                          (io.DisplaySize.y - ui::kDesignHeight * scale) * 0.5f + touch->y * scale);
     io.MouseDown[0] = touch->down;
   }
+  if (swallow_press_) {
+    // Until the press is released the screens see no pointer at all.
+    const bool held = std::any_of(std::begin(io.MouseDown), std::end(io.MouseDown), [](bool d) { return d; });
+    std::fill(std::begin(io.MouseDown), std::end(io.MouseDown), false);
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    swallow_press_ = held;
+  }
   had_input_ = io.MouseDown[0] || io.MouseDelta.x != 0 || io.MouseDelta.y != 0;
   ImGui::NewFrame();
   ui::FrameOutput out = draw(fonts_);
@@ -184,7 +235,20 @@ ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Font
     pixels_height_ = h;
   }
   glfwSwapBuffers(window_);
+  ++frames_drawn_;
   return out;
+}
+
+Events Window::wait(std::chrono::duration<double> timeout) {
+  ImGui::SetCurrentContext(context_);
+  // Something that came while the last frame was drawn is handled without sleeping.
+  if (timeout.count() <= 0 || input_ || window_changed_ || g_woken.load())
+    glfwPollEvents();
+  else
+    glfwWaitEventsTimeout(timeout.count());
+  Events events{input_, window_changed_, g_woken.exchange(false)};
+  input_ = window_changed_ = false;
+  return events;
 }
 
 const std::vector<std::uint8_t>& Window::pixels(int& width, int& height) const {
@@ -223,6 +287,93 @@ bool FrameLoop::touch(const std::string& id, flow::Clock::time_point now) {
   frame(now, Touch{x, y, false});
   frame(now, Touch{-100, -100, false});
   frame(now, Touch{-100, -100, false});
+  return true;
+}
+
+std::size_t model_signature(const flow::ScreenModel& m) {
+  std::size_t seed = static_cast<std::size_t>(m.screen);
+  for (const auto* text : {&m.name, &m.title, &m.error, &m.language, &m.back, &m.read_aloud, &m.help, &m.start_over,
+                           &m.contrast, &m.bigger_text, &m.staff, &m.warning_title, &m.warning_body, &m.still_here})
+    mix(seed, *text);
+  for (const auto& line : m.body) mix(seed, line.text);
+  for (const auto* list : {&m.choices, &m.rows})
+    for (const auto& c : *list) {
+      mix(seed, c.id);
+      mix(seed, c.label);
+      mix(seed, c.explain);
+      mix(seed, c.primary);
+    }
+  if (m.input) {
+    mix(seed, m.input->shown);
+    mix(seed, m.input->hint);
+    mix(seed, static_cast<int>(m.input->keyboard));
+  }
+  if (m.crop) {
+    mix(seed, m.crop->width);
+    mix(seed, m.crop->height);
+  }
+  mix(seed, m.countdown_seconds.value_or(-1));
+  mix(seed, static_cast<int>(m.picture));
+  mix(seed, m.busy);
+  mix(seed, m.high_contrast);
+  mix(seed, m.large_text);
+  return seed;
+}
+
+bool PacedLoop::step() {
+  using namespace std::chrono;
+  auto& flow = loop_.flow;
+  auto& window = loop_.window;
+  auto now = flow::Clock::now();
+  const auto rests_here = [&] {
+    return pacing_.rest_after.count() > 0 && flow.screen() == flow::Screen::Start && !flow.staff_unlocked() &&
+           !flow.staff_checking();
+  };
+  // Sleep until the earliest moment something shows a change.
+  auto until = now + pacing_.longest_sleep;
+  if (settle_left_ > 0) {
+    until = now;
+  } else if (!resting_) {
+    if (animating_ && pacing_.animation.count() > 0) until = std::min(until, last_drawn_ + pacing_.animation);
+    if (const auto deadline = flow.next_deadline()) until = std::min(until, *deadline);
+    if (rests_here()) until = std::min(until, last_input_ + pacing_.rest_after);
+  }
+  const Events events = window.wait(std::max(duration<double>(0), duration<double>(until - now)));
+  now = flow::Clock::now();
+  if (events.input) {
+    last_input_ = now;
+    settle_left_ = std::max(settle_left_, pacing_.settle_frames);
+    if (resting_) {
+      resting_ = false;
+      window.swallow_press();
+      shown_ = 0;  // the start screen is drawn again
+    }
+  }
+  if (events.window) settle_left_ = std::max(settle_left_, 1);
+  if (!resting_ && rests_here() && now - last_input_ >= pacing_.rest_after) {
+    resting_ = true;
+    settle_left_ = std::max(settle_left_, 1);
+  }
+  if (resting_) {
+    // Workers still report (a delivery in the background); the screen stays black.
+    flow.tick(now);
+    if (settle_left_ == 0) return false;
+    --settle_left_;
+    window.frame([](const ui::Fonts&) { return ui::FrameOutput{}; });
+    last_drawn_ = now;
+    return true;
+  }
+  flow.tick(now);
+  const flow::ScreenModel model = flow.screen_model();
+  const std::size_t signature = model_signature(model);
+  const bool animation_due = animating_ && pacing_.animation.count() > 0 && now >= last_drawn_ + pacing_.animation;
+  if (settle_left_ == 0 && signature == shown_ && !animation_due) return false;
+  if (settle_left_ > 0) --settle_left_;
+  if (signature != shown_) settle_left_ = std::max(settle_left_, 1);  // ImGui lays a new screen out over two frames
+  shown_ = signature;
+  animating_ = model.busy;
+  loop_.frame(now);
+  last_drawn_ = now;
   return true;
 }
 
