@@ -202,12 +202,17 @@ ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Font
                          (io.DisplaySize.y - ui::kDesignHeight * scale) * 0.5f + touch->y * scale);
     io.MouseDown[0] = touch->down;
   }
-  if (swallow_press_) {
-    // Until the press is released the screens see no pointer at all.
+  if (swallowing_) {
+    // In the grace time, and for a press that began in it until its release, the screens see
+    // no pointer at all. A press that begins later is an ordinary one.
     const bool held = std::any_of(std::begin(io.MouseDown), std::end(io.MouseDown), [](bool d) { return d; });
-    std::fill(std::begin(io.MouseDown), std::end(io.MouseDown), false);
-    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-    swallow_press_ = held;
+    const bool in_grace = std::chrono::steady_clock::now() < swallow_until_;
+    if (in_grace || swallowed_held_) {
+      std::fill(std::begin(io.MouseDown), std::end(io.MouseDown), false);
+      io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    }
+    swallowed_held_ = held && (in_grace || swallowed_held_);
+    swallowing_ = in_grace || swallowed_held_;
   }
   had_input_ = io.MouseDown[0] || io.MouseDelta.x != 0 || io.MouseDelta.y != 0;
   ImGui::NewFrame();
@@ -237,6 +242,12 @@ ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Font
   glfwSwapBuffers(window_);
   ++frames_drawn_;
   return out;
+}
+
+void Window::swallow_presses(std::chrono::milliseconds grace) {
+  swallowing_ = true;
+  swallowed_held_ = false;
+  swallow_until_ = std::chrono::steady_clock::now() + grace;
 }
 
 Events Window::wait(std::chrono::duration<double> timeout) {
@@ -345,7 +356,7 @@ bool PacedLoop::step() {
     settle_left_ = std::max(settle_left_, pacing_.settle_frames);
     if (resting_) {
       resting_ = false;
-      window.swallow_press();
+      window.swallow_presses(pacing_.wake_grace);
       shown_ = 0;  // the start screen is drawn again
     }
   }

@@ -57,9 +57,10 @@ class Window {
   // (zero: only takes what is pending). Says what came since the last wait, also what
   // arrived while a frame was drawn.
   Events wait(std::chrono::duration<double> timeout);
-  // The press in progress (or the next one) is hidden from the screens until it is released:
-  // the touch that wakes a resting screen presses nothing.
-  void swallow_press() { swallow_press_ = true; }
+  // Presses are hidden from the screens for `grace` and, when one is held then, until it is
+  // released: the touch that wakes a resting screen (its pointer movement may come first,
+  // the press a moment later) presses nothing.
+  void swallow_presses(std::chrono::milliseconds grace);
   // Frames drawn (swapped) since the window opened.
   long frames_drawn() const { return frames_drawn_; }
 
@@ -78,7 +79,8 @@ class Window {
   ui::Fonts fonts_;
   bool had_input_ = false;
   bool input_ = false, window_changed_ = false;  // since the last wait()
-  bool swallow_press_ = false;
+  bool swallowing_ = false, swallowed_held_ = false;
+  std::chrono::steady_clock::time_point swallow_until_{};
   long frames_drawn_ = 0;
   std::vector<std::uint8_t> pixels_;
   int pixels_width_ = 0, pixels_height_ = 0;
@@ -108,6 +110,8 @@ struct Pacing {
   // On the start screen with nobody touching it: the screen rests (goes black) after this
   // long. Zero: never.
   std::chrono::seconds rest_after{0};
+  // After the touch that wakes a resting screen, presses are ignored this long.
+  std::chrono::milliseconds wake_grace{500};
 };
 
 // The kiosk's main loop: sleeps until something can change the screen (input, a window
