@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
       int settle = 3;
       bool was_busy = false;
       while (!setup.finished()) {
-        if (window.should_close() || g_stop_requested) return 0;
+        if (window.should_close() || g_stop_requested) return window.display_lost() ? 3 : 0;
         const auto events = window.wait(settle > 0 ? 0ms : was_busy ? 50ms : 500ms);
         if (events.any()) settle = std::max(settle, 3);
         setup.tick();
@@ -181,6 +181,12 @@ int main(int argc, char** argv) {
     std::cerr << line << std::flush;
     // Frames only when the screen changes: an idle kiosk sleeps (BENCHMARKS.md, idle CPU).
     while (!window.should_close() && !g_stop_requested) paced.step();
+    if (window.display_lost()) {
+      // The services close as main() returns (scanned pages removed, store closed); the unit
+      // restarts the kiosk, which opens on the start screen with nothing of this session.
+      std::cerr << "kiosk: the display was lost; stopping so the kiosk starts again on the start screen\n";
+      return 3;
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "kiosk: " << e.what() << "\n";

@@ -17,6 +17,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
 
+#include "display_loss.hpp"
 #include "kiosk_flow/wake.hpp"
 
 namespace kiosk::app {
@@ -79,6 +80,7 @@ void Window::open(int width, int height, bool fullscreen, std::future<ui::BuiltF
   }
   if (!started) throw std::runtime_error("No screen found (GLFW could not start). Is DISPLAY set?");
   glfw_ready_ = true;
+  watch_display_loss();
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
@@ -159,6 +161,14 @@ void Window::upload_font_texture() {
 void Window::close() noexcept {
   // First: a worker must not post to a display that is about to close.
   flow::set_wake_hook(nullptr);
+  if (display_lost()) {
+    // Nothing of the window can be closed on a dead connection; the process is ending.
+    context_ = nullptr;
+    window_ = nullptr;
+    glfw_ready_ = imgui_glfw_ready_ = imgui_gl_ready_ = false;
+    static_cast<void>(font_atlas_.release());  // still referenced by the ImGui context, which is left as it is
+    return;
+  }
   if (context_) ImGui::SetCurrentContext(context_);
   if (font_texture_) {
     glfwMakeContextCurrent(window_);
@@ -182,7 +192,11 @@ Window::~Window() {
 }
 
 bool Window::should_close() const {
-  return glfwWindowShouldClose(window_) != 0;
+  return display_lost() || glfwWindowShouldClose(window_) != 0;
+}
+
+bool Window::display_lost() const {
+  return app::display_lost();
 }
 
 ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touch> touch, bool capture) {
@@ -350,6 +364,7 @@ bool PacedLoop::step() {
     if (rests_here()) until = std::min(until, last_input_ + pacing_.rest_after);
   }
   const Events events = window.wait(std::max(duration<double>(0), duration<double>(until - now)));
+  if (window.display_lost()) return false;
   now = flow::Clock::now();
   if (events.input) {
     last_input_ = now;

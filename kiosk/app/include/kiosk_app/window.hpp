@@ -40,7 +40,11 @@ class Window {
   Window(const Window&) = delete;
   Window& operator=(const Window&) = delete;
 
+  // Closed by the person (a desktop window) or the display was lost.
   bool should_close() const;
+  // The display connection is gone (the compositor or X server stopped): the kiosk ends, and
+  // its service starts it again on the start screen.
+  bool display_lost() const;
   // One frame: events, layout, draw, swap. A touch, when given, replaces the pointer.
   // With `capture`, the frame's pixels are kept for save_png/pixels.
   ui::FrameOutput frame(const flow::ScreenModel& model, std::optional<Touch> touch = std::nullopt,
