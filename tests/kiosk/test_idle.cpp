@@ -96,7 +96,7 @@ struct Kiosk {
 TEST_CASE("idle: the start screen is drawn a few times, then the kiosk sleeps") {
   app::Pacing pacing;
   Kiosk k(pacing);
-  k.run_for(500ms);  // the first frames
+  k.run_for(1500ms);  // the first frames, and those after the X server maps the window
   const double cpu_before = thread_cpu_seconds();
   const long frames = k.run_for(3s);
   const double cpu = thread_cpu_seconds() - cpu_before;
