@@ -63,7 +63,7 @@ int open_files() {
   return n - 1;  // the directory stream itself
 }
 
-long file_size(const fs::path& p) {
+long size_of(const fs::path& p) {
   std::error_code ec;
   const auto size = fs::file_size(p, ec);
   return ec ? 0 : static_cast<long>(size);
@@ -317,8 +317,8 @@ int main(int argc, char** argv) {
     s.rss_kb = status_kb("VmRSS:");
     s.fds = open_files();
     s.threads = status_kb("Threads:");
-    s.store = file_size(store);
-    s.wal = file_size(store.string() + "-wal");
+    s.store = size_of(store);
+    s.wal = size_of(store.string() + "-wal");
     s.store_files = files_under(store.parent_path());
     s.temp_files = kiosk_temp_files(tmp);
     print_sample(s);

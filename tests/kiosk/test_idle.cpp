@@ -158,21 +158,21 @@ TEST_CASE("idle: the inactivity countdown is drawn each second without input, th
 
 TEST_CASE("rest: the start screen goes black after a while; the touch that wakes it presses nothing") {
   app::Pacing pacing;
-  pacing.rest_after = 1s;
+  pacing.rest_after = 2s;
   Kiosk k(pacing);
   k.run_for(300ms);
   REQUIRE(!k.paced->resting());
   const ui::FrameRecord start_screen = k.loop->last;  // where the buttons are
-  k.run_for(1500ms);
+  k.run_for(2500ms);
   REQUIRE(k.paced->resting());
   CHECK(k.run_for(1s) == 0);  // black, and no more frames
   // The resting screen shows nothing: not even the start screen's buttons.
   k.loop->last = start_screen;
-  k.tap("choice.language.en");
+  k.tap("choice.language.en", 700ms);  // longer than the wake grace (500 ms), shorter than the rest
   CHECK(!k.paced->resting());
   CHECK(k.flow->screen() == flow::Screen::Start);  // woken, nothing pressed
   // The next touch on the same button does press it.
-  k.tap("choice.language.en");
+  k.tap("choice.language.en", 300ms);
   CHECK(k.flow->screen() == flow::Screen::Task);
   CHECK(k.flow->session().language == "en");
 }
