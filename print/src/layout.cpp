@@ -172,7 +172,8 @@ class LayoutBuilder {
     Block head;
     const double title_width = kQrX - 4 - kLeft;
     add_text(head, out.title, page.number == 1 ? m_.title_pt : m_.heading_pt, true, kLeft, title_width);
-    if (page.number == 1) {
+    // A proposed form has no official name: printing one would pose as the platform's form.
+    if (page.number == 1 && !form_.proposed()) {
       const std::string& official = form_.official_title.get(lang_);
       if (!official.empty() && official != out.title) add_text(head, official, m_.small_pt, false, kLeft, title_width);
     }

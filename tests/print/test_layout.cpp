@@ -261,6 +261,9 @@ TEST_CASE("layout: the post line names the form's owner, and a proposed form say
   const auto first = all_text(d, 0);
   CHECK(first.find("Adressa til Norsk helsenett står på helsenorge.no.") != std::string::npos);
   CHECK(first.find("Dette skjemaet er eit forslag frå kiosken.") != std::string::npos);
+  // ... and does not print an official name it does not have.
+  REQUIRE_FALSE(donor.official_title.empty());
+  CHECK(first.find(donor.official_title.get("nn")) == std::string::npos);
   // A form without an owner (not from the catalogue) falls back to site.postal_address.
   auto plain = travel;
   plain.owner.reset();
