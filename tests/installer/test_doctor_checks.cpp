@@ -5,6 +5,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
+#include "skip.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -225,7 +226,7 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
 
 TEST_CASE("undelivered and store check as another user: nothing is left behind, an unmerged log is refused") {
   if (::geteuid() != 0) {
-    MESSAGE("skipped: needs root to hand the store to another user");
+    kiosk_test::skip("needs root to hand the store to another user");
     return;
   }
   TempDir dir;

@@ -17,6 +17,7 @@
 #include "outbox/error_codes.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
+#include "skip.hpp"
 #include "store/held_sheets.hpp"
 #include "store/store.hpp"
 
@@ -280,7 +281,7 @@ TEST_CASE("store: a really full disk (a 4 MB tmpfs) is a clear error, the kiosk 
   DemoEnv env;
   SmallTmpfs disk(env.dir.path / "small-disk", "size=4m");
   if (!disk.mounted) {
-    MESSAGE("skipped: mounting a tmpfs needs root (this test runs as root in CI)");
+    kiosk_test::skip("mounting a 4 MB tmpfs failed (it needs root; CI runs as root)");
     return;
   }
   env.config.set("store.path", (disk.dir / "kiosk.db").string());

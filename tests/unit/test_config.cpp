@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
 #include "config.hpp"
 
 using kiosk::Config;
@@ -34,6 +39,25 @@ TEST_CASE("config: wrong types and broken TOML name the key and the line, unknow
 TEST_CASE("config: the documented example parses back to the defaults") {
   const auto c = Config::parse(Config::example_toml(), "/", "example.toml");
   CHECK(c.warnings().empty());
-  for (const auto& spec : Config::schema()) CHECK(c.is_set(spec.key));
-  CHECK(c.get_string("broker.platform_queue") == Config().get_string("broker.platform_queue"));
+  for (const auto& spec : Config::schema()) {
+    CAPTURE(spec.key);
+    CHECK(c.is_set(spec.key));
+    // Each value read back equals the schema's default (paths are absolute or empty, so the
+    // base folder "/" leaves them as they are).
+    switch (spec.type) {
+      case Config::Type::Bool:
+        CHECK(c.get_bool(spec.key) == std::get<bool>(spec.default_value));
+        break;
+      case Config::Type::Integer:
+        CHECK(c.get_int(spec.key) == std::get<std::int64_t>(spec.default_value));
+        break;
+      case Config::Type::String:
+      case Config::Type::Path:
+        CHECK(c.get_string(spec.key) == std::get<std::string>(spec.default_value));
+        break;
+      case Config::Type::StringList:
+        CHECK(c.get_list(spec.key) == std::get<std::vector<std::string>>(spec.default_value));
+        break;
+    }
+  }
 }
