@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include <opencv2/imgproc.hpp>
@@ -15,6 +16,7 @@
 #include "corpus.hpp"
 #include "../sane_test_backend.hpp"
 #include "scan_test_util.hpp"
+#include "scoped_env.hpp"
 #include "scanners/error.hpp"
 #include "scanners/sane_scanner.hpp"
 
@@ -26,8 +28,9 @@ struct SaneConfig {
   explicit SaneConfig(const std::string& backends) {
     if (backends.find("test") != std::string::npos) kiosk_test::keep_sane_test_backend_loaded();
     std::ofstream(dir.path / "dll.conf") << backends;
-    setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);
+    env = std::make_unique<kiosk_test::ScopedEnv>("SANE_CONFIG_DIR", dir.path.string());
   }
+  std::unique_ptr<kiosk_test::ScopedEnv> env;  // put back when the test case ends
 };
 
 cv::Mat test_page(int seed) {
