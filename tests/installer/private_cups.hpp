@@ -7,10 +7,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <optional>
 #include <stdexcept>
-#include <string>
 #include <thread>
 
 #include "test_support.hpp"
@@ -66,7 +63,6 @@ class PrivateCups {
                    s + "/bin\nDataDir /usr/share/cups\n",
                0644);
     start();
-    if (const char* old = std::getenv("CUPS_SERVER")) old_server_ = old;
     ::setenv("CUPS_SERVER", server().c_str(), 1);
     if (lp("lpadmin -p Kiosk_A4 -E -v copyfile:" + (d / "out/printed").string() +
            " -o media-default=iso_a4_210x297mm") != 0 ||
@@ -75,14 +71,7 @@ class PrivateCups {
   }
   PrivateCups(const PrivateCups&) = delete;
   PrivateCups& operator=(const PrivateCups&) = delete;
-  ~PrivateCups() {
-    stop();
-    // The next test case in this process does not inherit a server that is gone.
-    if (old_server_)
-      ::setenv("CUPS_SERVER", old_server_->c_str(), 1);
-    else
-      ::unsetenv("CUPS_SERVER");
-  }
+  ~PrivateCups() { stop(); }
 
   // Ends cupsd (the tests of "the print service is down" use it).
   void stop() {
@@ -121,7 +110,6 @@ class PrivateCups {
   }
 
   TempDir dir_;
-  std::optional<std::string> old_server_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include "admin/setup.hpp"
-#include "scoped_env.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -104,13 +103,13 @@ TEST_CASE("setup config: set_from_text by type, written atomically 0640 and read
 TEST_CASE("setup devices: SANE scanners are listed - an unreachable CUPS is a plain error") {
   TempDir dir;
   write_file(dir / "dll.conf", "test\n", 0644);
-  const kiosk_test::ScopedEnv sane_config("SANE_CONFIG_DIR", dir.path().string());
+  ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
   const auto scanners = discover_scanners();
   REQUIRE(scanners.size() >= 1);
   CHECK(scanners.front().device.rfind("test:", 0) == 0);
 
   const std::string server = "127.0.0.1:" + std::to_string(kiosk_test::free_port());
-  const kiosk_test::ScopedEnv cups_server("CUPS_SERVER", server);
+  ::setenv("CUPS_SERVER", server.c_str(), 1);
   CHECK_THROWS_WITH_AS(discover_printers(), doctest::Contains("CUPS"), SetupError);
   CHECK_THROWS_AS(print_test_page("Kiosk_A4", "Test"), SetupError);
 }

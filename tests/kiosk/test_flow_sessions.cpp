@@ -263,14 +263,6 @@ TEST_CASE("unavailable print, scan and outbox are said plainly, never shown as s
   CHECK(error->text == assets.translations.text("nb", "ui.print.unavailable"));
   CHECK(!ui.last().find("choice.next"));
   CHECK(!ui.last().find("choice.finish"));
-  // A scan with no scanner: said plainly, and nothing was read.
-  f.apply(flow::intent::StartScan{}, now);
-  f.tick(now);
-  ui.look(f, now);
-  REQUIRE(ui.last().find("error"));
-  CHECK(ui.last().find("error")->text == assets.translations.text("nb", "ui.scan.unavailable"));
-  CHECK(f.session().pages.empty());
-  CHECK(f.screen() != Screen::Review);
   f.apply(flow::intent::SendIn{}, now);
   ui.look(f, now);
   REQUIRE(ui.last().find("error"));

@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "admin/checks.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/identity.hpp"
@@ -531,33 +530,6 @@ TEST_CASE("outbox: rejected receipts, parking after max attempts, staff retry an
   CHECK(count(outbox.store(),
               "SELECT COUNT(*) FROM audit_log WHERE actor='staff-7' AND action IN ('retry','cancel')") == 2);
   CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='parked'") == 1);
-}
-
-// The package's pre-removal script refuses to purge while this count is not 0 (kioskctl admin
-// undelivered): checked here on the store the kiosk really writes, not a hand-made table.
-TEST_CASE("undelivered on the real store: queued, sent and parked count, accepted, rejected and cancelled do not") {
-  DemoEnv env;
-  env.config.set("delivery.max_attempts", std::int64_t{1});
-  ob::Outbox outbox(env.config);
-  const auto store_file = env.config.get_path("store.path");
-  CHECK(kiosk::admin::count_undelivered(store_file) == 0);
-  std::vector<ob::Committed> c;
-  for (unsigned seed = 1; seed <= 6; ++seed) c.push_back(outbox.commit_submission(example(seed)));
-  CHECK(kiosk::admin::count_undelivered(store_file) == 6);
-  outbox.mark_sent(c[1].id);
-  outbox.mark_failed(c[2].id, "broker said no");  // max_attempts 1: parked
-  REQUIRE(outbox.status(c[2].reference)->status == ob::Status::Parked);
-  REQUIRE(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", c[3].id}, {"outcome", "accepted"}})) ==
-          ob::ReceiptResult::Accepted);
-  REQUIRE(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", c[4].id},
-                                                        {"outcome", "rejected"},
-                                                        {"reasonCode", "KIOSK-000021"},
-                                                        {"reasonText", "Svarene ble ikke godtatt"}})) ==
-          ob::ReceiptResult::Rejected);
-  outbox.cancel(c[5].reference, "staff-7");
-  CHECK(kiosk::admin::count_undelivered(store_file) == 3);  // queued, sent, parked
-  outbox.cancel(c[2].reference, "staff-7");
-  CHECK(kiosk::admin::count_undelivered(store_file) == 2);
 }
 
 TEST_CASE(
