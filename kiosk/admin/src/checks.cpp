@@ -121,8 +121,9 @@ CheckResult check_key_file(const std::string& id, const std::string& title, cons
                 id == "key"
                     ? "The kiosk creates it when it opens a new store. If the store already exists, restore the "
                       "key from your backup: without it the queued submissions cannot be read."
-                    : "The kiosk creates it when it starts for the first time. If it was lost, restore it from "
-                      "your backup: without it forms printed earlier cannot be checked when scanned.");
+                    : "The package makes it when it is installed: run \"apt-get install --reinstall "
+                      "helsenorge-kiosk\" (your settings are kept). If it was lost, restore it from your backup "
+                      "first: without it forms printed earlier cannot be checked when scanned.");
   if (!S_ISREG(st.st_mode))
     return fail(r, file.string() + " is not a regular file.", "Remove it and restore the key from your backup.");
   if (st.st_size == 0) return fail(r, file.string() + " is empty.", "Restore the key from your backup.");
