@@ -95,6 +95,16 @@ expect_rc 4 "setup with a staff member and a store that cannot be opened" -- sh 
    --set store.path='$work/usb/broker-client.pem/kiosk.db' --set store.key_file='$work/state3/store.key'"
 [ -e "$work/etc3/kiosk.toml" ] && fail "a setup whose member was not added wrote its file"
 
+# A one-time screen code for the on-screen setup of a kiosk in use: printed once, kept hashed.
+expect_rc 0 "setup --screen-code" -- "$kioskctl" setup --screen-code --valid-minutes 10 --config "$conf"
+code=$(sed -n 's/^Screen code: \([0-9]\{5\}\) \([0-9]\{5\}\)$/\1\2/p' "$work/out")
+[ ${#code} -eq 10 ] || fail "setup --screen-code printed no 10-digit code: $(cat "$work/out")"
+[ -f "$work/etc/setup-screen-code" ] || fail "no screen code file beside the configuration"
+grep -q "$code" "$work/etc/setup-screen-code" && fail "the screen code is kept in clear text"
+expect_rc 3 "setup --screen-code valid for 0 minutes" -- "$kioskctl" setup --screen-code --valid-minutes 0 --config "$conf"
+expect_rc 2 "setup --screen-code with other setup flags" -- "$kioskctl" setup --screen-code --site-name X --config "$conf"
+rm -f "$work/etc/setup-screen-code"
+
 # doctor: one line per check, failures with a fix, exit 1; --json for monitoring.
 expect_rc 1 "doctor on a fresh temp install" -- "$kioskctl" doctor --config "$conf" --skip-devices --timeout-ms 500
 lines=$(grep -cE '^(ok|warning|failed|skipped) ' "$work/out")
