@@ -116,6 +116,15 @@ CREATE TABLE staff_sign_in_failures(
   locked_until INTEGER NOT NULL);
 CREATE TABLE staff_wrong_pins(at INTEGER NOT NULL);
 )sql",
+      // 7: escalating lock-outs (lockouts: lock-outs in a row for the scope; locked_until is kept
+      // after a lock-out ends while the series may still escalate), and a record of each lock-out
+      // (when, which scope, until when) for the operator's health report; rows older than 90 days
+      // are dropped.
+      R"sql(
+ALTER TABLE staff_sign_in_failures ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE staff_lockouts(at INTEGER NOT NULL, scope TEXT NOT NULL, locked_until INTEGER NOT NULL);
+CREATE INDEX staff_lockouts_by_time ON staff_lockouts(at);
+)sql",
   };
   return list;
 }
