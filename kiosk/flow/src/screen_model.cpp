@@ -82,7 +82,9 @@ ScreenModel Flow::screen_model() const {
   // Where a printed form goes by post: the form's owner, who decides on it; else the site's address.
   auto post_to = [&] {
     if (f && f->owner && f->owner->postal_address.empty()) {
-      m.body.push_back(tf("ui.print.post-web", {{"owner", f->owner->name.get(lang)}, {"web", f->owner->web}}, mp));
+      // The owner's name and web page are data, shown as such (as an address is).
+      m.body.push_back(t("ui.print.post-web", mp));
+      m.body.push_back({f->owner->name.get(lang) + ": " + f->owner->web, true});
       return;
     }
     const std::string& address = f && f->owner ? f->owner->postal_address : options_.postal_address;
