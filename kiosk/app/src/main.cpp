@@ -16,7 +16,7 @@
 
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
-#include "admin/setup_screen.hpp"
+#include "kiosk_ui/admin_setup_screen.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
