@@ -16,13 +16,6 @@ namespace kiosk::flow {
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 // Services with a log that drops its lines and no staff members where none were given.
 Services with_defaults(Services services) {
   if (!services.log) services.log = [](const std::string&) {};

@@ -4,24 +4,14 @@
 
 #include <exception>
 
+#include "flow_helpers.hpp"
 #include "kiosk_flow/session.hpp"
 
 namespace kiosk::flow {
 
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
-
 std::string describe(const StaffIntent& intent) {
   namespace s = intent::staff;
-  return std::visit(Overloaded{
+  return std::visit(detail::Overloaded{
                         [](const s::ShowQueue&) { return std::string("queue"); },
                         [](const s::Retry&) { return std::string("retry"); },
                         [](const s::Cancel&) { return std::string("cancel"); },
