@@ -42,12 +42,7 @@ int scan_cmd(Context& ctx) {
     report_scan_error(ctx, e, config);
     return kExitUnavailable;
   }
-  try {
-    return recognize_and_report(std::move(pages), config, args, ctx);
-  } catch (const scanners::ScanError& e) {
-    report_scan_error(ctx, e, config);
-    return kExitUnavailable;
-  }
+  return recognize_and_report(std::move(pages), config, args, ctx);
 }
 
 int scanners_cmd(Context& ctx) {

@@ -54,10 +54,8 @@ scanners::RecognizerOptions recognizer_options(const kiosk::Config& config) {
   return options;
 }
 
-}  // namespace
-
-int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Config& config, const Args& args,
-                         Context& ctx) {
+int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Config& config, const Args& args,
+                       Context& ctx) {
   const auto dir = forms::assets_dir();
   const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
   const auto translations = forms::Translations::load_directory(dir / "i18n");
@@ -97,6 +95,18 @@ int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Co
   return all_accepted ? kExitOk : kExitFailed;
 }
 
+}  // namespace
+
+int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Config& config, const Args& args,
+                         Context& ctx) {
+  try {
+    return recognize_or_throw(std::move(pages), config, args, ctx);
+  } catch (const scanners::ScanError& e) {
+    report_scan_error(ctx, e, config);
+    return kExitUnavailable;
+  }
+}
+
 int recognize_files(Context& ctx, const std::string& usage) {
   Args args(ctx.args, {"--crops", "--key", "--config"}, {"--json"});
   if (!args.ok() || args.positional().empty()) {
@@ -115,12 +125,7 @@ int recognize_files(Context& ctx, const std::string& usage) {
       return kExitBadInput;
     }
   }
-  try {
-    return recognize_and_report(std::move(pages), config, args, ctx);
-  } catch (const scanners::ScanError& e) {
-    report_scan_error(ctx, e, config);
-    return kExitUnavailable;
-  }
+  return recognize_and_report(std::move(pages), config, args, ctx);
 }
 
 }  // namespace kiosk::cli

@@ -19,7 +19,8 @@ bool load_scan_config(const Args& args, Context& ctx, kiosk::Config& config);
 void report_scan_error(Context& ctx, const scanners::ScanError& e, const kiosk::Config& config);
 
 // Recognises `pages` and prints the result (--json, --crops DIR, --key FILE); exit 0 when every
-// field was accepted, 1 when something needs review (a person must look).
+// field was accepted, 1 when something needs review (a person must look), 4 when the
+// recogniser cannot run (its error told).
 int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Config& config, const Args& args,
                          Context& ctx);
 
