@@ -1,6 +1,8 @@
 #include "command.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <iostream>
 #include <ostream>
 #include <sstream>
 
@@ -89,15 +91,39 @@ const Command* Registry::match(const std::vector<std::string>& argv, size_t& wor
   return best;
 }
 
-void Registry::print_help(std::ostream& out) const {
-  out << "kioskctl: command-line tool of the Helsenorge ekstra enkel kiosk (admins, staff, tests)\n\n"
-         "Usage: kioskctl COMMAND [options]\n\nCommands:\n";
+void Registry::print_help(std::ostream& out, const std::string& program, const std::string& about) const {
+  out << program << ": " << about << "\n\nUsage: " << program << " COMMAND [options]\n\nCommands:\n";
   std::vector<const Command*> sorted;
   for (const auto& c : commands_) sorted.push_back(&c);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
   for (const auto* c : sorted) out << "  " << c->usage << "\n      " << c->summary << "\n";
   out << "\nExit codes: 0 ok, 1 something is wrong, 2 wrong arguments, 3 bad input file or value, "
          "4 printer/scanner/broker/disk not available.\n";
+}
+
+int run_program(const std::string& program, const std::string& about, int argc, char** argv) {
+  const Registry& commands = registry();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    commands.print_help(std::cout, program, about);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  size_t used = 0;
+  const Command* command = commands.match(args, used);
+  if (!command) {
+    std::cerr << program << ": unknown command \"" << args[0] << "\". Run " << program
+              << " --help to see the commands.\n";
+    return kExitUsage;
+  }
+  Context context{std::vector<std::string>(args.begin() + static_cast<long>(used), args.end()), std::cout, std::cerr};
+  // The edge of the program: whatever a command throws becomes a plain message and a
+  // non-zero exit code, never an abort.
+  try {
+    return command->run(context);
+  } catch (const std::exception& e) {
+    std::cerr << program << " " << command->name << ": " << e.what() << "\n";
+    return kExitFailed;
+  }
 }
 
 }  // namespace kiosk::cli

@@ -9,7 +9,7 @@
 
 namespace kiosk::cli {
 
-// Exit codes shared by every kioskctl command, so scripts and monitoring can tell
+// Exit codes shared by every kioskctl command (and kiosk-demo, kiosk-recognize), so scripts and monitoring can tell
 // "you typed it wrong" from "the input is bad" from "a device or service is down".
 enum ExitCode : int {
   kExitOk = 0,
@@ -57,14 +57,18 @@ class Registry {
   void add(Command command);
   // Finds the longest command name that prefixes `argv`, returns it and how many words it used.
   const Command* match(const std::vector<std::string>& argv, size_t& words_used) const;
-  void print_help(std::ostream& out) const;
+  void print_help(std::ostream& out, const std::string& program, const std::string& about) const;
 
  private:
   std::vector<Command> commands_;
 };
 
-// The one registry kioskctl dispatches from.
+// The one registry a program (kioskctl, kiosk-demo) dispatches from.
 Registry& registry();
+
+// A program's main(): runs the registered command that `argv` names, or prints the help
+// (`about` is its first line). Whatever a command throws becomes a message and exit code 1.
+int run_program(const std::string& program, const std::string& about, int argc, char** argv);
 
 // Each area registers its commands in its own file (kiosk/cli/cmd_*.cpp) with a
 // file-level `const CommandRegistration registration{{...}};`. kioskctl is built from

@@ -59,7 +59,7 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"scanner.recognizer_idle_seconds", T::Integer, std::int64_t{20},
        "Seconds the recogniser (Tesseract, digit model) stays loaded after a scan; 0: unload at once"},
       {"scanner.recognize_in_helper", T::Bool, true,
-       "Recognise each scan in a short-lived kioskctl process (keeps the kiosk's memory low, isolates crashes)"},
+       "Recognise each scan in a short-lived kiosk-recognize process (keeps the kiosk's memory low, isolates crashes)"},
       {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"),
        "Key for the MAC in the printed QR codes"},
       {"print.font_dir", T::Path, S("/usr/share/fonts/truetype/dejavu"),

@@ -70,7 +70,7 @@ fi
 
 step "install $version1"
 dpkg -i "$deb1" >"$work/install1.log" 2>&1 || { cat "$work/install1.log"; die "dpkg -i failed"; }
-for f in /usr/bin/kioskctl /lib/systemd/system/helsenorge-kiosk.service /lib/systemd/system/helsenorge-kiosk-delivery.service \
+for f in /usr/bin/kioskctl /usr/bin/kiosk-recognize /usr/bin/kiosk-demo /lib/systemd/system/helsenorge-kiosk.service /lib/systemd/system/helsenorge-kiosk-delivery.service \
          /usr/share/helsenorge-kiosk/kiosk.toml.example \
          /usr/share/helsenorge-kiosk/i18n/nb.json /usr/share/doc/$pkg/ADMIN.md /usr/share/doc/$pkg/copyright; do
   [ -e "$f" ] || fail "$f is not installed"

@@ -12,7 +12,7 @@
 
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
-#include "admin/setup_screen.hpp"
+#include "kiosk_ui/admin_setup_screen.hpp"
 #include "admin/start_gate.hpp"
 #include "forms/assets.hpp"
 #include "kiosk_ui/headless.hpp"

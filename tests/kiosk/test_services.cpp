@@ -167,7 +167,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   {
     config.set("scanner.recognize_in_helper", true);
     app::LibraryScanner helped(config, assets.catalogue, assets.translations);
-    REQUIRE(helped.helper_program().filename() == "kioskctl");
+    REQUIRE(helped.helper_program().filename() == "kiosk-recognize");
     helped.start(scan);
     std::optional<flow::ScanResult> again;
     for (int i = 0; i < 6000 && !again; ++i)

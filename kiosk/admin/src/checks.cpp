@@ -19,9 +19,7 @@
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
-#if KIOSK_ADMIN_WITH_STORE
 #include "store/store.hpp"
-#endif
 
 namespace kiosk::admin {
 
@@ -207,7 +205,6 @@ CheckResult check_store(const std::filesystem::path& file, const std::filesystem
   single_text("PRAGMA user_version", version);
   db.reset();
   r.message = file.string() + " opens and is intact (schema version " + version + ").";
-#if KIOSK_ADMIN_WITH_STORE
   using kiosk::store::StoreError;
   if (key_file.empty()) return r;
   if (!owner) {
@@ -230,9 +227,6 @@ CheckResult check_store(const std::filesystem::path& file, const std::filesystem
                 : kind == StoreError::Kind::Busy     ? "Another program holds the store; try again in a minute."
                                                  : "Stop the kiosk, move the file aside and restore it from backup.");
   }
-#else
-  (void)key_file;
-#endif
   return r;
 }
 

@@ -6,15 +6,12 @@
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
 
-#if KIOSK_ADMIN_WITH_STORE
 #include "store/staff_members.hpp"
 #include "store/store.hpp"
-#endif
 
 namespace kiosk::admin {
 
 void add_staff_member(const Config& config, const std::string& id, const std::string& name, const std::string& pin) {
-#if KIOSK_ADMIN_WITH_STORE
   if (!store::valid_staff_number(id)) throw SetupError("The staff number must be 1 to 8 digits (got \"" + id + "\").");
   if (!store::valid_staff_name(name))
     throw SetupError("The staff member's name must be 1 to 40 characters (initials or a name), on one line.");
@@ -45,13 +42,6 @@ void add_staff_member(const Config& config, const std::string& id, const std::st
       }
     }
   }
-#else
-  (void)config;
-  (void)id;
-  (void)name;
-  (void)pin;
-  throw SetupError("This kioskctl is built without the kiosk store: add staff members with the kiosk's own kioskctl.");
-#endif
 }
 
 }  // namespace kiosk::admin

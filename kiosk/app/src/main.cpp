@@ -18,7 +18,7 @@
 
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
-#include "admin/setup_screen.hpp"
+#include "kiosk_ui/admin_setup_screen.hpp"
 #include "admin/start_gate.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"

@@ -26,6 +26,7 @@
 #include "scanners/recognize.hpp"
 #include "scanners/sane_scanner.hpp"
 #include "kiosk_app/memory.hpp"
+#include "subprocess.hpp"
 
 extern char** environ;
 
@@ -132,15 +133,6 @@ std::string toml_string(const std::string& text) {
   return out + "\"";
 }
 
-std::filesystem::path program_next_to_this_one(const char* name) {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  auto candidate = self.parent_path() / name;
-  if (access(candidate.c_str(), X_OK) != 0) return {};
-  return candidate;
-}
-
 struct FileDescriptor {
   int fd = -1;
   FileDescriptor() = default;
@@ -184,7 +176,7 @@ LibraryScanner::LibraryScanner(const Config& config, const forms::Catalogue& cat
       folder_(make_private_folder()),
       recognizer_idle_(
           std::chrono::seconds(std::max<std::int64_t>(0, config.get_int("scanner.recognizer_idle_seconds")))) {
-  if (config.get_bool("scanner.recognize_in_helper")) helper_program_ = program_next_to_this_one("kioskctl");
+  if (config.get_bool("scanner.recognize_in_helper")) helper_program_ = program_next_to_this_one("kiosk-recognize");
   unloader_ = std::thread([this] { unload_when_idle(); });
 }
 
@@ -381,7 +373,7 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
          << "\nmac_key_file = " << toml_string(mac_key_file_.string()) << "\n";
     if (!toml) throw std::runtime_error("cannot write the recogniser's settings to " + config_file.string());
   }
-  std::vector<std::string> words{helper_program_.string(), "recognize"};
+  std::vector<std::string> words{helper_program_.string()};
   for (const auto& page : pages) words.push_back(page.string());
   for (const char* w : {"--json", "--crops"}) words.emplace_back(w);
   words.push_back(crops.string());
@@ -461,7 +453,7 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
                              " s and was stopped");
   if (WIFSIGNALED(status))
     throw std::runtime_error("the recogniser stopped on this sheet (signal " + std::to_string(WTERMSIG(status)) + ")");
-  // kioskctl recognize: 0 every field accepted, 1 something to review; anything else failed.
+  // kiosk-recognize: 0 every field accepted, 1 something to review; anything else failed.
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (code != 0 && code != 1) {
     std::ifstream log(log_file);

@@ -32,12 +32,12 @@ namespace kiosk::app {
 // PNG into a private folder (0700) that is emptied when the next person's scan starts and
 // removed when the service ends; the outbox deletes the pages once they are committed.
 // Recognition runs in a short-lived helper process by default (scanner.recognize_in_helper):
-// `kioskctl recognize --json --crops` next to the running program reads the page files and
+// `kiosk-recognize --json --crops` next to the running program reads the page files and
 // writes the fields and review crops back. The recogniser's memory (Tesseract, the digit and
 // letter networks, OpenCV and Leptonica working images, the libraries' code: ~75 MB at its
 // peak) then never counts against the kiosk's process, and a crash on an untrusted scan ends
 // only the helper (the scan fails with a plain message). Without the helper (switched off, or
-// no kioskctl next to the program) the recogniser runs here, loaded when a scan needs it and
+// no kiosk-recognize next to the program) the recogniser runs here, loaded when a scan needs it and
 // unloaded scanner.recognizer_idle_seconds after the last scan.
 class LibraryScanner final : public flow::ScanService {
  public:

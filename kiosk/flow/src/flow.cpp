@@ -9,18 +9,19 @@
 #include "config.hpp"
 #include "flow_helpers.hpp"
 #include "forms/identity.hpp"
+#include "kiosk_flow/pages.hpp"
 #include "letters.hpp"
 
 namespace kiosk::flow {
 
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+// Services with a log that drops its lines and no staff members where none were given.
+Services with_defaults(Services services) {
+  if (!services.log) services.log = [](const std::string&) {};
+  if (!services.staff) services.staff = std::make_shared<NoStaffMembers>();
+  return services;
+}
 
 // A help code is read aloud over the phone: no letters that sound or look alike.
 std::string make_help_code() {
@@ -247,7 +248,7 @@ std::string describe(const Intent& intent) {
           [](const intent::ToggleBigText&) { return std::string("toggle bigger text"); },
           [](const intent::StillHere&) { return std::string("still here"); },
           [](const intent::OpenStaff&) { return std::string("staff mode"); },
-          [](const intent::StaffAction& i) { return "staff " + i.action; },
+          [](const intent::StaffAction& i) { return "staff " + describe(i.what); },
       },
       intent);
 }
@@ -298,13 +299,12 @@ Flow::Flow(const forms::Catalogue& catalogue, const forms::Translations& transla
       translations_(translations),
       rules_(rules),
       options_(std::move(options)),
-      services_(std::move(services)),
-      staff_lock_(std::make_shared<StaffLock>(options_.staff_pin_hash, options_.staff_lockout_failures,
-                                              options_.staff_lockout, options_.staff_kiosk_lockout_failures)),
-      last_activity_(now) {
+      services_(with_defaults(std::move(services))),
+      last_activity_(now),
+      desk_(std::make_shared<StaffLock>(options_.staff_pin_hash, options_.staff_lockout_failures,
+                                        options_.staff_lockout, options_.staff_kiosk_lockout_failures),
+            services_.staff, services_.outbox, services_.log) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
-  if (!services_.log) services_.log = [](const std::string&) {};
-  if (!services_.staff) services_.staff = std::make_shared<NoStaffMembers>();
   if (options_.languages.empty()) options_.languages = {"nb"};
   wipe(now);
   wipes_ = 0;
@@ -357,15 +357,7 @@ std::vector<const forms::Item*> Flow::questions() const {
 
 void Flow::wipe(Clock::time_point now) {
   services_.speaker->stop();
-  if (!staff_actor_.empty()) {
-    audit("staff-sign-out");
-    wipe_string(staff_actor_);
-  }
-  wipe_string(staff_name_);
-  wipe_string(staff_number_);
-  staff_members_ = false;
-  staff_held_view_ = staff_held_picked_ = false;
-  staff_held_first_ = 0;
+  desk_.wipe();
   session_.wipe();
   wipe_string(current_link_);
   for (auto& step : history_) wipe_string(step.link_id);
@@ -373,16 +365,11 @@ void Flow::wipe(Clock::time_point now) {
   error_key_.clear();
   refusal_key_.clear();
   scanning_evidence_.clear();
-  staff_info_key_.clear();
   print_result_.reset();
   scan_result_.reset();
   send_result_.reset();
   receipt_result_.reset();
-  print_busy_ = scan_busy_ = send_busy_ = receipt_busy_ = staff_busy_ = false;
-  discard_pin_check();
-  staff_result_.reset();
-  staff_entry_ = 0;
-  staff_unlocked_ = false;
+  print_busy_ = scan_busy_ = send_busy_ = receipt_busy_ = false;
   countdown_.reset();
   page_ = 0;
   session_.language = options_.default_language;
@@ -425,24 +412,12 @@ void Flow::tick(Clock::time_point now) {
       receipt_result_ = std::move(*r);
     }
   }
-  if (sign_in_worker_)
-    while (auto outcome = sign_in_worker_->poll()) pin_checked(std::move(*outcome));
-  // Staff queue answers; one that arrives after a wipe is dropped.
-  if (auto r = services_.outbox->poll_staff()) {
-    if (staff_busy_ && staff_unlocked_) {
-      log("staff queue: " + r->detail);
-      staff_result_ = std::move(*r);
-      const size_t count = staff_held_view_ ? staff_result_->held.size() : staff_result_->entries.size();
-      if (staff_entry_ >= count) staff_entry_ = 0;
-      if (staff_result_->opened) {
-        load_held(*staff_result_->opened);
-        staff_result_->opened.reset();
-      }
-    } else if (r->opened) {
-      r->opened->answers.wipe();
-    }
-    staff_busy_ = false;
+  if (auto step = desk_.collect_sign_in()) {
+    error_key_ = step->error_key;
+    if (step->signed_in) go(Screen::StaffMenu);
   }
+  // Staff queue answers (one that arrives after a wipe is dropped); a held sheet opened.
+  if (auto opened = desk_.collect_answer()) load_held(*opened);
   if (scan_busy_) {
     if (auto r = services_.scanner->poll()) {
       scan_busy_ = false;
@@ -457,12 +432,10 @@ void Flow::tick(Clock::time_point now) {
       log("outbox: " + r->detail);
       send_result_ = std::move(*r);
       if (send_result_->outcome == Outcome::Done && send_result_->held) {
-        if (staff_unlocked_) {
+        if (desk_.unlocked()) {
           // Scanned at the desk: listed in the review queue, staff pick it from there.
           forget_sheet();
-          staff_held_view_ = true;
-          staff_entry_ = 0;
-          staff_request(StaffRequest::Kind::ListHeld);
+          desk_.show_held();
           go(Screen::StaffQueue, false);
         } else {
           session_.held_for_staff = true;
@@ -484,7 +457,7 @@ void Flow::tick(Clock::time_point now) {
     }
   }
   // Inactivity: only when someone has started (the start screen holds nothing personal).
-  if (screen_ == Screen::Start && !staff_unlocked_) {
+  if (screen_ == Screen::Start && !desk_.unlocked()) {
     countdown_.reset();
     last_activity_ = now;
     return;
@@ -717,39 +690,8 @@ void Flow::after_scan() {
     for (auto& p : r.pages) session_.evidence_pages.push_back(p);
     scanning_evidence_.clear();
   } else {
-    // A multi-page form comes one sheet per scan and is put together here; a scan that
-    // follows a complete form (e.g. scanned again after signing) starts afresh.
-    if (missing_pages().empty()) {
-      session_.pages_found.clear();
-      session_.page_count = 0;
-      for (auto& f : session_.read_fields) wipe_string(f.value);
-      session_.read_fields.clear();
-      session_.pages.clear();
-      session_.signature_found = false;
-    }
-    if (session_.filled_at_home && !r.form_id.empty() && session_.pages_found.empty()) session_.form_id = r.form_id;
-    if (!r.submission_id.empty() && session_.filled_at_home && session_.pages_found.empty())
-      session_.submission_id = r.submission_id;
-    session_.pages_duplicate = r.pages_duplicate;
-    bool new_page = session_.pages_found.empty();
-    for (int page : r.pages_found) {
-      if (std::find(session_.pages_found.begin(), session_.pages_found.end(), page) != session_.pages_found.end()) {
-        session_.pages_duplicate.push_back(page);
-      } else {
-        session_.pages_found.push_back(page);
-        new_page = true;
-      }
-    }
-    session_.page_count = std::max(session_.page_count, r.page_count);
-    if (new_page) {
-      for (auto& field : r.fields) {
-        const bool known = std::any_of(session_.read_fields.begin(), session_.read_fields.end(),
-                                       [&](const ReadField& f) { return f.link_id == field.link_id; });
-        if (!known) session_.read_fields.push_back(std::move(field));
-      }
-      for (auto& page : r.pages) session_.pages.push_back(page);
-      session_.signature_found = session_.signature_found || r.signature_found;
-    }
+    // A multi-page form comes one sheet per scan and is put together here.
+    add_scanned_sheet(session_, r);
     if (!missing_pages().empty()) {
       // "Put page 2 on the glass": the scan screen asks for the next page.
       log("scan: page(s) " + std::to_string(session_.pages_found.size()) + " of " +
@@ -795,126 +737,7 @@ void Flow::after_scan() {
 }
 
 std::vector<int> Flow::missing_pages() const {
-  std::vector<int> missing;
-  for (int page = 1; page <= session_.page_count; ++page)
-    if (std::find(session_.pages_found.begin(), session_.pages_found.end(), page) == session_.pages_found.end())
-      missing.push_back(page);
-  return missing;
-}
-
-void Flow::audit(const std::string& action, const std::string& reference) {
-  audit_as(staff_actor_.empty() ? "staff-pin" : staff_actor_, action, reference);
-}
-
-void Flow::audit_as(const std::string& actor, const std::string& action, const std::string& reference) {
-  log("audit: " + actor + " " + action + (reference.empty() ? "" : " " + reference));
-  services_.outbox->audit(actor, action, reference);
-}
-
-void Flow::staff_signed_in(std::string actor, std::string name) {
-  staff_unlocked_ = true;
-  staff_actor_ = std::move(actor);
-  staff_name_ = std::move(name);
-  wipe_string(staff_number_);
-  log("audit: staff mode unlocked");
-  audit("staff-sign-in");
-  go(Screen::StaffMenu);
-}
-
-void Flow::staff_sign_in(Clock::time_point now) {
-  std::string typed = std::move(session_.typed);
-  wipe_string(session_.typed);
-  if (staff_members_ && staff_number_.empty()) {
-    // The staff number step. Whether the number exists is not said here: only the PIN tells.
-    if (typed.empty() || typed.size() > 8 || typed.find_first_not_of("0123456789") != std::string::npos) {
-      wipe_string(typed);
-      error_key_ = "ui.staff.number-invalid";
-      return;
-    }
-    staff_number_ = std::move(typed);
-    error_key_.clear();
-    return;
-  }
-  start_pin_check(staff_members_, std::move(typed), now);
-  wipe_string(typed);  // a short PIN's bytes stay in a moved-from string's own buffer
-}
-
-void Flow::start_pin_check(bool member, std::string pin, Clock::time_point now) {
-  if (!sign_in_worker_) sign_in_worker_ = std::make_unique<AsyncWorker<SignInOutcome>>();
-  error_key_.clear();
-  staff_checking_ = true;
-  // On the heap, shared: the PIN is never copied or moved (moving a short string leaves its bytes behind).
-  auto attempt = std::make_shared<SignInAttempt>();
-  attempt->member = member;
-  if (member) attempt->staff_number = staff_number_;
-  attempt->pin.swap(pin);
-  attempt->now = now;
-  wipe_string(pin);
-  const auto generation = sign_in_generation_;
-  // The job holds the lock and the directory too: the worker stops before the flow's copies go.
-  sign_in_worker_->post([lock = staff_lock_, directory = services_.staff, attempt, generation] {
-    auto outcome = sign_in(*lock, *directory, *attempt);
-    outcome.generation = generation;
-    return outcome;
-  });
-}
-
-void Flow::discard_pin_check() {
-  staff_checking_ = false;
-  ++sign_in_generation_;
-}
-
-void Flow::pin_checked(SignInOutcome outcome) {
-  const bool current = staff_checking_ && outcome.generation == sign_in_generation_;
-  if (current) staff_checking_ = false;
-  const bool member = !outcome.staff_number.empty();
-  // Wrong PINs and lock-outs are audited even when the person left meanwhile: they happened.
-  const std::string actor = member ? outcome.staff_number : std::string("staff-pin");
-  if (outcome.unavailable) {
-    log("staff sign-in: the staff members cannot be read: " + outcome.problem);
-    if (current) error_key_ = "ui.staff.sign-in-unavailable";
-    return;
-  }
-  if (!outcome.problem.empty()) log("staff sign-in: " + outcome.problem);
-  switch (outcome.result) {
-    case StaffLock::Result::Unlocked: {
-      if (!current) {
-        log("staff sign-in: the PIN was right, but the sign-in was left during the check; not signed in");
-        return;
-      }
-      if (member) {
-        staff_signed_in(std::move(outcome.staff_number), std::move(outcome.name));
-        return;
-      }
-      // A reference for this staff session in the audit table (one PIN is shared).
-      unsigned char bytes[3];
-      randombytes_buf(bytes, sizeof bytes);
-      static constexpr char kHex[] = "0123456789abcdef";
-      std::string session_actor = "staff-";
-      for (unsigned char b : bytes) session_actor += {kHex[b >> 4], kHex[b & 15]};
-      staff_signed_in(std::move(session_actor), "");
-      return;
-    }
-    case StaffLock::Result::WrongPin:
-      // Audited under the number that was typed: who was tried, never the PIN.
-      if (!member) log("audit: wrong staff PIN");
-      audit_as(actor, "staff-wrong-pin");
-      if (current) error_key_ = member ? "ui.staff.wrong-number-or-pin" : "ui.staff.wrong-pin";
-      return;
-    case StaffLock::Result::LockedOut:
-      if (!member) log("audit: staff mode locked out after repeated wrong PINs");
-      audit_as(actor, "staff-lock-out");
-      if (!current) return;
-      error_key_ = "ui.staff.locked-out";
-      if (member) wipe_string(staff_number_);  // back to the number step
-      return;
-    case StaffLock::Result::NoPinSet:
-      if (member) audit_as(actor, "staff-lock-out");  // a member without a hash: as before
-      if (!current) return;
-      error_key_ = member ? "ui.staff.locked-out" : "ui.staff.no-pin";
-      if (member) wipe_string(staff_number_);
-      return;
-  }
+  return flow::missing_pages(session_);
 }
 
 void Flow::forget_sheet() {
@@ -948,33 +771,12 @@ void Flow::load_held(Submission& held) {
   session_.held_reference = held.held_reference;
   session_.filled_at_home = true;
   session_.staff_review = true;
-  session_.assisted_by = staff_actor_;
-  session_.assisted_by_name = staff_name_;
+  session_.assisted_by = desk_.actor();
+  session_.assisted_by_name = desk_.name();
   for (size_t i = 0; i < session_.read_fields.size(); ++i)
     if (session_.read_fields[i].needs_review) session_.review_queue.push_back(i);
   history_.push_back({Screen::StaffQueue, ""});
   go(Screen::Review, false);
-}
-
-void Flow::staff_request(StaffRequest::Kind kind) {
-  StaffRequest req;
-  req.kind = kind;
-  req.actor = staff_actor_;
-  using K = StaffRequest::Kind;
-  if (kind == K::Retry || kind == K::Cancel) {
-    if (!staff_result_ || staff_entry_ >= staff_result_->entries.size()) return;
-    req.reference = staff_result_->entries[staff_entry_].reference;
-  } else if (kind == K::OpenHeld || kind == K::RejectHeld) {
-    if (!staff_result_ || staff_entry_ >= staff_result_->held.size()) return;
-    req.reference = staff_result_->held[staff_entry_].reference;
-  }
-  // A new list (after a decision, too) is shown from its start.
-  if (kind == K::ListHeld || kind == K::RejectHeld) {
-    staff_held_picked_ = false;
-    staff_held_first_ = 0;
-  }
-  staff_busy_ = true;
-  services_.outbox->staff(std::move(req));
 }
 
 Submission Flow::make_submission() const {
@@ -1009,7 +811,7 @@ void Flow::start_hold(const std::string& source) {
   s.read_fields = session_.read_fields;
   s.signature_found = session_.signature_found;
   s.hold_source = source;
-  s.actor = source == "desk" && !staff_actor_.empty() ? staff_actor_ : "kiosk";
+  s.actor = source == "desk" && !desk_.actor().empty() ? desk_.actor() : "kiosk";
   send_result_.reset();
   send_busy_ = true;
   services_.outbox->commit(std::move(s));
@@ -1018,10 +820,10 @@ void Flow::start_hold(const std::string& source) {
 
 void Flow::apply(const Intent& in, Clock::time_point now) {
   note_activity(now);
-  if (staff_checking_) {
+  if (desk_.checking()) {
     // While the PIN is checked only leaving counts: Back or Start over discard the check.
     if (std::holds_alternative<intent::Back>(in) || std::holds_alternative<intent::StartOver>(in))
-      discard_pin_check();
+      desk_.discard_check();
     else if (!std::holds_alternative<intent::ReadAloud>(in) && !std::holds_alternative<intent::ToggleContrast>(in) &&
              !std::holds_alternative<intent::ToggleBigText>(in) && !std::holds_alternative<intent::StillHere>(in))
       return;
@@ -1113,7 +915,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             const auto* f = form();
             const auto* item = f ? f->find_item(current_link_) : nullptr;
             if (screen_ == Screen::StaffPin)
-              max = staff_members_ && staff_number_.empty() ? 8 : 12;
+              max = desk_.max_typed();
             else if (item && (screen_ == Screen::Question || screen_ == Screen::Correct))
               max = max_chars_for(*item);
             if (utf8_length(session_.typed) >= max) return;
@@ -1163,7 +965,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 }
                 break;
               case Screen::StaffPin:
-                staff_sign_in(now);
+                error_key_ = desk_.next(session_.typed, now);
                 break;
               default:
                 break;
@@ -1201,7 +1003,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             if (session_.staff_review) {
               log(std::string("audit: staff ") + (i.correct ? "accepted" : "corrects") + " the value read for " +
                   field.link_id);
-              audit(i.correct ? "review-accept" : "review-correct", session_.held_reference);
+              desk_.audit(i.correct ? "review-accept" : "review-correct", session_.held_reference);
             }
             if (i.correct) {
               const auto* f = form();
@@ -1228,15 +1030,14 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             wipe(now);
           },
           [&](const intent::Back&) {
-            if (screen_ == Screen::StaffPin && !staff_number_.empty()) {
+            if (screen_ == Screen::StaffPin && desk_.back_to_number()) {
               // From the PIN back to the staff number.
-              wipe_string(staff_number_);
               wipe_string(session_.typed);
               error_key_.clear();
               return;
             }
             if (screen_ == Screen::StaffMenu || screen_ == Screen::StaffPin) {
-              if (staff_unlocked_) log("audit: staff mode locked");
+              if (desk_.unlocked()) log("audit: staff mode locked");
               wipe(now);
               return;
             }
@@ -1255,7 +1056,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             if (step.screen == Screen::RepresentedId) session_.typed = session_.representation.represented_id;
           },
           [&](const intent::StartOver&) {
-            if (staff_unlocked_) log("audit: staff mode locked");
+            if (desk_.unlocked()) log("audit: staff mode locked");
             log("start over from screen " + screen_name(screen_));
             wipe(now);
           },
@@ -1272,111 +1073,100 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
           [&](const intent::StillHere&) {},
           [&](const intent::OpenStaff&) {
             wipe_string(session_.typed);
-            wipe_string(staff_number_);
-            try {
-              staff_members_ = services_.staff->has_members();
-            } catch (const std::exception& e) {
-              // Fail closed: ask for a member's number (the shared PIN does not open).
-              log(std::string("staff sign-in: the staff members cannot be read: ") + e.what());
-              staff_members_ = true;
-            }
+            desk_.open();
             go(Screen::StaffPin);
           },
-          [&](const intent::StaffAction& i) {
-            // Rejecting a value read at the desk happens in the (unlocked) review of that sheet.
-            if (i.action == "reject-field" && session_.staff_review && screen_ == Screen::Review &&
-                !session_.review_queue.empty()) {
-              const auto& field = session_.read_fields[session_.review_queue.front()];
-              log("audit: staff rejected the value read for " + field.link_id);
-              audit("review-reject", session_.held_reference);
-              session_.answers.clear(field.link_id);
-              session_.review_queue.erase(session_.review_queue.begin());
-              return;
-            }
-            if (!staff_unlocked_) return;
-            log("audit: staff action " + i.action);
-            if (i.action == "queue" || i.action == "reprint") {
-              staff_held_view_ = false;
-              staff_entry_ = 0;
-              receipt_result_.reset();
-              staff_request(StaffRequest::Kind::List);
-              go(Screen::StaffQueue);
-            } else if (i.action == "retry" || i.action == "cancel") {
-              receipt_result_.reset();
-              staff_request(i.action == "retry" ? StaffRequest::Kind::Retry : StaffRequest::Kind::Cancel);
-            } else if (i.action == "next-entry") {
-              receipt_result_.reset();
-              const size_t count = !staff_result_     ? 0
-                                   : staff_held_view_ ? staff_result_->held.size()
-                                                      : staff_result_->entries.size();
-              if (count > 0) staff_entry_ = (staff_entry_ + 1) % count;
-            } else if (i.action == "reprint-receipt") {
-              if (!staff_result_ || staff_entry_ >= staff_result_->entries.size() || receipt_busy_) return;
-              const auto& entry = staff_result_->entries[staff_entry_];
-              log("audit: staff reprints the receipt " + entry.reference);
-              audit("reprint-receipt", entry.reference);
-              PrintRequest req;
-              req.kind = PrintKind::Receipt;
-              req.form_id = entry.form_id;
-              req.language = session_.language;
-              req.submission_id = entry.reference;
-              req.receipt_reference = entry.reference;
-              receipt_result_.reset();
-              receipt_busy_ = true;
-              services_.printer->start(std::move(req));
-            } else if (i.action == "assist") {
-              // Staff fill in a form for a citizen at the desk: the citizen flow, marked as
-              // assisted in the submission's Provenance. Staff mode itself is locked again.
-              staff_unlocked_ = false;
-              session_.assisted_by = staff_actor_;
-              session_.assisted_by_name = staff_name_;
-              audit("assist-start");
-              history_.clear();
-              go(Screen::Task, false);
-            } else if (i.action == "review") {
-              // The review queue: sheets held for staff (left by a citizen or scanned at the desk).
-              staff_held_view_ = true;
-              staff_entry_ = 0;
-              staff_request(StaffRequest::Kind::ListHeld);
-              go(Screen::StaffQueue);
-            } else if (i.action.rfind("pick-held:", 0) == 0) {
-              // A sheet picked from the list (by its reference: the list may have changed).
-              const std::string reference = i.action.substr(10);
-              if (!staff_result_) return;
-              const auto& held = staff_result_->held;
-              for (size_t k = 0; k < held.size(); ++k)
-                if (held[k].reference == reference) {
-                  staff_entry_ = k;
-                  staff_held_picked_ = true;
-                }
-            } else if (i.action == "held-list") {
-              staff_held_picked_ = false;
-            } else if (i.action == "more-held") {
-              const size_t count = staff_result_ ? staff_result_->held.size() : 0;
-              staff_held_first_ += kHeldRowsPerScreen;
-              if (staff_held_first_ >= count) staff_held_first_ = 0;
-            } else if (i.action == "open-held") {
-              // Each uncertain value is checked beside its crop (accept, correct or reject),
-              // then the sheet is sent as assisted (the held copy is deleted then).
-              staff_request(StaffRequest::Kind::OpenHeld);
-            } else if (i.action == "reject-held") {
-              staff_request(StaffRequest::Kind::RejectHeld);
-            } else if (i.action == "scan-desk") {
-              // A sheet brought to the desk: scanned here and kept in the review queue.
-              forget_sheet();
-              session_.filled_at_home = true;
-              session_.staff_review = true;
-              session_.assisted_by = staff_actor_;
-              session_.assisted_by_name = staff_name_;
-              session_.representation = Representation{};
-              go(Screen::Scan);
-            } else {
-              staff_info_key_ = i.action;
-              go(Screen::StaffInfo);
-            }
-          },
+          [&](const intent::StaffAction& i) { apply_staff(i.what); },
       },
       in);
+}
+
+void Flow::apply_staff(const StaffIntent& what) {
+  namespace st = intent::staff;
+  if (std::holds_alternative<st::RejectField>(what)) {
+    // Rejecting a value read at the desk happens in the (unlocked) review of that sheet.
+    if (!session_.staff_review || screen_ != Screen::Review || session_.review_queue.empty()) return;
+    const auto& field = session_.read_fields[session_.review_queue.front()];
+    log("audit: staff rejected the value read for " + field.link_id);
+    desk_.audit("review-reject", session_.held_reference);
+    session_.answers.clear(field.link_id);
+    session_.review_queue.erase(session_.review_queue.begin());
+    return;
+  }
+  if (!desk_.unlocked()) return;
+  log("audit: staff action " + describe(what));
+  std::visit(Overloaded{
+                 [&](const st::ShowQueue&) {
+                   receipt_result_.reset();
+                   desk_.show_queue();
+                   go(Screen::StaffQueue);
+                 },
+                 [&](const st::Retry&) {
+                   receipt_result_.reset();
+                   desk_.request(StaffRequest::Kind::Retry);
+                 },
+                 [&](const st::Cancel&) {
+                   receipt_result_.reset();
+                   desk_.request(StaffRequest::Kind::Cancel);
+                 },
+                 [&](const st::NextEntry&) {
+                   receipt_result_.reset();
+                   desk_.next_entry();
+                 },
+                 [&](const st::ReprintReceipt&) {
+                   const auto* entry = desk_.shown_entry();
+                   if (!entry || receipt_busy_) return;
+                   log("audit: staff reprints the receipt " + entry->reference);
+                   desk_.audit("reprint-receipt", entry->reference);
+                   PrintRequest req;
+                   req.kind = PrintKind::Receipt;
+                   req.form_id = entry->form_id;
+                   req.language = session_.language;
+                   req.submission_id = entry->reference;
+                   req.receipt_reference = entry->reference;
+                   receipt_result_.reset();
+                   receipt_busy_ = true;
+                   services_.printer->start(std::move(req));
+                 },
+                 [&](const st::Assist&) {
+                   // Staff fill in a form for a citizen at the desk: the citizen flow, marked as
+                   // assisted in the submission's Provenance. Staff mode itself is locked again.
+                   desk_.lock();
+                   session_.assisted_by = desk_.actor();
+                   session_.assisted_by_name = desk_.name();
+                   desk_.audit("assist-start");
+                   history_.clear();
+                   go(Screen::Task, false);
+                 },
+                 [&](const st::ShowHeld&) {
+                   // The review queue: sheets held for staff (left by a citizen or scanned at the desk).
+                   desk_.show_held();
+                   go(Screen::StaffQueue);
+                 },
+                 [&](const st::PickHeld& i) { desk_.pick_held(i.reference); },
+                 [&](const st::BackToHeldList&) { desk_.back_to_held_list(); },
+                 [&](const st::MoreHeld&) { desk_.more_held(); },
+                 // Each uncertain value is checked beside its crop (accept, correct or reject), then
+                 // the sheet is sent as assisted (the held copy is deleted then).
+                 [&](const st::OpenHeld&) { desk_.request(StaffRequest::Kind::OpenHeld); },
+                 [&](const st::RejectHeld&) { desk_.request(StaffRequest::Kind::RejectHeld); },
+                 [&](const st::ScanAtDesk&) {
+                   // A sheet brought to the desk: scanned here and kept in the review queue.
+                   forget_sheet();
+                   session_.filled_at_home = true;
+                   session_.staff_review = true;
+                   session_.assisted_by = desk_.actor();
+                   session_.assisted_by_name = desk_.name();
+                   session_.representation = Representation{};
+                   go(Screen::Scan);
+                 },
+                 [&](const st::RejectField&) {},  // above
+                 [&](const st::ShowDevices&) {
+                   desk_.show_info("devices");
+                   go(Screen::StaffInfo);
+                 },
+             },
+             what);
 }
 
 std::string Flow::t(const std::string& key, ScreenModel* model) const {

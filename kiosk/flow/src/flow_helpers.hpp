@@ -6,8 +6,16 @@
 #include "forms/questionnaire.hpp"
 #include "kiosk_flow/flow.hpp"
 
-// Helpers shared by the state machine (flow.cpp) and the screen texts (screen_model.cpp).
+// Helpers shared by the state machine (flow.cpp, staff_desk.cpp) and the screen texts (screen_model.cpp).
 namespace kiosk::flow::detail {
+
+// std::visit over intents with one lambda per kind.
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Keyboard keyboard_for(const forms::Item& item);
 size_t max_chars_for(const forms::Item& item);

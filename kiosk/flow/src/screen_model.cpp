@@ -323,8 +323,8 @@ ScreenModel Flow::screen_model() const {
           m.choices.push_back({"choice.correct", t("ui.staff.review.accept", mp), "", intent::ConfirmRead{true}, true});
           m.choices.push_back(
               {"choice.wrong", t("ui.staff.review.correct", mp), "", intent::ConfirmRead{false}, false});
-          m.choices.push_back(
-              {"choice.staff.reject", t("ui.staff.review.reject", mp), "", intent::StaffAction{"reject-field"}, false});
+          m.choices.push_back({"choice.staff.reject", t("ui.staff.review.reject", mp), "",
+                               intent::StaffAction{intent::staff::RejectField{}}, false});
           break;
         }
         m.body.push_back(t("ui.review.is-it-right", mp));
@@ -396,7 +396,7 @@ ScreenModel Flow::screen_model() const {
       m.citizen_facing = false;
       InputField in;
       in.keyboard = Keyboard::Digits;
-      if (staff_members_ && staff_number_.empty()) {
+      if (desk_.asks_number()) {
         // Members sign in with their staff number first (not secret: shown as typed).
         m.title = t("ui.staff.number.title", mp);
         in.hint = t("ui.staff.number.hint", mp);
@@ -407,11 +407,11 @@ ScreenModel Flow::screen_model() const {
         break;
       }
       m.title = t("ui.staff.pin.title", mp);
-      if (staff_members_) m.body.push_back(tf("ui.staff.pin.for-number", {{"number", staff_number_}}, mp));
+      if (desk_.members()) m.body.push_back(tf("ui.staff.pin.for-number", {{"number", desk_.number()}}, mp));
       in.shown = std::string(session_.typed.size(), '*');  // never show the PIN
       in.max_chars = 12;
       m.input = in;
-      if (staff_checking_) {
+      if (desk_.checking()) {
         // The PIN is checked on a worker (~0.1 s): say so, and offer nothing to press meanwhile.
         m.body.push_back(t("ui.staff.checking", mp));
         m.busy = true;
@@ -423,19 +423,23 @@ ScreenModel Flow::screen_model() const {
     case Screen::StaffMenu: {
       m.citizen_facing = false;
       m.title = t("ui.staff.menu.title", mp);
-      if (!staff_name_.empty())
-        m.body.push_back(tf("ui.staff.signed-in-as", {{"name", staff_name_}, {"number", staff_actor_}}, mp));
+      if (!desk_.name().empty())
+        m.body.push_back(tf("ui.staff.signed-in-as", {{"name", desk_.name()}, {"number", desk_.actor()}}, mp));
       m.body.push_back(t("ui.staff.menu.body", mp));
-      // The queue screen also reprints receipts (StaffAction "reprint" opens it too).
-      for (const char* a : {"review", "queue", "assist", "devices"})
-        m.choices.push_back(
-            {std::string("choice.staff.") + a, t(std::string("ui.staff.") + a, mp), "", intent::StaffAction{a}, false});
+      // The queue screen also reprints receipts.
+      const std::pair<const char*, StaffIntent> menu[] = {{"review", intent::staff::ShowHeld{}},
+                                                          {"queue", intent::staff::ShowQueue{}},
+                                                          {"assist", intent::staff::Assist{}},
+                                                          {"devices", intent::staff::ShowDevices{}}};
+      for (const auto& [a, what] : menu)
+        m.choices.push_back({std::string("choice.staff.") + a, t(std::string("ui.staff.") + a, mp), "",
+                             intent::StaffAction{what}, false});
       break;
     }
     case Screen::StaffInfo: {
       m.citizen_facing = false;
-      m.title = t("ui.staff." + staff_info_key_, mp);
-      if (staff_info_key_ == "devices") {
+      m.title = t("ui.staff." + desk_.info(), mp);
+      if (desk_.info() == "devices") {
         m.body.push_back(t(services_.printer->available() ? "ui.staff.printer-ready" : "ui.staff.printer-missing", mp));
         m.body.push_back(t(services_.scanner->available() ? "ui.staff.scanner-ready" : "ui.staff.scanner-missing", mp));
         m.body.push_back(t(services_.outbox->available() ? "ui.staff.outbox-ready" : "ui.staff.outbox-missing", mp));
@@ -444,24 +448,25 @@ ScreenModel Flow::screen_model() const {
     }
     case Screen::StaffQueue: {
       m.citizen_facing = false;
-      m.title = t(staff_held_view_ ? "ui.staff.review" : "ui.staff.queue", mp);
-      if (staff_busy_ || !staff_result_) {
+      m.title = t(desk_.held_view() ? "ui.staff.review" : "ui.staff.queue", mp);
+      if (desk_.busy() || !desk_.result()) {
         m.body.push_back(t("ui.staff.working", mp));
         m.busy = true;
         break;
       }
-      if (staff_result_->outcome != Outcome::Done) {
-        m.error = t(staff_result_->message_key.empty() ? "ui.staff.failed" : staff_result_->message_key, mp);
+      const auto& answer = *desk_.result();
+      if (answer.outcome != Outcome::Done) {
+        m.error = t(answer.message_key.empty() ? "ui.staff.failed" : answer.message_key, mp);
         break;
       }
-      if (staff_held_view_) {
+      if (desk_.held_view()) {
         // Sheets held for review: a list to pick from (form, when, values to check; no
         // personal data), a few at a time; the picked sheet is opened or rejected.
-        const auto& held = staff_result_->held;
+        const auto& held = answer.held;
         if (held.empty()) {
           m.body.push_back(t("ui.staff.review-empty", mp));
-        } else if (!staff_held_picked_) {
-          const size_t first = staff_held_first_ < held.size() ? staff_held_first_ : 0;
+        } else if (!desk_.held_picked()) {
+          const size_t first = desk_.held_first() < held.size() ? desk_.held_first() : 0;
           const size_t last = std::min(held.size(), first + kHeldRowsPerScreen);
           m.body.push_back(tf(
               "ui.staff.held.waiting",
@@ -476,35 +481,35 @@ ScreenModel Flow::screen_model() const {
                  tf("ui.staff.held.row",
                     {{"title", title}, {"when", held_time(h.created_at)}, {"n", std::to_string(h.fields_to_check)}},
                     mp),
-                 "", intent::StaffAction{"pick-held:" + h.reference}, false});
+                 "", intent::StaffAction{intent::staff::PickHeld{h.reference}}, false});
           }
           if (held.size() > kHeldRowsPerScreen)
-            m.choices.push_back(
-                {"choice.staff.more-held", t("ui.staff.held.more", mp), "", intent::StaffAction{"more-held"}, false});
+            m.choices.push_back({"choice.staff.more-held", t("ui.staff.held.more", mp), "",
+                                 intent::StaffAction{intent::staff::MoreHeld{}}, false});
         } else {
-          const auto& h = held[std::min(staff_entry_, held.size() - 1)];
+          const auto& h = held[std::min(desk_.entry(), held.size() - 1)];
           m.body.push_back({h.reference + "   " + h.form_id + "   " + held_time(h.created_at), true});
           m.body.push_back(t("ui.staff.held.source." + h.source, mp));
           m.body.push_back(tf("ui.staff.held.to-check", {{"n", std::to_string(h.fields_to_check)}}, mp));
-          m.choices.push_back(
-              {"choice.staff.open-held", t("ui.staff.held.open", mp), "", intent::StaffAction{"open-held"}, true});
+          m.choices.push_back({"choice.staff.open-held", t("ui.staff.held.open", mp), "",
+                               intent::StaffAction{intent::staff::OpenHeld{}}, true});
           m.choices.push_back({"choice.staff.reject-held", t("ui.staff.held.reject", mp), "",
-                               intent::StaffAction{"reject-held"}, false});
-          m.choices.push_back(
-              {"choice.staff.held-list", t("ui.staff.held.list", mp), "", intent::StaffAction{"held-list"}, false});
+                               intent::StaffAction{intent::staff::RejectHeld{}}, false});
+          m.choices.push_back({"choice.staff.held-list", t("ui.staff.held.list", mp), "",
+                               intent::StaffAction{intent::staff::BackToHeldList{}}, false});
           break;
         }
-        m.choices.push_back(
-            {"choice.staff.scan-desk", t("ui.staff.held.scan", mp), "", intent::StaffAction{"scan-desk"}, false});
+        m.choices.push_back({"choice.staff.scan-desk", t("ui.staff.held.scan", mp), "",
+                             intent::StaffAction{intent::staff::ScanAtDesk{}}, false});
         break;
       }
-      const auto& entries = staff_result_->entries;
+      const auto& entries = answer.entries;
       if (entries.empty()) {
         m.body.push_back(t("ui.staff.queue-empty", mp));
         break;
       }
-      const auto& e = entries[std::min(staff_entry_, entries.size() - 1)];
-      m.body.push_back({std::to_string(staff_entry_ + 1) + " / " + std::to_string(entries.size()) + "   " +
+      const auto& e = entries[std::min(desk_.entry(), entries.size() - 1)];
+      m.body.push_back({std::to_string(desk_.entry() + 1) + " / " + std::to_string(entries.size()) + "   " +
                             e.reference + "   " + e.form_id,
                         true});
       m.body.push_back(t("ui.staff.status." + e.status, mp));
@@ -520,15 +525,16 @@ ScreenModel Flow::screen_model() const {
           m.error = t(receipt_result_->message_key.empty() ? "ui.print.failed" : receipt_result_->message_key, mp);
       }
       if (e.status == "parked" || e.status == "rejected")
-        m.choices.push_back({"choice.staff.retry", t("ui.staff.retry", mp), "", intent::StaffAction{"retry"}, true});
+        m.choices.push_back(
+            {"choice.staff.retry", t("ui.staff.retry", mp), "", intent::StaffAction{intent::staff::Retry{}}, true});
       if (e.status == "queued" || e.status == "parked" || e.status == "rejected")
         m.choices.push_back(
-            {"choice.staff.cancel", t("ui.staff.cancel", mp), "", intent::StaffAction{"cancel"}, false});
+            {"choice.staff.cancel", t("ui.staff.cancel", mp), "", intent::StaffAction{intent::staff::Cancel{}}, false});
       m.choices.push_back({"choice.staff.reprint-receipt", t("ui.staff.reprint", mp), "",
-                           intent::StaffAction{"reprint-receipt"}, false});
+                           intent::StaffAction{intent::staff::ReprintReceipt{}}, false});
       if (entries.size() > 1)
-        m.choices.push_back(
-            {"choice.staff.next-entry", t("ui.staff.next", mp), "", intent::StaffAction{"next-entry"}, false});
+        m.choices.push_back({"choice.staff.next-entry", t("ui.staff.next", mp), "",
+                             intent::StaffAction{intent::staff::NextEntry{}}, false});
       break;
     }
   }

@@ -8,7 +8,7 @@
 
 #include <imgui.h>
 
-#include "admin/setup_screen.hpp"
+#include "kiosk_ui/admin_setup_screen.hpp"
 #include "letters.hpp"
 
 namespace kiosk::ui {

@@ -254,20 +254,20 @@ class Walker {
       st.flow->tick(now_);
     }
     record(*st.flow, "staff menu", std::nullopt);
-    st.flow->apply(in::StaffAction{"devices"}, now_);
+    st.flow->apply(in::StaffAction{in::staff::ShowDevices{}}, now_);
     record(*st.flow, "staff devices", std::nullopt);
-    st.flow->apply(in::StaffAction{"queue"}, now_);
+    st.flow->apply(in::StaffAction{in::staff::ShowQueue{}}, now_);
     st.flow->tick(now_);
     record(*st.flow, "staff queue", std::nullopt);
     // The review queue: empty, then with a sheet scanned at the desk, then that sheet opened.
-    st.flow->apply(in::StaffAction{"review"}, now_);
+    st.flow->apply(in::StaffAction{in::staff::ShowHeld{}}, now_);
     st.flow->tick(now_);
     record(*st.flow, "staff review queue empty", std::nullopt);
     if (catalogue_.forms().empty()) return;
     const auto& form = catalogue_.forms().front();
     const auto answers = forms::make_example_answers(form, 1);
     st.scanner->result = ScriptedScanner::read_back(form, answers, true);
-    st.flow->apply(in::StaffAction{"scan-desk"}, now_);
+    st.flow->apply(in::StaffAction{in::staff::ScanAtDesk{}}, now_);
     st.flow->apply(in::StartScan{}, now_);
     for (int i = 0; i < 3; ++i) st.flow->tick(now_);
     record(*st.flow, "staff review queue", std::nullopt);
@@ -275,7 +275,7 @@ class Walker {
     if (rows.empty()) return;
     st.flow->apply(rows.front().intent, now_);  // staff pick the sheet from the list
     record(*st.flow, "staff review sheet picked", std::nullopt);
-    st.flow->apply(in::StaffAction{"open-held"}, now_);
+    st.flow->apply(in::StaffAction{in::staff::OpenHeld{}}, now_);
     st.flow->tick(now_);
     record(*st.flow, "staff review sheet", std::nullopt);
 

@@ -14,7 +14,7 @@
 #include "kiosk_flow/async.hpp"
 #include "kiosk_flow/services.hpp"
 #include "kiosk_flow/session.hpp"
-#include "kiosk_flow/staff_lock.hpp"
+#include "kiosk_flow/staff_desk.hpp"
 
 namespace kiosk {
 class Config;
@@ -101,8 +101,9 @@ struct ToggleContrast {};
 struct ToggleBigText {};
 struct StillHere {};
 struct OpenStaff {};
+// Staff mode's intents (kiosk_flow/staff_desk.hpp).
 struct StaffAction {
-  std::string action;
+  StaffIntent what;
 };
 }  // namespace intent
 
@@ -142,9 +143,6 @@ struct InputField {
   std::string hint;   // translated: what to type
   size_t max_chars = 0;
 };
-
-// The staff review list shows this many held sheets at a time (with "more" and "scan").
-inline constexpr size_t kHeldRowsPerScreen = 3;
 
 // Everything a screen shows, with every text already translated. Built by the flow,
 // read by the UI, walked by the accessibility checks.
@@ -243,9 +241,9 @@ class Flow {
   ScreenModel screen_model() const;
   Screen screen() const { return screen_; }
   const Session& session() const { return session_; }
-  bool staff_unlocked() const { return staff_unlocked_; }
+  bool staff_unlocked() const { return desk_.unlocked(); }
   // A staff PIN is being checked on the sign-in worker (input is ignored meanwhile).
-  bool staff_checking() const { return staff_checking_; }
+  bool staff_checking() const { return desk_.checking(); }
   bool warning_shown() const { return countdown_.has_value(); }
   int wipe_count() const { return wipes_; }
   const forms::Catalogue& catalogue() const { return catalogue_; }
@@ -257,7 +255,7 @@ class Flow {
   const std::string& current_link_id() const { return current_link_; }
   // Pages of the form being scanned that are still to come (empty when complete or unknown).
   std::vector<int> missing_pages() const;
-  const std::string& staff_actor() const { return staff_actor_; }
+  const std::string& staff_actor() const { return desk_.actor(); }
   // The questions asked for the chosen form, in order, given the answers so far.
   std::vector<const forms::Item*> questions() const;
 
@@ -282,19 +280,8 @@ class Flow {
   void load_held(Submission& held);
   // Forgets the sheet in hand (now held in the store) but keeps staff mode open.
   void forget_sheet();
-  // Audits a staff action in the store (and the kiosk log): who is the signed-in member's
-  // staff number, or this staff session when the shared PIN is used.
-  void audit(const std::string& action, const std::string& reference = "");
-  void audit_as(const std::string& actor, const std::string& action, const std::string& reference = "");
-  // "Next" on the staff sign-in screen: the staff number step, then the PIN.
-  void staff_sign_in(Clock::time_point now);
-  // Staff sign-in succeeded as `actor` (shown as `name` in the Provenance, empty for the shared PIN).
-  void staff_signed_in(std::string actor, std::string name);
-  // Hands the PIN to the sign-in worker; its outcome comes back in tick().
-  void start_pin_check(bool member, std::string pin, Clock::time_point now);
-  void pin_checked(SignInOutcome outcome);
-  // A check still running gives no result (a wipe, or Back to the staff number).
-  void discard_pin_check();
+  // A staff intent: the desk's lists and sign-in, and the screens they lead to.
+  void apply_staff(const StaffIntent& what);
   void check_representation_or_refuse();
   // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
   // sets the plain-language error and returns false.
@@ -314,8 +301,6 @@ class Flow {
   FlowOptions options_;
   Services services_;
   Session session_;
-  // Used only by jobs on sign_in_worker_ (one at a time), never on the UI thread.
-  std::shared_ptr<StaffLock> staff_lock_;
 
   Screen screen_ = Screen::Start;
   struct Step {
@@ -332,35 +317,13 @@ class Flow {
   std::optional<ScanResult> scan_result_;
   std::optional<OutboxResult> send_result_;
   std::optional<PrintResult> receipt_result_;
-  bool staff_busy_ = false;
-  std::optional<StaffResult> staff_result_;
-  size_t staff_entry_ = 0;        // the queue entry shown on the staff queue screen
-  bool staff_held_view_ = false;  // the staff queue screen lists the sheets held for review
-  // The held sheets are listed a few at a time from staff_held_first_; staff pick one
-  // (staff_entry_) to open or reject it.
-  bool staff_held_picked_ = false;
-  size_t staff_held_first_ = 0;
-  // Who is signed in, in the audit table: the member's staff number ("1001"), or for the
-  // shared PIN this staff session ("staff-3fa9c1", made when the PIN unlocks). Audited as
-  // signed out when the session is wiped. staff_name_: the member's name (Provenance display).
-  std::string staff_actor_;
-  std::string staff_name_;
-  // Members exist (asked when staff mode opens): sign-in asks the staff number first
-  // (kept in staff_number_ while the PIN is asked), and the shared PIN no longer opens.
-  bool staff_members_ = false;
-  std::string staff_number_;
-  void staff_request(StaffRequest::Kind kind);
   std::string scanning_evidence_;  // attachment code being scanned, empty for the form
-  std::string staff_info_key_;
-  bool staff_unlocked_ = false;
   Clock::time_point last_activity_;
   std::optional<int> countdown_;
   int wipes_ = 0;
-  // The PIN check in progress; outcomes of an older generation (before a wipe) are discarded.
-  bool staff_checking_ = false;
-  std::uint64_t sign_in_generation_ = 0;
-  // Made at the first sign-in; last, so it stops (and its job ends) before the rest goes.
-  std::unique_ptr<AsyncWorker<SignInOutcome>> sign_in_worker_;
+  // Staff mode: sign-in, the queue and the held sheets. Last, so its sign-in worker stops
+  // before the rest goes.
+  StaffDesk desk_;
 };
 
 }  // namespace kiosk::flow

@@ -1,7 +1,6 @@
 #pragma once
-// The first-run admin setup screen. Declared here with the session it draws, defined in
-// kiosk_ui (kiosk/ui/screens/admin_setup_screen.cpp): only targets that link kiosk_ui
-// (the kiosk, the tests) include this header. kiosk_admin itself has no ImGui.
+// The first-run admin setup screen (kiosk/ui/screens/admin_setup_screen.cpp). It draws
+// kiosk_admin's UI-free setup session; kiosk_admin itself has no ImGui and knows no screen.
 #include <string>
 #include <vector>
 

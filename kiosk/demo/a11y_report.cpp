@@ -1,5 +1,6 @@
-// kioskctl a11y-report: walks every screen of every form in every language with the
-// real screens (no window) and prints every "ekstra enkel" rule a screen breaks.
+// kiosk-demo a11y-report (run by `kioskctl a11y-report`): walks every screen of every form in
+// every language with the real screens (no window) and prints every "ekstra enkel" rule a
+// screen breaks.
 #include <filesystem>
 #include <ostream>
 

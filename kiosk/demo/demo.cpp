@@ -1,0 +1,623 @@
+// kiosk-demo demo (run by `kioskctl demo`): the scripted demo that README command 1 runs where there is no display
+// (under xvfb-run). It drives the real kiosk screens in a real window by touching their
+// buttons, saves a screenshot of every step and writes a summary of what happened.
+// After printing it fills the printed page like a person would (a signature scribble and
+// the date written by hand), "scans" it back through SANE's pnm backend (a private
+// SANE_CONFIG_DIR), confirms what was read, and commits it to the outbox; with --broker it
+// also runs platform-sim and the kiosk's delivery worker, so the submission travels over
+// AMQP to the simulated platform. Parts that are not built into this kiosk are reported as
+// such: the demo never pretends a step worked.
+#include <chrono>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <opencv2/imgproc.hpp>
+#include <sodium.h>
+
+#include "command.hpp"
+#include "config.hpp"
+#include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
+#include "forms/identity.hpp"
+#include "forms/representation.hpp"
+#include "forms/translations.hpp"
+#include "kiosk_app/services_factory.hpp"
+#include "kiosk_app/window.hpp"
+#include "kiosk_ui/headless.hpp"
+#include "outbox/outbox.hpp"
+#include "print/layout.hpp"
+#include "scanners/error.hpp"
+#include "scanners/image.hpp"
+#include "subprocess.hpp"
+
+namespace kiosk::cli {
+
+namespace {
+
+using flow::Clock;
+
+// Drives either the real window (screenshots) or, with no display, the headless screens.
+class Driver {
+ public:
+  Driver(flow::Flow& flow, std::filesystem::path out_dir, std::ostream& summary)
+      : flow_(flow), out_dir_(std::move(out_dir)), summary_(summary) {
+    try {
+      window_ = std::make_unique<app::Window>(1920, 1080, false);
+      loop_ = std::make_unique<app::FrameLoop>(app::FrameLoop{*window_, flow_, {}});
+    } catch (const std::exception& e) {
+      summary_ << "No screen: " << e.what() << " The demo runs the same screens without a window; no screenshots.\n";
+      headless_ = std::make_unique<ui::HeadlessUi>();
+    }
+  }
+
+  bool has_window() const { return window_ != nullptr; }
+
+  void settle() {
+    for (int i = 0; i < 3; ++i) frame();
+  }
+
+  // Touches a widget by id, as a finger would. Returns false (and notes it) when the
+  // screen has no such button.
+  bool touch(const std::string& id) {
+    const bool ok = try_touch(id);
+    if (!ok) summary_ << "   (no button \"" << id << "\" on screen " << flow::screen_name(flow_.screen()) << ")\n";
+    return ok;
+  }
+
+  // Touches a widget when the screen has it; says nothing when it has not.
+  bool try_touch(const std::string& id) { return window_ ? loop_->touch(id, now_) : headless_->touch(flow_, id, now_); }
+
+  // Touches `id`, turning the pages of choices ("More") until it shows up.
+  bool touch_paged(const std::string& id) {
+    for (int page = 0; page < 6; ++page) {
+      if (try_touch(id)) return true;
+      if (!try_touch("choice.more")) break;
+    }
+    return touch(id);
+  }
+
+  void type(const std::string& digits_or_letters) {
+    for (size_t i = 0; i < digits_or_letters.size();) {
+      size_t len = 1;
+      const auto c = static_cast<unsigned char>(digits_or_letters[i]);
+      if (c >= 0xC0) len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+      std::string key = digits_or_letters.substr(i, len);
+      i += len;
+      if (key == " ") key = "space";
+      std::string lower = key;
+      if (lower.size() == 1 && lower[0] >= 'A' && lower[0] <= 'Z') lower[0] = static_cast<char>(lower[0] + 32);
+      // The keyboard has lower-case keys only; names get their capitals automatically.
+      static const std::pair<const char*, const char*> kUpper[] = {{"Æ", "æ"}, {"Ø", "ø"}, {"Å", "å"}, {"Á", "á"},
+                                                                   {"Č", "č"}, {"Đ", "đ"}, {"Ŋ", "ŋ"}, {"Š", "š"},
+                                                                   {"Ŧ", "ŧ"}, {"Ž", "ž"}};
+      for (const auto& [upper, small] : kUpper)
+        if (lower == upper) lower = small;
+      touch("key." + lower);
+    }
+  }
+
+  // Saves a screenshot of the current screen and notes the step in the summary.
+  void step(const std::string& what) {
+    ++step_;
+    std::ostringstream name;
+    name << std::setw(2) << std::setfill('0') << step_ << "-" << flow::screen_name(flow_.screen()) << ".png";
+    settle();
+    std::string shot = "no screenshot";
+    if (window_) {
+      loop_->frame(now_, std::nullopt, true);
+      if (window_->save_png(out_dir_ / name.str())) shot = name.str();
+    }
+    summary_ << std::setw(2) << step_ << ". " << what << "  [screen: " << flow::screen_name(flow_.screen()) << ", "
+             << shot << "]\n";
+  }
+
+  // Lets the workers (print, scan, outbox) finish while frames keep running.
+  void wait_for_workers() {
+    for (int i = 0; i < 3000 && flow_.screen_model().busy; ++i) {
+      frame();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  Clock::time_point now() const { return now_; }
+
+ private:
+  void frame() {
+    now_ = Clock::now();
+    if (window_)
+      loop_->frame(now_);
+    else
+      headless_->look(flow_, now_);
+  }
+
+  flow::Flow& flow_;
+  std::filesystem::path out_dir_;
+  std::ostream& summary_;
+  std::unique_ptr<app::Window> window_;
+  std::unique_ptr<app::FrameLoop> loop_;
+  std::unique_ptr<ui::HeadlessUi> headless_;
+  Clock::time_point now_ = Clock::now();
+  int step_ = 0;
+};
+
+std::string typed_form(const forms::Item& item, const forms::AnswerValue& v) {
+  if (item.type == forms::ItemType::Date && v.text.size() == 10)
+    return v.text.substr(8, 2) + v.text.substr(5, 2) + v.text.substr(0, 4);
+  if (item.type == forms::ItemType::Integer) return std::to_string(v.integer);
+  return v.text;
+}
+
+// The letter keyboard has letters and a space only: digits and signs in an example answer
+// are left out, as a person would write the name without them.
+std::string keyboard_text(const std::string& text, bool digits_only) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool digit = c >= '0' && c <= '9';
+    if (digits_only ? digit : (!digit && (c >= 0x80 || std::isalpha(c) || c == ' '))) out += text[i];
+  }
+  return out;
+}
+
+double px(double mm) {
+  return mm * 300.0 / 25.4;
+}
+
+// Fills the printed page like a person with a pen: a signature scribble in the signing box,
+// the date and place written in their boxes, the sheet laid a little askew on the glass.
+// Writes the page as binary PGM for the pnm backend. Returns false when the form has no
+// signing box on this page (then the sheet is scanned as printed).
+bool fill_like_a_person(const cv::Mat& printed, const print::FormLayout& layout, int page, const std::string& place,
+                        const std::filesystem::path& pgm, std::mt19937& rng) {
+  cv::Mat sheet = printed.clone();
+  bool signed_here = false;
+  std::uniform_real_distribution<double> jitter(-0.8, 0.8);
+  const auto pen = cv::Scalar(25);
+  std::time_t now = std::time(nullptr);
+  char date[16];
+  std::strftime(date, sizeof date, "%d%m%Y", std::localtime(&now));
+  for (const auto& field : layout.fields) {
+    if (field.page != page || field.boxes.empty()) continue;
+    if (field.link_id == "signature") {
+      const auto& b = field.boxes.front();
+      std::vector<cv::Point> scribble;
+      for (int i = 0; i <= 80; ++i) {
+        const double t = i / 80.0;
+        const double x = b.x + b.w * (0.1 + 0.75 * t);
+        const double y = b.y + b.h * (0.55 + 0.25 * std::sin(t * 19.0) * (1.0 - 0.5 * t)) + jitter(rng) * 0.3;
+        scribble.emplace_back(static_cast<int>(px(x)), static_cast<int>(px(y)));
+      }
+      cv::polylines(sheet, std::vector<std::vector<cv::Point>>{scribble}, false, pen, 5, cv::LINE_AA);
+      signed_here = true;
+    } else if (field.link_id == "signature.date") {
+      for (size_t i = 0; i < field.boxes.size() && i < 8; ++i) {
+        const auto& b = field.boxes[i];
+        cv::putText(sheet, std::string(1, date[i]),
+                    cv::Point(static_cast<int>(px(b.x + b.w * 0.22)), static_cast<int>(px(b.y + b.h * 0.82))),
+                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 32.0, pen, 4, cv::LINE_AA);
+      }
+    } else if (field.link_id == "signature.place") {
+      for (size_t i = 0; i < field.boxes.size() && i < place.size(); ++i) {
+        const auto& b = field.boxes[i];
+        cv::putText(sheet, std::string(1, place[i]),
+                    cv::Point(static_cast<int>(px(b.x + b.w * 0.18)), static_cast<int>(px(b.y + b.h * 0.82))),
+                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 34.0, pen, 4, cv::LINE_AA);
+      }
+    }
+  }
+  // Laid on the glass by hand: a small turn.
+  const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(sheet.cols / 2.0f, sheet.rows / 2.0f), 0.6, 1.0);
+  cv::Mat placed;
+  cv::warpAffine(sheet, placed, turn, sheet.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+  std::ofstream out(pgm, std::ios::binary | std::ios::trunc);
+  out << "P5\n" << placed.cols << " " << placed.rows << "\n255\n";
+  for (int y = 0; y < placed.rows; ++y) out.write(reinterpret_cast<const char*>(placed.ptr(y)), placed.cols);
+  return signed_here && static_cast<bool>(out);
+}
+
+// The simulated platform, started for the demo when a broker is given; stopped at the end.
+// Absent when platform-sim is not beside this program.
+std::unique_ptr<ChildProcess> start_platform_sim(const std::filesystem::path& config_file,
+                                                 const std::filesystem::path& log) {
+  const auto program = program_next_to_this_one("platform-sim");
+  if (program.empty()) return nullptr;
+  try {
+    return std::make_unique<ChildProcess>(
+        program, std::vector<std::string>{"serve", "--config", config_file.string(), "--timeout", "300"}, log);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// A demo environment (TEST certificates, a store, a configuration) from `kioskctl demo-env`,
+// without a broker unless one is given: then submissions stay queued.
+std::optional<std::filesystem::path> make_demo_env(const std::filesystem::path& dir,
+                                                   const std::optional<std::string>& broker, std::ostream& err) {
+  const auto kioskctl = program_next_to_this_one("kioskctl");
+  if (kioskctl.empty()) {
+    err << "kioskctl is not next to kiosk-demo: the demo's kiosk cannot be made (or give --config FILE).\n";
+    return std::nullopt;
+  }
+  std::vector<std::string> args{"demo-env", "--out", dir.string()};
+  if (broker) args.insert(args.end(), {"--broker", *broker});
+  const auto log = dir.parent_path() / "demo-env.log";
+  ChildProcess demo_env(kioskctl, args, log);
+  if (demo_env.wait() != kExitOk) {
+    std::ifstream said(log);
+    err << said.rdbuf();
+    return std::nullopt;
+  }
+  std::error_code ec;
+  std::filesystem::remove(log, ec);
+  const auto file = dir / "kiosk.toml";
+  if (!broker) {
+    // No broker: the outbox keeps what is committed (the delivery worker is not started).
+    std::ifstream in(file);
+    std::ostringstream kept;
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("url = ", 0) != 0) kept << line << "\n";
+    in.close();
+    std::ofstream(file, std::ios::trunc) << kept.str();
+  }
+  return file;
+}
+
+int demo(Context& ctx) {
+  Args args(ctx.args, {"--out", "--config", "--broker"}, {});
+  if (!args.ok() || !args.value("--out")) {
+    ctx.err << (args.ok() ? "--out DIR is required" : args.error())
+            << "\nUsage: kioskctl demo --out DIR [--config FILE] [--broker URL]\n";
+    return kExitUsage;
+  }
+  const std::filesystem::path out_dir = std::filesystem::absolute(*args.value("--out"));
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) {
+    ctx.err << "Cannot create the demo folder " << out_dir << ": " << ec.message() << "\n";
+    return kExitUnavailable;
+  }
+  Config config;
+  std::optional<std::filesystem::path> config_file;
+  const auto broker = args.value("--broker");
+  try {
+    if (auto file = args.value("--config")) {
+      config_file = *file;
+    } else {
+      // The demo's own kiosk: TEST certificates and a fresh store in DIR/env.
+      config_file = make_demo_env(out_dir / "env", broker, ctx.err);
+    }
+    if (config_file) config = Config::load(*config_file);
+    if (broker) config.set("broker.url", *broker);
+  } catch (const std::exception& e) {
+    ctx.err << "The demo configuration could not be made: " << e.what() << "\n";
+    return kExitUnavailable;
+  }
+  // Unless the configuration names a printer, the demo prints to PDF files in DIR, with a
+  // QR-code key of its own (a real kiosk's key is made by the installer).
+  if (!config.is_set("printer.queue") && !config.is_set("ui.print_to_folder")) {
+    config.set("ui.print_to_folder", (out_dir / "printed").string());
+    std::filesystem::create_directories(out_dir / "printed", ec);
+  }
+  if (!config.is_set("print.mac_key_file")) {
+    const auto key_file = out_dir / "demo-qr-mac.key";
+    std::ofstream key(key_file, std::ios::binary | std::ios::trunc);
+    unsigned char bytes[32];
+    randombytes_buf(bytes, sizeof bytes);
+    key.write(reinterpret_cast<const char*>(bytes), sizeof bytes);
+    config.set("print.mac_key_file", key_file.string());
+  }
+  // Unless the configuration names a scanner, the demo "scans" through SANE's pnm backend:
+  // a private SANE configuration that lists only it, reading the sheet the demo filled in.
+  const auto glass = out_dir / "scanner-glass.pgm";
+  if (!config.is_set("scanner.device")) {
+    const auto sane_dir = out_dir / "sane";
+    std::filesystem::create_directories(sane_dir, ec);
+    std::ofstream(sane_dir / "dll.conf", std::ios::trunc) << "pnm\n";
+    setenv("SANE_CONFIG_DIR", sane_dir.c_str(), 1);
+    config.set("scanner.device", std::string("pnm:0"));
+    config.set("scanner.options", std::vector<std::string>{"filename=" + glass.string()});
+  }
+  const auto assets = forms::assets_dir();
+  const auto catalogue = forms::Catalogue::load_directory(assets / "forms");
+  const auto translations = forms::Translations::load_directory(assets / "i18n");
+  const auto rules = forms::RepresentationRules::load(assets / "representation.json");
+  {
+    std::ofstream list(out_dir / "catalogue.txt");
+    for (const auto& q : catalogue.forms()) list << q.id << "\t" << q.category << "\t" << q.title.get("nb") << "\n";
+    if (!list) {
+      ctx.err << "Cannot write to the demo folder " << out_dir << "\n";
+      return kExitUnavailable;
+    }
+  }
+  std::ofstream summary(out_dir / "summary.txt");
+  summary << "Helsenorge ekstra enkel kiosk: scripted demo\n"
+          << "Form catalogue: " << catalogue.forms().size() << " forms (catalogue.txt)\n";
+
+  auto wired = app::make_services(config, catalogue, translations);
+  summary << "Parts of this kiosk:\n";
+  for (const auto& line : wired.report) summary << "  - " << line << "\n";
+  std::vector<std::string> log_lines;
+  wired.services.log = [&log_lines](const std::string& line) { log_lines.push_back(line); };
+  const auto print_available = wired.services.printer->available();
+
+  // The demo acts under a power of attorney, for a two-page form when one allows it (the
+  // pnm backend is a flatbed: one sheet per scan, so the kiosk asks for page 2 and the demo
+  // lays it on the glass), else a one-page form, else for itself.
+  const forms::Questionnaire* form = nullptr;
+  std::string type = "self";
+  const print::LayoutOptions layout_options{config.get_bool("printer.large_print")};
+  print::LayoutContext layout_context;
+  layout_context.translations = &translations;
+  layout_context.postal_address = config.get_string("site.postal_address");
+  auto pages_of = [&](const forms::Questionnaire& q) {
+    try {
+      return print::layout_form(q, "nb", layout_options, layout_context).pages.size();
+    } catch (const std::exception&) {
+      return size_t{0};
+    }
+  };
+  auto preference = [&](const forms::Questionnaire& q) {
+    const auto n = pages_of(q);
+    return n == 2 ? 2 : n == 1 ? 1 : 0;
+  };
+  for (const auto& q : catalogue.forms())
+    if (q.allows_representation("power-of-attorney") && (!form || preference(q) > preference(*form))) {
+      form = &q;
+      type = "power-of-attorney";
+    }
+  if (!form && !catalogue.forms().empty()) form = &catalogue.forms().front();
+  if (!form) {
+    summary << "The catalogue has no forms: nothing to demonstrate.\n";
+    ctx.err << "The form catalogue is empty.\n";
+    return kExitFailed;
+  }
+
+  std::unique_ptr<ChildProcess> platform;
+  if (broker && config_file) platform = start_platform_sim(*config_file, out_dir / "platform-sim.log");
+
+  flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services, Clock::now());
+  summary << "\nSteps:\n";
+  Driver d(flow, out_dir, summary);
+  d.step("The start screen");
+  d.touch("choice.language.nb");
+  d.step("Chose Norsk bokmål; the kiosk asks what the person wants to do");
+  d.touch_paged("choice.category." + form->category);
+  d.step("Chose the task \"" + translations.text("nb", "category." + form->category) + "\"");
+  if (type == "self") {
+    d.touch("choice.self");
+  } else {
+    d.touch("choice.someone-else");
+    d.step("Acting for someone else: the kiosk asks on what authority");
+    d.touch_paged("choice.representation." + type);
+  }
+  if (flow.screen() == flow::Screen::FormChoice) d.touch_paged("choice.form." + form->id);
+  d.step("The form \"" + form->title.get("nb") + "\" in one sentence: fill in here, or print an empty form");
+  d.touch("choice.fill-in");
+  // Synthetic test numbers (month + 80): a representative born 1980, the person born 1950.
+  auto synthetic = [](forms::CivilDate birth) -> std::optional<std::string> {
+    for (int individual = 100; individual < 500; ++individual)
+      if (auto n = forms::make_identity_number(birth, forms::IdentityKind::SyntheticTest, individual)) return n;
+    return std::nullopt;
+  };
+  const auto representative = synthetic({1980, 1, 15});
+  const auto represented = synthetic({1950, 6, 1});
+  if (flow.screen() == flow::Screen::RepresentativeId && representative && represented) {
+    d.type(*representative);
+    d.step("Typed the representative's own number on the digit pad (a synthetic test number)");
+    d.touch("choice.next");
+    d.type(*represented);
+    d.step("Typed the number of the person they act for");
+    d.touch("choice.next");
+  }
+  const auto example = forms::make_example_answers(*form, 7);
+  for (int guard = 0; guard < 100 && flow.screen() == flow::Screen::Question; ++guard) {
+    const auto* item = form->find_item(flow.current_link_id());
+    if (!item) break;
+    const auto* v = example.first(item->link_id);
+    using T = forms::ItemType;
+    const std::string before = item->link_id;
+    if (item->type == T::Boolean) {
+      d.step("Question: " + item->text.get("nb"));
+      d.touch(v && !v->boolean ? "choice.no" : "choice.yes");
+    } else if (item->type == T::Choice) {
+      d.step("Question: " + item->text.get("nb"));
+      if (!d.touch_paged("choice.option." + (v ? v->text : item->options.front().code))) d.touch("choice.skip");
+    } else {
+      const auto keyboard = flow.screen_model().input;
+      if (v) d.type(keyboard_text(typed_form(*item, *v), keyboard && keyboard->keyboard == flow::Keyboard::Digits));
+      d.step("Question: " + item->text.get("nb") + " (typed on the on-screen keyboard)");
+      d.touch("choice.next");
+    }
+    if (flow.screen() == flow::Screen::Question && flow.current_link_id() == before) {
+      d.step("The kiosk did not accept the answer; skipping the question");
+      if (!d.touch("choice.skip")) break;
+    }
+  }
+  if (flow.screen() == flow::Screen::Refused) d.step("The representation rules said no (see the screen)");
+  if (flow.screen() == flow::Screen::Print) {
+    d.wait_for_workers();
+    const bool ok = flow.screen_model().picture == flow::Picture::SignHere;
+    d.step(ok                ? "Printed the filled form; the kiosk shows where to sign"
+           : print_available ? "Printing did not work: the screen says why"
+                             : "Printing is not available on this kiosk: the screen says so");
+  }
+  bool printed = false, filled = false, scanned = false, sent = false, receipt = false;
+  size_t sheets_scanned = 0, sheet_count = 0;
+  std::string reference;
+  std::string fill_problem = "the form was not printed to a file the demo can read (ui.print_to_folder)";
+  if (flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) {
+    printed = true;
+    // The printed PDF: the newest "-form.pdf" in the print folder.
+    std::filesystem::path pdf;
+    if (config.is_set("ui.print_to_folder"))
+      for (const auto& entry : std::filesystem::directory_iterator(config.get_path("ui.print_to_folder"), ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.size() > 9 && name.substr(name.size() - 9) == "-form.pdf" &&
+            (pdf.empty() || entry.last_write_time() > std::filesystem::last_write_time(pdf)))
+          pdf = entry.path();
+      }
+    // Lays page `page` of the printed form on the glass (the pnm backend's file), signed and
+    // dated where the form has its signing box.
+    std::vector<scanners::PageImage> pages;
+    std::optional<print::FormLayout> layout;
+    std::mt19937 rng(7);
+    auto lay_on_glass = [&](int page) {
+      if (!layout || page < 1 || static_cast<size_t>(page) > pages.size()) return false;
+      const bool signed_here =
+          fill_like_a_person(pages[static_cast<size_t>(page - 1)].grey, *layout, page, "Oslo", glass, rng);
+      filled = filled || signed_here;
+      return true;
+    };
+    if (!pdf.empty()) {
+      try {
+        pages = scanners::import_image_file(pdf);
+        layout = print::layout_form(*form, "nb", layout_options, layout_context);
+        sheet_count = pages.size();
+        if (!lay_on_glass(1)) fill_problem = "the printed form has no pages";
+        if (!filled && sheet_count <= 1) fill_problem = "the printed page has no signing box";
+      } catch (const std::exception& e) {
+        fill_problem = std::string("the printed page could not be filled in: ") + e.what();
+        layout.reset();
+      }
+    }
+    d.touch("choice.next");
+    d.step(sheet_count > 1 ? "Signed the printed form with a pen; page 1 of " + std::to_string(sheet_count) +
+                                 " on the glass; where to place it"
+           : filled ? "Signed the printed sheet with a pen and wrote the date and place; where to place it"
+                    : "Where to place the signed sheet");
+    d.touch("choice.scan");
+    d.wait_for_workers();
+    ++sheets_scanned;
+    // A form of several pages: the kiosk asks for the next page ("Legg side 2 i skanneren").
+    for (int guard = 0; guard < 8 && flow.screen() == flow::Screen::Scan && !flow.missing_pages().empty(); ++guard) {
+      const int next = flow.missing_pages().front();
+      if (!lay_on_glass(next)) break;
+      d.step("The kiosk asks for page " + std::to_string(next) + "; laid it on the glass");
+      d.touch("choice.scan");
+      d.wait_for_workers();
+      ++sheets_scanned;
+    }
+    if (sheet_count > 1 && !filled) fill_problem = "no page of the printed form has a signing box";
+    d.step(!wired.services.scanner->available()    ? "Scanning is not available on this kiosk"
+           : flow.screen() == flow::Screen::Review ? "Scanned the sheet through SANE and read it"
+                                                   : "Scanning did not work: the screen says why");
+    if (flow.screen() == flow::Screen::Review) {
+      scanned = true;
+      int confirmed = 0;
+      if (!flow.session().review_queue.empty())
+        d.step("This is what we read: the kiosk asks about a value it was unsure of");
+      while (flow.screen() == flow::Screen::Review && d.try_touch("choice.correct")) ++confirmed;
+      d.step(confirmed == 0 ? "This is what we read: nothing was uncertain"
+                            : "Confirmed " + std::to_string(confirmed) + " value(s) the kiosk was unsure of");
+      if (d.touch("choice.send")) {
+        d.wait_for_workers();
+        d.step("Sent into the outbox");
+        if (flow.screen() == flow::Screen::Receipt) {
+          sent = true;
+          reference = flow.session().receipt_reference;
+          d.wait_for_workers();
+          receipt = flow.screen_model().error.empty();
+          d.step("The receipt, printed and shown");
+        }
+      }
+    }
+  }
+  d.touch("nav.help");
+  d.step("Talk to a person: phone number and help code");
+  d.touch("nav.back");
+  d.touch("nav.contrast");
+  d.touch("nav.bigger-text");
+  d.step("High-contrast colours and bigger text, reachable from every screen");
+  d.touch("nav.start-over");
+  d.step("Start over: everything about the person is wiped");
+
+  // With a broker: wait (up to a minute) for the platform's receipt.
+  std::string delivery;
+  if (sent && config.is_set("broker.url")) {
+    delivery = "no receipt from the platform within a minute";
+    try {
+      outbox::Outbox box(config);
+      for (int i = 0; i < 600; ++i) {
+        const auto entry = box.status(reference);
+        if (!entry) break;
+        if (entry->status == outbox::Status::Accepted || entry->status == outbox::Status::Rejected) {
+          delivery = entry->status == outbox::Status::Accepted
+                         ? "accepted by the platform (platform reference " + entry->platform_reference + ")"
+                         : "rejected by the platform: " + entry->reason_text;
+          break;
+        }
+        delivery = "still " + outbox::to_string(entry->status) + " after a minute, no receipt from the platform" +
+                   (entry->last_error.empty() ? "" : " (" + entry->last_error + ")");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    } catch (const std::exception& e) {
+      delivery = std::string("its status could not be read: ") + e.what();
+    }
+  }
+
+  summary << "\nWhat happened:\n";
+  if (printed)
+    summary << "  - The filled form was printed (see the log below for where it went).\n";
+  else if (!print_available)
+    summary << "  - The form was NOT printed: printing is not built into this kiosk version.\n";
+  else
+    summary << "  - The form was NOT printed: the printer reported a problem (see the log below).\n";
+  if (printed)
+    summary << (filled ? "  - The printed page was signed and dated like a person would, and laid on the "
+                         "scanner (SANE pnm backend).\n"
+                       : "  - The printed page was NOT filled in: " + fill_problem + ".\n");
+  if (printed && !scanned)
+    summary << "  - The signed sheet was NOT read back: "
+            << (wired.services.scanner->available() ? "the scanner reported a problem (see the log below).\n"
+                                                    : "scanning is not built into this kiosk version.\n");
+  if (scanned)
+    summary << "  - "
+            << (sheets_scanned > 1 ? "All " + std::to_string(sheets_scanned) + " pages were"
+                                   : std::string("The sheet was"))
+            << " scanned and read; the person confirmed what was uncertain.\n";
+  if (scanned && !sent)
+    summary << "  - Nothing was queued or sent: "
+            << (wired.services.outbox->available() ? "the outbox reported a problem (see the log below).\n"
+                                                   : "the outbox is not built into this kiosk version.\n");
+  if (sent) {
+    summary << "  - Committed to the outbox with reference " << reference << ".\n";
+    if (config.is_set("broker.url"))
+      summary << "  - Delivery over the broker " << config.get_string("broker.url") << ": " << delivery
+              << (platform
+                      ? " (platform-sim ran for the demo).\n"
+                      : " (platform-sim was not found next to kiosk-demo: nothing answers on the platform's side).\n");
+    else
+      summary << "  - No broker is configured: the submission stays QUEUED in the outbox (run the demo with "
+                 "--broker URL to send it to platform-sim).\n";
+    summary << (receipt ? "  - The receipt was printed.\n" : "  - The receipt was NOT printed (see the log below).\n");
+  }
+  if (!scanned) summary << "  - Sending and the receipt were therefore not reached.\n";
+  summary << "  - The session was wiped at the end (wipes: " << flow.wipe_count() << ").\n";
+  summary << "\nKiosk log (no personal data):\n";
+  for (const auto& line : log_lines) summary << "  " << line << "\n";
+  summary.flush();
+  ctx.out << "Demo finished" << (d.has_window() ? " with screenshots" : " without a screen (no screenshots)")
+          << (sent ? ", submission " + reference + (config.is_set("broker.url") ? " " + delivery : " queued") : "")
+          << ". Results are in " << out_dir.string() << " (summary.txt)\n";
+  return summary ? kExitOk : kExitUnavailable;
+}
+
+const CommandRegistration registration{
+    Command{"demo", "demo --out DIR [--config FILE] [--broker URL]",
+            "Run the scripted demo session in the real UI and write screenshots and a summary into DIR", demo}};
+
+}  // namespace
+
+}  // namespace kiosk::cli
