@@ -105,12 +105,12 @@ json entry_json(const ob::Entry& e) {
 const char* kAddUsage =
     "queue add --form ID (--answers FILE | --example SEED) [--page scan.png ...] [--representative NUMBER "
     "--authority TYPE [--represented NUMBER] [--evidence CODE ...] [--nearest-relative]] [--assisted-by STAFF] "
-    "[--json] [--config FILE] [--store FILE] [--broker URL]";
+    "[--sheet ID] [--json] [--config FILE] [--store FILE] [--broker URL]";
 
 int queue_add(Context& ctx) {
   Args args(ctx.args,
             with_common({"--form", "--answers", "--example", "--page", "--representative", "--authority",
-                         "--represented", "--evidence", "--assisted-by", "--actor"}),
+                         "--represented", "--evidence", "--assisted-by", "--actor", "--sheet"}),
             {"--json", "--nearest-relative"});
   if (!parse(args, ctx, kAddUsage)) return kExitUsage;
   if (!args.has("--form") || args.has("--answers") == args.has("--example") ||
@@ -151,12 +151,16 @@ int queue_add(Context& ctx) {
     }
     submission.nearest_relative = args.has("--nearest-relative");
     submission.assisted_by = args.value("--assisted-by").value_or("");
+    submission.sheet_id = args.value("--sheet").value_or("");
     ob::Outbox outbox(config);
     const auto committed = outbox.commit_submission(submission, args.value("--actor").value_or("kioskctl"));
     if (args.has("--json"))
-      ctx.out << json{{"id", committed.id}, {"reference", committed.reference}}.dump() << "\n";
+      ctx.out << json{{"id", committed.id}, {"reference", committed.reference}, {"sentBefore", committed.sent_before}}
+                     .dump()
+              << "\n";
     else
-      ctx.out << committed.reference << "  " << committed.id << "\n";
+      ctx.out << committed.reference << "  " << committed.id
+              << (committed.sent_before ? "  (this sheet was committed before: not sent again)" : "") << "\n";
     return static_cast<int>(kExitOk);
   });
 }

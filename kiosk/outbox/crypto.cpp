@@ -288,6 +288,13 @@ Bytes from_base64(const std::string& text) {
   return out;
 }
 
+Bytes sha1(const Bytes& data) {
+  Bytes digest(20);
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha1(), nullptr);
+  return digest;
+}
+
 std::string sha256_base64(const Bytes& data) {
   Bytes digest(32);
   unsigned int n = 0;

@@ -80,6 +80,8 @@ std::string make_crl_pem(const KeyPair& ca, const std::vector<X509*>& revoked, i
 
 // SHA-256 of the data, base64 (FHIR Attachment.hash) and hex.
 std::string sha256_base64(const Bytes& data);
+// SHA-1: only where a standard names it (RFC 4122 name-based UUIDs, FHIR Attachment.hash).
+Bytes sha1(const Bytes& data);
 std::string sha256_hex(const Bytes& data);
 std::string base64(const Bytes& data);
 Bytes from_base64(const std::string& text);  // throws CryptoError

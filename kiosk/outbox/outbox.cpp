@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <map>
 #include <string_view>
 #include <thread>
@@ -94,11 +95,7 @@ Settings Settings::from_config(const kiosk::Config& config) {
 
 namespace {
 
-std::string new_uuid() {
-  unsigned char b[16];
-  randombytes_buf(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+std::string uuid_text(const unsigned char* b) {
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < 16; ++i) {
@@ -109,6 +106,19 @@ std::string new_uuid() {
   return out;
 }
 
+std::string new_uuid() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return uuid_text(b);
+}
+
+// The namespace of sheet ids (RFC 4122 section 4.3): a fixed random UUID, never to change, or
+// the same sheet would get another submission id after an update.
+constexpr unsigned char kSheetNamespace[16] = {0x6b, 0x1f, 0x0e, 0x52, 0x94, 0x3d, 0x4c, 0x8a,
+                                               0xa1, 0x07, 0x2e, 0x5c, 0xd3, 0x48, 0x9f, 0x71};
+
 // Short, unambiguous (Crockford base32, no I L O U), easy to read aloud.
 std::string new_reference() {
   static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -118,6 +128,12 @@ std::string new_reference() {
     out += alphabet[randombytes_uniform(32)];
   }
   return out;
+}
+
+bool valid_sheet_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+  });
 }
 
 std::filesystem::path require_path(const kiosk::Config& config, const std::string& key) {
@@ -199,6 +215,19 @@ Entry read_entry(const Statement& st) {
 }
 
 }  // namespace
+
+std::string submission_id_for_sheet(const std::string& sheet_id) {
+  if (!valid_sheet_id(sheet_id))
+    throw OutboxError(OutboxError::Kind::BadInput,
+                      "The sheet id \"" + sheet_id + "\" is not one the kiosk prints (letters, digits, '.', '_' or "
+                      "'-', at most 64).");
+  Bytes name(std::begin(kSheetNamespace), std::end(kSheetNamespace));
+  name.insert(name.end(), sheet_id.begin(), sheet_id.end());
+  Bytes b = sha1(name);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x50);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return uuid_text(b.data());
+}
 
 struct Outbox::Impl {
   kiosk::Config config;
@@ -286,6 +315,24 @@ struct Outbox::Impl {
     if (!st.step())
       throw OutboxError(OutboxError::Kind::NotFound, "There is no submission with reference " + reference_or_id + ".");
     return st.text(0);
+  }
+
+  // The submission a sheet id was committed as, if any.
+  std::optional<Committed> committed_sheet(const std::string& sheet_id) {
+    auto st = statements.get("SELECT id, reference FROM submissions WHERE sheet_id=?");
+    st->bind(1, sheet_id);
+    if (!st->step()) return std::nullopt;
+    return Committed{st->text(0), st->text(1), true};
+  }
+
+  // The sheet was committed before: its first reference is the answer. A held copy of it that
+  // staff decided to send is settled by this too (it must not stay in the review queue).
+  Committed sent_before(Committed earlier, const NewSubmission& submission, const std::string& actor) {
+    Transaction tx(store.db());
+    if (!submission.settles_held_sheet.empty()) store::HeldSheets(store).remove_in_transaction(submission.settles_held_sheet);
+    store.audit(actor, "commit-again", earlier.reference, "the sheet was committed before; not sent again");
+    tx.commit();
+    return earlier;
   }
 
   // Applies one decoded receipt inside the caller's transaction.
@@ -383,6 +430,13 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
     for (const auto& issue : issues) text += " " + issue.link_id + " (" + issue.code + ")";
     throw OutboxError(OutboxError::Kind::BadInput, text);
   }
+  // The sheet's id first: a sheet scanned twice is answered with its first reference, whatever
+  // was read from it the second time.
+  std::string id = new_uuid();
+  if (!submission.sheet_id.empty()) {
+    id = submission_id_for_sheet(submission.sheet_id);
+    if (auto earlier = im.committed_sheet(submission.sheet_id)) return im.sent_before(*earlier, submission, actor);
+  }
   const std::string subject = subject_identity(*form, submission.answers);
   std::optional<RepresentationInfo> representation = submission.representation;
   if (representation && representation->type_code == "self") representation.reset();
@@ -415,7 +469,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
     throw OutboxError(OutboxError::Kind::BadInput, e.what());
   }
 
-  Committed committed{new_uuid(), new_reference()};
+  Committed committed{id, new_reference()};
   BundleInput input;
   input.submission_id = committed.id;
   input.reference = committed.reference;
@@ -478,7 +532,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       {
         auto insert = cache.get(
             "INSERT INTO submissions(id, reference, form_id, form_version, representation_type, assisted_by, "
-            "page_count, created_at) VALUES(?,?,?,?,?,?,?,?)");
+            "page_count, created_at, sheet_id) VALUES(?,?,?,?,?,?,?,?,?)");
         insert->bind(1, committed.id)
             .bind(2, committed.reference)
             .bind(3, form->id)
@@ -486,8 +540,12 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
             .bind(5, representation ? representation->type_code : std::string("self"))
             .bind(6, submission.assisted_by)
             .bind(7, static_cast<std::int64_t>(submission.pages.size()))
-            .bind(8, now)
-            .run();
+            .bind(8, now);
+        if (submission.sheet_id.empty())
+          insert->bind_null(9);
+        else
+          insert->bind(9, submission.sheet_id);
+        insert->run();
       }
       for (const auto& [link_id, value] : sealed_fields) {
         auto field = cache.get("INSERT INTO field_values(submission_id, link_id, value) VALUES(?,?,?)");
@@ -523,9 +581,13 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       if (!submission.settles_held_sheet.empty()) im.store.checkpoint();  // no deleted rows left in the WAL
       return committed;
     } catch (const store::StoreError& e) {
+      const std::string what = e.what();
+      // The same sheet committed meanwhile by another process (the kiosk and kioskctl, or two
+      // scans racing): that commit stands.
+      if (!submission.sheet_id.empty() && what.find("UNIQUE") != std::string::npos)
+        if (auto earlier = im.committed_sheet(submission.sheet_id)) return im.sent_before(*earlier, submission, actor);
       // A reference collision is astronomically rare; anything else goes to the caller.
-      if (tries < 3 && std::string(e.what()).find("UNIQUE") != std::string::npos &&
-          std::string(e.what()).find("reference") != std::string::npos) {
+      if (tries < 3 && what.find("UNIQUE") != std::string::npos && what.find("reference") != std::string::npos) {
         committed.reference = new_reference();
         continue;
       }

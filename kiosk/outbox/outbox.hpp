@@ -45,12 +45,23 @@ struct NewSubmission {
   std::string assisted_by;                           // staff member id, empty when the citizen was alone
   std::string assisted_by_name;                      // the member's name (Provenance display), may be empty
   std::string settles_held_sheet;  // id of the held sheet this decides: deleted in the commit's transaction
+  // The submission id printed in the sheet's QR code (or the kiosk session's id for a form filled on
+  // screen): the idempotency key from print to platform. The submission id, the AMQP message-id and
+  // the Bundle identifier are derived from it (submission_id_for_sheet), so the same sheet committed
+  // twice, here or at another kiosk, is one submission at the platform. Empty: a fresh random id.
+  std::string sheet_id;
 };
 
 struct Committed {
   std::string id;         // submission id = AMQP message-id
   std::string reference;  // short reference for the citizen and staff, e.g. "HK-7KQ2-M9XD"
+  bool sent_before = false;  // the sheet was committed before: id and reference are that commit's
 };
+
+// The submission id (a name-based UUID, RFC 4122 version 5) for a sheet's id: the same on every
+// kiosk, so the platform recognises a sheet sent twice by its message-id. Throws OutboxError
+// (BadInput) for an id that cannot come from a QR code ([A-Za-z0-9._-], 1..64 characters).
+std::string submission_id_for_sheet(const std::string& sheet_id);
 
 // What staff and the UI see about one submission. No health data, no identity numbers.
 struct Entry {

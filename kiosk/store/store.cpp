@@ -116,6 +116,12 @@ CREATE TABLE staff_sign_in_failures(
   locked_until INTEGER NOT NULL);
 CREATE TABLE staff_wrong_pins(at INTEGER NOT NULL);
 )sql",
+      // 7: the printed sheet's submission id (the QR code's), the idempotency key of a commit: a
+      // sheet scanned twice is one submission. NULL for submissions without a sheet id.
+      R"sql(
+ALTER TABLE submissions ADD COLUMN sheet_id TEXT;
+CREATE UNIQUE INDEX submissions_by_sheet ON submissions(sheet_id);
+)sql",
   };
   return list;
 }

@@ -331,3 +331,75 @@ TEST_CASE("delivery: over amqps:// to a broker that requires a client certificat
   CHECK(env.entry(second)["status"] == "accepted");
   CHECK(env.accepted_by_sim().size() == 2);
 }
+
+TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is one submission at the platform") {
+  Environment env;
+  // A second kiosk on the same broker: its own store, kiosk id and reply queue.
+  const fs::path second = env.dir.path / "env/kiosk2.toml";
+  {
+    std::string text = read_text(env.config);
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"path = \"kiosk.db\"", "path = \"kiosk2.db\""},
+             {"key_file = \"store.key\"", "key_file = \"store2.key\""},
+             {"kiosk_id = \"kiosk-0001\"", "kiosk_id = \"kiosk-0002\""},
+             {"reply_queue = \"kiosk-0001_async\"", "reply_queue = \"kiosk-0002_async\""}}) {
+      const auto at = text.find(from);
+      REQUIRE_MESSAGE(at != std::string::npos, from);
+      text.replace(at, from.size(), to);
+    }
+    std::ofstream(second) << text;
+  }
+  const std::string sheet = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";  // as printed in the QR code
+  auto add = [&](const fs::path& config, int seed, const std::string& sheet_id) {
+    const auto r = run({bin("kioskctl"), "queue", "add", "--config", config.string(), "--form", kForm, "--example",
+                        std::to_string(seed), "--sheet", sheet_id, "--json"},
+                       env.dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return json::parse(r.output);
+  };
+  const json first = add(env.config, 1, sheet);
+  CHECK(first["sentBefore"] == false);
+  CHECK(first["id"] == ob::submission_id_for_sheet(sheet));
+  // Scanned again here (a power cut, a photocopy): the first commit's reference, nothing new.
+  const json again = add(env.config, 2, sheet);
+  CHECK(again["sentBefore"] == true);
+  CHECK(again["reference"] == first["reference"]);
+  CHECK(again["id"] == first["id"]);
+  CHECK(env.queue().size() == 1);
+  CHECK(env.audit_count("commit-again") == 1);
+  // At the other kiosk: its own reference, but the same message-id.
+  const json elsewhere = add(second, 3, sheet);
+  CHECK(elsewhere["sentBefore"] == false);
+  CHECK(elsewhere["id"] == first["id"]);
+  // Another sheet is another submission.
+  const json other = add(env.config, 4, "another-sheet-0001");
+  CHECK(other["id"] != first["id"]);
+  // A sheet id no QR code can hold is refused plainly.
+  {
+    const auto r = env.kioskctl({"queue", "add", "--form", kForm, "--example", "5", "--sheet", "no spaces/here"});
+    CHECK(r.code != 0);
+    CHECK(r.output.find("sheet id") != std::string::npos);
+  }
+
+  env.start_sim();
+  env.deliver(60);
+  {
+    const auto r = run({bin("kioskctl"), "queue", "deliver", "--config", second.string(), "--timeout", "60",
+                        "--until-empty"},
+                       env.dir.path, 120);
+    CHECK_MESSAGE(r.code == 0, r.output);
+  }
+  // The platform stored the sheet once; both kiosks know it was accepted.
+  std::map<std::string, int> times;
+  for (const auto& s : env.accepted_by_sim(true)) ++times[s["messageId"].get<std::string>()];
+  CHECK(times.size() == 2);
+  CHECK(times[first["id"].get<std::string>()] == 1);
+  CHECK(times[other["id"].get<std::string>()] == 1);
+  for (const auto& e : env.queue()) CHECK_MESSAGE(e["status"] == "accepted", e.dump());
+  const auto listed = run({bin("kioskctl"), "queue", "list", "--json", "--config", second.string()}, env.dir.path);
+  REQUIRE_MESSAGE(listed.code == 0, listed.output);
+  const json at_second = json::parse(listed.output);
+  REQUIRE(at_second.size() == 1);
+  CHECK(at_second[0]["status"] == "accepted");
+  CHECK(at_second[0]["reference"] == elsewhere["reference"]);
+}

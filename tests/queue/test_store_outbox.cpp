@@ -94,11 +94,12 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
                 "('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
     CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) ==
           (fs::perms::owner_read | fs::perms::owner_write));
-    // Pretend it is a version-1 store: the next open applies migrations 2 to 6.
+    // Pretend it is a version-1 store: the next open applies every later migration.
     store.db().exec(
         "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
         "DROP TABLE held_sheets; DROP TABLE staff_members; DROP TABLE staff_sign_in_failures; "
-        "DROP TABLE staff_wrong_pins; PRAGMA user_version=1;");
+        "DROP TABLE staff_wrong_pins; DROP INDEX submissions_by_sheet; ALTER TABLE submissions DROP COLUMN sheet_id; "
+        "PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
@@ -108,6 +109,7 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_members'") == 1);
   CHECK(count(store,
               "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('staff_sign_in_failures','staff_wrong_pins')") == 2);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='submissions_by_sheet'") == 1);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
