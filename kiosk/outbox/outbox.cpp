@@ -95,17 +95,6 @@ Settings Settings::from_config(const kiosk::Config& config) {
 
 namespace {
 
-std::string uuid_text(const unsigned char* b) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[b[i] >> 4];
-    out += hex[b[i] & 15];
-  }
-  return out;
-}
-
 std::string new_uuid() {
   unsigned char b[16];
   randombytes_buf(b, sizeof b);
@@ -116,8 +105,7 @@ std::string new_uuid() {
 
 // The namespace of sheet ids (RFC 4122 section 4.3): a fixed random UUID, never to change, or
 // the same sheet would get another submission id after an update.
-constexpr unsigned char kSheetNamespace[16] = {0x6b, 0x1f, 0x0e, 0x52, 0x94, 0x3d, 0x4c, 0x8a,
-                                               0xa1, 0x07, 0x2e, 0x5c, 0xd3, 0x48, 0x9f, 0x71};
+constexpr const char* kSheetNamespace = "6b1f0e52-943d-4c8a-a107-2e5cd3489f71";
 
 // Short, unambiguous (Crockford base32, no I L O U), easy to read aloud.
 std::string new_reference() {
@@ -221,12 +209,7 @@ std::string submission_id_for_sheet(const std::string& sheet_id) {
     throw OutboxError(OutboxError::Kind::BadInput,
                       "The sheet id \"" + sheet_id + "\" is not one the kiosk prints (letters, digits, '.', '_' or "
                       "'-', at most 64).");
-  Bytes name(std::begin(kSheetNamespace), std::end(kSheetNamespace));
-  name.insert(name.end(), sheet_id.begin(), sheet_id.end());
-  Bytes b = sha1(name);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x50);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  return uuid_text(b.data());
+  return name_based_uuid(kSheetNamespace, sheet_id);
 }
 
 struct Outbox::Impl {

@@ -688,3 +688,60 @@ TEST_CASE("outbox: backoff is capped exponential with jitter") {
   }
   CHECK(ob::backoff_delay_ms(100, 1000, 300000, 0) == 150000);
 }
+
+TEST_CASE("outbox: the sheet's id is the idempotency key: one submission per sheet, its UUID the same everywhere") {
+  // RFC 4122 appendix B's example, as corrected in its errata (the DNS namespace).
+  CHECK(ob::name_based_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com") ==
+        "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  CHECK_THROWS_AS(ob::name_based_uuid("not-a-uuid", "x"), std::invalid_argument);
+  const std::string id = ob::submission_id_for_sheet("0123456789abcdef0123456789abcdef");
+  CHECK(id == ob::submission_id_for_sheet("0123456789abcdef0123456789abcdef"));
+  CHECK(id != ob::submission_id_for_sheet("0123456789abcdef0123456789abcdee"));
+  CHECK(id.size() == 36);
+  CHECK(id[14] == '5');  // version 5
+  for (const std::string bad : {"", "has space", "slash/in/it", std::string(65, 'a'), "æøå"}) {
+    CHECK_THROWS_AS(ob::submission_id_for_sheet(bad), ob::OutboxError);
+  }
+
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  auto s = example(1, 1);
+  s.sheet_id = "0123456789abcdef0123456789abcdef";
+  const auto first = outbox.commit_submission(s);
+  CHECK(!first.sent_before);
+  CHECK(first.id == id);
+  // The same sheet again, read differently this time: the first commit stands.
+  auto again = example(2, 1);
+  again.sheet_id = s.sheet_id;
+  const auto second = outbox.commit_submission(again, "kiosk");
+  CHECK(second.sent_before);
+  CHECK(second.id == first.id);
+  CHECK(second.reference == first.reference);
+  // Even when the answers read the second time would not be valid.
+  auto broken = again;
+  broken.answers = {};
+  CHECK(outbox.commit_submission(broken).reference == first.reference);
+  CHECK(outbox.list().size() == 1);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='commit-again'") == 2);
+  // Without a sheet id (a form filled on screen and never printed) every commit is its own.
+  const auto a = outbox.commit_submission(example(3));
+  const auto b = outbox.commit_submission(example(3));
+  CHECK(a.id != b.id);
+  CHECK(outbox.list().size() == 3);
+  // The store refuses a second row for a sheet, whoever writes it.
+  CHECK_THROWS_AS(outbox.store().db().exec("UPDATE submissions SET sheet_id='0123456789abcdef0123456789abcdef' "
+                                           "WHERE id='" + a.id + "'"),
+                  st::StoreError);
+  // The message-id and the Bundle's identifier are the sheet's UUID.
+  ob::KeyPair platform{ob::load_certificate(env.env() / "certs/platform-encryption.pem"),
+                       ob::load_private_key(env.env() / "certs/platform-encryption.key")};
+  const auto ca = ob::load_certificate(env.env() / "certs/ca.pem");
+  int seen = 0;
+  for (const auto& m : outbox.due_messages(st::now_ms() + 1000, 10, {})) {
+    if (m.id != id) continue;
+    ++seen;
+    const auto opened = ob::decrypt_then_verify(m.payload, {&platform}, ca.get(), nullptr);
+    CHECK(ob::read_bundle(json::parse(opened.content.begin(), opened.content.end())).submission_id == id);
+  }
+  CHECK(seen == 1);
+}
