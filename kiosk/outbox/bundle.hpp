@@ -14,8 +14,14 @@ namespace kiosk::outbox {
 
 using store::Bytes;
 
-// Identity-number system (Norwegian fødselsnummer/D-number) used in identifiers.
+// Identity-number systems (the Norwegian OIDs per kind): fødselsnummer, D-number, H-number.
 inline constexpr const char* kIdentitySystem = "urn:oid:2.16.578.1.12.4.1.4.1";
+inline constexpr const char* kDNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.2";
+inline constexpr const char* kHNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.3";
+// HER-id (Adresseregisteret): identifies the kiosk and the platform; their endpoints are this OID's arcs.
+inline constexpr const char* kHerIdSystem = "urn:oid:2.16.578.1.12.4.1.2";
+// Attachment.hash is SHA-1 (FHIR R4); the SHA-256 of the same data goes in this extension.
+inline constexpr const char* kSha256Extension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr const char* kSubmissionSystem = "http://kiosk.ekstraenkel.no/fhir/submission";
 inline constexpr const char* kRepresentationSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/representation-type";
 inline constexpr const char* kEvidenceSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/attachment";
@@ -75,8 +81,12 @@ struct BundleSummary {
   std::vector<std::string> evidence;
   nlohmann::json questionnaire_response;
   Bytes pdf;
-  std::string pdf_hash;  // as stated in the Bundle
+  std::string pdf_hash;    // Attachment.hash as stated in the Bundle: SHA-1, base64
+  std::string pdf_sha256;  // the SHA-256 extension, base64
 };
+
+// The identifier system for an identity number, by its kind (D-number, H-number, else fødselsnummer).
+std::string identity_system(const std::string& number);
 // Throws std::runtime_error describing what is missing.
 BundleSummary read_bundle(const nlohmann::json& bundle);
 // The same from the Bundle's JSON text, faster for a large PDF: its base64 is lifted out

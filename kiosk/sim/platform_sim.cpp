@@ -357,7 +357,9 @@ class Simulator : public proton::messaging_handler {
       if (!decision.allowed)
         return reject(codes::kRepresentationRefused, decision.refusals.empty() ? "" : decision.refusals.front().code);
     }
-    if (!bundle.pdf.empty() && sha256_base64(bundle.pdf) != bundle.pdf_hash)
+    if (!bundle.pdf.empty() && base64(sha1(bundle.pdf)) != bundle.pdf_hash)
+      return reject(codes::kDocumentHashMismatch, "Attachment.hash (SHA-1) of the pages differs");
+    if (!bundle.pdf.empty() && sha256_base64(bundle.pdf) != bundle.pdf_sha256)
       return reject(codes::kDocumentHashMismatch, "SHA-256 of the pages differs");
     if (job.reject_by_draw) return reject(codes::kRejectedBySimulator, "--reject-rate");
     return v;

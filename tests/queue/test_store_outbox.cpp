@@ -5,12 +5,15 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/identity.hpp"
+#include "forms/representation.hpp"
 #include "helpers.hpp"
 #include "outbox/bundle.hpp"
 #include "outbox/crypto.hpp"
@@ -382,7 +385,8 @@ TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and ve
   CHECK(summary.representative == *representative);
   CHECK(summary.representation_type == "power-of-attorney");
   CHECK(summary.from_her_id == "8142519");
-  CHECK(ob::sha256_base64(summary.pdf) == summary.pdf_hash);
+  CHECK(ob::base64(ob::sha1(summary.pdf)) == summary.pdf_hash);  // Attachment.hash is SHA-1 (R4)
+  CHECK(ob::sha256_base64(summary.pdf) == summary.pdf_sha256);
   std::vector<std::string> types;
   for (const auto& e : bundle["entry"]) types.push_back(e["resource"]["resourceType"]);
   CHECK(types == std::vector<std::string>{"MessageHeader", "QuestionnaireResponse", "DocumentReference", "Provenance"});
@@ -744,4 +748,93 @@ TEST_CASE("outbox: the sheet's id is the idempotency key: one submission per she
     CHECK(ob::read_bundle(json::parse(opened.content.begin(), opened.content.end())).submission_id == id);
   }
   CHECK(seen == 1);
+}
+
+namespace {
+// Everything in a JSON value, depth first.
+template <typename Visit>
+void walk(const json& j, Visit visit) {
+  visit(j);
+  if (j.is_object() || j.is_array())
+    for (const auto& child : j) walk(child, visit);
+}
+}  // namespace
+
+TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a receiving system checks") {
+  const auto rules = forms::RepresentationRules::load(forms::assets_dir() / "representation.json");
+  REQUIRE(rules.types.size() >= 5);
+  const auto answers = forms::make_example_answers(form(), 5);
+  // One identity number of each kind, and the OID each must be tagged with.
+  const auto fnr = *forms::make_identity_number({1980, 3, 1}, forms::IdentityKind::Fodselsnummer, 123);
+  const auto dnr = *forms::make_identity_number({1979, 5, 2}, forms::IdentityKind::DNummer, 456);
+  const auto hnr = *forms::make_identity_number({2001, 7, 3}, forms::IdentityKind::HNummer, 789);
+  const std::map<std::string, std::string> oid = {{fnr, "urn:oid:2.16.578.1.12.4.1.4.1"},
+                                                  {dnr, "urn:oid:2.16.578.1.12.4.1.4.2"},
+                                                  {hnr, "urn:oid:2.16.578.1.12.4.1.4.3"}};
+  const std::regex uuid_urn("urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  const ob::Bytes pdf = ob::pages_to_pdf({ob::make_test_page_png(620, 877, 3)});
+  for (const auto& type : rules.types) {
+    INFO(type.code);
+    ob::BundleInput in;
+    in.submission_id = ob::submission_id_for_sheet("sheet-" + type.code);
+    in.reference = "HK-TEST-0001";
+    in.timestamp = "2026-12-07T10:00:00Z";
+    in.form = &form();
+    in.answers = &answers;
+    in.pages_pdf = pdf;
+    in.kiosk_id = "kiosk-0001";
+    in.site_name = "Testbiblioteket";
+    in.kiosk_her_id = "8142519";
+    in.platform_her_id = "8093240";
+    in.assisted_by = "1001";
+    if (type.code != "self") in.representation = ob::RepresentationInfo{type.code, dnr, hnr, type.evidence};
+    const json bundle = json::parse(ob::build_bundle_text(in));
+    // Every fullUrl a real UUID (no suffix), every urn:uuid reference resolves inside the Bundle.
+    std::set<std::string> full_urls;
+    for (const auto& entry : bundle["entry"]) {
+      const std::string url = entry["fullUrl"];
+      CHECK_MESSAGE(std::regex_match(url, uuid_urn), url);
+      CHECK(entry["resource"]["id"] == url.substr(9));
+      full_urls.insert(url);
+    }
+    CHECK(full_urls.size() == bundle["entry"].size());
+    int references = 0, identities = 0;
+    walk(bundle, [&](const json& j) {
+      if (!j.is_object()) return;
+      if (j.contains("reference")) {
+        ++references;
+        CHECK_MESSAGE(full_urls.count(j["reference"].get<std::string>()) == 1, j.dump());
+      }
+      // Identity numbers tagged with their kind's OID.
+      if (j.contains("system") && j.contains("value") && j["value"].is_string() && oid.count(j["value"])) {
+        ++identities;
+        CHECK_MESSAGE(j["system"] == oid.at(j["value"]), j.dump());
+      }
+      // Every coding says its system.
+      if (j.contains("valueCoding")) CHECK_MESSAGE(j["valueCoding"].contains("system"), j.dump());
+    });
+    CHECK(references >= 3);
+    CHECK(identities >= (type.code == "self" ? 0 : 2));
+    const std::string text = bundle.dump();
+    CHECK(text.find("urn:her-id") == std::string::npos);
+    CHECK(text.find("-mh\"") == std::string::npos);
+    // Endpoints are the HER-ids' OIDs; sender and receiver identified by the HER-id system.
+    const json& header = bundle["entry"][0]["resource"];
+    CHECK(header["source"]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8142519");
+    CHECK(header["destination"][0]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8093240");
+    CHECK(header["destination"][0]["receiver"]["identifier"]["system"] == "urn:oid:2.16.578.1.12.4.1.2");
+    CHECK(header["sender"]["identifier"]["value"] == "8142519");
+    // Attachment.hash is the SHA-1 of the data (R4); the SHA-256 is in the extension.
+    const json& attachment = bundle["entry"][2]["resource"]["content"][0]["attachment"];
+    CHECK(attachment["hash"] == ob::base64(ob::sha1(pdf)));
+    CHECK(attachment["extension"][0]["url"] == ob::kSha256Extension);
+    CHECK(attachment["extension"][0]["valueBase64Binary"] == ob::sha256_base64(pdf));
+    CHECK(bundle["identifier"]["value"] == in.submission_id);
+    // The receiver reads it back.
+    const auto summary = ob::read_bundle(bundle);
+    CHECK(summary.pdf == pdf);
+    CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
+  }
+  // The subject's own kind when acting for themself.
+  for (const auto& [number, system] : oid) CHECK(ob::identity_system(number) == system);
 }
