@@ -186,11 +186,13 @@ int queue_list(Context& ctx) {
   });
 }
 
+constexpr const char* kShowUsage = "queue show REF [--json] [--bundle [--actor NAME]]";
+
 int queue_show(Context& ctx) {
-  Args args(ctx.args, kCommonFlags, {"--json"});
-  if (!parse(args, ctx, "queue show REF [--json]")) return kExitUsage;
+  Args args(ctx.args, with_common({"--actor"}), {"--json", "--bundle"});
+  if (!parse(args, ctx, kShowUsage)) return kExitUsage;
   if (args.positional().size() != 1) {
-    ctx.err << "Usage: kioskctl queue show REF [--json]\n";
+    ctx.err << "Usage: kioskctl " << kShowUsage << "\n";
     return kExitUsage;
   }
   return guarded(ctx, [&] {
@@ -200,6 +202,12 @@ int queue_show(Context& ctx) {
     if (!entry) {
       ctx.err << "There is no submission with reference " << args.positional()[0] << ".\n";
       return static_cast<int>(kExitBadInput);
+    }
+    if (args.has("--bundle")) {
+      // The admin reads what is sent (personal data): printed, never written to a file here.
+      const std::string text = outbox->bundle_text(entry->id, args.value("--actor").value_or("kioskctl"));
+      ctx.out << json::parse(text).dump(2) << "\n";
+      return static_cast<int>(kExitOk);
     }
     const json j = entry_json(*entry);
     if (args.has("--json")) {
@@ -342,7 +350,8 @@ const CommandRegistration registration{
             queue_add},
     Command{"queue list", "queue list [--json] [--config FILE] [--store FILE]",
             "List the outbox: status of every submission", queue_list},
-    Command{"queue show", "queue show REF [--json]", "Show one submission's delivery status", queue_show},
+    Command{"queue show", kShowUsage,
+            "Show one submission's delivery status, or with --bundle the FHIR Bundle it sends (audited)", queue_show},
     Command{"queue retry", "queue retry REF [--actor NAME]", "Send a parked or rejected submission again (audited)",
             queue_retry},
     Command{"queue cancel", "queue cancel REF [--actor NAME]",

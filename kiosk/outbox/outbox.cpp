@@ -272,6 +272,16 @@ struct Outbox::Impl {
     }
   }
 
+  // The Bundle as sent: the sealed template opened with the store key, the sealed pages' PDF spliced in.
+  std::string open_bundle(const std::string& id, const Bytes& stored,
+                          const std::vector<std::pair<int, Bytes>>& pages) const {
+    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
+    std::string text = store.box().open_text(sealed, template_context(id));
+    std::vector<Bytes> images;
+    for (const auto& [page_no, image] : pages) images.push_back(store.box().open(image, page_context(id, page_no)));
+    return fill_bundle_template(std::move(text), pages_to_pdf(images));
+  }
+
   // Builds the message to send from a committed submission: the sealed Bundle template
   // and the sealed pages (as PDF, checked against the size and SHA-256 in the Bundle),
   // signed by the kiosk and encrypted for the platform. Touches no database, so several
@@ -279,11 +289,7 @@ struct Outbox::Impl {
   Bytes prepare_message(const std::string& id, const Bytes& stored, const std::vector<std::pair<int, Bytes>>& pages,
                         const Settings& settings) const {
     if (!signer) throw OutboxError(OutboxError::Kind::Other, "the sending credentials are not loaded");
-    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
-    std::string text = store.box().open_text(sealed, template_context(id));
-    std::vector<Bytes> images;
-    for (const auto& [page_no, image] : pages) images.push_back(store.box().open(image, page_context(id, page_no)));
-    text = fill_bundle_template(std::move(text), pages_to_pdf(images));
+    const std::string text = open_bundle(id, stored, pages);
     Bytes payload = sign_then_encrypt(Bytes(text.begin(), text.end()), *signer, platform_encryption.get());
     if (static_cast<std::int64_t>(payload.size()) > settings.max_message_bytes)
       throw OutboxError(OutboxError::Kind::BadInput, "the message is " + std::to_string(payload.size() / 1024) +
@@ -592,6 +598,27 @@ std::vector<Bytes> Outbox::page_images(const std::string& reference_or_id) {
   while (st.step())
     images.push_back(impl_->store.box().open(st.blob(1), page_context(id, static_cast<int>(st.integer(0)))));
   return images;
+}
+
+std::string Outbox::bundle_text(const std::string& reference_or_id, const std::string& actor) {
+  Impl& im = *impl_;
+  const std::string id = im.resolve(reference_or_id);
+  const auto entry = status(id);
+  auto st = im.store.db().prepare("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
+  st.bind(1, id);
+  if (!st.step() || !is_template(st.blob(0)))
+    throw OutboxError(OutboxError::Kind::NotFound, "The Bundle of " + entry->reference + " is no longer kept (" +
+                                                       to_string(entry->status) +
+                                                       ": its personal data is deleted).");
+  const Bytes stored = st.blob(0);
+  std::vector<std::pair<int, Bytes>> pages;
+  auto rows = im.store.db().prepare(
+      "SELECT page_no, image FROM pages WHERE submission_id=? AND image IS NOT NULL ORDER BY page_no");
+  rows.bind(1, id);
+  while (rows.step()) pages.emplace_back(static_cast<int>(rows.integer(0)), rows.blob(1));
+  std::string text = im.open_bundle(id, stored, pages);
+  im.store.audit(actor, "show-bundle", entry->reference);  // personal data was read out
+  return text;
 }
 
 std::vector<Entry> Outbox::list() {

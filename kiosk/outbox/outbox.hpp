@@ -134,6 +134,9 @@ class Outbox {
   // Empty once the personal data is deleted (accepted or cancelled).
   std::vector<Bytes> page_images(const std::string& reference_or_id);
   std::optional<Entry> status(const std::string& reference_or_id);
+  // The FHIR Bundle as it is sent (JSON, pages included), read with the store key; audited as
+  // `actor` reading personal data. Throws OutboxError (NotFound) once the personal data is deleted.
+  std::string bundle_text(const std::string& reference_or_id, const std::string& actor);
   // Staff actions (audited): send a parked or rejected message again / give it up.
   void retry(const std::string& reference_or_id, const std::string& actor);
   void cancel(const std::string& reference_or_id, const std::string& actor);

@@ -381,6 +381,13 @@ TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is o
     CHECK(r.output.find("sheet id") != std::string::npos);
   }
 
+  // What will be sent, read by the admin with the store key (audited).
+  const auto shown = env.kioskctl({"queue", "show", first["reference"], "--bundle", "--actor", "admin-1"});
+  REQUIRE_MESSAGE(shown.code == 0, shown.output);
+  const json sent_bundle = json::parse(shown.output);
+  CHECK(sent_bundle["identifier"]["value"] == first["id"]);
+  CHECK(env.audit_count("show-bundle") == 1);
+
   env.start_sim();
   env.deliver(60);
   {
@@ -402,4 +409,16 @@ TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is o
   REQUIRE(at_second.size() == 1);
   CHECK(at_second[0]["status"] == "accepted");
   CHECK(at_second[0]["reference"] == elsewhere["reference"]);
+  // The platform received exactly that Bundle (the first kiosk's; the second one's was a duplicate).
+  const auto received = run({bin("platform-sim"), "show", first["id"], "--bundle", "--json", "--config",
+                             env.config.string()},
+                            env.dir.path);
+  REQUIRE_MESSAGE(received.code == 0, received.output);
+  CHECK(json::parse(received.output) == sent_bundle);
+  // Accepted: the personal data is gone, and the admin is told so plainly.
+  const auto gone = env.kioskctl({"queue", "show", first["reference"], "--bundle"});
+  CHECK(gone.code != 0);
+  CHECK(gone.output.find("no longer kept") != std::string::npos);
+  CHECK(run({bin("platform-sim"), "show", "no-such-id", "--bundle", "--config", env.config.string()}, env.dir.path)
+            .code != 0);
 }
