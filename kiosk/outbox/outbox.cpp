@@ -350,25 +350,38 @@ struct Outbox::Impl {
       reference = st->text(0);
       current = status_from_string(st->text(1)).value_or(Status::Queued);
     }
-    if (current == Status::Accepted || current == Status::Rejected || current == Status::Cancelled)
-      return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
     if (outcome != "accepted" && outcome != "rejected") {
       store.audit("delivery", "receipt-malformed", reference, "unknown outcome");
       return report(ReceiptResult::Malformed, "unknown outcome \"" + outcome + "\"");
     }
-    const bool accepted = outcome == "accepted";
     const std::string now = store::now_iso();
-    statements
-        .get(
-            "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) "
-            "VALUES(?,?,?,?,?,?)")
-        ->bind(1, message_id)
-        .bind(2, now)
-        .bind(3, outcome)
-        .bind(4, receipt.value("platformReference", ""))
-        .bind(5, receipt.value("reasonCode", ""))
-        .bind(6, receipt.value("reasonText", ""))
-        .run();
+    auto record = [&] {
+      statements
+          .get(
+              "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, "
+              "reason_text) VALUES(?,?,?,?,?,?)")
+          ->bind(1, message_id)
+          .bind(2, now)
+          .bind(3, outcome)
+          .bind(4, receipt.value("platformReference", ""))
+          .bind(5, receipt.value("reasonCode", ""))
+          .bind(6, receipt.value("reasonText", ""))
+          .run();
+    };
+    if (current == Status::Cancelled || ((current == Status::Accepted || current == Status::Rejected) &&
+                                         outcome != to_string(current))) {
+      // The platform's word after the kiosk had settled otherwise: kept and audited for staff,
+      // never dropped (the platform may act on it).
+      record();
+      store.audit("platform", "receipt-late", reference,
+                  outcome + " received while " + to_string(current) + " " +
+                      receipt.value("platformReference", receipt.value("reasonCode", "")));
+      return report(ReceiptResult::Duplicate, reference + " " + outcome + " after it was " + to_string(current));
+    }
+    if (current == Status::Accepted || current == Status::Rejected)
+      return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
+    const bool accepted = outcome == "accepted";
+    record();
     statements.get("UPDATE outbox SET status=?, finished_at=?, updated_at=? WHERE submission_id=?")
         ->bind(1, accepted ? "accepted" : "rejected")
         .bind(2, now)
@@ -659,7 +672,21 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
   Transaction tx(db);
   const std::string id = impl_->resolve(reference_or_id);
   const auto entry = status(id);
-  if (entry->status != Status::Parked && entry->status != Status::Rejected && entry->status != Status::Queued)
+  bool ever_sent = false;
+  {
+    auto st = db.prepare("SELECT sent_at IS NOT NULL FROM outbox WHERE submission_id=?");
+    st.bind(1, id);
+    ever_sent = st.step() && st.integer(0) != 0;
+  }
+  // Once a message has left, the platform may act on it whatever the kiosk does: only a
+  // rejected one (the platform's final no) or one never sent can be given up here.
+  const bool waiting = entry->status == Status::Parked || entry->status == Status::Queued;
+  if ((waiting || entry->status == Status::Sent) && ever_sent)
+    throw OutboxError(OutboxError::Kind::NotAllowed,
+                      "Submission " + entry->reference +
+                          " was sent to the platform already, so cancelling it here would not stop the platform "
+                          "from acting on it. Ask the platform to withdraw it instead.");
+  if (!waiting && entry->status != Status::Rejected)
     throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " is " +
                                                          to_string(entry->status) + " and cannot be cancelled.");
   db.prepare("UPDATE outbox SET status='cancelled', finished_at=?, updated_at=? WHERE submission_id=?")

@@ -422,3 +422,50 @@ TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is o
   CHECK(run({bin("platform-sim"), "show", "no-such-id", "--bundle", "--config", env.config.string()}, env.dir.path)
             .code != 0);
 }
+
+TEST_CASE("delivery: cancel only before the first send; a receipt after cancel is recorded, never dropped") {
+  Environment env;
+  // Never sent (the broker has not seen it): staff may give it up.
+  const std::string unsent = env.add(1);
+  {
+    const auto r = env.kioskctl({"queue", "cancel", unsent, "--actor", "staff-1"});
+    CHECK_MESSAGE(r.code == 0, r.output);
+  }
+  CHECK(env.entry(unsent)["status"] == "cancelled");
+  // Sent, no receipt yet (the platform is not running): cancelling here would not stop the
+  // platform, so it is refused in plain words and the submission stays as it is.
+  const std::string sent = env.add(2);
+  env.deliver(4, false);
+  REQUIRE(env.entry(sent)["status"] == "sent");
+  {
+    const auto r = env.kioskctl({"queue", "cancel", sent, "--actor", "staff-1"});
+    CHECK(r.code != 0);
+    CHECK_MESSAGE(r.output.find("withdraw") != std::string::npos, r.output);
+  }
+  CHECK(env.entry(sent)["status"] == "sent");
+  env.start_sim();
+  env.deliver(60);
+  CHECK(env.entry(sent)["status"] == "accepted");  // what the platform did is what staff see
+  env.stop_sim();
+  // A receipt for the cancelled one (the platform had it after all): recorded and audited.
+  {
+    const auto env_dir = env.dir.path / "env";
+    ob::KeyPair platform{ob::load_certificate(env_dir / "certs/platform-signing.pem"),
+                         ob::load_private_key(env_dir / "certs/platform-signing.key")};
+    const auto kiosk_cert = ob::load_certificate(env_dir / "certs/kiosk-decryption.pem");
+    const std::string text =
+        json{{"messageId", env.entry(unsent)["id"]}, {"outcome", "accepted"}, {"platformReference", "HN-LATE"}}
+            .dump();
+    const auto sealed = ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), platform, kiosk_cert.get());
+    proton::message late;
+    late.body(proton::binary(sealed.begin(), sealed.end()));
+    late.durable(true);
+    Publisher publisher(env.broker->url(), "/queue/kiosk-0001_async", {late});
+    proton::container(publisher).run();
+  }
+  env.deliver(4, false);
+  CHECK(env.audit_count("receipt-late") == 1);
+  const auto e = env.entry(unsent);
+  CHECK(e["status"] == "cancelled");
+  CHECK(e["platformReference"] == "HN-LATE");  // staff see what the platform said
+}
