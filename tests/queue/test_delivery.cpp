@@ -23,6 +23,7 @@
 #include "helpers.hpp"
 #include "proton_support.hpp"
 #include "outbox/crypto.hpp"
+#include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
 #include "store/store.hpp"
 

@@ -703,7 +703,7 @@ TEST_CASE("outbox: the sheet's id is the idempotency key: one submission per she
   CHECK(id != ob::submission_id_for_sheet("0123456789abcdef0123456789abcdee"));
   CHECK(id.size() == 36);
   CHECK(id[14] == '5');  // version 5
-  for (const std::string bad : {"", "has space", "slash/in/it", std::string(65, 'a'), "æøå"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "has space", "slash/in/it", std::string(65, 'a'), "æøå"}) {
     CHECK_THROWS_AS(ob::submission_id_for_sheet(bad), ob::OutboxError);
   }
 

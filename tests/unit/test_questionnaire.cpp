@@ -75,7 +75,7 @@ TEST_CASE("questionnaire: FHIR R4 fields a receiver reads: item.maxLength and an
   auto j = minimal_form();
   j["item"].push_back({{"linkId", "name"}, {"type", "string"}, {"text", "Navn"}, {"maxLength", 30}});
   CHECK(parse_questionnaire(j, "test.json").find_item("name")->max_length == 30);
-  for (const json bad : {json(0), json(201), json("30"), json(2.5)}) {
+  for (const json& bad : {json(0), json(201), json("30"), json(2.5)}) {
     j["item"][2]["maxLength"] = bad;
     CHECK(error_of(j).find("maxLength must be a whole number") != std::string::npos);
   }
