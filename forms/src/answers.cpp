@@ -278,10 +278,7 @@ json response_items(const std::vector<Item>& items, const Questionnaire& form, c
         json a = answer_json(v);
         if (v.kind == AnswerValue::Kind::Coding)
           for (const auto& o : item.options)
-            if (o.code == v.text) {
-              a["valueCoding"]["system"] = o.system;
-              a["valueCoding"]["display"] = o.display.get("nb");
-            }
+            if (o.code == v.text) a["valueCoding"]["display"] = o.display.get("nb");
         list.push_back(a);
       }
       node["answer"] = list;

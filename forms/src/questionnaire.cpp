@@ -119,8 +119,6 @@ AnswerOption read_option(const json& j, const std::string& where) {
   if (!coding || !coding->is_object())
     throw FormError(where, "answerOption needs a valueCoding (only coded options are supported)");
   AnswerOption option;
-  // A code means nothing to the receiver without its system.
-  option.system = require_string(*coding, "system", where + ".valueCoding");
   option.code = require_string(*coding, "code", where + ".valueCoding");
   option.display = read_localized(*coding, "display", where + ".valueCoding");
   if (option.display.empty()) throw FormError(where + ".valueCoding", "missing \"display\"");
@@ -137,7 +135,10 @@ void read_item_extensions(const json& j, Item& item, const std::string& where) {
       if (!kind) throw FormError(w, "unknown input-kind \"" + exts[i]["valueCode"].get<std::string>() + "\"");
       item.input_kind = *kind;
     } else if (url == kiosk_ext("max-length")) {
-      throw FormError(w, "the maximum length belongs in the item's \"maxLength\" (FHIR R4), not in an extension");
+      const json* v = find_member(exts[i], "valueInteger");
+      if (!v || !v->is_number_integer() || v->get<int>() <= 0 || v->get<int>() > 200)
+        throw FormError(w, "max-length needs a valueInteger from 1 to 200");
+      item.max_length = v->get<int>();
     }
     // Other extensions (rendering hints of other systems) are allowed and ignored.
   }
@@ -158,11 +159,6 @@ Item read_item(const json& j, const std::string& where, std::set<std::string>& l
   item.required = optional_bool(j, "required", false, w);
   item.repeats = optional_bool(j, "repeats", false, w);
   read_item_extensions(j, item, w);
-  if (const json* v = find_member(j, "maxLength")) {
-    if (!v->is_number_integer() || v->get<int>() <= 0 || v->get<int>() > 200)
-      throw FormError(w, "maxLength must be a whole number from 1 to 200");
-    item.max_length = v->get<int>();
-  }
 
   const json& options = array_member(j, "answerOption", w);
   for (size_t i = 0; i < options.size(); ++i)

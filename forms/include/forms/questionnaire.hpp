@@ -39,7 +39,6 @@ std::optional<InputKind> input_kind_from_string(const std::string& s);
 enum class PrintBoxes { None, Digits, Letters, Lines, Ticks, Signature };
 
 struct AnswerOption {
-  std::string system;  // the code system (valueCoding.system), required
   std::string code;
   LocalizedText display;
 };
