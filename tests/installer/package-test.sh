@@ -79,6 +79,9 @@ ls /usr/share/helsenorge-kiosk/forms/*.json >/dev/null 2>&1 || fail "the form ca
 getent passwd kiosk >/dev/null || die "no user kiosk"
 [ "$(getent passwd kiosk | cut -d: -f7)" = /usr/sbin/nologin ] || fail "kiosk can log in"
 [ "$(id -u kiosk)" -lt 1000 ] || fail "kiosk is not a system user"
+for group in video render input; do
+  id -nG kiosk | tr ' ' '\n' | grep -qx "$group" && fail "kiosk is in the group $group (logind gives the screen its devices)"
+done
 [ "$(mode_owner $state)" = "700 kiosk:kiosk" ] || fail "$state is $(mode_owner $state)"
 [ "$(mode_owner $conf)" = "640 root:kiosk" ] || fail "$conf is $(mode_owner $conf)"
 [ "$(mode_owner /etc/helsenorge-kiosk)" = "770 root:kiosk" ] || fail "/etc/helsenorge-kiosk is $(mode_owner /etc/helsenorge-kiosk)"
