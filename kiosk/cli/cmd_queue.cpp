@@ -88,6 +88,7 @@ store::Bytes read_file(const std::filesystem::path& path) {
 
 json entry_json(const ob::Entry& e) {
   return {{"id", e.id},
+          {"messageId", e.message_id},
           {"reference", e.reference},
           {"form", e.form_id},
           {"representation", e.representation_type},

@@ -198,6 +198,9 @@ BundleSummary read_bundle(const json& bundle) {
     if (type == "MessageHeader") {
       have_header = true;
       s.from_her_id = r.at("sender").at("identifier").at("value").get<std::string>();
+      if (r.contains("extension"))
+        for (const auto& e : r.at("extension"))
+          if (e.value("url", "") == kReplacesExtension) s.replaces = e.at("valueId").get<std::string>();
     } else if (type == "QuestionnaireResponse") {
       have_qr = true;
       s.questionnaire_response = r;

@@ -20,6 +20,8 @@ inline constexpr const char* kDNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.2";
 inline constexpr const char* kHNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.3";
 // HER-id (Adresseregisteret): identifies the kiosk and the platform; their endpoints are this OID's arcs.
 inline constexpr const char* kHerIdSystem = "urn:oid:2.16.578.1.12.4.1.2";
+// On the MessageHeader of a submission sent again after a rejection: the message-id it replaces.
+inline constexpr const char* kReplacesExtension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/replaces-message";
 // Attachment.hash is SHA-1 (FHIR R4); the SHA-256 of the same data goes in this extension.
 inline constexpr const char* kSha256Extension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr const char* kSubmissionSystem = "http://kiosk.ekstraenkel.no/fhir/submission";
@@ -72,7 +74,8 @@ std::string subject_identity(const forms::Questionnaire& form, const forms::Answ
 
 // What a receiver reads back out of a Bundle.
 struct BundleSummary {
-  std::string submission_id;
+  std::string submission_id;  // Bundle.identifier: the message-id
+  std::string replaces;       // the message-id this one replaces (kReplacesExtension), if any
   std::string form_url;
   std::string from_her_id;
   std::string subject;         // represented person

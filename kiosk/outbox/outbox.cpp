@@ -175,13 +175,17 @@ void run_in_parallel(size_t n, Work work) {
   for (auto& h : helpers) h.join();
 }
 
+// The message-id a submission is sent under now.
+#define KIOSK_CURRENT_MESSAGE_ID(s) \
+  "COALESCE((SELECT m.message_id FROM message_ids m WHERE m.submission_id=" s ".id ORDER BY m.rowid DESC LIMIT 1), " s ".id)"
+
 const char* kEntryColumns =
     "s.id, s.reference, s.form_id, s.representation_type, o.status, o.attempts, s.created_at, o.updated_at, "
     "o.next_attempt_at, COALESCE(o.last_error,''), s.personal_deleted_at IS NOT NULL, "
     "(SELECT COALESCE(platform_reference,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
     "(SELECT COALESCE(reason_code,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
-    "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1) "
-    "FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
+    "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
+    KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
 
 Entry read_entry(const Statement& st) {
   Entry e;
@@ -199,6 +203,7 @@ Entry read_entry(const Statement& st) {
   e.platform_reference = st.text(11);
   e.reason_code = st.text(12);
   e.reason_text = st.text(13);
+  e.message_id = st.text(14);
   return e;
 }
 
@@ -337,18 +342,21 @@ struct Outbox::Impl {
     }
     const std::string message_id = receipt.value("messageId", "");
     const std::string outcome = receipt.value("outcome", "");
-    std::string reference;
+    std::string reference, submission_id, current_message_id;
     Status current = Status::Queued;
     {
       auto st = statements.get(
-          "SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
+          "SELECT s.id, s.reference, o.status, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON "
+          "o.submission_id=s.id WHERE s.id=?1 OR s.id=(SELECT submission_id FROM message_ids WHERE message_id=?1)");
       st->bind(1, message_id);
       if (!st->step()) {
         store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
         return report(ReceiptResult::UnknownMessage, "no submission with message-id " + message_id);
       }
-      reference = st->text(0);
-      current = status_from_string(st->text(1)).value_or(Status::Queued);
+      submission_id = st->text(0);
+      reference = st->text(1);
+      current = status_from_string(st->text(2)).value_or(Status::Queued);
+      current_message_id = st->text(3);
     }
     if (outcome != "accepted" && outcome != "rejected") {
       store.audit("delivery", "receipt-malformed", reference, "unknown outcome");
@@ -360,7 +368,7 @@ struct Outbox::Impl {
           .get(
               "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, "
               "reason_text) VALUES(?,?,?,?,?,?)")
-          ->bind(1, message_id)
+          ->bind(1, submission_id)
           .bind(2, now)
           .bind(3, outcome)
           .bind(4, receipt.value("platformReference", ""))
@@ -368,6 +376,13 @@ struct Outbox::Impl {
           .bind(6, receipt.value("reasonText", ""))
           .run();
     };
+    if (message_id != current_message_id) {
+      // An answer to a message this submission was sent as before it was rejected and sent again.
+      if (outcome == "rejected") return report(ReceiptResult::Duplicate, reference + " " + message_id + " rejected");
+      record();
+      store.audit("platform", "receipt-late", reference, outcome + " for the earlier message-id " + message_id);
+      return report(ReceiptResult::Duplicate, reference + " " + outcome + " for an earlier message-id");
+    }
     if (current == Status::Cancelled || ((current == Status::Accepted || current == Status::Rejected) &&
                                          outcome != to_string(current))) {
       // The platform's word after the kiosk had settled otherwise: kept and audited for staff,
@@ -386,11 +401,11 @@ struct Outbox::Impl {
         ->bind(1, accepted ? "accepted" : "rejected")
         .bind(2, now)
         .bind(3, now)
-        .bind(4, message_id)
+        .bind(4, submission_id)
         .run();
     if (accepted) {
-      statements.get("UPDATE outbox SET payload=NULL WHERE submission_id=?")->bind(1, message_id).run();
-      if (settings.retention_days == 0) delete_personal_data(message_id);
+      statements.get("UPDATE outbox SET payload=NULL WHERE submission_id=?")->bind(1, submission_id).run();
+      if (settings.retention_days == 0) delete_personal_data(submission_id);
     }
     store.audit("platform", accepted ? "accepted" : "rejected", reference,
                 accepted ? receipt.value("platformReference", "") : receipt.value("reasonCode", ""));
@@ -658,12 +673,41 @@ void Outbox::retry(const std::string& reference_or_id, const std::string& actor)
                                                          to_string(entry->status) + " and cannot be sent again.");
   if (entry->personal_data_deleted)
     throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " has no data left to send.");
+  std::string detail;
+  if (entry->status == Status::Rejected) {
+    // The platform answers a message-id once: the rejected message goes out again under a new
+    // one, which names the one it replaces in the Bundle and in the audit log.
+    auto st = db.prepare("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
+    st.bind(1, id);
+    if (!st.step() || !is_template(st.blob(0)))
+      throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " has no data left to send.");
+    const Bytes stored = st.blob(0);
+    const std::string old_id = entry->message_id, new_id = new_uuid();
+    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
+    json bundle = json::parse(impl_->store.box().open_text(sealed, template_context(id)));
+    bundle["id"] = new_id;
+    bundle["identifier"]["value"] = new_id;
+    for (auto& e : bundle["entry"])
+      if (e["resource"].value("resourceType", "") == "MessageHeader")
+        e["resource"]["extension"] = json::array({{{"url", kReplacesExtension}, {"valueId", old_id}}});
+    db.prepare("UPDATE outbox SET payload=? WHERE submission_id=?")
+        .bind_blob(1, seal_template(impl_->store.box(), id, bundle.dump()))
+        .bind(2, id)
+        .run();
+    db.prepare("INSERT INTO message_ids(message_id, submission_id, replaces, created_at) VALUES(?,?,?,?)")
+        .bind(1, new_id)
+        .bind(2, id)
+        .bind(3, old_id)
+        .bind(4, store::now_iso())
+        .run();
+    detail = "new message-id " + new_id + " replaces the rejected " + old_id;
+  }
   db.prepare("UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=? WHERE submission_id=?")
       .bind(1, store::now_ms())
       .bind(2, store::now_iso())
       .bind(3, id)
       .run();
-  impl_->store.audit(actor, "retry", entry->reference);
+  impl_->store.audit(actor, "retry", entry->reference, detail);
   tx.commit();
 }
 
@@ -703,26 +747,30 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
 std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip) {
   // Ids first, payloads only for the messages chosen: the skipped ones (in flight) are
   // most of the rows read while the broker is busy, and each payload is ~0.5 MB.
-  std::vector<std::pair<std::string, std::string>> chosen;  // id, reference
+  struct Chosen {
+    std::string id, reference, message_id;
+  };
+  std::vector<Chosen> chosen;
   {
     auto st = impl_->statements.get(
-        "SELECT s.id, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id "
+        "SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM outbox o JOIN submissions s ON "
+        "s.id=o.submission_id "
         "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, "
         "s.rowid LIMIT ?");
     st->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
     while (chosen.size() < limit && st->step()) {
       std::string id = st->text(0);
       if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
-      chosen.emplace_back(std::move(id), st->text(1));
+      chosen.push_back({std::move(id), st->text(1), st->text(2)});
     }
   }
   std::vector<StoredMessage> out;
   bool any_template = false;
-  for (auto& [id, reference] : chosen) {
+  for (auto& [id, reference, message_id] : chosen) {
     auto st = impl_->statements.get("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
     st->bind(1, id);
     if (!st->step()) continue;
-    out.push_back({std::move(id), std::move(reference), st->blob(0), {}});
+    out.push_back({std::move(id), std::move(reference), std::move(message_id), st->blob(0), {}});
     if (!is_template(out.back().stored)) continue;
     any_template = true;
     auto page_rows = impl_->statements.get(
@@ -737,7 +785,8 @@ std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, c
 }
 
 OutgoingMessage Outbox::build_message(StoredMessage stored) const {
-  OutgoingMessage message{std::move(stored.id), std::move(stored.reference), std::move(stored.stored)};
+  OutgoingMessage message{std::move(stored.id), std::move(stored.reference), std::move(stored.message_id),
+                          std::move(stored.stored)};
   if (is_template(message.payload))
     message.payload = impl_->prepare_message(message.id, message.payload, stored.sealed_pages, settings_);
   return message;

@@ -75,6 +75,7 @@ struct Entry {
   std::string updated_at;
   std::int64_t next_attempt_at_ms = 0;
   std::string last_error;
+  std::string message_id;          // the message-id sent last
   std::string platform_reference;  // when accepted
   std::string reason_code;         // when rejected
   std::string reason_text;
@@ -96,8 +97,9 @@ std::int64_t backoff_delay_ms(int attempt, std::int64_t initial_ms, std::int64_t
 
 // A message due for sending.
 struct OutgoingMessage {
-  std::string id;
+  std::string id;  // the submission
   std::string reference;
+  std::string message_id;  // the AMQP message-id: the submission id, or a new one after a rejection
   Bytes payload;  // signed-then-encrypted Bundle
 };
 
@@ -106,6 +108,7 @@ struct OutgoingMessage {
 struct StoredMessage {
   std::string id;
   std::string reference;
+  std::string message_id;
   Bytes stored;                                     // the sealed Bundle template, or a message built earlier
   std::vector<std::pair<int, Bytes>> sealed_pages;  // page_no, page image sealed with the store key
 };
@@ -137,7 +140,9 @@ class Outbox {
   // The FHIR Bundle as it is sent (JSON, pages included), read with the store key; audited as
   // `actor` reading personal data. Throws OutboxError (NotFound) once the personal data is deleted.
   std::string bundle_text(const std::string& reference_or_id, const std::string& actor);
-  // Staff actions (audited): send a parked or rejected message again / give it up.
+  // Staff actions (audited): send a parked or rejected message again / give it up. A rejected
+  // one is sent under a new message-id that names the rejected one (MessageHeader extension
+  // kReplacesExtension, and the audit log): the platform answers each message-id once.
   void retry(const std::string& reference_or_id, const std::string& actor);
   void cancel(const std::string& reference_or_id, const std::string& actor);
 

@@ -122,6 +122,17 @@ CREATE TABLE staff_wrong_pins(at INTEGER NOT NULL);
 ALTER TABLE submissions ADD COLUMN sheet_id TEXT;
 CREATE UNIQUE INDEX submissions_by_sheet ON submissions(sheet_id);
 )sql",
+      // 8: a submission sent again after the platform rejected it goes out under a new message-id
+      // (the platform answers a message-id once); each new one names the one it replaces. Without
+      // a row here a submission's message-id is its own id.
+      R"sql(
+CREATE TABLE message_ids(
+  message_id TEXT PRIMARY KEY,
+  submission_id TEXT NOT NULL REFERENCES submissions(id),
+  replaces TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE INDEX message_ids_by_submission ON message_ids(submission_id);
+)sql",
   };
   return list;
 }

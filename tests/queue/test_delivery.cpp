@@ -186,7 +186,7 @@ TEST_CASE(
   CHECK_FALSE(e["reasonText"].get<std::string>().empty());
   CHECK(env.kioskctl({"queue", "retry", rejected, "--actor", "staff-2"}).code == 0);
   env.deliver(60);
-  CHECK(env.entry(rejected)["status"] == "rejected");  // the platform stands by its answer
+  CHECK(env.entry(rejected)["status"] == "rejected");  // a new message-id, rejected again (--reject-rate 1)
   CHECK(env.kioskctl({"queue", "cancel", rejected, "--actor", "staff-2"}).code == 0);
   CHECK(env.entry(rejected)["status"] == "cancelled");
   CHECK(env.audit_count("retry") == 1);
@@ -243,7 +243,7 @@ TEST_CASE(
   proton::container(dead_letters).run();
   CHECK(dead_letters.count == 1);
   CHECK(env.entry(doomed)["status"] == "sent");  // at the broker, no receipt: staff can see it
-  CHECK(env.accepted_by_sim(true).size() == 7);  // 4 + rejected + rollover + broker down; nothing for it
+  CHECK(env.accepted_by_sim(true).size() == 8);  // 4 + rejected, its retry + rollover + broker down; nothing for it
 }
 
 TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or the broker are killed") {
@@ -469,4 +469,45 @@ TEST_CASE("delivery: cancel only before the first send; a receipt after cancel i
   const auto e = env.entry(unsent);
   CHECK(e["status"] == "cancelled");
   CHECK(e["platformReference"] == "HN-LATE");  // staff see what the platform said
+}
+
+TEST_CASE("delivery: a rejected submission sent again goes out under a new message-id linked to the rejected one") {
+  Environment env;
+  env.start_sim({"--reject-rate", "1"});
+  const std::string reference = env.add(1, true);
+  env.deliver(60);
+  const json rejected = env.entry(reference);
+  REQUIRE(rejected["status"] == "rejected");
+  const std::string old_id = rejected["messageId"];
+  CHECK(old_id == rejected["id"]);
+  env.stop_sim();
+  // The cause is fixed (here: the platform no longer rejects); staff send it again.
+  env.start_sim();
+  {
+    const auto r = env.kioskctl({"queue", "retry", reference, "--actor", "staff-3"});
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+  }
+  const std::string new_id = env.entry(reference)["messageId"];
+  CHECK(new_id != old_id);
+  env.deliver(60);
+  CHECK(env.entry(reference)["status"] == "accepted");
+  // The platform has both: the old one rejected, the new one accepted, and the new Bundle
+  // names the message it replaces.
+  std::map<std::string, std::string> outcome;
+  for (const auto& s : env.accepted_by_sim(true)) outcome[s["messageId"]] = s["outcome"];
+  CHECK(outcome[old_id] == "rejected");
+  CHECK(outcome[new_id] == "accepted");
+  const auto shown =
+      run({bin("platform-sim"), "show", new_id, "--bundle", "--json", "--config", env.config.string()}, env.dir.path);
+  REQUIRE_MESSAGE(shown.code == 0, shown.output);
+  const json bundle = json::parse(shown.output);
+  CHECK(bundle["identifier"]["value"] == new_id);
+  CHECK(bundle["entry"][0]["resource"]["extension"][0]["url"] == ob::kReplacesExtension);
+  CHECK(bundle["entry"][0]["resource"]["extension"][0]["valueId"] == old_id);
+  // The audit log names both.
+  auto store = kiosk::store::Store::open(env.dir.path / "env/kiosk.db", env.dir.path / "env/store.key");
+  auto st = store.db().prepare("SELECT detail FROM audit_log WHERE action='retry' AND actor='staff-3'");
+  REQUIRE(st.step());
+  CHECK(st.text(0).find(new_id) != std::string::npos);
+  CHECK(st.text(0).find(old_id) != std::string::npos);
 }

@@ -102,6 +102,7 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
         "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
         "DROP TABLE held_sheets; DROP TABLE staff_members; DROP TABLE staff_sign_in_failures; "
         "DROP TABLE staff_wrong_pins; DROP INDEX submissions_by_sheet; ALTER TABLE submissions DROP COLUMN sheet_id; "
+        "DROP TABLE message_ids; "
         "PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
@@ -113,6 +114,7 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   CHECK(count(store,
               "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('staff_sign_in_failures','staff_wrong_pins')") == 2);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='submissions_by_sheet'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='message_ids'") == 1);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
