@@ -110,12 +110,13 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
     result.outcome = flow::Outcome::Done;
     result.reference = committed.reference;
     result.queued = true;
-    result.sent_before = committed.sent_before;
-    if (committed.sent_before)
+    if (committed.sent_before) {
+      result.message_key = "ui.receipt.title.sent-before";  // said on the receipt screen
       result.detail = "the sheet was committed before as " + committed.reference + "; not sent again";
-    else
+    } else {
       result.detail = "committed as " + committed.reference +
                       (deliver_ ? ", queued for delivery to the platform" : ", queued (no broker is configured)");
+    }
   } catch (const std::exception& e) {
     result.outcome = flow::Outcome::Failed;
     result.message_key = "ui.send.failed";

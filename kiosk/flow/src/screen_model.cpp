@@ -355,7 +355,8 @@ ScreenModel Flow::screen_model() const {
         break;
       }
       const bool delivered = send_result_ && send_result_->delivered;
-      const bool sent_before = send_result_ && send_result_->sent_before;  // the same sheet, scanned again
+      // The same sheet, scanned again: the outbox says so with this note (LibraryOutbox::run_commit).
+      const bool sent_before = send_result_ && send_result_->message_key == "ui.receipt.title.sent-before";
       m.title = t(sent_before ? "ui.receipt.title.sent-before"
                               : (delivered ? "ui.receipt.title.delivered" : "ui.receipt.title.queued"),
                   mp);

@@ -121,7 +121,6 @@ struct OutboxResult {
   bool delivered = false;  // the platform has accepted it
   bool queued = false;     // committed, waiting to be sent
   bool held = false;       // kept for staff review (reference is the held sheet's)
-  bool sent_before = false;  // this sheet was committed before: reference is that commit's
 };
 
 // Staff mode's view of the queue: list it, send a message again, give one up.
