@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -207,34 +206,6 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
     CHECK(files == 1);
   }
 
-  // A sheet whose QR code names another submission (a stranger's page left on the glass) is
-  // refused as the next page of this one, in plain words, and its image is deleted at once.
-  {
-    const auto files_in = [](const std::filesystem::path& folder) {
-      std::vector<std::filesystem::path> files;
-      for (const auto& entry : std::filesystem::directory_iterator(folder)) files.push_back(entry.path());
-      std::sort(files.begin(), files.end());
-      return files;
-    };
-    const auto before = files_in(scanner->folder());
-    REQUIRE(!before.empty());
-    flow::ScanRequest other = scan;
-    other.submission_id = "ffffeeee0123456789abcdef01234567";
-    other.next_page = true;
-    wired.services.scanner->start(other);
-    read.reset();
-    for (int i = 0; i < 6000 && !read; ++i)
-      if (!(read = wired.services.scanner->poll())) std::this_thread::sleep_for(20ms);
-    REQUIRE(read);
-    INFO(read->detail);
-    CHECK(read->outcome == flow::Outcome::Failed);
-    CHECK(read->message_key == "ui.scan.other-sheet");
-    CHECK(read->pages.empty());
-    CHECK(read->fields.empty());
-    for (const char* lang : {"nb", "nn", "en"}) CHECK(assets.translations.has(lang, "ui.scan.other-sheet"));
-    CHECK(files_in(scanner->folder()) == before);
-  }
-
   // An empty glass: the pnm backend cannot open the file; the error becomes a plain message.
   std::filesystem::remove(dir.path / "page.pgm");
   wired.services.scanner->start(scan);
@@ -423,51 +394,4 @@ TEST_CASE(
       box.store().db().prepare("SELECT at, actor, action, COALESCE(reference,''), COALESCE(detail,'') FROM audit_log");
   while (all.step())
     for (int c = 0; c < 5; ++c) CHECK(all.text(c).find(identity) == std::string::npos);
-}
-
-TEST_CASE("services: a sheet scanned twice is one submission; the second time the screen gives its first number") {
-  const auto& assets = kiosk_test::Assets::get();
-  TempDir dir{"kiosk-services"};
-  auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
-  const auto& form = assets.catalogue.forms().front();
-  auto scanner = std::make_shared<ui::ScriptedScanner>();
-  scanner->result = ui::ScriptedScanner::read_back(form, forms::make_example_answers(form, 21), true);
-  scanner->result.submission_id = "5f0c9e27a1b34d6e8f9a0b1c2d3e4f50";  // the id in the sheet's QR code
-  auto wired = app::make_services(config, assets.catalogue, assets.translations);
-  wired.services.scanner = scanner;
-  flow::Flow f(assets.catalogue, assets.translations, assets.rules, {}, wired.services, Clock::now());
-  ui::HeadlessUi ui;
-  const auto& t = assets.translations;
-  std::vector<std::string> references;
-  for (int time = 0; time < 2; ++time) {
-    // The same sheet (after a power cut, from a photocopy): its page is a new file each time.
-    const auto page = dir.path / ("page" + std::to_string(time) + ".png");
-    std::ofstream(page, std::ios::binary).write(reinterpret_cast<const char*>(kPng.data()), kPng.size());
-    scanner->result.pages = {page};
-    REQUIRE(ui.touch(f, "choice.language.nb", Clock::now()));
-    f.apply(flow::intent::SendFilledForm{}, Clock::now());
-    REQUIRE(ui.touch(f, "choice.self", Clock::now()));
-    REQUIRE(ui.touch(f, "choice.scan", Clock::now()));
-    REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Review; }));
-    while (f.screen() == Screen::Review && ui.touch(f, "choice.correct", Clock::now())) {
-    }
-    REQUIRE(ui.touch(f, "choice.send", Clock::now()));
-    REQUIRE(frames_until(f, ui, [&] { return f.screen() == Screen::Receipt || !f.screen_model().error.empty(); }));
-    INFO(ui.last().all_text());
-    REQUIRE(f.screen() == Screen::Receipt);
-    references.push_back(f.session().receipt_reference);
-    const std::string text = ui.last().all_text();
-    CHECK(text.find(references.back()) != std::string::npos);
-    const bool said_before = text.find(t.text("nb", "ui.receipt.title.sent-before")) != std::string::npos;
-    CHECK(said_before == (time == 1));
-    CHECK(!std::filesystem::exists(page));  // the plain page file goes either way
-    REQUIRE(ui.touch(f, "choice.finish", Clock::now()));
-  }
-  CHECK(references[1] == references[0]);
-  outbox::Outbox box(config);
-  const auto all = box.list();
-  REQUIRE(all.size() == 1);
-  CHECK(all[0].id == outbox::submission_id_for_sheet(scanner->result.submission_id));
-  CHECK(count(box, "SELECT COUNT(*) FROM audit_log WHERE action='commit-again'") == 1);
-  CHECK(count(box, "SELECT COUNT(*) FROM submissions WHERE sheet_id='5f0c9e27a1b34d6e8f9a0b1c2d3e4f50'") == 1);
 }
