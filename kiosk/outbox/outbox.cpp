@@ -441,18 +441,18 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
   Impl& im = *impl_;
   const forms::Questionnaire* form = im.catalogue.find(submission.form_id);
   if (!form) throw OutboxError(OutboxError::Kind::BadInput, "There is no form with id \"" + submission.form_id + "\".");
-  const auto issues = forms::validate_answers(*form, submission.answers);
-  if (!issues.empty()) {
-    std::string text = "The answers are not complete or not valid:";
-    for (const auto& issue : issues) text += " " + issue.link_id + " (" + issue.code + ")";
-    throw OutboxError(OutboxError::Kind::BadInput, text);
-  }
   // The sheet's id first: a sheet scanned twice is answered with its first reference, whatever
   // was read from it the second time.
   std::string id = new_uuid();
   if (!submission.sheet_id.empty()) {
     id = submission_id_for_sheet(submission.sheet_id);
     if (auto earlier = im.committed_sheet(submission.sheet_id)) return im.sent_before(*earlier, submission, actor);
+  }
+  const auto issues = forms::validate_answers(*form, submission.answers);
+  if (!issues.empty()) {
+    std::string text = "The answers are not complete or not valid:";
+    for (const auto& issue : issues) text += " " + issue.link_id + " (" + issue.code + ")";
+    throw OutboxError(OutboxError::Kind::BadInput, text);
   }
   const std::string subject = subject_identity(*form, submission.answers);
   std::optional<RepresentationInfo> representation = submission.representation;

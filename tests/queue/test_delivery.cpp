@@ -424,7 +424,7 @@ TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is o
             .code != 0);
 }
 
-TEST_CASE("delivery: cancel only before the first send; a receipt after cancel is recorded, never dropped") {
+TEST_CASE("delivery: cancel only before the first send, and a receipt after cancel is recorded, never dropped") {
   Environment env;
   // Never sent (the broker has not seen it): staff may give it up.
   const std::string unsent = env.add(1);
