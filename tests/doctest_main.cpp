@@ -1,15 +1,24 @@
 // The shared doctest main. ctest runs each TEST_CASE on its own with `--test-case=NAME`; if
 // discovery mangled NAME (CMake cuts a name at ';', for one), doctest would run nothing and
 // report success. This main fails such a run instead, so a test can never pass unseen.
+// A case that called kiosk_test::skip() (skip.hpp) exits with the skip code instead of 0.
+// KIOSK_CONFIG is set to a file that does not exist, so no test reads an installed kiosk's.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <cstring>
+#include <string>
+
+#include "skip.hpp"
 
 namespace {
 
 int g_cases_passing_filters = -1;
+bool g_skipped = false;
+constexpr int kSkipReturnCode = 77;  // SKIP_RETURN_CODE in tests/CMakeLists.txt
 
 // A listener only to read the run's totals; it reports nothing itself.
 struct FilterMatchListener : doctest::IReporter {
@@ -41,7 +50,16 @@ bool names_test_cases(int argc, char** argv) {
 
 }  // namespace
 
+void kiosk_test::skip(const std::string& reason) {
+  std::printf("SKIPPED: %s\n", reason.c_str());
+  std::fflush(stdout);
+  g_skipped = true;
+}
+
 int main(int argc, char** argv) {
+  // Never the machine's /etc/helsenorge-kiosk/kiosk.toml (a kiosk may be installed where the
+  // tests run), for this process and the kioskctl it runs: each test gives its own config.
+  ::setenv("KIOSK_CONFIG", "/nonexistent/kiosk.toml", 1);
   doctest::Context context(argc, argv);
   const int result = context.run();
   if (context.shouldExit()) return result;  // --list-test-cases, --help, ...
@@ -49,5 +67,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no test case matches the name given with --test-case; nothing was tested\n");
     return 1;
   }
+  if (result == 0 && g_skipped) return kSkipReturnCode;
   return result;
 }

@@ -50,8 +50,7 @@
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
 #include "../../kiosk/app/src/scan_service.hpp"  // recognizer_loaded()
-#include "corpus.hpp"                            // tests/scan: the filled page
-#include "print/qr_payload.hpp"
+#include "bench_env.hpp"
 
 extern char** environ;
 
@@ -261,30 +260,15 @@ int main(int argc, char** argv) {
     key << "benchmark-key-0123456789abcdef";
   }
   const auto& form = *catalogue.find("reservasjon-kjernejournal");
-  // The page the scanner reads: the form's first page filled in like a person would (ticks,
-  // digits, block letters, a signature; tests/scan/corpus.cpp), at 300 dpi, so the scans run
-  // the whole recogniser: QR code, marks, digit networks and Tesseract on the letter boxes.
-  // Made in a child process (no thread runs yet, so fork is safe): the generator's memory
-  // and the code it runs are not the kiosk's and must not count in this process's figures.
+  // The page the scanner reads: the form's first page filled in like a person would, at
+  // 300 dpi, so the scans run the whole recogniser: QR code, marks, digit networks and
+  // Tesseract on the letter boxes.
   {
-    const pid_t child = fork();
-    if (child == 0) {
-      int code = 0;
-      try {
-        scancorpus::Generator generator(catalogue, translations, print::MacKey::load_file(tmp / "key"), nullptr, 7);
-        const auto filled = generator.fill(form.id, "nb", "benchpage0000000000000000000000000", 1, 7);
-        scancorpus::write_image(filled.grey, tmp / "page.pgm");
-        // A copy to look at or to profile the recogniser on alone (`kioskctl recognize FILE`).
-        if (const char* keep = std::getenv("KIOSK_UI_BENCH_KEEP_PAGE")) scancorpus::write_image(filled.grey, keep);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "cannot make the filled page: %s\n", e.what());
-        code = 1;
-      }
-      std::fflush(nullptr);
-      _exit(code);
-    }
-    int status = 0;
-    if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::vector<std::pair<std::string, std::filesystem::path>> pages{
+        {"benchpage0000000000000000000000000", tmp / "page.pgm"}};
+    // A copy to look at or to profile the recogniser on alone (`kioskctl recognize FILE`).
+    if (const char* keep = std::getenv("KIOSK_UI_BENCH_KEEP_PAGE")) pages.emplace_back(pages.front().first, keep);
+    if (!bench::make_filled_pages(catalogue, translations, tmp / "key", form.id, pages)) {
       std::fprintf(stderr, "the filled page could not be made\n");
       return 1;
     }
@@ -292,18 +276,15 @@ int main(int argc, char** argv) {
   // An outbox of its own (TEST certificates from `kioskctl demo-env`, next to this program);
   // its broker is a port nobody listens on, so the delivery worker keeps reconnecting.
   const auto bin = std::filesystem::read_symlink("/proc/self/exe").parent_path();
-  const std::string env_cmd = (bin / "kioskctl").string() + " demo-env --out " + (tmp / "env").string() +
-                              " --broker amqp://127.0.0.1:9 > /dev/null";
-  const bool have_outbox = std::system(env_cmd.c_str()) == 0;
+  const bool have_outbox = bench::make_demo_env(tmp / "env");
   if (have_outbox) config = Config::load(tmp / "env" / "kiosk.toml");
 
   // (1) Cold starts of the real kiosk. A staff PIN hash (PIN 1234, libsodium's cheapest
   // Argon2id) so it goes straight to the start screen instead of the first-run setup.
   std::vector<double> start_wall, start_main, start_cpu, start_mb;
   if (have_outbox) {
-    std::ofstream(tmp / "env" / "kiosk.toml", std::ios::app)
-        << "\n[staff]\npin_hash = \"$argon2id$v=19$m=8,t=1,p=1$0tkVidadDD7EeRX3LrSX1g$"
-           "ekRLEqyYgXCWCFvZHQ3Fe4+JfSG2n99yx3gdxeTdf/E\"\n";
+    std::ofstream(tmp / "env" / "kiosk.toml", std::ios::app) << "\n[staff]\npin_hash = \"" << bench::kStaffPinHash
+                                                              << "\"\n";
     for (int i = 0; i < starts; ++i)
       if (auto c = cold_start(bin / "kiosk", tmp / "env" / "kiosk.toml")) {
         start_wall.push_back(c->wall_ms);

@@ -236,6 +236,21 @@ void check_enable_when_targets(const Questionnaire& q, const std::string& where)
 
 }  // namespace
 
+std::optional<std::string> Questionnaire::representation_refusal(const std::string& type) const {
+  const auto it = refused_representation.find(type);
+  if (it == refused_representation.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string to_string(FormStatus status) {
+  switch (status) {
+    case FormStatus::Official: return "official";
+    case FormStatus::Proposed: return "proposed";
+    case FormStatus::Unknown: break;
+  }
+  return "unknown";
+}
+
 std::string to_string(ItemType type) {
   for (const auto& [name, t] : item_type_names())
     if (t == type) return name;

@@ -71,7 +71,10 @@ RepresentationDecision check_representation(const RepresentationRules& rules, co
     refuse(d, "unknown-type");
     return d;
   }
-  if (!form.allows_representation(type->code)) refuse(d, "form-not-allowed-for-type");
+  if (auto reason = form.representation_refusal(type->code))
+    refuse(d, *reason);  // the owner's own rule, with its way forward
+  else if (!form.allows_representation(type->code))
+    refuse(d, "form-not-allowed-for-type");
 
   const IdentityResult person = validate_identity_number(req.represented.identity_number);
   if (!person.valid) refuse(d, "represented-invalid-number");

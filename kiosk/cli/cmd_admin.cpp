@@ -7,6 +7,7 @@
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
+#include "admin/start_gate.hpp"
 #include "command.hpp"
 #include "config.hpp"
 #include "kiosk_flow/session.hpp"
@@ -118,22 +119,56 @@ bool members_exist(const Config& config) {
   }
 }
 
+// A one-time code that opens the on-screen setup on a kiosk already in use (start_gate.hpp).
+int setup_screen_code(Context& ctx, const std::string& usage) {
+  // Parsed again with only its own flags: anything else of the setup is refused, not ignored.
+  Args args(ctx.args, {"--config", "--valid-minutes"}, {"--screen-code"});
+  std::uint64_t minutes = admin::kScreenCodeDefaultLifetime.count();
+  if (!args.ok() || !args.positional().empty() || !args.has("--screen-code") ||
+      !parse_count(args.value("--valid-minutes"), minutes)) {
+    ctx.err << "--screen-code goes alone, with --valid-minutes N (a whole number) and --config FILE at most.\nUsage: "
+               "kioskctl "
+            << usage << "\n";
+    return kExitUsage;
+  }
+  const std::filesystem::path file = args.value("--config").value_or(Config::default_path().string());
+  if (minutes < 1 || minutes > 24 * 60) {
+    ctx.err << "A screen code is valid for 1 minute to 24 hours: --valid-minutes takes 1 to 1440.\n";
+    return kExitBadInput;
+  }
+  try {
+    const std::string code =
+        admin::issue_screen_code(file, std::chrono::minutes(static_cast<std::int64_t>(minutes)));
+    ctx.out << "Screen code: " << code.substr(0, 5) << " " << code.substr(5) << "\n"
+            << "Type it on the kiosk's touch screen within " << minutes
+            << " minutes to open the setup there. It works once; " << admin::kScreenCodeTries
+            << " wrong tries end it. Only its hash is kept, in " << admin::screen_code_file(file).string() << ".\n";
+    return kExitOk;
+  } catch (const admin::SetupError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitUnavailable;
+  }
+}
+
 int setup(Context& ctx) {
   const std::string usage =
       "setup [--config FILE] [--list] [--site-name S] [--kiosk-id ID] [--printer QUEUE] [--scanner DEVICE]\n"
       "       [--broker URL] [--reply-queue Q] [--certs-from DIR] [--cert-dir DIR]\n"
       "       [--staff-id N --staff-name NAME] [--pin-stdin]\n"
-      "       [--languages nb,nn,se,en] [--default-language L] [--set KEY=VALUE]... [--test-print]";
+      "       [--languages nb,nn,se,en] [--default-language L] [--set KEY=VALUE]... [--test-print]\n"
+      "       setup --screen-code [--valid-minutes N] [--config FILE]";
   Args args(ctx.args,
             {"--config", "--site-name", "--kiosk-id", "--printer", "--scanner", "--broker", "--reply-queue",
-             "--certs-from", "--cert-dir", "--languages", "--default-language", "--set", "--staff-id", "--staff-name"},
-            {"--list", "--pin-stdin", "--test-print"});
+             "--certs-from", "--cert-dir", "--languages", "--default-language", "--set", "--staff-id", "--staff-name",
+             "--valid-minutes"},
+            {"--list", "--pin-stdin", "--test-print", "--screen-code"});
   if (!args.ok() || !args.positional().empty()) {
     ctx.err << (args.ok() ? "unexpected argument " + args.positional().front() : args.error()) << "\nUsage: kioskctl "
             << usage << "\n";
     return kExitUsage;
   }
   if (args.has("--list")) return setup_list(ctx);
+  if (args.has("--screen-code") || args.has("--valid-minutes")) return setup_screen_code(ctx, usage);
   // The first staff member (their own number, name and PIN) instead of the shared staff PIN.
   const bool member = args.has("--staff-id") || args.has("--staff-name");
   if (member && !(args.has("--staff-id") && args.has("--staff-name") && args.has("--pin-stdin"))) {
@@ -159,6 +194,8 @@ int setup(Context& ctx) {
     return kExitBadInput;
   }
   Config config = read.config.value_or(Config());
+  // Relative paths given here mean what they would mean in the file: against its folder.
+  if (!read.config) config.set_base_dir(std::filesystem::absolute(file).parent_path());
   try {
     auto set_if = [&](const char* flag, const char* key) {
       if (auto v = args.value(flag)) admin::set_from_text(config, key, *v);

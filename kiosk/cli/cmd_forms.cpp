@@ -87,7 +87,9 @@ int forms_show(Context& ctx) {
     return kExitBadInput;
   }
   ctx.out << "# " << q->title.get(lang) << "\n";
-  if (!q->official_title.empty()) ctx.out << q->official_title.get(lang) << "\n";
+  if (!q->official_title.empty() && !q->proposed()) ctx.out << q->official_title.get(lang) << "\n";
+  if (q->owner)
+    ctx.out << "(" << q->owner->name.get(lang) << ", " << forms::to_string(q->catalogue_status) << ")\n";
   ctx.out << q->description.get(lang) << "\n\n";
   for (const auto& item : q->items) print_item(*q, item, lang, translations, ctx.out, 0);
   if (q->signature_required) ctx.out << "\n" << translations.text(lang, "form.signature") << "\n";

@@ -25,7 +25,7 @@ const char* kHeldListUsage = "held list [--json] [--lang L] [--config FILE] [--s
 const char* kStaffAddUsage = "staff add --id NUMBER --name NAME --pin-stdin [--config FILE] [--store FILE]";
 const char* kStaffListUsage = "staff list [--json] [--config FILE] [--store FILE]";
 const char* kStaffSetPinUsage = "staff set-pin --id NUMBER --pin-stdin [--config FILE] [--store FILE]";
-const char* kStaffRemoveUsage = "staff remove --id NUMBER [--config FILE] [--store FILE]";
+const char* kStaffRemoveUsage = "staff remove --id NUMBER [--force] [--config FILE] [--store FILE]";
 
 std::optional<store::Store> open_existing_store(Context& ctx, const Config& config) {
   const auto db_file = config.get_path("store.path");
@@ -189,15 +189,33 @@ int staff_set_pin(Context& ctx) {
 }
 
 int staff_remove(Context& ctx) {
-  Args args(ctx.args, {"--id", "--config", "--store"}, {});
+  Args args(ctx.args, {"--id", "--config", "--store"}, {"--force"});
   if (usage_error(ctx, args, kStaffRemoveUsage)) return kExitUsage;
   if (!args.has("--id")) {
     ctx.err << "staff remove needs --id NUMBER.\nUsage: kioskctl " << kStaffRemoveUsage << "\n";
     return kExitUsage;
   }
   const std::string id = *args.value("--id");
-  return with_existing_store(ctx, args, [&](const Config&, store::Store& store) {
-    store::StaffMembers(store).remove(id, "admin");
+  return with_existing_store(ctx, args, [&](const Config& config, store::Store& store) {
+    store::StaffMembers members(store);
+    // Without an active member nobody can open staff mode, and the kiosk shows "out of order"
+    // until the admin adds one over ssh: never by a slip of the keyboard.
+    std::size_t active = 0;
+    bool is_active_member = false;
+    for (const auto& m : members.list()) {
+      if (!m.active()) continue;
+      ++active;
+      is_active_member = is_active_member || m.id == id;
+    }
+    // (With the shared staff PIN set, it opens staff mode again once no member is left.)
+    const bool shared_pin = !config.get_string("staff.pin_hash").empty();
+    if (is_active_member && active == 1 && !shared_pin && !args.has("--force")) {
+      ctx.err << "Staff member " << id
+              << " is the last one who can open staff mode. Add another first (kioskctl staff add), or remove them "
+                 "anyway with --force: the kiosk then shows \"out of order\" until a staff member is added.\n";
+      return kExitBadInput;
+    }
+    members.remove(id, "admin");
     ctx.out << "Removed staff member " << id
             << ". They can no longer sign in; the number stays in the audit log and is not given to anyone else.\n";
     return kExitOk;

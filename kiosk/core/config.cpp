@@ -47,6 +47,8 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"ui.inactivity_warning_seconds", T::Integer, std::int64_t{90}, "Seconds without a touch before the warning"},
       {"ui.inactivity_countdown_seconds", T::Integer, std::int64_t{30},
        "Seconds of countdown before the session is wiped"},
+      {"ui.rest_after_seconds", T::Integer, std::int64_t{300},
+       "Seconds on the start screen without a touch before the screen rests (goes black); 0: never, else 10 to 86400"},
       {"ui.print_to_folder", T::Path, S(""),
        "When set, printed forms and receipts are written here as PDF instead of going to CUPS (demos)"},
       {"printer.queue", T::String, S(""), "CUPS queue name; empty: the CUPS default printer"},
@@ -112,6 +114,48 @@ const std::vector<Config::KeySpec>& Config::schema() {
   return keys;
 }
 
+const std::map<std::string, Config::Range>& Config::ranges() {
+  // Every whole-number key has one. The bounds keep the kiosk safe and working: a lock-out short
+  // enough to guess PINs through, a timer of 0 that wipes a session at once, a size of 0 that
+  // refuses every message, or a number of seconds that overflows when counted in milliseconds.
+  static const std::map<std::string, Range> r = {
+      {"ui.inactivity_warning_seconds", {10, 3600, "seconds"}},
+      {"ui.inactivity_countdown_seconds", {5, 600, "seconds"}},
+      {"ui.rest_after_seconds", {0, 86400, "seconds (0: never)"}},
+      {"scanner.resolution_dpi", {75, 1200, "dots per inch"}},
+      {"scanner.recognizer_idle_seconds", {0, 3600, "seconds"}},
+      {"store.retention_days", {0, 3650, "days"}},
+      {"delivery.max_attempts", {1, 1000, "attempts"}},
+      {"delivery.backoff_initial_ms", {1, 3600000, "milliseconds"}},
+      {"delivery.backoff_max_ms", {1, 86400000, "milliseconds"}},
+      {"delivery.receipt_timeout_s", {1, 604800, "seconds"}},
+      {"delivery.max_message_bytes", {1024, 1073741824, "bytes"}},
+      {"staff.lockout_failures", {1, 20, "wrong PINs"}},
+      {"staff.lockout_seconds", {kMinStaffLockoutSeconds, 86400, "seconds"}},
+      {"staff.kiosk_lockout_failures", {1, 1000, "wrong PINs"}},
+  };
+  return r;
+}
+
+std::string Config::Range::text() const {
+  return std::to_string(min) + " to " + std::to_string(max) + " " + unit;
+}
+
+std::optional<Config::Range> Config::range(const std::string& key) {
+  const auto& r = ranges();
+  if (auto it = r.find(key); it != r.end()) return it->second;
+  return std::nullopt;
+}
+
+namespace {
+void check_range(const std::string& where, const std::string& key, std::int64_t value) {
+  const auto r = Config::range(key);
+  if (!r) throw std::logic_error("configuration key " + key + " has no range in Config::ranges()");
+  if (value < r->min || value > r->max)
+    throw ConfigError(where + "\"" + key + "\" must be " + r->text() + ", not " + std::to_string(value) + ".");
+}
+}  // namespace
+
 Config::Config() {
   for (const auto& spec : schema()) values_[spec.key] = spec.default_value;
 }
@@ -128,13 +172,18 @@ Config Config::load(const std::filesystem::path& file) {
                       ". Check that it exists and that the kiosk user may read it.");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse(buffer.str(), file.parent_path(), file.string());
+  // Against the file's folder as an absolute path: a relative --config must not make the paths
+  // in it depend on the folder the program was started in.
+  std::error_code ec;
+  const auto folder = std::filesystem::absolute(file, ec).parent_path();
+  return parse(buffer.str(), ec ? file.parent_path() : folder, file.string());
 }
 
 Config Config::parse(const std::string& text, const std::filesystem::path& base_dir, const std::string& source) {
   Config config;
   config.source_ = source;
-  config.base_dir_ = base_dir;
+  std::error_code ec;
+  config.base_dir_ = base_dir.empty() ? base_dir : std::filesystem::absolute(base_dir, ec);
   toml::table table;
   try {
     table = toml::parse(text, source);
@@ -167,11 +216,11 @@ Config Config::parse(const std::string& text, const std::filesystem::path& base_
         value = node.as_boolean()->get();
       } else if (type == T::Integer && node.is_integer()) {
         value = node.as_integer()->get();
-        if (std::get<std::int64_t>(value) < 0) throw ConfigError(where + ": \"" + key + "\" cannot be negative");
+        check_range(where + ": ", key, std::get<std::int64_t>(value));
       } else if ((type == T::String || type == T::Path) && node.is_string()) {
         std::string s = node.as_string()->get();
         if (type == T::Path && !s.empty() && std::filesystem::path(s).is_relative())
-          s = (base_dir / s).lexically_normal().string();
+          s = (config.base_dir_ / s).lexically_normal().string();
         value = s;
       } else if (type == T::StringList && node.is_array()) {
         std::vector<std::string> list;
@@ -187,9 +236,18 @@ Config Config::parse(const std::string& text, const std::filesystem::path& base_
       config.explicitly_set_[key] = true;
     }
   }
+  if (config.get_int("delivery.backoff_max_ms") < config.get_int("delivery.backoff_initial_ms"))
+    throw ConfigError(source + ": \"delivery.backoff_max_ms\" (" + std::to_string(config.get_int("delivery.backoff_max_ms")) +
+                      ") must not be less than \"delivery.backoff_initial_ms\" (" +
+                      std::to_string(config.get_int("delivery.backoff_initial_ms")) + ").");
   const std::string theme = config.get_string("ui.theme");
   if (theme != "standard" && theme != "high-contrast")
     throw ConfigError(source + ": \"ui.theme\" must be \"standard\" or \"high-contrast\", not \"" + theme + "\"");
+  // Besides its range: a rest after 1-9 s would blank the screen under a person still reading it.
+  const auto rest = config.get_int("ui.rest_after_seconds");
+  if (rest != 0 && rest < 10)
+    throw ConfigError(source + ": \"ui.rest_after_seconds\" must be 0 (never rest) or from 10 to 86400 seconds, not " +
+                      std::to_string(rest));
   return config;
 }
 
@@ -226,6 +284,14 @@ void Config::set(const std::string& key, Value v) {
   for (const auto& spec : schema()) {
     if (spec.key != key) continue;
     if (v.index() != spec.default_value.index()) throw ConfigError("\"" + key + "\" must be " + type_name(spec.type));
+    if (spec.type == T::Integer) check_range("", key, std::get<std::int64_t>(v));
+    // A relative path means the same here as in the file: against the file's folder.
+    // (Without a file yet: against the folder the admin is in, never left relative.)
+    if (spec.type == T::Path) {
+      auto& text = std::get<std::string>(v);
+      if (!text.empty() && std::filesystem::path(text).is_relative())
+        text = ((base_dir_.empty() ? std::filesystem::current_path() : base_dir_) / text).lexically_normal().string();
+    }
     values_[key] = std::move(v);
     explicitly_set_[key] = true;
     return;
@@ -248,7 +314,9 @@ std::string Config::example_toml() {
     for (const auto& spec : schema()) {
       const auto dot = spec.key.find('.');
       if (spec.key.substr(0, dot) != section) continue;
-      out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = ";
+      out << "# " << spec.help;
+      if (const auto r = range(spec.key)) out << " (" << r->text() << ")";
+      out << "\n" << spec.key.substr(dot + 1) << " = ";
       std::visit(
           [&](const auto& v) {
             using X = std::decay_t<decltype(v)>;

@@ -40,6 +40,21 @@ class Config {
                       const std::string& source_name);  // throws ConfigError
 
   static const std::vector<KeySpec>& schema();
+
+  // The allowed values of a whole-number key (every one has a range); a value outside it is
+  // refused by load(), parse() and set() with the key, the line and the range in plain words.
+  struct Range {
+    std::int64_t min;
+    std::int64_t max;
+    std::string unit;       // "seconds", "bytes", ...
+    std::string text() const;  // "60 to 86400 seconds"
+  };
+  static std::optional<Range> range(const std::string& key);
+  static const std::map<std::string, Range>& ranges();
+  // Staff lock-outs never get shorter than this, whatever the file says (kiosk_flow's StaffLock too).
+  static constexpr std::int64_t kMinStaffLockoutSeconds = 60;
+  // Relative paths given to set() are resolved against this folder (the configuration file's).
+  void set_base_dir(const std::filesystem::path& dir) { base_dir_ = dir; }
   static std::filesystem::path default_path();  // $KIOSK_CONFIG or /etc/helsenorge-kiosk/kiosk.toml
 
   bool get_bool(const std::string& key) const;

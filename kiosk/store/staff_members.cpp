@@ -1,5 +1,7 @@
 #include "store/staff_members.hpp"
 
+#include <map>
+
 #include <algorithm>
 
 namespace kiosk::store {
@@ -104,24 +106,52 @@ bool has_sign_in_failure_tables(Database& db) {
 
 StoredSignInFailures load_sign_in_failures(Database& db) {
   StoredSignInFailures out;
-  auto counts = db.prepare("SELECT scope, failures, locked_until FROM staff_sign_in_failures ORDER BY scope");
-  while (counts.step()) out.counts.push_back({counts.text(0), static_cast<int>(counts.integer(1)), counts.integer(2)});
+  auto counts =
+      db.prepare("SELECT scope, failures, locked_until, lockouts FROM staff_sign_in_failures ORDER BY scope");
+  while (counts.step())
+    out.counts.push_back({counts.text(0), static_cast<int>(counts.integer(1)), counts.integer(2),
+                          static_cast<int>(counts.integer(3))});
   auto wrong = db.prepare("SELECT at FROM staff_wrong_pins ORDER BY at");
   while (wrong.step()) out.wrong_pins.push_back(wrong.integer(0));
   return out;
 }
 
-void save_sign_in_failures(Database& db, const StoredSignInFailures& failures) {
+void save_sign_in_failures(Database& db, const StoredSignInFailures& failures, std::int64_t now_ms) {
   Transaction tx(db);
+  // A new lock-out ends at least a minimum lock-out (60 s) after the one before it of its scope
+  // ended; the same lock-out read back and saved again moves by milliseconds at most.
+  constexpr std::int64_t kNewLockoutMs = 30000;
+  std::map<std::string, std::int64_t> before;
+  for (const auto& c : load_sign_in_failures(db).counts) before[c.scope] = c.locked_until;
+  for (const auto& c : failures.counts) {
+    const auto it = before.find(c.scope);
+    const std::int64_t previous = it == before.end() ? 0 : it->second;
+    if (c.lockouts > 0 && c.locked_until > now_ms && c.locked_until >= previous + kNewLockoutMs)
+      db.prepare("INSERT INTO staff_lockouts(at, scope, locked_until) VALUES(?,?,?)")
+          .bind(1, now_ms)
+          .bind(2, c.scope)
+          .bind(3, c.locked_until)
+          .run();
+  }
+  constexpr std::int64_t kKeptMs = 90LL * 24 * 3600 * 1000;
+  db.prepare("DELETE FROM staff_lockouts WHERE at < ?").bind(1, now_ms - kKeptMs).run();
   db.exec("DELETE FROM staff_sign_in_failures; DELETE FROM staff_wrong_pins;");
   for (const auto& c : failures.counts)
-    db.prepare("INSERT INTO staff_sign_in_failures(scope, failures, locked_until) VALUES(?,?,?)")
+    db.prepare("INSERT INTO staff_sign_in_failures(scope, failures, locked_until, lockouts) VALUES(?,?,?,?)")
         .bind(1, c.scope)
         .bind(2, static_cast<std::int64_t>(c.failures))
         .bind(3, c.locked_until)
+        .bind(4, static_cast<std::int64_t>(c.lockouts))
         .run();
   for (const auto at : failures.wrong_pins) db.prepare("INSERT INTO staff_wrong_pins(at) VALUES(?)").bind(1, at).run();
   tx.commit();
+}
+
+std::int64_t count_staff_lockouts_since(Database& db, std::int64_t since_ms) {
+  if (!has_table(db, "staff_lockouts")) return 0;
+  auto st = db.prepare("SELECT count(*) FROM staff_lockouts WHERE at >= ?");
+  st.bind(1, since_ms);
+  return st.step() ? st.integer(0) : 0;
 }
 
 bool any_active_staff_member(Database& db) {

@@ -69,6 +69,7 @@ struct StoredSignInCount {
   std::string scope;
   int failures = 0;
   std::int64_t locked_until = 0;
+  int lockouts = 0;  // lock-outs in a row (migration 7)
 };
 struct StoredSignInFailures {
   std::vector<StoredSignInCount> counts;
@@ -77,8 +78,14 @@ struct StoredSignInFailures {
 // False for a store made before migration 6 (the kiosk's own store is always migrated when it starts).
 bool has_sign_in_failure_tables(Database& db);
 StoredSignInFailures load_sign_in_failures(Database& db);
-// Replaces what is kept, in one transaction.
-void save_sign_in_failures(Database& db, const StoredSignInFailures& failures);
+// Replaces what is kept, in one transaction. A scope whose lock-out series went on (a new
+// lock-out since the last save) is recorded in staff_lockouts at `now_ms`.
+void save_sign_in_failures(Database& db, const StoredSignInFailures& failures, std::int64_t now_ms);
+
+// Staff sign-in lock-outs (of a staff number or of everyone) that started at or after `since_ms`
+// (milliseconds since the epoch), for the health report: many lock-outs mean someone is guessing
+// PINs. 0 for a store made before migration 7.
+std::int64_t count_staff_lockouts_since(Database& db, std::int64_t since_ms);
 
 // Read-only look-ups on any connection to the store (the kiosk's sign-in uses its own).
 // A store made before migration 5 has no members.

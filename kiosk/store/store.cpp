@@ -116,13 +116,22 @@ CREATE TABLE staff_sign_in_failures(
   locked_until INTEGER NOT NULL);
 CREATE TABLE staff_wrong_pins(at INTEGER NOT NULL);
 )sql",
-      // 7: the printed sheet's submission id (the QR code's), the idempotency key of a commit: a
+      // 7: escalating lock-outs (lockouts: lock-outs in a row for the scope; locked_until is kept
+      // after a lock-out ends while the series may still escalate), and a record of each lock-out
+      // (when, which scope, until when) for the operator's health report; rows older than 90 days
+      // are dropped.
+      R"sql(
+ALTER TABLE staff_sign_in_failures ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE staff_lockouts(at INTEGER NOT NULL, scope TEXT NOT NULL, locked_until INTEGER NOT NULL);
+CREATE INDEX staff_lockouts_by_time ON staff_lockouts(at);
+)sql",
+      // 8: the printed sheet's submission id (the QR code's), the idempotency key of a commit: a
       // sheet scanned twice is one submission. NULL for submissions without a sheet id.
       R"sql(
 ALTER TABLE submissions ADD COLUMN sheet_id TEXT;
 CREATE UNIQUE INDEX submissions_by_sheet ON submissions(sheet_id);
 )sql",
-      // 8: a submission sent again after the platform rejected it goes out under a new message-id
+      // 9: a submission sent again after the platform rejected it goes out under a new message-id
       // (the platform answers a message-id once); each new one names the one it replaces. Without
       // a row here a submission's message-id is its own id.
       R"sql(

@@ -172,7 +172,8 @@ class LayoutBuilder {
     Block head;
     const double title_width = kQrX - 4 - kLeft;
     add_text(head, out.title, page.number == 1 ? m_.title_pt : m_.heading_pt, true, kLeft, title_width);
-    if (page.number == 1) {
+    // A proposed form has no official name: printing one would pose as the platform's form.
+    if (page.number == 1 && !form_.proposed()) {
       const std::string& official = form_.official_title.get(lang_);
       if (!official.empty() && official != out.title) add_text(head, official, m_.small_pt, false, kLeft, title_width);
     }
@@ -190,6 +191,10 @@ class LayoutBuilder {
       Block intro;
       const std::string& description = form_.description.get(lang_);
       if (!description.empty()) add_text(intro, description, m_.body_pt, false);
+      // A route the platform has not confirmed says so where the person and the owner read it.
+      if (form_.proposed())
+        add_text(intro, fmt("print.proposed", {{"owner", form_.owner ? form_.owner->name.get(lang_) : ""}}),
+                 m_.body_pt, true);
       place(intro, out, below);
       first_content_y_ = below + intro.height + m_.block_gap;
     }
@@ -230,10 +235,21 @@ class LayoutBuilder {
       page.texts.push_back(TextElement{kLeft, y1, pt, false, false, form_text});
       page.texts.push_back(
           TextElement{kRight - type_.width_mm(page_text, pt + 1, true), y1, pt + 1, true, false, page_text});
-      std::string postal = fmt("print.footer.postal", {{"address", ctx_.postal_address}});
-      auto lines = type_.wrap(postal, pt, false, kContentWidth);
-      page.texts.push_back(TextElement{kLeft, y2, pt, false, false, lines.front()});
+      // At most two lines: the owner's address can be long ("... Merk konvolutten «Arkivet»").
+      auto lines = type_.wrap(postal_line(), pt, false, kContentWidth);
+      for (size_t i = 0; i < lines.size() && i < 2; ++i)
+        page.texts.push_back(TextElement{kLeft, y2 + static_cast<double>(i) * m_.line_height(pt), pt, false, false,
+                                         lines[i]});
     }
+  }
+
+  // Where a printed form goes by post: the form's owner when the catalogue names one (its
+  // address, or its web page when no public source gives an address), else site.postal_address.
+  std::string postal_line() const {
+    if (!form_.owner) return fmt("print.footer.postal", {{"address", ctx_.postal_address}});
+    if (form_.owner->postal_address.empty())
+      return fmt("print.footer.postal-web", {{"owner", form_.owner->name.get(lang_)}, {"web", form_.owner->web}});
+    return fmt("print.footer.postal", {{"address", form_.owner->postal_address}});
   }
 
   std::string option_text(const forms::Item& item, const std::string& code) const {

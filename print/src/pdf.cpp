@@ -185,6 +185,7 @@ std::string render_receipt_pdf(const ReceiptInfo& info, const forms::Translation
   y += 4;
   para(tr("receipt.form"), 12, false, 1);
   para(info.form_title + " (" + info.form_id + ")", 13, true, 5);
+  if (info.proposed) para(translations.format(info.lang, "receipt.proposed", {{"owner", info.owner_name}}), 12, true, 5);
   para(tr("receipt.when"), 12, false, 1);
   para(translations.format(info.lang, "receipt.datetime", {{"date", date}, {"time", time}}), 13, true, 5);
   if (!info.site_name.empty()) {

@@ -5,6 +5,16 @@ set -uo pipefail
 kioskctl=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Never the machine's /etc/helsenorge-kiosk/kiosk.toml: a command missing --config fails here.
+export KIOSK_CONFIG="$work/no-such-kiosk.toml"
+# A broker address nothing listens on, chosen now (RabbitMQ may be on 5672 on this machine).
+broker_port=
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 40000))
+  if ! (: </dev/tcp/127.0.0.1/$p) 2>/dev/null; then broker_port=$p; break; fi
+done
+[ -n "$broker_port" ] || { echo "FAIL: no free port for the broker address"; exit 1; }
+broker="amqp://127.0.0.1:$broker_port"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 expect_rc() {  # expect_rc CODE DESCRIPTION -- COMMAND...
@@ -32,7 +42,7 @@ mkdir -p "$work/usb"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=t -days 30 \
   -keyout "$work/usb/broker-client.key" -out "$work/usb/broker-client.pem" >/dev/null 2>&1
 conf="$work/etc/kiosk.toml"
-echo 246810 | "$kioskctl" setup --config "$conf" --site-name "Biblioteket" --broker amqp://127.0.0.1:5672 \
+echo 246810 | "$kioskctl" setup --config "$conf" --site-name "Biblioteket" --broker "$broker" \
   --languages nb,nn,en --default-language nn --pin-stdin --certs-from "$work/usb" --cert-dir "$work/state/certs" \
   --set ui.theme=high-contrast --set store.path="$work/state/kiosk.db" >"$work/out" 2>"$work/err" ||
   { fail "setup"; cat "$work/out" "$work/err"; }
@@ -60,7 +70,7 @@ expect_rc 2 "setup with an unknown flag" -- "$kioskctl" setup --config "$conf" -
 # run yet) and adds the member; the doctor then counts staff access as set up.
 conf2="$work/etc2/kiosk.toml"
 state2="$work/state2"
-echo 482913 | "$kioskctl" setup --config "$conf2" --broker amqp://127.0.0.1:5672 --staff-id 1001 \
+echo 482913 | "$kioskctl" setup --config "$conf2" --broker "$broker" --staff-id 1001 \
   --staff-name "Kari N" --pin-stdin --set store.path="$state2/kiosk.db" --set store.key_file="$state2/store.key" \
   >"$work/out" 2>"$work/err" || { fail "setup with a staff member"; cat "$work/out" "$work/err"; }
 grep -q "added staff member 1001" "$work/out" || fail "setup did not say it added the member"
@@ -84,6 +94,16 @@ expect_rc 4 "setup with a staff member and a store that cannot be opened" -- sh 
   "echo 135790 | '$kioskctl' setup --config '$work/etc3/kiosk.toml' --staff-id 1003 --staff-name OP --pin-stdin \
    --set store.path='$work/usb/broker-client.pem/kiosk.db' --set store.key_file='$work/state3/store.key'"
 [ -e "$work/etc3/kiosk.toml" ] && fail "a setup whose member was not added wrote its file"
+
+# A one-time screen code for the on-screen setup of a kiosk in use: printed once, kept hashed.
+expect_rc 0 "setup --screen-code" -- "$kioskctl" setup --screen-code --valid-minutes 10 --config "$conf"
+code=$(sed -n 's/^Screen code: \([0-9]\{5\}\) \([0-9]\{5\}\)$/\1\2/p' "$work/out")
+[ ${#code} -eq 10 ] || fail "setup --screen-code printed no 10-digit code: $(cat "$work/out")"
+[ -f "$work/etc/setup-screen-code" ] || fail "no screen code file beside the configuration"
+grep -q "$code" "$work/etc/setup-screen-code" && fail "the screen code is kept in clear text"
+expect_rc 3 "setup --screen-code valid for 0 minutes" -- "$kioskctl" setup --screen-code --valid-minutes 0 --config "$conf"
+expect_rc 2 "setup --screen-code with other setup flags" -- "$kioskctl" setup --screen-code --site-name X --config "$conf"
+rm -f "$work/etc/setup-screen-code"
 
 # doctor: one line per check, failures with a fix, exit 1; --json for monitoring.
 expect_rc 1 "doctor on a fresh temp install" -- "$kioskctl" doctor --config "$conf" --skip-devices --timeout-ms 500

@@ -87,6 +87,12 @@ done
 [ "$(mode_owner /etc/helsenorge-kiosk)" = "770 root:kiosk" ] || fail "/etc/helsenorge-kiosk is $(mode_owner /etc/helsenorge-kiosk)"
 runuser -u kiosk -- test -w /etc/helsenorge-kiosk || fail "the first-run setup (as kiosk) cannot write the configuration"
 cmp -s "$conf" /usr/share/helsenorge-kiosk/kiosk.toml.example || fail "$conf is not the shipped default"
+# The QR code key: made by the package (no form can be printed without it), the kiosk's only.
+[ "$(mode_owner $state/qr-mac.key)" = "600 kiosk:kiosk" ] || fail "$state/qr-mac.key is '$(mode_owner $state/qr-mac.key)'"
+[ "$(stat -c %s $state/qr-mac.key 2>/dev/null)" = 32 ] || fail "$state/qr-mac.key is not 32 bytes"
+chmod 0711 "$work" && install -d -o kiosk -g kiosk -m 0700 "$work/kiosk-out"
+runuser -u kiosk -- kioskctl print reservasjon-kjernejournal --lang nb --out "$work/kiosk-out/form.pdf" >"$work/print.log" 2>&1 ||
+  { cat "$work/print.log"; fail "the kiosk user cannot print a form right after installation"; }
 runuser -u kiosk -- kioskctl config check >/dev/null || fail "the kiosk user cannot read and check $conf"
 for unit in multi-user.target.wants/helsenorge-kiosk.service multi-user.target.wants/helsenorge-kiosk-delivery.service; do
   [ -L "/etc/systemd/system/$unit" ] || fail "$unit is not enabled"
@@ -114,7 +120,9 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["checks"][
   fail "doctor --json"
 
 step "the kiosk's state: a configuration change, a key, a queued submission"
+qr_sum=$(sha256sum < $state/qr-mac.key)
 kioskctl setup --site-name "Package test library" >/dev/null || fail "kioskctl setup"
+[ "$qr_sum" = "$(sha256sum < $state/qr-mac.key)" ] || fail "kioskctl setup replaced the QR code key"
 [ "$(mode_owner $conf)" = "640 root:kiosk" ] || fail "after setup $conf is $(mode_owner $conf)"
 runuser -u kiosk -- sh -c "umask 077; head -c 32 /dev/urandom > $state/store.key; echo sentinel-$$ > $state/sentinel"
 sql "CREATE TABLE outbox(submission_id TEXT PRIMARY KEY, status TEXT NOT NULL);
@@ -133,6 +141,7 @@ dpkg -i "$deb2" >"$work/install2.log" 2>&1 || { cat "$work/install2.log"; die "u
 [ "$(dpkg-query -W -f='${Version}' $pkg)" = "$version2" ] || fail "the upgrade did not install $version2"
 [ "$conf_sum" = "$(sha256sum < $conf)" ] || fail "the upgrade changed the configuration"
 [ "$key_sum" = "$(sha256sum < $state/store.key)" ] || fail "the upgrade changed the key"
+[ "$qr_sum" = "$(sha256sum < $state/qr-mac.key)" ] || fail "the upgrade changed the QR code key"
 [ "$(cat $state/sentinel 2>/dev/null)" = "sentinel-$$" ] || fail "the sentinel did not survive the upgrade"
 [ "$(sql "SELECT status FROM outbox WHERE submission_id = 'sub-1'")" = queued ] || fail "the queue did not survive"
 [ "$(mode_owner $state)" = "700 kiosk:kiosk" ] || fail "after the upgrade $state is $(mode_owner $state)"

@@ -5,6 +5,8 @@
 
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
+#include "skip.hpp"
+#include "scoped_env.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -168,7 +170,7 @@ TEST_CASE("doctor certificates: none configured warns - valid, soon expiring, un
 TEST_CASE("doctor scanner: SANE's test backend is found - a wrong device and no scanner fail") {
   TempDir dir;
   write_file(dir / "dll.conf", "test\n", 0644);
-  ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
+  const kiosk_test::ScopedEnv sane_config("SANE_CONFIG_DIR", dir.path().string());
   CHECK(check_scanner("").status == CheckStatus::Ok);
   CHECK(check_scanner("test:0").status == CheckStatus::Ok);
   auto wrong = check_scanner("genesys:libusb:001:004");
@@ -182,7 +184,7 @@ TEST_CASE("doctor scanner: SANE's test backend is found - a wrong device and no 
 
 TEST_CASE("doctor printer: a print service that is not running is reported with how to start it") {
   const std::string server = "127.0.0.1:" + std::to_string(kiosk_test::free_port());
-  ::setenv("CUPS_SERVER", server.c_str(), 1);
+  const kiosk_test::ScopedEnv cups_server("CUPS_SERVER", server);
   auto r = check_printer("");
   CHECK(r.status == CheckStatus::Failed);
   CHECK(contains(r.message, "cannot be reached"));
@@ -225,7 +227,7 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
 
 TEST_CASE("undelivered and store check as another user: nothing is left behind, an unmerged log is refused") {
   if (::geteuid() != 0) {
-    MESSAGE("skipped: needs root to hand the store to another user");
+    kiosk_test::skip("needs root to hand the store to another user");
     return;
   }
   TempDir dir;

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sqlite3.h>
+
 #include "admin/setup.hpp"
+#include "admin/start_gate.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -185,6 +188,106 @@ TEST_CASE("setup first staff member: added to a store made for it - staff access
   CHECK_THROWS_WITH_AS(add_staff_member(config, "1001", "Other", "135790"), doctest::Contains("already in use"),
                        SetupError);
   CHECK(count_active_staff_members(dir / "state/kiosk.db") == 1);
+}
+
+namespace {
+
+// Runs one SQL statement on the store (what kioskctl staff remove does to the row).
+void store_sql(const std::filesystem::path& db_file, const std::string& sql) {
+  std::filesystem::create_directories(db_file.parent_path());
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_file.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, message);
+}
+
+}  // namespace
+
+TEST_CASE("start gate: only a new kiosk gets the setup - a kiosk in use without staff, or with a broken file, is out of order") {
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  kiosk::Config config = write_config_without_staff(dir, file);
+  CHECK(decide_start(file).mode == StartMode::Setup);
+  // An empty store (the delivery service may make one before the setup) is still a new kiosk.
+  store_sql(dir / "state/kiosk.db", "CREATE TABLE staff_members(id TEXT PRIMARY KEY, name TEXT, pin_hash TEXT, "
+                                    "added_at TEXT, removed_at TEXT); CREATE TABLE audit_log(id INTEGER PRIMARY KEY)");
+  CHECK(decide_start(file).mode == StartMode::Setup);
+  std::filesystem::remove(dir / "state/kiosk.db");
+
+  add_staff_member(config, "1001", "Kari N", "482913");
+  const auto ready = decide_start(file);
+  CHECK(ready.mode == StartMode::Ready);
+  CHECK(ready.reasons.empty());
+
+  // The last staff member removed: the kiosk is in use, so whoever stands at the screen gets no setup.
+  store_sql(dir / "state/kiosk.db", "UPDATE staff_members SET removed_at = '2026-12-07T10:00:00Z', pin_hash = ''");
+  auto decision = decide_start(file);
+  CHECK(decision.mode == StartMode::OutOfOrder);
+  REQUIRE(decision.reasons.size() == 1);
+  CHECK(contains(decision.reasons[0], "staff mode"));
+  CHECK(decision.help_phone == "23 32 70 00");
+
+  // A file that does not parse: out of order too (with the default help number), never the setup.
+  write_file(file, "[site]\nhelp_phone = \"22 22 22 22\"\n[ui\n", 0640);
+  decision = decide_start(file);
+  CHECK(decision.mode == StartMode::OutOfOrder);
+  CHECK(contains(decision.reasons.at(0), "line 3"));
+  // ... also when no store exists at all (the file no longer says where it is).
+  std::filesystem::remove_all(dir / "state");
+  CHECK(decide_start(file).mode == StartMode::OutOfOrder);
+
+  // The help number comes from a file that parses.
+  config.set("site.help_phone", "22 22 22 22");
+  write_config(file, config);
+  store_sql(dir / "state/kiosk.db", "CREATE TABLE audit_log(id INTEGER PRIMARY KEY); INSERT INTO audit_log VALUES(1)");
+  decision = decide_start(file);
+  CHECK(decision.mode == StartMode::OutOfOrder);
+  CHECK(decision.help_phone == "22 22 22 22");
+}
+
+TEST_CASE("start gate: the screen code opens the setup on a kiosk in use once; it expires and ends after 5 wrong tries") {
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  write_file(file, "[ui\n", 0640);  // broken: out of order
+  const std::time_t now = 1'800'000'000;
+  REQUIRE(decide_start(file, now).mode == StartMode::OutOfOrder);
+  CHECK(use_screen_code(file, "0000000000", now) == ScreenCodeResult::NoCode);
+
+  CHECK_THROWS_AS(issue_screen_code(file, std::chrono::seconds(10), now), SetupError);
+  CHECK_THROWS_AS(issue_screen_code(file, std::chrono::hours(25), now), SetupError);
+  const std::string code = issue_screen_code(file, std::chrono::minutes(30), now);
+  REQUIRE(code.size() == 10);
+  CHECK(code.find_first_not_of("0123456789") == std::string::npos);
+  // Only a hash is kept, readable by the kiosk's group, not by others.
+  const std::string stored = kiosk_test::read_file(screen_code_file(file));
+  CHECK_FALSE(contains(stored, code));
+  CHECK(kiosk_test::mode_of(screen_code_file(file)) == 0640);
+
+  CHECK(decide_start(file, now).mode == StartMode::SetupWithCode);
+  CHECK(decide_start(file, now + 30 * 60).mode == StartMode::OutOfOrder);  // expired
+  CHECK(use_screen_code(file, code, now + 30 * 60) == ScreenCodeResult::NoCode);
+  CHECK_FALSE(std::filesystem::exists(screen_code_file(file)));
+
+  // Single use.
+  const std::string second = issue_screen_code(file, std::chrono::minutes(30), now);
+  std::string wrong = second;
+  wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
+  CHECK(use_screen_code(file, wrong, now) == ScreenCodeResult::Wrong);
+  CHECK(use_screen_code(file, second, now) == ScreenCodeResult::Accepted);
+  CHECK(use_screen_code(file, second, now) == ScreenCodeResult::NoCode);
+  CHECK(decide_start(file, now).mode == StartMode::OutOfOrder);
+
+  // Five wrong tries end it, even if the right one comes next.
+  const std::string third = issue_screen_code(file, std::chrono::minutes(30), now);
+  wrong = third;
+  wrong[9] = wrong[9] == '9' ? '0' : static_cast<char>(wrong[9] + 1);
+  for (int i = 0; i < kScreenCodeTries; ++i) CHECK(use_screen_code(file, wrong, now) == ScreenCodeResult::Wrong);
+  CHECK(use_screen_code(file, third, now) == ScreenCodeResult::NoCode);
+  CHECK(decide_start(file, now).mode == StartMode::OutOfOrder);
 }
 
 TEST_CASE("ADMIN.md documents every configuration key") {

@@ -13,6 +13,7 @@
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
 #include "admin/setup_screen.hpp"
+#include "admin/start_gate.hpp"
 #include "forms/assets.hpp"
 #include "kiosk_ui/headless.hpp"
 #include "private_cups.hpp"
@@ -262,4 +263,66 @@ TEST_CASE("setup screen: without CUPS or a scanner it says so in plain words") {
   REQUIRE(ui.touch("admin.test-scan"));
   ui.settle();
   CHECK(contains(ui.message(), "Det gikk ikke"));
+}
+
+TEST_CASE("setup screen: on a kiosk in use nothing of the setup shows until the screen code is typed") {
+  TempDir dir;
+  const auto file = dir / "kiosk.toml";
+  write_file(file, "[ui\n", 0640);  // broken: a kiosk in use is out of order
+  int listed = 0;
+  SetupDevices devices{[&listed] {
+                         ++listed;
+                         return std::vector<PrinterInfo>{};
+                       },
+                       [] { return std::vector<ScannerInfo>{}; }, [](const std::string&, const std::string&) { return 1; },
+                       [](const std::string&) { return std::pair<int, int>{1, 1}; }};
+  const std::string code = issue_screen_code(file, std::chrono::minutes(5));
+  SetupSession session(file, devices, true);
+  SetupDriver ui(session);
+  ui.settle();
+  CHECK(listed == 0);  // not even the printers are asked for
+  const auto& page = ui.look();
+  CHECK(contains(page.all_text(), "Kode for oppsett"));
+  CHECK_FALSE(contains(page.all_text(), "ikke satt opp"));
+  CHECK(page.find("admin.back") == nullptr);
+  // Intents for the setup's own steps are dropped while the code is asked for.
+  session.apply(setup_intent::Save{});
+  session.apply(setup_intent::ImportCertificates{});
+  CHECK(session.view().step == SetupStep::Welcome);
+  CHECK(session.view().code_required);
+
+  std::string wrong = code;
+  wrong[3] = wrong[3] == '9' ? '0' : static_cast<char>(wrong[3] + 1);
+  for (const char c : wrong) REQUIRE(ui.touch(std::string("admin.key.") + c));
+  CHECK(ui.look().find("admin.field")->text == std::string(10, '*') + "|");  // the code is not shown
+  REQUIRE(ui.touch("admin.next"));
+  CHECK(contains(ui.message(), "Koden er feil"));
+  CHECK(session.view().code_required);
+
+  for (const char c : code) REQUIRE(ui.touch(std::string("admin.key.") + c));
+  REQUIRE(ui.touch("admin.next"));
+  ui.settle();
+  CHECK_FALSE(session.view().code_required);
+  CHECK(listed == 1);
+  CHECK(contains(ui.look().all_text(), "line 1"));  // the welcome step says why
+  CHECK_FALSE(std::filesystem::exists(screen_code_file(file)));  // used once
+}
+
+TEST_CASE("out of order screen: the help number in bokmål, nynorsk and English, nothing to touch") {
+  kiosk::ui::ImGuiSession imgui(kiosk::ui::kDesignWidth, kiosk::ui::kDesignHeight, true);
+  ImGui::SetCurrentContext(imgui.context());
+  ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+  ImGui::NewFrame();
+  auto out = kiosk::ui::draw_out_of_order(imgui.fonts(), "22 22 22 22", translations());
+  ImGui::Render();
+  const std::string text = out.record.all_text();
+  CHECK(contains(text, translations().text("nb", "out-of-order.title")));
+  CHECK(contains(text, translations().text("nn", "out-of-order.title")));
+  CHECK(contains(text, "out of order"));
+  CHECK(contains(text, "ring Veiledning Helsenorge på 22 22 22 22"));
+  CHECK(contains(text, "ring Rettleiing Helsenorge på 22 22 22 22"));
+  CHECK(contains(text, "call Helsenorge guidance on 22 22 22 22"));
+  CHECK(out.record.with_role(kiosk::ui::Role::Choice).empty());
+  CHECK(out.record.with_role(kiosk::ui::Role::Nav).empty());
+  CHECK(out.record.untranslated.empty());
 }

@@ -32,6 +32,7 @@ struct Assets {
       std::vector<forms::Questionnaire> forms_list;
       for (auto q : catalogue.forms()) {
         q.representation.clear();
+        q.refused_representation.clear();
         for (const auto& t : rules.types) q.representation.push_back(t.code);
         forms_list.push_back(std::move(q));
         break;  // one form is enough for the per-type sessions

@@ -269,3 +269,33 @@ TEST_CASE("unavailable print, scan and outbox are said plainly, never shown as s
   CHECK(ui.last().find("error")->text == assets.translations.text("nb", "ui.send.unavailable"));
   CHECK(f.screen() == Screen::Send);
 }
+
+TEST_CASE("a form whose owner does not take this kind of help is refused at once, with the owner's reason") {
+  const auto& assets = kiosk_test::Assets::get();
+  Walk w(assets.catalogue);
+  w.touch("choice.language.nb");
+  w.touch_paged("choice.category.see-my-data");
+  w.touch("choice.someone-else");
+  w.touch_paged("choice.representation.power-of-attorney");
+  // Still listed for a Helsenorge power of attorney, so the person hears why it cannot be used.
+  w.pick_form("innsyn-norsk-pasientregister");
+  CHECK(w.flow->screen() == Screen::Refused);
+  const auto text = w.flow->screen_model().text_for_reading();
+  CHECK(text.find(assets.translations.text("nb", "representation.refusal.npr-person-parent-or-guardian")) !=
+        std::string::npos);
+  CHECK(w.ui.last().find("choice.talk"));
+  CHECK(w.services.printer->requests.empty());
+}
+
+TEST_CASE("a proposed form says so on its first screen, naming the owner") {
+  const auto& assets = kiosk_test::Assets::get();
+  Walk w(assets.catalogue);
+  w.touch("choice.language.nn");
+  w.touch_paged("choice.category.doctor-and-medicines");
+  w.touch("choice.self");
+  w.pick_form("organdonasjon");
+  REQUIRE(w.flow->screen() == Screen::FormIntro);
+  CHECK(w.flow->screen_model().text_for_reading().find(
+            "Dette er eit forslag frå kiosken. Norsk helsenett har ikkje laga eit slikt skjema enno.") !=
+        std::string::npos);
+}

@@ -108,21 +108,6 @@ TEST_CASE("wipe: no personal value remains in the flow, the session or on screen
   CHECK(!session.submission_id.empty());
 }
 
-TEST_CASE("wipe overwrites a session's strings before releasing them") {
-  std::string value = "12345678901-a-long-value-beyond-small-string-buffer";
-  flow::wipe_string(value);
-  CHECK(value.empty());
-  CHECK(value.capacity() < 32);  // the heap buffer was released after being overwritten
-  flow::Session session;
-  session.typed = "Kari Nordmann and more text to leave the small buffer";
-  session.representation.represented_id = "01018012371";
-  session.answers.set("x", forms::AnswerValue::of_string("secret value that is long enough"));
-  session.wipe();
-  CHECK(session.typed.empty());
-  CHECK(session.representation.represented_id.empty());
-  CHECK(session.answers.values.empty());
-}
-
 TEST_CASE("staff mode: Argon2id PIN, lock-out after 5 wrong PINs for the configured time") {
   const std::string hash = flow::StaffLock::hash_pin("4711", true);
   CHECK(hash.rfind("$argon2id$", 0) == 0);

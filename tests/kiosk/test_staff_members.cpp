@@ -149,8 +149,14 @@ TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without P
   const auto reused = kioskctl(dir, "staff add --id 27 --name New --pin-stdin" + at, "246802\n");
   CHECK(reused.code == 3);
   CHECK(reused.err.find("not reused") != std::string::npos);
+  // The last member who can open staff mode is not removed by a slip: --force is needed.
+  const auto last = kioskctl(dir, "staff remove --id 1001" + at);
+  CHECK(last.code == 3);
+  CHECK(last.err.find("last one who can open staff mode") != std::string::npos);
+  CHECK(last.err.find("--force") != std::string::npos);
   json = nlohmann::json::parse(kioskctl(dir, "staff list --json" + at).out);
   REQUIRE(json.at("members").size() == 2);
+  CHECK(json["members"][1].at("status") == "active");
   CHECK(json["members"][0].at("status") == "removed");
   CHECK(!json["members"][0].at("removed").get<std::string>().empty());
   {
@@ -167,6 +173,9 @@ TEST_CASE("staff members: kioskctl staff add and list and remove (JSON without P
     REQUIRE(set_pin.step());
     CHECK(set_pin.integer(0) == 1);
   }
+
+  REQUIRE(kioskctl(dir, "staff remove --id 1001 --force" + at).code == 0);
+  CHECK(nlohmann::json::parse(kioskctl(dir, "staff list --json" + at).out)["members"][1].at("status") == "removed");
 
   // A store that is not there is said plainly (exit 4), and not created.
   const auto missing = dir.path / "nowhere.db";
@@ -249,6 +258,137 @@ TEST_CASE("staff members: lock-out per staff number and kiosk-wide and a removed
     CHECK(lock.try_unlock_member("1001", directory.find("1001"), "111111", t0) == R::WrongPin);
     CHECK(directory.has_members());
   }
+}
+
+TEST_CASE("staff members: lock-outs double in a row; a right PIN or a quiet day ends the series; never under a minute") {
+  const flow::StaffMember kari{"1001", "KN", flow::StaffLock::hash_pin("111111", true)};
+  using R = flow::StaffLock::Result;
+  const auto t0 = Clock::now();
+  // Three wrong PINs for Kari's number at `t`.
+  const auto guess = [&](flow::StaffLock& lock, Clock::time_point t) {
+    CHECK(lock.try_unlock_member("1001", kari, "000000", t) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "000001", t) == R::WrongPin);
+    CHECK(lock.try_unlock_member("1001", kari, "000002", t) == R::LockedOut);
+  };
+  {
+    // staff.lockout_seconds = 0 would have turned lock-outs off: the lock never goes under a minute.
+    flow::StaffLock lock("", 3, 0s, 1000);
+    guess(lock, t0);
+    CHECK(lock.member_locked_out("1001", t0 + 59s));
+  }
+  flow::StaffLock lock("", 3, 60s, 1000);
+  guess(lock, t0);
+  CHECK(lock.member_locked_out("1001", t0 + 59s));
+  CHECK_FALSE(lock.member_locked_out("1001", t0 + 61s));
+  const auto t1 = t0 + 61s;
+  guess(lock, t1);  // the second in a row: two minutes
+  CHECK(lock.member_locked_out("1001", t1 + 119s));
+  CHECK_FALSE(lock.member_locked_out("1001", t1 + 121s));
+  const auto t2 = t1 + 121s;
+  guess(lock, t2);  // the third: four minutes
+  CHECK(lock.member_locked_out("1001", t2 + 239s));
+  CHECK_FALSE(lock.member_locked_out("1001", t2 + 241s));
+
+  // The series survives a restart (kept in the store as lockouts).
+  const auto kept = lock.export_state(t2 + 241s);
+  CHECK(kept.numbers.at("1001").lockouts == 3);
+  flow::StaffLock restarted("", 3, 60s, 1000);
+  restarted.import_state(kept, t2 + 241s);
+  const auto t3 = t2 + 241s;
+  guess(restarted, t3);  // the fourth: eight minutes
+  CHECK(restarted.member_locked_out("1001", t3 + 479s));
+  CHECK_FALSE(restarted.member_locked_out("1001", t3 + 481s));
+
+  // The right PIN ends the series: the next lock-out is one minute again.
+  const auto t4 = t3 + 481s;
+  CHECK(restarted.try_unlock_member("1001", kari, "111111", t4) == R::Unlocked);
+  guess(restarted, t4);
+  CHECK_FALSE(restarted.member_locked_out("1001", t4 + 61s));
+  // So does a day without a lock-out.
+  guess(restarted, t4 + 61s);  // two minutes
+  CHECK(restarted.member_locked_out("1001", t4 + 61s + 119s));
+  const auto t5 = t4 + 61s + 25h;
+  guess(restarted, t5);
+  CHECK_FALSE(restarted.member_locked_out("1001", t5 + 61s));
+
+  // Never longer than a day, however long the series.
+  flow::StaffLock capped("", 1, 3600s, 1000);
+  auto t = t0;
+  for (int i = 0; i < 8; ++i) {
+    CHECK(capped.try_unlock_member("1001", kari, "000000", t) == R::LockedOut);
+    t += capped.lockout_for(i + 1) + 1s;
+  }
+  CHECK(capped.lockout_for(8) == 24h);
+  // The kiosk-wide lock escalates as well.
+  flow::StaffLock everyone("", 100, 60s, 2);
+  CHECK(everyone.try_unlock_member("1", std::nullopt, "000000", t0) == R::WrongPin);
+  CHECK(everyone.try_unlock_member("2", std::nullopt, "000000", t0) == R::LockedOut);
+  CHECK(everyone.try_unlock_member("3", std::nullopt, "000000", t0 + 61s) == R::WrongPin);
+  CHECK(everyone.try_unlock_member("4", std::nullopt, "000000", t0 + 61s) == R::LockedOut);
+  CHECK(everyone.locked_out(t0 + 61s + 119s));
+  CHECK_FALSE(everyone.locked_out(t0 + 61s + 121s));
+}
+
+TEST_CASE("staff members: every lock-out is recorded in the store, and the health report can count them since a time") {
+  TempDir dir{"kiosk-lockouts"};
+  const auto db_file = dir.path / "kiosk.db";
+  { auto made = store::Store::open(db_file, dir.path / "store.key"); }
+  const flow::StaffMember kari{"1001", "KN", flow::StaffLock::hash_pin("111111", true)};
+  flow::MemoryStaffDirectory members;
+  members.members = {kari};
+  // The kiosk's own directory (the store) for the failures, the members from memory.
+  struct Directory final : flow::StaffDirectory {
+    staff::StoreStaffDirectory store;
+    flow::MemoryStaffDirectory& members;
+    Directory(std::filesystem::path db, flow::MemoryStaffDirectory& m) : store(std::move(db)), members(m) {}
+    bool has_members() override { return true; }
+    std::optional<flow::StaffMember> find(const std::string& n) override { return members.find(n); }
+    flow::SignInFailures load_failures() override { return store.load_failures(); }
+    void save_failures(const flow::SignInFailures& f) override { store.save_failures(f); }
+  } directory(db_file, members);
+  const auto count_since = [&](std::int64_t since_ms) {
+    store::Database db(db_file, false);
+    return store::count_staff_lockouts_since(db, since_ms);
+  };
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t before = now_ms();
+  CHECK(count_since(0) == 0);
+  flow::StaffLock lock("", 3, 60s, 1000);
+  const auto t0 = Clock::now();
+  using R = flow::StaffLock::Result;
+  for (const char* pin : {"000000", "000001"}) {
+    flow::SignInAttempt a{true, "1001", pin, t0};
+    CHECK(flow::sign_in(lock, directory, a).result == R::WrongPin);
+  }
+  CHECK(count_since(before) == 0);
+  {
+    flow::SignInAttempt a{true, "1001", "000002", t0};
+    CHECK(flow::sign_in(lock, directory, a).result == R::LockedOut);
+  }
+  CHECK(count_since(before) == 1);
+  // Tries while locked out are no new lock-out.
+  for (int i = 0; i < 3; ++i) {
+    flow::SignInAttempt a{true, "1001", "000003", t0 + 10s};
+    CHECK(flow::sign_in(lock, directory, a).result == R::LockedOut);
+  }
+  CHECK(count_since(before) == 1);
+  // Unknown numbers until everyone is locked out (scope '*'), after Kari's lock-out ended.
+  flow::StaffLock kiosk_wide("", 3, 60s, 2);
+  for (const char* number : {"7", "8"}) {
+    flow::SignInAttempt a{true, number, "000000", t0 + 61s};
+    flow::sign_in(kiosk_wide, directory, a);
+  }
+  CHECK(count_since(before) == 2);
+  CHECK(count_since(now_ms() + 1000) == 0);
+  store::Database db(db_file, false);
+  auto st = db.prepare("SELECT scope FROM staff_lockouts ORDER BY rowid");
+  REQUIRE(st.step());
+  CHECK(st.text(0) == "1001");
+  REQUIRE(st.step());
+  CHECK(st.text(0) == "*");
 }
 
 TEST_CASE("staff members: a member signs in at the kiosk and the audit and the sent Bundle Provenance name them") {

@@ -228,7 +228,9 @@ TEST_CASE("review queue: staff pick from a list of the waiting sheets, a few at 
   CHECK(d.flow->session().held_reference == references[3]);
 }
 
-TEST_CASE("staff audit: wrong PINs, the lock-out, queue actions and fill-in on behalf go to the audit") {
+// Queue actions (reprint, cancel) are audited by the real outbox in the store: test_services.cpp
+// "services: the real outbox commits ... (audited)".
+TEST_CASE("staff audit: wrong PINs, the lock-out and fill-in on behalf go to the audit") {
   Desk d;
   d.touch("staff.open");
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -236,3 +236,36 @@ TEST_CASE("layout: unknown language and missing fonts are clear errors") {
     CHECK(std::string(e.what()).find("/nonexistent/DejaVuSans.ttf") != std::string::npos);
   }
 }
+
+TEST_CASE("layout: the post line names the form's owner, and a proposed form says so on the sheet") {
+  const auto ctx = print_test::layout_context();
+  auto all_text = [](const print::FormLayout& l, int page) {
+    std::string s;
+    // Joined with spaces: a wrapped line splits at a space.
+    for (const auto& t : l.pages.at(static_cast<size_t>(page)).texts) s += t.text + " ";
+    return s;
+  };
+  // An owner with a sourced address: its address, not site.postal_address.
+  const auto& travel = print_test::catalogue().at("pasientreiser");
+  const auto l = print::layout_form(travel, "nb", {}, ctx);
+  for (size_t p = 0; p < l.pages.size(); ++p) {
+    const auto text = all_text(l, static_cast<int>(p));
+    CHECK(text.find("Pasientreiser HF, Postboks 2533 Kjørbekk, 3702 Skien") != std::string::npos);
+    CHECK(text.find(ctx.postal_address) == std::string::npos);
+  }
+  CHECK(all_text(l, 0).find(print_test::translations().text("nb", "print.proposed").substr(0, 20)) == std::string::npos);
+  // An owner without a sourced address: its web page. A proposed form: said in plain words on page 1.
+  const auto& donor = print_test::catalogue().at("organdonasjon");
+  REQUIRE(donor.proposed());
+  const auto d = print::layout_form(donor, "nn", {}, ctx);
+  const auto first = all_text(d, 0);
+  CHECK(first.find("Adressa til Norsk helsenett står på helsenorge.no.") != std::string::npos);
+  CHECK(first.find("Dette skjemaet er eit forslag frå kiosken.") != std::string::npos);
+  // ... and does not print an official name it does not have.
+  REQUIRE_FALSE(donor.official_title.empty());
+  CHECK(first.find(donor.official_title.get("nn")) == std::string::npos);
+  // A form without an owner (not from the catalogue) falls back to site.postal_address.
+  auto plain = travel;
+  plain.owner.reset();
+  CHECK(all_text(print::layout_form(plain, "nb", {}, ctx), 0).find(ctx.postal_address) != std::string::npos);
+}

@@ -20,6 +20,7 @@
 #include "outbox/error_codes.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
+#include "skip.hpp"
 #include "store/held_sheets.hpp"
 #include "store/store.hpp"
 
@@ -101,9 +102,8 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
     store.db().exec(
         "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
         "DROP TABLE held_sheets; DROP TABLE staff_members; DROP TABLE staff_sign_in_failures; "
-        "DROP TABLE staff_wrong_pins; DROP INDEX submissions_by_sheet; ALTER TABLE submissions DROP COLUMN sheet_id; "
-        "DROP TABLE message_ids; "
-        "PRAGMA user_version=1;");
+        "DROP TABLE staff_wrong_pins; DROP TABLE staff_lockouts; DROP INDEX submissions_by_sheet; "
+        "ALTER TABLE submissions DROP COLUMN sheet_id; DROP TABLE message_ids; PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
@@ -115,6 +115,8 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
               "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('staff_sign_in_failures','staff_wrong_pins')") == 2);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='submissions_by_sheet'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='message_ids'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('staff_sign_in_failures') WHERE name='lockouts'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_lockouts'") == 1);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
@@ -287,7 +289,7 @@ TEST_CASE("store: a really full disk (a 4 MB tmpfs) is a clear error, the kiosk 
   DemoEnv env;
   SmallTmpfs disk(env.dir.path / "small-disk", "size=4m");
   if (!disk.mounted) {
-    MESSAGE("skipped: mounting a tmpfs needs root (this test runs as root in CI)");
+    kiosk_test::skip("mounting a 4 MB tmpfs failed (it needs root; CI runs as root)");
     return;
   }
   env.config.set("store.path", (disk.dir / "kiosk.db").string());

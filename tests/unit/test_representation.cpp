@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "forms/assets.hpp"
+#include "forms/catalogue.hpp"
 #include "forms/questionnaire.hpp"
 #include "forms/representation.hpp"
 
@@ -123,4 +124,35 @@ TEST_CASE("representation: a type the form does not allow, and bad numbers, are 
 TEST_CASE("representation: rules file must not allow a child representative") {
   nlohmann::json j = {{"types", {{{"code", "self"}}, {{"code", "x"}, {"min_representative_age", 15}}}}};
   CHECK_THROWS(RepresentationRules::from_json(j, "rules.json"));
+}
+
+TEST_CASE("representation: the owner's rules decide who may submit (NPR, Helfo, EHIC), with the owner's reason first") {
+  const auto catalogue = Catalogue::load_directory(assets_dir() / "forms");
+  const auto adult = number_born(1950, 3, 4);
+  const auto helper = number_born(1980, 1, 2);
+  auto decide = [&](const std::string& form, const std::string& type, const std::string& person) {
+    RepresentationRequest req{type, {person}, Party{helper}, true, {}, kToday};
+    if (const auto* t = rules().find(type)) req.evidence_provided = t->evidence;
+    return check_representation(rules(), catalogue.at(form), req);
+  };
+  // Norsk pasientregister: only the person, parents of children under 16 and a guardian with papers.
+  auto d = decide("innsyn-norsk-pasientregister", "power-of-attorney", adult);
+  CHECK_FALSE(d.allowed);
+  REQUIRE_FALSE(d.refusals.empty());
+  CHECK(d.refusals.front().message_key == "representation.refusal.npr-person-parent-or-guardian");
+  CHECK(decide("innsyn-norsk-pasientregister", "guardian", adult).allowed);
+  CHECK(refused_for(decide("innsyn-norsk-pasientregister", "foster-parent", number_born(2015, 1, 1)),
+                    "npr-person-parent-or-guardian"));
+  CHECK(decide("innsyn-norsk-pasientregister", "parent-12-16", number_born(2012, 1, 1)).allowed);
+  // Helfo takes only its own power of attorney (21-00.01), for every Helfo form.
+  for (const char* id : {"bytte-fastlege", "europeisk-helsetrygdkort", "refusjon-egenandeler"}) {
+    CAPTURE(id);
+    CHECK(refused_for(decide(id, "power-of-attorney", adult), "helfo-own-power-of-attorney"));
+    CHECK_FALSE(catalogue.at(id).allows_representation("power-of-attorney"));
+  }
+  // The European health insurance card: oneself and one's own children.
+  CHECK(refused_for(decide("europeisk-helsetrygdkort", "guardian", adult), "ehic-self-or-own-children"));
+  CHECK(decide("europeisk-helsetrygdkort", "parent-under-12", number_born(2020, 6, 1)).allowed);
+  // Other owners keep the Helsenorge power of attorney.
+  CHECK(decide("kjernejournal-logg", "power-of-attorney", adult).allowed);
 }

@@ -12,10 +12,15 @@ namespace forms {
 inline const std::vector<std::string> kTaskCategories = {
     "see-my-data", "say-no", "someone-helps", "fix-my-data", "doctor-and-medicines", "costs-and-travel"};
 
+// The name of the file in the catalogue folder that names each form's owner and status.
+inline constexpr const char* kOwnersFileName = "owners.json";
+
 // Every form in assets/forms, loaded and checked. Ids are unique.
 class Catalogue {
  public:
-  // Loads every *.json in `dir`. Collects all problems and throws one FormError listing them.
+  // Loads every *.json in `dir` (except owners.json). When `dir` has an owners.json, every
+  // form must be listed there with its owner and status (and a source when official).
+  // Collects all problems and throws one FormError listing them.
   static Catalogue load_directory(const std::filesystem::path& dir);
   static Catalogue from_forms(std::vector<Questionnaire> forms);
 

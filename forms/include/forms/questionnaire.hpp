@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,20 @@ struct Item {
   int box_count() const;
 };
 
+// The body that decides on a form and where a printed copy is posted (assets/forms/owners.json).
+struct FormOwner {
+  std::string code;            // "helfo", "helsedirektoratet", ...
+  LocalizedText name;          // "Helfo"; translated when it is not a proper name
+  std::string postal_address;  // empty when no public source gives one: print `web` instead
+  std::string web;             // short web address for print: "helfo.no"
+  std::string source;          // URL where the address or the owner's rules are published
+};
+
+// Whether a real form exists (official, with a source) or the kiosk proposes the route.
+// Unknown only for forms loaded without the catalogue's owners.json (tests, imports).
+enum class FormStatus { Unknown, Official, Proposed };
+std::string to_string(FormStatus status);
+
 // The catalogue entry: FHIR Questionnaire plus the kiosk's catalogue metadata.
 struct Questionnaire {
   std::filesystem::path source;  // file it was read from (empty when parsed from memory)
@@ -102,6 +117,15 @@ struct Questionnaire {
   std::optional<std::string> can_be_performed_by;         // sdf-canbeperformedby code
   std::optional<std::string> authentication_requirement;  // sdf-authenticationrequirement code
   std::vector<Item> items;
+  std::optional<FormOwner> owner;              // from owners.json
+  FormStatus catalogue_status = FormStatus::Unknown;
+  std::string status_source;                   // official: where the real form is published
+  std::string status_note;                     // proposed: why no real form is known (English, for staff)
+  bool proposed() const { return catalogue_status == FormStatus::Proposed; }
+  // Kinds of help the owner does not take for this form (owners.json "refuse"): representation
+  // type code -> refusal code (translated under representation.refusal.<code>, with the way forward).
+  std::map<std::string, std::string> refused_representation;
+  std::optional<std::string> representation_refusal(const std::string& type) const;
 
   // Depth-first list of every item (groups included).
   std::vector<const Item*> all_items() const;

@@ -121,8 +121,9 @@ CheckResult check_key_file(const std::string& id, const std::string& title, cons
                 id == "key"
                     ? "The kiosk creates it when it opens a new store. If the store already exists, restore the "
                       "key from your backup: without it the queued submissions cannot be read."
-                    : "The kiosk creates it when it starts for the first time. If it was lost, restore it from "
-                      "your backup: without it forms printed earlier cannot be checked when scanned.");
+                    : "The package makes it when it is installed: run \"apt-get install --reinstall "
+                      "helsenorge-kiosk\" (your settings are kept). If it was lost, restore it from your backup "
+                      "first: without it forms printed earlier cannot be checked when scanned.");
   if (!S_ISREG(st.st_mode))
     return fail(r, file.string() + " is not a regular file.", "Remove it and restore the key from your backup.");
   if (st.st_size == 0) return fail(r, file.string() + " is empty.", "Restore the key from your backup.");
@@ -296,6 +297,25 @@ std::int64_t count_active_staff_members(const std::filesystem::path& store_file)
   }
 }
 
+bool store_in_use(const std::filesystem::path& store_file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store_file, ec)) return ec.value() != 0 && ec != std::errc::no_such_file_or_directory;
+  try {
+    const auto db = open_for_counting(store_file, "ask as its owner");
+    // A store the delivery service made before anyone set the kiosk up holds none of these.
+    for (const char* table : {"staff_members", "audit_log", "submissions", "held_sheets"}) {
+      const std::string has_table =
+          std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'";
+      if (count_rows(db.get(), store_file, has_table.c_str()) == 0) continue;
+      const std::string rows = std::string("SELECT count(*) FROM ") + table;
+      if (count_rows(db.get(), store_file, rows.c_str()) > 0) return true;
+    }
+    return false;
+  } catch (const std::runtime_error&) {
+    return true;  // cannot tell: not a new kiosk (fail closed)
+  }
+}
+
 bool staff_access_configured(const Config& config) {
   // Either opens staff mode (the shared PIN only while there are no members): the cheap one first.
   if (!config.get_string("staff.pin_hash").empty()) return true;
@@ -333,7 +353,12 @@ CheckResult check_staff_access(const Config& config) {
     r.fix = "Give each staff member their own number and PIN: kioskctl staff add --id N --name NAME --pin-stdin";
     return r;
   }
-  return fail(r, "Nobody can open staff mode: there is no staff member and no shared staff PIN.",
+  return fail(r,
+              std::string("Nobody can open staff mode: there is no staff member and no shared staff PIN. The touch "
+                          "screen shows ") +
+                  (store_in_use(store_file) ? "\"out of order\" until then (or the setup, after kioskctl setup "
+                                              "--screen-code)."
+                                            : "the first-run setup until then (a new kiosk)."),
               "Add the first staff member: kioskctl setup --staff-id N --staff-name NAME --pin-stdin (or kioskctl "
               "staff add once the kiosk has made its store).");
 }

@@ -113,7 +113,9 @@ std::string render_config(const Config& config) {
       out << "\n[" << sec << "]\n";
       section = sec;
     }
-    out << "# " << spec.help << "\n" << spec.key.substr(dot + 1) << " = " << value_text(config, spec) << "\n";
+    out << "# " << spec.help;
+    if (const auto range = Config::range(spec.key)) out << " (" << range->text() << ")";
+    out << "\n" << spec.key.substr(dot + 1) << " = " << value_text(config, spec) << "\n";
   }
   return out.str();
 }
@@ -137,8 +139,10 @@ void set_from_text(Config& config, const std::string& key, const std::string& te
       } catch (const std::exception&) {
         used = 0;
       }
-      if (used == 0 || used != text.size() || number < 0)
-        throw SetupError("\"" + key + "\" must be a whole number of 0 or more, not \"" + text + "\".");
+      const auto range = Config::range(key);
+      if (used == 0 || used != text.size() || !range || number < range->min || number > range->max)
+        throw SetupError("\"" + key + "\" must be a whole number from " + (range ? range->text() : "0") + ", not \"" +
+                         text + "\".");
       config.set(key, number);
       return;
     }
@@ -146,8 +150,9 @@ void set_from_text(Config& config, const std::string& key, const std::string& te
       config.set(key, text);
       return;
     case Config::Type::Path:
-      // Relative paths are taken from where the admin is, so the file holds no surprise.
-      config.set(key, text.empty() ? text : std::filesystem::absolute(text).lexically_normal().string());
+      // A relative path is against the configuration file's folder, as in the file itself
+      // (Config::set resolves it), so the file holds no surprise.
+      config.set(key, text);
       return;
     case Config::Type::StringList: {
       std::string inner = text;

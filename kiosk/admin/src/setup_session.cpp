@@ -9,6 +9,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
+#include "admin/start_gate.hpp"
 #include "letters.hpp"
 #include "scanners/error.hpp"
 #include "scanners/sane_scanner.hpp"
@@ -56,8 +57,10 @@ SetupStep step_before(SetupStep step) {
 
 }  // namespace
 
-SetupSession::SetupSession(std::filesystem::path config_file, SetupDevices devices) : devices_(std::move(devices)) {
+SetupSession::SetupSession(std::filesystem::path config_file, SetupDevices devices, bool code_required)
+    : devices_(std::move(devices)) {
   view_.config_file = std::move(config_file);
+  view_.code_required = code_required;
   view_.needs = first_run_needs(view_.config_file);
   // A broken file is not thrown away silently: the setup starts from the defaults and the
   // welcome step says why; writing replaces the file.
@@ -84,6 +87,7 @@ SetupSession::SetupSession(std::filesystem::path config_file, SetupDevices devic
 SetupSession::~SetupSession() {
   if (worker_.valid()) worker_.wait();
   sodium_memzero(pin_.data(), pin_.capacity());
+  sodium_memzero(code_.data(), code_.capacity());
 }
 
 void SetupSession::start(std::function<Result()> job) {
@@ -113,8 +117,37 @@ bool SetupSession::wait_idle(std::chrono::milliseconds timeout) {
   return !view_.busy;
 }
 
+// While the screen code is required only the digit pad, Next and the language switch work:
+// every other intent is dropped, so nothing of the setup can be reached without the code.
+bool SetupSession::apply_code(const SetupIntent& intent) {
+  namespace in = setup_intent;
+  if (const auto* typed = std::get_if<in::Type>(&intent)) {
+    const bool digit = typed->text.size() == 1 && typed->text[0] >= '0' && typed->text[0] <= '9';
+    if (digit && code_.size() < static_cast<std::size_t>(kScreenCodeDigits)) code_ += typed->text;
+  } else if (std::holds_alternative<in::Erase>(intent)) {
+    erase_last_letter(code_);
+  } else if (std::holds_alternative<in::SwitchAdminLanguage>(intent)) {
+    view_.language = view_.language == "nb" ? "en" : "nb";
+  } else if (std::holds_alternative<in::Next>(intent)) {
+    const auto result = use_screen_code(view_.config_file, code_);
+    sodium_memzero(code_.data(), code_.capacity());
+    code_.clear();
+    if (result == ScreenCodeResult::Accepted) {
+      view_.code_required = false;
+      view_.message.reset();
+      apply(in::Refresh{});  // the device lists were not fetched while the code was asked for
+    } else {
+      view_.message = error_message(
+          result == ScreenCodeResult::Wrong ? "admin.setup.code.wrong" : "admin.setup.code.none", "");
+    }
+  }
+  view_.code_digits = code_.size();
+  return true;
+}
+
 void SetupSession::apply(const SetupIntent& intent) {
   namespace in = setup_intent;
+  if (view_.code_required && apply_code(intent)) return;
   std::visit(
       [this](const auto& i) {
         using T = std::decay_t<decltype(i)>;

@@ -1,6 +1,7 @@
 // kiosk: the touch UI. Full-screen under cage in production; --windowed on a desktop.
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -11,12 +12,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <SDL.h>
 
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
 #include "admin/setup_screen.hpp"
+#include "admin/start_gate.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -26,6 +29,8 @@
 #include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -112,13 +117,15 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
   try {
-    // A missing or broken file is not fatal: the first-run admin setup below replaces it.
+    // A missing or broken file is not fatal, but only a new kiosk (or an admin with the screen
+    // code from `kioskctl setup --screen-code`) gets the first-run setup; a kiosk in use that
+    // needs the admin shows "out of order" (start_gate.hpp, issue 15).
     const auto setup_file = config_file.empty() ? kiosk::Config::default_path() : config_file;
     const auto read = kiosk::admin::load_config_file(setup_file);
     if (read.exists && !read.valid()) std::cerr << "kiosk: " << read.error << "\n";
     kiosk::Config config = read.config.value_or(kiosk::Config());
     for (const auto& w : config.warnings()) std::cerr << "kiosk: " << w << "\n";
-    const bool needs_setup = !kiosk::admin::first_run_needs(setup_file).empty();
+    const bool needs_setup = kiosk::admin::decide_start(setup_file).mode != kiosk::admin::StartMode::Ready;
 
     // Cold start: opening the window and OpenGL is the longest part (on llvmpipe: loading
     // the driver and LLVM), so the forms, texts and services are made on another thread
@@ -132,20 +139,50 @@ int main(int argc, char** argv) {
     kiosk::app::Window window(1920, 1080, fullscreen);
     Prepared prepared = preparing.get();
     const Assets& assets = *prepared.assets;
-    if (!prepared.started) {
-      // No usable configuration yet: the admin sets the kiosk up first (ADMIN.md, issue 7).
-      kiosk::admin::SetupSession setup(setup_file);
-      while (!setup.finished()) {
-        if (window.should_close() || g_stop_requested) return 0;
-        setup.tick();
-        std::vector<kiosk::admin::SetupIntent> touched;
-        window.frame([&](const kiosk::ui::Fonts& f) {
-          return kiosk::ui::draw_admin_setup(f, setup.view(), assets.translations, touched);
-        });
-        for (const auto& intent : touched) setup.apply(intent);
+    std::vector<std::string> logged_reasons;
+    while (!prepared.started) {
+      using kiosk::admin::StartMode;
+      const auto decision = kiosk::admin::decide_start(setup_file);
+      if (decision.reasons != logged_reasons)
+        for (const auto& reason : decision.reasons) std::cerr << "kiosk: needs the admin: " << reason << "\n";
+      logged_reasons = decision.reasons;
+      if (decision.mode == StartMode::Ready) {
+        config = kiosk::Config::load(setup_file);
+        prepared.started = start_services(config, assets);
+      } else if (decision.mode == StartMode::OutOfOrder) {
+        // Looked at again every few seconds: a repaired file, or a screen code the admin made
+        // over ssh, takes effect without a restart.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        while (std::chrono::steady_clock::now() < until) {
+          if (window.should_close() || g_stop_requested) return window.display_lost() ? 3 : 0;
+          window.frame([&](const kiosk::ui::Fonts& f) {
+            return kiosk::ui::draw_out_of_order(f, decision.help_phone, assets.translations);
+          });
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a still page: a few frames a second
+        }
+      } else {
+        kiosk::admin::SetupSession setup(setup_file, kiosk::admin::SetupDevices::real(),
+                                         decision.mode == StartMode::SetupWithCode);
+        // Drawn after input, a worker's wake-up or a window change, and while a search runs.
+        int settle = 3;
+        bool was_busy = false;
+        while (!setup.finished()) {
+          if (window.should_close() || g_stop_requested) return window.display_lost() ? 3 : 0;
+          const auto events = window.wait(settle > 0 ? 0ms : was_busy ? 50ms : 500ms);
+          if (events.any()) settle = std::max(settle, 3);
+          setup.tick();
+          const bool busy = setup.view().busy;
+          if (busy != was_busy) settle = std::max(settle, 2);
+          was_busy = busy;
+          if (settle == 0 && !busy) continue;
+          settle = std::max(0, settle - 1);
+          std::vector<kiosk::admin::SetupIntent> touched;
+          window.frame([&](const kiosk::ui::Fonts& f) {
+            return kiosk::ui::draw_admin_setup(f, setup.view(), assets.translations, touched);
+          });
+          for (const auto& intent : touched) setup.apply(intent);
+        }
       }
-      config = kiosk::Config::load(setup_file);
-      prepared.started = start_services(config, assets);
     }
     auto& wired = prepared.started->wired;
     for (const auto& line : wired.report) std::cerr << "kiosk: " << line << "\n";
@@ -156,14 +193,24 @@ int main(int argc, char** argv) {
     kiosk::flow::Flow flow(assets.catalogue, assets.translations, assets.rules,
                            kiosk::flow::FlowOptions::from_config(config), wired.services, kiosk::flow::Clock::now());
     kiosk::app::FrameLoop loop{window, flow, {}};
-    loop.frame(kiosk::flow::Clock::now());
+    kiosk::app::Pacing pacing;
+    pacing.rest_after = std::chrono::seconds(config.get_int("ui.rest_after_seconds"));
+    kiosk::app::PacedLoop paced(loop, pacing);
+    paced.step();
     // For the operator and the benchmark (bench/ui): how long the start screen took.
     char line[160];
     std::snprintf(line, sizeof line, "kiosk: first frame after %.0f ms (%.0f ms CPU), %.1f MB resident\n",
                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - main_start).count(),
                   process_cpu_ms(), resident_mb());
     std::cerr << line << std::flush;
-    while (!window.should_close() && !g_stop_requested) loop.frame(kiosk::flow::Clock::now());
+    // Frames only when the screen changes: an idle kiosk sleeps (BENCHMARKS.md, idle CPU).
+    while (!window.should_close() && !g_stop_requested) paced.step();
+    if (window.display_lost()) {
+      // The services close as main() returns (scanned pages removed, store closed); the unit
+      // restarts the kiosk, which opens on the start screen with nothing of this session.
+      std::cerr << "kiosk: the display was lost; stopping so the kiosk starts again on the start screen\n";
+      return 3;
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "kiosk: " << e.what() << "\n";

@@ -44,6 +44,8 @@ flow::PrintResult LibraryPrinter::run(const flow::PrintRequest& request) const {
       info.reference = request.receipt_reference;
       info.form_id = request.form_id;
       info.form_title = form ? form->title.get(request.language) : "";
+      info.proposed = form && form->proposed();
+      if (form && form->owner) info.owner_name = form->owner->name.get(request.language);
       info.lang = request.language;
       info.help_phone = help_phone_;
       info.site_name = site_name_;

@@ -1,6 +1,8 @@
 #include "kiosk_app/window.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cfloat>
 #include <chrono>
 #include <cstdlib>
 #include <future>
@@ -15,7 +17,45 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <stb_image_write.h>
 
+#include "display_loss.hpp"
+#include "kiosk_flow/wake.hpp"
+
 namespace kiosk::app {
+
+namespace {
+
+// Set by a worker's wake-up (any thread), read by Window::wait on the UI thread.
+std::atomic<bool> g_woken{false};
+
+void post_wake() {
+  g_woken.store(true);
+  glfwPostEmptyEvent();
+}
+
+Window* owner(GLFWwindow* w) {
+  return static_cast<Window*>(glfwGetWindowUserPointer(w));
+}
+
+// Our callbacks only note that something arrived; ImGui's backend (installed after them)
+// calls them in turn and takes the input itself.
+void install_event_callbacks(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, [](GLFWwindow* win, double, double) { owner(win)->note_input(); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow* win, int, int, int) { owner(win)->note_input(); });
+  glfwSetScrollCallback(w, [](GLFWwindow* win, double, double) { owner(win)->note_input(); });
+  glfwSetKeyCallback(w, [](GLFWwindow* win, int, int, int, int) { owner(win)->note_input(); });
+  glfwSetCharCallback(w, [](GLFWwindow* win, unsigned int) { owner(win)->note_input(); });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* win) { owner(win)->note_window_change(); });
+  glfwSetFramebufferSizeCallback(w, [](GLFWwindow* win, int, int) { owner(win)->note_window_change(); });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow* win, int) { owner(win)->note_window_change(); });
+  glfwSetWindowIconifyCallback(w, [](GLFWwindow* win, int) { owner(win)->note_window_change(); });
+}
+
+template <typename T>
+void mix(std::size_t& seed, const T& value) {
+  seed ^= std::hash<T>{}(value) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+}
+
+}  // namespace
 
 Window::Window(int width, int height, bool fullscreen) {
   // Most of a cold start on Mesa's llvmpipe is opening the window and its OpenGL context
@@ -40,6 +80,7 @@ void Window::open(int width, int height, bool fullscreen, std::future<ui::BuiltF
   }
   if (!started) throw std::runtime_error("No screen found (GLFW could not start). Is DISPLAY set?");
   glfw_ready_ = true;
+  watch_display_loss();
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
@@ -55,6 +96,9 @@ void Window::open(int width, int height, bool fullscreen, std::future<ui::BuiltF
   if (!window_) throw std::runtime_error("The kiosk window could not open (OpenGL 3 is missing?)");
   glfwMakeContextCurrent(window_);
   glfwSwapInterval(1);
+  glfwSetWindowUserPointer(window_, this);
+  install_event_callbacks(window_);
+  flow::set_wake_hook(post_wake);
   auto built = fonts.get();
   font_atlas_ = std::move(built.atlas);
   fonts_ = built.fonts;
@@ -115,6 +159,16 @@ void Window::upload_font_texture() {
 }
 
 void Window::close() noexcept {
+  // First: a worker must not post to a display that is about to close.
+  flow::set_wake_hook(nullptr);
+  if (display_lost()) {
+    // Nothing of the window can be closed on a dead connection; the process is ending.
+    context_ = nullptr;
+    window_ = nullptr;
+    glfw_ready_ = imgui_glfw_ready_ = imgui_gl_ready_ = false;
+    static_cast<void>(font_atlas_.release());  // still referenced by the ImGui context, which is left as it is
+    return;
+  }
   if (context_) ImGui::SetCurrentContext(context_);
   if (font_texture_) {
     glfwMakeContextCurrent(window_);
@@ -138,7 +192,11 @@ Window::~Window() {
 }
 
 bool Window::should_close() const {
-  return glfwWindowShouldClose(window_) != 0;
+  return display_lost() || glfwWindowShouldClose(window_) != 0;
+}
+
+bool Window::display_lost() const {
+  return app::display_lost();
 }
 
 ui::FrameOutput Window::frame(const flow::ScreenModel& model, std::optional<Touch> touch, bool capture) {
@@ -157,6 +215,18 @@ ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Font
     io.MousePos = ImVec2((io.DisplaySize.x - ui::kDesignWidth * scale) * 0.5f + touch->x * scale,
                          (io.DisplaySize.y - ui::kDesignHeight * scale) * 0.5f + touch->y * scale);
     io.MouseDown[0] = touch->down;
+  }
+  if (swallowing_) {
+    // In the grace time, and for a press that began in it until its release, the screens see
+    // no pointer at all. A press that begins later is an ordinary one.
+    const bool held = std::any_of(std::begin(io.MouseDown), std::end(io.MouseDown), [](bool d) { return d; });
+    const bool in_grace = std::chrono::steady_clock::now() < swallow_until_;
+    if (in_grace || swallowed_held_) {
+      std::fill(std::begin(io.MouseDown), std::end(io.MouseDown), false);
+      io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    }
+    swallowed_held_ = held && (in_grace || swallowed_held_);
+    swallowing_ = in_grace || swallowed_held_;
   }
   had_input_ = io.MouseDown[0] || io.MouseDelta.x != 0 || io.MouseDelta.y != 0;
   ImGui::NewFrame();
@@ -184,7 +254,26 @@ ui::FrameOutput Window::frame(const std::function<ui::FrameOutput(const ui::Font
     pixels_height_ = h;
   }
   glfwSwapBuffers(window_);
+  ++frames_drawn_;
   return out;
+}
+
+void Window::swallow_presses(std::chrono::milliseconds grace) {
+  swallowing_ = true;
+  swallowed_held_ = false;
+  swallow_until_ = std::chrono::steady_clock::now() + grace;
+}
+
+Events Window::wait(std::chrono::duration<double> timeout) {
+  ImGui::SetCurrentContext(context_);
+  // Something that came while the last frame was drawn is handled without sleeping.
+  if (timeout.count() <= 0 || input_ || window_changed_ || g_woken.load())
+    glfwPollEvents();
+  else
+    glfwWaitEventsTimeout(timeout.count());
+  Events events{input_, window_changed_, g_woken.exchange(false)};
+  input_ = window_changed_ = false;
+  return events;
 }
 
 const std::vector<std::uint8_t>& Window::pixels(int& width, int& height) const {
@@ -223,6 +312,94 @@ bool FrameLoop::touch(const std::string& id, flow::Clock::time_point now) {
   frame(now, Touch{x, y, false});
   frame(now, Touch{-100, -100, false});
   frame(now, Touch{-100, -100, false});
+  return true;
+}
+
+std::size_t model_signature(const flow::ScreenModel& m) {
+  std::size_t seed = static_cast<std::size_t>(m.screen);
+  for (const auto* text : {&m.name, &m.title, &m.error, &m.language, &m.back, &m.read_aloud, &m.help, &m.start_over,
+                           &m.contrast, &m.bigger_text, &m.staff, &m.warning_title, &m.warning_body, &m.still_here})
+    mix(seed, *text);
+  for (const auto& line : m.body) mix(seed, line.text);
+  for (const auto* list : {&m.choices, &m.rows})
+    for (const auto& c : *list) {
+      mix(seed, c.id);
+      mix(seed, c.label);
+      mix(seed, c.explain);
+      mix(seed, c.primary);
+    }
+  if (m.input) {
+    mix(seed, m.input->shown);
+    mix(seed, m.input->hint);
+    mix(seed, static_cast<int>(m.input->keyboard));
+  }
+  if (m.crop) {
+    mix(seed, m.crop->width);
+    mix(seed, m.crop->height);
+  }
+  mix(seed, m.countdown_seconds.value_or(-1));
+  mix(seed, static_cast<int>(m.picture));
+  mix(seed, m.busy);
+  mix(seed, m.high_contrast);
+  mix(seed, m.large_text);
+  return seed;
+}
+
+bool PacedLoop::step() {
+  using namespace std::chrono;
+  auto& flow = loop_.flow;
+  auto& window = loop_.window;
+  auto now = flow::Clock::now();
+  const auto rests_here = [&] {
+    return pacing_.rest_after.count() > 0 && flow.screen() == flow::Screen::Start && !flow.staff_unlocked() &&
+           !flow.staff_checking();
+  };
+  // Sleep until the earliest moment something shows a change.
+  auto until = now + pacing_.longest_sleep;
+  if (settle_left_ > 0) {
+    until = now;
+  } else if (!resting_) {
+    if (animating_ && pacing_.animation.count() > 0) until = std::min(until, last_drawn_ + pacing_.animation);
+    if (const auto deadline = flow.next_deadline()) until = std::min(until, *deadline);
+    if (rests_here()) until = std::min(until, last_input_ + pacing_.rest_after);
+  }
+  const Events events = window.wait(std::max(duration<double>(0), duration<double>(until - now)));
+  if (window.display_lost()) return false;
+  now = flow::Clock::now();
+  if (events.input) {
+    last_input_ = now;
+    settle_left_ = std::max(settle_left_, pacing_.settle_frames);
+    if (resting_) {
+      resting_ = false;
+      window.swallow_presses(pacing_.wake_grace);
+      shown_ = 0;  // the start screen is drawn again
+    }
+  }
+  if (events.window) settle_left_ = std::max(settle_left_, 1);
+  if (!resting_ && rests_here() && now - last_input_ >= pacing_.rest_after) {
+    resting_ = true;
+    settle_left_ = std::max(settle_left_, 1);
+  }
+  if (resting_) {
+    // Workers still report (a delivery in the background); the screen stays black.
+    flow.tick(now);
+    if (settle_left_ == 0) return false;
+    --settle_left_;
+    window.frame([](const ui::Fonts&) { return ui::FrameOutput{}; });
+    last_drawn_ = now;
+    return true;
+  }
+  flow.tick(now);
+  const flow::ScreenModel model = flow.screen_model();
+  const std::size_t signature = model_signature(model);
+  const bool animation_due = animating_ && pacing_.animation.count() > 0 && now >= last_drawn_ + pacing_.animation;
+  if (settle_left_ == 0 && signature == shown_ && !animation_due) return false;
+  if (settle_left_ > 0) --settle_left_;
+  if (signature != shown_) settle_left_ = std::max(settle_left_, 1);  // ImGui lays a new screen out over two frames
+  shown_ = signature;
+  animating_ = model.busy;
+  loop_.frame(now);
+  last_drawn_ = now;
   return true;
 }
 

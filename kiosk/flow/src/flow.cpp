@@ -335,7 +335,10 @@ std::vector<std::string> Flow::categories_offered() const {
 std::vector<const forms::Questionnaire*> Flow::forms_for_choice() const {
   std::vector<const forms::Questionnaire*> out;
   for (const auto* q : catalogue_.in_category(session_.category))
-    if (q->allows_representation(session_.representation.type)) out.push_back(q);
+    // Forms whose owner refuses this kind of help stay listed, so the person hears why.
+    if (q->allows_representation(session_.representation.type) ||
+        q->representation_refusal(session_.representation.type))
+      out.push_back(q);
   return out;
 }
 
@@ -496,6 +499,14 @@ void Flow::tick(Clock::time_point now) {
   } else {
     countdown_.reset();
   }
+}
+
+std::optional<Clock::time_point> Flow::next_deadline() const {
+  if (screen_ == Screen::Start && !staff_unlocked_) return std::nullopt;
+  const auto warning = last_activity_ + options_.inactivity_warning;
+  if (!countdown_) return warning;
+  // The countdown shows ceil(time left): it drops from c to c - 1 when c - 1 seconds are left.
+  return warning + options_.inactivity_countdown - std::chrono::seconds(*countdown_ - 1);
 }
 
 void Flow::start_question(const std::string& link_id) {
@@ -1017,6 +1028,19 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
              !std::holds_alternative<intent::ToggleBigText>(in) && !std::holds_alternative<intent::StillHere>(in))
       return;
   }
+  // Opens a chosen form; when its owner does not take this kind of help, says why at once
+  // (the reason names the way forward) instead of after the questions.
+  auto open_form = [&](const std::string& id) {
+    session_.form_id = id;
+    if (const auto* q = catalogue_.find(id)) {
+      if (auto reason = q->representation_refusal(session_.representation.type)) {
+        refusal_key_ = "representation.refusal." + *reason;
+        go(Screen::Refused);
+        return;
+      }
+    }
+    go(Screen::FormIntro);
+  };
   std::visit(
       Overloaded{
           [&](const intent::ChooseLanguage& i) {
@@ -1059,16 +1083,14 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             }
             const auto choices = forms_for_choice();
             if (choices.size() == 1) {
-              session_.form_id = choices.front()->id;
-              go(Screen::FormIntro);
+              open_form(choices.front()->id);
             } else {
               go(Screen::FormChoice);
             }
           },
           [&](const intent::ChooseForm& i) {
             if (!catalogue_.find(i.id)) return;
-            session_.form_id = i.id;
-            go(Screen::FormIntro);
+            open_form(i.id);
           },
           [&](const intent::FillIn&) {
             if (session_.representing) {

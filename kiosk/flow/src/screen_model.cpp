@@ -79,6 +79,17 @@ ScreenModel Flow::screen_model() const {
   m.key_space = t("ui.key.space", mp);
   if (!error_key_.empty()) m.error = t(error_key_, mp);
   const auto* f = form();
+  // Where a printed form goes by post: the form's owner, who decides on it; else the site's address.
+  auto post_to = [&] {
+    if (f && f->owner && f->owner->postal_address.empty()) {
+      // The owner's name and web page are data, shown as such (as an address is).
+      m.body.push_back(t("ui.print.post-web", mp));
+      m.body.push_back({f->owner->name.get(lang) + ": " + f->owner->web, true});
+      return;
+    }
+    const std::string& address = f && f->owner ? f->owner->postal_address : options_.postal_address;
+    if (!address.empty()) m.body.push_back(t("ui.print.post-to", mp)), m.body.push_back({address, true});
+  };
 
   switch (screen_) {
     case Screen::Start: {
@@ -146,6 +157,8 @@ ScreenModel Flow::screen_model() const {
       if (!f) break;
       m.title = form_text(f->title, lang, "form:" + f->id + ":title", m);
       m.body.push_back(form_text(f->description, lang, "form:" + f->id + ":description", m));
+      if (f->proposed())
+        m.body.push_back(tf("ui.form-intro.proposed", {{"owner", f->owner ? f->owner->name.get(lang) : ""}}, mp));
       if (const auto* type = rules_.find(session_.representation.type); type && !type->evidence.empty()) {
         std::string list;
         for (const auto& code : type->evidence) {
@@ -237,8 +250,7 @@ ScreenModel Flow::screen_model() const {
       } else if (print_result_->outcome == Outcome::Done && session_.blank_form) {
         m.title = t("ui.print.blank-done.title", mp);
         m.body.push_back(t("ui.print.blank-done", mp));
-        if (!options_.postal_address.empty())
-          m.body.push_back(t("ui.print.post-to", mp)), m.body.push_back({options_.postal_address, true});
+        post_to();
         m.choices.push_back({"choice.finish", t("ui.finish", mp), "", intent::Finish{}, true});
       } else if (print_result_->outcome == Outcome::Done) {
         m.picture = Picture::SignHere;
@@ -336,8 +348,7 @@ ScreenModel Flow::screen_model() const {
         m.busy = true;
       } else {
         m.error = t(send_result_->message_key.empty() ? "ui.send.failed" : send_result_->message_key, mp);
-        if (send_result_->outcome == Outcome::Unavailable && !options_.postal_address.empty())
-          m.body.push_back(t("ui.print.post-to", mp)), m.body.push_back({options_.postal_address, true});
+        if (send_result_->outcome == Outcome::Unavailable) post_to();
         if (send_result_->outcome == Outcome::Failed)
           m.choices.push_back({"choice.send", t("ui.try-again", mp), "", intent::SendIn{}, true});
         m.choices.push_back({"choice.talk", t("ui.task.talk", mp), "", intent::Help{}, false});

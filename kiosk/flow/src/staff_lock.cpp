@@ -17,9 +17,22 @@ std::optional<StaffMember> MemoryStaffDirectory::find(const std::string& staff_n
 StaffLock::StaffLock(std::string pin_hash, int max_failures, std::chrono::seconds lockout, int kiosk_max_failures)
     : pin_hash_(std::move(pin_hash)),
       max_failures_(max_failures < 1 ? 1 : max_failures),
-      lockout_(lockout),
+      lockout_(std::clamp(lockout, kMinLockout, kMaxLockout)),
       kiosk_max_failures_(kiosk_max_failures < 1 ? 1 : kiosk_max_failures) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+}
+
+std::chrono::seconds StaffLock::lockout_for(int lockouts) const {
+  auto length = lockout_;
+  for (int i = 1; i < lockouts && length < kMaxLockout; ++i) length *= 2;
+  return std::min(length, kMaxLockout);
+}
+
+void StaffLock::start_lockout(int& lockouts, Clock::time_point& until, Clock::time_point now) const {
+  // A day without a lock-out ends the series: the next one is short again.
+  if (lockouts > 0 && until + kEscalationMemory <= now) lockouts = 0;
+  lockouts = std::min(lockouts + 1, 64);
+  until = now + lockout_for(lockouts);
 }
 
 bool StaffLock::locked_out(Clock::time_point now) const {
@@ -42,11 +55,12 @@ StaffLock::Result StaffLock::try_unlock(const std::string& pin, Clock::time_poin
   if (pin_hash_.rfind("$argon2id$", 0) != 0) return Result::NoPinSet;
   if (crypto_pwhash_str_verify(pin_hash_.c_str(), pin.c_str(), pin.size()) == 0) {
     failures_ = 0;
+    lockouts_ = 0;
     return Result::Unlocked;
   }
   if (++failures_ >= max_failures_) {
     failures_ = 0;
-    locked_until_ = now + lockout_;
+    start_lockout(lockouts_, locked_until_, now);
     return Result::LockedOut;
   }
   return Result::WrongPin;
@@ -57,7 +71,7 @@ bool StaffLock::note_kiosk_failure(Clock::time_point now) {
   recent_failures_.push_back(now);
   if (static_cast<int>(recent_failures_.size()) < kiosk_max_failures_) return false;
   recent_failures_.clear();
-  locked_until_ = now + lockout_;
+  start_lockout(lockouts_, locked_until_, now);
   return true;
 }
 
@@ -65,9 +79,11 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
                                                const std::optional<StaffMember>& member, const std::string& pin,
                                                Clock::time_point now) {
   if (locked_out(now) || member_locked_out(staff_number, now)) return Result::LockedOut;
-  // Numbers whose lock-out has ended and that have no failures are forgotten.
-  std::erase_if(numbers_,
-                [&](const auto& entry) { return entry.second.failures == 0 && entry.second.locked_until <= now; });
+  // Numbers with no wrong PINs are forgotten once their lock-out series has ended.
+  std::erase_if(numbers_, [&](const auto& entry) {
+    const auto& n = entry.second;
+    return n.failures == 0 && (n.lockouts == 0 || n.locked_until + kEscalationMemory <= now);
+  });
   // An unknown number costs no Argon2id time, so the timing tells whether a number exists:
   // staff numbers are not secret (they are on badges and in the audit log); the PINs are,
   // and unknown numbers count against the kiosk-wide limit like wrong PINs.
@@ -75,6 +91,7 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
                      crypto_pwhash_str_verify(member->pin_hash.c_str(), pin.c_str(), pin.size()) == 0;
   if (right) {
     numbers_.erase(staff_number);
+    lockouts_ = 0;  // a staff member is at the kiosk: the kiosk-wide series ends too
     return Result::Unlocked;
   }
   auto& state = numbers_[staff_number];
@@ -82,7 +99,7 @@ StaffLock::Result StaffLock::try_unlock_member(const std::string& staff_number,
   const bool number_locked = ++state.failures >= max_failures_;
   if (number_locked) {
     state.failures = 0;
-    state.locked_until = now + lockout_;
+    start_lockout(state.lockouts, state.locked_until, now);
   }
   forget_surplus_numbers(staff_number, now);  // `state` is not used after this
   return number_locked || kiosk_locked ? Result::LockedOut : Result::WrongPin;
@@ -95,8 +112,9 @@ void StaffLock::forget_surplus_numbers(const std::string& keep, Clock::time_poin
   std::vector<std::map<std::string, NumberState>::iterator> droppable;
   for (auto it = numbers_.begin(); it != numbers_.end(); ++it)
     if (it->first != keep && it->second.locked_until <= now) droppable.push_back(it);
-  std::stable_sort(droppable.begin(), droppable.end(),
-                   [](const auto& a, const auto& b) { return a->second.failures < b->second.failures; });
+  std::stable_sort(droppable.begin(), droppable.end(), [](const auto& a, const auto& b) {
+    return std::pair(a->second.lockouts, a->second.failures) < std::pair(b->second.lockouts, b->second.failures);
+  });
   for (const auto& it : droppable) {
     if (numbers_.size() <= kMaxNumbersKept) break;
     numbers_.erase(it);
@@ -127,12 +145,18 @@ StaffLock::Clock::time_point steady_from(std::int64_t ms) {
 
 SignInFailures StaffLock::export_state(Clock::time_point now) const {
   SignInFailures out;
+  // A lock-out's end is kept after it passed while its series may still escalate.
+  const auto until_ms = [&](Clock::time_point until, int lockouts) -> std::int64_t {
+    if (now < until) return wall_ms(until);
+    return lockouts > 0 && now < until + kEscalationMemory ? wall_ms(until) : 0;
+  };
   out.kiosk.failures = failures_;
-  if (locked_out(now)) out.kiosk.locked_until = wall_ms(locked_until_);
+  out.kiosk.locked_until = until_ms(locked_until_, lockouts_);
+  out.kiosk.lockouts = out.kiosk.locked_until == 0 ? 0 : lockouts_;
   for (const auto& [number, state] : numbers_) {
-    const bool locked = now < state.locked_until;
-    if (state.failures == 0 && !locked) continue;
-    out.numbers[number] = {state.failures, locked ? wall_ms(state.locked_until) : 0};
+    const std::int64_t until = until_ms(state.locked_until, state.lockouts);
+    if (state.failures == 0 && until == 0) continue;
+    out.numbers[number] = {state.failures, until, until == 0 ? 0 : state.lockouts};
   }
   for (const auto t : recent_failures_)
     if (now < t + lockout_) out.recent.push_back(wall_ms(t));
@@ -140,16 +164,20 @@ SignInFailures StaffLock::export_state(Clock::time_point now) const {
 }
 
 void StaffLock::import_state(const SignInFailures& kept, Clock::time_point now) {
-  // Never longer than a fresh lock-out from now: a clock set back must not lock staff out for longer.
-  const auto until = [&](std::int64_t ms) {
+  // Never longer than a fresh lock-out of its series from now: a clock set back must not lock
+  // staff out for longer.
+  const auto until = [&](std::int64_t ms, int lockouts) {
     if (ms == 0) return Clock::time_point{};
-    return std::min(steady_from(ms), now + lockout_);
+    return std::min(steady_from(ms), now + lockout_for(std::max(1, lockouts)));
   };
   failures_ = std::max(0, kept.kiosk.failures);
-  locked_until_ = until(kept.kiosk.locked_until);
+  lockouts_ = std::clamp(kept.kiosk.lockouts, 0, 64);
+  locked_until_ = until(kept.kiosk.locked_until, lockouts_);
   numbers_.clear();
-  for (const auto& [number, count] : kept.numbers)
-    numbers_[number] = {std::max(0, count.failures), until(count.locked_until)};
+  for (const auto& [number, count] : kept.numbers) {
+    const int lockouts = std::clamp(count.lockouts, 0, 64);
+    numbers_[number] = {std::max(0, count.failures), until(count.locked_until, lockouts), lockouts};
+  }
   recent_failures_.clear();
   for (const auto ms : kept.recent) recent_failures_.push_back(std::min(steady_from(ms), now));
   imported_ = true;

@@ -1,5 +1,7 @@
 #include "kiosk_staff/directory.hpp"
 
+#include <chrono>
+
 #include "store/staff_members.hpp"
 
 namespace kiosk::staff {
@@ -31,7 +33,7 @@ flow::SignInFailures StoreStaffDirectory::load_failures() {
   const auto stored = store::load_sign_in_failures(db);
   flow::SignInFailures out;
   for (const auto& c : stored.counts) {
-    const flow::SignInFailures::Count count{c.failures, c.locked_until};
+    const flow::SignInFailures::Count count{c.failures, c.locked_until, c.lockouts};
     if (c.scope == kKioskScope)
       out.kiosk = count;
     else
@@ -48,11 +50,15 @@ void StoreStaffDirectory::save_failures(const flow::SignInFailures& failures) {
   if (!store::has_sign_in_failure_tables(db)) return;
   store::StoredSignInFailures stored;
   if (failures.kiosk.failures != 0 || failures.kiosk.locked_until != 0)
-    stored.counts.push_back({kKioskScope, failures.kiosk.failures, failures.kiosk.locked_until});
+    stored.counts.push_back(
+        {kKioskScope, failures.kiosk.failures, failures.kiosk.locked_until, failures.kiosk.lockouts});
   for (const auto& [number, count] : failures.numbers)
-    stored.counts.push_back({number, count.failures, count.locked_until});
+    stored.counts.push_back({number, count.failures, count.locked_until, count.lockouts});
   stored.wrong_pins = failures.recent;
-  store::save_sign_in_failures(db, stored);
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  store::save_sign_in_failures(db, stored, now_ms);
 }
 
 }  // namespace kiosk::staff

@@ -193,7 +193,29 @@ struct Screen {
     return y + kButtonHeight + kGap;
   }
 
+  // A kiosk in use: only the code from `kioskctl setup --screen-code` opens the setup.
+  void code() const {
+    const Theme& th = p.theme();
+    p.text("admin.title", t("admin.setup.code.title"), kMargin, kTop, kWidth - 400, p.title_font(), Role::Title,
+           th.text);
+    if (p.button("admin.switch-language", t("admin.setup.switch-language"), kDesignWidth - kMargin - 320, kTop, 320,
+                 kKeyHeight, p.fonts().nav, Role::Nav, th.nav_bg, th.nav_text))
+      intents.push_back(in::SwitchAdminLanguage{});
+    float y = kBodyTop;
+    y += body("admin.body", t("admin.setup.code.body"), y);
+    field(std::string(view.code_digits, '*'), y);
+    digit_pad(y + kKeyHeight + 2 * kGap);
+    y += kKeyHeight + 2 * kGap + 2 * 104 + kGap;
+    if (view.message)
+      p.text("admin.message", t(view.message->key, view.message->args), kMargin, std::max(y, 800.0f), kWidth,
+             p.fonts().nav, Role::Error, th.error_text);
+    if (p.button("admin.next", t("admin.setup.next"), kDesignWidth - kMargin - 360, kNavTop, 360, kKeyHeight,
+                 p.fonts().nav, Role::Nav, th.primary_bg, th.primary_text))
+      intents.push_back(in::Next{});
+  }
+
   void draw() const {
+    if (view.code_required) return code();
     const Theme& th = p.theme();
     const int number = static_cast<int>(view.step) + 1;
     const std::string step = admin::to_string(view.step);
@@ -281,13 +303,11 @@ struct Screen {
 
 }  // namespace
 
-FrameOutput draw_admin_setup(const Fonts& fonts, const admin::SetupView& view, const forms::Translations& translations,
-                             std::vector<admin::SetupIntent>& intents) {
-  // The Painter reads its page settings from a screen model: a staff-facing one, standard theme.
-  flow::ScreenModel model;
-  model.name = "admin-setup-" + admin::to_string(view.step);
-  model.citizen_facing = false;
-  model.language = view.language;
+namespace {
+
+// One full-window ImGui page for the screens here: a staff-facing model, the standard theme.
+template <typename Draw>
+FrameOutput draw_page(const Fonts& fonts, const flow::ScreenModel& model, bool disabled, Draw draw) {
   const auto& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
@@ -300,11 +320,43 @@ FrameOutput draw_admin_setup(const Fonts& fonts, const admin::SetupView& view, c
   auto page = p.theme().page_bg;
   ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(0, 0), io.DisplaySize,
                                             IM_COL32((page >> 16) & 0xFF, (page >> 8) & 0xFF, page & 0xFF, 255));
-  p.set_disabled(view.busy);
-  Screen{p, view, translations, intents}.draw();
+  p.set_disabled(disabled);
+  draw(p);
   ImGui::End();
   ImGui::PopStyleVar(2);
   return p.take();
+}
+
+}  // namespace
+
+FrameOutput draw_admin_setup(const Fonts& fonts, const admin::SetupView& view, const forms::Translations& translations,
+                             std::vector<admin::SetupIntent>& intents) {
+  flow::ScreenModel model;
+  model.name = view.code_required ? "admin-setup-code" : "admin-setup-" + admin::to_string(view.step);
+  model.citizen_facing = false;
+  model.language = view.language;
+  return draw_page(fonts, model, view.busy, [&](Painter& p) { Screen{p, view, translations, intents}.draw(); });
+}
+
+FrameOutput draw_out_of_order(const Fonts& fonts, const std::string& help_phone,
+                              const forms::Translations& translations) {
+  flow::ScreenModel model;
+  model.name = "out-of-order";
+  model.citizen_facing = true;
+  model.language = "nb";
+  return draw_page(fonts, model, false, [&](Painter& p) {
+    // Nobody has chosen a language yet: bokmål, nynorsk and English, one under the other.
+    float y = kTop;
+    for (const char* lang : {"nb", "nn", "en"}) {
+      const std::string id = std::string("out-of-order.") + lang;
+      y += p.text(id + ".title", translations.text(lang, "out-of-order.title"), kMargin, y, kWidth, p.title_font(),
+                  Role::Title, p.theme().text) +
+           8;
+      y += p.text(id + ".body", translations.format(lang, "out-of-order.body", {{"phone", help_phone}}), kMargin, y,
+                  kWidth, p.body_font(), Role::Body, p.theme().text) +
+           2 * kGap;
+    }
+  });
 }
 
 }  // namespace kiosk::ui

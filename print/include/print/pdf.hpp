@@ -25,6 +25,10 @@ struct ReceiptInfo {
   std::chrono::system_clock::time_point when = std::chrono::system_clock::now();
   std::string help_phone;  // config site.help_phone
   std::string site_name;   // config site.name
+  // A form the kiosk proposes (forms::FormStatus::Proposed) says so on the receipt, naming the
+  // body that decides (its owner, in info.lang).
+  bool proposed = false;
+  std::string owner_name;
 };
 
 // Renders the receipt as an A4 PDF in info.lang. Throws PrintError ("unknown-language",

@@ -108,6 +108,11 @@ bool verify_staff_pin(const std::string& hash, const std::string& pin);
 // Throws SetupError when the store cannot be read.
 std::int64_t count_active_staff_members(const std::filesystem::path& store_file);
 
+// The store has been used: it has (or had) a staff member, an audit line, a submission or a
+// held sheet. False when there is no store, or only an empty one (made by the delivery
+// service before the first setup). A store that cannot be read counts as in use (fail closed).
+bool store_in_use(const std::filesystem::path& store_file);
+
 // Staff access is set up: at least one active member, or (only while there are none) the
 // shared PIN. A store that cannot be read counts as no members.
 bool staff_access_configured(const Config& config);

@@ -72,6 +72,10 @@ struct SetupView {
   std::vector<std::string> languages;  // offered to citizens, in order
   std::string default_language;
   std::filesystem::path config_file;
+  // A kiosk already in use: nothing of the setup shows until the one-time screen code from
+  // `kioskctl setup --screen-code` is typed (start_gate.hpp).
+  bool code_required = false;
+  std::size_t code_digits = 0;  // how many digits typed (the code itself is not shown)
 };
 
 namespace setup_intent {
@@ -114,7 +118,9 @@ class SetupSession {
  public:
   // Starts from the file when it loads (its other keys are kept), else from the defaults,
   // and starts listing printers and scanners.
-  explicit SetupSession(std::filesystem::path config_file, SetupDevices devices = SetupDevices::real());
+  // `code_required`: the screen code must be typed first (StartMode::SetupWithCode).
+  explicit SetupSession(std::filesystem::path config_file, SetupDevices devices = SetupDevices::real(),
+                        bool code_required = false);
   ~SetupSession();
   SetupSession(const SetupSession&) = delete;
   SetupSession& operator=(const SetupSession&) = delete;
@@ -135,11 +141,13 @@ class SetupSession {
   void type(const std::string& text);
   void erase();
   void save();
+  bool apply_code(const SetupIntent& intent);
 
   SetupDevices devices_;
   Config config_;
   SetupView view_;
   std::string pin_;
+  std::string code_;
   std::future<Result> worker_;
   bool finished_ = false;
 };

@@ -6,10 +6,13 @@
 #include <optional>
 #include <thread>
 
+#include "kiosk_flow/wake.hpp"
+
 namespace kiosk::flow {
 
 // Runs jobs one after another on its own thread and hands each result back through a
-// queue that the UI thread polls once per frame. The UI thread never waits for a job.
+// queue that the UI thread polls once per frame. The UI thread never waits for a job, and
+// is woken (wake_ui) when a result is ready, so it may sleep until then.
 template <typename Result>
 class AsyncWorker {
  public:
@@ -60,9 +63,12 @@ class AsyncWorker {
         running_ = true;
       }
       Result result = job();
-      std::lock_guard lock(mutex_);
-      running_ = false;
-      results_.push_back(std::move(result));
+      {
+        std::lock_guard lock(mutex_);
+        running_ = false;
+        results_.push_back(std::move(result));
+      }
+      wake_ui();
     }
   }
 

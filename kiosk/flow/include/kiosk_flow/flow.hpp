@@ -235,6 +235,10 @@ class Flow {
   void note_activity(Clock::time_point now);
   // Once per frame: collects finished print/scan/outbox work and runs the inactivity timer.
   void tick(Clock::time_point now);
+  // When the inactivity timer next changes what the screen shows (the warning appears, its
+  // countdown drops a second, the session is wiped): a UI that sleeps until something
+  // happens ticks and draws then. Empty when no timer runs (the start screen).
+  std::optional<Clock::time_point> next_deadline() const;
 
   ScreenModel screen_model() const;
   Screen screen() const { return screen_; }

@@ -24,7 +24,8 @@ struct StaffMember {
 struct SignInFailures {
   struct Count {
     int failures = 0;               // wrong PINs in a row
-    std::int64_t locked_until = 0;  // ms since the epoch; 0: not locked
+    std::int64_t locked_until = 0;  // ms since the epoch; 0: never locked (kept after a lock-out ends, see lockouts)
+    int lockouts = 0;               // lock-outs in a row (each twice as long as the one before)
     bool operator==(const Count&) const = default;
   };
   Count kiosk;                           // the shared PIN; locked_until: sign-in locked for everyone
@@ -81,6 +82,9 @@ class MemoryStaffDirectory final : public StaffDirectory {
 //   number lock that number for `lockout`; `kiosk_max_failures` wrong PINs within `lockout`,
 //   whatever the numbers (unknown ones too), lock sign-in for everyone for `lockout`, so
 //   trying many numbers does not get around the per-number limit.
+// Lock-outs escalate: each lock-out of the same scope (a staff number, or everyone) lasts twice
+// as long as the one before, up to kMaxLockout, until a right PIN or a day without a lock-out
+// (kEscalationMemory) ends the series. `lockout` is never shorter than kMinLockout.
 // A session wipe does not reset the state; export_state()/import_state() carry it over a
 // restart (sign_in() below keeps it in the directory's store).
 class StaffLock {
@@ -118,12 +122,20 @@ class StaffLock {
   // At most this many staff numbers' wrong PINs are kept (every number typed counts, unknown ones
   // too): a number typed once and never again would otherwise be kept for ever.
   static constexpr size_t kMaxNumbersKept = 100;
+  // A configuration cannot make lock-outs shorter than this (Config::kMinStaffLockoutSeconds).
+  static constexpr std::chrono::seconds kMinLockout{60};
+  static constexpr std::chrono::seconds kMaxLockout{24 * 3600};
+  static constexpr std::chrono::seconds kEscalationMemory{24 * 3600};
+  // How long the `lockouts`-th lock-out in a row lasts (1: `lockout`).
+  std::chrono::seconds lockout_for(int lockouts) const;
 
  private:
   // Counts a wrong member PIN kiosk-wide; true when that locks everyone out.
   bool note_kiosk_failure(Clock::time_point now);
   // Drops the surplus over kMaxNumbersKept, fewest wrong PINs first; never a lock-out or `keep`.
   void forget_surplus_numbers(const std::string& keep, Clock::time_point now);
+  // Starts the next lock-out of a series (`lockouts` and `until` of one scope).
+  void start_lockout(int& lockouts, Clock::time_point& until, Clock::time_point now) const;
 
   std::string pin_hash_;
   int max_failures_;
@@ -131,9 +143,11 @@ class StaffLock {
   int kiosk_max_failures_;
   int failures_ = 0;
   Clock::time_point locked_until_{};
+  int lockouts_ = 0;  // kiosk-wide lock-outs in a row
   struct NumberState {
     int failures = 0;
     Clock::time_point locked_until{};
+    int lockouts = 0;
   };
   std::map<std::string, NumberState> numbers_;
   std::vector<Clock::time_point> recent_failures_;  // wrong member PINs within `lockout`, kiosk-wide
