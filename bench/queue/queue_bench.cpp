@@ -153,6 +153,8 @@ int main(int argc, char** argv) {
       batch[i].answers =
           forms::make_example_answers(form, static_cast<unsigned>(round * commits) + static_cast<unsigned>(i));
       batch[i].pages = pages;
+      // Each commit carries its sheet's id, as the kiosk's do (checked against the UNIQUE index).
+      batch[i].sheet_id = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(round) + "-" + std::to_string(i);
     }
     rusage before{}, after{};
     getrusage(RUSAGE_SELF, &before);

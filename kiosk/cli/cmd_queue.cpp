@@ -88,6 +88,7 @@ store::Bytes read_file(const std::filesystem::path& path) {
 
 json entry_json(const ob::Entry& e) {
   return {{"id", e.id},
+          {"messageId", e.message_id},
           {"reference", e.reference},
           {"form", e.form_id},
           {"representation", e.representation_type},
@@ -105,12 +106,12 @@ json entry_json(const ob::Entry& e) {
 const char* kAddUsage =
     "queue add --form ID (--answers FILE | --example SEED) [--page scan.png ...] [--representative NUMBER "
     "--authority TYPE [--represented NUMBER] [--evidence CODE ...] [--nearest-relative]] [--assisted-by STAFF] "
-    "[--json] [--config FILE] [--store FILE] [--broker URL]";
+    "[--sheet ID] [--json] [--config FILE] [--store FILE] [--broker URL]";
 
 int queue_add(Context& ctx) {
   Args args(ctx.args,
             with_common({"--form", "--answers", "--example", "--page", "--representative", "--authority",
-                         "--represented", "--evidence", "--assisted-by", "--actor"}),
+                         "--represented", "--evidence", "--assisted-by", "--actor", "--sheet"}),
             {"--json", "--nearest-relative"});
   if (!parse(args, ctx, kAddUsage)) return kExitUsage;
   if (!args.has("--form") || args.has("--answers") == args.has("--example") ||
@@ -151,12 +152,16 @@ int queue_add(Context& ctx) {
     }
     submission.nearest_relative = args.has("--nearest-relative");
     submission.assisted_by = args.value("--assisted-by").value_or("");
+    submission.sheet_id = args.value("--sheet").value_or("");
     ob::Outbox outbox(config);
     const auto committed = outbox.commit_submission(submission, args.value("--actor").value_or("kioskctl"));
     if (args.has("--json"))
-      ctx.out << json{{"id", committed.id}, {"reference", committed.reference}}.dump() << "\n";
+      ctx.out << json{{"id", committed.id}, {"reference", committed.reference}, {"sentBefore", committed.sent_before}}
+                     .dump()
+              << "\n";
     else
-      ctx.out << committed.reference << "  " << committed.id << "\n";
+      ctx.out << committed.reference << "  " << committed.id
+              << (committed.sent_before ? "  (this sheet was committed before: not sent again)" : "") << "\n";
     return static_cast<int>(kExitOk);
   });
 }
@@ -182,11 +187,13 @@ int queue_list(Context& ctx) {
   });
 }
 
+constexpr const char* kShowUsage = "queue show REF [--json] [--bundle [--actor NAME]]";
+
 int queue_show(Context& ctx) {
-  Args args(ctx.args, kCommonFlags, {"--json"});
-  if (!parse(args, ctx, "queue show REF [--json]")) return kExitUsage;
+  Args args(ctx.args, with_common({"--actor"}), {"--json", "--bundle"});
+  if (!parse(args, ctx, kShowUsage)) return kExitUsage;
   if (args.positional().size() != 1) {
-    ctx.err << "Usage: kioskctl queue show REF [--json]\n";
+    ctx.err << "Usage: kioskctl " << kShowUsage << "\n";
     return kExitUsage;
   }
   return guarded(ctx, [&] {
@@ -196,6 +203,12 @@ int queue_show(Context& ctx) {
     if (!entry) {
       ctx.err << "There is no submission with reference " << args.positional()[0] << ".\n";
       return static_cast<int>(kExitBadInput);
+    }
+    if (args.has("--bundle")) {
+      // The admin reads what is sent (personal data): printed, never written to a file here.
+      const std::string text = outbox->bundle_text(entry->id, args.value("--actor").value_or("kioskctl"));
+      ctx.out << json::parse(text).dump(2) << "\n";
+      return static_cast<int>(kExitOk);
     }
     const json j = entry_json(*entry);
     if (args.has("--json")) {
@@ -338,7 +351,8 @@ const CommandRegistration registration{
             queue_add},
     Command{"queue list", "queue list [--json] [--config FILE] [--store FILE]",
             "List the outbox: status of every submission", queue_list},
-    Command{"queue show", "queue show REF [--json]", "Show one submission's delivery status", queue_show},
+    Command{"queue show", kShowUsage,
+            "Show one submission's delivery status, or with --bundle the FHIR Bundle it sends (audited)", queue_show},
     Command{"queue retry", "queue retry REF [--actor NAME]", "Send a parked or rejected submission again (audited)",
             queue_retry},
     Command{"queue cancel", "queue cancel REF [--actor NAME]",

@@ -2,15 +2,39 @@
 
 #include <stdexcept>
 
+#include "forms/identity.hpp"
 #include "outbox/crypto.hpp"
 
 namespace kiosk::outbox {
 
 using nlohmann::json;
 
+std::string identity_system(const std::string& number) {
+  const auto checked = forms::validate_identity_number(number);
+  if (checked.valid && checked.kind == forms::IdentityKind::DNummer) return kDNumberSystem;
+  if (checked.valid && checked.kind == forms::IdentityKind::HNummer) return kHNumberSystem;
+  return kIdentitySystem;
+}
+
 namespace {
+
+// The namespace of the Bundle's entries (RFC 4122 name-based UUIDs): each resource's UUID is
+// derived from the submission id, so every send of a submission carries the same Bundle.
+constexpr const char* kEntryNamespace = "0d6f3b8e-5a41-4f27-9c1e-7b2a64d09f35";
+
 json identity(const std::string& number) {
-  return json{{"identifier", {{"system", kIdentitySystem}, {"value", number}}}};
+  return json{{"identifier", {{"system", identity_system(number)}, {"value", number}}}};
+}
+
+json her_id(const std::string& id) {
+  return json{{"identifier", {{"system", kHerIdSystem}, {"value", id}}}};
+}
+
+// An endpoint as a URL: the HER-id's own OID (an arc below the HER-id OID) when the id is a
+// number, as HER-ids are.
+std::string her_endpoint(const std::string& id) {
+  const bool number = !id.empty() && id.find_first_not_of("0123456789") == std::string::npos && id[0] != '0';
+  return number ? std::string(kHerIdSystem) + "." + id : std::string(kHerIdSystem);
 }
 
 json agent_type(const std::string& code) {
@@ -28,10 +52,10 @@ std::string subject_identity(const forms::Questionnaire& form, const forms::Answ
 
 json build_bundle(const BundleInput& in) {
   if (!in.form || !in.answers) throw std::invalid_argument("build_bundle: form and answers are required");
-  const std::string qr_id = in.submission_id + "-qr";
-  const std::string doc_id = in.submission_id + "-doc";
-  const std::string prov_id = in.submission_id + "-prov";
-  const std::string header_id = in.submission_id + "-mh";
+  const std::string qr_id = name_based_uuid(kEntryNamespace, in.submission_id + "/QuestionnaireResponse");
+  const std::string doc_id = name_based_uuid(kEntryNamespace, in.submission_id + "/DocumentReference");
+  const std::string prov_id = name_based_uuid(kEntryNamespace, in.submission_id + "/Provenance");
+  const std::string header_id = name_based_uuid(kEntryNamespace, in.submission_id + "/MessageHeader");
   const std::string subject =
       in.representation ? in.representation->represented : subject_identity(*in.form, *in.answers);
 
@@ -49,9 +73,10 @@ json build_bundle(const BundleInput& in) {
       {"id", header_id},
       {"eventCoding", {{"system", "http://kiosk.ekstraenkel.no/fhir/message-event"}, {"code", "form-submission"}}},
       {"source",
-       {{"name", in.site_name}, {"software", "helsenorge-kiosk"}, {"endpoint", "urn:her-id:" + in.kiosk_her_id}}},
-      {"destination", json::array({{{"endpoint", "urn:her-id:" + in.platform_her_id}}})},
-      {"sender", {{"identifier", {{"system", "urn:oid:2.16.578.1.12.4.1.2"}, {"value", in.kiosk_her_id}}}}},
+       {{"name", in.site_name}, {"software", "helsenorge-kiosk"}, {"endpoint", her_endpoint(in.kiosk_her_id)}}},
+      {"destination",
+       json::array({{{"endpoint", her_endpoint(in.platform_her_id)}, {"receiver", her_id(in.platform_her_id)}}})},
+      {"sender", her_id(in.kiosk_her_id)},
       {"focus", focus}};
   json target = json::array({{{"reference", "urn:uuid:" + qr_id}}});
 
@@ -68,7 +93,9 @@ json build_bundle(const BundleInput& in) {
                         {{"contentType", "application/pdf"},
                          {"data", in.inline_pdf_placeholder ? std::string(kPdfPlaceholder) : base64(in.pages_pdf)},
                          {"size", in.pages_pdf.size()},
-                         {"hash", sha256_base64(in.pages_pdf)},
+                         {"hash", base64(sha1(in.pages_pdf))},
+                         {"extension", json::array({{{"url", kSha256Extension},
+                                                     {"valueBase64Binary", sha256_base64(in.pages_pdf)}}})},
                          {"title", in.reference + ".pdf"}}}}})}};
     if (!subject.empty()) document["subject"] = identity(subject);
     header["focus"].push_back({{"reference", "urn:uuid:" + doc_id}});
@@ -153,7 +180,7 @@ std::string fill_bundle_template(std::string text, const Bytes& pages_pdf) {
   if (at == std::string::npos) throw std::runtime_error("the Bundle has no place for the scanned pages");
   // Only the PDF the template was made for: same size and SHA-256 as stated in it.
   const std::string stated = "\"size\":" + std::to_string(pages_pdf.size()) + ",";
-  const std::string hash = "\"hash\":\"" + sha256_base64(pages_pdf) + "\"";
+  const std::string hash = "\"valueBase64Binary\":\"" + sha256_base64(pages_pdf) + "\"";
   if (text.find(stated) == std::string::npos || text.find(hash) == std::string::npos)
     throw std::runtime_error("the scanned pages differ from the ones the Bundle was made for (size or SHA-256)");
   return text.replace(at + 1, quoted_placeholder().size() - 2, base64(pages_pdf));
@@ -171,6 +198,9 @@ BundleSummary read_bundle(const json& bundle) {
     if (type == "MessageHeader") {
       have_header = true;
       s.from_her_id = r.at("sender").at("identifier").at("value").get<std::string>();
+      if (r.contains("extension"))
+        for (const auto& e : r.at("extension"))
+          if (e.value("url", "") == kReplacesExtension) s.replaces = e.at("valueId").get<std::string>();
     } else if (type == "QuestionnaireResponse") {
       have_qr = true;
       s.questionnaire_response = r;
@@ -180,6 +210,9 @@ BundleSummary read_bundle(const json& bundle) {
       const json& a = r.at("content").at(0).at("attachment");
       s.pdf = from_base64(a.at("data").get<std::string>());
       s.pdf_hash = a.at("hash").get<std::string>();
+      if (a.contains("extension"))
+        for (const auto& e : a.at("extension"))
+          if (e.value("url", "") == kSha256Extension) s.pdf_sha256 = e.at("valueBase64Binary").get<std::string>();
     } else if (type == "Provenance") {
       for (const auto& agent : r.at("agent")) {
         if (!agent.contains("onBehalfOf")) continue;

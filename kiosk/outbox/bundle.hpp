@@ -14,8 +14,16 @@ namespace kiosk::outbox {
 
 using store::Bytes;
 
-// Identity-number system (Norwegian fødselsnummer/D-number) used in identifiers.
+// Identity-number systems (the Norwegian OIDs per kind): fødselsnummer, D-number, H-number.
 inline constexpr const char* kIdentitySystem = "urn:oid:2.16.578.1.12.4.1.4.1";
+inline constexpr const char* kDNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.2";
+inline constexpr const char* kHNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.3";
+// HER-id (Adresseregisteret): identifies the kiosk and the platform; their endpoints are this OID's arcs.
+inline constexpr const char* kHerIdSystem = "urn:oid:2.16.578.1.12.4.1.2";
+// On the MessageHeader of a submission sent again after a rejection: the message-id it replaces.
+inline constexpr const char* kReplacesExtension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/replaces-message";
+// Attachment.hash is SHA-1 (FHIR R4); the SHA-256 of the same data goes in this extension.
+inline constexpr const char* kSha256Extension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr const char* kSubmissionSystem = "http://kiosk.ekstraenkel.no/fhir/submission";
 inline constexpr const char* kRepresentationSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/representation-type";
 inline constexpr const char* kEvidenceSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/attachment";
@@ -66,7 +74,8 @@ std::string subject_identity(const forms::Questionnaire& form, const forms::Answ
 
 // What a receiver reads back out of a Bundle.
 struct BundleSummary {
-  std::string submission_id;
+  std::string submission_id;  // Bundle.identifier: the message-id
+  std::string replaces;       // the message-id this one replaces (kReplacesExtension), if any
   std::string form_url;
   std::string from_her_id;
   std::string subject;         // represented person
@@ -75,8 +84,12 @@ struct BundleSummary {
   std::vector<std::string> evidence;
   nlohmann::json questionnaire_response;
   Bytes pdf;
-  std::string pdf_hash;  // as stated in the Bundle
+  std::string pdf_hash;    // Attachment.hash as stated in the Bundle: SHA-1, base64
+  std::string pdf_sha256;  // the SHA-256 extension, base64
 };
+
+// The identifier system for an identity number, by its kind (D-number, H-number, else fødselsnummer).
+std::string identity_system(const std::string& number);
 // Throws std::runtime_error describing what is missing.
 BundleSummary read_bundle(const nlohmann::json& bundle);
 // The same from the Bundle's JSON text, faster for a large PDF: its base64 is lifted out

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include <cstdio>
+#include <stdexcept>
 
 #include "outbox/error_codes.hpp"
 
@@ -286,6 +287,47 @@ Bytes from_base64(const std::string& text) {
   if (text.size() > 1 && text[text.size() - 2] == '=') --size;
   out.resize(size);
   return out;
+}
+
+Bytes sha1(const Bytes& data) {
+  Bytes digest(20);
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha1(), nullptr);
+  return digest;
+}
+
+std::string uuid_text(const unsigned char* b) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[b[i] >> 4];
+    out += hex[b[i] & 15];
+  }
+  return out;
+}
+
+std::string name_based_uuid(std::string_view namespace_uuid, std::string_view name) {
+  Bytes input;
+  auto nibble = [&](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw std::invalid_argument("not a UUID: " + std::string(namespace_uuid));
+  };
+  for (size_t i = 0; i < namespace_uuid.size(); ++i) {
+    if (namespace_uuid[i] == '-') continue;
+    if (i + 1 >= namespace_uuid.size()) throw std::invalid_argument("not a UUID: " + std::string(namespace_uuid));
+    input.push_back(static_cast<unsigned char>(nibble(namespace_uuid[i]) * 16 + nibble(namespace_uuid[i + 1])));
+    ++i;
+  }
+  if (input.size() != 16 || namespace_uuid.size() != 36)
+    throw std::invalid_argument("not a UUID: " + std::string(namespace_uuid));
+  input.insert(input.end(), name.begin(), name.end());
+  Bytes b = sha1(input);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x50);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return uuid_text(b.data());
 }
 
 std::string sha256_base64(const Bytes& data) {

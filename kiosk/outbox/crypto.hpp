@@ -3,6 +3,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -80,6 +81,14 @@ std::string make_crl_pem(const KeyPair& ca, const std::vector<X509*>& revoked, i
 
 // SHA-256 of the data, base64 (FHIR Attachment.hash) and hex.
 std::string sha256_base64(const Bytes& data);
+// SHA-1: only where a standard names it (RFC 4122 name-based UUIDs, FHIR Attachment.hash).
+Bytes sha1(const Bytes& data);
+// 16 bytes as a UUID's text form (8-4-4-4-12 lower-case hex).
+std::string uuid_text(const unsigned char* bytes16);
+// A name-based UUID (RFC 4122 version 5, SHA-1) of `name` in the namespace `namespace_uuid`
+// (a UUID's text form): the same name always gives the same UUID. Throws std::invalid_argument
+// when namespace_uuid is not a UUID.
+std::string name_based_uuid(std::string_view namespace_uuid, std::string_view name);
 std::string sha256_hex(const Bytes& data);
 std::string base64(const Bytes& data);
 Bytes from_base64(const std::string& text);  // throws CryptoError

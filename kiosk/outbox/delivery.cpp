@@ -451,7 +451,7 @@ class ConnectionHandler : public proton::messaging_handler {
     send_due();
   }
 
-  // The submission as an AMQP message: durable, message-id = submission id, the
+  // The submission as an AMQP message: durable, message-id = submission id (or its new one after a rejection), the
   // platform's application properties, the CMS bytes as the body.
   void send(OutgoingMessage item) {
     const auto& settings = outbox_.settings();
@@ -459,7 +459,7 @@ class ConnectionHandler : public proton::messaging_handler {
     if (!m) throw std::bad_alloc();
     pn_msgid_t id{};
     id.type = PN_STRING;
-    id.u.as_bytes = bytes_of(item.id);
+    id.u.as_bytes = bytes_of(item.message_id.empty() ? item.id : item.message_id);
     pn_message_set_id(m.get(), id);
     pn_message_set_durable(m.get(), true);
     pn_message_set_ttl(m.get(), static_cast<pn_millis_t>(kMessageTtlMs));

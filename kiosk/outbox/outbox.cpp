@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <map>
 #include <string_view>
 #include <thread>
@@ -99,15 +100,12 @@ std::string new_uuid() {
   randombytes_buf(b, sizeof b);
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[b[i] >> 4];
-    out += hex[b[i] & 15];
-  }
-  return out;
+  return uuid_text(b);
 }
+
+// The namespace of sheet ids (RFC 4122 section 4.3): a fixed random UUID, never to change, or
+// the same sheet would get another submission id after an update.
+constexpr const char* kSheetNamespace = "6b1f0e52-943d-4c8a-a107-2e5cd3489f71";
 
 // Short, unambiguous (Crockford base32, no I L O U), easy to read aloud.
 std::string new_reference() {
@@ -118,6 +116,12 @@ std::string new_reference() {
     out += alphabet[randombytes_uniform(32)];
   }
   return out;
+}
+
+bool valid_sheet_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+  });
 }
 
 std::filesystem::path require_path(const kiosk::Config& config, const std::string& key) {
@@ -171,13 +175,17 @@ void run_in_parallel(size_t n, Work work) {
   for (auto& h : helpers) h.join();
 }
 
+// The message-id a submission is sent under now.
+#define KIOSK_CURRENT_MESSAGE_ID(s) \
+  "COALESCE((SELECT m.message_id FROM message_ids m WHERE m.submission_id=" s ".id ORDER BY m.rowid DESC LIMIT 1), " s ".id)"
+
 const char* kEntryColumns =
     "s.id, s.reference, s.form_id, s.representation_type, o.status, o.attempts, s.created_at, o.updated_at, "
     "o.next_attempt_at, COALESCE(o.last_error,''), s.personal_deleted_at IS NOT NULL, "
     "(SELECT COALESCE(platform_reference,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
     "(SELECT COALESCE(reason_code,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
-    "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1) "
-    "FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
+    "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
+    KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
 
 Entry read_entry(const Statement& st) {
   Entry e;
@@ -195,10 +203,19 @@ Entry read_entry(const Statement& st) {
   e.platform_reference = st.text(11);
   e.reason_code = st.text(12);
   e.reason_text = st.text(13);
+  e.message_id = st.text(14);
   return e;
 }
 
 }  // namespace
+
+std::string submission_id_for_sheet(const std::string& sheet_id) {
+  if (!valid_sheet_id(sheet_id))
+    throw OutboxError(OutboxError::Kind::BadInput,
+                      "The sheet id \"" + sheet_id + "\" is not one the kiosk prints (letters, digits, '.', '_' or "
+                      "'-', at most 64).");
+  return name_based_uuid(kSheetNamespace, sheet_id);
+}
 
 struct Outbox::Impl {
   kiosk::Config config;
@@ -260,6 +277,16 @@ struct Outbox::Impl {
     }
   }
 
+  // The Bundle as sent: the sealed template opened with the store key, the sealed pages' PDF spliced in.
+  std::string open_bundle(const std::string& id, const Bytes& stored,
+                          const std::vector<std::pair<int, Bytes>>& pages) const {
+    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
+    std::string text = store.box().open_text(sealed, template_context(id));
+    std::vector<Bytes> images;
+    for (const auto& [page_no, image] : pages) images.push_back(store.box().open(image, page_context(id, page_no)));
+    return fill_bundle_template(std::move(text), pages_to_pdf(images));
+  }
+
   // Builds the message to send from a committed submission: the sealed Bundle template
   // and the sealed pages (as PDF, checked against the size and SHA-256 in the Bundle),
   // signed by the kiosk and encrypted for the platform. Touches no database, so several
@@ -267,11 +294,7 @@ struct Outbox::Impl {
   Bytes prepare_message(const std::string& id, const Bytes& stored, const std::vector<std::pair<int, Bytes>>& pages,
                         const Settings& settings) const {
     if (!signer) throw OutboxError(OutboxError::Kind::Other, "the sending credentials are not loaded");
-    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
-    std::string text = store.box().open_text(sealed, template_context(id));
-    std::vector<Bytes> images;
-    for (const auto& [page_no, image] : pages) images.push_back(store.box().open(image, page_context(id, page_no)));
-    text = fill_bundle_template(std::move(text), pages_to_pdf(images));
+    const std::string text = open_bundle(id, stored, pages);
     Bytes payload = sign_then_encrypt(Bytes(text.begin(), text.end()), *signer, platform_encryption.get());
     if (static_cast<std::int64_t>(payload.size()) > settings.max_message_bytes)
       throw OutboxError(OutboxError::Kind::BadInput, "the message is " + std::to_string(payload.size() / 1024) +
@@ -288,6 +311,24 @@ struct Outbox::Impl {
     return st.text(0);
   }
 
+  // The submission a sheet id was committed as, if any.
+  std::optional<Committed> committed_sheet(const std::string& sheet_id) {
+    auto st = statements.get("SELECT id, reference FROM submissions WHERE sheet_id=?");
+    st->bind(1, sheet_id);
+    if (!st->step()) return std::nullopt;
+    return Committed{st->text(0), st->text(1), true};
+  }
+
+  // The sheet was committed before: its first reference is the answer. A held copy of it that
+  // staff decided to send is settled by this too (it must not stay in the review queue).
+  Committed sent_before(Committed earlier, const NewSubmission& submission, const std::string& actor) {
+    Transaction tx(store.db());
+    if (!submission.settles_held_sheet.empty()) store::HeldSheets(store).remove_in_transaction(submission.settles_held_sheet);
+    store.audit(actor, "commit-again", earlier.reference, "the sheet was committed before; not sent again");
+    tx.commit();
+    return earlier;
+  }
+
   // Applies one decoded receipt inside the caller's transaction.
   ReceiptResult apply_decoded_receipt(const json& receipt, const std::string& error, const Settings& settings,
                                       std::string& detail) {
@@ -301,47 +342,70 @@ struct Outbox::Impl {
     }
     const std::string message_id = receipt.value("messageId", "");
     const std::string outcome = receipt.value("outcome", "");
-    std::string reference;
+    std::string reference, submission_id, current_message_id;
     Status current = Status::Queued;
     {
       auto st = statements.get(
-          "SELECT s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE s.id=?");
+          "SELECT s.id, s.reference, o.status, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON "
+          "o.submission_id=s.id WHERE s.id=?1 OR s.id=(SELECT submission_id FROM message_ids WHERE message_id=?1)");
       st->bind(1, message_id);
       if (!st->step()) {
         store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
         return report(ReceiptResult::UnknownMessage, "no submission with message-id " + message_id);
       }
-      reference = st->text(0);
-      current = status_from_string(st->text(1)).value_or(Status::Queued);
+      submission_id = st->text(0);
+      reference = st->text(1);
+      current = status_from_string(st->text(2)).value_or(Status::Queued);
+      current_message_id = st->text(3);
     }
-    if (current == Status::Accepted || current == Status::Rejected || current == Status::Cancelled)
-      return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
     if (outcome != "accepted" && outcome != "rejected") {
       store.audit("delivery", "receipt-malformed", reference, "unknown outcome");
       return report(ReceiptResult::Malformed, "unknown outcome \"" + outcome + "\"");
     }
-    const bool accepted = outcome == "accepted";
     const std::string now = store::now_iso();
-    statements
-        .get(
-            "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, reason_text) "
-            "VALUES(?,?,?,?,?,?)")
-        ->bind(1, message_id)
-        .bind(2, now)
-        .bind(3, outcome)
-        .bind(4, receipt.value("platformReference", ""))
-        .bind(5, receipt.value("reasonCode", ""))
-        .bind(6, receipt.value("reasonText", ""))
-        .run();
+    auto record = [&] {
+      statements
+          .get(
+              "INSERT INTO receipts(submission_id, received_at, outcome, platform_reference, reason_code, "
+              "reason_text) VALUES(?,?,?,?,?,?)")
+          ->bind(1, submission_id)
+          .bind(2, now)
+          .bind(3, outcome)
+          .bind(4, receipt.value("platformReference", ""))
+          .bind(5, receipt.value("reasonCode", ""))
+          .bind(6, receipt.value("reasonText", ""))
+          .run();
+    };
+    if (message_id != current_message_id) {
+      // An answer to a message this submission was sent as before it was rejected and sent again.
+      if (outcome == "rejected") return report(ReceiptResult::Duplicate, reference + " " + message_id + " rejected");
+      record();
+      store.audit("platform", "receipt-late", reference, outcome + " for the earlier message-id " + message_id);
+      return report(ReceiptResult::Duplicate, reference + " " + outcome + " for an earlier message-id");
+    }
+    if (current == Status::Cancelled || ((current == Status::Accepted || current == Status::Rejected) &&
+                                         outcome != to_string(current))) {
+      // The platform's word after the kiosk had settled otherwise: kept and audited for staff,
+      // never dropped (the platform may act on it).
+      record();
+      store.audit("platform", "receipt-late", reference,
+                  outcome + " received while " + to_string(current) + " " +
+                      receipt.value("platformReference", receipt.value("reasonCode", "")));
+      return report(ReceiptResult::Duplicate, reference + " " + outcome + " after it was " + to_string(current));
+    }
+    if (current == Status::Accepted || current == Status::Rejected)
+      return report(ReceiptResult::Duplicate, reference + " already " + to_string(current));
+    const bool accepted = outcome == "accepted";
+    record();
     statements.get("UPDATE outbox SET status=?, finished_at=?, updated_at=? WHERE submission_id=?")
         ->bind(1, accepted ? "accepted" : "rejected")
         .bind(2, now)
         .bind(3, now)
-        .bind(4, message_id)
+        .bind(4, submission_id)
         .run();
     if (accepted) {
-      statements.get("UPDATE outbox SET payload=NULL WHERE submission_id=?")->bind(1, message_id).run();
-      if (settings.retention_days == 0) delete_personal_data(message_id);
+      statements.get("UPDATE outbox SET payload=NULL WHERE submission_id=?")->bind(1, submission_id).run();
+      if (settings.retention_days == 0) delete_personal_data(submission_id);
     }
     store.audit("platform", accepted ? "accepted" : "rejected", reference,
                 accepted ? receipt.value("platformReference", "") : receipt.value("reasonCode", ""));
@@ -377,6 +441,13 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
   Impl& im = *impl_;
   const forms::Questionnaire* form = im.catalogue.find(submission.form_id);
   if (!form) throw OutboxError(OutboxError::Kind::BadInput, "There is no form with id \"" + submission.form_id + "\".");
+  // The sheet's id first: a sheet scanned twice is answered with its first reference, whatever
+  // was read from it the second time.
+  std::string id = new_uuid();
+  if (!submission.sheet_id.empty()) {
+    id = submission_id_for_sheet(submission.sheet_id);
+    if (auto earlier = im.committed_sheet(submission.sheet_id)) return im.sent_before(*earlier, submission, actor);
+  }
   const auto issues = forms::validate_answers(*form, submission.answers);
   if (!issues.empty()) {
     std::string text = "The answers are not complete or not valid:";
@@ -415,7 +486,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
     throw OutboxError(OutboxError::Kind::BadInput, e.what());
   }
 
-  Committed committed{new_uuid(), new_reference()};
+  Committed committed{id, new_reference()};
   BundleInput input;
   input.submission_id = committed.id;
   input.reference = committed.reference;
@@ -478,7 +549,7 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       {
         auto insert = cache.get(
             "INSERT INTO submissions(id, reference, form_id, form_version, representation_type, assisted_by, "
-            "page_count, created_at) VALUES(?,?,?,?,?,?,?,?)");
+            "page_count, created_at, sheet_id) VALUES(?,?,?,?,?,?,?,?,?)");
         insert->bind(1, committed.id)
             .bind(2, committed.reference)
             .bind(3, form->id)
@@ -486,8 +557,12 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
             .bind(5, representation ? representation->type_code : std::string("self"))
             .bind(6, submission.assisted_by)
             .bind(7, static_cast<std::int64_t>(submission.pages.size()))
-            .bind(8, now)
-            .run();
+            .bind(8, now);
+        if (submission.sheet_id.empty())
+          insert->bind_null(9);
+        else
+          insert->bind(9, submission.sheet_id);
+        insert->run();
       }
       for (const auto& [link_id, value] : sealed_fields) {
         auto field = cache.get("INSERT INTO field_values(submission_id, link_id, value) VALUES(?,?,?)");
@@ -523,9 +598,13 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
       if (!submission.settles_held_sheet.empty()) im.store.checkpoint();  // no deleted rows left in the WAL
       return committed;
     } catch (const store::StoreError& e) {
+      const std::string what = e.what();
+      // The same sheet committed meanwhile by another process (the kiosk and kioskctl, or two
+      // scans racing): that commit stands.
+      if (!submission.sheet_id.empty() && what.find("UNIQUE") != std::string::npos)
+        if (auto earlier = im.committed_sheet(submission.sheet_id)) return im.sent_before(*earlier, submission, actor);
       // A reference collision is astronomically rare; anything else goes to the caller.
-      if (tries < 3 && std::string(e.what()).find("UNIQUE") != std::string::npos &&
-          std::string(e.what()).find("reference") != std::string::npos) {
+      if (tries < 3 && what.find("UNIQUE") != std::string::npos && what.find("reference") != std::string::npos) {
         committed.reference = new_reference();
         continue;
       }
@@ -547,6 +626,27 @@ std::vector<Bytes> Outbox::page_images(const std::string& reference_or_id) {
   while (st.step())
     images.push_back(impl_->store.box().open(st.blob(1), page_context(id, static_cast<int>(st.integer(0)))));
   return images;
+}
+
+std::string Outbox::bundle_text(const std::string& reference_or_id, const std::string& actor) {
+  Impl& im = *impl_;
+  const std::string id = im.resolve(reference_or_id);
+  const auto entry = status(id);
+  auto st = im.store.db().prepare("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
+  st.bind(1, id);
+  if (!st.step() || !is_template(st.blob(0)))
+    throw OutboxError(OutboxError::Kind::NotFound, "The Bundle of " + entry->reference + " is no longer kept (" +
+                                                       to_string(entry->status) +
+                                                       ": its personal data is deleted).");
+  const Bytes stored = st.blob(0);
+  std::vector<std::pair<int, Bytes>> pages;
+  auto rows = im.store.db().prepare(
+      "SELECT page_no, image FROM pages WHERE submission_id=? AND image IS NOT NULL ORDER BY page_no");
+  rows.bind(1, id);
+  while (rows.step()) pages.emplace_back(static_cast<int>(rows.integer(0)), rows.blob(1));
+  std::string text = im.open_bundle(id, stored, pages);
+  im.store.audit(actor, "show-bundle", entry->reference);  // personal data was read out
+  return text;
 }
 
 std::vector<Entry> Outbox::list() {
@@ -573,12 +673,41 @@ void Outbox::retry(const std::string& reference_or_id, const std::string& actor)
                                                          to_string(entry->status) + " and cannot be sent again.");
   if (entry->personal_data_deleted)
     throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " has no data left to send.");
+  std::string detail;
+  if (entry->status == Status::Rejected) {
+    // The platform answers a message-id once: the rejected message goes out again under a new
+    // one, which names the one it replaces in the Bundle and in the audit log.
+    auto st = db.prepare("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
+    st.bind(1, id);
+    if (!st.step() || !is_template(st.blob(0)))
+      throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " has no data left to send.");
+    const Bytes stored = st.blob(0);
+    const std::string old_id = entry->message_id, new_id = new_uuid();
+    const Bytes sealed(stored.begin() + static_cast<std::ptrdiff_t>(kTemplateMarker.size()), stored.end());
+    json bundle = json::parse(impl_->store.box().open_text(sealed, template_context(id)));
+    bundle["id"] = new_id;
+    bundle["identifier"]["value"] = new_id;
+    for (auto& e : bundle["entry"])
+      if (e["resource"].value("resourceType", "") == "MessageHeader")
+        e["resource"]["extension"] = json::array({{{"url", kReplacesExtension}, {"valueId", old_id}}});
+    db.prepare("UPDATE outbox SET payload=? WHERE submission_id=?")
+        .bind_blob(1, seal_template(impl_->store.box(), id, bundle.dump()))
+        .bind(2, id)
+        .run();
+    db.prepare("INSERT INTO message_ids(message_id, submission_id, replaces, created_at) VALUES(?,?,?,?)")
+        .bind(1, new_id)
+        .bind(2, id)
+        .bind(3, old_id)
+        .bind(4, store::now_iso())
+        .run();
+    detail = "new message-id " + new_id + " replaces the rejected " + old_id;
+  }
   db.prepare("UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=? WHERE submission_id=?")
       .bind(1, store::now_ms())
       .bind(2, store::now_iso())
       .bind(3, id)
       .run();
-  impl_->store.audit(actor, "retry", entry->reference);
+  impl_->store.audit(actor, "retry", entry->reference, detail);
   tx.commit();
 }
 
@@ -587,7 +716,21 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
   Transaction tx(db);
   const std::string id = impl_->resolve(reference_or_id);
   const auto entry = status(id);
-  if (entry->status != Status::Parked && entry->status != Status::Rejected && entry->status != Status::Queued)
+  bool ever_sent = false;
+  {
+    auto st = db.prepare("SELECT sent_at IS NOT NULL FROM outbox WHERE submission_id=?");
+    st.bind(1, id);
+    ever_sent = st.step() && st.integer(0) != 0;
+  }
+  // Once a message has left, the platform may act on it whatever the kiosk does: only a
+  // rejected one (the platform's final no) or one never sent can be given up here.
+  const bool waiting = entry->status == Status::Parked || entry->status == Status::Queued;
+  if ((waiting || entry->status == Status::Sent) && ever_sent)
+    throw OutboxError(OutboxError::Kind::NotAllowed,
+                      "Submission " + entry->reference +
+                          " was sent to the platform already, so cancelling it here would not stop the platform "
+                          "from acting on it. Ask the platform to withdraw it instead.");
+  if (!waiting && entry->status != Status::Rejected)
     throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " is " +
                                                          to_string(entry->status) + " and cannot be cancelled.");
   db.prepare("UPDATE outbox SET status='cancelled', finished_at=?, updated_at=? WHERE submission_id=?")
@@ -604,26 +747,30 @@ void Outbox::cancel(const std::string& reference_or_id, const std::string& actor
 std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip) {
   // Ids first, payloads only for the messages chosen: the skipped ones (in flight) are
   // most of the rows read while the broker is busy, and each payload is ~0.5 MB.
-  std::vector<std::pair<std::string, std::string>> chosen;  // id, reference
+  struct Chosen {
+    std::string id, reference, message_id;
+  };
+  std::vector<Chosen> chosen;
   {
     auto st = impl_->statements.get(
-        "SELECT s.id, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id "
+        "SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM outbox o JOIN submissions s ON "
+        "s.id=o.submission_id "
         "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, "
         "s.rowid LIMIT ?");
     st->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
     while (chosen.size() < limit && st->step()) {
       std::string id = st->text(0);
       if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
-      chosen.emplace_back(std::move(id), st->text(1));
+      chosen.push_back({std::move(id), st->text(1), st->text(2)});
     }
   }
   std::vector<StoredMessage> out;
   bool any_template = false;
-  for (auto& [id, reference] : chosen) {
+  for (auto& [id, reference, message_id] : chosen) {
     auto st = impl_->statements.get("SELECT payload FROM outbox WHERE submission_id=? AND payload IS NOT NULL");
     st->bind(1, id);
     if (!st->step()) continue;
-    out.push_back({std::move(id), std::move(reference), st->blob(0), {}});
+    out.push_back({std::move(id), std::move(reference), std::move(message_id), st->blob(0), {}});
     if (!is_template(out.back().stored)) continue;
     any_template = true;
     auto page_rows = impl_->statements.get(
@@ -638,7 +785,8 @@ std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, c
 }
 
 OutgoingMessage Outbox::build_message(StoredMessage stored) const {
-  OutgoingMessage message{std::move(stored.id), std::move(stored.reference), std::move(stored.stored)};
+  OutgoingMessage message{std::move(stored.id), std::move(stored.reference), std::move(stored.message_id),
+                          std::move(stored.stored)};
   if (is_template(message.payload))
     message.payload = impl_->prepare_message(message.id, message.payload, stored.sealed_pages, settings_);
   return message;

@@ -45,12 +45,23 @@ struct NewSubmission {
   std::string assisted_by;                           // staff member id, empty when the citizen was alone
   std::string assisted_by_name;                      // the member's name (Provenance display), may be empty
   std::string settles_held_sheet;  // id of the held sheet this decides: deleted in the commit's transaction
+  // The submission id printed in the sheet's QR code (or the kiosk session's id for a form filled on
+  // screen): the idempotency key from print to platform. The submission id, the AMQP message-id and
+  // the Bundle identifier are derived from it (submission_id_for_sheet), so the same sheet committed
+  // twice, here or at another kiosk, is one submission at the platform. Empty: a fresh random id.
+  std::string sheet_id;
 };
 
 struct Committed {
   std::string id;         // submission id = AMQP message-id
   std::string reference;  // short reference for the citizen and staff, e.g. "HK-7KQ2-M9XD"
+  bool sent_before = false;  // the sheet was committed before: id and reference are that commit's
 };
+
+// The submission id (a name-based UUID, RFC 4122 version 5) for a sheet's id: the same on every
+// kiosk, so the platform recognises a sheet sent twice by its message-id. Throws OutboxError
+// (BadInput) for an id that cannot come from a QR code ([A-Za-z0-9._-], 1..64 characters).
+std::string submission_id_for_sheet(const std::string& sheet_id);
 
 // What staff and the UI see about one submission. No health data, no identity numbers.
 struct Entry {
@@ -64,6 +75,7 @@ struct Entry {
   std::string updated_at;
   std::int64_t next_attempt_at_ms = 0;
   std::string last_error;
+  std::string message_id;          // the message-id sent last
   std::string platform_reference;  // when accepted
   std::string reason_code;         // when rejected
   std::string reason_text;
@@ -85,8 +97,9 @@ std::int64_t backoff_delay_ms(int attempt, std::int64_t initial_ms, std::int64_t
 
 // A message due for sending.
 struct OutgoingMessage {
-  std::string id;
+  std::string id;  // the submission
   std::string reference;
+  std::string message_id;  // the AMQP message-id: the submission id, or a new one after a rejection
   Bytes payload;  // signed-then-encrypted Bundle
 };
 
@@ -95,6 +108,7 @@ struct OutgoingMessage {
 struct StoredMessage {
   std::string id;
   std::string reference;
+  std::string message_id;
   Bytes stored;                                     // the sealed Bundle template, or a message built earlier
   std::vector<std::pair<int, Bytes>> sealed_pages;  // page_no, page image sealed with the store key
 };
@@ -123,7 +137,12 @@ class Outbox {
   // Empty once the personal data is deleted (accepted or cancelled).
   std::vector<Bytes> page_images(const std::string& reference_or_id);
   std::optional<Entry> status(const std::string& reference_or_id);
-  // Staff actions (audited): send a parked or rejected message again / give it up.
+  // The FHIR Bundle as it is sent (JSON, pages included), read with the store key; audited as
+  // `actor` reading personal data. Throws OutboxError (NotFound) once the personal data is deleted.
+  std::string bundle_text(const std::string& reference_or_id, const std::string& actor);
+  // Staff actions (audited): send a parked or rejected message again / give it up. A rejected
+  // one is sent under a new message-id that names the rejected one (MessageHeader extension
+  // kReplacesExtension, and the audit log): the platform answers each message-id once.
   void retry(const std::string& reference_or_id, const std::string& actor);
   void cancel(const std::string& reference_or_id, const std::string& actor);
 

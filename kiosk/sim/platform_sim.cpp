@@ -4,6 +4,7 @@
 //                      [--crash-after N] [--fail-processing N] [--receipts-to-legacy] [--max-bytes N]
 //                      [--timeout S] [--seed N]
 //   platform-sim list (--store FILE | --config FILE) [--json] [--all]
+//   platform-sim show MESSAGE-ID (--store FILE | --config FILE) [--bundle] [--json]
 //
 // It consumes submissions from the broker, decrypts them and verifies the kiosk's
 // signature, checks the Bundle against the form catalogue and the representation rules,
@@ -93,12 +94,18 @@ Database open_sim_store(const std::filesystem::path& file) {
       "reason_text TEXT, received_at TEXT NOT NULL, from_her_id TEXT);"
       "CREATE TABLE IF NOT EXISTS failures(message_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS wire_log(id INTEGER PRIMARY KEY, message_id TEXT, at TEXT);");
+  // The Bundle as received (platform-sim show --bundle); a simulator store from before has no column.
+  bool has_bundle = false;
+  for (auto st = db.prepare("SELECT name FROM pragma_table_info('processed')"); st.step();)
+    has_bundle = has_bundle || st.text(0) == "bundle";
+  if (!has_bundle) db.exec("ALTER TABLE processed ADD COLUMN bundle TEXT");
   return db;
 }
 
 struct Verdict {
   std::string outcome = "accepted";
   std::string reason_code, reason_text, form_id, represented, representative, representation_type, from_her_id;
+  std::string bundle;  // the Bundle's JSON text, once decrypted
 };
 
 // One received message's CPU-heavy work (decrypt, verify, validate, sign and encrypt the
@@ -321,9 +328,9 @@ class Simulator : public proton::messaging_handler {
       return reject(e.code(), e.what());
     }
     BundleSummary bundle;
+    v.bundle.assign(opened.content.begin(), opened.content.end());
     try {
-      bundle = read_bundle_text(
-          std::string_view(reinterpret_cast<const char*>(opened.content.data()), opened.content.size()));
+      bundle = read_bundle_text(v.bundle);
     } catch (const std::exception& e) {
       return reject(codes::kNotParseable, e.what());
     }
@@ -357,7 +364,9 @@ class Simulator : public proton::messaging_handler {
       if (!decision.allowed)
         return reject(codes::kRepresentationRefused, decision.refusals.empty() ? "" : decision.refusals.front().code);
     }
-    if (!bundle.pdf.empty() && sha256_base64(bundle.pdf) != bundle.pdf_hash)
+    if (!bundle.pdf.empty() && base64(sha1(bundle.pdf)) != bundle.pdf_hash)
+      return reject(codes::kDocumentHashMismatch, "Attachment.hash (SHA-1) of the pages differs");
+    if (!bundle.pdf.empty() && sha256_base64(bundle.pdf) != bundle.pdf_sha256)
       return reject(codes::kDocumentHashMismatch, "SHA-256 of the pages differs");
     if (job.reject_by_draw) return reject(codes::kRejectedBySimulator, "--reject-rate");
     return v;
@@ -443,7 +452,8 @@ class Simulator : public proton::messaging_handler {
       const Verdict& v = job.verdict;
       db_.prepare(
              "INSERT INTO processed(message_id, outcome, form_id, represented, representative, representation_type, "
-             "platform_reference, reason_code, reason_text, received_at, from_her_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
+             "platform_reference, reason_code, reason_text, received_at, from_her_id, bundle) "
+             "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")
           .bind(1, message_id)
           .bind(2, v.outcome)
           .bind(3, v.form_id)
@@ -455,6 +465,7 @@ class Simulator : public proton::messaging_handler {
           .bind(9, v.reason_text)
           .bind(10, store::now_iso())
           .bind(11, v.from_her_id)
+          .bind(12, v.bundle)
           .run();
       std::cerr << "platform-sim: " << message_id << " " << v.outcome << " " << v.reason_code << "\n";
       if (v.outcome == "rejected" && v.reason_code != codes::kRejectedBySimulator) {
@@ -580,18 +591,63 @@ int usage() {
                "  platform-sim serve --config FILE [--broker URL] [--store FILE] [--reject-rate R] [--delay-ms N]\n"
                "                     [--crash-after N] [--fail-processing N] [--receipts-to-legacy] [--max-bytes N]\n"
                "                     [--timeout S] [--seed N]\n"
-               "  platform-sim list (--store FILE | --config FILE) [--json] [--all]\n";
+               "  platform-sim list (--store FILE | --config FILE) [--json] [--all]\n"
+               "  platform-sim show MESSAGE-ID (--store FILE | --config FILE) [--bundle] [--json]\n";
   return 2;
 }
 
-int list(std::vector<std::string> args) {
+// The simulator's store named by --store or the configuration's simulator.store.
+std::string sim_store_file(std::vector<std::string>& args) {
   const std::string config_file = arg_value(args, "--config");
   std::string store_file = arg_value(args, "--store");
+  if (store_file.empty() && !config_file.empty()) store_file = Config::load(config_file).get_string("simulator.store");
+  return store_file;
+}
+
+// One stored message: what was decided, or with --bundle the Bundle as it arrived.
+int show(std::vector<std::string> args) {
+  const std::string store_file = sim_store_file(args);
+  const bool bundle = arg_switch(args, "--bundle");
+  const bool as_json = arg_switch(args, "--json");
+  if (args.size() != 1 || store_file.empty()) return usage();
+  const std::string id = args.front();
+  if (!std::filesystem::exists(store_file)) {
+    std::cerr << "platform-sim: the simulator has stored nothing yet (" << store_file << ").\n";
+    return 1;
+  }
+  Database db = open_sim_store(store_file);
+  auto st = db.prepare(
+      "SELECT outcome, form_id, platform_reference, reason_code, reason_text, received_at, COALESCE(bundle,'') FROM "
+      "processed WHERE message_id=?");
+  st.bind(1, id);
+  if (!st.step()) {
+    std::cerr << "platform-sim: no message with id " << id << " was received.\n";
+    return 1;
+  }
+  if (bundle) {
+    if (st.text(6).empty()) {
+      std::cerr << "platform-sim: the Bundle of " << id << " was not kept (it could not be decrypted).\n";
+      return 1;
+    }
+    std::cout << json::parse(st.text(6)).dump(2) << "\n";  // JSON either way: it is a FHIR resource
+    return 0;
+  }
+  const json row = {{"messageId", id},          {"outcome", st.text(0)},    {"formId", st.text(1)},
+                    {"platformReference", st.text(2)}, {"reasonCode", st.text(3)}, {"reasonText", st.text(4)},
+                    {"receivedAt", st.text(5)}};
+  if (as_json) {
+    std::cout << row.dump(2) << "\n";
+  } else {
+    for (const auto& [key, value] : row.items()) std::cout << key << ": " << value.get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+int list(std::vector<std::string> args) {
+  const std::string store_file = sim_store_file(args);
   const bool as_json = arg_switch(args, "--json");
   const bool all = arg_switch(args, "--all");
-  if (!args.empty()) return usage();
-  if (store_file.empty() && !config_file.empty()) store_file = Config::load(config_file).get_string("simulator.store");
-  if (store_file.empty()) return usage();
+  if (!args.empty() || store_file.empty()) return usage();
   if (!std::filesystem::exists(store_file)) {
     if (as_json) std::cout << "[]\n";
     return 0;
@@ -670,6 +726,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "serve") return serve(args);
     if (command == "list") return list(args);
+    if (command == "show") return show(args);
   } catch (const std::exception& e) {
     std::cerr << "platform-sim: " << e.what() << "\n";
     return 1;

@@ -125,6 +125,23 @@ ALTER TABLE staff_sign_in_failures ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 
 CREATE TABLE staff_lockouts(at INTEGER NOT NULL, scope TEXT NOT NULL, locked_until INTEGER NOT NULL);
 CREATE INDEX staff_lockouts_by_time ON staff_lockouts(at);
 )sql",
+      // 8: the printed sheet's submission id (the QR code's), the idempotency key of a commit: a
+      // sheet scanned twice is one submission. NULL for submissions without a sheet id.
+      R"sql(
+ALTER TABLE submissions ADD COLUMN sheet_id TEXT;
+CREATE UNIQUE INDEX submissions_by_sheet ON submissions(sheet_id);
+)sql",
+      // 9: a submission sent again after the platform rejected it goes out under a new message-id
+      // (the platform answers a message-id once); each new one names the one it replaces. Without
+      // a row here a submission's message-id is its own id.
+      R"sql(
+CREATE TABLE message_ids(
+  message_id TEXT PRIMARY KEY,
+  submission_id TEXT NOT NULL REFERENCES submissions(id),
+  replaces TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE INDEX message_ids_by_submission ON message_ids(submission_id);
+)sql",
   };
   return list;
 }

@@ -23,6 +23,7 @@
 #include "helpers.hpp"
 #include "proton_support.hpp"
 #include "outbox/crypto.hpp"
+#include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
 #include "store/store.hpp"
 
@@ -185,7 +186,7 @@ TEST_CASE(
   CHECK_FALSE(e["reasonText"].get<std::string>().empty());
   CHECK(env.kioskctl({"queue", "retry", rejected, "--actor", "staff-2"}).code == 0);
   env.deliver(60);
-  CHECK(env.entry(rejected)["status"] == "rejected");  // the platform stands by its answer
+  CHECK(env.entry(rejected)["status"] == "rejected");  // a new message-id, rejected again (--reject-rate 1)
   CHECK(env.kioskctl({"queue", "cancel", rejected, "--actor", "staff-2"}).code == 0);
   CHECK(env.entry(rejected)["status"] == "cancelled");
   CHECK(env.audit_count("retry") == 1);
@@ -242,7 +243,7 @@ TEST_CASE(
   proton::container(dead_letters).run();
   CHECK(dead_letters.count == 1);
   CHECK(env.entry(doomed)["status"] == "sent");  // at the broker, no receipt: staff can see it
-  CHECK(env.accepted_by_sim(true).size() == 7);  // 4 + rejected + rollover + broker down; nothing for it
+  CHECK(env.accepted_by_sim(true).size() == 8);  // 4 + rejected, its retry + rollover + broker down; nothing for it
 }
 
 TEST_CASE("delivery: nothing committed is lost when kioskctl, the simulator or the broker are killed") {
@@ -330,4 +331,183 @@ TEST_CASE("delivery: over amqps:// to a broker that requires a client certificat
   env.deliver(90);
   CHECK(env.entry(second)["status"] == "accepted");
   CHECK(env.accepted_by_sim().size() == 2);
+}
+
+TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is one submission at the platform") {
+  Environment env;
+  // A second kiosk on the same broker: its own store, kiosk id and reply queue.
+  const fs::path second = env.dir.path / "env/kiosk2.toml";
+  {
+    std::string text = read_text(env.config);
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"path = \"kiosk.db\"", "path = \"kiosk2.db\""},
+             {"key_file = \"store.key\"", "key_file = \"store2.key\""},
+             {"kiosk_id = \"kiosk-0001\"", "kiosk_id = \"kiosk-0002\""},
+             {"reply_queue = \"kiosk-0001_async\"", "reply_queue = \"kiosk-0002_async\""}}) {
+      const auto at = text.find(from);
+      REQUIRE_MESSAGE(at != std::string::npos, from);
+      text.replace(at, from.size(), to);
+    }
+    std::ofstream(second) << text;
+  }
+  const std::string sheet = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";  // as printed in the QR code
+  auto add = [&](const fs::path& config, int seed, const std::string& sheet_id) {
+    const auto r = run({bin("kioskctl"), "queue", "add", "--config", config.string(), "--form", kForm, "--example",
+                        std::to_string(seed), "--sheet", sheet_id, "--json"},
+                       env.dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return json::parse(r.output);
+  };
+  const json first = add(env.config, 1, sheet);
+  CHECK(first["sentBefore"] == false);
+  CHECK(first["id"] == ob::submission_id_for_sheet(sheet));
+  // Scanned again here (a power cut, a photocopy): the first commit's reference, nothing new.
+  const json again = add(env.config, 2, sheet);
+  CHECK(again["sentBefore"] == true);
+  CHECK(again["reference"] == first["reference"]);
+  CHECK(again["id"] == first["id"]);
+  CHECK(env.queue().size() == 1);
+  CHECK(env.audit_count("commit-again") == 1);
+  // At the other kiosk: its own reference, but the same message-id.
+  const json elsewhere = add(second, 3, sheet);
+  CHECK(elsewhere["sentBefore"] == false);
+  CHECK(elsewhere["id"] == first["id"]);
+  // Another sheet is another submission.
+  const json other = add(env.config, 4, "another-sheet-0001");
+  CHECK(other["id"] != first["id"]);
+  // A sheet id no QR code can hold is refused plainly.
+  {
+    const auto r = env.kioskctl({"queue", "add", "--form", kForm, "--example", "5", "--sheet", "no spaces/here"});
+    CHECK(r.code != 0);
+    CHECK(r.output.find("sheet id") != std::string::npos);
+  }
+
+  // What will be sent, read by the admin with the store key (audited).
+  const auto shown = env.kioskctl({"queue", "show", first["reference"], "--bundle", "--actor", "admin-1"});
+  REQUIRE_MESSAGE(shown.code == 0, shown.output);
+  const json sent_bundle = json::parse(shown.output);
+  CHECK(sent_bundle["identifier"]["value"] == first["id"]);
+  CHECK(env.audit_count("show-bundle") == 1);
+
+  env.start_sim();
+  env.deliver(60);
+  {
+    const auto r = run({bin("kioskctl"), "queue", "deliver", "--config", second.string(), "--timeout", "60",
+                        "--until-empty"},
+                       env.dir.path, 120);
+    CHECK_MESSAGE(r.code == 0, r.output);
+  }
+  // The platform stored the sheet once; both kiosks know it was accepted.
+  std::map<std::string, int> times;
+  for (const auto& s : env.accepted_by_sim(true)) ++times[s["messageId"].get<std::string>()];
+  CHECK(times.size() == 2);
+  CHECK(times[first["id"].get<std::string>()] == 1);
+  CHECK(times[other["id"].get<std::string>()] == 1);
+  for (const auto& e : env.queue()) CHECK_MESSAGE(e["status"] == "accepted", e.dump());
+  const auto listed = run({bin("kioskctl"), "queue", "list", "--json", "--config", second.string()}, env.dir.path);
+  REQUIRE_MESSAGE(listed.code == 0, listed.output);
+  const json at_second = json::parse(listed.output);
+  REQUIRE(at_second.size() == 1);
+  CHECK(at_second[0]["status"] == "accepted");
+  CHECK(at_second[0]["reference"] == elsewhere["reference"]);
+  // The platform received exactly that Bundle (the first kiosk's; the second one's was a duplicate).
+  const auto received = run({bin("platform-sim"), "show", first["id"], "--bundle", "--json", "--config",
+                             env.config.string()},
+                            env.dir.path);
+  REQUIRE_MESSAGE(received.code == 0, received.output);
+  CHECK(json::parse(received.output) == sent_bundle);
+  // Accepted: the personal data is gone, and the admin is told so plainly.
+  const auto gone = env.kioskctl({"queue", "show", first["reference"], "--bundle"});
+  CHECK(gone.code != 0);
+  CHECK(gone.output.find("no longer kept") != std::string::npos);
+  CHECK(run({bin("platform-sim"), "show", "no-such-id", "--bundle", "--config", env.config.string()}, env.dir.path)
+            .code != 0);
+}
+
+TEST_CASE("delivery: cancel only before the first send, and a receipt after cancel is recorded, never dropped") {
+  Environment env;
+  // Never sent (the broker has not seen it): staff may give it up.
+  const std::string unsent = env.add(1);
+  {
+    const auto r = env.kioskctl({"queue", "cancel", unsent, "--actor", "staff-1"});
+    CHECK_MESSAGE(r.code == 0, r.output);
+  }
+  CHECK(env.entry(unsent)["status"] == "cancelled");
+  // Sent, no receipt yet (the platform is not running): cancelling here would not stop the
+  // platform, so it is refused in plain words and the submission stays as it is.
+  const std::string sent = env.add(2);
+  env.deliver(4, false);
+  REQUIRE(env.entry(sent)["status"] == "sent");
+  {
+    const auto r = env.kioskctl({"queue", "cancel", sent, "--actor", "staff-1"});
+    CHECK(r.code != 0);
+    CHECK_MESSAGE(r.output.find("withdraw") != std::string::npos, r.output);
+  }
+  CHECK(env.entry(sent)["status"] == "sent");
+  env.start_sim();
+  env.deliver(60);
+  CHECK(env.entry(sent)["status"] == "accepted");  // what the platform did is what staff see
+  env.stop_sim();
+  // A receipt for the cancelled one (the platform had it after all): recorded and audited.
+  {
+    const auto env_dir = env.dir.path / "env";
+    ob::KeyPair platform{ob::load_certificate(env_dir / "certs/platform-signing.pem"),
+                         ob::load_private_key(env_dir / "certs/platform-signing.key")};
+    const auto kiosk_cert = ob::load_certificate(env_dir / "certs/kiosk-decryption.pem");
+    const std::string text =
+        json{{"messageId", env.entry(unsent)["id"]}, {"outcome", "accepted"}, {"platformReference", "HN-LATE"}}
+            .dump();
+    const auto sealed = ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), platform, kiosk_cert.get());
+    proton::message late;
+    late.body(proton::binary(sealed.begin(), sealed.end()));
+    late.durable(true);
+    Publisher publisher(env.broker->url(), "/queue/kiosk-0001_async", {late});
+    proton::container(publisher).run();
+  }
+  env.deliver(4, false);
+  CHECK(env.audit_count("receipt-late") == 1);
+  const auto e = env.entry(unsent);
+  CHECK(e["status"] == "cancelled");
+  CHECK(e["platformReference"] == "HN-LATE");  // staff see what the platform said
+}
+
+TEST_CASE("delivery: a rejected submission sent again goes out under a new message-id linked to the rejected one") {
+  Environment env;
+  env.start_sim({"--reject-rate", "1"});
+  const std::string reference = env.add(1, true);
+  env.deliver(60);
+  const json rejected = env.entry(reference);
+  REQUIRE(rejected["status"] == "rejected");
+  const std::string old_id = rejected["messageId"];
+  CHECK(old_id == rejected["id"]);
+  env.stop_sim();
+  // The cause is fixed (here: the platform no longer rejects); staff send it again.
+  env.start_sim();
+  {
+    const auto r = env.kioskctl({"queue", "retry", reference, "--actor", "staff-3"});
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+  }
+  const std::string new_id = env.entry(reference)["messageId"];
+  CHECK(new_id != old_id);
+  env.deliver(60);
+  CHECK(env.entry(reference)["status"] == "accepted");
+  // The platform has both: the old one rejected, the new one accepted, and the new Bundle
+  // names the message it replaces.
+  std::map<std::string, std::string> outcome;
+  for (const auto& s : env.accepted_by_sim(true)) outcome[s["messageId"]] = s["outcome"];
+  CHECK(outcome[old_id] == "rejected");
+  CHECK(outcome[new_id] == "accepted");
+  const auto shown =
+      run({bin("platform-sim"), "show", new_id, "--bundle", "--json", "--config", env.config.string()}, env.dir.path);
+  REQUIRE_MESSAGE(shown.code == 0, shown.output);
+  const json bundle = json::parse(shown.output);
+  CHECK(bundle["identifier"]["value"] == new_id);
+  CHECK(bundle["entry"][0]["resource"]["extension"][0]["url"] == ob::kReplacesExtension);
+  CHECK(bundle["entry"][0]["resource"]["extension"][0]["valueId"] == old_id);
+  // The audit log names both.
+  auto store = kiosk::store::Store::open(env.dir.path / "env/kiosk.db", env.dir.path / "env/store.key");
+  auto st = store.db().prepare("SELECT detail FROM audit_log WHERE action='retry' AND actor='staff-3'");
+  REQUIRE(st.step());
+  CHECK(st.text(0).find(new_id) != std::string::npos);
+  CHECK(st.text(0).find(old_id) != std::string::npos);
 }

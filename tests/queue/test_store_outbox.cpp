@@ -5,12 +5,15 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/identity.hpp"
+#include "forms/representation.hpp"
 #include "helpers.hpp"
 #include "outbox/bundle.hpp"
 #include "outbox/crypto.hpp"
@@ -95,11 +98,12 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
                 "('submissions','field_values','pages','representation','outbox','receipts','audit_log')") == 7);
     CHECK((fs::status(dir.path / "k.key").permissions() & fs::perms::mask) ==
           (fs::perms::owner_read | fs::perms::owner_write));
-    // Pretend it is a version-1 store: the next open applies migrations 2 to 7.
+    // Pretend it is a version-1 store: the next open applies every later migration.
     store.db().exec(
         "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
         "DROP TABLE held_sheets; DROP TABLE staff_members; DROP TABLE staff_sign_in_failures; "
-        "DROP TABLE staff_wrong_pins; DROP TABLE staff_lockouts; PRAGMA user_version=1;");
+        "DROP TABLE staff_wrong_pins; DROP TABLE staff_lockouts; DROP INDEX submissions_by_sheet; "
+        "ALTER TABLE submissions DROP COLUMN sheet_id; DROP TABLE message_ids; PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
@@ -109,6 +113,8 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_members'") == 1);
   CHECK(count(store,
               "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('staff_sign_in_failures','staff_wrong_pins')") == 2);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='submissions_by_sheet'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='message_ids'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('staff_sign_in_failures') WHERE name='lockouts'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_lockouts'") == 1);
   auto mode = store.db().prepare("PRAGMA journal_mode");
@@ -383,7 +389,8 @@ TEST_CASE("outbox: Bundle round trip: built, signed, encrypted, decrypted and ve
   CHECK(summary.representative == *representative);
   CHECK(summary.representation_type == "power-of-attorney");
   CHECK(summary.from_her_id == "8142519");
-  CHECK(ob::sha256_base64(summary.pdf) == summary.pdf_hash);
+  CHECK(ob::base64(ob::sha1(summary.pdf)) == summary.pdf_hash);  // Attachment.hash is SHA-1 (R4)
+  CHECK(ob::sha256_base64(summary.pdf) == summary.pdf_sha256);
   std::vector<std::string> types;
   for (const auto& e : bundle["entry"]) types.push_back(e["resource"]["resourceType"]);
   CHECK(types == std::vector<std::string>{"MessageHeader", "QuestionnaireResponse", "DocumentReference", "Provenance"});
@@ -688,4 +695,140 @@ TEST_CASE("outbox: backoff is capped exponential with jitter") {
     CHECK(hi > lo);  // jitter
   }
   CHECK(ob::backoff_delay_ms(100, 1000, 300000, 0) == 150000);
+}
+
+TEST_CASE("outbox: the sheet's id is the idempotency key: one submission per sheet, its UUID the same everywhere") {
+  // RFC 4122 appendix B's example, as corrected in its errata (the DNS namespace).
+  CHECK(ob::name_based_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com") ==
+        "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  CHECK_THROWS_AS(ob::name_based_uuid("not-a-uuid", "x"), std::invalid_argument);
+  const std::string id = ob::submission_id_for_sheet("0123456789abcdef0123456789abcdef");
+  CHECK(id == ob::submission_id_for_sheet("0123456789abcdef0123456789abcdef"));
+  CHECK(id != ob::submission_id_for_sheet("0123456789abcdef0123456789abcdee"));
+  CHECK(id.size() == 36);
+  CHECK(id[14] == '5');  // version 5
+  for (const std::string& bad : std::vector<std::string>{"", "has space", "slash/in/it", std::string(65, 'a'), "æøå"}) {
+    CHECK_THROWS_AS(ob::submission_id_for_sheet(bad), ob::OutboxError);
+  }
+
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  auto s = example(1, 1);
+  s.sheet_id = "0123456789abcdef0123456789abcdef";
+  const auto first = outbox.commit_submission(s);
+  CHECK(!first.sent_before);
+  CHECK(first.id == id);
+  // The same sheet again, read differently this time: the first commit stands.
+  auto again = example(2, 1);
+  again.sheet_id = s.sheet_id;
+  const auto second = outbox.commit_submission(again, "kiosk");
+  CHECK(second.sent_before);
+  CHECK(second.id == first.id);
+  CHECK(second.reference == first.reference);
+  // Even when the answers read the second time would not be valid.
+  auto broken = again;
+  broken.answers = {};
+  CHECK(outbox.commit_submission(broken).reference == first.reference);
+  CHECK(outbox.list().size() == 1);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='commit-again'") == 2);
+  // Without a sheet id (a form filled on screen and never printed) every commit is its own.
+  const auto a = outbox.commit_submission(example(3));
+  const auto b = outbox.commit_submission(example(3));
+  CHECK(a.id != b.id);
+  CHECK(outbox.list().size() == 3);
+  // The store refuses a second row for a sheet, whoever writes it.
+  CHECK_THROWS_AS(outbox.store().db().exec("UPDATE submissions SET sheet_id='0123456789abcdef0123456789abcdef' "
+                                           "WHERE id='" + a.id + "'"),
+                  st::StoreError);
+  // The message-id and the Bundle's identifier are the sheet's UUID.
+  ob::KeyPair platform{ob::load_certificate(env.env() / "certs/platform-encryption.pem"),
+                       ob::load_private_key(env.env() / "certs/platform-encryption.key")};
+  const auto ca = ob::load_certificate(env.env() / "certs/ca.pem");
+  int seen = 0;
+  for (const auto& m : outbox.due_messages(st::now_ms() + 1000, 10, {})) {
+    if (m.id != id) continue;
+    ++seen;
+    const auto opened = ob::decrypt_then_verify(m.payload, {&platform}, ca.get(), nullptr);
+    CHECK(ob::read_bundle(json::parse(opened.content.begin(), opened.content.end())).submission_id == id);
+  }
+  CHECK(seen == 1);
+}
+
+namespace {
+// Everything in a JSON value, depth first.
+template <typename Visit>
+void walk(const json& j, Visit visit) {
+  visit(j);
+  if (j.is_object() || j.is_array())
+    for (const auto& child : j) walk(child, visit);
+}
+}  // namespace
+
+TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a receiving system checks") {
+  const auto rules = forms::RepresentationRules::load(forms::assets_dir() / "representation.json");
+  REQUIRE(rules.types.size() >= 5);
+  const auto answers = forms::make_example_answers(form(), 5);
+  // One identity number of each kind, and the OID each must be tagged with.
+  const auto fnr = *forms::make_identity_number({1980, 3, 1}, forms::IdentityKind::Fodselsnummer, 123);
+  const auto dnr = *forms::make_identity_number({1979, 5, 2}, forms::IdentityKind::DNummer, 456);
+  const auto hnr = *forms::make_identity_number({2001, 7, 3}, forms::IdentityKind::HNummer, 789);
+  const std::map<std::string, std::string> oid = {{fnr, "urn:oid:2.16.578.1.12.4.1.4.1"},
+                                                  {dnr, "urn:oid:2.16.578.1.12.4.1.4.2"},
+                                                  {hnr, "urn:oid:2.16.578.1.12.4.1.4.3"}};
+  const std::regex uuid_urn("urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  const ob::Bytes pdf = ob::pages_to_pdf({ob::make_test_page_png(620, 877, 3)});
+  for (const auto& type : rules.types) {
+    INFO(type.code);
+    ob::BundleInput in;
+    in.submission_id = ob::submission_id_for_sheet("sheet-" + type.code);
+    in.reference = "HK-TEST-0001";
+    in.timestamp = "2026-12-07T10:00:00Z";
+    in.form = &form();
+    in.answers = &answers;
+    in.pages_pdf = pdf;
+    in.kiosk_id = "kiosk-0001";
+    in.site_name = "Testbiblioteket";
+    in.kiosk_her_id = "8142519";
+    in.platform_her_id = "8093240";
+    in.assisted_by = "1001";
+    if (type.code != "self") in.representation = ob::RepresentationInfo{type.code, dnr, hnr, type.evidence};
+    const json bundle = json::parse(ob::build_bundle_text(in));
+    // Every fullUrl a real UUID (no suffix), every urn:uuid reference resolves inside the Bundle.
+    std::set<std::string> full_urls;
+    for (const auto& entry : bundle["entry"]) {
+      const std::string url = entry["fullUrl"];
+      CHECK_MESSAGE(std::regex_match(url, uuid_urn), url);
+      CHECK(entry["resource"]["id"] == url.substr(9));
+      full_urls.insert(url);
+    }
+    CHECK(full_urls.size() == bundle["entry"].size());
+    int references = 0;
+    walk(bundle, [&](const json& j) {
+      if (!j.is_object()) return;
+      if (j.contains("reference")) {
+        ++references;
+        CHECK_MESSAGE(full_urls.count(j["reference"].get<std::string>()) == 1, j.dump());
+      }
+    });
+    CHECK(references >= 3);
+    const std::string text = bundle.dump();
+    CHECK(text.find("urn:her-id") == std::string::npos);
+    CHECK(text.find("-mh\"") == std::string::npos);
+    // Endpoints are the HER-ids' OIDs; sender and receiver identified by the HER-id system.
+    const json& header = bundle["entry"][0]["resource"];
+    CHECK(header["source"]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8142519");
+    CHECK(header["destination"][0]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8093240");
+    CHECK(header["destination"][0]["receiver"]["identifier"]["system"] == "urn:oid:2.16.578.1.12.4.1.2");
+    CHECK(header["sender"]["identifier"]["value"] == "8142519");
+    // Attachment.hash is the SHA-1 of the data (R4); the SHA-256 is in the extension.
+    const json& attachment = bundle["entry"][2]["resource"]["content"][0]["attachment"];
+    CHECK(attachment["hash"] == ob::base64(ob::sha1(pdf)));
+    CHECK(attachment["extension"][0]["url"] == ob::kSha256Extension);
+    CHECK(attachment["extension"][0]["valueBase64Binary"] == ob::sha256_base64(pdf));
+    CHECK(bundle["identifier"]["value"] == in.submission_id);
+    // The receiver reads it back.
+    const auto summary = ob::read_bundle(bundle);
+    CHECK(summary.pdf == pdf);
+    CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
+  }
 }

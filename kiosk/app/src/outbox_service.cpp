@@ -96,6 +96,7 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
       fresh.representation = outbox::RepresentationInfo{r.type, r.representative_id, r.represented_id, r.evidence};
     fresh.assisted_by = submission.assisted_by;
     fresh.assisted_by_name = submission.assisted_by_name;
+    fresh.sheet_id = submission.submission_id;  // the idempotency key: a sheet scanned twice is sent once
     const auto committed = outbox_->commit_submission(fresh, submission.actor);
     fresh.answers.wipe();
     if (held) {
@@ -109,8 +110,13 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
     result.outcome = flow::Outcome::Done;
     result.reference = committed.reference;
     result.queued = true;
-    result.detail = "committed as " + committed.reference +
-                    (deliver_ ? ", queued for delivery to the platform" : ", queued (no broker is configured)");
+    if (committed.sent_before) {
+      result.message_key = "ui.receipt.title.sent-before";  // said on the receipt screen
+      result.detail = "the sheet was committed before as " + committed.reference + "; not sent again";
+    } else {
+      result.detail = "committed as " + committed.reference +
+                      (deliver_ ? ", queued for delivery to the platform" : ", queued (no broker is configured)");
+    }
   } catch (const std::exception& e) {
     result.outcome = flow::Outcome::Failed;
     result.message_key = "ui.send.failed";

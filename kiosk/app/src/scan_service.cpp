@@ -288,6 +288,18 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     result.detail = "the sheet was scanned but not recognised (" + (problems.empty() ? "unknown form" : problems) + ")";
     return result;
   }
+  // A sheet whose QR code names another submission (a stranger's page left on the glass, a page
+  // of another copy) never joins this one: refused, and its images are deleted at once.
+  if (!request.submission_id.empty() && !chosen->submission_id.empty() &&
+      chosen->submission_id != request.submission_id) {
+    std::error_code ec;
+    for (const auto& page : result.pages) std::filesystem::remove(page, ec);
+    result.pages.clear();
+    result.outcome = flow::Outcome::Failed;
+    result.message_key = "ui.scan.other-sheet";
+    result.detail = "the sheet belongs to another submission (form " + chosen->form_id + "); refused";
+    return result;
+  }
   result.form_id = chosen->form_id;
   result.submission_id = chosen->submission_id;
   // Which pages this scan found: the flow asks for the missing ones and assembles them.

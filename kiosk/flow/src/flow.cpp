@@ -655,6 +655,8 @@ void Flow::start_print(bool blank) {
   const auto* f = form();
   if (!f) return;
   session_.blank_form = blank;
+  // Each blank sheet gets its own id: two printed in one visit are two submissions when filled in.
+  if (blank) session_.submission_id = make_submission_id();
   PrintRequest req;
   req.kind = blank ? PrintKind::BlankForm : PrintKind::FilledForm;
   req.form_id = f->id;

@@ -366,10 +366,14 @@ ScreenModel Flow::screen_model() const {
         break;
       }
       const bool delivered = send_result_ && send_result_->delivered;
-      m.title = t(delivered ? "ui.receipt.title.delivered" : "ui.receipt.title.queued", mp);
-      m.body.push_back(t("ui.receipt.reference", mp));
+      // The same sheet, scanned again: the outbox says so with this note (LibraryOutbox::run_commit).
+      const bool sent_before = send_result_ && send_result_->message_key == "ui.receipt.title.sent-before";
+      m.title = t(sent_before ? "ui.receipt.title.sent-before"
+                              : (delivered ? "ui.receipt.title.delivered" : "ui.receipt.title.queued"),
+                  mp);
+      m.body.push_back(t(sent_before ? "ui.receipt.sent-before" : "ui.receipt.reference", mp));
       m.body.push_back({session_.receipt_reference, true});
-      if (!delivered) m.body.push_back(t("ui.receipt.queued", mp));
+      if (!delivered && !sent_before) m.body.push_back(t("ui.receipt.queued", mp));
       if (session_.representation.manual_processing) m.body.push_back(t("ui.receipt.manual", mp));
       m.body.push_back(t("ui.receipt.days", mp));
       if (receipt_busy_ || !receipt_result_) {
