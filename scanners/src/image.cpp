@@ -67,6 +67,23 @@ PageImage to_page(const Pix* pix, const std::string& source) {
   return page;
 }
 
+// Whether every chunk of a PNG fits inside the file. libpng allocates a text chunk's declared
+// length before it reads it, so a 300-byte file claiming a 1.7 GB chunk would make the kiosk ask
+// for 1.7 GB (found by the image fuzzer). Any chunk that claims more than the file holds is damage.
+bool png_chunks_fit(const std::uint8_t* data, std::size_t size) {
+  constexpr std::size_t kSignature = 8, kChunkOverhead = 12;  // length, type, CRC
+  std::size_t pos = kSignature;
+  while (pos + kChunkOverhead <= size) {
+    const std::uint32_t length = (std::uint32_t{data[pos]} << 24) | (std::uint32_t{data[pos + 1]} << 16) |
+                                 (std::uint32_t{data[pos + 2]} << 8) | std::uint32_t{data[pos + 3]};
+    if (length > size - pos - kChunkOverhead) return false;
+    const bool end = data[pos + 4] == 'I' && data[pos + 5] == 'E' && data[pos + 6] == 'N' && data[pos + 7] == 'D';
+    pos += kChunkOverhead + length;
+    if (end) return true;
+  }
+  return false;  // cut short before IEND
+}
+
 bool is_pdf(const std::uint8_t* data, std::size_t size) {
   return size >= 5 && std::memcmp(data, "%PDF-", 5) == 0;
 }
@@ -161,6 +178,8 @@ std::vector<PageImage> import_image_memory(const std::uint8_t* data, std::size_t
     throw ScanError("unsupported-format",
                     source + ": this image format is not supported (use PNG, JPEG, TIFF or PDF).");
   check_dimensions(w, h, source, limits);
+  if (format == IFF_PNG && !png_chunks_fit(data, size))
+    throw ScanError("corrupt-image", source + ": the image could not be decoded; the file may be damaged.");
   PixPtr pix(pixReadMem(data, size));
   if (!pix) throw ScanError("corrupt-image", source + ": the image could not be decoded; the file may be damaged.");
   check_dimensions(pixGetWidth(pix.get()), pixGetHeight(pix.get()), source, limits);

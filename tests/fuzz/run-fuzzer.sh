@@ -11,8 +11,13 @@ fuzzer=$1 seeds=$2 seconds=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 artifacts=${KIOSK_FUZZ_ARTIFACTS:-/tmp}/$(basename "$fuzzer")-
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1536 -max_len=262144 -print_final_stats=1 \
+# A small quarantine, and freed memory handed back to the system: without them ASan's own
+# caches of the page-sized buffers the image decoders free grow the process past the RSS limit
+# over thousands of inputs (the "out-of-memory" input was then the empty one). A single
+# allocation over 1 GB still fails the run (-malloc_limit_mb).
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=32:allocator_release_to_os_interval_ms=500
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=1024 -max_len=262144 -print_final_stats=1 \
   -artifact_prefix="$artifacts" "$work" "$seeds" >"$work.log" 2>&1
 rc=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")

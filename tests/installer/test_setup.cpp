@@ -249,7 +249,7 @@ TEST_CASE("start gate: only a new kiosk gets the setup - a kiosk in use without 
   CHECK(decision.help_phone == "22 22 22 22");
 }
 
-TEST_CASE("start gate: the screen code opens the setup on a kiosk in use once; it expires and ends after 5 wrong tries") {
+TEST_CASE("start gate: the screen code opens the setup on a kiosk in use once, expires, and ends after 5 wrong tries") {
   TempDir dir;
   const auto file = dir / "kiosk.toml";
   write_file(file, "[ui\n", 0640);  // broken: out of order

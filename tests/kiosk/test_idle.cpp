@@ -156,7 +156,7 @@ TEST_CASE("idle: the inactivity countdown is drawn each second without input, th
   CHECK(frames < 40);
 }
 
-TEST_CASE("rest: the start screen goes black after a while; the touch that wakes it presses nothing") {
+TEST_CASE("rest: the start screen goes black after a while and the touch that wakes it presses nothing") {
   app::Pacing pacing;
   pacing.rest_after = 2s;
   Kiosk k(pacing);

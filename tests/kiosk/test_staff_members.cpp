@@ -260,7 +260,7 @@ TEST_CASE("staff members: lock-out per staff number and kiosk-wide and a removed
   }
 }
 
-TEST_CASE("staff members: lock-outs double in a row; a right PIN or a quiet day ends the series; never under a minute") {
+TEST_CASE("staff members: lock-outs double in a row, end after a right PIN or a quiet day, and last at least a minute") {
   const flow::StaffMember kari{"1001", "KN", flow::StaffLock::hash_pin("111111", true)};
   using R = flow::StaffLock::Result;
   const auto t0 = Clock::now();

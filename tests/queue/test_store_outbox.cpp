@@ -769,9 +769,14 @@ TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a 
   REQUIRE(rules.types.size() >= 5);
   const auto answers = forms::make_example_answers(form(), 5);
   // One identity number of each kind, and the OID each must be tagged with.
-  const auto fnr = *forms::make_identity_number({1980, 3, 1}, forms::IdentityKind::Fodselsnummer, 123);
-  const auto dnr = *forms::make_identity_number({1979, 5, 2}, forms::IdentityKind::DNummer, 456);
-  const auto hnr = *forms::make_identity_number({2001, 7, 3}, forms::IdentityKind::HNummer, 789);
+  // (Individual numbers chosen so that each has valid check digits.)
+  const auto fnr_made = forms::make_identity_number({1980, 3, 1}, forms::IdentityKind::Fodselsnummer, 123);
+  const auto dnr_made = forms::make_identity_number({1979, 5, 2}, forms::IdentityKind::DNummer, 450);
+  const auto hnr_made = forms::make_identity_number({2001, 7, 3}, forms::IdentityKind::HNummer, 780);
+  REQUIRE(fnr_made);
+  REQUIRE(dnr_made);
+  REQUIRE(hnr_made);
+  const std::string fnr = *fnr_made, dnr = *dnr_made, hnr = *hnr_made;
   const std::map<std::string, std::string> oid = {{fnr, "urn:oid:2.16.578.1.12.4.1.4.1"},
                                                   {dnr, "urn:oid:2.16.578.1.12.4.1.4.2"},
                                                   {hnr, "urn:oid:2.16.578.1.12.4.1.4.3"}};
@@ -802,15 +807,21 @@ TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a 
       full_urls.insert(url);
     }
     CHECK(full_urls.size() == bundle["entry"].size());
-    int references = 0;
+    int references = 0, identities = 0;
     walk(bundle, [&](const json& j) {
       if (!j.is_object()) return;
       if (j.contains("reference")) {
         ++references;
         CHECK_MESSAGE(full_urls.count(j["reference"].get<std::string>()) == 1, j.dump());
       }
+      // Each identity number tagged with its own kind's OID (D- and H-numbers too).
+      if (j.contains("system") && j.contains("value") && j["value"].is_string() && oid.count(j["value"])) {
+        ++identities;
+        CHECK_MESSAGE(j["system"] == oid.at(j["value"]), j.dump());
+      }
     });
     CHECK(references >= 3);
+    CHECK(identities >= (type.code == "self" ? 0 : 2));
     const std::string text = bundle.dump();
     CHECK(text.find("urn:her-id") == std::string::npos);
     CHECK(text.find("-mh\"") == std::string::npos);
@@ -831,4 +842,5 @@ TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a 
     CHECK(summary.pdf == pdf);
     CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
   }
+  for (const auto& [number, system] : oid) CHECK(ob::identity_system(number) == system);
 }

@@ -66,7 +66,7 @@ TEST_CASE("config: the documented example parses back to the defaults") {
   }
 }
 
-TEST_CASE("config: every whole number has a range; out of range is refused with the line and the range") {
+TEST_CASE("config: every whole number has a range and a value out of range is refused with the line and the range") {
   for (const auto& spec : Config::schema()) {
     if (spec.type != Config::Type::Integer) continue;
     const auto r = Config::range(spec.key);

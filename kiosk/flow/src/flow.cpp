@@ -475,7 +475,7 @@ void Flow::tick(Clock::time_point now) {
 }
 
 std::optional<Clock::time_point> Flow::next_deadline() const {
-  if (screen_ == Screen::Start && !staff_unlocked_) return std::nullopt;
+  if (screen_ == Screen::Start && !staff_unlocked()) return std::nullopt;
   const auto warning = last_activity_ + options_.inactivity_warning;
   if (!countdown_) return warning;
   // The countdown shows ceil(time left): it drops from c to c - 1 when c - 1 seconds are left.
