@@ -1,12 +1,14 @@
 #pragma once
 // What the UI benchmarks (ui_bench, soak_bench) set up alike: filled pages for the scanner to
 // read, a demo environment (TEST certificates, a store, a configuration) from kioskctl.
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +57,36 @@ inline bool make_demo_env(const std::filesystem::path& dir) {
   const std::string command =
       (bin / "kioskctl").string() + " demo-env --out " + dir.string() + " --broker amqp://127.0.0.1:9 > /dev/null";
   return std::system(command.c_str()) == 0;
+}
+
+// A kiosk started windowed with `config`, its standard error readable from `stderr_fd` (the
+// first-frame and timing lines the benchmarks wait for).
+struct SpawnedKiosk {
+  pid_t pid = 0;
+  int stderr_fd = -1;
+};
+
+inline std::optional<SpawnedKiosk> spawn_kiosk_windowed(const std::filesystem::path& kiosk,
+                                                        const std::filesystem::path& config) {
+  int out[2];
+  if (pipe(out) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  const std::string program = kiosk.string(), config_arg = config.string();
+  std::vector<char*> args{const_cast<char*>(program.c_str()), const_cast<char*>("--windowed"),
+                          const_cast<char*>("--config"), const_cast<char*>(config_arg.c_str()), nullptr};
+  SpawnedKiosk spawned;
+  const int rc = posix_spawn(&spawned.pid, program.c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  if (rc != 0) {
+    close(out[0]);
+    return std::nullopt;
+  }
+  spawned.stderr_fd = out[0];
+  return spawned;
 }
 
 }  // namespace bench

@@ -10,7 +10,6 @@
 // the time from each tap to the next frame on screen; (3) yardstick in the same run: the loop
 // before issue 24, drawing frame after frame (CPU of this thread and frames per minute).
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,34 +68,21 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
 // Starts the kiosk, waits for its first frame, measures its CPU over `seconds` at the start
 // screen, stops it with SIGTERM. Returns the share of one core in percent.
 std::optional<double> kiosk_idle_percent(const fs::path& kiosk, const fs::path& config, int seconds) {
-  int out[2];
-  if (pipe(out) != 0) return std::nullopt;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  const std::string program = kiosk.string(), config_arg = config.string();
-  std::vector<char*> args{const_cast<char*>(program.c_str()), const_cast<char*>("--windowed"),
-                          const_cast<char*>("--config"), const_cast<char*>(config_arg.c_str()), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  if (rc != 0) {
-    close(out[0]);
-    return std::nullopt;
-  }
+  const auto spawned = bench::spawn_kiosk_windowed(kiosk, config);
+  if (!spawned) return std::nullopt;
+  const pid_t pid = spawned->pid;
+  const int stderr_fd = spawned->stderr_fd;
   std::string text;
   char buffer[4096];
   bool started = false;
   while (!started) {
-    const ssize_t n = read(out[0], buffer, sizeof buffer);
+    const ssize_t n = read(stderr_fd, buffer, sizeof buffer);
     if (n <= 0) break;
     text.append(buffer, static_cast<size_t>(n));
     started = text.find("kiosk: first frame after ") != std::string::npos;
   }
   // The rest of its log goes to a reader thread, so the kiosk never blocks on a full pipe.
-  auto drain = std::async(std::launch::async, [fd = out[0]] {
+  auto drain = std::async(std::launch::async, [fd = stderr_fd] {
     char b[4096];
     while (read(fd, b, sizeof b) > 0) {
     }
@@ -117,7 +103,7 @@ std::optional<double> kiosk_idle_percent(const fs::path& kiosk, const fs::path& 
   int status = 0;
   waitpid(pid, &status, 0);
   drain.get();
-  close(out[0]);
+  close(stderr_fd);
   return percent;
 }
 

@@ -20,7 +20,6 @@
 // KIOSK_UI_BENCH_IN_PROCESS=1 recognises in this process instead of the helper (to compare).
 #include <malloc.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <time.h>
@@ -188,29 +187,16 @@ struct ColdStart {
 
 // Starts the kiosk, waits for its first frame, stops it with SIGTERM.
 std::optional<ColdStart> cold_start(const std::filesystem::path& kiosk, const std::filesystem::path& config) {
-  int out[2];
-  if (pipe(out) != 0) return std::nullopt;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  const std::string program = kiosk.string(), config_arg = config.string();
-  std::vector<char*> args{const_cast<char*>(program.c_str()), const_cast<char*>("--windowed"),
-                          const_cast<char*>("--config"), const_cast<char*>(config_arg.c_str()), nullptr};
-  pid_t pid = 0;
   const auto spawned = std::chrono::steady_clock::now();
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  if (rc != 0) {
-    close(out[0]);
-    return std::nullopt;
-  }
+  const auto child = bench::spawn_kiosk_windowed(kiosk, config);
+  if (!child) return std::nullopt;
+  const pid_t pid = child->pid;
+  const int stderr_fd = child->stderr_fd;
   std::optional<ColdStart> result;
   std::string text;
   char buffer[4096];
   for (;;) {
-    const ssize_t n = read(out[0], buffer, sizeof buffer);
+    const ssize_t n = read(stderr_fd, buffer, sizeof buffer);
     if (n <= 0) break;
     text.append(buffer, static_cast<size_t>(n));
     const auto at = text.find("kiosk: first frame after ");
@@ -225,9 +211,9 @@ std::optional<ColdStart> cold_start(const std::filesystem::path& kiosk, const st
   }
   kill(pid, SIGTERM);
   // Drain the rest so the kiosk never blocks on a full pipe while it stops.
-  while (read(out[0], buffer, sizeof buffer) > 0) {
+  while (read(stderr_fd, buffer, sizeof buffer) > 0) {
   }
-  close(out[0]);
+  close(stderr_fd);
   int status = 0;
   waitpid(pid, &status, 0);
   if (!result) std::fprintf(stderr, "the kiosk did not report a first frame:\n%s\n", text.c_str());
