@@ -137,8 +137,8 @@ int main(int argc, char** argv) {
   // (1) The real kiosk at its start screen.
   std::vector<double> idle;
   if (bench::make_demo_env(tmp / "env")) {
-    std::ofstream(tmp / "env" / "kiosk.toml", std::ios::app) << "\n[staff]\npin_hash = \"" << bench::kStaffPinHash
-                                                              << "\"\n";
+    std::ofstream(tmp / "env" / "kiosk.toml", std::ios::app)
+        << "\n[staff]\npin_hash = \"" << bench::kStaffPinHash << "\"\n";
     for (int i = 0; i < starts; ++i)
       if (auto p = kiosk_idle_percent(bin / "kiosk", tmp / "env" / "kiosk.toml", seconds)) idle.push_back(*p);
   } else {
@@ -233,11 +233,12 @@ int main(int argc, char** argv) {
   std::printf("during a session (%d taps, one a second, xdotool): %.0f frames/minute, UI thread %.1f %% of a core\n",
               taps_done, session_frames_per_minute, session_loop_percent);
   if (!latency_ms.empty())
-    std::printf("tap (xdotool returned) to the next frame swapped, %zu taps: median %.1f ms, p95 %.1f ms, max %.1f ms\n",
-                latency_ms.size(), percentile(latency_ms, 0.5), percentile(latency_ms, 0.95),
-                percentile(latency_ms, 1.0));
-  std::printf("yardstick, the loop before (a frame after frame, 10 s): %.0f frames/minute, UI thread %.1f %% of a core\n",
-              yard_frames_per_minute, yard_percent);
+    std::printf(
+        "tap (xdotool returned) to the next frame swapped, %zu taps: median %.1f ms, p95 %.1f ms, max %.1f ms\n",
+        latency_ms.size(), percentile(latency_ms, 0.5), percentile(latency_ms, 0.95), percentile(latency_ms, 1.0));
+  std::printf(
+      "yardstick, the loop before (a frame after frame, 10 s): %.0f frames/minute, UI thread %.1f %% of a core\n",
+      yard_frames_per_minute, yard_percent);
   std::error_code ec;
   fs::remove_all(tmp, ec);
   return 0;

@@ -225,8 +225,7 @@ class Soak {
           start_over();
           return "sent: the review screen did NOT come";
         }
-        for (int guard = 0; guard < 40 && !flow_.session().review_queue.empty(); ++guard)
-          act(in::ConfirmRead{true});
+        for (int guard = 0; guard < 40 && !flow_.session().review_queue.empty(); ++guard) act(in::ConfirmRead{true});
         act(in::SendIn{});
         wait_workers();
         const bool receipt = flow_.screen() == flow::Screen::Receipt;
@@ -304,8 +303,7 @@ int main(int argc, char** argv) {
   auto wired = app::make_services(config, catalogue, translations);
   auto speaker = std::make_shared<app::EspeakSpeaker>();
   wired.services.speaker = speaker;
-  flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services,
-                  Clock::now());
+  flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services, Clock::now());
   app::Window window(1920, 1080, false);
   app::FrameLoop loop{window, flow, {}};
   for (int i = 0; i < 3; ++i) loop.frame(Clock::now());

@@ -269,8 +269,8 @@ int main(int argc, char** argv) {
   // Argon2id) so it goes straight to the start screen instead of the first-run setup.
   std::vector<double> start_wall, start_main, start_cpu, start_mb;
   if (have_outbox) {
-    std::ofstream(tmp / "env" / "kiosk.toml", std::ios::app) << "\n[staff]\npin_hash = \"" << bench::kStaffPinHash
-                                                              << "\"\n";
+    std::ofstream(tmp / "env" / "kiosk.toml", std::ios::app)
+        << "\n[staff]\npin_hash = \"" << bench::kStaffPinHash << "\"\n";
     for (int i = 0; i < starts; ++i)
       if (auto c = cold_start(bin / "kiosk", tmp / "env" / "kiosk.toml")) {
         start_wall.push_back(c->wall_ms);
