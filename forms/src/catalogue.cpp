@@ -10,7 +10,9 @@ namespace forms {
 
 namespace {
 
-bool is_web_url(const std::string& s) { return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0; }
+bool is_web_url(const std::string& s) {
+  return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0;
+}
 
 // Reads owners.json and sets each form's owner and status. Every problem is added to
 // `problems`: a form not listed, a listed form that does not exist, an unknown owner, an
@@ -198,12 +200,9 @@ nlohmann::json catalogue_summary_json(const Catalogue& catalogue) {
     if (q.owner) {
       nlohmann::json name = nlohmann::json::object();
       for (const auto& [lang, text] : q.owner->name.all()) name[lang] = text;
-      out.back()["owner"] = {{"code", q.owner->code},
-                             {"name", q.owner->name.get("nb")},
-                             {"names", name},
-                             {"postal_address", q.owner->postal_address},
-                             {"web", q.owner->web},
-                             {"source", q.owner->source}};
+      out.back()["owner"] = {{"code", q.owner->code}, {"name", q.owner->name.get("nb")},
+                             {"names", name},         {"postal_address", q.owner->postal_address},
+                             {"web", q.owner->web},   {"source", q.owner->source}};
     }
     if (!q.status_source.empty()) out.back()["status_source"] = q.status_source;
     if (!q.status_note.empty()) out.back()["status_note"] = q.status_note;

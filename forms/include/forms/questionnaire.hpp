@@ -117,10 +117,10 @@ struct Questionnaire {
   std::optional<std::string> can_be_performed_by;         // sdf-canbeperformedby code
   std::optional<std::string> authentication_requirement;  // sdf-authenticationrequirement code
   std::vector<Item> items;
-  std::optional<FormOwner> owner;              // from owners.json
+  std::optional<FormOwner> owner;  // from owners.json
   FormStatus catalogue_status = FormStatus::Unknown;
-  std::string status_source;                   // official: where the real form is published
-  std::string status_note;                     // proposed: why no real form is known (English, for staff)
+  std::string status_source;  // official: where the real form is published
+  std::string status_note;    // proposed: why no real form is known (English, for staff)
   bool proposed() const { return catalogue_status == FormStatus::Proposed; }
   // Kinds of help the owner does not take for this form (owners.json "refuse"): representation
   // type code -> refusal code (translated under representation.refusal.<code>, with the way forward).
