@@ -39,6 +39,7 @@
 #include "print/layout.hpp"
 #include "scanners/error.hpp"
 #include "scanners/image.hpp"
+#include "pen.hpp"
 #include "subprocess.hpp"
 
 namespace kiosk::cli {
@@ -168,62 +169,6 @@ std::string keyboard_text(const std::string& text, bool digits_only) {
     if (digits_only ? digit : (!digit && (c >= 0x80 || std::isalpha(c) || c == ' '))) out += text[i];
   }
   return out;
-}
-
-double px(double mm) {
-  return mm * 300.0 / 25.4;
-}
-
-// Fills the printed page like a person with a pen: a signature scribble in the signing box,
-// the date and place written in their boxes, the sheet laid a little askew on the glass.
-// Writes the page as binary PGM for the pnm backend. Returns false when the form has no
-// signing box on this page (then the sheet is scanned as printed).
-bool fill_like_a_person(const cv::Mat& printed, const print::FormLayout& layout, int page, const std::string& place,
-                        const std::filesystem::path& pgm, std::mt19937& rng) {
-  cv::Mat sheet = printed.clone();
-  bool signed_here = false;
-  std::uniform_real_distribution<double> jitter(-0.8, 0.8);
-  const auto pen = cv::Scalar(25);
-  std::time_t now = std::time(nullptr);
-  char date[16];
-  std::strftime(date, sizeof date, "%d%m%Y", std::localtime(&now));
-  for (const auto& field : layout.fields) {
-    if (field.page != page || field.boxes.empty()) continue;
-    if (field.link_id == "signature") {
-      const auto& b = field.boxes.front();
-      std::vector<cv::Point> scribble;
-      for (int i = 0; i <= 80; ++i) {
-        const double t = i / 80.0;
-        const double x = b.x + b.w * (0.1 + 0.75 * t);
-        const double y = b.y + b.h * (0.55 + 0.25 * std::sin(t * 19.0) * (1.0 - 0.5 * t)) + jitter(rng) * 0.3;
-        scribble.emplace_back(static_cast<int>(px(x)), static_cast<int>(px(y)));
-      }
-      cv::polylines(sheet, std::vector<std::vector<cv::Point>>{scribble}, false, pen, 5, cv::LINE_AA);
-      signed_here = true;
-    } else if (field.link_id == "signature.date") {
-      for (size_t i = 0; i < field.boxes.size() && i < 8; ++i) {
-        const auto& b = field.boxes[i];
-        cv::putText(sheet, std::string(1, date[i]),
-                    cv::Point(static_cast<int>(px(b.x + b.w * 0.22)), static_cast<int>(px(b.y + b.h * 0.82))),
-                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 32.0, pen, 4, cv::LINE_AA);
-      }
-    } else if (field.link_id == "signature.place") {
-      for (size_t i = 0; i < field.boxes.size() && i < place.size(); ++i) {
-        const auto& b = field.boxes[i];
-        cv::putText(sheet, std::string(1, place[i]),
-                    cv::Point(static_cast<int>(px(b.x + b.w * 0.18)), static_cast<int>(px(b.y + b.h * 0.82))),
-                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 34.0, pen, 4, cv::LINE_AA);
-      }
-    }
-  }
-  // Laid on the glass by hand: a small turn.
-  const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(sheet.cols / 2.0f, sheet.rows / 2.0f), 0.6, 1.0);
-  cv::Mat placed;
-  cv::warpAffine(sheet, placed, turn, sheet.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
-  std::ofstream out(pgm, std::ios::binary | std::ios::trunc);
-  out << "P5\n" << placed.cols << " " << placed.rows << "\n255\n";
-  for (int y = 0; y < placed.rows; ++y) out.write(reinterpret_cast<const char*>(placed.ptr(y)), placed.cols);
-  return signed_here && static_cast<bool>(out);
 }
 
 // The simulated platform, started for the demo when a broker is given; stopped at the end.

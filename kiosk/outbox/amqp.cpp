@@ -44,4 +44,10 @@ std::string property(const proton::message& message, const std::string& name) {
   }
 }
 
+proton::source_options queue_source(const std::string& address) {
+  proton::source_options source;
+  source.address(address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+  return source;
+}
+
 }  // namespace kiosk::outbox

@@ -3,6 +3,7 @@
 
 #include <proton/connection_options.hpp>
 #include <proton/message.hpp>
+#include <proton/source_options.hpp>
 
 #include "config.hpp"
 
@@ -19,6 +20,11 @@ proton::connection_options connection_options(const kiosk::Config& config);
 
 // A queue name as an AMQP address (broker.address_prefix + name), unless already an address.
 std::string queue_address(const kiosk::Config& config, const std::string& queue);
+
+// The source of a link that reads a queue (the reply queue): durable and never expiring, the
+// same on every link (delivery worker, doctor, simulator). RabbitMQ declares the queue from the
+// first link and refuses a later one whose durability differs ("inequivalent arg 'durable'").
+proton::source_options queue_source(const std::string& address);
 
 // Reads an application property as text, empty when absent.
 std::string property(const proton::message& message, const std::string& name);

@@ -143,7 +143,8 @@ class Probe : public proton::messaging_handler {
   }
   void on_connection_open(proton::connection& conn) override {
     if (receive_from_.empty()) return finish(conn, true);
-    conn.open_receiver(receive_from_, proton::receiver_options().credit_window(0));
+    auto source = kiosk::outbox::queue_source(receive_from_);
+    conn.open_receiver(receive_from_, proton::receiver_options().source(source).credit_window(0));
   }
   void on_receiver_open(proton::receiver& r) override {
     // A broker refuses a link with an attach followed by a detach that carries the

@@ -43,6 +43,8 @@ const std::map<std::string, std::string>& certificate_file_keys() {
       {"broker-ca.pem", "broker.tls_ca_certificate"},
       {"broker-client.pem", "broker.tls_client_certificate"},
       {"broker-client.key", "broker.tls_client_key"},
+      // The CA that issued the platform's certificates: receipts are verified against it.
+      {"ca.pem", "security.ca_certificate"},
       {"signing.pem", "security.signing_certificate"},
       {"signing.key", "security.signing_key"},
       {"platform-encryption.pem", "security.platform_encryption_certificate"},

@@ -29,6 +29,7 @@
 #include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
+#include "ui_probe.hpp"
 
 using namespace std::chrono_literals;
 
@@ -204,7 +205,10 @@ int main(int argc, char** argv) {
                   process_cpu_ms(), resident_mb());
     std::cerr << line << std::flush;
     // Frames only when the screen changes: an idle kiosk sleeps (BENCHMARKS.md, idle CPU).
-    while (!window.should_close() && !g_stop_requested) paced.step();
+    auto probe = kiosk::app::UiProbe::from_environment();
+    if (probe) probe->write(loop.last);
+    while (!window.should_close() && !g_stop_requested)
+      if (paced.step() && probe) probe->write(loop.last);
     if (window.display_lost()) {
       // The services close as main() returns (scanned pages removed, store closed); the unit
       // restarts the kiosk, which opens on the start screen with nothing of this session.
