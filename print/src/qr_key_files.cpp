@@ -195,6 +195,12 @@ QrKeyRing load_qr_key_ring(const std::filesystem::path& current_key_file) {
 bool create_qr_key(const std::filesystem::path& current_key_file, KeyFileOwner owner) {
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::symlink_status(current_key_file, ec))) return false;
+  // A new kiosk's state folder may not exist yet (setup runs before the kiosk ever started).
+  const auto dir = current_key_file.parent_path();
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir.parent_path(), ec);
+    make_dir(dir, owner);
+  }
   auto bytes = random_key();
   const bool made = write_key_file(current_key_file, bytes, owner, false);
   OPENSSL_cleanse(bytes.data(), bytes.size());
