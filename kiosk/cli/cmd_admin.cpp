@@ -134,8 +134,8 @@ void setup_qr_keys(Context& ctx, const Config& config, const std::optional<std::
   std::error_code ec;
   if (!std::filesystem::exists(operator_key, ec)) return;
   try {
-    const auto id = print::import_qr_operator_key(key_file, operator_key,
-                                                  {admin::kiosk_user_uid(), admin::kiosk_user_gid()});
+    const auto id =
+        print::import_qr_operator_key(key_file, operator_key, {admin::kiosk_user_uid(), admin::kiosk_user_gid()});
     ctx.out << "imported the operator QR code key " << id << "\n";
   } catch (const print::PrintError& e) {
     throw admin::SetupError(e.what());

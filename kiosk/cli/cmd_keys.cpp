@@ -39,8 +39,8 @@ int keys_list(Context& ctx) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& k : keys) {
       all_usable = all_usable && k.problem.empty();
-      nlohmann::json j = {{"id", k.id}, {"role", print::to_string(k.role)}, {"since", date_text(k.since)},
-                          {"file", k.file.string()}};
+      nlohmann::json j = {
+          {"id", k.id}, {"role", print::to_string(k.role)}, {"since", date_text(k.since)}, {"file", k.file.string()}};
       if (!k.problem.empty()) j["problem"] = k.problem;
       list.push_back(std::move(j));
     }

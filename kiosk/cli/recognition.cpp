@@ -76,7 +76,8 @@ int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Conf
   const auto json = scanners::to_json(submissions);
   bool all_accepted = true;
   for (const auto& s : submissions) {
-    if (!s.problem.empty() || !s.key_problem.empty() || !s.pages_missing.empty() || !s.pages_duplicate.empty()) all_accepted = false;
+    if (!s.problem.empty() || !s.key_problem.empty() || !s.pages_missing.empty() || !s.pages_duplicate.empty())
+      all_accepted = false;
     for (const auto& f : s.fields)
       if (f.status != scanners::FieldStatus::Accepted) all_accepted = false;
   }

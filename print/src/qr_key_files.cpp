@@ -64,8 +64,7 @@ bool write_key_file(const std::filesystem::path& file, const std::vector<std::ui
     ~Unlink() { ::unlink(name.c_str()); }  // the temporary name goes in every case
   } cleanup{tmp};
   if (::fchmod(out.fd, 0600) != 0) write_failed(file, "chmod: " + errno_text());
-  if (owner.uid && ::geteuid() == 0 &&
-      ::fchown(out.fd, *owner.uid, owner.gid.value_or(static_cast<unsigned>(-1))) != 0)
+  if (owner.uid && ::geteuid() == 0 && ::fchown(out.fd, *owner.uid, owner.gid.value_or(static_cast<unsigned>(-1))) != 0)
     write_failed(file, "chown: " + errno_text());
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -104,9 +103,8 @@ std::optional<std::pair<QrKeyRole, std::string>> parse_ring_name(const std::stri
   const auto dash = name.find('-');
   if (dash == std::string::npos) return std::nullopt;
   const std::string role = name.substr(0, dash), id = name.substr(dash + 1, name.size() - dash - 1 - kSuffix.size());
-  if (id.size() != 8 || !std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      }))
+  if (id.size() != 8 ||
+      !std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
     return std::nullopt;
   if (role == "previous") return std::pair{QrKeyRole::Previous, id};
   if (role == "operator") return std::pair{QrKeyRole::Operator, id};

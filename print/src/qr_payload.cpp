@@ -167,8 +167,8 @@ std::string encode_qr_payload(const QrPayload& p, const MacKey& key, QrFormat fo
     throw PrintError("qr-bad-field",
                      "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is out of range");
   std::string body = format == QrFormat::Hnk1 ? std::string(kPrefix1) : std::string(kPrefix2) + key.id() + ";";
-  body += p.form_id + ";" + p.version + ";" + p.lang + ";" + std::to_string(p.page) +
-                     "/" + std::to_string(p.page_count) + ";" + p.submission_id + ";" + (p.large_print ? "L" : "");
+  body += p.form_id + ";" + p.version + ";" + p.lang + ";" + std::to_string(p.page) + "/" +
+          std::to_string(p.page_count) + ";" + p.submission_id + ";" + (p.large_print ? "L" : "");
   return body + ";" + mac_hex(body, key);
 }
 

@@ -100,10 +100,10 @@ TEST_CASE("qr payload: malformed codes get a clear reason") {
       {"HNK1;a;1;nb;3/2;s;;" + mac, "bad-page"},
       {"HNK1;a;1;nb;0/2;s;;" + mac, "bad-page"},
       {"HNK1;a;1;nb;1-2;s;;" + mac, "bad-page"},
-      {"HNK1;a;1;nb;1/1;s;;" + mac, "unknown-key"},              // no key id: none of ours matches
-      {"HNK2;a;1;nb;1/1;s;;" + mac, "malformed"},                // HNK2 without the key id
-      {"HNK2;ABCDEF01;a;1;nb;1/1;s;;" + mac, "malformed"},       // key id not lower-case hex
-      {"HNK2;abc;a;1;nb;1/1;s;;" + mac, "malformed"},            // key id too short
+      {"HNK1;a;1;nb;1/1;s;;" + mac, "unknown-key"},         // no key id: none of ours matches
+      {"HNK2;a;1;nb;1/1;s;;" + mac, "malformed"},           // HNK2 without the key id
+      {"HNK2;ABCDEF01;a;1;nb;1/1;s;;" + mac, "malformed"},  // key id not lower-case hex
+      {"HNK2;abc;a;1;nb;1/1;s;;" + mac, "malformed"},       // key id too short
       {"HNK2;0123abcd;a;1;nb;1/1;s;;" + mac, "unknown-key"},
       {"HNK3;0123abcd;a;1;nb;1/1;s;;" + mac, "not-kiosk-code"},
   };
@@ -177,8 +177,7 @@ TEST_CASE("qr payload: a ring accepts previous and operator keys by id") {
   }
   CHECK(print::parse_qr_payload(print::encode_qr_payload(sample(), operator_key), ring).key_role ==
         print::QrKeyRole::Operator);
-  CHECK(print::parse_qr_payload(print::encode_qr_payload(sample(), key_of(0x04)), ring).error_code ==
-        "unknown-key");
+  CHECK(print::parse_qr_payload(print::encode_qr_payload(sample(), key_of(0x04)), ring).error_code == "unknown-key");
 }
 
 namespace {

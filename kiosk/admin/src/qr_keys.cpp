@@ -94,8 +94,7 @@ CheckResult check_qr_key_ring(const Config& config, unsigned expected_owner_uid)
   r.message = "The current key " + id + " (" + current.string() + ") is in place, mode 0600; " +
               std::to_string(previous) + " previous and " + std::to_string(operator_keys) +
               " operator key(s) are also accepted.";
-  if (operator_keys == 0)
-    r.message += " Sheets printed at other kiosks go to staff review (no operator key imported).";
+  if (operator_keys == 0) r.message += " Sheets printed at other kiosks go to staff review (no operator key imported).";
   return r;
 }
 
@@ -112,14 +111,16 @@ CheckResult check_print_to_folder(const Config& config) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
     if (entry.path().extension() == ".pdf") ++pdfs;
   r.status = CheckStatus::Warning;
-  r.message = "ui.print_to_folder is set: nothing is printed; forms and receipts, with the citizens' answers, are "
-              "written as PDF to " +
-              dir.string() + " and kept there" +
-              (ec ? " (the folder cannot be read now)." : " (" + std::to_string(pdfs) + " PDF file(s) there now).") +
-              " This is a setting for development and demonstrations.";
-  r.fix = "Remove the line print_to_folder from the [ui] section of the configuration file, and delete the PDF "
-          "files in " +
-          dir.string() + ".";
+  r.message =
+      "ui.print_to_folder is set: nothing is printed; forms and receipts, with the citizens' answers, are "
+      "written as PDF to " +
+      dir.string() + " and kept there" +
+      (ec ? " (the folder cannot be read now)." : " (" + std::to_string(pdfs) + " PDF file(s) there now).") +
+      " This is a setting for development and demonstrations.";
+  r.fix =
+      "Remove the line print_to_folder from the [ui] section of the configuration file, and delete the PDF "
+      "files in " +
+      dir.string() + ".";
   return r;
 }
 

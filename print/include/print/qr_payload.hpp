@@ -100,7 +100,7 @@ struct QrParseResult {
   // key this kiosk trusts. Enough to read the sheet for a person to check; never to accept it.
   std::optional<QrPayload> unverified;
   QrFormat format = QrFormat::Hnk2;
-  std::string key_id;                 // as printed (HNK2), or the ring key that matched (HNK1)
+  std::string key_id;                       // as printed (HNK2), or the ring key that matched (HNK1)
   QrKeyRole key_role = QrKeyRole::Current;  // the matching key's role, when ok()
   bool ok() const { return payload.has_value(); }
 };

@@ -43,7 +43,7 @@ struct PageResult {
   // with a key this kiosk does not have) or "qr-forged" (the named key's MAC does not match).
   // Such a page is read like any other but must go to staff review, never be sent as it is.
   std::string key_problem;
-  std::string key_id;  // the key the code names (HNK2) or that matched (HNK1); "" when none
+  std::string key_id;                  // the key the code names (HNK2) or that matched (HNK1); "" when none
   std::string identified_form;         // form id recognised from the title (pages without QR)
   int rotation_degrees = 0;            // how the page lay: 0, 90, 180, 270 (clockwise)
   std::vector<FieldResult> fields;
