@@ -44,7 +44,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj 
 conf="$work/etc/kiosk.toml"
 echo 246810 | "$kioskctl" setup --config "$conf" --site-name "Biblioteket" --broker "$broker" \
   --languages nb,nn,en --default-language nn --pin-stdin --certs-from "$work/usb" --cert-dir "$work/state/certs" \
-  --set ui.theme=high-contrast --set store.path="$work/state/kiosk.db" \
+  --set ui.theme=high-contrast --set store.path="$work/state/kiosk.db" --set store.key_file="$work/state/store.key" \
   --set print.mac_key_file="$work/state/qr-mac.key" >"$work/setup.out" 2>"$work/err" ||
   { fail "setup"; cat "$work/setup.out" "$work/err"; }
 [ "$(stat -c %a "$conf")" = 640 ] || fail "config mode is $(stat -c %a "$conf")"

@@ -259,6 +259,13 @@ TEST_CASE("undelivered and store check as another user: nothing is left behind, 
   CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-wal"));
 }
 
+namespace {
+unsigned owner_of(const std::filesystem::path& file) {
+  struct stat st {};
+  return ::stat(file.c_str(), &st) == 0 ? st.st_uid : ~0u;
+}
+}  // namespace
+
 TEST_CASE("doctor qr keys: missing, readable by others or a bad ring file fails, setup makes the key once") {
   TempDir dir;
   kiosk::Config config;
@@ -271,27 +278,32 @@ TEST_CASE("doctor qr keys: missing, readable by others or a bad ring file fails,
 
   REQUIRE(ensure_qr_key(config));  // made, with its folder
   CHECK_FALSE(ensure_qr_key(config));
-  r = check_qr_key_ring(config, me);
+  // Given to the kiosk user when made as root on a machine that has one, else ours.
+  const unsigned owner = ::geteuid() == 0 && kiosk_user_uid() ? *kiosk_user_uid() : me;
+  CHECK(owner_of(key) == owner);
+  r = check_qr_key_ring(config, owner);
   CHECK_MESSAGE(r.status == CheckStatus::Ok, r.message);
   CHECK(contains(r.message, "0 previous and 0 operator key(s)"));
   CHECK(contains(r.message, "Sheets printed at other kiosks go to staff review"));
-  CHECK(check_qr_key_ring(config, me + 1).status == CheckStatus::Failed);  // not the kiosk user's
+  CHECK(check_qr_key_ring(config, owner + 1).status == CheckStatus::Failed);  // not the kiosk user's
 
   // A ring file renamed to pass for another key is not used: the doctor names it.
   std::filesystem::create_directory(dir / "state" / "qr-keys");
   ::chmod((dir / "state" / "qr-keys").c_str(), 0700);
   write_file(dir / "state" / "qr-keys" / "operator-00000000.key", std::string(32, 'o'), 0600);
-  r = check_qr_key_ring(config, me);
+  REQUIRE(::chown((dir / "state" / "qr-keys").c_str(), owner, static_cast<gid_t>(-1)) == 0);
+  REQUIRE(::chown((dir / "state" / "qr-keys" / "operator-00000000.key").c_str(), owner, static_cast<gid_t>(-1)) == 0);
+  r = check_qr_key_ring(config, owner);
   CHECK(r.status == CheckStatus::Failed);
   CHECK(contains(r.message, "operator-00000000.key cannot be used"));
   std::filesystem::remove(dir / "state" / "qr-keys" / "operator-00000000.key");
   ::chmod((dir / "state" / "qr-keys").c_str(), 0755);
-  r = check_qr_key_ring(config, me);
+  r = check_qr_key_ring(config, owner);
   CHECK(r.status == CheckStatus::Failed);
   CHECK(contains(r.message, "open to other users"));
   ::chmod((dir / "state" / "qr-keys").c_str(), 0700);
   ::chmod(key.c_str(), 0644);
-  CHECK(check_qr_key_ring(config, me).status == CheckStatus::Failed);
+  CHECK(check_qr_key_ring(config, owner).status == CheckStatus::Failed);
 }
 
 TEST_CASE("doctor: print_to_folder is flagged with what it keeps, a pending screen code is a warning") {

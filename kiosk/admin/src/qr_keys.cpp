@@ -91,7 +91,9 @@ CheckResult check_qr_key_ring(const Config& config, unsigned expected_owner_uid)
   } catch (const print::PrintError& e) {
     return fail(std::string(e.what()) + ".", "Run: kioskctl keys list");
   }
-  r.message = "The current key " + id + " (" + current.string() + ") is in place, mode 0600; " +
+  struct stat cs {};
+  ::stat(current.c_str(), &cs);
+  r.message = "The current key " + id + " (" + current.string() + ") is in place, mode " + octal(cs.st_mode) + "; " +
               std::to_string(previous) + " previous and " + std::to_string(operator_keys) +
               " operator key(s) are also accepted.";
   if (operator_keys == 0) r.message += " Sheets printed at other kiosks go to staff review (no operator key imported).";
