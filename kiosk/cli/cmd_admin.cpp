@@ -6,11 +6,14 @@
 
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
+#include "admin/qr_keys.hpp"
 #include "admin/setup.hpp"
 #include "admin/start_gate.hpp"
 #include "command.hpp"
 #include "config.hpp"
 #include "kiosk_flow/session.hpp"
+#include "print/error.hpp"
+#include "print/qr_key_files.hpp"
 #include "staff_pin_input.hpp"
 
 namespace kiosk::cli {
@@ -116,6 +119,26 @@ bool members_exist(const Config& config) {
     return admin::count_active_staff_members(config.get_path("store.path")) > 0;
   } catch (const admin::SetupError&) {
     return false;
+  }
+}
+
+// Setup's part of the QR key ring: the kiosk's own key when there is none yet (never replaced:
+// sheets printed with it must still verify), and the operator's key when the certificate
+// folder has one (qr-operator.key), so sheets printed at the operator's other kiosks verify.
+void setup_qr_keys(Context& ctx, const Config& config, const std::optional<std::string>& certs_from) {
+  const auto key_file = config.get_path("print.mac_key_file");
+  if (admin::ensure_qr_key(config))
+    ctx.out << "made the QR code key " << key_file.string() << " (back it up with the store key)\n";
+  if (!certs_from) return;
+  const auto operator_key = std::filesystem::path(*certs_from) / print::kOperatorQrKeyFileName;
+  std::error_code ec;
+  if (!std::filesystem::exists(operator_key, ec)) return;
+  try {
+    const auto id =
+        print::import_qr_operator_key(key_file, operator_key, {admin::kiosk_user_uid(), admin::kiosk_user_gid()});
+    ctx.out << "imported the operator QR code key " << id << "\n";
+  } catch (const print::PrintError& e) {
+    throw admin::SetupError(e.what());
   }
 }
 
@@ -245,6 +268,7 @@ int setup(Context& ctx) {
         ctx.out << "\n";
       }
     }
+    setup_qr_keys(ctx, config, args.value("--certs-from"));
     if (member) {
       const std::string id = *args.value("--staff-id");
       admin::add_staff_member(config, id, *args.value("--staff-name"), pin);

@@ -10,6 +10,7 @@
 #include "forms/catalogue.hpp"
 #include "forms/translations.hpp"
 #include "print/error.hpp"
+#include "print/qr_key_files.hpp"
 #include "print/qr_payload.hpp"
 #include "scanners/image.hpp"
 #include "scanners/recognize.hpp"
@@ -59,9 +60,10 @@ int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Conf
   const auto dir = forms::assets_dir();
   const auto catalogue = forms::Catalogue::load_directory(dir / "forms");
   const auto translations = forms::Translations::load_directory(dir / "i18n");
-  print::MacKey key;
+  print::QrKeyRing key;
   try {
-    key = print::MacKey::load_file(args.value("--key").value_or(config.get_path("print.mac_key_file").string()));
+    // The current key and the ring beside it (earlier and operator keys).
+    key = print::load_qr_key_ring(args.value("--key").value_or(config.get_path("print.mac_key_file").string()));
   } catch (const print::PrintError& e) {
     ctx.err << e.what() << "\n";
     return kExitUnavailable;
@@ -74,7 +76,8 @@ int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Conf
   const auto json = scanners::to_json(submissions);
   bool all_accepted = true;
   for (const auto& s : submissions) {
-    if (!s.problem.empty() || !s.pages_missing.empty() || !s.pages_duplicate.empty()) all_accepted = false;
+    if (!s.problem.empty() || !s.key_problem.empty() || !s.pages_missing.empty() || !s.pages_duplicate.empty())
+      all_accepted = false;
     for (const auto& f : s.fields)
       if (f.status != scanners::FieldStatus::Accepted) all_accepted = false;
   }
@@ -86,6 +89,7 @@ int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Conf
       if (!s["submission"].is_null()) ctx.out << ", submission " << s["submission"].get<std::string>();
       ctx.out << ": pages " << s["pages_found"].dump() << " found, " << s["pages_missing"].dump() << " missing\n";
       if (s.contains("problem")) ctx.out << "  needs review: " << s["problem"].get<std::string>() << "\n";
+      if (s.contains("key_problem")) ctx.out << "  needs review: " << s["key_problem"].get<std::string>() << "\n";
       for (const auto& f : s["fields"])
         ctx.out << "  " << f["linkId"].get<std::string>() << " = " << f["value"].dump() << "  ["
                 << f["status"].get<std::string>()

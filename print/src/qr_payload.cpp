@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <charconv>
@@ -15,7 +16,9 @@
 namespace print {
 namespace {
 
-constexpr std::string_view kPrefix = "HNK1;";
+constexpr std::string_view kPrefix1 = "HNK1;";
+constexpr std::string_view kPrefix2 = "HNK2;";
+constexpr std::size_t kKeyIdHex = 8;
 constexpr std::size_t kMacBytes = 8;
 constexpr std::size_t kMinKeyBytes = 16;
 
@@ -27,6 +30,16 @@ bool valid_id(std::string_view s, std::size_t min_len, std::size_t max_len) {
   return s.size() >= min_len && s.size() <= max_len && std::all_of(s.begin(), s.end(), is_id_char);
 }
 
+std::string to_hex(const unsigned char* bytes, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 0xF];
+  }
+  return out;
+}
+
 std::string mac_hex(std::string_view message, const MacKey& key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
@@ -34,13 +47,11 @@ std::string mac_hex(std::string_view message, const MacKey& key) {
   if (HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()), reinterpret_cast<const unsigned char*>(message.data()),
            message.size(), digest, &digest_len) == nullptr)
     throw PrintError("mac-failed", "could not compute the QR code's MAC (OpenSSL HMAC failed)");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < kMacBytes; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
-  }
-  return out;
+  return to_hex(digest, kMacBytes);
+}
+
+bool is_lower_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -78,6 +89,54 @@ MacKey::~MacKey() {
   if (!bytes_.empty()) OPENSSL_cleanse(bytes_.data(), bytes_.size());
 }
 
+std::string MacKey::id() const {
+  if (bytes_.empty()) return "";
+  // A fixed label first, so the id is not simply a hash of the key that something else might use.
+  static constexpr std::string_view kLabel = "helsenorge-kiosk qr key id\n";
+  std::vector<unsigned char> input(kLabel.begin(), kLabel.end());
+  input.insert(input.end(), bytes_.begin(), bytes_.end());
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(input.data(), input.size(), digest);
+  OPENSSL_cleanse(input.data(), input.size());
+  return to_hex(digest, kKeyIdHex / 2);
+}
+
+std::string to_string(QrKeyRole role) {
+  switch (role) {
+    case QrKeyRole::Current:
+      return "current";
+    case QrKeyRole::Previous:
+      return "previous";
+    case QrKeyRole::Operator:
+      return "operator";
+  }
+  return "unknown";
+}
+
+QrKeyRing::QrKeyRing(MacKey current) {
+  if (!current.empty()) add(std::move(current), QrKeyRole::Current);
+}
+
+void QrKeyRing::add(MacKey key, QrKeyRole role) {
+  if (key.empty()) return;
+  std::string id = key.id();
+  if (find(id)) return;
+  entries_.push_back({std::move(key), std::move(id), role});
+}
+
+const MacKey& QrKeyRing::current() const {
+  static const MacKey kNone;
+  for (const auto& e : entries_)
+    if (e.role == QrKeyRole::Current) return e.key;
+  return kNone;
+}
+
+const QrKeyRing::Entry* QrKeyRing::find(std::string_view id) const {
+  for (const auto& e : entries_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
 MacKey MacKey::load_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
@@ -94,7 +153,7 @@ MacKey MacKey::load_file(const std::filesystem::path& file) {
   return MacKey(std::move(bytes));
 }
 
-std::string encode_qr_payload(const QrPayload& p, const MacKey& key) {
+std::string encode_qr_payload(const QrPayload& p, const MacKey& key, QrFormat format) {
   if (key.bytes().size() < kMinKeyBytes)
     throw PrintError("mac-key-too-short", "the QR code key is missing or too short");
   if (!valid_id(p.form_id, 1, 64))
@@ -107,8 +166,9 @@ std::string encode_qr_payload(const QrPayload& p, const MacKey& key) {
   if (p.page_count < 1 || p.page_count > 99 || p.page < 1 || p.page > p.page_count)
     throw PrintError("qr-bad-field",
                      "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is out of range");
-  std::string body = std::string(kPrefix) + p.form_id + ";" + p.version + ";" + p.lang + ";" + std::to_string(p.page) +
-                     "/" + std::to_string(p.page_count) + ";" + p.submission_id + ";" + (p.large_print ? "L" : "");
+  std::string body = format == QrFormat::Hnk1 ? std::string(kPrefix1) : std::string(kPrefix2) + key.id() + ";";
+  body += p.form_id + ";" + p.version + ";" + p.lang + ";" + std::to_string(p.page) + "/" +
+          std::to_string(p.page_count) + ";" + p.submission_id + ";" + (p.large_print ? "L" : "");
   return body + ";" + mac_hex(body, key);
 }
 
@@ -120,15 +180,29 @@ bool verify_qr_mac(std::string_view text, const MacKey& key) {
   return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-QrParseResult parse_qr_payload(std::string_view text, const MacKey& key) {
+QrParseResult parse_qr_payload(std::string_view text, const QrKeyRing& ring) {
   try {
-    if (text.substr(0, kPrefix.size()) != kPrefix) return reject("not-kiosk-code", "not a code printed by the kiosk");
-    auto parts = split(text.substr(kPrefix.size()), ';');
-    if (parts.size() != 7)
+    QrFormat format;
+    if (text.substr(0, kPrefix2.size()) == kPrefix2)
+      format = QrFormat::Hnk2;
+    else if (text.substr(0, kPrefix1.size()) == kPrefix1)
+      format = QrFormat::Hnk1;
+    else
+      return reject("not-kiosk-code", "not a code printed by the kiosk");
+    auto parts = split(text.substr(kPrefix1.size()), ';');
+    std::string key_id;
+    if (format == QrFormat::Hnk2) {
+      if (parts.size() != 8)
+        return reject("malformed", "expected 8 parts after HNK2, found " + std::to_string(parts.size()));
+      key_id = parts.front();
+      if (key_id.size() != kKeyIdHex || !is_lower_hex(key_id))
+        return reject("malformed", "the key id is not 8 hex digits");
+      parts.erase(parts.begin());
+    } else if (parts.size() != 7) {
       return reject("malformed", "expected 7 parts after HNK1, found " + std::to_string(parts.size()));
+    }
     const auto& mac = parts[6];
-    if (mac.size() != kMacBytes * 2 ||
-        !std::all_of(mac.begin(), mac.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    if (mac.size() != kMacBytes * 2 || !is_lower_hex(mac))
       return reject("malformed", "the MAC is missing or not 16 hex digits");
     QrPayload p;
     p.form_id = parts[0];
@@ -149,10 +223,47 @@ QrParseResult parse_qr_payload(std::string_view text, const MacKey& key) {
     if (p.page_count < 1 || p.page < 1 || p.page > p.page_count)
       return reject("bad-page",
                     "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is impossible");
-    if (!verify_qr_mac(text, key))
-      return reject("forged", "MAC does not match (altered code, or printed with another key)");
+
+    const QrKeyRing::Entry* match = nullptr;
+    if (format == QrFormat::Hnk2) {
+      match = ring.find(key_id);
+      if (!match) {
+        auto r = reject("unknown-key", "printed with key " + key_id + ", which this kiosk does not have");
+        r.format = format;
+        r.key_id = key_id;
+        r.unverified = std::move(p);
+        return r;
+      }
+      if (!verify_qr_mac(text, match->key)) {
+        auto r = reject("forged", "MAC does not match key " + key_id + " (the code was altered)");
+        r.format = format;
+        r.key_id = key_id;
+        r.unverified = std::move(p);
+        return r;
+      }
+    } else {
+      // HNK1 sheets were printed before key ids, each with its kiosk's own key: only this
+      // kiosk's own keys (current, and previous ones after a rotation) can have made them.
+      // Operator keys did not exist then, so they are not tried.
+      for (const auto& e : ring.entries())
+        if (e.role != QrKeyRole::Operator && verify_qr_mac(text, e.key)) {
+          match = &e;
+          break;
+        }
+      if (!match) {
+        auto r = reject("unknown-key",
+                        "an old (HNK1) code whose MAC matches none of this kiosk's own keys (printed by another "
+                        "kiosk, or altered)");
+        r.format = format;
+        r.unverified = std::move(p);
+        return r;
+      }
+    }
     QrParseResult ok;
     ok.payload = std::move(p);
+    ok.format = format;
+    ok.key_id = match->id;
+    ok.key_role = match->role;
     return ok;
   } catch (const std::exception& e) {
     return reject("malformed", e.what());

@@ -232,17 +232,17 @@ double tick_confidence(const TickState& t) {
 struct Recognizer::Impl {
   const forms::Catalogue& catalogue;
   const forms::Translations& translations;
-  print::MacKey key;
+  print::QrKeyRing keys;
   RecognizerOptions options;
   DigitClassifier digits;
   LetterClassifier letters;
   std::unique_ptr<OcrEngine> ocr;  // created on first use: pages with ticks and digits only never pay for it
   std::map<std::string, print::FormLayout> layouts;  // by form|version|lang|flags
 
-  Impl(const forms::Catalogue& c, const forms::Translations& t, print::MacKey k, RecognizerOptions o)
+  Impl(const forms::Catalogue& c, const forms::Translations& t, print::QrKeyRing k, RecognizerOptions o)
       : catalogue(c),
         translations(t),
-        key(std::move(k)),
+        keys(std::move(k)),
         options(std::move(o)),
         digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models),
         letters(options.letter_model.empty() ? LetterClassifier::default_model_file() : options.letter_model) {}
@@ -315,14 +315,29 @@ struct Recognizer::Impl {
     const auto codes = find_qr_codes(grey);
     std::optional<FoundQr> kiosk_code;
     std::string qr_problem = codes.empty() ? "no-qr-code" : "qr-invalid";
+    std::optional<FoundQr> unverified_code;
+    print::QrParseResult unverified;
     for (const auto& code : codes) {
-      const auto parsed = print::parse_qr_payload(code.text, key);
+      auto parsed = print::parse_qr_payload(code.text, keys);
       if (parsed.ok()) {
         result.qr = parsed.payload;
+        result.key_id = parsed.key_id;
         kiosk_code = code;
         break;
       }
-      if (parsed.error_code == "forged") qr_problem = "qr-forged";
+      if (parsed.unverified && !unverified_code) {
+        unverified = std::move(parsed);
+        unverified_code = code;
+      }
+    }
+    // A well-formed code no key of ours vouches for (another kiosk, an operator key not imported
+    // here, an altered code): the page is read all the same, and marked so that it goes to staff
+    // review. Refusing it would lose a citizen's signed sheet; accepting it would trust it.
+    if (!kiosk_code && unverified_code) {
+      result.qr = unverified.unverified;
+      result.key_id = unverified.key_id;
+      result.key_problem = unverified.error_code == "forged" ? "qr-forged" : "qr-unknown-key";
+      kiosk_code = unverified_code;
     }
     if (!kiosk_code) {
       result.problem = qr_problem;
@@ -784,7 +799,7 @@ struct Recognizer::Impl {
   }
 };
 
-Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
+Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::QrKeyRing key,
                        RecognizerOptions options)
     : impl_(std::make_unique<Impl>(catalogue, translations, std::move(key), std::move(options))) {}
 

@@ -121,6 +121,7 @@ std::vector<SubmissionResult> assemble_submissions(std::vector<PageResult> pages
     SubmissionResult& s = out[i];
     page_count[i] = std::max(page_count[i], qr.page_count);
     s.sources.push_back(page.source);
+    if (s.key_problem.empty()) s.key_problem = page.key_problem;
     if (++seen[i][qr.page] > 1) {
       // The same page twice: keep the first reading, report the duplicate.
       if (std::find(s.pages_duplicate.begin(), s.pages_duplicate.end(), qr.page) == s.pages_duplicate.end())
@@ -159,6 +160,10 @@ nlohmann::json to_json(const std::vector<SubmissionResult>& submissions) {
       j["problem"] = s.problem;
       j["status"] = "needs_review";
     }
+    if (!s.key_problem.empty()) {
+      j["key_problem"] = s.key_problem;
+      j["status"] = "needs_review";
+    }
     j["sources"] = s.sources;
     nlohmann::json fields = nlohmann::json::array();
     for (const auto& f : s.fields) {
@@ -192,6 +197,7 @@ std::vector<SubmissionResult> from_json(const nlohmann::json& json, const std::f
     r.lang = text(s, "lang");
     r.submission_id = text(s, "submission");
     r.problem = text(s, "problem");
+    r.key_problem = text(s, "key_problem");
     r.pages_found = s.at("pages_found").get<std::vector<int>>();
     r.pages_missing = s.at("pages_missing").get<std::vector<int>>();
     r.pages_duplicate = s.at("pages_duplicate").get<std::vector<int>>();

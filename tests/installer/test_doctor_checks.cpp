@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "admin/checks.hpp"
+#include "admin/qr_keys.hpp"
+#include "admin/start_gate.hpp"
 #include "admin/setup.hpp"
 #include "skip.hpp"
 #include "scoped_env.hpp"
@@ -216,7 +218,8 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   std::vector<std::string> ids;
   for (const auto& c : json["checks"]) ids.push_back(c["id"]);
   CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "staff", "certificates",
-                                        "printer", "scanner", "broker", "reply-queue", "disk", "clock"});
+                                        "print-to-folder", "screen-code", "printer", "scanner", "broker", "reply-queue",
+                                        "disk", "clock"});
 
   // The key opened up to others: the doctor fails and says how to fix it.
   ::chmod((state / "store.key").c_str(), 0640);
@@ -254,4 +257,75 @@ TEST_CASE("undelivered and store check as another user: nothing is left behind, 
   CHECK(check_store(db_file).status == CheckStatus::Ok);
   CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-shm"));
   CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-wal"));
+}
+
+namespace {
+unsigned owner_of(const std::filesystem::path& file) {
+  struct stat st {};
+  return ::stat(file.c_str(), &st) == 0 ? st.st_uid : ~0u;
+}
+}  // namespace
+
+TEST_CASE("doctor qr keys: missing, readable by others or a bad ring file fails, setup makes the key once") {
+  TempDir dir;
+  kiosk::Config config;
+  const auto key = dir / "state" / "qr-mac.key";
+  config.set("print.mac_key_file", key.string());
+  auto r = check_qr_key_ring(config, me);
+  CHECK(r.status == CheckStatus::Failed);
+  CHECK(contains(r.message, "is missing"));
+  CHECK(contains(r.fix, "kioskctl setup"));
+
+  REQUIRE(ensure_qr_key(config));  // made, with its folder
+  CHECK_FALSE(ensure_qr_key(config));
+  // Given to the kiosk user when made as root on a machine that has one, else ours.
+  const unsigned owner = ::geteuid() == 0 && kiosk_user_uid() ? *kiosk_user_uid() : me;
+  CHECK(owner_of(key) == owner);
+  r = check_qr_key_ring(config, owner);
+  CHECK_MESSAGE(r.status == CheckStatus::Ok, r.message);
+  CHECK(contains(r.message, "0 previous and 0 operator key(s)"));
+  CHECK(contains(r.message, "Sheets printed at other kiosks go to staff review"));
+  CHECK(check_qr_key_ring(config, owner + 1).status == CheckStatus::Failed);  // not the kiosk user's
+
+  // A ring file renamed to pass for another key is not used: the doctor names it.
+  std::filesystem::create_directory(dir / "state" / "qr-keys");
+  ::chmod((dir / "state" / "qr-keys").c_str(), 0700);
+  write_file(dir / "state" / "qr-keys" / "operator-00000000.key", std::string(32, 'o'), 0600);
+  REQUIRE(::chown((dir / "state" / "qr-keys").c_str(), owner, static_cast<gid_t>(-1)) == 0);
+  REQUIRE(::chown((dir / "state" / "qr-keys" / "operator-00000000.key").c_str(), owner, static_cast<gid_t>(-1)) == 0);
+  r = check_qr_key_ring(config, owner);
+  CHECK(r.status == CheckStatus::Failed);
+  CHECK(contains(r.message, "operator-00000000.key cannot be used"));
+  std::filesystem::remove(dir / "state" / "qr-keys" / "operator-00000000.key");
+  ::chmod((dir / "state" / "qr-keys").c_str(), 0755);
+  r = check_qr_key_ring(config, owner);
+  CHECK(r.status == CheckStatus::Failed);
+  CHECK(contains(r.message, "open to other users"));
+  ::chmod((dir / "state" / "qr-keys").c_str(), 0700);
+  ::chmod(key.c_str(), 0644);
+  CHECK(check_qr_key_ring(config, owner).status == CheckStatus::Failed);
+}
+
+TEST_CASE("doctor: print_to_folder is flagged with what it keeps, a pending screen code is a warning") {
+  TempDir dir;
+  kiosk::Config config;
+  auto r = check_print_to_folder(config);
+  CHECK(r.status == CheckStatus::Ok);
+  CHECK(contains(r.message, "go to the printer"));
+  std::filesystem::create_directory(dir / "pdf");
+  write_file(dir / "pdf" / "form-1.pdf", "%PDF-1.4\n", 0600);
+  config.set("ui.print_to_folder", (dir / "pdf").string());
+  r = check_print_to_folder(config);
+  CHECK(r.status == CheckStatus::Warning);
+  CHECK(contains(r.message, "1 PDF file(s) there now"));
+  CHECK(contains(r.fix, "print_to_folder"));
+
+  const auto conf = dir / "kiosk.toml";
+  CHECK(check_screen_code(conf).status == CheckStatus::Ok);
+  issue_screen_code(conf, std::chrono::minutes(5));
+  r = check_screen_code(conf);
+  CHECK(r.status == CheckStatus::Warning);
+  CHECK(contains(r.fix, screen_code_file(conf).string()));
+  std::filesystem::remove(screen_code_file(conf));
+  CHECK(check_screen_code(conf).status == CheckStatus::Ok);
 }

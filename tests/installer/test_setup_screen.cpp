@@ -115,7 +115,8 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
   // As the package leaves it: the documented defaults (with this test's folders), no broker, no PIN.
   write_file(file,
              "[site]\nname = \"Testbiblioteket\"\n[store]\npath = \"" + (state / "kiosk.db").string() +
-                 "\"\nkey_file = \"" + (state / "store.key").string() + "\"\n",
+                 "\"\nkey_file = \"" + (state / "store.key").string() + "\"\n[print]\nmac_key_file = \"" +
+                 (state / "qr-mac.key").string() + "\"\n",
              0640);
   REQUIRE(first_run_needs(file).size() == 2);
   kiosk_test::make_certificate(dir / "usb/broker-client.pem", dir / "usb/broker-client.key", 365);
@@ -226,6 +227,7 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
   CHECK(config.warnings().empty());
   CHECK(config.get_string("site.name") == "Testbiblioteket");  // kept from the file
   CHECK(config.get_path("store.path") == state / "kiosk.db");
+  CHECK(kiosk_test::mode_of(state / "qr-mac.key") == 0600);  // the QR code key, made by the save
   CHECK(config.get_string("printer.queue") == "Kiosk_A4");
   CHECK(config.get_string("scanner.device") == "test:0");
   CHECK(config.get_string("broker.url") == "amqps://broker.test:5671");

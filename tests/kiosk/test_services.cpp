@@ -21,6 +21,7 @@
 #include "kiosk_test_support.hpp"
 #include "kiosk_ui/headless.hpp"
 #include "outbox/outbox.hpp"
+#include "print/qr_key_files.hpp"
 #include "scanners/image.hpp"
 
 using namespace kiosk;
@@ -204,6 +205,37 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
       ++files;
     }
     CHECK(files == 1);
+  }
+
+  // The same sheet at another kiosk (its own QR key), in the helper as the kiosk does it: read,
+  // and marked for staff review, not refused. Once that kiosk has this one's key as an operator
+  // key (kioskctl keys import-qr), the sheet is trusted there.
+  {
+    auto other = config;
+    std::filesystem::create_directories(dir.path / "other");
+    std::ofstream(dir.path / "other" / "qr.key", std::ios::binary) << "another-kiosks-key-0123456789abcdef";
+    other.set("print.mac_key_file", (dir.path / "other" / "qr.key").string());
+    other.set("scanner.recognize_in_helper", true);
+    auto scan_at_other_kiosk = [&] {
+      app::LibraryScanner elsewhere(other, assets.catalogue, assets.translations);
+      elsewhere.start(scan);
+      std::optional<flow::ScanResult> result;
+      for (int i = 0; i < 6000 && !result; ++i)
+        if (!(result = elsewhere.poll())) std::this_thread::sleep_for(20ms);
+      REQUIRE(result);
+      return *result;
+    };
+    auto unknown = scan_at_other_kiosk();
+    INFO(unknown.detail);
+    REQUIRE(unknown.outcome == flow::Outcome::Done);
+    CHECK(unknown.key_problem == "qr-unknown-key");
+    CHECK(unknown.submission_id == print.submission_id);
+    CHECK(unknown.fields.size() == read->fields.size());
+    print::import_qr_operator_key(dir.path / "other" / "qr.key", dir.path / "qr.key");
+    auto trusted = scan_at_other_kiosk();
+    INFO(trusted.detail);
+    REQUIRE(trusted.outcome == flow::Outcome::Done);
+    CHECK(trusted.key_problem == "");
   }
 
   // An empty glass: the pnm backend cannot open the file; the error becomes a plain message.

@@ -299,3 +299,33 @@ TEST_CASE("multi-page form: the kiosk asks for page 2, says a page was scanned t
   REQUIRE(d.services.outbox->submissions.size() == 1);
   CHECK(d.services.outbox->submissions[0].pages.size() == 2);
 }
+
+TEST_CASE("review queue: a sheet whose QR key this kiosk does not know is held with that reason, never sent") {
+  Desk d;
+  d.services.scanner->result.key_problem = "qr-unknown-key";  // as LibraryScanner reports it
+  d.touch("choice.language.nb");
+  d.flow->apply(flow::intent::SendFilledForm{}, d.now);
+  d.touch("choice.self");
+  REQUIRE(d.flow->screen() == Screen::Scan);
+  d.touch("choice.scan");
+  d.frames();
+  // Straight to staff: no review by the citizen, nothing sent, a plain reason on the screen.
+  REQUIRE(d.flow->screen() == Screen::Receipt);
+  CHECK(d.services.outbox->submissions.empty());
+  REQUIRE(d.services.outbox->held.size() == 1);
+  CHECK(d.services.outbox->held[0].hold_source == "qr-unknown-key");
+  CHECK(d.ui.last().all_text().find(d.assets.translations.text("nb", "ui.held.body.key")) != std::string::npos);
+  const std::string reference = d.flow->session().held_reference;
+  CHECK(reference.rfind("RV-", 0) == 0);
+  d.touch("choice.finish");
+  CHECK(d.flow->session().key_problem.empty());  // wiped with the session
+
+  // Staff see why it waits.
+  d.unlock();
+  d.touch("choice.staff.review");
+  d.frames();
+  REQUIRE(d.flow->screen() == Screen::StaffQueue);
+  d.touch("row.held.0");
+  CHECK(d.ui.last().all_text().find(d.assets.translations.text("nb", "ui.staff.held.source.qr-unknown-key")) !=
+        std::string::npos);
+}

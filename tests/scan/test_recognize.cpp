@@ -118,13 +118,41 @@ TEST_CASE("recognize: a crossed-out tick goes to review, not to a value") {
   CHECK(found);
 }
 
-TEST_CASE("recognize: wrong MAC, blank page, noise photo: clear page problems, no crash") {
+TEST_CASE("recognize: another kiosk's key is read but marked for staff review, blank page, noise photo: no crash") {
   Fixture fx;
   scantest::Assets assets;
   scancorpus::Generator other_kiosk(assets.catalogue, assets.translations, scantest::test_key('z'), nullptr, 1);
-  const auto forged = fx.read(other_kiosk.blank_page(kForm, "nb", "S-f", 1));
-  CHECK(forged.problem == "qr-forged");
-  CHECK(forged.fields.empty());
+  const cv::Mat other_sheet = other_kiosk.blank_page(kForm, "nb", "S-f", 1);
+  const auto unknown = fx.read(other_sheet);
+  // Recognised and read (so staff can check it), never vouched for.
+  CHECK(unknown.problem == "");
+  CHECK(unknown.key_problem == "qr-unknown-key");
+  CHECK(unknown.key_id == scantest::test_key('z').id());
+  REQUIRE(unknown.qr);
+  CHECK(unknown.qr->submission_id == "S-f");
+  CHECK_FALSE(unknown.fields.empty());
+  // The mark survives assembling and the JSON the kiosk-recognize helper hands back.
+  auto submissions = scanners::assemble_submissions({unknown}, assets.catalogue);
+  REQUIRE(submissions.size() == 1);
+  CHECK(submissions.front().key_problem == "qr-unknown-key");
+  const auto json = scanners::to_json(submissions);
+  CHECK(json["submissions"][0]["status"] == "needs_review");
+  scantest::TempDir crops;
+  CHECK(scanners::from_json(json, crops.path).front().key_problem == "qr-unknown-key");
+
+  // The same sheet where that key is in the ring (operator key imported, or this kiosk's own
+  // key before a rotation): accepted.
+  for (const auto role : {print::QrKeyRole::Operator, print::QrKeyRole::Previous}) {
+    print::QrKeyRing ring(scantest::test_key());
+    ring.add(scantest::test_key('z'), role);
+    scanners::Recognizer with_ring(assets.catalogue, assets.translations, ring);
+    scanners::PageImage page;
+    page.grey = other_sheet;
+    const auto known = with_ring.recognize_page(page);
+    CHECK(known.problem == "");
+    CHECK(known.key_problem == "");
+    CHECK(known.key_id == scantest::test_key('z').id());
+  }
   const auto blank = fx.read(cv::Mat(3508, 2480, CV_8UC1, cv::Scalar(250)));
   CHECK(blank.problem == "no-qr-code");
   CHECK(blank.identified_form == "");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "admin/checks.hpp"
+#include "admin/qr_keys.hpp"
 
 namespace kiosk::admin {
 
@@ -68,11 +69,12 @@ DoctorReport run_doctor(const DoctorOptions& options) {
   const auto store_path = config.get_path("store.path");
   report.checks.push_back(check_state_dir(store_path.parent_path(), owner));
   report.checks.push_back(check_key_file("key", "Store encryption key", config.get_path("store.key_file"), owner));
-  report.checks.push_back(
-      check_key_file("qr-key", "QR code signing key", config.get_path("print.mac_key_file"), owner));
+  report.checks.push_back(check_qr_key_ring(config, owner));
   report.checks.push_back(check_store(store_path, config.get_path("store.key_file")));
   report.checks.push_back(check_staff_access(config));
   report.checks.push_back(check_certificates(config));
+  report.checks.push_back(check_print_to_folder(config));
+  report.checks.push_back(check_screen_code(file));
 
   if (options.skip_devices) {
     report.checks.push_back(skipped("printer", "Printer", "Not checked (--skip-devices)."));

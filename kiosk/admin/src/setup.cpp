@@ -17,6 +17,7 @@
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
 #include "forms/localized_text.hpp"
+#include "print/qr_key_files.hpp"
 
 namespace kiosk::admin {
 
@@ -106,8 +107,14 @@ std::vector<ImportedFile> import_certificates(const std::filesystem::path& sourc
     bool is_key;
   };
   std::vector<Candidate> candidates;
+  bool operator_qr_key = false;
   for (const auto& entry : std::filesystem::directory_iterator(source_dir, ec)) {
     if (!entry.is_regular_file()) continue;
+    // The operator's QR code key is raw bytes, not PEM: setup imports it into the QR key ring.
+    if (entry.path().filename() == print::kOperatorQrKeyFileName) {
+      operator_qr_key = true;
+      continue;
+    }
     const std::string ext = entry.path().extension().string();
     if (ext != ".pem" && ext != ".crt" && ext != ".key") continue;
     const bool is_key = ext == ".key";
@@ -119,6 +126,7 @@ std::vector<ImportedFile> import_certificates(const std::filesystem::path& sourc
     candidates.push_back({entry.path(), std::move(text), is_key});
   }
   if (ec) throw SetupError("Cannot list " + source_dir.string() + ": " + ec.message() + ".");
+  if (candidates.empty() && operator_qr_key) return {};
   if (candidates.empty())
     throw SetupError("There are no certificate files (.pem, .crt, .key) in " + source_dir.string() + ".");
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.source < b.source; });

@@ -9,6 +9,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
+#include "admin/qr_keys.hpp"
 #include "admin/start_gate.hpp"
 #include "letters.hpp"
 #include "scanners/error.hpp"
@@ -383,6 +384,8 @@ void SetupSession::save() {
     const auto members = count_active_staff_members(config.get_path("store.path"));
     if (members == 0) add_staff_member(config, number, name, pin);
     const auto members_now = members == 0 ? 1 : members;
+    // The QR code key when there is none yet (never replaced), as kioskctl setup does.
+    ensure_qr_key(config);
     write_config(file, config);
     // Written is not enough: the kiosk starts only when the file no longer needs the admin.
     const auto needs = first_run_needs(file);

@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "print/error.hpp"
+#include "print/qr_key_files.hpp"
 #include "print/qr_payload.hpp"
 #include "scanners/error.hpp"
 #include "scanners/image.hpp"
@@ -302,6 +303,7 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
   }
   result.form_id = chosen->form_id;
   result.submission_id = chosen->submission_id;
+  result.key_problem = chosen->key_problem;
   // Which pages this scan found: the flow asks for the missing ones and assembles them.
   result.pages_found = chosen->pages_found;
   result.pages_duplicate = chosen->pages_duplicate;
@@ -341,7 +343,8 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
   result.detail = "form " + chosen->form_id + " read: " + std::to_string(result.fields.size()) + " fields, " +
                   std::to_string(uncertain) + " to confirm, signature " +
                   (result.signature_found ? "found" : "missing") +
-                  (chosen->pages_missing.empty() ? "" : ", pages missing") + option_notes;
+                  (chosen->pages_missing.empty() ? "" : ", pages missing") +
+                  (chosen->key_problem.empty() ? "" : ", " + chosen->key_problem + ": for staff review") + option_notes;
   return result;
 }
 
@@ -489,7 +492,7 @@ scanners::Recognizer& LibraryScanner::recognizer() {
     options.fonts.regular = font_dir_ / "DejaVuSans.ttf";
     options.fonts.bold = font_dir_ / "DejaVuSans-Bold.ttf";
     auto loaded = std::make_unique<scanners::Recognizer>(catalogue_, translations_,
-                                                         print::MacKey::load_file(mac_key_file_), options);
+                                                         print::load_qr_key_ring(mac_key_file_), options);
     lock.lock();
     recognizer_ = std::move(loaded);
   }

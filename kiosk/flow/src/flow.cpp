@@ -731,6 +731,14 @@ void Flow::after_scan() {
       }
     }
   }
+  // A sheet no key of this kiosk vouches for (another kiosk's, an altered code) goes to staff
+  // review with that reason as its source: never refused (it is a citizen's signed sheet), never
+  // sent as it is. A held sheet staff opened (held_reference) is theirs to decide.
+  if (!session_.key_problem.empty() && session_.held_reference.empty()) {
+    log("scan: " + session_.key_problem + ": held for staff review");
+    start_hold(session_.key_problem);
+    return;
+  }
   if (session_.staff_review && session_.held_reference.empty()) {
     start_hold("desk");  // a sheet scanned at the desk joins the review queue
     return;
@@ -813,7 +821,7 @@ void Flow::start_hold(const std::string& source) {
   s.read_fields = session_.read_fields;
   s.signature_found = session_.signature_found;
   s.hold_source = source;
-  s.actor = source == "desk" && !desk_.actor().empty() ? desk_.actor() : "kiosk";
+  s.actor = session_.staff_review && !desk_.actor().empty() ? desk_.actor() : "kiosk";
   send_result_.reset();
   send_busy_ = true;
   services_.outbox->commit(std::move(s));

@@ -20,6 +20,7 @@ void add_scanned_sheet(Session& session, ScanResult& sheet) {
     session.read_fields.clear();
     session.pages.clear();
     session.signature_found = false;
+    session.key_problem.clear();
   }
   if (session.filled_at_home && !sheet.form_id.empty() && session.pages_found.empty()) session.form_id = sheet.form_id;
   if (!sheet.submission_id.empty() && session.filled_at_home && session.pages_found.empty())
@@ -43,6 +44,7 @@ void add_scanned_sheet(Session& session, ScanResult& sheet) {
   }
   for (auto& page : sheet.pages) session.pages.push_back(page);
   session.signature_found = session.signature_found || sheet.signature_found;
+  if (session.key_problem.empty()) session.key_problem = sheet.key_problem;
 }
 
 }  // namespace kiosk::flow

@@ -359,7 +359,7 @@ ScreenModel Flow::screen_model() const {
     case Screen::Receipt: {
       if (session_.held_for_staff) {
         m.title = t("ui.held.title", mp);
-        m.body.push_back(t("ui.held.body", mp));
+        m.body.push_back(t(session_.key_problem.empty() ? "ui.held.body" : "ui.held.body.key", mp));
         m.body.push_back(t("ui.held.reference", mp));
         m.body.push_back({session_.held_reference, true});
         m.choices.push_back({"choice.finish", t("ui.finish", mp), "", intent::Finish{}, true});

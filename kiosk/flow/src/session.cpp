@@ -50,6 +50,7 @@ void Session::wipe() {
   pages_found.clear();
   pages_duplicate.clear();
   page_count = 0;
+  key_problem.clear();
   blank_form = filled_at_home = representing = signature_found = staff_review = held_for_staff = false;
 }
 

@@ -35,9 +35,15 @@ struct FieldResult {
 // What one page said.
 struct PageResult {
   std::string source;
-  std::optional<print::QrPayload> qr;  // set when a kiosk QR code with a correct MAC was read
-  std::string problem;                 // "", "no-qr-code", "qr-forged", "qr-invalid", "unknown-form",
-                                       // "unknown-version", "registration-failed"
+  // Set when a kiosk QR code was read: checked with a key of the ring when key_problem is empty,
+  // else only well-formed (the page is still read, so staff can review it).
+  std::optional<print::QrPayload> qr;
+  std::string problem;  // "", "no-qr-code", "qr-invalid", "unknown-form", "unknown-version", "registration-failed"
+  // "" when a key of the ring vouches for the QR code; else why not: "qr-unknown-key" (printed
+  // with a key this kiosk does not have) or "qr-forged" (the named key's MAC does not match).
+  // Such a page is read like any other but must go to staff review, never be sent as it is.
+  std::string key_problem;
+  std::string key_id;                  // the key the code names (HNK2) or that matched (HNK1); "" when none
   std::string identified_form;         // form id recognised from the title (pages without QR)
   int rotation_degrees = 0;            // how the page lay: 0, 90, 180, 270 (clockwise)
   std::vector<FieldResult> fields;
@@ -54,6 +60,7 @@ struct SubmissionResult {
   std::vector<int> pages_duplicate;
   std::vector<std::string> sources;
   std::string problem;  // page-level problem when the whole submission goes to review
+  std::string key_problem;  // a page's PageResult::key_problem (the first): the sheet goes to staff review
   std::vector<FieldResult> fields;
 };
 
@@ -74,7 +81,8 @@ struct RecognizerOptions {
 // Reads pages. Owns a digit classifier and a Tesseract engine, so one per worker thread.
 class Recognizer {
  public:
-  Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::MacKey key,
+  // `keys`: the kiosk's QR key ring (a single MacKey converts to a ring of one current key).
+  Recognizer(const forms::Catalogue& catalogue, const forms::Translations& translations, print::QrKeyRing keys,
              RecognizerOptions options = {});
   ~Recognizer();
   Recognizer(const Recognizer&) = delete;
@@ -96,7 +104,7 @@ class Recognizer {
 std::vector<SubmissionResult> assemble_submissions(std::vector<PageResult> pages, const forms::Catalogue& catalogue);
 
 // {"submissions": [{"form", "version", "lang", "submission", "pages_found", "pages_missing",
-//   "pages_duplicate", "fields": [{"linkId", "value", "confidence", "status", "reason"}]}]}
+//   "pages_duplicate", ["key_problem"], "fields": [{"linkId", "value", "confidence", "status", "reason"}]}]}
 // Pages that could not be tied to a submission carry "problem" and "sources".
 nlohmann::json to_json(const std::vector<SubmissionResult>& submissions);
 

@@ -88,7 +88,8 @@ struct ImportedFile {
 // `dest_dir` (created 0700). Each file is checked with OpenSSL first (a file that is not a
 // valid certificate or key is refused, nothing is copied). Private keys get mode 0600,
 // certificates 0644; when running as root they are owned by `owner_uid`/`owner_gid`.
-// Writes each file atomically. Throws SetupError.
+// Writes each file atomically. The operator's QR code key (qr-operator.key, not PEM) is left for
+// setup's QR key step; a folder with only that file imports nothing here. Throws SetupError.
 std::vector<ImportedFile> import_certificates(const std::filesystem::path& source_dir,
                                               const std::filesystem::path& dest_dir,
                                               std::optional<unsigned> owner_uid = std::nullopt,

@@ -79,6 +79,9 @@ struct ScanResult {
   std::vector<int> pages_found;
   std::vector<int> pages_duplicate;
   int page_count = 0;
+  // Not empty: no key of this kiosk vouches for the sheet's QR code ("qr-unknown-key": printed
+  // with a key this kiosk does not have; "qr-forged": the code was altered). Held for staff.
+  std::string key_problem;
 };
 
 struct Submission {

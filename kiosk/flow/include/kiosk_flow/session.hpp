@@ -43,6 +43,7 @@ struct Session {
   // left it, or the sheet staff opened from the review queue.
   std::string held_reference;
   bool held_for_staff = false;  // the citizen left the sheet for staff (the receipt screen says so)
+  std::string key_problem;      // a scanned page's ScanResult::key_problem: the sheet goes to staff
 
   void wipe();
 };
