@@ -114,7 +114,7 @@ cat "$work/doctor.txt"
 grep -q '^ok      Configuration file: ' "$work/doctor.txt" || fail "doctor: configuration not ok"
 grep -q '^ok      Folder for the store and keys: ' "$work/doctor.txt" || fail "doctor: state folder not ok"
 grep -q '^failed  Message broker: .* Fix: ' "$work/doctor.txt" || fail "doctor: broker failure without a fix"
-[ "$(grep -cE '^(ok|warning|failed|skipped) ' "$work/doctor.txt")" -eq 13 ] || fail "doctor: not one line per check"
+[ "$(grep -cE '^(ok|warning|failed|skipped) ' "$work/doctor.txt")" -eq 14 ] || fail "doctor: not one line per check"
 runuser -u kiosk -- kioskctl doctor --json --skip-devices --skip-broker >"$work/doctor.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["checks"][0]["status"] == "ok", d' "$work/doctor.json" ||
   fail "doctor --json"

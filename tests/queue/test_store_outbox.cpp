@@ -103,7 +103,9 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
         "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
         "DROP TABLE held_sheets; DROP TABLE staff_members; DROP TABLE staff_sign_in_failures; "
         "DROP TABLE staff_wrong_pins; DROP TABLE staff_lockouts; DROP INDEX submissions_by_sheet; "
-        "ALTER TABLE submissions DROP COLUMN sheet_id; DROP TABLE message_ids; PRAGMA user_version=1;");
+        "ALTER TABLE submissions DROP COLUMN sheet_id; DROP TABLE message_ids; ALTER TABLE outbox DROP COLUMN "
+        "lease_owner; ALTER TABLE outbox DROP COLUMN lease_until; DROP TABLE delivery_workers; DROP TABLE "
+        "delivery_state; PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
@@ -117,6 +119,9 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='message_ids'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('staff_sign_in_failures') WHERE name='lockouts'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_lockouts'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name IN ('lease_owner','lease_until')") ==
+        2);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('delivery_workers','delivery_state')") == 2);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
@@ -646,24 +651,28 @@ TEST_CASE("outbox: a revoked platform certificate (security.crl_file) is refused
     CHECK(detail.find("revoked") != std::string::npos);
     CHECK(outbox.status(b.reference)->status == ob::Status::Queued);  // nothing lost
   }
-  // The platform's encryption certificate revoked: nothing is encrypted to it.
+  // The platform's encryption certificate revoked: nothing is encrypted to it. The commit itself
+  // holds no sending credentials (the touch-screen process commits), so it is kept, and waits.
   env.config.set("security.crl_file", write_crl("encryption.crl", {platform_encryption.get()}).string());
   {
     ob::Outbox outbox(env.config);
+    const auto c = outbox.commit_submission(example(3));
     try {
-      outbox.commit_submission(example(3));
-      FAIL("committed with a revoked platform certificate");
+      outbox.due_messages(st::now_ms() + 1000, 10, {});
+      FAIL("built a message for a revoked platform certificate");
     } catch (const ob::OutboxError& e) {
       CHECK(std::string(e.what()).find("revoked") != std::string::npos);
     }
+    CHECK(outbox.status(c.reference)->status == ob::Status::Queued);  // nothing lost
   }
   // An out-of-date list is an error, not a silent pass.
   env.config.set("security.crl_file", write_crl("old.crl", {}, -1).string());
   {
     ob::Outbox outbox(env.config);
+    outbox.commit_submission(example(4));
     try {
-      outbox.commit_submission(example(4));
-      FAIL("committed with an out-of-date revocation list");
+      outbox.due_messages(st::now_ms() + 1000, 10, {});
+      FAIL("sent with an out-of-date revocation list");
     } catch (const ob::OutboxError& e) {
       CHECK(std::string(e.what()).find("out of date") != std::string::npos);
     }
