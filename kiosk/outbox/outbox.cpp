@@ -859,27 +859,33 @@ std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, c
   std::vector<Chosen> chosen;
   impl_->take_over_abandoned_leases(now_ms);
   {
-    // Read and claimed in one write transaction: a second worker waits for it, then sees the claims.
-    Transaction tx(impl_->store.db());
-    {
-      auto st = impl_->statements.get(
-          "SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM outbox o JOIN submissions s ON "
-          "s.id=o.submission_id "
-          "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL AND (o.lease_owner IS NULL OR "
-          "o.lease_owner=? OR o.lease_until<?) ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
-      st->bind(1, now_ms).bind(2, impl_->worker_id).bind(3, now_ms).bind(4,
-                                                                          static_cast<std::int64_t>(limit + skip.size()));
-      while (chosen.size() < limit && st->step()) {
-        std::string id = st->text(0);
-        if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
-        chosen.push_back({std::move(id), st->text(1), st->text(2)});
-      }
+    auto st = impl_->statements.get(
+        "SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM outbox o JOIN submissions s ON "
+        "s.id=o.submission_id "
+        "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL AND (o.lease_owner IS NULL OR "
+        "o.lease_owner=? OR o.lease_until<?) ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
+    st->bind(1, now_ms).bind(2, impl_->worker_id).bind(3, now_ms).bind(4, static_cast<std::int64_t>(limit + skip.size()));
+    while (chosen.size() < limit && st->step()) {
+      std::string id = st->text(0);
+      if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
+      chosen.push_back({std::move(id), st->text(1), st->text(2)});
     }
-    for (const auto& c : chosen) {
-      auto claim = impl_->statements.get("UPDATE outbox SET lease_owner=?, lease_until=? WHERE submission_id=?");
-      claim->bind(1, impl_->worker_id).bind(2, store::now_ms() + kLeaseMs).bind(3, c.id).run();
+  }
+  if (!chosen.empty()) {
+    // Claimed in one write transaction, each row only if it is still free: another worker may
+    // have claimed it since the read above (the write lock orders the two), and then it is its.
+    Transaction tx(impl_->store.db());
+    std::vector<Chosen> claimed;
+    const std::int64_t until = store::now_ms() + kLeaseMs;
+    for (auto& c : chosen) {
+      auto claim = impl_->statements.get(
+          "UPDATE outbox SET lease_owner=?1, lease_until=?2 WHERE submission_id=?3 AND status='queued' AND "
+          "(lease_owner IS NULL OR lease_owner=?1 OR lease_until<?4)");
+      claim->bind(1, impl_->worker_id).bind(2, until).bind(3, c.id).bind(4, now_ms).run();
+      if (impl_->store.db().changes() > 0) claimed.push_back(std::move(c));
     }
     tx.commit();
+    chosen = std::move(claimed);
   }
   std::vector<StoredMessage> out;
   bool any_template = false;

@@ -521,13 +521,13 @@ TEST_CASE("delivery: two delivery workers at once send each submission once per 
   Environment env;
   env.set_config("max_attempts = 10", "max_attempts = 3");
   env.set_config("receipt_timeout_s = 120", "receipt_timeout_s = 1");
-  constexpr int kSubmissions = 10;
+  constexpr int kSubmissions = 6;
   std::vector<std::string> refs;
   for (int i = 0; i < kSubmissions; ++i) refs.push_back(env.add(500 + i));
   {
-    Process a({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "12"},
+    Process a({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "10"},
               env.dir.path / "worker-a.log");
-    Process b({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "12"},
+    Process b({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "10"},
               env.dir.path / "worker-b.log");
     CHECK_MESSAGE(a.wait_for(std::chrono::seconds(60)) == 0, read_text(env.dir.path / "worker-a.log"));
     CHECK_MESSAGE(b.wait_for(std::chrono::seconds(60)) == 0, read_text(env.dir.path / "worker-b.log"));

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <regex>
 #include <set>
 
@@ -852,4 +853,53 @@ TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a 
     CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
   }
   for (const auto& [number, system] : oid) CHECK(ob::identity_system(number) == system);
+}
+
+TEST_CASE("outbox: a row is claimed by one worker at a time - released, run out, or taken from a worker that is gone") {
+  DemoEnv env;
+  env.config.set("delivery.backoff_initial_ms", std::int64_t{5000});
+  ob::Outbox a(env.config), b(env.config);  // two workers on one store
+  CHECK(a.worker_id() != b.worker_id());
+  const auto first = a.commit_submission(example(1));
+  const auto second = a.commit_submission(example(2));
+  const std::int64_t now = st::now_ms() + 1000;
+  const std::int64_t later = st::now_ms() + 20000;  // after any backoff
+  // A claims both; B finds nothing to send while A holds them (A is alive: this process).
+  CHECK(a.load_due(now, 10, {}).size() == 2);
+  CHECK(b.load_due(now, 10, {}).empty());
+  // A failed attempt is counted once, by the holder, and gives the row up.
+  b.mark_failed(first.id, "not B's to count");
+  CHECK(b.status(first.reference)->attempts == 0);
+  a.mark_failed(first.id, "the broker went away");
+  CHECK(a.status(first.reference)->attempts == 1);
+  CHECK(b.load_due(later, 10, {}).size() == 1);  // the failed one, after its backoff
+  // A gives up its claims (it lost the broker): B may send them.
+  a.release_leases();
+  CHECK(b.load_due(later, 10, {}).size() == 2);
+  // A lease runs out: another worker takes the row.
+  a.store().db().exec("UPDATE outbox SET lease_owner='elsewhere/1/x', lease_until=1");
+  CHECK(a.load_due(later, 10, {}).size() == 2);
+  // A worker on this machine that is gone (kill -9): its claims are taken over at once, without
+  // waiting for them to run out. One on another machine is waited for.
+  pid_t gone = 4000000;
+  while (::kill(gone, 0) == 0 || errno != ESRCH) ++gone;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string dead = std::string(host) + "/" + std::to_string(gone) + "/dead";
+  a.store()
+      .db()
+      .prepare("UPDATE outbox SET lease_owner=?, lease_until=?")
+      .bind(1, dead)
+      .bind(2, st::now_ms() + 3600000)
+      .run();
+  ob::Outbox c(env.config);
+  CHECK(c.load_due(later, 10, {}).size() == 2);
+  a.store()
+      .db()
+      .prepare("UPDATE outbox SET lease_owner='another-host/1/x', lease_until=?")
+      .bind(1, st::now_ms() + 3600000)
+      .run();
+  ob::Outbox d(env.config);
+  CHECK(d.load_due(later, 10, {}).empty());
+  CHECK(count(a.store(), "SELECT COUNT(*) FROM audit_log WHERE action='lease-taken-over'") == 1);
 }
