@@ -227,7 +227,9 @@ class ConnectionHandler : public proton::messaging_handler {
     // The operator's health queue (health.hpp): a report now, then every few minutes.
     const std::string health = queue_address(config_, config_.get_string("broker.health_queue"));
     proton::target_options health_target;
-    health_target.address(health).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    health_target.address(health)
+        .durability_mode(proton::terminus::CONFIGURATION)
+        .expiry_policy(proton::terminus::NEVER);
     health_sender_ = conn.open_sender(health, proton::sender_options().target(health_target));
     beat_.last_connected_ms = store::now_ms();
     beat_.last_error.clear();
@@ -239,7 +241,8 @@ class ConnectionHandler : public proton::messaging_handler {
   void on_tracker_accept(proton::tracker& t) override {
     if (health_sender_ && t.sender() == health_sender_) {
       // At the broker: lock-outs from now on go in the next report.
-      if (health_in_flight_ms_) store::write_delivery_value(outbox_.store().db(), kHealthLastReportKey, *health_in_flight_ms_);
+      if (health_in_flight_ms_)
+        store::write_delivery_value(outbox_.store().db(), kHealthLastReportKey, *health_in_flight_ms_);
       health_in_flight_ms_.reset();
       log("health report at the broker");
       return;
@@ -463,7 +466,8 @@ class ConnectionHandler : public proton::messaging_handler {
     const std::int64_t now = store::now_ms();
     const std::int64_t interval_s = config_.get_int("delivery.health_report_minutes") * 60;
     const std::int64_t last = store::read_delivery_value(db, kHealthLastReportKey, 0);
-    const bool due = !health_sent_ || now >= last + interval_s * 1000 || store::count_staff_lockouts_since(db, last) > 0;
+    const bool due =
+        !health_sent_ || now >= last + interval_s * 1000 || store::count_staff_lockouts_since(db, last) > 0;
     if (!due) return;
     const auto report = build_health_report(outbox_, last, now, interval_s);
     proton::message m;

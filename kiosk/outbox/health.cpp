@@ -35,8 +35,7 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
                                    std::int64_t interval_s) {
   auto& db = outbox.store().db();
   const auto& settings = outbox.settings();
-  const bool has_held =
-      count(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='held_sheets'") > 0;
+  const bool has_held = count(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='held_sheets'") > 0;
   return {
       {"type", kHealthSubject},
       {"version", 1},

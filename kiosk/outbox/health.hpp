@@ -16,8 +16,7 @@ inline constexpr const char* kHealthSubject = "kiosk-health";
 
 // The report as of `now_ms`, counting the staff lock-outs since `since_ms` (when the last report
 // reached the broker). `interval_s`: when the next one is due, so a reader can tell a stale kiosk.
-nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::int64_t now_ms,
-                                   std::int64_t interval_s);
+nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::int64_t now_ms, std::int64_t interval_s);
 
 // The delivery_state key that keeps when the last report reached the broker.
 inline constexpr const char* kHealthLastReportKey = "health.last_report_ms";

@@ -859,12 +859,15 @@ std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, c
   std::vector<Chosen> chosen;
   impl_->take_over_abandoned_leases(now_ms);
   {
-    auto st = impl_->statements.get(
-        "SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM outbox o JOIN submissions s ON "
-        "s.id=o.submission_id "
-        "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL AND (o.lease_owner IS NULL OR "
-        "o.lease_owner=? OR o.lease_until<?) ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
-    st->bind(1, now_ms).bind(2, impl_->worker_id).bind(3, now_ms).bind(4, static_cast<std::int64_t>(limit + skip.size()));
+    auto st = impl_->statements.get("SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID(
+        "s") " FROM outbox o JOIN submissions s ON "
+             "s.id=o.submission_id "
+             "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL AND (o.lease_owner IS NULL OR "
+             "o.lease_owner=? OR o.lease_until<?) ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
+    st->bind(1, now_ms)
+        .bind(2, impl_->worker_id)
+        .bind(3, now_ms)
+        .bind(4, static_cast<std::int64_t>(limit + skip.size()));
     while (chosen.size() < limit && st->step()) {
       std::string id = st->text(0);
       if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;

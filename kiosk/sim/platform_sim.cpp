@@ -685,7 +685,9 @@ std::int64_t parse_iso_ms(const std::string& iso) {
 // What needs a person at this kiosk, in plain words (empty: nothing).
 std::vector<std::string> attention(const json& report, std::int64_t now_ms) {
   std::vector<std::string> out;
-  const auto number = [&](const json& j, const char* key) { return j.contains(key) && j[key].is_number_integer() ? j[key].get<std::int64_t>() : 0; };
+  const auto number = [&](const json& j, const char* key) {
+    return j.contains(key) && j[key].is_number_integer() ? j[key].get<std::int64_t>() : 0;
+  };
   const std::int64_t interval_ms = std::max<std::int64_t>(60, number(report, "intervalSeconds")) * 1000;
   const std::int64_t at = parse_iso_ms(report.value("time", ""));
   // Two missed reports and a minute's grace: the kiosk (or its delivery unit, or its network) is down.
@@ -693,10 +695,12 @@ std::vector<std::string> attention(const json& report, std::int64_t now_ms) {
     out.push_back("no health report since " + report.value("time", std::string("(unknown)")));
   const std::int64_t lockouts = std::max(number(report, "lockoutsSinceLastReport"), number(report, "lockoutsLast24h"));
   if (lockouts > 0)
-    out.push_back(std::to_string(lockouts) + " staff PIN lock-out(s) in the last 24 hours: someone may be guessing PINs");
+    out.push_back(std::to_string(lockouts) +
+                  " staff PIN lock-out(s) in the last 24 hours: someone may be guessing PINs");
   const json queue = report.value("queue", json::object());
   if (number(queue, "parked") > 0) out.push_back(std::to_string(number(queue, "parked")) + " parked submission(s)");
-  if (number(queue, "held") > 0) out.push_back(std::to_string(number(queue, "held")) + " sheet(s) waiting for staff review");
+  if (number(queue, "held") > 0)
+    out.push_back(std::to_string(number(queue, "held")) + " sheet(s) waiting for staff review");
   return out;
 }
 
@@ -714,8 +718,8 @@ int fleet(std::vector<std::string> args) {
   }
   Database db = open_sim_store(config.get_path("simulator.store"));
   if (!no_read) {
-    HealthReader reader(config, db, std::chrono::milliseconds(
-                                        static_cast<long long>((wait.empty() ? 5.0 : std::stod(wait)) * 1000)));
+    HealthReader reader(
+        config, db, std::chrono::milliseconds(static_cast<long long>((wait.empty() ? 5.0 : std::stod(wait)) * 1000)));
     try {
       proton::container(reader, "platform-sim-fleet").run();
     } catch (const std::exception& e) {
@@ -724,7 +728,8 @@ int fleet(std::vector<std::string> args) {
     if (!reader.error.empty())
       std::cerr << "platform-sim: the health queue could not be read (" << reader.error
                 << "); showing the reports stored before.\n";
-    if (reader.refused > 0) std::cerr << "platform-sim: " << reader.refused << " message(s) on the health queue were not health reports.\n";
+    if (reader.refused > 0)
+      std::cerr << "platform-sim: " << reader.refused << " message(s) on the health queue were not health reports.\n";
   }
   const std::int64_t now = store::now_ms();
   json out = json::array();
@@ -736,15 +741,18 @@ int fleet(std::vector<std::string> args) {
     if (!report.is_object()) continue;
     const auto flags = attention(report, now);
     if (as_json) {
-      out.push_back({{"kioskId", st.text(0)}, {"receivedAt", st.text(2)}, {"needsAttention", !flags.empty()},
-                     {"attention", flags}, {"report", report}});
+      out.push_back({{"kioskId", st.text(0)},
+                     {"receivedAt", st.text(2)},
+                     {"needsAttention", !flags.empty()},
+                     {"attention", flags},
+                     {"report", report}});
       continue;
     }
     const json queue = report.value("queue", json::object());
-    std::cout << st.text(0) << "  " << report.value("site", std::string()) << "  report " << report.value("time", std::string())
-              << "  queued " << queue.value("queued", 0) << ", sent " << queue.value("sent", 0) << ", parked "
-              << queue.value("parked", 0) << ", held " << queue.value("held", 0) << ", rejected "
-              << queue.value("rejected", 0) << "  last delivery "
+    std::cout << st.text(0) << "  " << report.value("site", std::string()) << "  report "
+              << report.value("time", std::string()) << "  queued " << queue.value("queued", 0) << ", sent "
+              << queue.value("sent", 0) << ", parked " << queue.value("parked", 0) << ", held "
+              << queue.value("held", 0) << ", rejected " << queue.value("rejected", 0) << "  last delivery "
               << (report.contains("lastAcceptedAt") && report["lastAcceptedAt"].is_string()
                       ? report["lastAcceptedAt"].get<std::string>()
                       : std::string("never"))

@@ -115,14 +115,14 @@ TEST_CASE("doctor fixtures: cupsd, SANE pnm and RabbitMQ all ok - then each stop
 TEST_CASE("doctor fixtures: sending not running is said plainly - never ran, runs, stopped a while ago") {
   kiosk_test::TempDir dir;
   // A kiosk with a store and a broker nobody listens on (the delivery worker runs, cannot connect).
-  const auto made = queue_test::run({queue_test::bin("kioskctl"), "demo-env", "--out", (dir / "env").string(),
-                                     "--broker", "amqp://127.0.0.1:9"},
-                                    dir.path());
+  const auto made = queue_test::run(
+      {queue_test::bin("kioskctl"), "demo-env", "--out", (dir / "env").string(), "--broker", "amqp://127.0.0.1:9"},
+      dir.path());
   REQUIRE_MESSAGE(made.code == 0, made.output);
   const auto config = dir / "env/kiosk.toml";
   auto doctor = [&] {
-    const auto r = queue_test::run({queue_test::bin("kioskctl"), "doctor", "--config", config.string(), "--skip-devices",
-                                    "--skip-broker", "--min-free-mb", "1", "--json"},
+    const auto r = queue_test::run({queue_test::bin("kioskctl"), "doctor", "--config", config.string(),
+                                    "--skip-devices", "--skip-broker", "--min-free-mb", "1", "--json"},
                                    dir.path(), 60);
     const auto report = nlohmann::json::parse(r.output.substr(r.output.find('{')));
     for (const auto& c : report["checks"])

@@ -2,7 +2,8 @@
 // outbox commits on its worker thread into a real store (TEST certificates from the real
 // `kioskctl demo-env`), staff list and cancel through the screens, and the outbox audits it.
 // The broker is a port nobody listens on and no delivery worker runs (the kiosk only commits;
-// the delivery unit sends), so the message stays queued. The scanner reads a printed form through SANE's pnm backend (private SANE_CONFIG_DIR).
+// the delivery unit sends), so the message stays queued. The scanner reads a printed form through SANE's pnm backend
+// (private SANE_CONFIG_DIR).
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -118,15 +119,16 @@ flow::StaffResult staff_list(flow::OutboxService& outbox) {
 }
 }  // namespace
 
-TEST_CASE("services: the kiosk only commits - no signing or decryption key, no delivery worker - and staff hear when sending is not running") {
+TEST_CASE(
+    "services: the kiosk only commits - no signing or decryption key, no delivery worker - and staff hear when sending "
+    "is not running") {
   const auto& assets = kiosk_test::Assets::get();
   TempDir dir{"kiosk-services-sending"};
   auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
   // The touch-screen process holds nothing that sending needs: commits work without those files.
   for (const char* key : {"security.signing_key", "security.signing_certificate",
                           "security.platform_encryption_certificate", "security.decryption_key",
-                          "security.decryption_certificate", "security.legacy_decryption_key",
-                          "broker.tls_client_key"})
+                          "security.decryption_certificate", "security.legacy_decryption_key", "broker.tls_client_key"})
     config.set(key, (dir.path / "not-on-this-process.pem").string());
   auto wired = app::make_services(config, assets.catalogue, assets.translations);
   const auto& form = assets.catalogue.forms().front();

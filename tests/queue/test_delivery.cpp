@@ -562,7 +562,7 @@ TEST_CASE("delivery: two delivery workers at once send each submission once per 
   }
   CHECK(copies.size() == static_cast<size_t>(kSubmissions));
   for (const auto& [id, n] : attempts) {
-    CHECK_MESSAGE(n == 3, id);          // parked after 3 attempts, each counted once
+    CHECK_MESSAGE(n == 3, id);           // parked after 3 attempts, each counted once
     CHECK_MESSAGE(copies[id] == 3, id);  // and each attempt was one copy, not one per worker
   }
   // The platform answered (once per message-id); staff send the parked ones again and they are
@@ -578,12 +578,13 @@ TEST_CASE("delivery: two delivery workers at once send each submission once per 
   }
 }
 
-TEST_CASE("delivery: health reports reach platform-sim fleet, at once after a staff PIN lock-out, without personal data") {
+TEST_CASE(
+    "delivery: health reports reach platform-sim fleet, at once after a staff PIN lock-out, without personal data") {
   Environment env;
   const std::string reference = env.add(1, true);
   auto fleet = [&](std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait",
-                                  "3"};
+    std::vector<std::string> a = {
+        bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"};
     a.insert(a.end(), extra.begin(), extra.end());
     const auto r = run(a, env.dir.path);
     REQUIRE_MESSAGE(r.code == 0, r.output);

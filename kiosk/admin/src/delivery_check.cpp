@@ -108,7 +108,8 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
   if (beat->last_connected_ms == 0 || now_ms - beat->last_connected_ms > store::kWorkerStaleMs) {
     r.status = CheckStatus::Warning;
     r.message = "Sending runs but has not reached the broker" +
-                (beat->last_connected_ms == 0 ? std::string(" since it started") : " since " + utc_text(beat->last_connected_ms)) +
+                (beat->last_connected_ms == 0 ? std::string(" since it started")
+                                              : " since " + utc_text(beat->last_connected_ms)) +
                 (beat->last_error.empty() ? "." : ": " + beat->last_error + ".");
     r.fix = "See the broker check above, and journalctl -u helsenorge-kiosk-delivery.";
     return r;
