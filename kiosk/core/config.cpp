@@ -102,6 +102,9 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"delivery.receipt_timeout_s", T::Integer, std::int64_t{900},
        "Seconds to wait for the platform's receipt before sending the message again"},
       {"delivery.max_message_bytes", T::Integer, std::int64_t{20971520}, "Largest message the kiosk commits (bytes)"},
+      {"delivery.health_report_minutes", T::Integer, std::int64_t{5},
+       "Minutes between the delivery worker's health reports to broker.health_queue (also sent at once after a "
+       "staff PIN lock-out)"},
       {"simulator.store", T::Path, S(""), "Platform simulator: its store of accepted submissions"},
       {"simulator.decryption_key", T::Path, S(""),
        "Platform simulator: key of security.platform_encryption_certificate"},
@@ -133,6 +136,7 @@ const std::map<std::string, Config::Range>& Config::ranges() {
       {"delivery.backoff_max_ms", {1, 86400000, "milliseconds"}},
       {"delivery.receipt_timeout_s", {1, 604800, "seconds"}},
       {"delivery.max_message_bytes", {1024, 1073741824, "bytes"}},
+      {"delivery.health_report_minutes", {1, 1440, "minutes"}},
       {"staff.lockout_failures", {1, 20, "wrong PINs"}},
       {"staff.lockout_seconds", {kMinStaffLockoutSeconds, 86400, "seconds"}},
       {"staff.kiosk_lockout_failures", {1, 1000, "wrong PINs"}},

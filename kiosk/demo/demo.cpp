@@ -4,8 +4,9 @@
 // After printing it fills the printed page like a person would (a signature scribble and
 // the date written by hand), "scans" it back through SANE's pnm backend (a private
 // SANE_CONFIG_DIR), confirms what was read, and commits it to the outbox; with --broker it
-// also runs platform-sim and the kiosk's delivery worker, so the submission travels over
-// AMQP to the simulated platform. Parts that are not built into this kiosk are reported as
+// also runs platform-sim and the delivery worker as its own process (the command line the
+// delivery unit of an installed kiosk runs), so the submission travels over AMQP to the
+// simulated platform. Parts that are not built into this kiosk are reported as
 // such: the demo never pretends a step worked.
 #include <chrono>
 #include <cctype>
@@ -185,6 +186,22 @@ std::unique_ptr<ChildProcess> start_platform_sim(const std::filesystem::path& co
   }
 }
 
+// The one delivery worker, as an installed kiosk's delivery unit runs it (`kioskctl queue deliver
+// --config FILE`): the kiosk's screens only commit to the outbox. Stopped at the end of the demo.
+std::unique_ptr<ChildProcess> start_delivery(const std::filesystem::path& config_file,
+                                             const std::optional<std::string>& broker,
+                                             const std::filesystem::path& log) {
+  const auto program = program_next_to_this_one("kioskctl");
+  if (program.empty()) return nullptr;
+  std::vector<std::string> args{"queue", "deliver", "--config", config_file.string()};
+  if (broker) args.insert(args.end(), {"--broker", *broker});
+  try {
+    return std::make_unique<ChildProcess>(program, args, log);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
 // A demo environment (TEST certificates, a store, a configuration) from `kioskctl demo-env`,
 // without a broker unless one is given: then submissions stay queued.
 std::optional<std::filesystem::path> make_demo_env(const std::filesystem::path& dir,
@@ -331,6 +348,13 @@ int demo(Context& ctx) {
 
   std::unique_ptr<ChildProcess> platform;
   if (broker && config_file) platform = start_platform_sim(*config_file, out_dir / "platform-sim.log");
+  std::unique_ptr<ChildProcess> delivery_worker;
+  if (config.is_set("broker.url") && config_file) {
+    delivery_worker = start_delivery(*config_file, broker, out_dir / "delivery.log");
+    summary << (delivery_worker ? "Delivery: kioskctl queue deliver runs as its own process (delivery.log), as the "
+                                  "delivery unit does on an installed kiosk.\n"
+                                : "Delivery: kioskctl is not next to kiosk-demo, so nothing is sent.\n");
+  }
 
   flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services, Clock::now());
   summary << "\nSteps:\n";

@@ -35,7 +35,10 @@
 #include <proton/message.h>
 
 #include "outbox/amqp.hpp"
+#include "outbox/health.hpp"
 #include "outbox/outbox.hpp"
+#include "store/delivery_state.hpp"
+#include "store/staff_members.hpp"
 
 namespace kiosk::outbox {
 
@@ -182,8 +185,15 @@ class MessageBuilder {
 class ConnectionHandler : public proton::messaging_handler {
  public:
   ConnectionHandler(Outbox& outbox, const kiosk::Config& config, const DeliveryOptions& options,
-                    std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, DeliveryReport& report)
-      : outbox_(outbox), config_(config), options_(options), stop_(stop), deadline_(deadline), report_(report) {}
+                    std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, DeliveryReport& report,
+                    store::WorkerBeat& beat)
+      : outbox_(outbox),
+        config_(config),
+        options_(options),
+        stop_(stop),
+        deadline_(deadline),
+        report_(report),
+        beat_(beat) {}
 
   bool finished() const { return finished_; }
   bool opened() const { return opened_; }
@@ -214,11 +224,29 @@ class ConnectionHandler : public proton::messaging_handler {
         .expiry_policy(proton::terminus::NEVER);
     receiver_ = conn.open_receiver(outbox_.settings().reply_address,
                                    proton::receiver_options().source(source).auto_accept(false).credit_window(64));
+    // The operator's health queue (health.hpp): a report now, then every few minutes.
+    const std::string health = queue_address(config_, config_.get_string("broker.health_queue"));
+    proton::target_options health_target;
+    health_target.address(health)
+        .durability_mode(proton::terminus::CONFIGURATION)
+        .expiry_policy(proton::terminus::NEVER);
+    health_sender_ = conn.open_sender(health, proton::sender_options().target(health_target));
+    beat_.last_connected_ms = store::now_ms();
+    beat_.last_error.clear();
+    beat();
   }
 
   void on_sendable(proton::sender&) override { send_due(); }
 
   void on_tracker_accept(proton::tracker& t) override {
+    if (health_sender_ && t.sender() == health_sender_) {
+      // At the broker: lock-outs from now on go in the next report.
+      if (health_in_flight_ms_)
+        store::write_delivery_value(outbox_.store().db(), kHealthLastReportKey, *health_in_flight_ms_);
+      health_in_flight_ms_.reset();
+      log("health report at the broker");
+      return;
+    }
     const std::string id = tag_of(t);
     if (in_flight_.erase(id) == 0) return;
     // Recorded in one transaction per tick (flush_pending). A crash before that only
@@ -268,6 +296,11 @@ class ConnectionHandler : public proton::messaging_handler {
   }
 
   void refused(proton::tracker& t, const std::string& why) {
+    if (health_sender_ && t.sender() == health_sender_) {
+      health_in_flight_ms_.reset();  // sent again at the next check
+      log("health report: " + why);
+      return;
+    }
     const std::string id = tag_of(t);
     if (in_flight_.erase(id) == 0) return;
     outbox_.mark_failed(id, why);
@@ -282,6 +315,8 @@ class ConnectionHandler : public proton::messaging_handler {
     ready_.clear();
     report_.last_error = why;
     log("connection problem: " + why);
+    health_in_flight_ms_.reset();
+    beat_.last_error = why;
     // Messages without a settlement may or may not have arrived: count an attempt and
     // send them again later (the receiver drops duplicates by message-id).
     // What the broker confirmed is recorded; unacknowledged receipts come again.
@@ -292,6 +327,8 @@ class ConnectionHandler : public proton::messaging_handler {
       ++report_.failures;
     }
     in_flight_.clear();
+    // Claimed, not sent: another worker may take them while this one reconnects.
+    outbox_.release_leases();
     finished_by_error_ = true;
   }
 
@@ -402,7 +439,48 @@ class ConnectionHandler : public proton::messaging_handler {
       outbox_.purge_expired();
       next_purge_ = Clock::now() + std::chrono::minutes(10);
     }
+    if (Clock::now() >= next_lease_renewal_) {
+      outbox_.renew_leases();  // well inside Outbox::kLeaseMs
+      next_lease_renewal_ = Clock::now() + std::chrono::milliseconds(Outbox::kLeaseMs / 4);
+    }
+    if (Clock::now() >= next_beat_) beat();
+    if (Clock::now() >= next_health_check_) {
+      report_health_if_due();
+      next_health_check_ = Clock::now() + std::chrono::seconds(1);
+    }
     schedule_tick();
+  }
+
+  // The worker's sign of life in the store (staff screen, doctor).
+  void beat() {
+    beat_.last_run_ms = store::now_ms();
+    store::record_worker_beat(outbox_.store().db(), beat_);
+    next_beat_ = Clock::now() + std::chrono::milliseconds(store::kWorkerBeatIntervalMs);
+  }
+
+  // A health report when one is due: the first on each connection, then every
+  // delivery.health_report_minutes, and at once when a staff lock-out happened since the last.
+  void report_health_if_due() {
+    if (!health_sender_ || !health_sender_.active() || health_sender_.credit() <= 0 || health_in_flight_ms_) return;
+    auto& db = outbox_.store().db();
+    const std::int64_t now = store::now_ms();
+    const std::int64_t interval_s = config_.get_int("delivery.health_report_minutes") * 60;
+    const std::int64_t last = store::read_delivery_value(db, kHealthLastReportKey, 0);
+    const bool due =
+        !health_sent_ || now >= last + interval_s * 1000 || store::count_staff_lockouts_since(db, last) > 0;
+    if (!due) return;
+    const auto report = build_health_report(outbox_, last, now, interval_s);
+    proton::message m;
+    m.id(proton::message_id(outbox_.settings().kiosk_id + "-health-" + std::to_string(now)));
+    m.subject(kHealthSubject);
+    m.content_type("application/json");
+    m.durable(true);
+    m.body(report.dump());
+    health_sender_.send(m);
+    health_in_flight_ms_ = now;
+    health_sent_ = true;
+    log("health report sent (" + std::to_string(report["lockoutsSinceLastReport"].get<std::int64_t>()) +
+        " lock-outs since the last)");
   }
 
   std::uintmax_t wal_bytes() const {
@@ -505,6 +583,13 @@ class ConnectionHandler : public proton::messaging_handler {
   std::atomic<bool>& stop_;
   std::optional<Clock::time_point> deadline_;
   DeliveryReport& report_;
+  store::WorkerBeat& beat_;
+  proton::sender health_sender_;
+  std::optional<std::int64_t> health_in_flight_ms_;  // the report at the broker, not yet settled
+  bool health_sent_ = false;                         // on this connection
+  Clock::time_point next_lease_renewal_ = Clock::now();
+  Clock::time_point next_beat_ = Clock::now();
+  Clock::time_point next_health_check_ = Clock::now();
   proton::container* container_ = nullptr;
   proton::connection connection_;
   proton::sender sender_;
@@ -567,9 +652,14 @@ DeliveryReport DeliveryWorker::run() {
   if (options_.timeout.count() > 0) deadline = Clock::now() + options_.timeout;
   Outbox outbox(config_);
   const auto& settings = outbox.settings();
+  store::WorkerBeat beat;
+  beat.worker_id = outbox.worker_id();
+  beat.started_at_ms = beat.last_run_ms = store::now_ms();
+  store::record_worker_beat(outbox.store().db(), beat);
+  if (options_.log) options_.log("delivery worker " + beat.worker_id + " started");
   int reconnects = 0;
   while (!stop_) {
-    ConnectionHandler handler(outbox, config_, options_, stop_, deadline, report);
+    ConnectionHandler handler(outbox, config_, options_, stop_, deadline, report, beat);
     bool opened = false;
     try {
       proton::container container(handler, settings.kiosk_id + "-delivery");
@@ -585,6 +675,9 @@ DeliveryReport DeliveryWorker::run() {
       opened = handler.opened();
     }
     if (handler.finished()) break;
+    if (!opened) beat.last_error = report.last_error;
+    beat.last_run_ms = store::now_ms();
+    store::record_worker_beat(outbox.store().db(), beat);  // running, if not connected
     // The connection failed or was lost: wait (capped backoff with jitter), then reconnect.
     reconnects = opened ? 1 : reconnects + 1;
     const auto delay = std::chrono::milliseconds(
@@ -595,6 +688,7 @@ DeliveryReport DeliveryWorker::run() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (deadline && Clock::now() >= *deadline) break;
   }
+  outbox.release_leases();
   report.empty = outbox.count(Status::Queued) == 0 && outbox.count(Status::Sent) == 0;
   return report;
 }

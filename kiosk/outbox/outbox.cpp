@@ -1,6 +1,10 @@
 #include "outbox/outbox.hpp"
 
 #include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 
 #include <algorithm>
 #include <atomic>
@@ -101,6 +105,43 @@ std::string new_uuid() {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   return uuid_text(b);
+}
+
+std::string this_host() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+// "host/pid/random": unique per Outbox, and says which process on which machine holds a lease.
+std::string make_worker_id() {
+  unsigned char r[4];
+  randombytes_buf(r, sizeof r);
+  static const char* hex = "0123456789abcdef";
+  std::string tail;
+  for (unsigned char c : r) {
+    tail += hex[c >> 4];
+    tail += hex[c & 15];
+  }
+  return this_host() + "/" + std::to_string(::getpid()) + "/" + tail;
+}
+
+// True when `owner` names a process on this machine that no longer exists (it crashed or was
+// killed): its leases can be taken over without waiting for them to run out. A process of
+// another machine, or one we cannot tell about, counts as alive.
+bool lease_owner_gone(const std::string& owner, const std::string& host) {
+  const auto a = owner.find('/');
+  const auto b = owner.find('/', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos || owner.compare(0, a, host) != 0 || a != host.size())
+    return false;
+  pid_t pid = 0;
+  try {
+    pid = static_cast<pid_t>(std::stol(owner.substr(a + 1, b - a - 1)));
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (pid <= 0 || pid == ::getpid()) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 // The namespace of sheet ids (RFC 4122 section 4.3): a fixed random UUID, never to change, or
@@ -229,6 +270,9 @@ struct Outbox::Impl {
   X509Ptr platform_signing, ca;
   CrlPtr revocation_list;  // security.crl_file, when set
   store::StatementCache statements;
+  std::string host = this_host();
+  std::string worker_id = make_worker_id();
+  std::int64_t next_lease_sweep_ms = 0;
 
   Impl(const kiosk::Config& c)
       : config(c),
@@ -412,6 +456,67 @@ struct Outbox::Impl {
     return report(accepted ? ReceiptResult::Accepted : ReceiptResult::Rejected, reference);
   }
 
+  // Frees the leases of workers on this machine whose process is gone (at most every 2 s).
+  void take_over_abandoned_leases(std::int64_t now_ms) {
+    if (now_ms < next_lease_sweep_ms) return;
+    next_lease_sweep_ms = now_ms + 2000;
+    std::vector<std::string> gone;
+    {
+      auto st = store.db().prepare(
+          "SELECT DISTINCT lease_owner FROM outbox WHERE status='queued' AND lease_owner IS NOT NULL AND "
+          "lease_owner<>? AND lease_until>=?");
+      st.bind(1, worker_id).bind(2, now_ms);
+      while (st.step())
+        if (lease_owner_gone(st.text(0), host)) gone.push_back(st.text(0));
+    }
+    for (const auto& owner : gone) {
+      Transaction tx(store.db());
+      store.db()
+          .prepare("UPDATE outbox SET lease_owner=NULL, lease_until=0 WHERE lease_owner=? AND status='queued'")
+          .bind(1, owner)
+          .run();
+      store.audit("delivery", "lease-taken-over", "", "the worker " + owner + " is gone");
+      tx.commit();
+    }
+  }
+
+  // A failed attempt inside the caller's transaction: retried after a backoff, parked after
+  // delivery.max_attempts; the lease is given up. Not counted when another worker holds the
+  // row (it took over after this one's lease ran out: its own attempt is the one that counts).
+  void count_failure(const std::string& id, const std::string& error, const Settings& settings) {
+    auto& db = store.db();
+    auto st = db.prepare(
+        "SELECT o.attempts, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE "
+        "o.submission_id=? AND o.status='queued' AND (o.lease_owner IS NULL OR o.lease_owner=?)");
+    st.bind(1, id).bind(2, worker_id);
+    if (!st.step()) return;  // settled meanwhile (receipt, staff), or another worker's now
+    const int attempts = static_cast<int>(st.integer(0)) + 1;
+    const std::string reference = st.text(1);
+    if (attempts >= settings.max_attempts) {
+      db.prepare(
+            "UPDATE outbox SET status='parked', attempts=?, last_error=?, updated_at=?, lease_owner=NULL, "
+            "lease_until=0 WHERE submission_id=?")
+          .bind(1, attempts)
+          .bind(2, error)
+          .bind(3, store::now_iso())
+          .bind(4, id)
+          .run();
+      store.audit("delivery", "parked", reference, "after " + std::to_string(attempts) + " failed attempts");
+    } else {
+      const std::int64_t delay =
+          backoff_delay_ms(attempts, settings.backoff_initial_ms, settings.backoff_max_ms, randombytes_random());
+      db.prepare(
+            "UPDATE outbox SET attempts=?, last_error=?, next_attempt_at=?, updated_at=?, lease_owner=NULL, "
+            "lease_until=0 WHERE submission_id=?")
+          .bind(1, attempts)
+          .bind(2, error)
+          .bind(3, store::now_ms() + delay)
+          .bind(4, store::now_iso())
+          .bind(5, id)
+          .run();
+    }
+  }
+
   // Removes the personal data of one submission: answers, pages, representation, payload.
   void delete_personal_data(const std::string& id) {
     auto& db = store.db();
@@ -478,7 +583,8 @@ Committed Outbox::commit_submission(const NewSubmission& submission, const std::
     }
   }
 
-  im.load_sending_credentials();
+  // No signing key or platform certificate here: a commit only seals with the store key, and the
+  // touch-screen process that commits never holds what sending needs (the delivery worker does).
   Bytes pdf;
   try {
     pdf = pages_to_pdf(submission.pages);
@@ -751,18 +857,38 @@ std::vector<StoredMessage> Outbox::load_due(std::int64_t now_ms, size_t limit, c
     std::string id, reference, message_id;
   };
   std::vector<Chosen> chosen;
+  impl_->take_over_abandoned_leases(now_ms);
   {
-    auto st = impl_->statements.get(
-        "SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM outbox o JOIN submissions s ON "
-        "s.id=o.submission_id "
-        "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL ORDER BY o.next_attempt_at, "
-        "s.rowid LIMIT ?");
-    st->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit + skip.size()));
+    auto st = impl_->statements.get("SELECT s.id, s.reference, " KIOSK_CURRENT_MESSAGE_ID(
+        "s") " FROM outbox o JOIN submissions s ON "
+             "s.id=o.submission_id "
+             "WHERE o.status='queued' AND o.next_attempt_at<=? AND o.payload IS NOT NULL AND (o.lease_owner IS NULL OR "
+             "o.lease_owner=? OR o.lease_until<?) ORDER BY o.next_attempt_at, s.rowid LIMIT ?");
+    st->bind(1, now_ms)
+        .bind(2, impl_->worker_id)
+        .bind(3, now_ms)
+        .bind(4, static_cast<std::int64_t>(limit + skip.size()));
     while (chosen.size() < limit && st->step()) {
       std::string id = st->text(0);
       if (std::find(skip.begin(), skip.end(), id) != skip.end()) continue;
       chosen.push_back({std::move(id), st->text(1), st->text(2)});
     }
+  }
+  if (!chosen.empty()) {
+    // Claimed in one write transaction, each row only if it is still free: another worker may
+    // have claimed it since the read above (the write lock orders the two), and then it is its.
+    Transaction tx(impl_->store.db());
+    std::vector<Chosen> claimed;
+    const std::int64_t until = store::now_ms() + kLeaseMs;
+    for (auto& c : chosen) {
+      auto claim = impl_->statements.get(
+          "UPDATE outbox SET lease_owner=?1, lease_until=?2 WHERE submission_id=?3 AND status='queued' AND "
+          "(lease_owner IS NULL OR lease_owner=?1 OR lease_until<?4)");
+      claim->bind(1, impl_->worker_id).bind(2, until).bind(3, c.id).bind(4, now_ms).run();
+      if (impl_->store.db().changes() > 0) claimed.push_back(std::move(c));
+    }
+    tx.commit();
+    chosen = std::move(claimed);
   }
   std::vector<StoredMessage> out;
   bool any_template = false;
@@ -828,8 +954,8 @@ void Outbox::mark_sent(const std::string& id) {
   // Only a queued message becomes sent: a receipt may already have arrived. While sent,
   // next_attempt_at is when it is sent again if no receipt has come.
   db.prepare(
-        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL, next_attempt_at=? WHERE "
-        "submission_id=? AND status='queued'")
+        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL, next_attempt_at=?, "
+        "lease_owner=NULL, lease_until=0 WHERE submission_id=? AND status='queued'")
       .bind(1, store::now_iso())
       .bind(2, store::now_iso())
       .bind(3, store::now_ms() + settings_.receipt_timeout_ms)
@@ -844,8 +970,8 @@ void Outbox::mark_sent(const std::vector<std::string>& ids) {
   const std::int64_t resend_at = store::now_ms() + settings_.receipt_timeout_ms;
   for (const auto& id : ids) {
     auto st = impl_->statements.get(
-        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL, next_attempt_at=? WHERE "
-        "submission_id=? AND status='queued'");
+        "UPDATE outbox SET status='sent', sent_at=?, updated_at=?, last_error=NULL, next_attempt_at=?, "
+        "lease_owner=NULL, lease_until=0 WHERE submission_id=? AND status='queued'");
     st->bind(1, now).bind(2, now).bind(3, resend_at).bind(4, id).run();
   }
   tx.commit();
@@ -863,51 +989,50 @@ int Outbox::requeue_unanswered(std::int64_t now_ms) {
   }
   const std::string why =
       "no receipt from the platform within " + std::to_string(settings_.receipt_timeout_ms / 1000) + " s";
+  int requeued = 0;
   for (const auto& [id, reference] : overdue) {
-    {
-      Transaction tx(db);
-      db.prepare("UPDATE outbox SET status='queued', updated_at=? WHERE submission_id=? AND status='sent'")
-          .bind(1, store::now_iso())
-          .bind(2, id)
-          .run();
-      impl_->store.audit("delivery", "receipt-overdue", reference, why);
-      tx.commit();
-    }
-    mark_failed(id, why + "; sent again");
+    // Back to the queue and counted as one failed attempt in one transaction: another worker
+    // that saw the same overdue row finds it queued already and leaves it (no double count).
+    Transaction tx(db);
+    db.prepare(
+          "UPDATE outbox SET status='queued', updated_at=?, lease_owner=NULL, lease_until=0 WHERE submission_id=? AND "
+          "status='sent' AND next_attempt_at<=?")
+        .bind(1, store::now_iso())
+        .bind(2, id)
+        .bind(3, now_ms)
+        .run();
+    if (db.changes() == 0) continue;
+    impl_->store.audit("delivery", "receipt-overdue", reference, why);
+    impl_->count_failure(id, why + "; sent again", settings_);
+    tx.commit();
+    ++requeued;
   }
-  return static_cast<int>(overdue.size());
+  return requeued;
 }
 
 void Outbox::mark_failed(const std::string& id, const std::string& error) {
-  auto& db = impl_->store.db();
-  Transaction tx(db);
-  auto st = db.prepare(
-      "SELECT o.attempts, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE o.submission_id=? "
-      "AND o.status='queued'");
-  st.bind(1, id);
-  if (!st.step()) return;  // settled meanwhile (receipt, staff)
-  const int attempts = static_cast<int>(st.integer(0)) + 1;
-  const std::string reference = st.text(1);
-  if (attempts >= settings_.max_attempts) {
-    db.prepare("UPDATE outbox SET status='parked', attempts=?, last_error=?, updated_at=? WHERE submission_id=?")
-        .bind(1, attempts)
-        .bind(2, error)
-        .bind(3, store::now_iso())
-        .bind(4, id)
-        .run();
-    impl_->store.audit("delivery", "parked", reference, "after " + std::to_string(attempts) + " failed attempts");
-  } else {
-    const std::int64_t delay =
-        backoff_delay_ms(attempts, settings_.backoff_initial_ms, settings_.backoff_max_ms, randombytes_random());
-    db.prepare("UPDATE outbox SET attempts=?, last_error=?, next_attempt_at=?, updated_at=? WHERE submission_id=?")
-        .bind(1, attempts)
-        .bind(2, error)
-        .bind(3, store::now_ms() + delay)
-        .bind(4, store::now_iso())
-        .bind(5, id)
-        .run();
-  }
+  Transaction tx(impl_->store.db());
+  impl_->count_failure(id, error, settings_);
   tx.commit();
+}
+
+const std::string& Outbox::worker_id() const {
+  return impl_->worker_id;
+}
+
+void Outbox::renew_leases() {
+  impl_->store.db()
+      .prepare("UPDATE outbox SET lease_until=? WHERE lease_owner=? AND status='queued'")
+      .bind(1, store::now_ms() + kLeaseMs)
+      .bind(2, impl_->worker_id)
+      .run();
+}
+
+void Outbox::release_leases() {
+  impl_->store.db()
+      .prepare("UPDATE outbox SET lease_owner=NULL, lease_until=0 WHERE lease_owner=? AND status='queued'")
+      .bind(1, impl_->worker_id)
+      .run();
 }
 
 namespace {

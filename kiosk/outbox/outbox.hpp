@@ -147,11 +147,12 @@ class Outbox {
   void cancel(const std::string& reference_or_id, const std::string& actor);
 
   // Delivery side, used by DeliveryWorker.
-  // Reads and builds up to `limit` messages due by `now_ms`, except those in `skip`. A
-  // message that cannot be built is audited and counted as a failed attempt.
+  // Reads and builds up to `limit` messages due by `now_ms`, except those in `skip`, and claims
+  // them for this worker (a lease). A message that cannot be built is audited and counted as a
+  // failed attempt.
   std::vector<OutgoingMessage> due_messages(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
-  // The first half of due_messages: reads the stored parts (and loads the sending
-  // credentials), touching nothing else.
+  // The first half of due_messages: claims the rows (lease) and reads the stored parts (and
+  // loads the sending credentials), touching nothing else.
   std::vector<StoredMessage> load_due(std::int64_t now_ms, size_t limit, const std::vector<std::string>& skip);
   // The second half: the PDF, the Bundle, signed and encrypted. Uses no database, so it
   // may run on other threads while this Outbox is used (after load_due returned the
@@ -175,6 +176,17 @@ class Outbox {
   std::vector<ReceiptResult> apply_receipts(const std::vector<Bytes>& messages,
                                             std::vector<std::string>* details = nullptr);
   size_t count(Status status);
+  // The delivery side claims the rows it sends (a lease, migration 10), so that two workers
+  // (two `kioskctl queue deliver` started by mistake) never send the same row and count its
+  // attempts once. The owner is this Outbox's worker id ("host/pid/random"); a lease runs out
+  // after kLeaseMs unless renewed, and a lease of a process that is gone from this machine is
+  // taken over at once, so nothing waits long after a crash.
+  static constexpr std::int64_t kLeaseMs = 60'000;
+  const std::string& worker_id() const;
+  // Extends this worker's leases on queued rows (the worker calls it well within kLeaseMs).
+  void renew_leases();
+  // Gives up this worker's claims on queued rows (connection lost, stopping).
+  void release_leases();
   std::int64_t next_due_ms();  // earliest next_attempt_at of queued messages, or -1
   // Deletes personal data of accepted submissions older than store.retention_days.
   int purge_expired();

@@ -5,6 +5,7 @@
 //                      [--timeout S] [--seed N]
 //   platform-sim list (--store FILE | --config FILE) [--json] [--all]
 //   platform-sim show MESSAGE-ID (--store FILE | --config FILE) [--bundle] [--json]
+//   platform-sim fleet --config FILE [--json] [--wait S] [--no-read]
 //
 // It consumes submissions from the broker, decrypts them and verifies the kiosk's
 // signature, checks the Bundle against the form catalogue and the representation rules,
@@ -12,11 +13,16 @@
 // answers every message with a signed and encrypted receipt on the sender's reply queue.
 // Messages that keep failing processing go to the dead-letter queue after 10 attempts;
 // messages that can never be processed go to the error queue with a stable code.
+// `fleet` plays the operator: it reads the kiosks' health reports from broker.health_queue,
+// keeps the latest per kiosk and lists them, flagging what needs a person (PIN lock-outs, a
+// report that is late, parked or held submissions).
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <deque>
 #include <iostream>
 #include <map>
@@ -55,6 +61,7 @@
 #include "outbox/bundle.hpp"
 #include "outbox/crypto.hpp"
 #include "outbox/error_codes.hpp"
+#include "outbox/health.hpp"
 #include "outbox/heap.hpp"
 #include "store/store.hpp"
 
@@ -93,7 +100,10 @@ Database open_sim_store(const std::filesystem::path& file) {
       "represented TEXT, representative TEXT, representation_type TEXT, platform_reference TEXT, reason_code TEXT, "
       "reason_text TEXT, received_at TEXT NOT NULL, from_her_id TEXT);"
       "CREATE TABLE IF NOT EXISTS failures(message_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS wire_log(id INTEGER PRIMARY KEY, message_id TEXT, at TEXT);");
+      "CREATE TABLE IF NOT EXISTS wire_log(id INTEGER PRIMARY KEY, message_id TEXT, at TEXT);"
+      // The operator's side (fleet): the latest health report of each kiosk.
+      "CREATE TABLE IF NOT EXISTS health(kiosk_id TEXT PRIMARY KEY, report TEXT NOT NULL, report_time TEXT NOT NULL, "
+      "received_at TEXT NOT NULL);");
   // The Bundle as received (platform-sim show --bundle); a simulator store from before has no column.
   bool has_bundle = false;
   for (auto st = db.prepare("SELECT name FROM pragma_table_info('processed')"); st.step();)
@@ -585,6 +595,178 @@ bool arg_switch(std::vector<std::string>& args, const std::string& flag) {
   return false;
 }
 
+int usage();
+
+// Reads the health queue until it has been quiet for a moment (or `wait` ran out) and keeps the
+// latest report of each kiosk in the simulator's store. Each message is acknowledged after it is
+// stored; one that is not a health report is rejected (the broker's dead-letter handling).
+class HealthReader : public proton::messaging_handler {
+ public:
+  HealthReader(const Config& config, Database& db, std::chrono::milliseconds wait)
+      : config_(config), db_(db), wait_(wait) {}
+  int received = 0, refused = 0;
+  std::string error;
+
+  void on_container_start(proton::container& c) override {
+    connection_ = c.connect(config_.get_string("broker.url"), connection_options(config_));
+    started_ = last_message_ = std::chrono::steady_clock::now();
+    check(c);
+  }
+  void on_connection_open(proton::connection& conn) override {
+    const std::string address = queue_address(config_, config_.get_string("broker.health_queue"));
+    proton::source_options source;
+    source.address(address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+    conn.open_receiver(address, proton::receiver_options().source(source).auto_accept(false).credit_window(64));
+  }
+  void on_receiver_open(proton::receiver&) override { last_message_ = std::chrono::steady_clock::now(); }
+  void on_message(proton::delivery& d, proton::message& m) override {
+    last_message_ = std::chrono::steady_clock::now();
+    std::string text;
+    try {
+      text = proton::get<std::string>(m.body());
+    } catch (const std::exception&) {
+    }
+    const json report = json::parse(text, nullptr, false);
+    if (m.subject() != kHealthSubject || !report.is_object() || !report.contains("kioskId") ||
+        !report["kioskId"].is_string() || report["kioskId"].get<std::string>().empty()) {
+      ++refused;
+      d.reject();
+      return;
+    }
+    // Reports may arrive out of order (two connections): the newest by its own time stays.
+    db_.prepare(
+           "INSERT INTO health(kiosk_id, report, report_time, received_at) VALUES(?,?,?,?) ON CONFLICT(kiosk_id) DO "
+           "UPDATE SET report=excluded.report, report_time=excluded.report_time, received_at=excluded.received_at "
+           "WHERE excluded.report_time >= health.report_time")
+        .bind(1, report["kioskId"].get<std::string>())
+        .bind(2, report.dump())
+        .bind(3, report.value("time", ""))
+        .bind(4, store::now_iso())
+        .run();
+    ++received;
+    d.accept();
+  }
+  void on_transport_error(proton::transport& t) override { error = t.error().what(); }
+  void on_connection_error(proton::connection& c) override { error = c.error().what(); }
+  void on_receiver_error(proton::receiver& r) override { error = r.error().what(); }
+
+ private:
+  void check(proton::container& c) {
+    c.schedule(proton::duration(100), [this, &c] {
+      const auto now = std::chrono::steady_clock::now();
+      if (!error.empty() || now - last_message_ > std::chrono::milliseconds(700) || now - started_ > wait_) {
+        if (connection_.active())
+          connection_.close();
+        else
+          c.stop();
+        return;
+      }
+      check(c);
+    });
+  }
+
+  const Config& config_;
+  Database& db_;
+  std::chrono::milliseconds wait_;
+  proton::connection connection_;
+  std::chrono::steady_clock::time_point started_, last_message_;
+};
+
+std::int64_t parse_iso_ms(const std::string& iso) {
+  std::tm tm{};
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec) != 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+// What needs a person at this kiosk, in plain words (empty: nothing).
+std::vector<std::string> attention(const json& report, std::int64_t now_ms) {
+  std::vector<std::string> out;
+  const auto number = [&](const json& j, const char* key) {
+    return j.contains(key) && j[key].is_number_integer() ? j[key].get<std::int64_t>() : 0;
+  };
+  const std::int64_t interval_ms = std::max<std::int64_t>(60, number(report, "intervalSeconds")) * 1000;
+  const std::int64_t at = parse_iso_ms(report.value("time", ""));
+  // Two missed reports and a minute's grace: the kiosk (or its delivery unit, or its network) is down.
+  if (at == 0 || now_ms - at > 2 * interval_ms + 60000)
+    out.push_back("no health report since " + report.value("time", std::string("(unknown)")));
+  const std::int64_t lockouts = std::max(number(report, "lockoutsSinceLastReport"), number(report, "lockoutsLast24h"));
+  if (lockouts > 0)
+    out.push_back(std::to_string(lockouts) +
+                  " staff PIN lock-out(s) in the last 24 hours: someone may be guessing PINs");
+  const json queue = report.value("queue", json::object());
+  if (number(queue, "parked") > 0) out.push_back(std::to_string(number(queue, "parked")) + " parked submission(s)");
+  if (number(queue, "held") > 0)
+    out.push_back(std::to_string(number(queue, "held")) + " sheet(s) waiting for staff review");
+  return out;
+}
+
+// The operator's view: the latest health report of every kiosk, flagged where a person is needed.
+int fleet(std::vector<std::string> args) {
+  const std::string config_file = arg_value(args, "--config");
+  const std::string wait = arg_value(args, "--wait");
+  const bool as_json = arg_switch(args, "--json");
+  const bool no_read = arg_switch(args, "--no-read");
+  if (!args.empty() || config_file.empty()) return usage();
+  Config config = Config::load(config_file);
+  if (config.get_string("simulator.store").empty()) {
+    std::cerr << "platform-sim: give simulator.store in the configuration.\n";
+    return 2;
+  }
+  Database db = open_sim_store(config.get_path("simulator.store"));
+  if (!no_read) {
+    HealthReader reader(
+        config, db, std::chrono::milliseconds(static_cast<long long>((wait.empty() ? 5.0 : std::stod(wait)) * 1000)));
+    try {
+      proton::container(reader, "platform-sim-fleet").run();
+    } catch (const std::exception& e) {
+      reader.error = e.what();
+    }
+    if (!reader.error.empty())
+      std::cerr << "platform-sim: the health queue could not be read (" << reader.error
+                << "); showing the reports stored before.\n";
+    if (reader.refused > 0)
+      std::cerr << "platform-sim: " << reader.refused << " message(s) on the health queue were not health reports.\n";
+  }
+  const std::int64_t now = store::now_ms();
+  json out = json::array();
+  int kiosks = 0;
+  auto st = db.prepare("SELECT kiosk_id, report, received_at FROM health ORDER BY kiosk_id");
+  while (st.step()) {
+    ++kiosks;
+    const json report = json::parse(st.text(1), nullptr, false);
+    if (!report.is_object()) continue;
+    const auto flags = attention(report, now);
+    if (as_json) {
+      out.push_back({{"kioskId", st.text(0)},
+                     {"receivedAt", st.text(2)},
+                     {"needsAttention", !flags.empty()},
+                     {"attention", flags},
+                     {"report", report}});
+      continue;
+    }
+    const json queue = report.value("queue", json::object());
+    std::cout << st.text(0) << "  " << report.value("site", std::string()) << "  report "
+              << report.value("time", std::string()) << "  queued " << queue.value("queued", 0) << ", sent "
+              << queue.value("sent", 0) << ", parked " << queue.value("parked", 0) << ", held "
+              << queue.value("held", 0) << ", rejected " << queue.value("rejected", 0) << "  last delivery "
+              << (report.contains("lastAcceptedAt") && report["lastAcceptedAt"].is_string()
+                      ? report["lastAcceptedAt"].get<std::string>()
+                      : std::string("never"))
+              << "\n";
+    if (flags.empty()) std::cout << "    ok\n";
+    for (const auto& f : flags) std::cout << "    NEEDS A PERSON: " << f << "\n";
+  }
+  if (as_json)
+    std::cout << out.dump(2) << "\n";
+  else if (kiosks == 0)
+    std::cout << "No health reports yet.\n";
+  return 0;
+}
+
 int usage() {
   std::cerr << "platform-sim: a SIMULATOR of the health platform, for tests and demos.\n"
                "Usage:\n"
@@ -592,7 +774,8 @@ int usage() {
                "                     [--crash-after N] [--fail-processing N] [--receipts-to-legacy] [--max-bytes N]\n"
                "                     [--timeout S] [--seed N]\n"
                "  platform-sim list (--store FILE | --config FILE) [--json] [--all]\n"
-               "  platform-sim show MESSAGE-ID (--store FILE | --config FILE) [--bundle] [--json]\n";
+               "  platform-sim show MESSAGE-ID (--store FILE | --config FILE) [--bundle] [--json]\n"
+               "  platform-sim fleet --config FILE [--json] [--wait S] [--no-read]\n";
   return 2;
 }
 
@@ -727,6 +910,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return serve(args);
     if (command == "list") return list(args);
     if (command == "show") return show(args);
+    if (command == "fleet") return fleet(args);
   } catch (const std::exception& e) {
     std::cerr << "platform-sim: " << e.what() << "\n";
     return 1;

@@ -142,6 +142,23 @@ CREATE TABLE message_ids(
   created_at TEXT NOT NULL);
 CREATE INDEX message_ids_by_submission ON message_ids(submission_id);
 )sql",
+      // 10: one delivery worker at a time per row, and the worker's signs of life (delivery_state.hpp).
+      // A worker claims the rows it sends (lease_owner, lease_until in ms since the epoch) so a second
+      // worker started by mistake never sends the same row; a crashed worker's lease runs out (or is
+      // taken over at once on the same machine when its process is gone), so nothing is lost.
+      // delivery_workers: when each worker last ran and last reached the broker (no personal data);
+      // delivery_state: small counters such as when the last health report reached the broker.
+      R"sql(
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE delivery_workers(
+  worker_id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  last_run_at INTEGER NOT NULL,
+  last_connected_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT);
+CREATE TABLE delivery_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+)sql",
   };
   return list;
 }

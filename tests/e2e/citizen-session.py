@@ -127,6 +127,7 @@ def main():
     a.add_argument("--name", required=True)
     a.add_argument("--fill-sheet", default="kiosk-demo")
     a.add_argument("--config", default="/etc/helsenorge-kiosk/kiosk.toml")
+    a.add_argument("--resume-printer", help="the printer is stopped: this command starts it again")
     args = a.parse_args()
     d = Driver(args.probe)
     # What the printer held before this session (the admin's test page): not the citizen's form.
@@ -169,6 +170,16 @@ def main():
     step(f"answered {answered} question(s); the kiosk prints (screen {d.screen()})")
     if d.has("choice.print"):
         d.tap("choice.print")
+    if args.resume_printer:
+        # The printer is stopped (cupsdisable): nothing comes out, the kiosk waits on the print
+        # screen without a way forward (and does not crash); once started again, it prints.
+        time.sleep(6)
+        if newest_printed(args.printer_dir, known) is not None:
+            raise SystemExit("FAIL: a stopped printer printed")
+        if d.screen() != "print" or d.has("choice.next"):
+            raise SystemExit(f"FAIL: with the printer stopped the kiosk shows {d.screen()} {sorted(Driver.ids(d.frame()))}")
+        step("the printer is stopped: nothing printed, the kiosk waits; starting the printer again")
+        subprocess.run(args.resume_printer, shell=True, check=True, timeout=30)
     until = time.monotonic() + 120
     printed = None
     while time.monotonic() < until and printed is None:

@@ -258,7 +258,9 @@ for individual in range(100, 500):
         break
 PY
 )
-if ! DISPLAY=$display python3 "$here/citizen-session.py" --probe "$work/probe/ui.json" --printer-dir "$work/printer/out" \
+# The printer is stopped when the citizen prints, and started again while the kiosk waits.
+cupsdisable Kiosk_E2E || die "cupsdisable failed"
+if ! DISPLAY=$display python3 "$here/citizen-session.py" --resume-printer "CUPS_SERVER=$CUPS_SERVER cupsenable Kiosk_E2E" --probe "$work/probe/ui.json" --printer-dir "$work/printer/out" \
   --glass "$glass" --form organdonasjon --category doctor-and-medicines --identity "$identity" \
   --name "Ola Nordmann" --fill-sheet /usr/bin/kiosk-demo --config $conf; then
   echo "--- kiosk log"

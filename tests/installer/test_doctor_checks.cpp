@@ -219,7 +219,7 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   for (const auto& c : json["checks"]) ids.push_back(c["id"]);
   CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "staff", "certificates",
                                         "print-to-folder", "screen-code", "printer", "scanner", "broker", "reply-queue",
-                                        "disk", "clock"});
+                                        "delivery", "disk", "clock"});
 
   // The key opened up to others: the doctor fails and says how to fix it.
   ::chmod((state / "store.key").c_str(), 0640);

@@ -4,6 +4,7 @@
 // fine; then each service in turn goes away and the doctor must say so in plain words and
 // exit non-zero.
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <set>
 
@@ -109,4 +110,52 @@ TEST_CASE("doctor fixtures: cupsd, SANE pnm and RabbitMQ all ok - then each stop
   CHECK_MESSAGE(contains(no_broker.text, "failed  Message broker: Cannot reach"), no_broker.text);
   CHECK(contains(no_broker.text, "skipped Reply queue"));
   CHECK(contains(no_broker.text, "Something is wrong"));
+}
+
+TEST_CASE("doctor fixtures: sending not running is said plainly - never ran, runs, stopped a while ago") {
+  kiosk_test::TempDir dir;
+  // A kiosk with a store and a broker nobody listens on (the delivery worker runs, cannot connect).
+  const auto made = queue_test::run(
+      {queue_test::bin("kioskctl"), "demo-env", "--out", (dir / "env").string(), "--broker", "amqp://127.0.0.1:9"},
+      dir.path());
+  REQUIRE_MESSAGE(made.code == 0, made.output);
+  const auto config = dir / "env/kiosk.toml";
+  auto doctor = [&] {
+    const auto r = queue_test::run({queue_test::bin("kioskctl"), "doctor", "--config", config.string(),
+                                    "--skip-devices", "--skip-broker", "--min-free-mb", "1", "--json"},
+                                   dir.path(), 60);
+    const auto report = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    for (const auto& c : report["checks"])
+      if (c["id"] == "delivery") return c;
+    FAIL("no delivery check in " << r.output);
+    return nlohmann::json{};
+  };
+  // Never ran: a warning (a new kiosk whose unit has not started yet), with how to start it.
+  auto never = doctor();
+  CHECK(never["status"] == "warning");
+  CHECK(contains(never["message"].get<std::string>(), "Sending is not running: the delivery worker has not run"));
+  CHECK(contains(never["fix"].get<std::string>(), "systemctl enable --now helsenorge-kiosk-delivery.service"));
+
+  // The delivery unit's command runs for a moment: it ran, but has not reached the broker.
+  const auto ran = queue_test::run(
+      {queue_test::bin("kioskctl"), "queue", "deliver", "--config", config.string(), "--timeout", "1", "--quiet"},
+      dir.path());
+  CHECK_MESSAGE(ran.code == 0, ran.output);
+  auto running = doctor();
+  CHECK_MESSAGE(running["status"] == "warning", running.dump());
+  CHECK(contains(running["message"].get<std::string>(), "Sending runs but has not reached the broker"));
+
+  // Its last sign of life is 20 minutes old: sending stopped, the doctor fails and says since when.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "env/kiosk.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE delivery_workers SET last_run_at = last_run_at - 1200000", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto stopped = doctor();
+  CHECK(stopped["status"] == "failed");
+  CHECK_MESSAGE(contains(stopped["message"].get<std::string>(), "Sending is not running: the delivery worker last ran"),
+                stopped.dump());
+  CHECK(contains(stopped["message"].get<std::string>(), "20 minutes ago"));
 }

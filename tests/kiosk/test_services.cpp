@@ -1,8 +1,9 @@
 // The kiosk's real services as the shipped kiosk wires them (kiosk_app make_services): the
 // outbox commits on its worker thread into a real store (TEST certificates from the real
 // `kioskctl demo-env`), staff list and cancel through the screens, and the outbox audits it.
-// The broker is a port nobody listens on, so the delivery worker runs and the message stays
-// queued. The scanner reads a printed form through SANE's pnm backend (private SANE_CONFIG_DIR).
+// The broker is a port nobody listens on and no delivery worker runs (the kiosk only commits;
+// the delivery unit sends), so the message stays queued. The scanner reads a printed form through SANE's pnm backend
+// (private SANE_CONFIG_DIR).
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -23,6 +24,8 @@
 #include "outbox/outbox.hpp"
 #include "print/qr_key_files.hpp"
 #include "scanners/image.hpp"
+#include "store/delivery_state.hpp"
+#include "store/store.hpp"
 
 using namespace kiosk;
 using flow::Clock;
@@ -103,6 +106,88 @@ TEST_CASE("services: the real outbox commits on its worker thread, staff list, r
   const auto entry = box.status(reference);
   REQUIRE(entry);
   CHECK(entry->status == outbox::Status::Cancelled);
+}
+
+namespace {
+flow::StaffResult staff_list(flow::OutboxService& outbox) {
+  outbox.staff(flow::StaffRequest{flow::StaffRequest::Kind::List, "", "staff-test"});
+  for (int i = 0; i < 3000; ++i) {
+    if (auto r = outbox.poll_staff()) return *r;
+    std::this_thread::sleep_for(20ms);
+  }
+  FAIL("no answer from the outbox");
+  return {};
+}
+}  // namespace
+
+TEST_CASE(
+    "services: the kiosk only commits - no signing or decryption key, no delivery worker - and staff hear when sending "
+    "is not running") {
+  const auto& assets = kiosk_test::Assets::get();
+  TempDir dir{"kiosk-services-sending"};
+  auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
+  // The touch-screen process holds nothing that sending needs: commits work without those files.
+  for (const char* key : {"security.signing_key", "security.signing_certificate",
+                          "security.platform_encryption_certificate", "security.decryption_key",
+                          "security.decryption_certificate", "security.legacy_decryption_key", "broker.tls_client_key"})
+    config.set(key, (dir.path / "not-on-this-process.pem").string());
+  auto wired = app::make_services(config, assets.catalogue, assets.translations);
+  const auto& form = assets.catalogue.forms().front();
+  flow::Submission submission;
+  submission.form_id = form.id;
+  submission.language = "nb";
+  submission.answers = forms::make_example_answers(form, 4);
+  wired.services.outbox->commit(std::move(submission));
+  std::optional<flow::OutboxResult> result;
+  for (int i = 0; i < 3000 && !result; ++i) {
+    result = wired.services.outbox->poll();
+    if (!result) std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(result);
+  INFO(result->detail);
+  REQUIRE(result->outcome == flow::Outcome::Done);
+
+  // No worker was started by the kiosk: nobody wrote a sign of life, and staff are told so.
+  outbox::Outbox box(config);
+  CHECK_FALSE(store::latest_worker_beat(box.store().db()));
+  auto never = staff_list(*wired.services.outbox);
+  CHECK(never.sending_stopped);
+  CHECK(never.sending_last_run.empty());
+
+  flow::FlowOptions options;
+  options.staff_pin_hash = flow::StaffLock::hash_pin("2580", true);
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, options, wired.services, Clock::now());
+  ui::HeadlessUi ui;
+  REQUIRE(ui.touch(f, "staff.open", Clock::now()));
+  for (const char* k : {"key.2", "key.5", "key.8", "key.0"}) REQUIRE(ui.touch(f, k, Clock::now()));
+  REQUIRE(ui.touch(f, "choice.next", Clock::now()));
+  REQUIRE(kiosk_test::pin_checked(f, ui, Clock::now()));
+  REQUIRE(ui.touch(f, "choice.staff.queue", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));
+  const auto& t = assets.translations;
+  CHECK_MESSAGE(ui.last().all_text().find(t.text("nb", "ui.staff.sending-never")) != std::string::npos,
+                ui.last().all_text());
+
+  // The delivery worker runs (its sign of life is fresh): nothing to say.
+  store::WorkerBeat beat{"test-host/1/worker", store::now_ms(), store::now_ms(), store::now_ms(), ""};
+  store::record_worker_beat(box.store().db(), beat);
+  CHECK_FALSE(staff_list(*wired.services.outbox).sending_stopped);
+  // It stopped 10 minutes ago: staff see since when, in the kiosk's time.
+  beat.last_run_ms = store::now_ms() - 10 * 60 * 1000;
+  store::record_worker_beat(box.store().db(), beat);
+  auto stopped = staff_list(*wired.services.outbox);
+  CHECK(stopped.sending_stopped);
+  CHECK(stopped.sending_last_run.size() == 20);  // 2026-12-07T17:01:02Z
+  // The queue screen opened again shows it, with the time filled in.
+  REQUIRE(ui.touch(f, "nav.back", Clock::now()));
+  REQUIRE(ui.touch(f, "choice.staff.queue", Clock::now()));
+  REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().busy; }));
+  const std::string nb = t.text("nb", "ui.staff.sending-stopped");
+  const std::string before_time = nb.substr(0, nb.find("{since}"));
+  REQUIRE(before_time.rfind("Sendingen går ikke", 0) == 0);
+  const std::string shown = ui.last().all_text();
+  CHECK_MESSAGE(shown.find(before_time) != std::string::npos, shown);
+  CHECK(shown.find("{since}") == std::string::npos);
 }
 
 TEST_CASE("services: the real scanner reads a printed form through SANE's pnm backend on its worker thread") {

@@ -25,6 +25,7 @@
 #include "outbox/crypto.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pdf.hpp"
+#include "store/staff_members.hpp"
 #include "store/store.hpp"
 
 using namespace queue_test;
@@ -510,4 +511,130 @@ TEST_CASE("delivery: a rejected submission sent again goes out under a new messa
   REQUIRE(st.step());
   CHECK(st.text(0).find(new_id) != std::string::npos);
   CHECK(st.text(0).find(old_id) != std::string::npos);
+}
+
+TEST_CASE("delivery: two delivery workers at once send each submission once per attempt and count attempts once") {
+  // Two `kioskctl queue deliver` started by mistake (the unit and a hand-started one) against a
+  // platform that does not answer: each row is claimed by one worker at a time (lease), so every
+  // submission goes out once per attempt, and a missing receipt is one failed attempt, not two.
+  // With delivery.max_attempts = 3 each is parked after exactly 3 copies reached the broker.
+  Environment env;
+  env.set_config("max_attempts = 10", "max_attempts = 3");
+  env.set_config("receipt_timeout_s = 120", "receipt_timeout_s = 1");
+  constexpr int kSubmissions = 6;
+  std::vector<std::string> refs;
+  for (int i = 0; i < kSubmissions; ++i) refs.push_back(env.add(500 + i));
+  {
+    Process a({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "10"},
+              env.dir.path / "worker-a.log");
+    Process b({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "10"},
+              env.dir.path / "worker-b.log");
+    CHECK_MESSAGE(a.wait_for(std::chrono::seconds(60)) == 0, read_text(env.dir.path / "worker-a.log"));
+    CHECK_MESSAGE(b.wait_for(std::chrono::seconds(60)) == 0, read_text(env.dir.path / "worker-b.log"));
+  }
+  std::map<std::string, int> attempts;
+  for (const auto& e : env.queue()) {
+    CHECK_MESSAGE(e["status"] == "parked", e.dump());
+    attempts[e["id"].get<std::string>()] = e["attempts"].get<int>();
+  }
+  // Both workers did send (the lease shares the work, it does not stop the second one).
+  CHECK(read_text(env.dir.path / "worker-a.log").find("connected to") != std::string::npos);
+  CHECK(read_text(env.dir.path / "worker-b.log").find("connected to") != std::string::npos);
+  // The platform reads every copy that reached the broker (its wire log counts each one).
+  env.start_sim();
+  const fs::path sim_db = env.dir.path / "env/platform-sim.db";
+  auto copies_seen = [&] {
+    if (!fs::exists(sim_db)) return std::int64_t{0};
+    kiosk::store::Database db(sim_db, false);
+    auto st = db.prepare("SELECT COUNT(*) FROM wire_log");
+    st.step();
+    return st.integer(0);
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (copies_seen() < kSubmissions * 3 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // any copy beyond the expected ones
+  env.stop_sim();
+  std::map<std::string, int> copies;
+  {
+    kiosk::store::Database db(sim_db, false);
+    for (auto st = db.prepare("SELECT message_id FROM wire_log"); st.step();) ++copies[st.text(0)];
+  }
+  CHECK(copies.size() == static_cast<size_t>(kSubmissions));
+  for (const auto& [id, n] : attempts) {
+    CHECK_MESSAGE(n == 3, id);           // parked after 3 attempts, each counted once
+    CHECK_MESSAGE(copies[id] == 3, id);  // and each attempt was one copy, not one per worker
+  }
+  // The platform answered (once per message-id); staff send the parked ones again and they are
+  // accepted, each held once by the platform.
+  for (const auto& r : refs) CHECK(env.kioskctl({"queue", "retry", r}).code == 0);
+  env.start_sim();
+  env.deliver(60);
+  std::map<std::string, int> held;
+  for (const auto& s : env.accepted_by_sim(true)) ++held[s["messageId"].get<std::string>()];
+  for (const auto& e : env.queue()) {
+    CHECK_MESSAGE(e["status"] == "accepted", e.dump());
+    CHECK(held[e["id"].get<std::string>()] == 1);
+  }
+}
+
+TEST_CASE(
+    "delivery: health reports reach platform-sim fleet, at once after a staff PIN lock-out, without personal data") {
+  Environment env;
+  const std::string reference = env.add(1, true);
+  auto fleet = [&](std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {
+        bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    const auto r = run(a, env.dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return json::parse(r.output.substr(r.output.find('[')));
+  };
+  // The worker reports when it connects: counts only, no lock-outs yet.
+  env.deliver(3, false);
+  json kiosks = fleet();
+  REQUIRE(kiosks.size() == 1);
+  CHECK(kiosks[0]["kioskId"] == "kiosk-0001");
+  CHECK(kiosks[0]["needsAttention"] == false);
+  const json& first = kiosks[0]["report"];
+  // Sent meanwhile (no platform answers here), so queued or waiting for its receipt.
+  CHECK(first["queue"]["queued"].get<int>() + first["queue"]["sent"].get<int>() == 1);
+  CHECK(first["lockoutsSinceLastReport"] == 0);
+  const std::string text = first.dump();
+  CHECK(text.find(reference) == std::string::npos);  // no submission reference, no answers, no ids
+  CHECK(text.find(env.entry(reference)["id"].get<std::string>()) == std::string::npos);
+
+  // A worker runs (as the delivery unit does); someone guesses staff PINs until sign-in locks.
+  Process worker({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "40"},
+                 env.dir.path / "worker.log");
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // connected, its first report sent
+  {
+    auto store = kiosk::store::Store::open(env.dir.path / "env/kiosk.db", env.dir.path / "env/store.key");
+    kiosk::store::StoredSignInFailures failures;
+    failures.counts.push_back({"*", 0, kiosk::store::now_ms() + 300000, 1});
+    kiosk::store::save_sign_in_failures(store.db(), failures, kiosk::store::now_ms());
+    REQUIRE(kiosk::store::count_staff_lockouts_since(store.db(), 0) == 1);
+  }
+  // Reported at once (the interval is 5 minutes): the operator sees it within seconds.
+  bool seen = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!seen && std::chrono::steady_clock::now() < until) {
+    kiosks = fleet();
+    seen = kiosks.size() == 1 && kiosks[0]["report"]["lockoutsSinceLastReport"] == 1;
+  }
+  REQUIRE_MESSAGE(seen, read_text(env.dir.path / "worker.log"));
+  CHECK(kiosks[0]["needsAttention"] == true);
+  CHECK(kiosks[0]["attention"].dump().find("lock-out") != std::string::npos);
+  worker.kill(SIGTERM);
+  worker.wait_for(std::chrono::seconds(10));
+  // The plain view says the same; a kiosk whose reports stop is flagged as late.
+  {
+    kiosk::store::Database sim(env.dir.path / "env/platform-sim.db", false);
+    sim.exec("UPDATE health SET report=json_set(report, '$.time', '2026-01-01T00:00:00Z')");
+  }
+  const auto plain = run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--no-read"}, env.dir.path);
+  CHECK(plain.code == 0);
+  CHECK_MESSAGE(plain.output.find("NEEDS A PERSON: no health report since 2026-01-01T00:00:00Z") != std::string::npos,
+                plain.output);
+  CHECK_MESSAGE(plain.output.find("NEEDS A PERSON: 1 staff PIN lock-out(s)") != std::string::npos, plain.output);
 }

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <regex>
 #include <set>
 
@@ -103,7 +104,9 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
         "DROP INDEX receipts_by_submission; ALTER TABLE pages DROP COLUMN image; DROP TABLE held_pages; "
         "DROP TABLE held_sheets; DROP TABLE staff_members; DROP TABLE staff_sign_in_failures; "
         "DROP TABLE staff_wrong_pins; DROP TABLE staff_lockouts; DROP INDEX submissions_by_sheet; "
-        "ALTER TABLE submissions DROP COLUMN sheet_id; DROP TABLE message_ids; PRAGMA user_version=1;");
+        "ALTER TABLE submissions DROP COLUMN sheet_id; DROP TABLE message_ids; ALTER TABLE outbox DROP COLUMN "
+        "lease_owner; ALTER TABLE outbox DROP COLUMN lease_until; DROP TABLE delivery_workers; DROP TABLE "
+        "delivery_state; PRAGMA user_version=1;");
   }
   auto store = st::Store::open(dir.path / "k.db", dir.path / "k.key");
   CHECK(store.schema_version() == st::Store::latest_schema_version());
@@ -117,6 +120,9 @@ TEST_CASE("store: migrations bring a new or old store to the latest schema") {
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='message_ids'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('staff_sign_in_failures') WHERE name='lockouts'") == 1);
   CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name='staff_lockouts'") == 1);
+  CHECK(count(store, "SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name IN ('lease_owner','lease_until')") ==
+        2);
+  CHECK(count(store, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('delivery_workers','delivery_state')") == 2);
   auto mode = store.db().prepare("PRAGMA journal_mode");
   mode.step();
   CHECK(mode.text(0) == "wal");
@@ -646,24 +652,28 @@ TEST_CASE("outbox: a revoked platform certificate (security.crl_file) is refused
     CHECK(detail.find("revoked") != std::string::npos);
     CHECK(outbox.status(b.reference)->status == ob::Status::Queued);  // nothing lost
   }
-  // The platform's encryption certificate revoked: nothing is encrypted to it.
+  // The platform's encryption certificate revoked: nothing is encrypted to it. The commit itself
+  // holds no sending credentials (the touch-screen process commits), so it is kept, and waits.
   env.config.set("security.crl_file", write_crl("encryption.crl", {platform_encryption.get()}).string());
   {
     ob::Outbox outbox(env.config);
+    const auto c = outbox.commit_submission(example(3));
     try {
-      outbox.commit_submission(example(3));
-      FAIL("committed with a revoked platform certificate");
+      outbox.due_messages(st::now_ms() + 1000, 10, {});
+      FAIL("built a message for a revoked platform certificate");
     } catch (const ob::OutboxError& e) {
       CHECK(std::string(e.what()).find("revoked") != std::string::npos);
     }
+    CHECK(outbox.status(c.reference)->status == ob::Status::Queued);  // nothing lost
   }
   // An out-of-date list is an error, not a silent pass.
   env.config.set("security.crl_file", write_crl("old.crl", {}, -1).string());
   {
     ob::Outbox outbox(env.config);
+    outbox.commit_submission(example(4));
     try {
-      outbox.commit_submission(example(4));
-      FAIL("committed with an out-of-date revocation list");
+      outbox.due_messages(st::now_ms() + 1000, 10, {});
+      FAIL("sent with an out-of-date revocation list");
     } catch (const ob::OutboxError& e) {
       CHECK(std::string(e.what()).find("out of date") != std::string::npos);
     }
@@ -843,4 +853,53 @@ TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a 
     CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
   }
   for (const auto& [number, system] : oid) CHECK(ob::identity_system(number) == system);
+}
+
+TEST_CASE("outbox: a row is claimed by one worker at a time - released, run out, or taken from a worker that is gone") {
+  DemoEnv env;
+  env.config.set("delivery.backoff_initial_ms", std::int64_t{5000});
+  ob::Outbox a(env.config), b(env.config);  // two workers on one store
+  CHECK(a.worker_id() != b.worker_id());
+  const auto first = a.commit_submission(example(1));
+  const auto second = a.commit_submission(example(2));
+  const std::int64_t now = st::now_ms() + 1000;
+  const std::int64_t later = st::now_ms() + 20000;  // after any backoff
+  // A claims both; B finds nothing to send while A holds them (A is alive: this process).
+  CHECK(a.load_due(now, 10, {}).size() == 2);
+  CHECK(b.load_due(now, 10, {}).empty());
+  // A failed attempt is counted once, by the holder, and gives the row up.
+  b.mark_failed(first.id, "not B's to count");
+  CHECK(b.status(first.reference)->attempts == 0);
+  a.mark_failed(first.id, "the broker went away");
+  CHECK(a.status(first.reference)->attempts == 1);
+  CHECK(b.load_due(later, 10, {}).size() == 1);  // the failed one, after its backoff
+  // A gives up its claims (it lost the broker): B may send them.
+  a.release_leases();
+  CHECK(b.load_due(later, 10, {}).size() == 2);
+  // A lease runs out: another worker takes the row.
+  a.store().db().exec("UPDATE outbox SET lease_owner='elsewhere/1/x', lease_until=1");
+  CHECK(a.load_due(later, 10, {}).size() == 2);
+  // A worker on this machine that is gone (kill -9): its claims are taken over at once, without
+  // waiting for them to run out. One on another machine is waited for.
+  pid_t gone = 4000000;
+  while (::kill(gone, 0) == 0 || errno != ESRCH) ++gone;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string dead = std::string(host) + "/" + std::to_string(gone) + "/dead";
+  a.store()
+      .db()
+      .prepare("UPDATE outbox SET lease_owner=?, lease_until=?")
+      .bind(1, dead)
+      .bind(2, st::now_ms() + 3600000)
+      .run();
+  ob::Outbox c(env.config);
+  CHECK(c.load_due(later, 10, {}).size() == 2);
+  a.store()
+      .db()
+      .prepare("UPDATE outbox SET lease_owner='another-host/1/x', lease_until=?")
+      .bind(1, st::now_ms() + 3600000)
+      .run();
+  ob::Outbox d(env.config);
+  CHECK(d.load_due(later, 10, {}).empty());
+  CHECK(count(a.store(), "SELECT COUNT(*) FROM audit_log WHERE action='lease-taken-over'") == 1);
 }

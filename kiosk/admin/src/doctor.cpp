@@ -96,6 +96,9 @@ DoctorReport run_doctor(const DoctorOptions& options) {
                                 : skipped("reply-queue", "Reply queue", "Not checked: the broker cannot be reached."));
   }
 
+  report.checks.push_back(check_delivery_worker(
+      config, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count()));
   report.checks.push_back(check_disk_space(store_path.parent_path(), options.min_free_bytes));
   report.checks.push_back(check_clock());
   return report;

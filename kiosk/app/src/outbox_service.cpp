@@ -2,13 +2,14 @@
 
 #include "kiosk_app/memory.hpp"
 
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 
-#include "outbox/delivery.hpp"
 #include "kiosk_staff/held.hpp"
 #include "outbox/outbox.hpp"
+#include "store/delivery_state.hpp"
 #include "store/held_sheets.hpp"
 #include "store/store.hpp"
 
@@ -20,6 +21,15 @@ outbox::Bytes read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read the scanned page " + file.filename().string());
   return outbox::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string iso_utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 flow::QueueEntry to_entry(const outbox::Entry& e) {
@@ -39,18 +49,12 @@ LibraryOutbox::LibraryOutbox(const Config& config) : config_(config), deliver_(c
   });
 }
 
-LibraryOutbox::~LibraryOutbox() {
-  if (delivery_) delivery_->request_stop();
-}
+LibraryOutbox::~LibraryOutbox() = default;
 
 void LibraryOutbox::open() {
   if (outbox_) return;
   outbox_ = std::make_unique<outbox::Outbox>(config_);
   open_error_.clear();
-  if (deliver_ && !delivery_) {
-    delivery_ = std::make_unique<outbox::DeliveryWorker>(config_, outbox::DeliveryOptions{});
-    delivery_->start();
-  }
 }
 
 void LibraryOutbox::commit(flow::Submission submission) {
@@ -115,7 +119,7 @@ flow::OutboxResult LibraryOutbox::run_commit(flow::Submission& submission) {
       result.detail = "the sheet was committed before as " + committed.reference + "; not sent again";
     } else {
       result.detail = "committed as " + committed.reference +
-                      (deliver_ ? ", queued for delivery to the platform" : ", queued (no broker is configured)");
+                      (deliver_ ? ", queued for the delivery service" : ", queued (no broker is configured)");
     }
   } catch (const std::exception& e) {
     result.outcome = flow::Outcome::Failed;
@@ -156,6 +160,14 @@ flow::StaffResult LibraryOutbox::run_staff(const flow::StaffRequest& request) {
       result.held = staff::list_held(outbox_->store());
     else
       for (const auto& e : outbox_->list()) result.entries.push_back(to_entry(e));
+    if (deliver_) {
+      // The delivery unit writes a sign of life into the store; none for minutes: staff hear it.
+      const auto sending = store::sending_state(outbox_->store().db(), store::now_ms());
+      if (!sending.running) {
+        result.sending_stopped = true;
+        if (sending.last) result.sending_last_run = iso_utc(sending.last->last_run_ms);
+      }
+    }
     result.outcome = flow::Outcome::Done;
     switch (request.kind) {
       case K::List:

@@ -9,15 +9,15 @@
 
 namespace kiosk::outbox {
 class Outbox;
-class DeliveryWorker;
 }  // namespace kiosk::outbox
 
 namespace kiosk::app {
 
 // Commits submissions through the outbox library on a worker thread (the store is opened
-// there too, so a slow disk or a missing certificate never holds up a frame). When the
-// configuration names a broker (broker.url set), a DeliveryWorker sends what is committed
-// in the background, also what was left queued before a restart.
+// there too, so a slow disk never holds up a frame). It never sends: one delivery worker, the
+// delivery unit (`kioskctl queue deliver`, or the demo's child process), sends what is
+// committed, so this touch-screen process holds no signing key, no client certificate and no
+// decryption key, and needs no network. Staff are told when that worker has not run for a while.
 class LibraryOutbox final : public flow::OutboxService {
  public:
   explicit LibraryOutbox(const Config& config);
@@ -32,6 +32,7 @@ class LibraryOutbox final : public flow::OutboxService {
   std::optional<flow::StaffResult> poll_staff() override;
   void audit(const std::string& actor, const std::string& action, const std::string& reference) override;
 
+  // A broker is configured: the delivery unit is expected to send what is committed.
   bool delivers() const { return deliver_; }
 
  private:
@@ -40,7 +41,7 @@ class LibraryOutbox final : public flow::OutboxService {
     std::optional<flow::OutboxResult> commit;
     std::optional<flow::StaffResult> staff;
   };
-  void open();  // worker thread: opens the store and starts delivery
+  void open();  // worker thread: opens the store
   flow::OutboxResult run_commit(flow::Submission& submission);
   flow::StaffResult run_staff(const flow::StaffRequest& request);
   void drain();  // UI thread: sorts finished events
@@ -49,9 +50,8 @@ class LibraryOutbox final : public flow::OutboxService {
   bool deliver_ = false;
   std::deque<flow::OutboxResult> commits_;  // UI thread only
   std::deque<flow::StaffResult> staff_results_;
-  std::unique_ptr<outbox::Outbox> outbox_;            // worker thread only
-  std::unique_ptr<outbox::DeliveryWorker> delivery_;  // started on the worker thread, stopped after it
-  std::string open_error_;                            // worker thread only
+  std::unique_ptr<outbox::Outbox> outbox_;  // worker thread only
+  std::string open_error_;                  // worker thread only
   // One thread for every use of the store connection: commits and staff requests queue up.
   flow::AsyncWorker<Event> worker_;  // last: its thread uses the members above
 };

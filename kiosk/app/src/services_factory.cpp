@@ -28,7 +28,8 @@ WiredServices make_services(const Config& config, const forms::Catalogue& catalo
   }
   auto outbox = std::make_shared<LibraryOutbox>(config);
   wired.report.push_back("outbox: store " + config.get_path("store.path").string() +
-                         (outbox->delivers() ? ", delivered to " + config.get_string("broker.url")
+                         (outbox->delivers() ? ", sent to " + config.get_string("broker.url") +
+                                                   " by the delivery service (kioskctl queue deliver)"
                                              : ", no broker configured: submissions stay queued"));
   wired.services.outbox = std::move(outbox);
   // Staff members sign in with their own number and PIN (kioskctl staff add).

@@ -507,6 +507,10 @@ ScreenModel Flow::screen_model() const {
                              intent::StaffAction{intent::staff::ScanAtDesk{}}, false});
         break;
       }
+      if (answer.sending_stopped)
+        m.body.push_back(answer.sending_last_run.empty()
+                             ? t("ui.staff.sending-never", mp)
+                             : tf("ui.staff.sending-stopped", {{"since", held_time(answer.sending_last_run)}}, mp));
       const auto& entries = answer.entries;
       if (entries.empty()) {
         m.body.push_back(t("ui.staff.queue-empty", mp));

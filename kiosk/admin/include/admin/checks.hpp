@@ -76,6 +76,11 @@ CheckResult check_staff_access(const Config& config);
 // The clock is not before this program was built and not absurdly far ahead.
 CheckResult check_clock(std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// The one delivery worker (the delivery unit) runs: its sign of life in the store is recent.
+// Skipped without a broker; a warning when it never ran or cannot reach the broker; failed when
+// it stopped ("Sending is not running: ...").
+CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms);
+
 struct DoctorOptions {
   std::filesystem::path config_file;           // empty: Config::default_path()
   std::optional<unsigned> expected_owner_uid;  // empty: the kiosk user if it exists, else our own uid

@@ -151,6 +151,10 @@ struct StaffResult {
   std::vector<QueueEntry> entries;   // the queue after the request
   std::vector<HeldSheetInfo> held;   // the sheets held for review after the request (the *Held kinds)
   std::optional<Submission> opened;  // OpenHeld: the sheet with what was read (personal data)
+  // The delivery worker (the delivery unit, not this process) has not run for a while, so nothing
+  // is sent: staff are told. sending_last_run: when it last ran (ISO 8601 UTC), empty when never.
+  bool sending_stopped = false;
+  std::string sending_last_run;
 };
 
 class PrintService {

@@ -1,0 +1,121 @@
+// The doctor's delivery check: is the one delivery worker (the delivery unit) running? It writes
+// a sign of life into the store (kiosk/store/delivery_state.hpp); the doctor reads it the way
+// count_undelivered reads the outbox (read-only, no key needed: no personal data in it).
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <memory>
+
+#include "admin/checks.hpp"
+#include "store/delivery_state.hpp"
+#include "store/store.hpp"
+
+namespace kiosk::admin {
+
+namespace {
+
+struct Closer {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
+  void operator()(sqlite3_stmt* st) const noexcept { sqlite3_finalize(st); }
+};
+
+std::string utc_text(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+std::string ago(std::int64_t ms) {
+  const std::int64_t s = ms / 1000;
+  if (s < 120) return std::to_string(s) + " s ago";
+  if (s < 2 * 3600) return std::to_string(s / 60) + " minutes ago";
+  if (s < 2 * 86400) return std::to_string(s / 3600) + " hours ago";
+  return std::to_string(s / 86400) + " days ago";
+}
+
+constexpr const char* kStartFix =
+    "Start it and keep it running: systemctl enable --now helsenorge-kiosk-delivery.service (see why it stopped: "
+    "journalctl -u helsenorge-kiosk-delivery). Submissions wait in the queue meanwhile; nothing is lost.";
+
+}  // namespace
+
+CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
+  CheckResult r;
+  r.id = "delivery";
+  r.title = "Sending (delivery worker)";
+  if (!config.is_set("broker.url") || config.get_string("broker.url").empty()) {
+    r.status = CheckStatus::Skipped;
+    r.message = "No broker is configured (broker.url): nothing is sent, submissions stay queued.";
+    return r;
+  }
+  const auto store_file = config.get_path("store.path");
+  std::error_code ec;
+  std::optional<store::WorkerBeat> beat;
+  if (std::filesystem::exists(store_file, ec)) {
+    // Read-only; as another user than the owner only from a merged file (immutable), so the
+    // doctor run as root never leaves root-owned -wal or -shm files beside the kiosk's store.
+    struct stat st {};
+    const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
+    const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    std::unique_ptr<sqlite3, Closer> db(raw);
+    if (rc != SQLITE_OK) {
+      r.status = CheckStatus::Warning;
+      r.message = "Cannot read the store " + store_file.string() + " to see whether sending runs.";
+      r.fix = "Run the doctor as the kiosk user: runuser -u kiosk -- kioskctl doctor";
+      return r;
+    }
+    sqlite3_busy_timeout(db.get(), 5000);
+    sqlite3_stmt* s = nullptr;
+    // No table (a store from before migration 10, or not yet migrated): no worker has run.
+    if (sqlite3_prepare_v2(db.get(),
+                           "SELECT started_at, last_run_at, last_connected_at, COALESCE(last_error,'') FROM "
+                           "delivery_workers ORDER BY last_run_at DESC LIMIT 1",
+                           -1, &s, nullptr) == SQLITE_OK) {
+      std::unique_ptr<sqlite3_stmt, Closer> stmt(s);
+      if (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+        beat = store::WorkerBeat{};
+        beat->started_at_ms = sqlite3_column_int64(stmt.get(), 0);
+        beat->last_run_ms = sqlite3_column_int64(stmt.get(), 1);
+        beat->last_connected_ms = sqlite3_column_int64(stmt.get(), 2);
+        const auto* error = sqlite3_column_text(stmt.get(), 3);
+        beat->last_error = error ? reinterpret_cast<const char*>(error) : "";
+      }
+    } else {
+      sqlite3_finalize(s);
+    }
+  }
+  if (!beat) {
+    r.status = CheckStatus::Warning;
+    r.message = "Sending is not running: the delivery worker has not run on this kiosk yet.";
+    r.fix = kStartFix;
+    return r;
+  }
+  const std::int64_t silent = now_ms - beat->last_run_ms;
+  if (silent > store::kWorkerStaleMs) {
+    r.status = CheckStatus::Failed;
+    r.message = "Sending is not running: the delivery worker last ran " + utc_text(beat->last_run_ms) + " (" +
+                ago(silent) + ").";
+    r.fix = kStartFix;
+    return r;
+  }
+  if (beat->last_connected_ms == 0 || now_ms - beat->last_connected_ms > store::kWorkerStaleMs) {
+    r.status = CheckStatus::Warning;
+    r.message = "Sending runs but has not reached the broker" +
+                (beat->last_connected_ms == 0 ? std::string(" since it started")
+                                              : " since " + utc_text(beat->last_connected_ms)) +
+                (beat->last_error.empty() ? "." : ": " + beat->last_error + ".");
+    r.fix = "See the broker check above, and journalctl -u helsenorge-kiosk-delivery.";
+    return r;
+  }
+  r.message = "The delivery worker runs (last sign of life " + ago(silent) + ").";
+  return r;
+}
+
+}  // namespace kiosk::admin

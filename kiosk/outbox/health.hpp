@@ -1,0 +1,24 @@
+#pragma once
+// The kiosk's health report to the operator: a small JSON message the delivery worker sends to
+// broker.health_queue every delivery.health_report_minutes and at once after a staff PIN
+// lock-out. Counts and times only: never a reference, a name, an identity number or an answer.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "outbox/outbox.hpp"
+
+namespace kiosk::outbox {
+
+// The AMQP subject of a health report (platform-sim fleet reads only these).
+inline constexpr const char* kHealthSubject = "kiosk-health";
+
+// The report as of `now_ms`, counting the staff lock-outs since `since_ms` (when the last report
+// reached the broker). `interval_s`: when the next one is due, so a reader can tell a stale kiosk.
+nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::int64_t now_ms, std::int64_t interval_s);
+
+// The delivery_state key that keeps when the last report reached the broker.
+inline constexpr const char* kHealthLastReportKey = "health.last_report_ms";
+
+}  // namespace kiosk::outbox
