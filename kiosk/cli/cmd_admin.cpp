@@ -12,6 +12,7 @@
 #include "config.hpp"
 #include "kiosk_flow/session.hpp"
 #include "staff_pin_input.hpp"
+#include "store_key.hpp"
 
 namespace kiosk::cli {
 
@@ -245,9 +246,20 @@ int setup(Context& ctx) {
         ctx.out << "\n";
       }
     }
+    // As root: the store key sealed as a systemd credential before the store is opened (a new
+    // key is made sealed; a plain key file from an older install is converted and removed).
+    if (::geteuid() == 0 && installed_store_key(config)) {
+      try {
+        ctx.out << seal_store_key(config, false).message << "\n";
+      } catch (const std::runtime_error& e) {
+        throw admin::SetupUnavailable(std::string("The store key could not be sealed: ") + e.what());
+      }
+    }
     if (member) {
       const std::string id = *args.value("--staff-id");
-      admin::add_staff_member(config, id, *args.value("--staff-name"), pin);
+      Config with_key = config;  // never written back: its key path may be a memory file
+      use_store_key(with_key);
+      admin::add_staff_member(with_key, id, *args.value("--staff-name"), pin);
       ctx.out << "added staff member " << id << " to " << config.get_path("store.path").string()
               << " (they sign in with this number and their PIN)\n";
     } else if (args.has("--pin-stdin") && members_exist(config)) {

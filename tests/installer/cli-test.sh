@@ -108,11 +108,11 @@ rm -f "$work/etc/setup-screen-code"
 # doctor: one line per check, failures with a fix, exit 1; --json for monitoring.
 expect_rc 1 "doctor on a fresh temp install" -- "$kioskctl" doctor --config "$conf" --skip-devices --timeout-ms 500
 lines=$(grep -cE '^(ok|warning|failed|skipped) ' "$work/out")
-[ "$lines" -eq 13 ] || { fail "doctor printed $lines check lines, expected 13"; cat "$work/out"; }
+[ "$lines" -eq 14 ] || { fail "doctor printed $lines check lines, expected 14"; cat "$work/out"; }
 grep -q '^failed  Store encryption key: .* Fix: ' "$work/out" || fail "missing key not reported with a fix"
 grep -q '^failed  Message broker: Cannot reach' "$work/out" || fail "broker not reported"
 expect_rc 1 "doctor --json" -- "$kioskctl" doctor --json --config "$conf" --skip-devices --skip-broker
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and len(d["checks"]) == 13, d' \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and len(d["checks"]) == 14, d' \
   "$work/out" || fail "doctor --json is not the expected JSON"
 expect_rc 2 "doctor with a bad flag" -- "$kioskctl" doctor --min-free-mb lots
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "admin/checks.hpp"
+#include "admin/privacy_checks.hpp"
 
 namespace kiosk::admin {
 
@@ -67,10 +68,11 @@ DoctorReport run_doctor(const DoctorOptions& options) {
 
   const auto store_path = config.get_path("store.path");
   report.checks.push_back(check_state_dir(store_path.parent_path(), owner));
-  report.checks.push_back(check_key_file("key", "Store encryption key", config.get_path("store.key_file"), owner));
+  report.checks.push_back(check_store_key(config, owner));
   report.checks.push_back(
       check_key_file("qr-key", "QR code signing key", config.get_path("print.mac_key_file"), owner));
-  report.checks.push_back(check_store(store_path, config.get_path("store.key_file")));
+  report.checks.push_back(check_store(store_path, readable_store_key(config)));
+  report.checks.push_back(check_private_folders(config));
   report.checks.push_back(check_staff_access(config));
   report.checks.push_back(check_certificates(config));
 
