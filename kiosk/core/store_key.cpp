@@ -254,8 +254,10 @@ std::filesystem::path memory_file(const std::string& bytes, const std::string& n
 }
 
 bool installed_store_key(const Config& config) {
+  const Config defaults;
   return !config.get_path("store.credential").empty() &&
-         config.get_path("store.key_file") == Config().get_path("store.key_file");
+         config.get_path("store.key_file") == defaults.get_path("store.key_file") &&
+         config.get_path("store.path") == defaults.get_path("store.path");
 }
 
 StoreKeySource use_store_key(Config& config) {

@@ -25,8 +25,8 @@ struct StoreKeySource {
   std::string describe() const;
 };
 
-// True when store.key_file is at its installed place (/var/lib/helsenorge-kiosk/store.key) and
-// store.credential is set: only the installed store's key is sealed by `kioskctl setup` and decrypted
+// True when store.path and store.key_file are at their installed places (/var/lib/helsenorge-kiosk)
+// and store.credential is set: only the installed store's key is sealed by `kioskctl setup` and decrypted
 // from the credential; a store elsewhere (development, tests) keeps its plain key file.
 bool installed_store_key(const Config& config);
 
