@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "admin/checks.hpp"
+#include "admin/privacy_checks.hpp"
+#include "private_folder.hpp"
 #include "admin/setup.hpp"
 #include "skip.hpp"
 #include "scoped_env.hpp"
@@ -215,8 +217,8 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   CHECK(json["ok"] == true);
   std::vector<std::string> ids;
   for (const auto& c : json["checks"]) ids.push_back(c["id"]);
-  CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "staff", "certificates",
-                                        "printer", "scanner", "broker", "reply-queue", "disk", "clock"});
+  CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "page-dir", "staff",
+                                        "certificates", "printer", "scanner", "broker", "reply-queue", "disk", "clock"});
 
   // The key opened up to others: the doctor fails and says how to fix it.
   ::chmod((state / "store.key").c_str(), 0640);
@@ -254,4 +256,30 @@ TEST_CASE("undelivered and store check as another user: nothing is left behind, 
   CHECK(check_store(db_file).status == CheckStatus::Ok);
   CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-shm"));
   CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db-wal"));
+}
+
+TEST_CASE("doctor page-dir: scanned pages on disk fail, the development settings warn, a tmpfs folder is ok") {
+  TempDir dir;  // under $TMPDIR; the build tree is on disk for sure
+  const auto on_disk = std::filesystem::path(KIOSK_BINARY_DIR);
+  kiosk::Config config;
+  config.set("scanner.page_dir", on_disk.string());
+  auto refused = check_private_folders(config);
+  CHECK(refused.id == "page-dir");
+  CHECK(refused.status == CheckStatus::Failed);
+  CHECK(contains(refused.message, "refuses to scan"));
+  CHECK(!refused.fix.empty());
+  config.set("scanner.pages_on_disk", true);
+  config.set("ui.print_to_folder", (dir / "printed").string());
+  auto development = check_private_folders(config);
+  CHECK(development.status == CheckStatus::Warning);
+  CHECK(contains(development.message, "scanner.pages_on_disk"));
+  CHECK(contains(development.message, "ui.print_to_folder"));
+  kiosk::Config memory;
+  memory.set("scanner.page_dir", std::string("/dev/shm"));
+  if (!kiosk::memory_folder_problem("/dev/shm").empty()) {
+    kiosk_test::skip("/dev/shm is not a tmpfs here");
+    return;
+  }
+  auto ok = check_private_folders(memory);
+  CHECK_MESSAGE(ok.status == CheckStatus::Ok, ok.message);
 }
