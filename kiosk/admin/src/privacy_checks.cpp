@@ -93,7 +93,8 @@ CheckResult check_store_key(const Config& config, unsigned expected_owner_uid) {
   }
   CheckResult r = check_key_file("key", "Store encryption key", plain, expected_owner_uid);
   if (r.failed()) {
-    if (!credential.empty() && installed_store_key(config) && !present(plain) && !present(config.get_path("store.path")))
+    if (!credential.empty() && installed_store_key(config) && !present(plain) &&
+        !present(config.get_path("store.path")))
       r.fix = "Run as root: kioskctl keys seal-store-key (it makes the key, sealed as a systemd credential).";
     return r;
   }
@@ -111,14 +112,13 @@ CheckResult check_store_key(const Config& config, unsigned expected_owner_uid) {
 CheckResult check_private_folders(const Config& config) {
   CheckResult r;
   r.id = "page-dir";
-  r.title = "Scanned pages and printed forms kept off the disk";
+  r.title = "Scanned pages kept off the disk";
   // Run from ssh, the unit's RuntimeDirectory is not in the environment: where systemd runs, the
   // kiosk's pages go under /run; elsewhere the kiosk falls back to /dev/shm like here.
   const bool unit_default =
       config.get_path("scanner.page_dir").empty() && !std::getenv("RUNTIME_DIRECTORY") && systemd_is_init();
   const auto pages = unit_default ? std::filesystem::path("/run") : scan_page_dir(config);
   const auto problem = memory_folder_problem(pages);
-  std::string notes;
   if (!problem.empty()) {
     if (!config.get_bool("scanner.pages_on_disk")) {
       r.status = CheckStatus::Failed;
@@ -127,26 +127,14 @@ CheckResult check_private_folders(const Config& config) {
       return r;
     }
     r.status = CheckStatus::Warning;
-    notes = "scanner.pages_on_disk = true (development only): scanned pages go to " + pages.string() + ", which " +
-            problem.substr(pages.string().size() + 1) + ". ";
-  }
-  if (!config.get_string("ui.print_to_folder").empty()) {
-    r.status = CheckStatus::Warning;
-    notes +=
-        "ui.print_to_folder is set (development only): printed forms with personal data are kept as PDF files "
-        "in " +
-        config.get_path("ui.print_to_folder").string() + ". ";
-  }
-  if (r.status == CheckStatus::Warning) {
-    r.message = notes;
-    r.message.pop_back();
-    r.fix = "On a kiosk in use remove scanner.pages_on_disk and ui.print_to_folder from the configuration.";
+    r.message = "scanner.pages_on_disk = true (development only): scanned pages go to " + pages.string() + ", which " +
+                problem.substr(pages.string().size() + 1) + ".";
+    r.fix = "On a kiosk in use remove scanner.pages_on_disk from the configuration.";
     return r;
   }
   r.message = "Scanned pages stay in memory (" +
               (unit_default ? std::string("the unit's RuntimeDirectory /run/helsenorge-kiosk") : pages.string()) +
-              " is a tmpfs); printed forms go to CUPS, which "
-              "drops the kiosk's job files when a job is done.";
+              " is a tmpfs).";
   return r;
 }
 

@@ -18,7 +18,7 @@ CheckResult check_store_key(const Config& config, unsigned expected_owner_uid);
 std::filesystem::path readable_store_key(const Config& config);
 
 // "page-dir": scanner.page_dir on tmpfs (failed when not, unless scanner.pages_on_disk, which is a
-// development setting: warning); ui.print_to_folder set keeps printed forms on disk: warning.
+// development setting: warning).
 CheckResult check_private_folders(const Config& config);
 
 }  // namespace kiosk::admin
