@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +16,6 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
-#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -335,8 +335,8 @@ SealReport seal_store_key(const Config& config, bool keep_plain) {
       throw std::runtime_error("the store " + config.get_path("store.path").string() + " exists but its key " +
                                plain.string() + " is missing: restore the key from your backup, then run this again");
     key.resize(kKeyBytes);
-    std::random_device random;  // getrandom(2)
-    for (auto& c : key) c = static_cast<char>(random() & 0xff);
+    if (::getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size()))
+      throw std::runtime_error(std::string("no random bytes for a new store key: ") + std::strerror(errno));
   }
   std::filesystem::create_directories(credential.parent_path(), ec);
   ::chmod(credential.parent_path().c_str(), 0700);

@@ -115,6 +115,22 @@ TEST_CASE("store key: kioskctl keys seal-store-key seals it with systemd-creds, 
   CHECK(lost.code == 4);
   CHECK(contains(lost.out, "restore the key"));
   CHECK(!fs::exists(other / "etc/credentials/store.key.cred"));
+  // A new kiosk (no store, no key, as the package installs it): a new key, made sealed, never a
+  // plain file; the store made with it afterwards opens with it.
+  kiosk_test::TempDir fresh;
+  kiosk_test::write_file(fresh / "kiosk.toml",
+                         "[store]\npath = \"" + (fresh / "state/kiosk.db").string() + "\"\nkey_file = \"" +
+                             (fresh / "state/store.key").string() + "\"\ncredential = \"" +
+                             (fresh / "etc/credentials/store.key.cred").string() + "\"\n",
+                         0600);
+  auto made = run(kioskctl + " keys seal-store-key --config " + (fresh / "kiosk.toml").string());
+  INFO(made.out);
+  CHECK(made.code == 0);
+  CHECK(!fs::exists(fresh / "state/store.key"));
+  std::string new_key = kiosk::decrypt_store_credential(fresh / "etc/credentials/store.key.cred");
+  CHECK(new_key.size() == 32);
+  CHECK(new_key != plain);
+  CHECK_NOTHROW(kiosk::store::Store::open(fresh / "state/kiosk.db", kiosk::memory_file(new_key, "store.key")));
 }
 
 TEST_CASE("store key: kioskctl reads the key from $CREDENTIALS_DIRECTORY as the units give it") {
