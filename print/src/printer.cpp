@@ -258,8 +258,10 @@ void PrintJob::run(std::stop_token stop) {
   http_t* connection = nullptr;  // set once connected
   // A job that has ended is purged (document and history) before anyone hears it ended.
   auto purge_if_asked = [&] {
-    if (options_.purge_when_done && connection && st.job_id > 0 && !purge_job(connection, st.job_id))
-      st.detail += "; the job's files could not be purged from CUPS: " + std::string(cupsLastErrorString());
+    if (!options_.purge_when_done || !connection || st.job_id <= 0) return false;
+    if (purge_job(connection, st.job_id)) return true;
+    st.detail += "; the job's files could not be purged from CUPS: " + std::string(cupsLastErrorString());
+    return false;
   };
   auto fail = [&](PrinterProblem p, JobState state = JobState::Failed) {
     st.detail = p.detail;
@@ -340,8 +342,7 @@ void PrintJob::run(std::stop_token stop) {
       st.problems.clear();
       st.message_key = "print.status.completed";
       st.detail = "job " + std::to_string(job_id) + " completed";
-      purge_if_asked();
-      if (options_.purge_when_done) st.detail += ", purged from CUPS";
+      if (purge_if_asked()) st.detail += ", purged from CUPS";
       update(st);
       return;
     }
