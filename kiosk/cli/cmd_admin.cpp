@@ -15,6 +15,7 @@
 #include "print/error.hpp"
 #include "print/qr_key_files.hpp"
 #include "staff_pin_input.hpp"
+#include "store_key.hpp"
 
 namespace kiosk::cli {
 
@@ -268,10 +269,21 @@ int setup(Context& ctx) {
         ctx.out << "\n";
       }
     }
+    // As root: the store key sealed as a systemd credential before the store is opened (a new
+    // key is made sealed; a plain key file from an older install is converted and removed).
+    if (::geteuid() == 0 && installed_store_key(config)) {
+      try {
+        ctx.out << seal_store_key(config, false).message << "\n";
+      } catch (const std::runtime_error& e) {
+        throw admin::SetupUnavailable(std::string("The store key could not be sealed: ") + e.what());
+      }
+    }
     setup_qr_keys(ctx, config, args.value("--certs-from"));
     if (member) {
       const std::string id = *args.value("--staff-id");
-      admin::add_staff_member(config, id, *args.value("--staff-name"), pin);
+      Config with_key = config;  // never written back: its key path may be a memory file
+      use_store_key(with_key);
+      admin::add_staff_member(with_key, id, *args.value("--staff-name"), pin);
       ctx.out << "added staff member " << id << " to " << config.get_path("store.path").string()
               << " (they sign in with this number and their PIN)\n";
     } else if (args.has("--pin-stdin") && members_exist(config)) {

@@ -58,6 +58,12 @@ const std::vector<Config::KeySpec>& Config::schema() {
       {"scanner.options", T::StringList, L{}, "SANE options set before each scan, as name=value (e.g. mode=Gray)"},
       {"scanner.recognizer_idle_seconds", T::Integer, std::int64_t{20},
        "Seconds the recogniser (Tesseract, digit model) stays loaded after a scan; 0: unload at once"},
+      {"scanner.page_dir", T::Path, S(""),
+       "Folder for scanned pages while a person is at the kiosk; must be tmpfs. Empty: the unit's RuntimeDirectory "
+       "($RUNTIME_DIRECTORY), else /dev/shm"},
+      {"scanner.pages_on_disk", T::Bool, false,
+       "Development only: scan even when scanner.page_dir is not on tmpfs (pages then reach the disk; the doctor "
+       "warns)"},
       {"scanner.recognize_in_helper", T::Bool, true,
        "Recognise each scan in a short-lived kiosk-recognize process (keeps the kiosk's memory low, isolates crashes)"},
       {"print.mac_key_file", T::Path, S("/var/lib/helsenorge-kiosk/qr-mac.key"),
@@ -68,7 +74,10 @@ const std::vector<Config::KeySpec>& Config::schema() {
        "Folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf (fonts-dejavu-core)"},
       {"store.path", T::Path, S("/var/lib/helsenorge-kiosk/kiosk.db"), "SQLite store (queue, receipts, audit log)"},
       {"store.key_file", T::Path, S("/var/lib/helsenorge-kiosk/store.key"),
-       "Per-kiosk key that encrypts personal data at rest"},
+       "Per-kiosk key that encrypts personal data at rest, as a plain file (development and tests; on an installed "
+       "kiosk it is sealed into store.credential)"},
+      {"store.credential", T::Path, S("/etc/helsenorge-kiosk/credentials/store.key.cred"),
+       "The store key sealed with systemd-creds (TPM2 or host key); the units load it with LoadCredentialEncrypted="},
       {"store.retention_days", T::Integer, std::int64_t{0},
        "Days to keep delivered personal data; 0: delete on acceptance"},
       {"broker.url", T::String, S("amqps://broker.invalid:5671"), "AMQP 1.0 broker of the operator"},

@@ -51,6 +51,19 @@ std::vector<std::string> keywords(ipp_t* response, const char* name) {
   return out;
 }
 
+// Cancel-Job with purge-job: cupsd deletes the job's spooled document (d*) and control file (c*)
+// and drops it from the job history at once, also for a job that has already ended. The job's
+// owner may do it (the default policy's Cancel-Job limit: @OWNER).
+bool purge_job(http_t* http, int job_id) {
+  IppPtr request(ippNewRequest(IPP_OP_CANCEL_JOB));
+  const std::string job_uri = "ipp://localhost/jobs/" + std::to_string(job_id);
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "job-uri", nullptr, job_uri.c_str());
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
+  ippAddBoolean(request.get(), IPP_TAG_OPERATION, "purge-job", 1);
+  IppPtr response(cupsDoRequest(http, request.release(), "/jobs/"));
+  return response && cupsLastError() <= IPP_STATUS_OK_CONFLICTING;
+}
+
 PrinterStatus query_on(http_t* http, const std::string& queue) {
   PrinterStatus st;
   st.queue = queue;
@@ -141,6 +154,34 @@ PrinterStatus query_printer(const PrinterTarget& target) {
   return query_on(http.get(), queue);
 }
 
+int purge_finished_jobs(const PrinterTarget& target, std::string* error) {
+  std::string why;
+  HttpPtr http = connect(target, why);
+  if (!http) {
+    if (error) *error = why;
+    return -1;
+  }
+  const std::string queue = resolve_queue(http.get(), target);
+  IppPtr request(ippNewRequest(IPP_OP_GET_JOBS));
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr,
+               queue.empty() ? "ipp://localhost/" : printer_uri(queue).c_str());
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
+  ippAddBoolean(request.get(), IPP_TAG_OPERATION, "my-jobs", 1);
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "which-jobs", nullptr, "completed");
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", nullptr, "job-id");
+  IppPtr response(cupsDoRequest(http.get(), request.release(), "/"));
+  if (!response || cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
+    if (error) *error = std::string("list finished jobs: ") + cupsLastErrorString();
+    return -1;
+  }
+  std::vector<int> ids;
+  for (ipp_attribute_t* a = ippFirstAttribute(response.get()); a; a = ippNextAttribute(response.get()))
+    if (ippGetName(a) && std::string(ippGetName(a)) == "job-id") ids.push_back(ippGetInteger(a, 0));
+  int purged = 0;
+  for (int id : ids) purged += purge_job(http.get(), id) ? 1 : 0;
+  return purged;
+}
+
 std::string to_string(JobState state) {
   switch (state) {
     case JobState::Submitting:
@@ -214,7 +255,18 @@ void PrintJob::update(JobStatus next) {
 
 void PrintJob::run(std::stop_token stop) {
   JobStatus st;
+  http_t* connection = nullptr;  // set once connected
+  // A job that has ended is purged (document and history) before anyone hears it ended.
+  auto purge_if_asked = [&] {
+    if (!options_.purge_when_done || !connection || st.job_id <= 0) return false;
+    if (purge_job(connection, st.job_id)) return true;
+    st.detail += "; the job's files could not be purged from CUPS: " + std::string(cupsLastErrorString());
+    return false;
+  };
   auto fail = [&](PrinterProblem p, JobState state = JobState::Failed) {
+    st.detail = p.detail;
+    purge_if_asked();
+    p.detail = st.detail;
     st.state = state;
     st.message_key = p.message_key;
     st.detail = p.detail;
@@ -224,6 +276,7 @@ void PrintJob::run(std::stop_token stop) {
   std::string error;
   HttpPtr http = connect(target_, error);
   if (!http) return fail(problem("print-failed", error));
+  connection = http.get();
   const std::string queue = resolve_queue(http.get(), target_);
   if (queue.empty())
     return fail(problem("printer-not-found", "no printer queue is configured and CUPS has no default printer"));
@@ -289,6 +342,7 @@ void PrintJob::run(std::stop_token stop) {
       st.problems.clear();
       st.message_key = "print.status.completed";
       st.detail = "job " + std::to_string(job_id) + " completed";
+      if (purge_if_asked()) st.detail += ", purged from CUPS";
       update(st);
       return;
     }

@@ -90,6 +90,12 @@ cmp -s "$conf" /usr/share/helsenorge-kiosk/kiosk.toml.example || fail "$conf is 
 # The QR code key: made by the package (no form can be printed without it), the kiosk's only.
 [ "$(mode_owner $state/qr-mac.key)" = "600 kiosk:kiosk" ] || fail "$state/qr-mac.key is '$(mode_owner $state/qr-mac.key)'"
 [ "$(stat -c %s $state/qr-mac.key 2>/dev/null)" = 32 ] || fail "$state/qr-mac.key is not 32 bytes"
+# The store key: made by the package already sealed as a systemd credential (root's, 0600), that
+# systemd-creds opens on this machine; no plain key beside the store (issue 15).
+cred=/etc/helsenorge-kiosk/credentials/store.key.cred
+[ "$(mode_owner $cred)" = "600 root:root" ] || fail "$cred is '$(mode_owner $cred)'"
+[ "$(systemd-creds decrypt --name=store.key $cred - 2>/dev/null | wc -c)" = 32 ] || fail "$cred does not decrypt to a key"
+[ -e $state/store.key ] && fail "the package left a plain store key beside the store"
 chmod 0711 "$work" && install -d -o kiosk -g kiosk -m 0700 "$work/kiosk-out"
 runuser -u kiosk -- kioskctl print reservasjon-kjernejournal --lang nb --out "$work/kiosk-out/form.pdf" >"$work/print.log" 2>&1 ||
   { cat "$work/print.log"; fail "the kiosk user cannot print a form right after installation"; }
@@ -115,7 +121,7 @@ grep -q '^ok      Configuration file: ' "$work/doctor.txt" || fail "doctor: conf
 grep -q '^ok      Folder for the store and keys: ' "$work/doctor.txt" || fail "doctor: state folder not ok"
 grep -q '^failed  Message broker: .* Fix: ' "$work/doctor.txt" || fail "doctor: broker failure without a fix"
 grep -q '^ok      QR code keys: The current key ' "$work/doctor.txt" || fail "doctor: the QR key made by the package is not ok"
-[ "$(grep -cE '^(ok|warning|failed|skipped) ' "$work/doctor.txt")" -eq 16 ] || fail "doctor: not one line per check"
+[ "$(grep -cE '^(ok|warning|failed|skipped) ' "$work/doctor.txt")" -eq 17 ] || fail "doctor: not one line per check"
 runuser -u kiosk -- kioskctl doctor --json --skip-devices --skip-broker >"$work/doctor.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["checks"][0]["status"] == "ok", d' "$work/doctor.json" ||
   fail "doctor --json"

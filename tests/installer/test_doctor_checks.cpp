@@ -6,6 +6,8 @@
 #include "admin/checks.hpp"
 #include "admin/qr_keys.hpp"
 #include "admin/start_gate.hpp"
+#include "admin/privacy_checks.hpp"
+#include "private_folder.hpp"
 #include "admin/setup.hpp"
 #include "skip.hpp"
 #include "scoped_env.hpp"
@@ -217,9 +219,9 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   CHECK(json["ok"] == true);
   std::vector<std::string> ids;
   for (const auto& c : json["checks"]) ids.push_back(c["id"]);
-  CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "staff", "certificates",
-                                        "print-to-folder", "screen-code", "printer", "scanner", "broker", "reply-queue",
-                                        "delivery", "disk", "clock"});
+  CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "page-dir", "staff",
+                                        "certificates", "print-to-folder", "screen-code", "printer", "scanner", "broker",
+                                        "reply-queue", "delivery", "disk", "clock"});
 
   // The key opened up to others: the doctor fails and says how to fix it.
   ::chmod((state / "store.key").c_str(), 0640);
@@ -328,4 +330,28 @@ TEST_CASE("doctor: print_to_folder is flagged with what it keeps, a pending scre
   CHECK(contains(r.fix, screen_code_file(conf).string()));
   std::filesystem::remove(screen_code_file(conf));
   CHECK(check_screen_code(conf).status == CheckStatus::Ok);
+
+TEST_CASE("doctor page-dir: scanned pages on disk fail, the development setting warns, a tmpfs folder is ok") {
+  // The build tree is on disk for sure.
+  const auto on_disk = std::filesystem::path(KIOSK_BINARY_DIR);
+  kiosk::Config config;
+  config.set("scanner.page_dir", on_disk.string());
+  auto refused = check_private_folders(config);
+  CHECK(refused.id == "page-dir");
+  CHECK(refused.status == CheckStatus::Failed);
+  CHECK(contains(refused.message, "refuses to scan"));
+  CHECK(!refused.fix.empty());
+  config.set("scanner.pages_on_disk", true);
+  auto development = check_private_folders(config);
+  CHECK(development.status == CheckStatus::Warning);
+  CHECK(contains(development.message, "scanner.pages_on_disk"));
+  CHECK(contains(development.message, "is not in memory"));
+  kiosk::Config memory;
+  memory.set("scanner.page_dir", std::string("/dev/shm"));
+  if (!kiosk::memory_folder_problem("/dev/shm").empty()) {
+    kiosk_test::skip("/dev/shm is not a tmpfs here");
+    return;
+  }
+  auto ok = check_private_folders(memory);
+  CHECK_MESSAGE(ok.status == CheckStatus::Ok, ok.message);
 }

@@ -45,13 +45,16 @@ for setting in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths=/var/lib/
                PrivateTmp=yes DevicePolicy=closed "DeviceAllow=char-drm" "DeviceAllow=char-input" \
                "DeviceAllow=char-alsa" "DeviceAllow=char-usb_device" Restart=always User=kiosk TTYPath=/dev/tty1 \
                SystemCallFilter=@system-service SystemCallFilter=~@privileged "RestrictAddressFamilies=AF_UNIX" \
-               ProtectKernelLogs=yes LockPersonality=yes RestrictNamespaces=yes "CapabilityBoundingSet=$"; do
+               ProtectKernelLogs=yes LockPersonality=yes RestrictNamespaces=yes "CapabilityBoundingSet=$" \
+               RuntimeDirectory=helsenorge-kiosk RuntimeDirectoryMode=0700 \
+               "LoadCredentialEncrypted=store.key:/etc/helsenorge-kiosk/credentials/store.key.cred$"; do
   grep -q "^$setting" "$unit_dir/helsenorge-kiosk.service" || { echo "FAIL: helsenorge-kiosk.service lacks $setting"; exit 1; }
 done
 for setting in "ExecStart=/usr/bin/kioskctl queue deliver" Restart=always User=kiosk NoNewPrivileges=yes \
                ProtectSystem=strict ReadWritePaths=/var/lib/helsenorge-kiosk PrivateDevices=yes \
                SystemCallFilter=@system-service "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6$" \
-               ProtectKernelLogs=yes LockPersonality=yes RestrictNamespaces=yes "CapabilityBoundingSet=$"; do
+               ProtectKernelLogs=yes LockPersonality=yes RestrictNamespaces=yes "CapabilityBoundingSet=$" \
+               "LoadCredentialEncrypted=store.key:/etc/helsenorge-kiosk/credentials/store.key.cred$"; do
   grep -q "^$setting" "$unit_dir/helsenorge-kiosk-delivery.service" ||
     { echo "FAIL: helsenorge-kiosk-delivery.service lacks $setting"; exit 1; }
 done

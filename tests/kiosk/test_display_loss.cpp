@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "kiosk_services_support.hpp"
+#include "skip.hpp"
 
 extern char** environ;
 
@@ -150,4 +152,43 @@ TEST_CASE("display loss: the kiosk stops cleanly when its display goes, and star
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
+}
+
+TEST_CASE("store key: the real kiosk takes its store key from $CREDENTIALS_DIRECTORY as its unit gives it") {
+  if (::geteuid() != 0) {
+    kiosk_test::skip("needs root to mount a tmpfs as systemd's credentials folder");
+    return;
+  }
+  kiosk_test::TempDir dir("kiosk-store-key-test");
+  kiosk_test::demo_env(dir.path, "store-key-test-key-0123456789abc");
+  std::ofstream(dir.path / "env" / "kiosk.toml", std::ios::app)
+      << "\n[staff]\npin_hash = \"$argon2id$v=19$m=8,t=1,p=1$0tkVidadDD7EeRX3LrSX1g$"
+         "ekRLEqyYgXCWCFvZHQ3Fe4+JfSG2n99yx3gdxeTdf/E\"\n";
+  // What systemd does for LoadCredentialEncrypted=store.key:...: the decrypted key in a private
+  // tmpfs, 0400; no plain key beside the store.
+  const auto creds = dir.path / "credentials";
+  std::filesystem::create_directories(creds);
+  REQUIRE(::mount("tmpfs", creds.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,mode=0700") == 0);
+  struct Unmount {
+    std::filesystem::path at;
+    ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+  } unmount{creds};
+  std::filesystem::copy_file(dir.path / "env" / "store.key", creds / "store.key");
+  std::filesystem::permissions(creds / "store.key", std::filesystem::perms::owner_read);
+  std::filesystem::remove(dir.path / "env" / "store.key");
+
+  XServer x;
+  const std::string kiosk = std::string(KIOSK_BINARY_DIR) + "/bin/kiosk";
+  Child k({kiosk, "--windowed", "--config", (dir.path / "env" / "kiosk.toml").string()}, 2,
+          {"DISPLAY=" + x.display, "LIBGL_ALWAYS_SOFTWARE=1", "CREDENTIALS_DIRECTORY=" + creds.string()});
+  REQUIRE_MESSAGE(k.wait_for("kiosk: first frame after", 90s), k.text);
+  INFO(k.text);
+  CHECK(k.text.find("kiosk: store key: encrypted systemd credential, decrypted by systemd for this unit (" +
+                    (creds / "store.key").string() + ")") != std::string::npos);
+  kill(k.pid, SIGTERM);
+  const auto status = k.wait_exit(30s);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK(!std::filesystem::exists(dir.path / "env" / "store.key"));  // no plain key was made
 }

@@ -6,15 +6,19 @@
 // (private SANE_CONFIG_DIR).
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "config.hpp"
+#include "private_folder.hpp"
+#include "../../kiosk/app/src/print_service.hpp"
 #include "../../kiosk/app/src/scan_service.hpp"  // the recogniser's lifetime
 #include "store/held_sheets.hpp"
 #include "kiosk_app/services_factory.hpp"
@@ -24,6 +28,7 @@
 #include "outbox/outbox.hpp"
 #include "print/qr_key_files.hpp"
 #include "scanners/image.hpp"
+#include "skip.hpp"
 #include "store/delivery_state.hpp"
 #include "store/store.hpp"
 
@@ -511,4 +516,185 @@ TEST_CASE(
       box.store().db().prepare("SELECT at, actor, action, COALESCE(reference,''), COALESCE(detail,'') FROM audit_log");
   while (all.step())
     for (int c = 0; c < 5; ++c) CHECK(all.text(c).find(identity) == std::string::npos);
+}
+
+// ---- Issue 15: scanned pages never in plain form on disk ----
+
+namespace {
+
+// A tmpfs mounted on a folder of the test (root only, like CI), unmounted again at the end.
+struct TmpfsMount {
+  std::filesystem::path at;
+  bool mounted = false;
+  explicit TmpfsMount(std::filesystem::path folder) : at(std::move(folder)) {
+    std::filesystem::create_directories(at);
+    mounted = geteuid() == 0 && ::mount("tmpfs", at.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755") == 0;
+  }
+  ~TmpfsMount() {
+    if (mounted) ::umount2(at.c_str(), MNT_DETACH);
+  }
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+};
+
+// Every file under `folder` (the scanner's private folder inside it included).
+std::vector<std::string> files_under(const std::filesystem::path& folder) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(folder, ec); !ec && it != decltype(it)();
+       it.increment(ec))
+    if (!it->is_directory()) out.push_back(it->path().string());
+  return out;
+}
+
+// Prints the smallest form filled in (print_to_folder) and lays it on the pnm backend's glass.
+const forms::Questionnaire& print_onto_glass(const kiosk::Config& config, const std::filesystem::path& dir,
+                                             const std::string& submission_id) {
+  const auto& assets = kiosk_test::Assets::get();
+  const forms::Questionnaire* form = nullptr;
+  for (const auto& q : assets.catalogue.forms())
+    if (!form || q.items.size() < form->items.size()) form = &q;
+  REQUIRE(form);
+  app::LibraryPrinter printer(config, assets.catalogue, assets.translations);
+  flow::PrintRequest print;
+  print.form_id = form->id;
+  print.submission_id = submission_id;
+  print.answers = forms::make_example_answers(*form, 5);
+  printer.start(print);
+  std::optional<flow::PrintResult> printed;
+  for (int i = 0; i < 3000 && !printed; ++i)
+    if (!(printed = printer.poll())) std::this_thread::sleep_for(20ms);
+  REQUIRE(printed);
+  REQUIRE(printed->outcome == flow::Outcome::Done);
+  const auto pages = scanners::import_image_file(printed->document);
+  std::filesystem::remove(printed->document);
+  std::ofstream pgm(dir / "page.pgm", std::ios::binary);
+  pgm << "P5\n" << pages[0].grey.cols << " " << pages[0].grey.rows << "\n255\n";
+  for (int y = 0; y < pages[0].grey.rows; ++y)
+    pgm.write(reinterpret_cast<const char*>(pages[0].grey.ptr(y)), pages[0].grey.cols);
+  return *form;
+}
+
+// The scanner on SANE's pnm backend with its pages on `page_dir`.
+kiosk::Config pnm_config(const std::filesystem::path& dir, const std::filesystem::path& page_dir) {
+  auto config = demo_env(dir, "services-test-key-0123456789abcdef");
+  std::ofstream(dir / "dll.conf") << "pnm\n";
+  setenv("SANE_CONFIG_DIR", dir.c_str(), 1);  // each test case is its own process
+  config.set("scanner.device", std::string("pnm:0"));
+  config.set("scanner.options", std::vector<std::string>{"filename=" + (dir / "page.pgm").string()});
+  config.set("scanner.page_dir", page_dir.string());
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("scan privacy: a wipe removes the session's scanned pages at once, and a late scan result is discarded") {
+  const auto& assets = kiosk_test::Assets::get();
+  TempDir dir{"kiosk-services"};
+  TmpfsMount memory(dir.path / "pages");
+  if (!memory.mounted) {
+    kiosk_test::skip("needs root to mount a tmpfs for the scanned pages");
+    return;
+  }
+  auto config = pnm_config(dir.path, memory.at);
+  print_onto_glass(config, dir.path, "0123456789abcdef0123456789abcdef");
+  auto wired = app::make_services(config, assets.catalogue, assets.translations);
+  std::vector<std::string> log;
+  wired.services.log = [&](const std::string& line) { log.push_back(line); };
+  const auto* scanner = dynamic_cast<app::LibraryScanner*>(wired.services.scanner.get());
+  REQUIRE(scanner);
+  flow::Flow f(assets.catalogue, assets.translations, assets.rules, {}, wired.services, Clock::now());
+  ui::HeadlessUi ui;
+  auto to_scan = [&] {
+    REQUIRE(ui.touch(f, "choice.language.nb", Clock::now()));
+    f.apply(flow::intent::SendFilledForm{}, Clock::now());
+    REQUIRE(ui.touch(f, "choice.self", Clock::now()));
+    REQUIRE(ui.touch(f, "choice.scan", Clock::now()));  // the scan starts on the worker thread
+    REQUIRE(f.screen() == Screen::Scan);
+  };
+  auto logged = [&](const std::string& text) {
+    return std::any_of(log.begin(), log.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+
+  // 1. The person walks away while the sheet is being read: "start again" wipes the session.
+  //    The result that comes afterwards is dropped and its page deleted.
+  to_scan();
+  f.apply(flow::intent::StartOver{}, Clock::now());
+  REQUIRE(f.screen() == Screen::Start);
+  REQUIRE(frames_until(f, ui, [&] { return logged("discarded"); }));
+  CHECK(f.screen() == Screen::Start);
+  CHECK(files_under(memory.at).empty());
+
+  // 2. The next person's scan finds an empty glass: they see that failure, never the
+  //    previous person's sheet (today the old result was taken as theirs).
+  std::filesystem::rename(dir.path / "page.pgm", dir.path / "kept.pgm");
+  to_scan();
+  REQUIRE(frames_until(f, ui, [&] { return !f.screen_model().error.empty() || f.screen() != Screen::Scan; }));
+  CHECK(f.screen() == Screen::Scan);
+  CHECK(f.session().read_fields.empty());
+  CHECK(f.session().pages.empty());
+
+  // 3. A sheet read completely: its page is in the memory folder until the session is wiped
+  //    (the inactivity timer here), then gone at once, not at the next scan.
+  std::filesystem::rename(dir.path / "kept.pgm", dir.path / "page.pgm");
+  f.apply(flow::intent::StartOver{}, Clock::now());
+  to_scan();
+  REQUIRE(frames_until(f, ui, [&] { return f.screen() != Screen::Scan || !f.screen_model().error.empty(); }));
+  INFO(ui.last().all_text());
+  REQUIRE(!f.session().pages.empty());
+  for (const auto& page : f.session().pages) {
+    CHECK(std::filesystem::exists(page));
+    CHECK(page.string().rfind(memory.at.string(), 0) == 0);
+  }
+  CHECK(!files_under(memory.at).empty());
+  f.tick(Clock::now() + 24h);
+  CHECK(f.screen() == Screen::Start);
+  CHECK(files_under(memory.at).empty());
+}
+
+TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory, with a plain message") {
+  const auto& assets = kiosk_test::Assets::get();
+  TempDir dir{"kiosk-services"};
+  // The build tree is on disk (never a tmpfs on a build machine).
+  const auto on_disk = std::filesystem::path(KIOSK_BINARY_DIR) / ("scan-pages-" + std::to_string(getpid()));
+  std::filesystem::create_directories(on_disk);
+  struct Remove {
+    std::filesystem::path p;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  } remove{on_disk};
+  if (kiosk::memory_folder_problem(on_disk).empty()) {
+    kiosk_test::skip("the build tree is on tmpfs here: no folder on disk to refuse");
+    return;
+  }
+  auto config = pnm_config(dir.path, on_disk);
+  std::ofstream(dir.path / "page.pgm", std::ios::binary) << "P5\n8 8\n255\n" << std::string(64, '\xff');
+  {
+    app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
+    scanner.start(flow::ScanRequest{});
+    std::optional<flow::ScanResult> read;
+    for (int i = 0; i < 3000 && !read; ++i)
+      if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+    REQUIRE(read);
+    INFO(read->detail);
+    CHECK(read->outcome == flow::Outcome::Failed);
+    CHECK(read->message_key == "ui.scan.unavailable");
+    CHECK(assets.translations.has("nb", read->message_key));
+    CHECK(read->detail.find("not in memory") != std::string::npos);
+    CHECK(read->pages.empty());
+    CHECK(files_under(on_disk).empty());  // not even the private folder was made there
+  }
+  // scanner.pages_on_disk (development): the same folder is used.
+  config.set("scanner.pages_on_disk", true);
+  app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
+  scanner.start(flow::ScanRequest{});
+  std::optional<flow::ScanResult> read;
+  for (int i = 0; i < 3000 && !read; ++i)
+    if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+  REQUIRE(read);
+  INFO(read->detail);
+  CHECK(read->detail.find("not in memory") == std::string::npos);
+  CHECK(scanner.folder().parent_path() == on_disk);
 }

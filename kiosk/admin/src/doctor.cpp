@@ -4,6 +4,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/qr_keys.hpp"
+#include "admin/privacy_checks.hpp"
 
 namespace kiosk::admin {
 
@@ -68,9 +69,10 @@ DoctorReport run_doctor(const DoctorOptions& options) {
 
   const auto store_path = config.get_path("store.path");
   report.checks.push_back(check_state_dir(store_path.parent_path(), owner));
-  report.checks.push_back(check_key_file("key", "Store encryption key", config.get_path("store.key_file"), owner));
+  report.checks.push_back(check_store_key(config, owner));
   report.checks.push_back(check_qr_key_ring(config, owner));
-  report.checks.push_back(check_store(store_path, config.get_path("store.key_file")));
+  report.checks.push_back(check_store(store_path, readable_store_key(config)));
+  report.checks.push_back(check_private_folders(config));
   report.checks.push_back(check_staff_access(config));
   report.checks.push_back(check_certificates(config));
   report.checks.push_back(check_print_to_folder(config));

@@ -21,6 +21,7 @@
 #include "kiosk_ui/admin_setup_screen.hpp"
 #include "admin/start_gate.hpp"
 #include "config.hpp"
+#include "store_key.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/representation.hpp"
@@ -67,7 +68,15 @@ struct Started {
   std::shared_ptr<kiosk::app::EspeakSpeaker> speaker;
 };
 
-Started start_services(const kiosk::Config& config, const Assets& assets) {
+Started start_services(const kiosk::Config& loaded, const Assets& assets) {
+  // The store key from the unit's credential when systemd loaded one (a copy: the on-screen
+  // setup writes `loaded` back, never a credential path).
+  kiosk::Config config = loaded;
+  try {
+    std::cerr << "kiosk: store key: " << kiosk::use_store_key(config).describe() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "kiosk: store key: " << e.what() << "\n";  // the outbox then says it cannot open the store
+  }
   Started started{kiosk::app::make_services(config, assets.catalogue, assets.translations),
                   std::make_shared<kiosk::app::EspeakSpeaker>()};
   started.wired.services.speaker = started.speaker;

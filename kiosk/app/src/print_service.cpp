@@ -70,12 +70,19 @@ flow::PrintResult LibraryPrinter::run(const flow::PrintRequest& request) const {
       result.detail = std::string(what) + " written to " + file.string() + " (print to folder)";
       return result;
     }
-    auto job = print::PrintJob::start(print::PrinterTarget{"", queue_}, std::move(pdf), title);
+    // CUPS keeps job files and history by default (the package cannot change cupsd.conf: CUPS
+    // 2.4 reads no conf.d snippets), so the kiosk purges its own jobs: each one once it has
+    // ended, and first what a kiosk killed mid-job left behind.
+    print::purge_finished_jobs(print::PrinterTarget{"", queue_});
+    print::JobOptions options;
+    options.purge_when_done = true;
+    auto job = print::PrintJob::start(print::PrinterTarget{"", queue_}, std::move(pdf), title, options);
     job->wait_for(std::chrono::minutes(11));  // on the worker thread; the UI keeps drawing
     const auto status = job->status();
     if (status.state == print::JobState::Completed) {
       result.outcome = flow::Outcome::Done;
-      result.detail = std::string(what) + " printed as CUPS job " + std::to_string(status.job_id);
+      result.detail = std::string(what) + " printed as CUPS job " + std::to_string(status.job_id) + " (" +
+                      status.detail + ")";
     } else {
       result.outcome = flow::Outcome::Failed;
       result.message_key = status.message_key.empty() ? "ui.print.failed" : status.message_key;

@@ -11,8 +11,9 @@
 namespace kiosk::app {
 
 // Prints through the print library: layout + PDF (libharu) and a CUPS job followed to
-// completion, on a worker thread. With config ui.print_to_folder set, the PDF is written
-// into that folder instead of going to CUPS (demos, a kiosk without a printer).
+// completion, on a worker thread; the kiosk's CUPS jobs are purged (spooled document and
+// history) as soon as they end. With config ui.print_to_folder set, the PDF is written into
+// that folder instead of going to CUPS (demos, a kiosk without a printer; the doctor warns).
 class LibraryPrinter final : public flow::PrintService {
  public:
   LibraryPrinter(const Config& config, const forms::Catalogue& catalogue, const forms::Translations& translations);

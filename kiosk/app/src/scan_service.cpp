@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -27,6 +28,7 @@
 #include "scanners/recognize.hpp"
 #include "scanners/sane_scanner.hpp"
 #include "kiosk_app/memory.hpp"
+#include "private_folder.hpp"
 #include "subprocess.hpp"
 
 extern char** environ;
@@ -38,15 +40,22 @@ namespace {
 // How long one helper may take for a scan before it is stopped (a normal page: ~1 s).
 constexpr int kHelperTimeoutSeconds = 120;
 
-std::filesystem::path make_private_folder() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "kiosk-scans-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a private folder for scanned pages");
+std::filesystem::path make_private_folder(const std::filesystem::path& parent) {
+  std::string pattern = (parent / "kiosk-scans-XXXXXX").string();
+  if (!mkdtemp(pattern.data()))
+    throw std::runtime_error("cannot create a private folder for scanned pages in " + parent.string() + ": " +
+                             std::strerror(errno));
   return pattern;  // mkdtemp makes it 0700
 }
 
-void remove_contents(const std::filesystem::path& folder) {
+void remove_contents(const std::filesystem::path& folder, const std::vector<std::filesystem::path>& keep = {}) {
+  if (folder.empty()) return;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) std::filesystem::remove(entry.path(), ec);
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (std::find(keep.begin(), keep.end(), entry.path()) != keep.end()) continue;
+    std::error_code ignored;
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
 }
 
 std::string random_name() {
@@ -174,7 +183,8 @@ LibraryScanner::LibraryScanner(const Config& config, const forms::Catalogue& cat
       mac_key_file_(config.get_path("print.mac_key_file")),
       font_dir_(config.get_path("print.font_dir")),
       postal_address_(config.get_string("site.postal_address")),
-      folder_(make_private_folder()),
+      page_dir_(scan_page_dir(config)),
+      pages_on_disk_(config.get_bool("scanner.pages_on_disk")),
       recognizer_idle_(
           std::chrono::seconds(std::max<std::int64_t>(0, config.get_int("scanner.recognizer_idle_seconds")))) {
   if (config.get_bool("scanner.recognize_in_helper")) helper_program_ = program_next_to_this_one("kiosk-recognize");
@@ -189,36 +199,89 @@ LibraryScanner::~LibraryScanner() {
   }
   recognizer_changed_.notify_all();
   unloader_.join();
+  std::lock_guard lock(folder_mutex_);
   std::error_code ec;
-  std::filesystem::remove_all(folder_, ec);
+  if (!folder_.empty()) std::filesystem::remove_all(folder_, ec);
+}
+
+std::filesystem::path LibraryScanner::folder() const {
+  std::lock_guard lock(folder_mutex_);
+  return folder_;
+}
+
+void LibraryScanner::wipe(const std::vector<std::filesystem::path>& keep) {
+  // First the generation (a scan running now sees it when it ends and deletes what it wrote),
+  // then what is in the folder already.
+  ++generation_;
+  std::lock_guard lock(folder_mutex_);
+  remove_contents(folder_, keep);
+}
+
+std::filesystem::path LibraryScanner::private_folder() {
+  if (!pages_on_disk_) {
+    const auto problem = memory_folder_problem(page_dir_);
+    if (!problem.empty())
+      throw PagesNotPrivate("scanning refused: scanned pages must stay in memory, but " + problem +
+                            " (set scanner.page_dir to a tmpfs folder; scanner.pages_on_disk = true is for "
+                            "development only)");
+  }
+  std::lock_guard lock(folder_mutex_);
+  std::error_code ec;
+  if (folder_.empty() || !std::filesystem::is_directory(folder_, ec)) folder_ = make_private_folder(page_dir_);
+  return folder_;
 }
 
 void LibraryScanner::start(flow::ScanRequest request) {
-  worker_.post([this, request = std::move(request)] {
-    try {
-      return run(request);
-    } catch (const scanners::ScanError& e) {
-      flow::ScanResult r;
-      r.outcome = flow::Outcome::Failed;
-      r.message_key = scan_message_key(e.code());
-      r.detail = "scan failed (" + e.code() + "): " + e.what();
-      return r;
-    } catch (const std::exception& e) {
-      flow::ScanResult r;
-      r.outcome = flow::Outcome::Failed;
-      r.message_key = "ui.scan.failed";
-      r.detail = std::string("scan failed: ") + e.what();
-      return r;
+  const std::uint64_t generation = generation_.load();
+  worker_.post([this, request = std::move(request), generation] {
+    auto result = scan(request);
+    result.ticket = request.ticket;
+    if (generation_.load() != generation) {
+      // The session was wiped while this sheet was read: nothing of it is kept.
+      std::error_code ec;
+      for (const auto& page : result.pages) std::filesystem::remove(page, ec);
+      flow::ScanResult discarded;
+      discarded.outcome = flow::Outcome::Failed;
+      discarded.message_key = "ui.scan.failed";
+      discarded.detail = "scan discarded: the session was wiped while it ran";
+      discarded.ticket = request.ticket;
+      return discarded;
     }
+    return result;
   });
+}
+
+flow::ScanResult LibraryScanner::scan(const flow::ScanRequest& request) {
+  try {
+    return run(request);
+  } catch (const PagesNotPrivate& e) {
+    flow::ScanResult r;
+    r.outcome = flow::Outcome::Failed;
+    r.message_key = "ui.scan.unavailable";
+    r.detail = e.what();
+    return r;
+  } catch (const scanners::ScanError& e) {
+    flow::ScanResult r;
+    r.outcome = flow::Outcome::Failed;
+    r.message_key = scan_message_key(e.code());
+    r.detail = "scan failed (" + e.code() + "): " + e.what();
+    return r;
+  } catch (const std::exception& e) {
+    flow::ScanResult r;
+    r.outcome = flow::Outcome::Failed;
+    r.message_key = "ui.scan.failed";
+    r.detail = std::string("scan failed: ") + e.what();
+    return r;
+  }
 }
 
 flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
   flow::ScanResult result;
+  const auto folder = private_folder();
   // A new person's form: the previous person's pages and crops go first.
   if (request.evidence_code.empty() && !request.next_page &&
       (request.submission_id.empty() || request.submission_id != last_submission_))
-    remove_contents(folder_);
+    remove_contents(folder);
   last_submission_ = request.submission_id;
 
   // The scanner's lines go straight into the page files (no page image in this process,
@@ -236,7 +299,7 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
       if (source.find("ADF") != std::string::npos || source.find("Feeder") != std::string::npos)
         settings.source = scanners::PaperSource::Feeder;
     const int scanned = device->scan_rows(settings, [&](int page, int width) {
-      auto file = folder_ / (stem + "-page" + std::to_string(page) + ".png");
+      auto file = folder / (stem + "-page" + std::to_string(page) + ".png");
       written.files.push_back(file);
       return std::make_unique<PngPage>(file, width);
     });
@@ -268,7 +331,7 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     }
     submissions = recognize_here(pages);
   } else {
-    submissions = recognize_in_helper(result.pages);
+    submissions = recognize_in_helper(folder, result.pages);
   }
 
   // The sheet we expect (same submission id), else the expected form, else any known form.
@@ -367,11 +430,11 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_here(std::vect
 }
 
 std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
-    const std::vector<std::filesystem::path>& pages) {
+    const std::filesystem::path& folder, const std::vector<std::filesystem::path>& pages) {
   const std::string stem = random_name();
-  const auto crops = folder_ / (stem + "-crops");
-  const auto config_file = folder_ / (stem + "-recognize.toml");
-  const auto log_file = folder_ / (stem + "-recognize.log");
+  const auto crops = folder / (stem + "-crops");
+  const auto config_file = folder / (stem + "-recognize.toml");
+  const auto log_file = folder / (stem + "-recognize.log");
   struct Cleanup {
     std::filesystem::path crops, config_file, log_file;
     ~Cleanup() {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,8 +30,11 @@ namespace kiosk::app {
 // scanner.resolution_dpi, scanner.options), then recognition (QR code, marks, digits, OCR).
 // Fields the recogniser is unsure of come back with needs_review, and the flow asks the
 // person about them ("This is what we read"). Scanned pages and review crops are written as
-// PNG into a private folder (0700) that is emptied when the next person's scan starts and
-// removed when the service ends; the outbox deletes the pages once they are committed.
+// PNG into a private folder (0700) inside scanner.page_dir, which must be in memory (tmpfs:
+// the unit's RuntimeDirectory): on any other file system the scan is refused with a plain
+// message unless scanner.pages_on_disk (development). A wipe empties the folder at once and
+// discards a scan still running; the folder is removed when the service ends, and the outbox
+// deletes the pages once they are sealed into the store.
 // Recognition runs in a short-lived helper process by default (scanner.recognize_in_helper):
 // `kiosk-recognize --json --crops` next to the running program reads the page files and
 // writes the fields and review crops back. The recogniser's memory (Tesseract, the digit and
@@ -49,8 +53,10 @@ class LibraryScanner final : public flow::ScanService {
   bool available() const override { return true; }
   void start(flow::ScanRequest request) override;
   std::optional<flow::ScanResult> poll() override { return worker_.poll(); }
+  void wipe(const std::vector<std::filesystem::path>& keep) override;
 
-  const std::filesystem::path& folder() const { return folder_; }
+  // The private folder of this kiosk's pages (inside scanner.page_dir); empty before the first scan.
+  std::filesystem::path folder() const;
   // True while the recogniser is loaded in this process (tests, benchmark).
   bool recognizer_loaded() const;
   // The helper program recognition runs in; empty when it runs in this process.
@@ -60,14 +66,22 @@ class LibraryScanner final : public flow::ScanService {
   long last_helper_peak_kb() const { return helper_peak_kb_.load(); }
 
  private:
+  struct PagesNotPrivate : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  flow::ScanResult scan(const flow::ScanRequest& request);  // run(), its errors as plain results
   flow::ScanResult run(const flow::ScanRequest& request);
+  // The page folder, made on first use inside page_dir_; throws PagesNotPrivate when page_dir_
+  // is not in memory (unless pages_on_disk_).
+  std::filesystem::path private_folder();
   // Worker thread: the loaded recogniser (loading it if needed), marked as in use until
   // done_recognizing().
   scanners::Recognizer& recognizer();
   void done_recognizing();
   void unload_when_idle();  // the unloader thread
   std::vector<scanners::SubmissionResult> recognize_here(std::vector<scanners::PageImage>& pages);
-  std::vector<scanners::SubmissionResult> recognize_in_helper(const std::vector<std::filesystem::path>& pages);
+  std::vector<scanners::SubmissionResult> recognize_in_helper(const std::filesystem::path& folder,
+                                                              const std::vector<std::filesystem::path>& pages);
 
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;
@@ -76,8 +90,12 @@ class LibraryScanner final : public flow::ScanService {
   std::vector<std::string> options_;
   std::filesystem::path mac_key_file_, font_dir_;
   std::string postal_address_;
-  std::filesystem::path folder_;
-  std::string last_submission_;  // worker thread only
+  std::filesystem::path page_dir_;  // scanner.page_dir: must be tmpfs unless pages_on_disk_
+  bool pages_on_disk_ = false;
+  mutable std::mutex folder_mutex_;
+  std::filesystem::path folder_;              // guarded; made at the first scan
+  std::atomic<std::uint64_t> generation_{0};  // moved on by every wipe
+  std::string last_submission_;               // worker thread only
   std::filesystem::path helper_program_, helper_config_;
   std::atomic<long> helper_peak_kb_{0};
 

@@ -1,8 +1,10 @@
 #include "kiosk_flow/flow.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <sstream>
+#include <system_error>
 
 #include <sodium.h>
 
@@ -357,6 +359,15 @@ std::vector<const forms::Item*> Flow::questions() const {
 
 void Flow::wipe(Clock::time_point now) {
   services_.speaker->stop();
+  // The scanned pages go now, not at the next scan; a scan still running is discarded. Pages a
+  // running outbox commit still reads stay: the commit seals them into the store and deletes them.
+  std::vector<std::filesystem::path> committing;
+  if (send_busy_) {
+    committing = session_.pages;
+    committing.insert(committing.end(), session_.evidence_pages.begin(), session_.evidence_pages.end());
+  }
+  ++scan_ticket_;
+  services_.scanner->wipe(committing);
   desk_.wipe();
   session_.wipe();
   wipe_string(current_link_);
@@ -418,13 +429,21 @@ void Flow::tick(Clock::time_point now) {
   }
   // Staff queue answers (one that arrives after a wipe is dropped); a held sheet opened.
   if (auto opened = desk_.collect_answer()) load_held(*opened);
-  if (scan_busy_) {
-    if (auto r = services_.scanner->poll()) {
-      scan_busy_ = false;
-      log("scan: " + r->detail);
-      scan_result_ = std::move(*r);
-      after_scan();
+  // Polled also when no scan is running: a result that comes after a wipe (the person left
+  // while the sheet was read) is taken out and dropped here, never shown to the next person.
+  while (auto r = services_.scanner->poll()) {
+    if (!scan_busy_ || r->ticket != scan_ticket_) {
+      log("scan: a result from before the session was wiped is discarded");
+      for (auto& field : r->fields) wipe_string(field.value);
+      std::error_code ec;  // the scanner deletes them too; whichever comes first
+      for (const auto& page : r->pages) std::filesystem::remove(page, ec);
+      continue;
     }
+    scan_busy_ = false;
+    log("scan: " + r->detail);
+    scan_result_ = std::move(*r);
+    after_scan();
+    break;
   }
   if (send_busy_) {
     if (auto r = services_.outbox->poll()) {
@@ -678,6 +697,7 @@ void Flow::start_scan() {
   req.expected_form_id = session_.filled_at_home && !next_page ? "" : session_.form_id;
   req.evidence_code = scanning_evidence_;
   req.next_page = next_page;
+  req.ticket = ++scan_ticket_;
   scan_result_.reset();
   scan_busy_ = true;
   services_.scanner->start(std::move(req));

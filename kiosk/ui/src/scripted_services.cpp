@@ -37,6 +37,7 @@ std::optional<flow::ScanResult> ScriptedScanner::poll() {
     r = result;
   }
   r.outcome = outcome;
+  r.ticket = last_.ticket;
   r.detail = "scripted scanner";
   if (outcome == flow::Outcome::Failed) r.message_key = "ui.scan.failed";
   if (outcome == flow::Outcome::Unavailable) r.message_key = "ui.scan.unavailable";

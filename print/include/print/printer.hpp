@@ -50,6 +50,10 @@ PrinterStatus query_printer(const PrinterTarget& target);
 enum class JobState { Submitting, Waiting, Printing, Completed, Failed, Canceled };
 std::string to_string(JobState state);  // "submitting", "waiting", ...
 
+// Purges this user's finished jobs on the target's queue (documents and history), e.g. what a
+// kiosk that was killed mid-job left in the spool. Returns how many, or -1 (then *error says why).
+int purge_finished_jobs(const PrinterTarget& target, std::string* error = nullptr);
+
 struct JobStatus {
   JobState state = JobState::Submitting;
   int job_id = 0;                                    // CUPS job id once submitted
@@ -67,6 +71,10 @@ struct JobOptions {
   // CUPS job and fail with that problem. Zero: keep waiting until the overall timeout.
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds overall_timeout{std::chrono::minutes(10)};
+  // Once the job has ended (printed, failed or canceled), purge it from CUPS: the spooled
+  // document and the job history go at once (CUPS keeps both by default: PreserveJobFiles,
+  // PreserveJobHistory). A filled-in form is personal data.
+  bool purge_when_done = false;
 };
 
 // One print job, submitted and followed on its own worker thread. start() returns at once;

@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -313,6 +314,7 @@ class Flow {
   std::string error_key_;     // translated error next to the field
   std::string refusal_key_;
   bool print_busy_ = false, scan_busy_ = false, send_busy_ = false, receipt_busy_ = false;
+  std::uint64_t scan_ticket_ = 0;  // the running scan's; a wipe moves it on (late results are dropped)
   std::optional<PrintResult> print_result_;
   std::optional<ScanResult> scan_result_;
   std::optional<OutboxResult> send_result_;

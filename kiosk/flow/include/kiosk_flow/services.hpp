@@ -51,6 +51,9 @@ struct ScanRequest {
   std::string expected_form_id;  // empty: identify the form from the page
   std::string evidence_code;     // non-empty: scan an attachment, not a form
   bool next_page = false;        // the next page of the form being scanned: keep the earlier pages
+  // Set by the flow, echoed in the result: a result for an older ticket (a scan that was still
+  // running when the session was wiped) belongs to nobody and is discarded.
+  std::uint64_t ticket = 0;
 };
 
 // One field as the scanner read it.
@@ -82,6 +85,7 @@ struct ScanResult {
   // Not empty: no key of this kiosk vouches for the sheet's QR code ("qr-unknown-key": printed
   // with a key this kiosk does not have; "qr-forged": the code was altered). Held for staff.
   std::string key_problem;
+  std::uint64_t ticket = 0;  // the request's
 };
 
 struct Submission {
@@ -171,6 +175,10 @@ class ScanService {
   virtual bool available() const = 0;
   virtual void start(ScanRequest request) = 0;
   virtual std::optional<ScanResult> poll() = 0;
+  // The session is wiped: every page the service keeps goes now, except `keep` (pages handed
+  // to an outbox commit still running, which deletes them itself). A scan still running is
+  // discarded when it ends, its pages deleted.
+  virtual void wipe(const std::vector<std::filesystem::path>& keep) { (void)keep; }
 };
 
 class OutboxService {
