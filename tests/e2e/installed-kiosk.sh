@@ -37,6 +37,7 @@ work=$(mktemp -d /tmp/kiosk-e2e-XXXXXX)
 chmod 0755 "$work"
 failures=0
 pids=()
+mounted=()
 user_existed=0
 getent passwd kiosk >/dev/null && user_existed=1
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -81,6 +82,7 @@ start_broker() {
 
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for dir in "${mounted[@]}"; do umount "$dir" 2>/dev/null && rmdir "$dir" 2>/dev/null; done
   stop_broker
   if status | grep -q 'installed\|config-files'; then
     KIOSK_PURGE_FORCE=1 apt-get purge -y -qq "$pkg" >/dev/null 2>&1 || KIOSK_PURGE_FORCE=1 dpkg --purge "$pkg" >/dev/null 2>&1
@@ -222,10 +224,29 @@ as_kiosk kioskctl print organdonasjon --lang nb --out "$work/glass/check.pdf" >"
   { cat "$work/print-check.log"; fail "kioskctl print as the kiosk user failed"; }
 rm -f "$work/glass/check.pdf"
 
-step "kioskctl doctor as the kiosk user (it also checks the keys)"
-as_kiosk kioskctl doctor >"$work/doctor-1.log" 2>&1
+step "kioskctl doctor, as root from ssh (it decrypts the store key credential to check the store)"
+SANE_CONFIG_DIR="$work/sane" kioskctl doctor >"$work/doctor-1.log" 2>&1
 cat "$work/doctor-1.log"
 grep -q '^failed' "$work/doctor-1.log" && fail "kioskctl doctor has a failed line after setup"
+
+step "what the units give the kiosk user: the store key credential, a tmpfs for scanned pages"
+# systemd is not PID 1 here, so the test does what it does for the units: LoadCredentialEncrypted=
+# decrypts the store key into a private in-memory folder readable only by the service user
+# (CREDENTIALS_DIRECTORY), and RuntimeDirectory= makes /run/helsenorge-kiosk, on tmpfs under
+# /run (RUNTIME_DIRECTORY).
+credentials=/run/credentials/helsenorge-kiosk.service
+runtime=/run/helsenorge-kiosk
+mkdir -p "$credentials" "$runtime"
+mount -t tmpfs -o size=1m,mode=0700 tmpfs "$credentials" || die "cannot mount a tmpfs for the credentials"
+mounted+=("$credentials")
+mount -t tmpfs -o size=256m,mode=0700 tmpfs "$runtime" || die "cannot mount a tmpfs for the scanned pages"
+mounted+=("$runtime")
+chown kiosk:kiosk "$credentials" "$runtime"
+systemd-creds decrypt --name=store.key $conf_dir/credentials/store.key.cred "$credentials/store.key" ||
+  die "the store key credential made by the package does not decrypt"
+chown kiosk "$credentials/store.key" && chmod 0400 "$credentials/store.key"
+[ ! -e $state/store.key ] || fail "a plain store key lies beside the store ($state/store.key)"
+kiosk_env+=(CREDENTIALS_DIRECTORY="$credentials" RUNTIME_DIRECTORY="$runtime")
 
 step "the touch screen: /usr/bin/kiosk as the kiosk user with the installed configuration, under Xvfb"
 # -displayfd: Xvfb picks a free display number itself and writes it when it is ready.
@@ -270,13 +291,17 @@ fi
 grep -i 'error\|cannot' "$work/kiosk.log" | head -5
 
 step "the submission is in the outbox, queued (the screen process does not send)"
-ref=$(as_kiosk kioskctl queue list --json --config $conf | python3 -c '
+read -r ref queued_status < <(kioskctl queue list --json --config $conf | python3 -c '
 import json, sys
 rows = json.load(sys.stdin)
 rows = rows if isinstance(rows, list) else rows.get("submissions", [])
-print(rows[-1]["reference"] if rows else "")')
+print(rows[-1]["reference"], rows[-1]["status"]) if rows else print("", "")')
 [ -n "$ref" ] || die "no submission in the outbox after the session"
-echo "reference: $ref"
+echo "reference: $ref, $queued_status"
+# Only the delivery unit sends: the touch-screen process has no worker, so it is still queued.
+[ "$queued_status" = queued ] || fail "the touch-screen process sent the submission itself ($queued_status)"
+# The wipe at "start over" removed the session's scanned pages from the tmpfs at once.
+[ -z "$(find "$runtime" -type f)" ] || { find "$runtime" -type f; fail "scanned pages are left after the session"; }
 
 step "delivery with the broker down: the delivery command fails plainly, nothing is lost"
 stop_broker
@@ -284,7 +309,7 @@ as_kiosk kioskctl queue deliver --until-empty --timeout 20 --config $conf >"$wor
 rc=$?
 cat "$work/deliver-down.log" | tail -5
 [ $rc -ne 0 ] || fail "queue deliver with the broker down exited 0"
-as_kiosk kioskctl queue show "$ref" --config $conf >"$work/show-down.log" 2>&1 || fail "queue show $ref failed"
+kioskctl queue show "$ref" --config $conf >"$work/show-down.log" 2>&1 || fail "queue show $ref failed"
 grep -qi 'queued\|sending\|waiting' "$work/show-down.log" || { cat "$work/show-down.log"; fail "the submission is not queued after the outage"; }
 
 step "the broker is back: the delivery unit's command line delivers it"
@@ -292,7 +317,7 @@ start_broker
 start_platform
 as_kiosk kioskctl queue deliver --until-empty --timeout 180 --config $conf >"$work/deliver.log" 2>&1 ||
   { tail -20 "$work/deliver.log"; fail "queue deliver did not empty the queue"; }
-as_kiosk kioskctl queue show "$ref" --config $conf >"$work/show.log" 2>&1
+kioskctl queue show "$ref" --config $conf >"$work/show.log" 2>&1
 cat "$work/show.log"
 grep -qi 'accepted' "$work/show.log" || fail "the platform's receipt did not come back (not accepted)"
 
@@ -317,19 +342,45 @@ echo "rows with personal data left in the store: $left"
 [ "$(store_sql "SELECT count(*) FROM submissions WHERE personal_deleted_at IS NULL")" = 0 ] ||
   fail "the accepted submission is not marked as deleted"
 # Page images and PDFs (anything the kiosk user owns) in the temporary folders and the spool.
-residue=$(find /tmp /var/tmp "$cups/spool" -xdev -user kiosk -type f 2>/dev/null | grep -v "^$work/\(probe\|glass\)/")
+residue=$(find /tmp /var/tmp "$cups/spool" "$runtime" -xdev -user kiosk -type f 2>/dev/null | grep -v "^$work/\(probe\|glass\)/")
 spool=$(find "$cups/spool" -maxdepth 1 -type f -name 'd*' 2>/dev/null)
 [ -z "$residue" ] || { echo "$residue"; fail "files of the kiosk user are left in /tmp, /var/tmp or the CUPS spool"; }
 [ -z "$spool" ] || { echo "$spool"; fail "printed documents are left in the CUPS spool"; }
 
 step "kioskctl doctor after the session"
-as_kiosk kioskctl doctor >"$work/doctor-2.log" 2>&1
+SANE_CONFIG_DIR="$work/sane" kioskctl doctor >"$work/doctor-2.log" 2>&1
 cat "$work/doctor-2.log"
 grep -q '^failed' "$work/doctor-2.log" && fail "kioskctl doctor has a failed line after the session"
 
-step "stop the kiosk, purge the package: nothing is left"
+step "stop the kiosk"
 kill "$kiosk_pid" 2>/dev/null
 wait "$kiosk_pid" 2>/dev/null
+
+step "disk full for the store: a commit is refused plainly with exit 4, nothing is lost, and works with space again"
+# The store's folder on a small disk of its own (a tmpfs bound over it), filled to the last byte.
+small=$work/small-disk
+mkdir -p "$small"
+mount -t tmpfs -o size=16m,mode=0700 tmpfs "$small" || die "cannot mount a small tmpfs"
+mounted=("$small" "${mounted[@]}")
+cp -a $state/. "$small/"
+mount --bind "$small" $state || die "cannot bind the small disk over $state"
+mounted=($state "${mounted[@]}")
+count() { sqlite3 $state/kiosk.db "SELECT count(*) FROM submissions"; }
+before=$(count)
+dd if=/dev/zero of="$small/filler" bs=64k >/dev/null 2>&1
+as_kiosk kioskctl queue add --form organdonasjon --example 3 --config $conf >"$work/full.log" 2>&1
+rc=$?
+cat "$work/full.log"
+[ $rc -eq 4 ] || fail "a commit on a full disk exited $rc, not 4"
+grep -qi 'full\|space' "$work/full.log" || fail "a commit on a full disk does not say the disk is full"
+[ "$(count)" = "$before" ] || fail "a commit on a full disk changed the store"
+rm -f "$small/filler"
+as_kiosk kioskctl queue add --form organdonasjon --example 3 --config $conf >"$work/space.log" 2>&1 ||
+  { cat "$work/space.log"; fail "with space again a commit does not work"; }
+[ "$(count)" = "$((before + 1))" ] || fail "with space again the commit is not in the store"
+umount $state && umount "$small" && mounted=("${mounted[@]:2}")
+
+step "purge the package: nothing is left"
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$pkg" >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "apt-get purge failed"; }
 for path in /usr/bin/kiosk /usr/bin/kioskctl $conf_dir $state; do
   [ -e "$path" ] && fail "$path is left after purge"
