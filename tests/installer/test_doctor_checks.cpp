@@ -330,6 +330,7 @@ TEST_CASE("doctor: print_to_folder is flagged with what it keeps, a pending scre
   CHECK(contains(r.fix, screen_code_file(conf).string()));
   std::filesystem::remove(screen_code_file(conf));
   CHECK(check_screen_code(conf).status == CheckStatus::Ok);
+}
 
 TEST_CASE("doctor page-dir: scanned pages on disk fail, the development setting warns, a tmpfs folder is ok") {
   // The build tree is on disk for sure.
