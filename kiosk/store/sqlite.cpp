@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 
 namespace kiosk::store {
 
@@ -12,7 +13,18 @@ void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept {
 }
 
 namespace {
+// SQLite reports a full disk as SQLITE_FULL only where it sees the write fail; creating the WAL
+// index (-shm, a mapped file) or a journal on a full disk comes back as an I/O error or "cannot
+// open". Whether the disk is the cause is read from the folder itself.
+bool folder_is_full(const std::string& file) {
+  struct statvfs fs {};
+  const auto folder = std::filesystem::path(file).parent_path();
+  return ::statvfs(folder.empty() ? "." : folder.c_str(), &fs) == 0 && fs.f_bavail == 0;
+}
+
 [[noreturn]] void throw_for(int code, const std::string& detail, const std::string& file, const std::string& doing) {
+  const int primary = code & 0xff;
+  if ((primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) && folder_is_full(file)) code = SQLITE_FULL;
   switch (code & 0xff) {
     case SQLITE_FULL:
       throw StoreError(StoreError::Kind::DiskFull, "The disk is full, so the kiosk could not save (" + doing + " in " +
