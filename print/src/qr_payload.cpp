@@ -145,7 +145,13 @@ MacKey MacKey::load_file(const std::filesystem::path& file) {
                                             "head -c 32 /dev/urandom > " +
                                             file.string());
   std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
+  // A key typed as text (hex, base64) may end with a line break that is not part of it; a
+  // random binary key (head -c 32 /dev/urandom, the package, setup) may end with the byte 0x0A
+  // and keeps all its bytes, or its MAC and key id would differ from the ones it was made with.
+  const bool text = std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) {
+    return (b >= 0x20 && b < 0x7f) || b == '\n' || b == '\r';
+  });
+  while (text && !bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r')) bytes.pop_back();
   if (bytes.size() < kMinKeyBytes) {
     OPENSSL_cleanse(bytes.data(), bytes.size());
     throw PrintError("mac-key-too-short", "the QR code key file " + file.string() + " holds fewer than 16 bytes");

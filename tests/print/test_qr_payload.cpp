@@ -253,3 +253,18 @@ TEST_CASE("qr key files: created once, rotated into the ring, operator keys impo
   for (const auto& k : print::list_qr_keys(current)) named = named || !k.problem.empty();
   CHECK(named);
 }
+
+TEST_CASE("qr key files: a random key that ends with the byte 0x0A keeps all its bytes, a typed text key loses its line break") {
+  print_test::TempDir dir;
+  std::vector<std::uint8_t> binary(32, 0x9c);
+  binary.back() = '\n';
+  const auto binary_file = dir.path() / "binary.key";
+  std::ofstream(binary_file, std::ios::binary).write(reinterpret_cast<const char*>(binary.data()), 32);
+  const auto loaded = print::MacKey::load_file(binary_file);
+  CHECK(loaded.bytes() == binary);
+  CHECK(loaded.id() == print::MacKey(binary).id());  // the id a rotation names it by
+
+  const auto text_file = dir.path() / "text.key";
+  std::ofstream(text_file) << "00112233445566778899aabbccddeeff\n";
+  CHECK(print::MacKey::load_file(text_file).bytes().size() == 32);
+}
