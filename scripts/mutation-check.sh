@@ -59,6 +59,10 @@ mutations=(
   # recognition acceptance
   'scanners/include/scanners/digits.hpp|    return guess.digit >= 0 && guess.confidence >= min_confidence && guess.lowest >= min_lowest &&|    return guess.digit >= 0 && guess.lowest >= min_lowest &&|scan_tests|^scan_tests: .*(digit|accept)'
   'scanners/src/letters.cpp|  if (guess.confidence >= alone_min_confidence) return true;|  if (guess.confidence >= agreed_min_confidence) return true;|scan_tests|^scan_tests: .*(letter|accept)'
+  # what the package's pre-removal script is told is still owed to the platform
+  "kiosk/admin/src/checks.cpp|  return count_rows(db.get(), store_file, \"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent', 'parked')\");|  return count_rows(db.get(), store_file, \"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent')\");|installer_store_tests installer_tests|^installer_(store_)?tests: .*undelivered"
+  # read aloud: leaving a screen silences what it was saying
+  'kiosk/app/src/read_aloud.cpp|  if (device_) SDL_ClearQueuedAudio(device_);|  if (false) SDL_ClearQueuedAudio(device_);|kiosk_read_aloud_tests|^kiosk_read_aloud_tests: '
 )
 
 # One mutation's fields, split at "|" (a literal "|" in the code is written "\|"), into
@@ -79,7 +83,9 @@ fi
 
 command -v python3 >/dev/null || { echo "mutation-check: needs python3 (scripts/install-deps.sh)" >&2; exit 1; }
 src="$work/src"
-build="$work/build"
+# The build folder inside the copy, as in a worktree: with ccache's base_dir above WORK, the
+# copy's objects then hash like any worktree's, and the first build is mostly cache hits.
+build="$src/build"
 mkdir -p "$work"
 if [ ! -d "$src/.git" ]; then git clone --quiet --no-hardlinks "$repo" "$src"; fi
 git -C "$src" fetch --quiet "$repo" HEAD
