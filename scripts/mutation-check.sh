@@ -125,7 +125,7 @@ EOF
     if grep -q 'No tests were found' "$work/test-$i.log"; then outcome="SURVIVED (no test matched)"; else outcome="SURVIVED"; fi
     survived=$((survived + 1))
   else
-    failed=$(grep -cE '\*\*\*Failed|\(Failed\)|\(Timeout\)|Exception' "$work/test-$i.log" || true)
+    failed=$(grep -cE 'Test +#[0-9]+: .*\*\*\*(Failed|Timeout|Exception)' "$work/test-$i.log" || true)
     ran=$(sed -nE 's/.*tests passed, [0-9]+ tests failed out of ([0-9]+).*/\1/p' "$work/test-$i.log")
     [ -n "$ran" ] || ran=0
     outcome="CAUGHT ($failed of $ran test(s) failed)"
