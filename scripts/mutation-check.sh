@@ -60,7 +60,7 @@ mutations=(
   'scanners/include/scanners/digits.hpp|    return guess.digit >= 0 && guess.confidence >= min_confidence && guess.lowest >= min_lowest &&|    return guess.digit >= 0 && guess.lowest >= min_lowest &&|scan_tests|^scan_tests: ?.*(digit|accept)'
   'scanners/src/letters.cpp|  if (guess.confidence >= alone_min_confidence) return true;|  if (guess.confidence >= agreed_min_confidence) return true;|scan_tests|^scan_tests: ?.*(letter|accept)'
   # what the package's pre-removal script is told is still owed to the platform
-  "kiosk/admin/src/checks.cpp|  return count_rows(db.get(), store_file, \"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent', 'parked')\");|  return count_rows(db.get(), store_file, \"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent')\");|installer_store_tests installer_tests|^installer_(store_)?tests: .*undelivered"
+  "kiosk/admin/src/checks.cpp|  return count_rows(db.get(), store_file, \"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent', 'parked')\");|  return count_rows(db.get(), store_file, \"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent')\");|installer_store_tests installer_tests|^installer_(store_)?tests: ?.*undelivered"
   # read aloud: leaving a screen silences what it was saying
   'kiosk/app/src/read_aloud.cpp|  if (device_) SDL_ClearQueuedAudio(device_);|  if (false) SDL_ClearQueuedAudio(device_);|kiosk_read_aloud_tests|^kiosk_read_aloud_tests: ?'
 )
@@ -69,6 +69,8 @@ mutations=(
 # the variables file, from, to, targets and regex.
 parse() {
   IFS=$'\001' read -r file from to targets regex <<<"$(printf '%s' "$1" | sed 's/\\|/\x02/g; s/|/\x01/g; s/\x02/|/g')"
+  # The regex is the last field: its own "|" (alternation) were split too and come back here.
+  regex=${regex//$'\001'/|}
 }
 
 if [ $list_only -eq 1 ]; then
@@ -76,7 +78,7 @@ if [ $list_only -eq 1 ]; then
   for m in "${mutations[@]}"; do
     i=$((i + 1))
     parse "$m"
-    printf '%2d %s (%s)\n   - %s\n   + %s\n' $i "$file" "$targets" "$from" "$to"
+    printf '%2d %s (%s; ctest -R %s)\n   - %s\n   + %s\n' $i "$file" "$targets" "$regex" "$from" "$to"
   done
   exit 0
 fi
