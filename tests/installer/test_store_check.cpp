@@ -44,10 +44,11 @@ int sh(const std::string& command) {
   return std::system(command.c_str());
 }
 
-ob::Bytes receipt(const std::filesystem::path& env, const nlohmann::json& body) {
+ob::Bytes receipt(const std::filesystem::path& env, const nlohmann::json& body,
+                  const std::string& signed_by = "platform-signing") {
   const std::string text = body.dump();
-  ob::KeyPair signer{ob::load_certificate(env / "certs/platform-signing.pem"),
-                     ob::load_private_key(env / "certs/platform-signing.key")};
+  ob::KeyPair signer{ob::load_certificate(env / "certs" / (signed_by + ".pem")),
+                     ob::load_private_key(env / "certs" / (signed_by + ".key"))};
   const auto to = ob::load_certificate(env / "certs/kiosk-decryption.pem");
   return ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), signer, to.get());
 }
@@ -93,6 +94,10 @@ TEST_CASE("undelivered on the real store: queued, sent and parked count, accepte
                                              {"outcome", "rejected"},
                                              {"reasonCode", "KIOSK-000021"},
                                              {"reasonText", "Svarene ble ikke godtatt"}})) == ob::ReceiptResult::Rejected);
+  // A receipt signed by another certificate of the same trusted CA (the kiosk's own) is not the
+  // platform's: it settles nothing.
+  CHECK(outbox.apply_receipt(receipt(env, {{"messageId", c[0].id}, {"outcome", "accepted"}, {"platformReference", "HN-X"}},
+                                     "kiosk-signing")) != ob::ReceiptResult::Accepted);
   outbox.cancel(c[5].reference, "staff-1");
   const std::vector<ob::Status> want = {ob::Status::Queued,   ob::Status::Sent,     ob::Status::Parked,
                                         ob::Status::Accepted, ob::Status::Rejected, ob::Status::Cancelled};
@@ -108,4 +113,37 @@ TEST_CASE("undelivered on the real store: queued, sent and parked count, accepte
   REQUIRE(outbox.apply_receipt(receipt(env, {{"messageId", c[1].id}, {"outcome", "accepted"}, {"platformReference", "HN-2"}})) ==
           ob::ReceiptResult::Accepted);
   CHECK(count_undelivered(store_file) == 2);
+}
+
+// The platform's own certificate without non-repudiation (a signing key for something else): a
+// receipt signed with it settles nothing, so the submission is still owed.
+TEST_CASE("undelivered on the real store: a receipt signed without non-repudiation settles nothing") {
+  kiosk_test::TempDir dir;
+  const auto env = dir / "env";
+  REQUIRE(sh(std::string(KIOSK_BINARY_DIR) + "/bin/kioskctl demo-env --out " + env.string() +
+             " --broker amqp://127.0.0.1:9 > /dev/null") == 0);
+  const auto certs = env / "certs";
+  kiosk_test::write_file(dir / "ext.cnf", "keyUsage=critical,digitalSignature\n");
+  REQUIRE(sh("cd " + certs.string() +
+             " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout no-nr.key"
+             " -subj '/O=Helsenorge kiosk TEST/CN=platform without non-repudiation' -out no-nr.csr 2>/dev/null"
+             " && openssl x509 -req -in no-nr.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out no-nr.pem"
+             " -extfile " + (dir / "ext.cnf").string() + " 2>/dev/null") == 0);
+  auto config = kiosk::Config::load(env / "kiosk.toml");
+  config.set("security.platform_signing_certificate", (certs / "no-nr.pem").string());
+  const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+  ob::Outbox outbox(config);
+  const auto c = outbox.commit_submission(example(catalogue.forms().front(), 1));
+  // Signed, then encrypted to the kiosk, by the openssl command (the library refuses to sign with it).
+  kiosk_test::write_file(dir / "receipt.json",
+                         nlohmann::json{{"messageId", c.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}}.dump());
+  REQUIRE(sh("cd " + certs.string() + " && openssl cms -sign -binary -nodetach -signer no-nr.pem -inkey no-nr.key -in " +
+             (dir / "receipt.json").string() +
+             " -outform DER | openssl cms -encrypt -binary -aes-256-cbc -inform DER -outform DER -out " +
+             (dir / "receipt.der").string() + " kiosk-decryption.pem") == 0);
+  const std::string der = kiosk_test::read_file(dir / "receipt.der");
+  REQUIRE(der.size() > 500);
+  CHECK(outbox.apply_receipt(ob::Bytes(der.begin(), der.end())) != ob::ReceiptResult::Accepted);
+  CHECK(outbox.status(c.reference)->status == ob::Status::Queued);
+  CHECK(count_undelivered(config.get_path("store.path")) == 1);
 }
