@@ -1,7 +1,7 @@
 #pragma once
 // A real cupsd that a test starts on a free loopback port, with its own configuration, spool
-// and logs, and sets CUPS_SERVER to (put back as it was when it ends). Its one queue Kiosk_A4 (the default printer) is a small
-// backend script that copies each job into printed(). Used by the printer and doctor tests.
+// and logs, and sets CUPS_SERVER to (put back as it was when it ends). Its one queue Kiosk_A4 (the default printer) is
+// a small backend script that copies each job into printed(). Used by the printer and doctor tests.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>

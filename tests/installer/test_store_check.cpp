@@ -88,16 +88,19 @@ TEST_CASE("undelivered on the real store: queued, sent and parked count, accepte
   outbox.mark_failed(c[2].id, "broker said no");
   outbox.mark_failed(c[2].id, "broker said no");
   // c[3] accepted and c[4] rejected by the platform; staff cancel c[5].
-  REQUIRE(outbox.apply_receipt(receipt(env, {{"messageId", c[3].id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}})) ==
+  REQUIRE(outbox.apply_receipt(
+              receipt(env, {{"messageId", c[3].id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}})) ==
           ob::ReceiptResult::Accepted);
   REQUIRE(outbox.apply_receipt(receipt(env, {{"messageId", c[4].id},
                                              {"outcome", "rejected"},
                                              {"reasonCode", "KIOSK-000021"},
-                                             {"reasonText", "Svarene ble ikke godtatt"}})) == ob::ReceiptResult::Rejected);
+                                             {"reasonText", "Svarene ble ikke godtatt"}})) ==
+          ob::ReceiptResult::Rejected);
   // A receipt signed by another certificate of the same trusted CA (the kiosk's own) is not the
   // platform's: it settles nothing.
-  CHECK(outbox.apply_receipt(receipt(env, {{"messageId", c[0].id}, {"outcome", "accepted"}, {"platformReference", "HN-X"}},
-                                     "kiosk-signing")) != ob::ReceiptResult::Accepted);
+  CHECK(outbox.apply_receipt(receipt(
+            env, {{"messageId", c[0].id}, {"outcome", "accepted"}, {"platformReference", "HN-X"}}, "kiosk-signing")) !=
+        ob::ReceiptResult::Accepted);
   outbox.cancel(c[5].reference, "staff-1");
   const std::vector<ob::Status> want = {ob::Status::Queued,   ob::Status::Sent,     ob::Status::Parked,
                                         ob::Status::Accepted, ob::Status::Rejected, ob::Status::Cancelled};
@@ -110,7 +113,8 @@ TEST_CASE("undelivered on the real store: queued, sent and parked count, accepte
              (env / "kiosk.toml").string() + " > " + out.string() + " 2>&1") == 0);
   CHECK(kiosk_test::read_file(out) == "3\n");
   // A sent one answered: one fewer.
-  REQUIRE(outbox.apply_receipt(receipt(env, {{"messageId", c[1].id}, {"outcome", "accepted"}, {"platformReference", "HN-2"}})) ==
+  REQUIRE(outbox.apply_receipt(
+              receipt(env, {{"messageId", c[1].id}, {"outcome", "accepted"}, {"platformReference", "HN-2"}})) ==
           ob::ReceiptResult::Accepted);
   CHECK(count_undelivered(store_file) == 2);
 }
@@ -128,16 +132,19 @@ TEST_CASE("undelivered on the real store: a receipt signed without non-repudiati
              " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout no-nr.key"
              " -subj '/O=Helsenorge kiosk TEST/CN=platform without non-repudiation' -out no-nr.csr 2>/dev/null"
              " && openssl x509 -req -in no-nr.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out no-nr.pem"
-             " -extfile " + (dir / "ext.cnf").string() + " 2>/dev/null") == 0);
+             " -extfile " +
+             (dir / "ext.cnf").string() + " 2>/dev/null") == 0);
   auto config = kiosk::Config::load(env / "kiosk.toml");
   config.set("security.platform_signing_certificate", (certs / "no-nr.pem").string());
   const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
   ob::Outbox outbox(config);
   const auto c = outbox.commit_submission(example(catalogue.forms().front(), 1));
   // Signed, then encrypted to the kiosk, by the openssl command (the library refuses to sign with it).
-  kiosk_test::write_file(dir / "receipt.json",
-                         nlohmann::json{{"messageId", c.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}}.dump());
-  REQUIRE(sh("cd " + certs.string() + " && openssl cms -sign -binary -nodetach -signer no-nr.pem -inkey no-nr.key -in " +
+  kiosk_test::write_file(
+      dir / "receipt.json",
+      nlohmann::json{{"messageId", c.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}}.dump());
+  REQUIRE(sh("cd " + certs.string() +
+             " && openssl cms -sign -binary -nodetach -signer no-nr.pem -inkey no-nr.key -in " +
              (dir / "receipt.json").string() +
              " -outform DER | openssl cms -encrypt -binary -aes-256-cbc -inform DER -outform DER -out " +
              (dir / "receipt.der").string() + " kiosk-decryption.pem") == 0);

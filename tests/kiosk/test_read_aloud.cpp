@@ -103,7 +103,8 @@ TEST_CASE("espeak-ng synthesises Norwegian text into a buffer") {
   CHECK(speaker.synthesize("", "nb").empty());
 }
 
-TEST_CASE("read aloud: speech is played through the audio device (SDL disk driver), as long and as loud as synthesised") {
+TEST_CASE(
+    "read aloud: speech is played through the audio device (SDL disk driver), as long and as loud as synthesised") {
   TempDir dir;
   const auto file = dir.path / "played.raw";
   const kiosk_test::ScopedEnv driver("SDL_AUDIODRIVER", "disk");
@@ -163,8 +164,7 @@ TEST_CASE("read aloud: stop() cuts speech short") {
     // Longer than the rest of the speech would have lasted had stop() not cut it.
     const auto after_stop = size_of(file);
     const auto until = std::chrono::steady_clock::now() + 20s;
-    while (size_of(file) < after_stop + full.size() * sizeof(std::int16_t) &&
-           std::chrono::steady_clock::now() < until)
+    while (size_of(file) < after_stop + full.size() * sizeof(std::int16_t) && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(50ms);
     REQUIRE(size_of(file) >= after_stop + full.size() * sizeof(std::int16_t));
   }
@@ -181,9 +181,8 @@ TEST_CASE("read aloud: stop() cuts speech short") {
 // Two speakers one after the other in one process, too (espeak-ng is set up once per process).
 TEST_CASE("read aloud: a missing audio driver or a device that cannot open is reported, speaking stays silent") {
   TempDir dir;
-  for (const auto& [driver_name, out] :
-       std::vector<std::pair<std::string, fs::path>>{{"no-such-driver", dir.path / "unused.raw"},
-                                                     {"disk", dir.path / "no-such-folder" / "played.raw"}}) {
+  for (const auto& [driver_name, out] : std::vector<std::pair<std::string, fs::path>>{
+           {"no-such-driver", dir.path / "unused.raw"}, {"disk", dir.path / "no-such-folder" / "played.raw"}}) {
     INFO(driver_name << " " << out.string());
     const kiosk_test::ScopedEnv driver("SDL_AUDIODRIVER", driver_name);
     const kiosk_test::ScopedEnv output("SDL_DISKAUDIOFILE", out.string());
