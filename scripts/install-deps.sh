@@ -17,6 +17,8 @@ packages=(
   # scan and recognise
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-nor
   libsane-dev sane-utils libzxing-dev libdlib-dev libopencv-core-dev libopencv-imgproc-dev
+  # (dlib's CMake package links libblas.so and liblapack.so, which libdlib-dev does not pull in)
+  libblas-dev liblapack-dev
   # (the letter trainer: FreeType and the fonts it draws letters from)
   libfreetype-dev fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-urw-base35
   # store and delivery

@@ -101,6 +101,9 @@ void read_frame_rows(SANE_Handle h, const std::string& device, const std::atomic
     SANE_Int len = 0;
     const SANE_Status status = sane_read(h, chunk.data() + have, static_cast<SANE_Int>(chunk.size() - have), &len);
     if (status == SANE_STATUS_EOF) break;
+    // A cancel from another thread makes backends end the read in their own way (the test
+    // backend: an I/O error or an early end of the frame): it is the cancel, not a fault.
+    if (cancel_requested) throw ScanError("cancelled", "The scan was stopped.");
     if (status != SANE_STATUS_GOOD) throw_status(status, device);
     have += static_cast<size_t>(len);
     size_t used = 0;
@@ -116,6 +119,7 @@ void read_frame_rows(SANE_Handle h, const std::string& device, const std::atomic
     std::memmove(chunk.data(), chunk.data() + used, have - used);
     have -= used;
   }
+  if (cancel_requested) throw ScanError("cancelled", "The scan was stopped.");  // never a cut-off page
   if (count <= 0) throw ScanError("io-error", "The scanner sent an empty page.");
   rows.finish(count);
 }
@@ -350,6 +354,7 @@ int SaneDevice::scan_sheets(
     if (status == SANE_STATUS_NO_DOCS && feeder && pages > 0) break;  // feeder is empty: batch done
     if (status != SANE_STATUS_GOOD) {
       sane_cancel(h);
+      if (cancel_requested_) throw ScanError("cancelled", "The scan was stopped.");
       throw_status(status, name_);
     }
     // Alive until after_page has taken the page.
@@ -368,6 +373,7 @@ int SaneDevice::scan_sheets(
       read_frame_rows(h, name_, cancel_requested_, p, *rows);
     } catch (const ScanError& e) {
       sane_cancel(h);
+      if (cancel_requested_ && e.code() != "cancelled") throw ScanError("cancelled", "The scan was stopped.");
       if (e.code() == "no-paper" && feeder && pages > 0) break;
       throw;
     } catch (...) {  // e.g. no memory, or the page file could not be written: the frame is closed too

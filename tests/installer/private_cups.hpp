@@ -1,15 +1,17 @@
 #pragma once
 // A real cupsd that a test starts on a free loopback port, with its own configuration, spool
-// and logs, and sets CUPS_SERVER to. Its one queue Kiosk_A4 (the default printer) is a small
-// backend script that copies each job into printed(). Used by the printer and doctor tests.
+// and logs, and sets CUPS_SERVER to (put back as it was when it ends). Its one queue Kiosk_A4 (the default printer) is
+// a small backend script that copies each job into printed(). Used by the printer and doctor tests.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
+#include "../scoped_env.hpp"
 #include "test_support.hpp"
 
 namespace kiosk_test {
@@ -63,7 +65,7 @@ class PrivateCups {
                    s + "/bin\nDataDir /usr/share/cups\n",
                0644);
     start();
-    ::setenv("CUPS_SERVER", server().c_str(), 1);
+    cups_server_ = std::make_unique<ScopedEnv>("CUPS_SERVER", server());
     if (lp("lpadmin -p Kiosk_A4 -E -v copyfile:" + (d / "out/printed").string() +
            " -o media-default=iso_a4_210x297mm") != 0 ||
         lp("lpadmin -d Kiosk_A4") != 0)
@@ -112,6 +114,7 @@ class PrivateCups {
   TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;
+  std::unique_ptr<ScopedEnv> cups_server_;  // CUPS_SERVER as it was comes back with the cupsd's end
 };
 
 }  // namespace kiosk_test

@@ -13,6 +13,7 @@
 #include "../queue/helpers.hpp"
 #include "admin/setup.hpp"
 #include "private_cups.hpp"
+#include "scoped_env.hpp"
 #include "test_support.hpp"
 
 using kiosk_test::contains;
@@ -61,7 +62,7 @@ TEST_CASE("doctor fixtures: cupsd, SANE pnm and RabbitMQ all ok - then each stop
   kiosk_test::TempDir dir;
   kiosk_test::PrivateCups cups;
   write_file(dir / "sane/dll.conf", "pnm\n", 0644);
-  ::setenv("SANE_CONFIG_DIR", (dir / "sane").c_str(), 1);
+  const kiosk_test::ScopedEnv sane_config("SANE_CONFIG_DIR", (dir / "sane").string());
   queue_test::RabbitBroker broker(dir / "rabbit");
 
   // An installed kiosk's state, in this test's folders: keys in place, store not created yet.

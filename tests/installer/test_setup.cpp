@@ -4,6 +4,7 @@
 
 #include "admin/setup.hpp"
 #include "admin/start_gate.hpp"
+#include "scoped_env.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -106,13 +107,13 @@ TEST_CASE("setup config: set_from_text by type, written atomically 0640 and read
 TEST_CASE("setup devices: SANE scanners are listed - an unreachable CUPS is a plain error") {
   TempDir dir;
   write_file(dir / "dll.conf", "test\n", 0644);
-  ::setenv("SANE_CONFIG_DIR", dir.path().c_str(), 1);
+  const kiosk_test::ScopedEnv sane_config("SANE_CONFIG_DIR", dir.path().string());
   const auto scanners = discover_scanners();
   REQUIRE(scanners.size() >= 1);
   CHECK(scanners.front().device.rfind("test:", 0) == 0);
 
   const std::string server = "127.0.0.1:" + std::to_string(kiosk_test::free_port());
-  ::setenv("CUPS_SERVER", server.c_str(), 1);
+  const kiosk_test::ScopedEnv cups_server("CUPS_SERVER", server);
   CHECK_THROWS_WITH_AS(discover_printers(), doctest::Contains("CUPS"), SetupError);
   CHECK_THROWS_AS(print_test_page("Kiosk_A4", "Test"), SetupError);
 }

@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdlib>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "kiosk_ui/headless.hpp"
 #include "private_cups.hpp"
 #include "../sane_test_backend.hpp"
+#include "scoped_env.hpp"
 #include "test_support.hpp"
 
 using namespace kiosk::admin;
@@ -98,10 +100,11 @@ class SetupDriver {
   kiosk::ui::FrameRecord last_;
 };
 
-void use_sane_test_backend(const TempDir& dir) {
+// SANE's test backend, configured in DIR/sane, for as long as the returned value lives.
+std::unique_ptr<kiosk_test::ScopedEnv> use_sane_test_backend(const TempDir& dir) {
   kiosk_test::keep_sane_test_backend_loaded();
   write_file(dir / "sane/dll.conf", "test\n", 0644);
-  ::setenv("SANE_CONFIG_DIR", (dir / "sane").c_str(), 1);
+  return std::make_unique<kiosk_test::ScopedEnv>("SANE_CONFIG_DIR", (dir / "sane").string());
 }
 
 }  // namespace
@@ -109,7 +112,7 @@ void use_sane_test_backend(const TempDir& dir) {
 TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imports certificates and saves") {
   TempDir dir;
   kiosk_test::PrivateCups cups;
-  use_sane_test_backend(dir);
+  const auto sane_config = use_sane_test_backend(dir);
   const auto state = dir / "state";
   const auto file = dir / "etc/kiosk.toml";
   // As the package leaves it: the documented defaults (with this test's folders), no broker, no PIN.
@@ -245,9 +248,9 @@ TEST_CASE("setup screen: an admin walks every step, test-prints, test-scans, imp
 TEST_CASE("setup screen: without CUPS or a scanner it says so in plain words") {
   TempDir dir;
   const std::string nowhere = "127.0.0.1:" + std::to_string(kiosk_test::free_port());
-  ::setenv("CUPS_SERVER", nowhere.c_str(), 1);
+  const kiosk_test::ScopedEnv cups_server("CUPS_SERVER", nowhere);
   write_file(dir / "sane/dll.conf", "", 0644);
-  ::setenv("SANE_CONFIG_DIR", (dir / "sane").c_str(), 1);
+  const kiosk_test::ScopedEnv sane_config("SANE_CONFIG_DIR", (dir / "sane").string());
   const auto file = dir / "kiosk.toml";  // no file at all
 
   SetupSession session(file);

@@ -268,6 +268,22 @@ TEST_CASE("unavailable print, scan and outbox are said plainly, never shown as s
   REQUIRE(ui.last().find("error"));
   CHECK(ui.last().find("error")->text == assets.translations.text("nb", "ui.send.unavailable"));
   CHECK(f.screen() == Screen::Send);
+
+  // A filled-in sheet brought to the kiosk: the scan is tried, and the missing scanner said plainly.
+  flow::Flow g(assets.catalogue, assets.translations, assets.rules, {}, real_missing, Clock::now());
+  ui::HeadlessUi scan_ui;
+  REQUIRE(scan_ui.touch(g, "choice.language.nb", now));
+  g.apply(flow::intent::SendFilledForm{}, now);
+  REQUIRE(scan_ui.touch(g, "choice.self", now));
+  REQUIRE(scan_ui.touch(g, "choice.scan", now));
+  scan_ui.look(g, now);
+  CHECK(g.screen() == Screen::Scan);
+  const auto* scan_error = scan_ui.last().find("error");
+  REQUIRE(scan_error);
+  CHECK(scan_error->text == assets.translations.text("nb", "ui.scan.unavailable"));
+  CHECK(!scan_ui.last().find("choice.next"));
+  CHECK(!scan_ui.last().find("choice.send"));
+  CHECK(g.session().pages_found.empty());
 }
 
 TEST_CASE("a form whose owner does not take this kind of help is refused at once, with the owner's reason") {

@@ -27,6 +27,7 @@
 #include "kiosk_ui/headless.hpp"
 #include "outbox/outbox.hpp"
 #include "print/qr_key_files.hpp"
+#include "scoped_env.hpp"
 #include "scanners/image.hpp"
 #include "skip.hpp"
 #include "store/delivery_state.hpp"
@@ -200,7 +201,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   TempDir dir{"kiosk-services"};
   auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
   std::ofstream(dir.path / "dll.conf") << "pnm\n";
-  setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);  // each test case is its own process
+  const kiosk_test::ScopedEnv sane_config("SANE_CONFIG_DIR", dir.path.string());
   config.set("scanner.device", std::string("pnm:0"));
   config.set("scanner.options", std::vector<std::string>{"filename=" + (dir.path / "page.pgm").string()});
   config.set("scanner.recognizer_idle_seconds", std::int64_t{2});

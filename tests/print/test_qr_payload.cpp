@@ -1,4 +1,6 @@
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <sys/stat.h>
 
@@ -126,6 +128,23 @@ TEST_CASE("qr payload: encoding refuses fields that would break the format, shor
   CHECK_THROWS_AS(print::encode_qr_payload(p, key), print::PrintError);
   CHECK_THROWS_AS(print::encode_qr_payload(sample(), print::MacKey(std::vector<std::uint8_t>(8, 1))),
                   print::PrintError);
+
+  // A code whose MAC was made with a too-short key does not verify with that key either.
+  const print::MacKey short_key(std::vector<std::uint8_t>(8, 1));
+  const std::string good = print::encode_qr_payload(sample(), key);
+  const std::string body = good.substr(0, good.rfind(';'));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  REQUIRE(HMAC(EVP_sha256(), short_key.bytes().data(), static_cast<int>(short_key.bytes().size()),
+               reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &digest_len) != nullptr);
+  std::string mac;
+  for (std::size_t i = 0; i < (good.size() - body.size() - 1) / 2; ++i) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    mac += kHex[digest[i] >> 4];
+    mac += kHex[digest[i] & 0xF];
+  }
+  CHECK_FALSE(print::verify_qr_mac(body + ";" + mac, short_key));
+  CHECK(print::verify_qr_mac(good, key));
 
   print_test::TempDir dir;
   CHECK_THROWS_WITH_AS(print::MacKey::load_file(dir.path() / "missing.key"), doctest::Contains("cannot be read"),

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include "print/error.hpp"
 #include "print/layout.hpp"
@@ -167,7 +168,8 @@ TEST_CASE("render: writing to an unwritable place fails clearly and leaves no fi
   CHECK(files == 1);  // no temporary files left behind
 }
 
-// Golden images: three representative renderings compared with a tolerance, so any layout
+// Golden images: three representative renderings, every page compared with a tolerance (and
+// every committed golden must be one of them), so any layout
 // change is seen. Regenerate with KIOSK_UPDATE_GOLDEN=1 after checking the new look.
 TEST_CASE("render: golden images of representative forms match within tolerance") {
   struct Golden {
@@ -184,7 +186,7 @@ TEST_CASE("render: golden images of representative forms match within tolerance"
   const bool update = std::getenv("KIOSK_UPDATE_GOLDEN") != nullptr;
   print_test::TempDir dir;
   const auto ctx = print_test::layout_context();
-  int compared = 0;
+  std::set<std::string> compared;  // golden file names
   for (const auto& g : goldens) {
     INFO(g.name);
     const forms::Questionnaire* form = print_test::catalogue().find(g.form);
@@ -200,6 +202,7 @@ TEST_CASE("render: golden images of representative forms match within tolerance"
       if (update) {
         fs::create_directories(golden_dir);
         fs::copy_file(pages[i], golden, fs::copy_options::overwrite_existing);
+        compared.insert(golden.filename().string());
         continue;
       }
       REQUIRE_MESSAGE(fs::exists(golden), golden.string() << " is missing; run with KIOSK_UPDATE_GOLDEN=1");
@@ -219,8 +222,20 @@ TEST_CASE("render: golden images of representative forms match within tolerance"
       INFO("page " << i + 1 << ": mean difference " << mean << ", pixels far off " << big_fraction);
       CHECK(mean < 1.5);
       CHECK(big_fraction < 0.005);
-      ++compared;
+      compared.insert(golden.filename().string());
     }
   }
-  if (!update) CHECK(compared >= 3);
+  // Every golden page was compared, and there is no golden left over (a page the rendering no
+  // longer has): the rendered page counts are part of what is checked.
+  std::set<std::string> on_disk;
+  for (const auto& e : fs::directory_iterator(golden_dir))
+    if (e.path().extension() == ".png") on_disk.insert(e.path().filename().string());
+  if (update) {
+    for (const auto& name : on_disk)
+      if (!compared.count(name)) fs::remove(golden_dir / name);
+    return;
+  }
+  for (const auto& name : on_disk)
+    CHECK_MESSAGE(compared.count(name) == 1, name << " is committed, but no rendered page was compared with it");
+  CHECK(compared.size() == on_disk.size());
 }

@@ -1,17 +1,21 @@
 // Acquisition through the real libsane: the pnm backend reads prepared page images as if
 // scanned, and its status options simulate a jam, an open cover and an empty feeder. Each test
-// case runs in its own process (doctest + ctest), so SANE_CONFIG_DIR is set per case.
+// case sets SANE_CONFIG_DIR for itself (ScopedEnv) and puts it back when it ends.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include <opencv2/imgproc.hpp>
 
 #include "corpus.hpp"
 #include "../sane_test_backend.hpp"
+#include "scoped_env.hpp"
 #include "scan_test_util.hpp"
 #include "scanners/error.hpp"
 #include "scanners/sane_scanner.hpp"
@@ -24,8 +28,9 @@ struct SaneConfig {
   explicit SaneConfig(const std::string& backends) {
     if (backends.find("test") != std::string::npos) kiosk_test::keep_sane_test_backend_loaded();
     std::ofstream(dir.path / "dll.conf") << backends;
-    setenv("SANE_CONFIG_DIR", dir.path.c_str(), 1);
   }
+  // After `dir`: SANE reads its configuration from here, and the old value comes back after the case.
+  kiosk_test::ScopedEnv env{"SANE_CONFIG_DIR", dir.path.string()};
 };
 
 cv::Mat test_page(int seed) {
@@ -118,7 +123,7 @@ TEST_CASE("sane: jam, open cover and empty feeder become plain-language errors")
   CHECK(scan_error([&] { device->scan(feeder); }) == "no-paper");
 }
 
-TEST_CASE("sane: the test backend's feeder runs empty after its pages, cancel stops a scan") {
+TEST_CASE("sane: the test backend's feeder runs empty after its 10 pages") {
   SaneConfig config("test\n");
   scanners::SaneSession session;
   auto device = session.open("test:0");
@@ -130,18 +135,65 @@ TEST_CASE("sane: the test backend's feeder runs empty after its pages, cancel st
   settings.source = scanners::PaperSource::Feeder;
   const auto pages = device->scan(settings);
   CHECK(pages.size() == 10);  // the test backend's ADF holds 10 sheets
+}
+
+TEST_CASE("sane: cancel stops a feeder batch part-way, from the page callback and from another thread") {
+  SaneConfig config("test\n");
+  scanners::SaneSession session;
+  auto device = session.open("test:0");
+  device->set_option("test-picture", std::string("Grid"));
+  scanners::ScanSettings feeder;
+  feeder.dpi = 50;
+  feeder.source = scanners::PaperSource::Feeder;
+
+  // From the page callback: after the third of the feeder's 10 sheets.
   int seen = 0;
   CHECK(scan_error([&] {
-          scanners::ScanSettings flatbed;
-          flatbed.dpi = 50;
-          device->scan(flatbed, [&](const scanners::PageImage&) {
-            ++seen;
-            device->cancel();
+          device->scan(feeder, [&](const scanners::PageImage&) {
+            if (++seen == 3) device->cancel();
             return true;
           });
-          device->scan(flatbed);  // a scan after cancel() starts fresh
-        }) == "");
-  CHECK(seen == 1);
+        }) == "cancelled");
+  CHECK(seen == 3);
+
+  // The device is usable again: a flatbed scan gives its one page.
+  scanners::ScanSettings flatbed;
+  flatbed.dpi = 50;
+  CHECK(device->scan(flatbed).size() == 1);
+
+  // From another thread while a sheet is being read (slowed down so the cancel lands inside a page).
+  REQUIRE(device->set_option("read-limit", true));
+  REQUIRE(device->set_option("read-limit-size", 1024));
+  REQUIRE(device->set_option("read-delay", true));
+  REQUIRE(device->set_option("read-delay-duration", 2000));
+  std::atomic<int> pages_seen{0};
+  std::thread stopper([&] {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (pages_seen < 2 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // into the next sheet
+    device->cancel();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const std::string stopped = scan_error([&] {
+    device->scan(feeder, [&](const scanners::PageImage&) {
+      ++pages_seen;
+      return true;
+    });
+  });
+  stopper.join();
+  CHECK(stopped == "cancelled");
+  CHECK(pages_seen >= 2);
+  CHECK(pages_seen < 10);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(60));
+
+  // And usable after that too, at full speed: the whole feeder.
+  REQUIRE(device->set_option("read-delay", false));
+  REQUIRE(device->set_option("read-limit", false));
+  const auto again = device->scan(feeder);
+  CHECK(again.size() > 0);
+  CHECK(again.size() <= 10);
+  CHECK(device->scan(flatbed).size() == 1);
 }
 
 TEST_CASE("sane: no scanner configured gives a plain no-scanner error") {

@@ -57,6 +57,31 @@ TEST_CASE("identity: numbers issued from 2032 have four valid first check digits
   }
   CHECK(accepted >= 1);
   CHECK(accepted <= 4);
+
+  // Each first check digit on its own, with the rule written out here (weights 3 7 6 1 8 9 4 5 2,
+  // then K1 with weight 1): valid exactly when the remainder is 0 (classic) or 1-3 (from 2032).
+  const int w1[9] = {3, 7, 6, 1, 8, 9, 4, 5, 2}, w2[10] = {5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+  int seen[11] = {};
+  for (const char* prefix : {"010180123", "150275412", "311299456", "020304050", "121212121"}) {
+    for (int k1 = 0; k1 <= 9; ++k1) {
+      int d[10];
+      for (int i = 0; i < 9; ++i) d[i] = prefix[i] - '0';
+      d[9] = k1;
+      int sum1 = 0, sum2 = 0;
+      for (int i = 0; i < 9; ++i) sum1 += w1[i] * d[i];
+      for (int i = 0; i < 10; ++i) sum2 += w2[i] * d[i];
+      const int k2 = (11 - sum2 % 11) % 11;
+      if (k2 == 10) continue;  // no second check digit exists
+      const int remainder = (sum1 + k1) % 11;
+      ++seen[remainder];
+      const std::string n = std::string(prefix) + char('0' + k1) + char('0' + k2);
+      const auto checked = validate_identity_number(n);
+      INFO(n << " first-digit remainder " << remainder);
+      CHECK(checked.valid == (remainder <= 3));
+      if (checked.valid) CHECK(checked.new_check_digit_rule == (remainder != 0));
+    }
+  }
+  for (int remainder = 0; remainder <= 5; ++remainder) CHECK_MESSAGE(seen[remainder] > 0, remainder);
 }
 
 TEST_CASE("identity: invalid numbers say why") {

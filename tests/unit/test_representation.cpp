@@ -66,6 +66,28 @@ TEST_CASE("representation: the representative must be an adult and not the same 
   CHECK(refused_for(check_representation(rules(), form, req), "giver-too-young"));
 }
 
+TEST_CASE("representation: the age limits hold to the day (18 may represent, a child is too old on the birthday)") {
+  // kToday is 2026-11-25: born 2008-11-25 is 18 today, born 2008-11-26 is still 17.
+  const auto attorney = form_allowing({"power-of-attorney"});
+  RepresentationRequest req{
+      "power-of-attorney", {number_born(1940, 1, 1)}, Party{number_born(2008, 11, 25)}, false, {}, kToday};
+  CHECK_FALSE(refused_for(check_representation(rules(), attorney, req), "representative-under-18"));
+  req.representative = Party{number_born(2008, 11, 26)};
+  CHECK(refused_for(check_representation(rules(), attorney, req), "representative-under-18"));
+
+  // max_represented_age is exclusive: a child who turns 12 (or 16) today is too old for it.
+  const auto parents = form_allowing({"parent-under-12", "parent-12-16"});
+  req = {"parent-under-12", {number_born(2014, 11, 25)}, Party{number_born(1985, 1, 1)}, false, {}, kToday};
+  CHECK(refused_for(check_representation(rules(), parents, req), "represented-too-old"));
+  req.represented = {number_born(2014, 11, 26)};  // 11 until tomorrow
+  CHECK_FALSE(refused_for(check_representation(rules(), parents, req), "represented-too-old"));
+  req.type_code = "parent-12-16";
+  req.represented = {number_born(2010, 11, 25)};
+  CHECK(refused_for(check_representation(rules(), parents, req), "represented-too-old"));
+  req.represented = {number_born(2010, 11, 26)};  // 15 until tomorrow
+  CHECK_FALSE(refused_for(check_representation(rules(), parents, req), "represented-too-old"));
+}
+
 TEST_CASE("representation: protected addresses rule out representation both ways") {
   const auto form = form_allowing({"power-of-attorney"});
   RepresentationRequest req{

@@ -196,7 +196,8 @@ int main(int argc, char** argv) {
     }
     auto& wired = prepared.started->wired;
     for (const auto& line : wired.report) std::cerr << "kiosk: " << line << "\n";
-    if (!prepared.started->speaker->has_audio_device()) std::cerr << "kiosk: no audio device; read aloud is silent\n";
+    if (!prepared.started->speaker->has_audio_device())
+      std::cerr << "kiosk: read aloud is silent (" << prepared.started->speaker->audio_problem() << ")\n";
     // Logged without personal data (help codes, screen names, staff actions).
     wired.services.log = [](const std::string& line) { std::cerr << "kiosk: " << line << "\n"; };
 

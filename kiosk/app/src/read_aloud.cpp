@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <SDL.h>
@@ -22,6 +23,20 @@ int collect(short* wav, int count, espeak_EVENT* events) {
   return 0;
 }
 
+// espeak-ng is one engine per process and cannot be set up again after espeak_Terminate (the
+// next synthesis hangs): it is initialised once, on first use, and lives until the process ends.
+int espeak_sample_rate() {
+  static const int rate = [] {
+    const int r = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 500, nullptr, 0);
+    if (r > 0) espeak_SetSynthCallback(collect);
+    return r;
+  }();
+  return rate;
+}
+
+// The engine's state (voice, rate, callback target) is global: one synthesis at a time.
+std::mutex espeak_mutex;
+
 }  // namespace
 
 std::string EspeakSpeaker::voice_for(const std::string& language) {
@@ -36,8 +51,7 @@ std::string EspeakSpeaker::voice_for(const std::string& language) {
 
 EspeakSpeaker::EspeakSpeaker() : generation_(std::make_shared<std::atomic<std::uint64_t>>(0)) {
   // Synchronous mode: espeak hands the samples to our callback; SDL plays them.
-  sample_rate_ = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 500, nullptr, 0);
-  if (sample_rate_ > 0) espeak_SetSynthCallback(collect);
+  sample_rate_ = espeak_sample_rate();
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) == 0) {
     sdl_audio_ = true;
     SDL_AudioSpec want{};
@@ -46,6 +60,9 @@ EspeakSpeaker::EspeakSpeaker() : generation_(std::make_shared<std::atomic<std::u
     want.channels = 1;
     want.samples = 2048;
     device_ = SDL_OpenAudioDevice(nullptr, 0, &want, nullptr, 0);
+    if (!device_) audio_problem_ = std::string("no audio device could be opened: ") + SDL_GetError();
+  } else {
+    audio_problem_ = std::string("no audio driver: ") + SDL_GetError();
   }
   worker_ = std::make_unique<flow::AsyncWorker<int>>();
 }
@@ -55,12 +72,12 @@ EspeakSpeaker::~EspeakSpeaker() {
   worker_.reset();  // joins the worker before espeak and SDL go away
   if (device_) SDL_CloseAudioDevice(device_);
   if (sdl_audio_) SDL_QuitSubSystem(SDL_INIT_AUDIO);
-  if (sample_rate_ > 0) espeak_Terminate();
 }
 
 std::vector<std::int16_t> EspeakSpeaker::synthesize(const std::string& text, const std::string& language) {
   std::vector<std::int16_t> samples;
   if (sample_rate_ <= 0 || text.empty()) return samples;
+  const std::lock_guard lock(espeak_mutex);
   espeak_SetVoiceByName(voice_for(language).c_str());
   espeak_SetParameter(espeakRATE, 150, 0);  // a little slower than the default 175
   SynthTarget target{&samples};

@@ -21,6 +21,8 @@ class EspeakSpeaker final : public flow::Speaker {
   void stop() override;
 
   bool has_audio_device() const { return device_ != 0; }
+  // Why there is no audio device (SDL's own words), empty when there is one.
+  const std::string& audio_problem() const { return audio_problem_; }
   bool has_voice_engine() const { return sample_rate_ > 0; }
   // Synthesises on the calling thread (tests; the kiosk uses speak()).
   std::vector<std::int16_t> synthesize(const std::string& text, const std::string& language);
@@ -33,6 +35,7 @@ class EspeakSpeaker final : public flow::Speaker {
   int sample_rate_ = 0;
   std::uint32_t device_ = 0;
   bool sdl_audio_ = false;
+  std::string audio_problem_;
   std::shared_ptr<std::atomic<std::uint64_t>> generation_;
   std::unique_ptr<flow::AsyncWorker<int>> worker_;
 };
