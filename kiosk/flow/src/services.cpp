@@ -24,7 +24,9 @@ std::optional<PrintResult> UnavailablePrinter::poll() {
 }
 
 std::optional<ScanResult> UnavailableScanner::poll() {
-  return answer_unavailable<ScanResult>(pending_, "ui.scan.unavailable", "scanning is not built into this kiosk");
+  auto result = answer_unavailable<ScanResult>(pending_, "ui.scan.unavailable", "scanning is not built into this kiosk");
+  if (result) result->ticket = ticket_;
+  return result;
 }
 
 void UnavailableOutbox::commit(Submission submission) {

@@ -223,11 +223,15 @@ class UnavailablePrinter final : public PrintService {
 class UnavailableScanner final : public ScanService {
  public:
   bool available() const override { return false; }
-  void start(ScanRequest) override { pending_ = true; }
+  void start(ScanRequest request) override {
+    pending_ = true;
+    ticket_ = request.ticket;
+  }
   std::optional<ScanResult> poll() override;
 
  private:
   bool pending_ = false;
+  std::uint64_t ticket_ = 0;  // echoed, or the flow takes the answer for an old scan's and drops it
 };
 
 class UnavailableOutbox final : public OutboxService {
