@@ -20,15 +20,6 @@ nlohmann::json text_or_null(store::Database& db, const std::string& sql) {
   return st.text(0);
 }
 
-std::string iso(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::int64_t now_ms,
@@ -42,7 +33,7 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
       {"kioskId", settings.kiosk_id},
       {"site", settings.site_name},
       {"software", KIOSK_VERSION_TEXT},
-      {"time", iso(now_ms)},
+      {"time", iso_utc(now_ms)},
       {"intervalSeconds", interval_s},
       {"queue",
        {{"queued", static_cast<std::int64_t>(outbox.count(Status::Queued))},
@@ -59,6 +50,15 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
       {"lockoutsSinceLastReport", store::count_staff_lockouts_since(db, since_ms)},
       {"lockoutsLast24h", store::count_staff_lockouts_since(db, now_ms - 24 * 3600 * 1000LL)},
   };
+}
+
+std::string iso_utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 }  // namespace kiosk::outbox

@@ -18,6 +18,10 @@ inline constexpr const char* kHealthSubject = "kiosk-health";
 // reached the broker). `interval_s`: when the next one is due, so a reader can tell a stale kiosk.
 nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::int64_t now_ms, std::int64_t interval_s);
 
+// A time in milliseconds since the epoch as ISO 8601 UTC to the second ("2026-12-07T19:35:53Z"),
+// as the health report and the staff screen's "sending last ran" show it.
+std::string iso_utc(std::int64_t ms);
+
 // The delivery_state key that keeps when the last report reached the broker.
 inline constexpr const char* kHealthLastReportKey = "health.last_report_ms";
 

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "kiosk_staff/held.hpp"
+#include "outbox/health.hpp"
 #include "outbox/outbox.hpp"
 #include "store/delivery_state.hpp"
 #include "store/held_sheets.hpp"
@@ -21,15 +22,6 @@ outbox::Bytes read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read the scanned page " + file.filename().string());
   return outbox::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::string iso_utc(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 flow::QueueEntry to_entry(const outbox::Entry& e) {
@@ -165,7 +157,7 @@ flow::StaffResult LibraryOutbox::run_staff(const flow::StaffRequest& request) {
       const auto sending = store::sending_state(outbox_->store().db(), store::now_ms());
       if (!sending.running) {
         result.sending_stopped = true;
-        if (sending.last) result.sending_last_run = iso_utc(sending.last->last_run_ms);
+        if (sending.last) result.sending_last_run = outbox::iso_utc(sending.last->last_run_ms);
       }
     }
     result.outcome = flow::Outcome::Done;
