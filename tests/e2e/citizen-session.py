@@ -110,9 +110,15 @@ def step(text):
     print(f"-- {time.strftime('%H:%M:%S')} {text}", flush=True)
 
 
+def is_pdf(path):
+    with open(path, "rb") as f:
+        return f.read(5) == b"%PDF-"
+
+
 def newest_printed(directory, known):
+    """The newest PDF that came out of the printer during this session (not the admin's test page)."""
     files = [os.path.join(directory, f) for f in os.listdir(directory)]
-    new = [f for f in files if f not in known and os.path.isfile(f)]
+    new = [f for f in files if f not in known and os.path.isfile(f) and is_pdf(f)]
     return max(new, key=os.path.getmtime) if new else None
 
 

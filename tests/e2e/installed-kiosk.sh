@@ -282,7 +282,10 @@ for individual in range(100, 500):
         break
 PY
 )
-# The printer is stopped when the citizen prints, and started again while the kiosk waits.
+# The printer is stopped when the citizen prints, and started again while the kiosk waits. The
+# setup's test page must be done first: a job still being handed to the printer when the queue
+# stops is sent again when it starts.
+for _ in $(seq 60); do [ -z "$(lpstat -W not-completed -o Kiosk_E2E 2>/dev/null)" ] && break; sleep 0.5; done
 cupsdisable Kiosk_E2E || die "cupsdisable failed"
 if ! DISPLAY=$display python3 "$here/citizen-session.py" --resume-printer "CUPS_SERVER=$CUPS_SERVER cupsenable Kiosk_E2E" --probe "$work/probe/ui.json" --printer-dir "$work/printer/out" \
   --glass "$glass" --form organdonasjon --category doctor-and-medicines --identity "$identity" \
