@@ -161,8 +161,7 @@ int setup_screen_code(Context& ctx, const std::string& usage) {
     return kExitBadInput;
   }
   try {
-    const std::string code =
-        admin::issue_screen_code(file, std::chrono::minutes(static_cast<std::int64_t>(minutes)));
+    const std::string code = admin::issue_screen_code(file, std::chrono::minutes(static_cast<std::int64_t>(minutes)));
     ctx.out << "Screen code: " << code.substr(0, 5) << " " << code.substr(5) << "\n"
             << "Type it on the kiosk's touch screen within " << minutes
             << " minutes to open the setup there. It works once; " << admin::kScreenCodeTries
@@ -181,11 +180,11 @@ int setup(Context& ctx) {
       "       [--staff-id N --staff-name NAME] [--pin-stdin]\n"
       "       [--languages nb,nn,se,en] [--default-language L] [--set KEY=VALUE]... [--test-print]\n"
       "       setup --screen-code [--valid-minutes N] [--config FILE]";
-  Args args(ctx.args,
-            {"--config", "--site-name", "--kiosk-id", "--printer", "--scanner", "--broker", "--reply-queue",
-             "--certs-from", "--cert-dir", "--languages", "--default-language", "--set", "--staff-id", "--staff-name",
-             "--valid-minutes"},
-            {"--list", "--pin-stdin", "--test-print", "--screen-code"});
+  Args args(
+      ctx.args,
+      {"--config", "--site-name", "--kiosk-id", "--printer", "--scanner", "--broker", "--reply-queue", "--certs-from",
+       "--cert-dir", "--languages", "--default-language", "--set", "--staff-id", "--staff-name", "--valid-minutes"},
+      {"--list", "--pin-stdin", "--test-print", "--screen-code"});
   if (!args.ok() || !args.positional().empty()) {
     ctx.err << (args.ok() ? "unexpected argument " + args.positional().front() : args.error()) << "\nUsage: kioskctl "
             << usage << "\n";

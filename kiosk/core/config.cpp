@@ -253,7 +253,8 @@ Config Config::parse(const std::string& text, const std::filesystem::path& base_
     }
   }
   if (config.get_int("delivery.backoff_max_ms") < config.get_int("delivery.backoff_initial_ms"))
-    throw ConfigError(source + ": \"delivery.backoff_max_ms\" (" + std::to_string(config.get_int("delivery.backoff_max_ms")) +
+    throw ConfigError(source + ": \"delivery.backoff_max_ms\" (" +
+                      std::to_string(config.get_int("delivery.backoff_max_ms")) +
                       ") must not be less than \"delivery.backoff_initial_ms\" (" +
                       std::to_string(config.get_int("delivery.backoff_initial_ms")) + ").");
   const std::string theme = config.get_string("ui.theme");

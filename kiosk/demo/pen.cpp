@@ -75,7 +75,6 @@ bool fill_like_a_person(const cv::Mat& printed, const print::FormLayout& layout,
   return signed_here && static_cast<bool>(out);
 }
 
-
 namespace {
 
 int fill_sheet(Context& ctx) {
@@ -136,12 +135,11 @@ int fill_sheet(Context& ctx) {
   return kExitOk;
 }
 
-const CommandRegistration registration{
-    Command{"fill-sheet",
-            "fill-sheet --pdf PRINTED.pdf --form ID --out GLASS.pgm [--page N] [--lang nb] [--place Oslo] "
-            "[--config FILE]",
-            "Sign and date a printed page like a person with a pen and lay it on SANE's pnm glass (a PGM file)",
-            fill_sheet}};
+const CommandRegistration registration{Command{
+    "fill-sheet",
+    "fill-sheet --pdf PRINTED.pdf --form ID --out GLASS.pgm [--page N] [--lang nb] [--place Oslo] "
+    "[--config FILE]",
+    "Sign and date a printed page like a person with a pen and lay it on SANE's pnm glass (a PGM file)", fill_sheet}};
 
 }  // namespace
 

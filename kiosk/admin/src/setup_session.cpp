@@ -138,8 +138,8 @@ bool SetupSession::apply_code(const SetupIntent& intent) {
       view_.message.reset();
       apply(in::Refresh{});  // the device lists were not fetched while the code was asked for
     } else {
-      view_.message = error_message(
-          result == ScreenCodeResult::Wrong ? "admin.setup.code.wrong" : "admin.setup.code.none", "");
+      view_.message =
+          error_message(result == ScreenCodeResult::Wrong ? "admin.setup.code.wrong" : "admin.setup.code.none", "");
     }
   }
   view_.code_digits = code_.size();

@@ -81,8 +81,8 @@ flow::PrintResult LibraryPrinter::run(const flow::PrintRequest& request) const {
     const auto status = job->status();
     if (status.state == print::JobState::Completed) {
       result.outcome = flow::Outcome::Done;
-      result.detail = std::string(what) + " printed as CUPS job " + std::to_string(status.job_id) + " (" +
-                      status.detail + ")";
+      result.detail =
+          std::string(what) + " printed as CUPS job " + std::to_string(status.job_id) + " (" + status.detail + ")";
     } else {
       result.outcome = flow::Outcome::Failed;
       result.message_key = status.message_key.empty() ? "ui.print.failed" : status.message_key;
