@@ -1,5 +1,7 @@
 #include "store_key.hpp"
 
+#include "unique_fd.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,23 +30,7 @@ namespace {
 constexpr size_t kKeyBytes = 32;
 constexpr const char* kCredentialName = "store.key";
 
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() noexcept {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-  int release() noexcept {
-    const int f = fd;
-    fd = -1;
-    return f;
-  }
-};
+using Fd = UniqueFd;
 
 struct SpawnActions {
   posix_spawn_file_actions_t actions;

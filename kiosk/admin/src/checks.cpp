@@ -25,13 +25,6 @@ namespace kiosk::admin {
 
 namespace {
 
-CheckResult make(std::string id, std::string title) {
-  CheckResult r;
-  r.id = std::move(id);
-  r.title = std::move(title);
-  return r;
-}
-
 CheckResult& fail(CheckResult& r, std::string message, std::string fix) {
   r.status = CheckStatus::Failed;
   r.message = std::move(message);
@@ -81,7 +74,7 @@ std::optional<std::time_t> asn1_to_time(const ASN1_TIME* t) {
 }  // namespace
 
 CheckResult check_config(const std::filesystem::path& file, std::optional<Config>* loaded) {
-  CheckResult r = make("config", "Configuration file");
+  CheckResult r = make_check("config", "Configuration file");
   ConfigFile read = load_config_file(file);
   if (!read.exists)
     return fail(r, file.string() + " does not exist.",
@@ -112,7 +105,7 @@ CheckResult check_config(const std::filesystem::path& file, std::optional<Config
 
 CheckResult check_key_file(const std::string& id, const std::string& title, const std::filesystem::path& file,
                            unsigned expected_owner_uid) {
-  CheckResult r = make(id, title);
+  CheckResult r = make_check(id, title);
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0)
     return fail(r, file.string() + " is missing.",
@@ -138,7 +131,7 @@ CheckResult check_key_file(const std::string& id, const std::string& title, cons
 }
 
 CheckResult check_state_dir(const std::filesystem::path& dir, unsigned expected_owner_uid) {
-  CheckResult r = make("state-dir", "Folder for the store and keys");
+  CheckResult r = make_check("state-dir", "Folder for the store and keys");
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0)
     return fail(r, dir.string() + " does not exist.",
@@ -158,7 +151,7 @@ CheckResult check_state_dir(const std::filesystem::path& dir, unsigned expected_
 }
 
 CheckResult check_store(const std::filesystem::path& file, const std::filesystem::path& key_file) {
-  CheckResult r = make("store", "Local store (queue, receipts, audit log)");
+  CheckResult r = make_check("store", "Local store (queue, receipts, audit log)");
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     const auto dir = file.parent_path();
@@ -324,7 +317,7 @@ bool staff_access_configured(const Config& config) {
 }
 
 CheckResult check_staff_access(const Config& config) {
-  CheckResult r = make("staff", "Staff access");
+  CheckResult r = make_check("staff", "Staff access");
   const auto store_file = config.get_path("store.path");
   const bool shared_pin = !config.get_string("staff.pin_hash").empty();
   std::int64_t members = 0;
@@ -358,7 +351,7 @@ CheckResult check_staff_access(const Config& config) {
 }
 
 CheckResult check_certificates(const Config& config, int warn_days) {
-  CheckResult r = make("certificates", "Certificates and keys");
+  CheckResult r = make_check("certificates", "Certificates and keys");
   const std::time_t now = std::time(nullptr);
   int checked = 0;
   std::vector<std::string> warnings;
@@ -418,7 +411,7 @@ CheckResult check_certificates(const Config& config, int warn_days) {
 }
 
 CheckResult check_disk_space(const std::filesystem::path& path, std::uint64_t min_free_bytes) {
-  CheckResult r = make("disk", "Free disk space");
+  CheckResult r = make_check("disk", "Free disk space");
   std::filesystem::path probe = path;
   std::error_code ec;
   while (!probe.empty() && !std::filesystem::exists(probe, ec) && probe != probe.root_path())
@@ -440,7 +433,7 @@ CheckResult check_disk_space(const std::filesystem::path& path, std::uint64_t mi
 }
 
 CheckResult check_clock(std::chrono::system_clock::time_point now) {
-  CheckResult r = make("clock", "Clock");
+  CheckResult r = make_check("clock", "Clock");
   // The build date is a lower bound nobody can argue with; receipts and certificates
   // are judged by the clock, so a clock in the past breaks delivery.
   std::tm built{};
@@ -459,6 +452,13 @@ CheckResult check_clock(std::chrono::system_clock::time_point now) {
     return fail(r, std::string("The clock says ") + text + ", far in the future.",
                 "Set the time: timedatectl set-ntp true (or timedatectl set-time \"YYYY-MM-DD HH:MM\").");
   r.message = std::string("The clock says ") + text + ".";
+  return r;
+}
+
+CheckResult make_check(std::string id, std::string title) {
+  CheckResult r;
+  r.id = std::move(id);
+  r.title = std::move(title);
   return r;
 }
 

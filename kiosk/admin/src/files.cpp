@@ -15,21 +15,13 @@
 #include "admin/checks.hpp"
 #include "admin/config_file.hpp"
 #include "admin/setup.hpp"
+#include "unique_fd.hpp"
 
 namespace kiosk::admin {
 
 namespace {
 
-// Closes a file descriptor on scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
+using Fd = UniqueFd;
 
 std::string errno_text() {
   return std::strerror(errno);

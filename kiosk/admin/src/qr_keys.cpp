@@ -14,13 +14,6 @@ namespace kiosk::admin {
 
 namespace {
 
-CheckResult make_result(std::string id, std::string title) {
-  CheckResult r;
-  r.id = std::move(id);
-  r.title = std::move(title);
-  return r;
-}
-
 std::string octal(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
@@ -101,7 +94,7 @@ CheckResult check_qr_key_ring(const Config& config, unsigned expected_owner_uid)
 }
 
 CheckResult check_print_to_folder(const Config& config) {
-  CheckResult r = make_result("print-to-folder", "Printing");
+  CheckResult r = make_check("print-to-folder", "Printing");
   const std::string folder = config.get_string("ui.print_to_folder");
   if (folder.empty()) {
     r.message = "Forms and receipts go to the printer (ui.print_to_folder is not set).";
@@ -127,7 +120,7 @@ CheckResult check_print_to_folder(const Config& config) {
 }
 
 CheckResult check_screen_code(const std::filesystem::path& config_file) {
-  CheckResult r = make_result("screen-code", "On-screen setup code");
+  CheckResult r = make_check("screen-code", "On-screen setup code");
   if (!screen_code_pending(config_file)) {
     r.message = "No one-time setup code is waiting.";
     return r;

@@ -30,6 +30,7 @@
 #include "kiosk_app/memory.hpp"
 #include "private_folder.hpp"
 #include "subprocess.hpp"
+#include "unique_fd.hpp"
 
 extern char** environ;
 
@@ -142,18 +143,6 @@ std::string toml_string(const std::string& text) {
   }
   return out + "\"";
 }
-
-struct FileDescriptor {
-  int fd = -1;
-  FileDescriptor() = default;
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() { reset(); }
-  void reset() noexcept {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 struct SpawnActions {
   posix_spawn_file_actions_t actions;
@@ -463,7 +452,7 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
 
-  FileDescriptor read_end, write_end;
+  UniqueFd read_end, write_end;
   {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot start the recogniser (no pipe)");

@@ -29,6 +29,9 @@ struct CheckResult {
 
 nlohmann::json to_json(const CheckResult& result);
 
+// A result with its id and title, to be filled in by a check.
+CheckResult make_check(std::string id, std::string title);
+
 // Individual checks. None throws: every problem becomes a CheckResult.
 
 // Loads the file; a missing file, a syntax error or a wrong type fails, unknown keys warn.
