@@ -34,6 +34,7 @@
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
 #include "kiosk_app/memory.hpp"
+#include "kiosk_app/session_bus.hpp"
 #include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
@@ -255,6 +256,7 @@ void print_sample(const Sample& s) {
 
 int main(int argc, char** argv) {
   app::limit_heap_retention();  // the kiosk's own heap policy (kiosk/app/src/main.cpp)
+  app::avoid_session_bus_autolaunch();  // as the kiosk does (no forked dbus-launch)
   const int sessions = argc > 1 ? std::atoi(argv[1]) : 1000;
   if (sessions < 1) {
     std::fprintf(stderr, "Usage: kiosk_soak_bench [sessions]  (sessions: a whole number, at least 1)\n");

@@ -45,6 +45,7 @@
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
 #include "kiosk_app/memory.hpp"
+#include "kiosk_app/session_bus.hpp"
 #include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
@@ -231,6 +232,7 @@ void print_spread(const char* what, std::vector<double> v, const char* unit) {
 
 int main(int argc, char** argv) {
   kiosk::app::limit_heap_retention();  // the kiosk's own heap policy (kiosk/app/src/main.cpp)
+  kiosk::app::avoid_session_bus_autolaunch();  // as the kiosk does (no forked dbus-launch)
   const int frames = argc > 1 ? std::max(50, std::atoi(argv[1])) : 600;
   const int starts = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
   using namespace kiosk;

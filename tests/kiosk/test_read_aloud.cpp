@@ -3,9 +3,11 @@
 // by SDL_DISKAUDIOFILE, at the speed of a real device: so what the kiosk would say is heard
 // here as a file. Each case sets the environment for itself (ScopedEnv) before SDL starts.
 #include <doctest/doctest.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "kiosk_app/read_aloud.hpp"
+#include "kiosk_app/session_bus.hpp"
 #include "scoped_env.hpp"
 
 namespace {
@@ -198,4 +201,41 @@ TEST_CASE("read aloud: a missing audio driver or a device that cannot open is re
     });
     CHECK_FALSE(fs::exists(out));
   }
+}
+
+// The kiosk unit has no session bus. Without avoid_session_bus_autolaunch() (called first in
+// the kiosk's main()), SDL's audio start-up made libdbus fork the kiosk to run dbus-launch, and
+// under AddressSanitizer such a child hung before its exec, and the kiosk with it (CI, stop 27).
+namespace {
+std::atomic<int> g_forks{0};
+}  // namespace
+
+TEST_CASE("read aloud: starting audio without a session bus forks no dbus-launch") {
+  TempDir dir;
+  const kiosk_test::ScopedEnv driver("SDL_AUDIODRIVER", "disk");
+  const kiosk_test::ScopedEnv output("SDL_DISKAUDIOFILE", (dir.path / "played.raw").string());
+  const kiosk_test::ScopedEnv display("DISPLAY", ":97");  // libdbus autolaunches only for an X display
+  const kiosk_test::ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
+  const kiosk_test::ScopedEnv no_runtime("XDG_RUNTIME_DIR", std::nullopt);
+  REQUIRE(::pthread_atfork([] { ++g_forks; }, nullptr, nullptr) == 0);
+  kiosk::app::avoid_session_bus_autolaunch();
+  REQUIRE(std::getenv("DBUS_SESSION_BUS_ADDRESS") != nullptr);
+  {
+    kiosk::app::EspeakSpeaker speaker;
+    INFO(speaker.audio_problem());
+    CHECK(speaker.has_audio_device());  // audio works without a session bus
+  }
+  CHECK(g_forks.load() == 0);
+}
+
+TEST_CASE("read aloud: a desktop's own session bus is left as it is") {
+  const kiosk_test::ScopedEnv bus("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus");
+  kiosk::app::avoid_session_bus_autolaunch();
+  CHECK(std::string(std::getenv("DBUS_SESSION_BUS_ADDRESS")) == "unix:path=/run/user/1000/bus");
+  TempDir dir;
+  std::ofstream(dir.path / "bus") << "";
+  const kiosk_test::ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
+  const kiosk_test::ScopedEnv runtime("XDG_RUNTIME_DIR", dir.path.string());
+  kiosk::app::avoid_session_bus_autolaunch();
+  CHECK(std::getenv("DBUS_SESSION_BUS_ADDRESS") == nullptr);  // libdbus finds $XDG_RUNTIME_DIR/bus itself
 }

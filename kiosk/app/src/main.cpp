@@ -27,6 +27,7 @@
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
 #include "kiosk_app/memory.hpp"
+#include "kiosk_app/session_bus.hpp"
 #include "kiosk_app/read_aloud.hpp"
 #include "kiosk_app/services_factory.hpp"
 #include "kiosk_app/window.hpp"
@@ -109,6 +110,7 @@ double resident_mb() {
 int main(int argc, char** argv) {
   const auto main_start = std::chrono::steady_clock::now();
   kiosk::app::limit_heap_retention();  // before any thread starts
+  kiosk::app::avoid_session_bus_autolaunch();
   bool windowed = false;
   std::filesystem::path config_file;
   for (int i = 1; i < argc; ++i) {
