@@ -68,6 +68,25 @@ else
   fail "lintian is not installed (scripts/install-deps.sh installs it)"
 fi
 
+# A "kiosk" user that is already there (issue 25): a person's login account is refused with a
+# plain reason and nothing half-made is left; a system user (an earlier install's) is used, and
+# nobody can log in as it afterwards. Only where this machine has no kiosk user of its own.
+if [ $user_existed -eq 0 ]; then
+  step "a person's account named kiosk: the install is refused with a reason"
+  useradd --create-home --home-dir "$work/home-kiosk" --shell /bin/bash kiosk || die "cannot make a test user kiosk"
+  if dpkg -i "$deb1" >"$work/install-person.log" 2>&1; then
+    fail "the package took a person's account as its kiosk user"
+  fi
+  grep -q 'a user named "kiosk" already exists and is a person' "$work/install-person.log" ||
+    { cat "$work/install-person.log"; fail "the refusal does not say why"; }
+  [ -e $state/qr-mac.key ] && fail "the refused install made a key for the person's account"
+  KIOSK_PURGE_FORCE=1 dpkg --purge "$pkg" >/dev/null 2>&1 || fail "the refused install cannot be purged"
+  userdel --remove kiosk 2>/dev/null
+  getent group kiosk >/dev/null && groupdel kiosk
+  step "an earlier install's system user kiosk (with a shell): used, and made unable to log in"
+  adduser --system --group --quiet --no-create-home --shell /bin/bash kiosk || die "cannot make a system user kiosk"
+fi
+
 step "install $version1"
 dpkg -i "$deb1" >"$work/install1.log" 2>&1 || { cat "$work/install1.log"; die "dpkg -i failed"; }
 for f in /usr/bin/kioskctl /usr/bin/kiosk-recognize /usr/bin/kiosk-demo /lib/systemd/system/helsenorge-kiosk.service /lib/systemd/system/helsenorge-kiosk-delivery.service \
