@@ -5,12 +5,14 @@
 // exit non-zero.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "../queue/helpers.hpp"
+#include "admin/checks.hpp"
 #include "admin/setup.hpp"
 #include "private_cups.hpp"
 #include "scoped_env.hpp"
@@ -71,6 +73,13 @@ TEST_CASE("doctor fixtures: cupsd, SANE pnm and RabbitMQ all ok - then each stop
   ::chmod(state.c_str(), 0700);
   write_file(state / "store.key", std::string(32, 'k'), 0600);
   write_file(state / "qr-mac.key", std::string(32, 'q'), 0600);
+  // The doctor wants the state to be the kiosk user's when that user exists (a machine with a
+  // kiosk installed): then it is made so here, as the package would.
+  if (const auto uid = kiosk::admin::kiosk_user_uid(); uid && ::geteuid() == 0) {
+    const auto gid = kiosk::admin::kiosk_user_gid().value_or(static_cast<unsigned>(-1));
+    for (const auto& p : {state, state / "store.key", state / "qr-mac.key"})
+      REQUIRE(::chown(p.c_str(), *uid, gid) == 0);
+  }
   const auto config = dir / "kiosk.toml";
   write_file(config,
              "[store]\npath = \"" + (state / "kiosk.db").string() + "\"\nkey_file = \"" +
