@@ -1,6 +1,7 @@
 #include "print/qr_key_files.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +50,21 @@ void sync_dir(const std::filesystem::path& dir) {
   Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.fd >= 0) ::fsync(d.fd);
 }
+
+// Holds the ring folder's lock: one rotation or import at a time (two `kioskctl keys rotate-qr`
+// at the same moment would each retire the same old key and one new key would be lost). The
+// lock is on the folder itself, so no lock file needs an owner; released when the fd closes.
+class RingLock {
+ public:
+  explicit RingLock(const std::filesystem::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_.fd < 0) write_failed(dir, "open: " + errno_text());
+    while (::flock(fd_.fd, LOCK_EX) != 0)
+      if (errno != EINTR) write_failed(dir, "lock: " + errno_text());
+  }
+
+ private:
+  Fd fd_;
+};
 
 // Writes `bytes` to `file` (mode 0600, given to `owner` when root) through a synced temporary
 // file in the same folder. replace: renamed over an existing file; else linked, which never
@@ -208,9 +224,10 @@ bool create_qr_key(const std::filesystem::path& current_key_file, KeyFileOwner o
 QrRotation rotate_qr_key(const std::filesystem::path& current_key_file, int keep_previous, KeyFileOwner owner) {
   if (keep_previous < 1) throw PrintError("qr-key-write", "at least one previous QR key must be kept");
   QrRotation r;
+  make_dir(qr_key_ring_dir(current_key_file), owner);
+  const RingLock lock(qr_key_ring_dir(current_key_file));
   const MacKey old_key = MacKey::load_file(current_key_file);
   r.old_id = old_key.id();
-  make_dir(qr_key_ring_dir(current_key_file), owner);
   // 1. The old key into the ring first: from here on sheets printed with it still verify.
   //    Already there (a rotation cut short before the new key was in place) is fine.
   write_key_file(ring_file(current_key_file, QrKeyRole::Previous, r.old_id), old_key.bytes(), owner, false);
@@ -247,6 +264,7 @@ std::string import_qr_operator_key(const std::filesystem::path& current_key_file
       throw PrintError("qr-key-import", "the file " + source.string() + " holds this kiosk's own " +
                                             to_string(info.role) + " key " + id + ", not an operator key");
   make_dir(qr_key_ring_dir(current_key_file), owner);
+  const RingLock lock(qr_key_ring_dir(current_key_file));
   write_key_file(ring_file(current_key_file, QrKeyRole::Operator, id), key.bytes(), owner, false);
   return id;
 }

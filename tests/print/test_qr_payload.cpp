@@ -5,6 +5,10 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "print/error.hpp"
 #include "print/qr_key_files.hpp"
@@ -273,7 +277,9 @@ TEST_CASE("qr key files: created once, rotated into the ring, operator keys impo
   CHECK(named);
 }
 
-TEST_CASE("qr key files: a random key that ends with the byte 0x0A keeps all its bytes, a typed text key loses its line break") {
+TEST_CASE(
+    "qr key files: a random key that ends with the byte 0x0A keeps all its bytes, a typed text key loses its line "
+    "break") {
   print_test::TempDir dir;
   std::vector<std::uint8_t> binary(32, 0x9c);
   binary.back() = '\n';
@@ -286,4 +292,28 @@ TEST_CASE("qr key files: a random key that ends with the byte 0x0A keeps all its
   const auto text_file = dir.path() / "text.key";
   std::ofstream(text_file) << "00112233445566778899aabbccddeeff\n";
   CHECK(print::MacKey::load_file(text_file).bytes().size() == 32);
+}
+
+TEST_CASE("qr key files: two rotations at the same moment lose no key") {
+  print_test::TempDir dir;
+  const auto current = dir.path() / "qr-mac.key";
+  REQUIRE(print::create_qr_key(current));
+  constexpr int kThreads = 2, kRotations = 12;
+  std::vector<std::vector<print::QrRotation>> done(kThreads);
+  std::vector<std::thread> rotators;
+  for (int t = 0; t < kThreads; ++t)
+    rotators.emplace_back([&, t] {
+      for (int i = 0; i < kRotations; ++i) done[t].push_back(print::rotate_qr_key(current, 100));
+    });
+  for (auto& r : rotators) r.join();
+  // Every key that was ever current is the current key now or a previous key in the ring.
+  std::set<std::string> previous, made;
+  for (const auto& info : print::list_qr_keys(current))
+    if (info.role == print::QrKeyRole::Previous && info.problem.empty()) previous.insert(info.id);
+  for (const auto& rotations : done)
+    for (const auto& r : rotations) made.insert(r.new_id);
+  const std::string now = print::MacKey::load_file(current).id();
+  CHECK(made.size() == kThreads * kRotations);
+  for (const auto& id : made) CHECK_MESSAGE((id == now || previous.count(id) == 1), "key " << id << " was lost");
+  CHECK(previous.size() == kThreads * kRotations);  // the first key and all but the last new one
 }
