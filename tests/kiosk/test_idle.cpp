@@ -16,6 +16,7 @@
 
 #include "kiosk_app/window.hpp"
 #include "kiosk_flow/async.hpp"
+#include "kiosk_ui/admin_setup_screen.hpp"
 #include "kiosk_test_support.hpp"
 
 using namespace kiosk;
@@ -175,4 +176,33 @@ TEST_CASE("rest: the start screen goes black after a while and the touch that wa
   k.tap("choice.language.en", 300ms);
   CHECK(k.flow->screen() == flow::Screen::Task);
   CHECK(k.flow->session().language == "en");
+}
+
+TEST_CASE("idle: the out-of-order page is drawn when it appears and after a touch, then the kiosk sleeps") {
+  const auto& assets = kiosk_test::Assets::get();
+  app::Window window{1920, 1080, false};
+  app::StillPage page(window);
+  const auto draw = [&](const ui::Fonts& f) { return ui::draw_out_of_order(f, "800 30 300", assets.translations); };
+  const auto run_for = [&](Clock::duration how_long) {
+    const long before = window.frames_drawn();
+    const auto end = Clock::now() + how_long;
+    while (Clock::now() < end) page.step(draw);
+    return window.frames_drawn() - before;
+  };
+  CHECK(run_for(1500ms) >= 2);  // it is drawn, and the X server's map and expose are answered
+  const long idle = run_for(3s);
+  INFO("frames drawn in 3 idle seconds: " << idle);
+  CHECK(idle == 0);  // the loop before drew 10 frames a second, for as long as nobody came
+  // A touch: drawn a few times (nothing on the page reacts, but it must show it is alive).
+  auto tapped = std::async(std::launch::async, [] {
+    return std::system("xdotool search --sync --name '^Helsenorge kiosk$' mousemove --window %1 900 500 click 1");
+  });
+  long after_touch = 0;
+  while (tapped.wait_for(0s) != std::future_status::ready) after_touch += page.step(draw) ? 1 : 0;
+  REQUIRE(tapped.get() == 0);
+  after_touch += run_for(500ms);
+  CHECK(after_touch >= 1);
+  CHECK(run_for(2s) == 0);
+  page.changed();  // a new help number from the configuration
+  CHECK(run_for(300ms) >= 1);
 }

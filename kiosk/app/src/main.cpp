@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
     Prepared prepared = preparing.get();
     const Assets& assets = *prepared.assets;
     std::vector<std::string> logged_reasons;
+    kiosk::app::StillPage out_of_order(window);
+    std::string out_of_order_phone;
     while (!prepared.started) {
       using kiosk::admin::StartMode;
       const auto decision = kiosk::admin::decide_start(setup_file);
@@ -164,13 +166,14 @@ int main(int argc, char** argv) {
       } else if (decision.mode == StartMode::OutOfOrder) {
         // Looked at again every few seconds: a repaired file, or a screen code the admin made
         // over ssh, takes effect without a restart.
+        if (decision.help_phone != out_of_order_phone) out_of_order.changed();
+        out_of_order_phone = decision.help_phone;
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
         while (std::chrono::steady_clock::now() < until) {
           if (window.should_close() || g_stop_requested) return window.display_lost() ? 3 : 0;
-          window.frame([&](const kiosk::ui::Fonts& f) {
+          out_of_order.step([&](const kiosk::ui::Fonts& f) {
             return kiosk::ui::draw_out_of_order(f, decision.help_phone, assets.translations);
           });
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a still page: a few frames a second
         }
       } else {
         kiosk::admin::SetupSession setup(setup_file, kiosk::admin::SetupDevices::real(),

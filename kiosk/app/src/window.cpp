@@ -403,4 +403,16 @@ bool PacedLoop::step() {
   return true;
 }
 
+bool StillPage::step(const std::function<ui::FrameOutput(const ui::Fonts&)>& draw) {
+  const Events events =
+      window_.wait(settle_left_ > 0 ? std::chrono::duration<double>(0) : std::chrono::duration<double>(longest_sleep_));
+  if (window_.display_lost()) return false;
+  if (events.input) settle_left_ = std::max(settle_left_, settle_frames_);
+  if (events.window) settle_left_ = std::max(settle_left_, 1);
+  if (settle_left_ == 0) return false;
+  --settle_left_;
+  window_.frame(draw);
+  return true;
+}
+
 }  // namespace kiosk::app

@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -71,6 +72,7 @@ class Window {
   // GLFW callbacks (the window is their user pointer).
   void note_input() { input_ = true; }
   void note_window_change() { window_changed_ = true; }
+
  private:
   void open(int width, int height, bool fullscreen, std::future<ui::BuiltFonts>& fonts);
   void upload_font_texture();
@@ -118,6 +120,26 @@ struct Pacing {
   std::chrono::milliseconds wake_grace{500};
 };
 
+// A page that never changes by itself (the out-of-order page): drawn when it appears, again
+// when its content changes, and for a few frames after input or a window change; otherwise
+// the loop sleeps (an out-of-order kiosk may wait a whole weekend for the admin).
+class StillPage {
+ public:
+  explicit StillPage(Window& window, int settle_frames = 3,
+                     std::chrono::milliseconds longest_sleep = std::chrono::milliseconds(500))
+      : window_(window), settle_frames_(settle_frames), longest_sleep_(longest_sleep) {}
+  // One turn: waits for an event (at most the longest sleep), draws if needed. True when drawn.
+  bool step(const std::function<ui::FrameOutput(const ui::Fonts&)>& draw);
+  // What the page shows changed: it is drawn again (ImGui lays a new page out over two frames).
+  void changed() { settle_left_ = std::max(settle_left_, 2); }
+
+ private:
+  Window& window_;
+  int settle_frames_;
+  std::chrono::milliseconds longest_sleep_;
+  int settle_left_ = 2;  // the first turns draw
+};
+
 // The kiosk's main loop: sleeps until something can change the screen (input, a window
 // change, a worker's result, the inactivity timer, an animation frame, the screen's rest) and
 // draws a frame only when the screen would look different, and a few after input. A screen
@@ -133,7 +155,7 @@ class PacedLoop {
  private:
   FrameLoop& loop_;
   Pacing pacing_;
-  int settle_left_ = 1;  // the first turn draws
+  int settle_left_ = 1;    // the first turn draws
   std::size_t shown_ = 0;  // signature of the screen model last drawn
   bool animating_ = false, resting_ = false;
   flow::Clock::time_point last_drawn_{}, last_input_ = flow::Clock::now();
