@@ -10,9 +10,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "kiosk_app/window.hpp"
 #include "kiosk_flow/async.hpp"
@@ -205,4 +208,50 @@ TEST_CASE("idle: the out-of-order page is drawn when it appears and after a touc
   CHECK(run_for(2s) == 0);
   page.changed();  // a new help number from the configuration
   CHECK(run_for(300ms) >= 1);
+}
+
+TEST_CASE("touch flood: 1000 taps at 100 a second neither freeze the screen nor leave presses behind") {
+  app::Pacing pacing;
+  Kiosk k(pacing);
+  k.run_for(500ms);
+  // A place on the start screen where no button is: the flood presses nothing there.
+  std::optional<std::pair<int, int>> empty;
+  for (const auto& [x, y] : std::vector<std::pair<int, int>>{{40, 1040}, {1880, 1040}, {960, 1060}, {40, 40}}) {
+    bool on_widget = false;
+    for (const auto& w : k.loop->last.widgets)
+      if (x >= w.x && x < w.x + w.w && y >= w.y && y < w.y + w.h) on_widget = true;
+    if (!on_widget) {
+      empty = std::pair{x, y};
+      break;
+    }
+  }
+  REQUIRE(empty);
+  const std::string flood = "xdotool search --sync --name '^Helsenorge kiosk$' mousemove --window %1 " +
+                            std::to_string(empty->first) + " " + std::to_string(empty->second) +
+                            " click --repeat 1000 --delay 8 1";
+  // xdotool takes about 2 ms a click on top of the delay: about 100 taps a second.
+  const auto flood_start = Clock::now();
+  auto done = std::async(std::launch::async, [flood] { return std::system(flood.c_str()); });
+  // The loop keeps turning while the taps pour in: never stuck for long in one step.
+  auto longest = Clock::duration::zero();
+  long frames = 0;
+  while (done.wait_for(0s) != std::future_status::ready) {
+    const auto t0 = Clock::now();
+    frames += k.paced->step() ? 1 : 0;
+    longest = std::max(longest, Clock::now() - t0);
+  }
+  REQUIRE(done.get() == 0);
+  const double seconds = std::chrono::duration<double>(Clock::now() - flood_start).count();
+  INFO("1000 taps in " << seconds << " s; frames during the flood: " << frames << ", longest turn "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(longest).count() << " ms");
+  CHECK(frames > 10);  // the screen answered the touches
+  CHECK(longest < 1s);
+  CHECK(k.flow->screen() == flow::Screen::Start);
+  // Nothing queued behind the flood: the screen goes quiet at once and stays where it is.
+  k.run_for(500ms);
+  CHECK(k.run_for(1s) == 0);
+  CHECK(k.flow->screen() == flow::Screen::Start);
+  // And the next real touch works.
+  k.tap("choice.language.nb", 300ms);
+  CHECK(k.flow->screen() == flow::Screen::Task);
 }
