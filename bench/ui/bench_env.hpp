@@ -17,6 +17,7 @@
 #include "forms/catalogue.hpp"
 #include "forms/translations.hpp"
 #include "print/qr_payload.hpp"
+#include "scanners/mnist.hpp"
 
 namespace bench {
 
@@ -29,16 +30,35 @@ inline constexpr const char* kStaffPinHash =
 // tests/scan/corpus.cpp) at 300 dpi, one per (submission id, file). Made in a child process
 // (call it before any thread starts, so fork is safe): the generator's memory and the code it
 // runs are not the kiosk's and must not count in the benchmark's figures.
+// The file of page `page` (from 1) of a sheet whose first page is `first`: page 1 is `first`
+// itself, page N "<stem>-pN<extension>" beside it.
+inline std::filesystem::path sheet_page_file(const std::filesystem::path& first, int page) {
+  if (page == 1) return first;
+  return first.parent_path() / (first.stem().string() + "-p" + std::to_string(page) + first.extension().string());
+}
+
+// With `every_page`, each sheet's other pages too (sheet_page_file), as a person brings the
+// whole form back.
 inline bool make_filled_pages(const forms::Catalogue& catalogue, const forms::Translations& translations,
                               const std::filesystem::path& key_file, const std::string& form_id,
-                              const std::vector<std::pair<std::string, std::filesystem::path>>& pages) {
+                              const std::vector<std::pair<std::string, std::filesystem::path>>& pages,
+                              bool every_page = false) {
   const pid_t child = fork();
   if (child == 0) {
     int code = 0;
     try {
-      scancorpus::Generator generator(catalogue, translations, print::MacKey::load_file(key_file), nullptr, 7);
+      // Handwritten digits from MNIST where the build fetched it (scripts/fetch-mnist.sh): without
+      // them the digit boxes (identity numbers, dates) stay empty.
+      std::optional<scanners::MnistDigits> mnist;
+      const auto build_dir = std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path();
+      if (const auto dir = scanners::find_mnist_package(build_dir); !dir.empty())
+        mnist = scanners::load_mnist_package(dir);
+      scancorpus::Generator generator(catalogue, translations, print::MacKey::load_file(key_file),
+                                      mnist ? &*mnist : nullptr, 7);
+      const int count = every_page ? static_cast<int>(generator.layout(form_id, "nb").pages.size()) : 1;
       for (const auto& [submission, file] : pages)
-        scancorpus::write_image(generator.fill(form_id, "nb", submission, 1, 7).grey, file);
+        for (int page = 1; page <= count; ++page)
+          scancorpus::write_image(generator.fill(form_id, "nb", submission, page, 7).grey, sheet_page_file(file, page));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "cannot make the filled page: %s\n", e.what());
       code = 1;

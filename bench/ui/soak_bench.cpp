@@ -23,11 +23,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_env.hpp"
+#include "forms/answers.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -78,15 +80,11 @@ long files_under(const fs::path& dir) {
   return n;
 }
 
-// The kiosk's own temporary folders (scanned pages, recogniser crops): kiosk-* in the temp folder.
-long kiosk_temp_files(const fs::path& except) {
+// Files in the kiosk's own temporary folders: its TMPDIR and its page folder, both private to
+// this run (so other programs' files in /tmp are not counted).
+long kiosk_temp_files(const std::vector<fs::path>& folders) {
   long n = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
-    const auto name = e.path().filename().string();
-    if (name.rfind("kiosk-", 0) != 0 || e.path() == except) continue;
-    n += e.is_directory(ec) ? files_under(e.path()) + 1 : 1;
-  }
+  for (const auto& folder : folders) n += files_under(folder);
   return n;
 }
 
@@ -101,7 +99,10 @@ struct Sample {
 
 class Soak {
  public:
-  Soak(flow::Flow& flow, app::FrameLoop& loop, fs::path paper) : flow_(flow), loop_(loop), paper_(std::move(paper)) {}
+  Soak(flow::Flow& flow, app::FrameLoop& loop, fs::path paper, fs::path glass, forms::Answers written)
+      : flow_(flow), loop_(loop), paper_(std::move(paper)), glass_(std::move(glass)), written_(std::move(written)) {}
+  // The pages of the sheet the next scanning session brings.
+  void set_sheet(std::vector<fs::path> pages) { sheet_pages_ = std::move(pages); }
 
   // Applies an intent as a touch would, and draws the frames that follow it.
   void act(const flow::Intent& intent) {
@@ -154,9 +155,31 @@ class Soak {
   bool scan_from_home() {
     act(in::ChooseLanguage{"nb"});
     act(in::SendFilledForm{});
-    if (flow_.screen() == flow::Screen::Scan) act(in::StartScan{});
-    wait_workers();
-    return flow_.screen() == flow::Screen::Review;
+    if (flow_.screen() == flow::Screen::Who) act(in::ChooseSelf{});  // the flow asks for whom first
+    // Each page of the sheet on the glass in turn, as long as the kiosk asks for one.
+    for (std::size_t page = 0; page < sheet_pages_.size() && flow_.screen() == flow::Screen::Scan; ++page) {
+      std::error_code ec;
+      fs::copy_file(sheet_pages_[page], glass_, fs::copy_options::overwrite_existing, ec);
+      act(in::StartScan{});
+      wait_workers();
+      if (std::getenv("KIOSK_SOAK_DEBUG")) say_why("after page " + std::to_string(page + 1));
+    }
+    if (flow_.screen() == flow::Screen::Review) return true;
+    say_why("after scanning");
+    return false;
+  }
+  // Where a session went instead, once per place: a benchmark that only counts failures hides
+  // their cause.
+  void say_why(const std::string& when) {
+    if (!told_why_.insert(when).second) return;
+    const auto model = flow_.screen_model();
+    std::fprintf(stderr, "soak: %s, the screen is %s: %s%s%s\n", when.c_str(),
+                 flow::screen_name(flow_.screen()).c_str(), model.title.c_str(), model.error.empty() ? "" : " / ",
+                 model.error.c_str());
+    if (std::getenv("KIOSK_SOAK_DEBUG"))
+      for (const auto& f : flow_.session().read_fields)
+        std::fprintf(stderr, "  read %s = '%s' (%.2f%s)\n", f.link_id.c_str(), f.value.c_str(), f.confidence,
+                     f.needs_review ? ", asked" : "");
   }
 
   std::string run(int i, const forms::Questionnaire& form) {
@@ -226,10 +249,33 @@ class Soak {
           start_over();
           return "sent: the review screen did NOT come";
         }
-        for (int guard = 0; guard < 40 && !flow_.session().review_queue.empty(); ++guard) act(in::ConfirmRead{true});
+        // The person checks what was read: right, or corrected to what they wrote (the example
+        // answers the sheets were filled with).
+        for (int guard = 0;
+             guard < 40 && flow_.screen() == flow::Screen::Review && !flow_.session().review_queue.empty(); ++guard) {
+          const auto& field = flow_.session().read_fields[flow_.session().review_queue.front()];
+          const forms::AnswerValue* wrote = written_.first(field.link_id);
+          if (!wrote || wrote->to_display_string() == field.value) {
+            act(in::ConfirmRead{true});
+            continue;
+          }
+          const forms::AnswerValue value = *wrote;
+          const std::size_t typed = flow_.session().typed.size();
+          act(in::ConfirmRead{false});
+          if (value.kind == forms::AnswerValue::Kind::Boolean) {
+            act(in::AnswerYesNo{value.boolean});
+          } else if (value.kind == forms::AnswerValue::Kind::Coding) {
+            act(in::AnswerChoice{value.text});
+          } else {
+            for (std::size_t k = 0; k < typed + field.value.size() + 1; ++k) act(in::Erase{});
+            act(in::Key{value.text});
+            act(in::Next{});
+          }
+        }
         act(in::SendIn{});
         wait_workers();
         const bool receipt = flow_.screen() == flow::Screen::Receipt;
+        if (!receipt) say_why("after sending");
         wait_workers();  // the receipt is printed
         start_over();
         return receipt ? "scanned and sent (committed to the outbox)" : "sent: the receipt did NOT come";
@@ -238,9 +284,13 @@ class Soak {
   }
 
  private:
+  std::set<std::string> told_why_;
+  std::vector<fs::path> sheet_pages_;
   flow::Flow& flow_;
   app::FrameLoop& loop_;
   fs::path paper_;
+  fs::path glass_;          // the file SANE's pnm backend reads
+  forms::Answers written_;  // what the sheets filled at home say
 };
 
 void print_sample(const Sample& s) {
@@ -255,7 +305,7 @@ void print_sample(const Sample& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  app::limit_heap_retention();  // the kiosk's own heap policy (kiosk/app/src/main.cpp)
+  app::limit_heap_retention();          // the kiosk's own heap policy (kiosk/app/src/main.cpp)
   app::avoid_session_bus_autolaunch();  // as the kiosk does (no forked dbus-launch)
   const int sessions = argc > 1 ? std::atoi(argv[1]) : 1000;
   if (sessions < 1) {
@@ -268,6 +318,14 @@ int main(int argc, char** argv) {
   const auto rules = forms::RepresentationRules::load(assets / "representation.json");
   const auto& form = *catalogue.find("reservasjon-kjernejournal");
   const auto tmp = fs::temp_directory_path() / ("soak-bench-" + std::to_string(getpid()));
+  // The kiosk's temporary files and scanned pages go into folders of this run only, so what is
+  // left there at the end is the kiosk's own: TMPDIR, and a page folder on the tmpfs /dev/shm.
+  const auto kiosk_tmp = tmp / "tmpdir";
+  const auto page_dir = fs::path("/dev/shm") / ("soak-bench-pages-" + std::to_string(getpid()));
+  fs::create_directories(kiosk_tmp);
+  fs::create_directories(page_dir);
+  fs::permissions(page_dir, fs::perms::owner_all);
+  setenv("TMPDIR", kiosk_tmp.c_str(), 1);
   fs::create_directories(tmp / "paper");
   {
     std::ofstream key(tmp / "key", std::ios::binary);
@@ -284,7 +342,7 @@ int main(int argc, char** argv) {
   }
   std::printf("making %zu filled sheets...\n", pages.size());
   std::fflush(stdout);
-  if (!bench::make_filled_pages(catalogue, translations, tmp / "key", form.id, pages)) {
+  if (!bench::make_filled_pages(catalogue, translations, tmp / "key", form.id, pages, true)) {
     std::fprintf(stderr, "the filled sheets could not be made\n");
     return 1;
   }
@@ -295,6 +353,7 @@ int main(int argc, char** argv) {
   Config config = Config::load(tmp / "env" / "kiosk.toml");
   std::ofstream(tmp / "dll.conf") << "pnm\n";
   setenv("SANE_CONFIG_DIR", tmp.c_str(), 1);
+  config.set("scanner.page_dir", page_dir.string());
   config.set("scanner.device", std::string("pnm:0"));
   config.set("scanner.options", std::vector<std::string>{"filename=" + (tmp / "page.pgm").string()});
   config.set("ui.print_to_folder", (tmp / "paper").string());
@@ -305,11 +364,13 @@ int main(int argc, char** argv) {
   auto wired = app::make_services(config, catalogue, translations);
   auto speaker = std::make_shared<app::EspeakSpeaker>();
   wired.services.speaker = speaker;
+  wired.services.log = [](const std::string& line) { std::fprintf(stderr, "kiosk: %s\n", line.c_str()); };
   flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services, Clock::now());
   app::Window window(1920, 1080, false);
   app::FrameLoop loop{window, flow, {}};
   for (int i = 0; i < 3; ++i) loop.frame(Clock::now());
-  Soak soak(flow, loop, tmp / "paper");
+  // The sheets are filled with the example answers of seed 7 (bench::make_filled_pages).
+  Soak soak(flow, loop, tmp / "paper", tmp / "page.pgm", forms::make_example_answers(form, 7));
 
   auto sample = [&](int done) {
     Sample s;
@@ -320,7 +381,7 @@ int main(int argc, char** argv) {
     s.store = size_of(store);
     s.wal = size_of(store.string() + "-wal");
     s.store_files = files_under(store.parent_path());
-    s.temp_files = kiosk_temp_files(tmp);
+    s.temp_files = kiosk_temp_files({kiosk_tmp, page_dir});
     print_sample(s);
     return s;
   };
@@ -332,9 +393,11 @@ int main(int argc, char** argv) {
   const auto started = Clock::now();
   for (int i = 0; i < sessions; ++i) {
     if (i % 10 == 8 || i % 10 == 9) {
-      std::error_code ec;
-      fs::copy_file(pages[static_cast<size_t>(sheet) % pages.size()].second, tmp / "page.pgm",
-                    fs::copy_options::overwrite_existing, ec);
+      const auto& first_page = pages[static_cast<size_t>(sheet) % pages.size()].second;
+      std::vector<fs::path> sheet_pages;
+      for (int page = 1; fs::exists(bench::sheet_page_file(first_page, page)); ++page)
+        sheet_pages.push_back(bench::sheet_page_file(first_page, page));
+      soak.set_sheet(std::move(sheet_pages));
       if (i % 10 == 9) ++sheet;
     }
     ++outcomes[soak.run(i, form)];
@@ -365,5 +428,6 @@ int main(int argc, char** argv) {
               last.temp_files == 0 ? "met" : "NOT met");
   std::error_code ec;
   fs::remove_all(tmp, ec);
+  fs::remove_all(page_dir, ec);
   return 0;
 }
