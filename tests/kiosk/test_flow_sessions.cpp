@@ -315,3 +315,33 @@ TEST_CASE("a proposed form says so on its first screen, naming the owner") {
             "Dette er eit forslag frå kiosken. Norsk helsenett har ikkje laga eit slikt skjema enno.") !=
         std::string::npos);
 }
+
+TEST_CASE("a commit that ends after its person left never becomes the next person's receipt") {
+  kiosk_test::HeadlessKiosk k;
+  k.flow = std::make_unique<flow::Flow>(k.assets.catalogue, k.assets.translations, k.assets.rules, k.options,
+                                        k.services.make(), k.now);
+  const auto& form = k.assets.catalogue.forms().front();
+  const auto send_a_form = [&] {
+    k.flow->apply(flow::intent::ChooseLanguage{"nb"}, k.now);
+    k.flow->apply(flow::intent::ChooseCategory{form.category}, k.now);
+    k.flow->apply(flow::intent::ChooseSelf{}, k.now);
+    k.flow->apply(flow::intent::SendIn{}, k.now);
+    REQUIRE(k.flow->screen() == Screen::Send);
+  };
+  // The outbox is slow: person A's commit is still running when A walks away.
+  k.services.outbox->hold = true;
+  send_a_form();
+  k.flow->tick(k.now);
+  k.flow->apply(flow::intent::StartOver{}, k.now);
+  REQUIRE(k.flow->screen() == Screen::Start);
+  // Person B sends too; then both commits finish, A's first.
+  send_a_form();
+  k.services.outbox->hold = false;
+  k.flow->tick(k.now);
+  REQUIRE(k.services.outbox->submissions.size() == 2);  // both are committed all the same
+  CHECK(k.flow->screen() == Screen::Receipt);
+  CHECK(k.flow->session().receipt_reference == "HK-1002");  // B's own, not A's HK-1001
+  // Nothing of A's comes later either.
+  k.flow->tick(k.now);
+  CHECK(k.flow->session().receipt_reference == "HK-1002");
+}

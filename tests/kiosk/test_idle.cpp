@@ -39,11 +39,12 @@ double thread_cpu_seconds() {
 struct SlowPrinter final : flow::PrintService {
   std::atomic<Clock::rep> finished{0};
   bool available() const override { return true; }
-  void start(flow::PrintRequest) override {
-    worker.post([this] {
+  void start(flow::PrintRequest request) override {
+    worker.post([this, ticket = request.ticket] {
       std::this_thread::sleep_for(300ms);
       finished = Clock::now().time_since_epoch().count();
       flow::PrintResult r;
+      r.ticket = ticket;
       r.outcome = flow::Outcome::Done;
       r.detail = "printed (test)";
       return r;

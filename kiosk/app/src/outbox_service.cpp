@@ -53,6 +53,7 @@ void LibraryOutbox::commit(flow::Submission submission) {
   worker_.post([this, submission = std::move(submission)]() mutable {
     Event event;
     event.commit = run_commit(submission);
+    event.commit->ticket = submission.ticket;
     submission.answers.wipe();
     // The pages read in, the bundle and its sealed copy are freed: give the pages back.
     release_free_heap();

@@ -25,6 +25,7 @@ LibraryPrinter::LibraryPrinter(const Config& config, const forms::Catalogue& cat
 void LibraryPrinter::start(flow::PrintRequest request) {
   worker_.post([this, request = std::move(request)]() mutable {
     auto result = run(request);
+    result.ticket = request.ticket;
     request.answers.wipe();
     // The layout, the fonts and the PDF (a few MB) are freed: give the pages back.
     release_free_heap();

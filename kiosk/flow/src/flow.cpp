@@ -409,18 +409,19 @@ void Flow::note_activity(Clock::time_point now) {
 }
 
 void Flow::tick(Clock::time_point now) {
-  if (print_busy_) {
-    if (auto r = services_.printer->poll()) {
+  // Polled also when nothing is printing: the result of a print the last person left behind
+  // is dropped, never shown to the next. The form's print and a receipt each take their own.
+  while (auto r = services_.printer->poll()) {
+    if (print_busy_ && r->ticket == print_ticket_) {
       print_busy_ = false;
       log("print: " + r->detail);
       print_result_ = std::move(*r);
-    }
-  }
-  if (receipt_busy_) {
-    if (auto r = services_.printer->poll()) {
+    } else if (receipt_busy_ && r->ticket == receipt_ticket_) {
       receipt_busy_ = false;
       log("receipt print: " + r->detail);
       receipt_result_ = std::move(*r);
+    } else {
+      log("print: the result of an earlier print was dropped (" + r->detail + ")");
     }
   }
   if (auto step = desk_.collect_sign_in()) {
@@ -445,34 +446,39 @@ void Flow::tick(Clock::time_point now) {
     after_scan();
     break;
   }
-  if (send_busy_) {
-    if (auto r = services_.outbox->poll()) {
-      send_busy_ = false;
-      log("outbox: " + r->detail);
-      send_result_ = std::move(*r);
-      if (send_result_->outcome == Outcome::Done && send_result_->held) {
-        if (desk_.unlocked()) {
-          // Scanned at the desk: listed in the review queue, staff pick it from there.
-          forget_sheet();
-          desk_.show_held();
-          go(Screen::StaffQueue, false);
-        } else {
-          session_.held_for_staff = true;
-          session_.held_reference = send_result_->reference;
-          go(Screen::Receipt, false);
-        }
-      } else if (send_result_->outcome == Outcome::Done) {
-        session_.receipt_reference = send_result_->reference;
-        PrintRequest req;
-        req.kind = PrintKind::Receipt;
-        req.form_id = session_.form_id;
-        req.language = session_.language;
-        req.submission_id = session_.submission_id;
-        req.receipt_reference = send_result_->reference;
-        receipt_busy_ = true;
-        services_.printer->start(std::move(req));
+  // The same for commits: a result that arrives after a wipe belongs to nobody here now (the
+  // submission itself is committed all the same).
+  while (auto r = services_.outbox->poll()) {
+    if (!send_busy_ || r->ticket != send_ticket_) {
+      log("outbox: the result of an earlier session's commit was dropped (" + r->detail + ")");
+      continue;
+    }
+    send_busy_ = false;
+    log("outbox: " + r->detail);
+    send_result_ = std::move(*r);
+    if (send_result_->outcome == Outcome::Done && send_result_->held) {
+      if (desk_.unlocked()) {
+        // Scanned at the desk: listed in the review queue, staff pick it from there.
+        forget_sheet();
+        desk_.show_held();
+        go(Screen::StaffQueue, false);
+      } else {
+        session_.held_for_staff = true;
+        session_.held_reference = send_result_->reference;
         go(Screen::Receipt, false);
       }
+    } else if (send_result_->outcome == Outcome::Done) {
+      session_.receipt_reference = send_result_->reference;
+      PrintRequest req;
+      req.kind = PrintKind::Receipt;
+      req.form_id = session_.form_id;
+      req.language = session_.language;
+      req.submission_id = session_.submission_id;
+      req.receipt_reference = send_result_->reference;
+      req.ticket = receipt_ticket_ = ++next_ticket_;
+      receipt_busy_ = true;
+      services_.printer->start(std::move(req));
+      go(Screen::Receipt, false);
     }
   }
   // Inactivity: only when someone has started (the start screen holds nothing personal).
@@ -685,6 +691,7 @@ void Flow::start_print(bool blank) {
   req.large_print = options_.large_print || session_.large_text;
   print_result_.reset();
   print_busy_ = true;
+  req.ticket = print_ticket_ = ++next_ticket_;
   services_.printer->start(std::move(req));
   go(Screen::Print);
 }
@@ -830,6 +837,7 @@ void Flow::start_send() {
   s.representation.assisted_by_staff = !session_.assisted_by.empty();
   s.actor = session_.assisted_by.empty() ? "kiosk" : session_.assisted_by;
   s.held_reference = session_.held_reference;
+  s.ticket = send_ticket_ = ++next_ticket_;
   send_result_.reset();
   send_busy_ = true;
   services_.outbox->commit(std::move(s));
@@ -842,6 +850,7 @@ void Flow::start_hold(const std::string& source) {
   s.signature_found = session_.signature_found;
   s.hold_source = source;
   s.actor = session_.staff_review && !desk_.actor().empty() ? desk_.actor() : "kiosk";
+  s.ticket = send_ticket_ = ++next_ticket_;
   send_result_.reset();
   send_busy_ = true;
   services_.outbox->commit(std::move(s));
@@ -1154,6 +1163,7 @@ void Flow::apply_staff(const StaffIntent& what) {
                    req.language = session_.language;
                    req.submission_id = entry->reference;
                    req.receipt_reference = entry->reference;
+                   req.ticket = receipt_ticket_ = ++next_ticket_;
                    receipt_result_.reset();
                    receipt_busy_ = true;
                    services_.printer->start(std::move(req));

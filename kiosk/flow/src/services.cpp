@@ -20,11 +20,15 @@ std::optional<Result> answer_unavailable(bool& pending, const char* message_key,
 }  // namespace
 
 std::optional<PrintResult> UnavailablePrinter::poll() {
-  return answer_unavailable<PrintResult>(pending_, "ui.print.unavailable", "printing is not built into this kiosk");
+  auto result =
+      answer_unavailable<PrintResult>(pending_, "ui.print.unavailable", "printing is not built into this kiosk");
+  if (result) result->ticket = ticket_;
+  return result;
 }
 
 std::optional<ScanResult> UnavailableScanner::poll() {
-  auto result = answer_unavailable<ScanResult>(pending_, "ui.scan.unavailable", "scanning is not built into this kiosk");
+  auto result =
+      answer_unavailable<ScanResult>(pending_, "ui.scan.unavailable", "scanning is not built into this kiosk");
   if (result) result->ticket = ticket_;
   return result;
 }
@@ -32,6 +36,7 @@ std::optional<ScanResult> UnavailableScanner::poll() {
 void UnavailableOutbox::commit(Submission submission) {
   submission.answers.wipe();
   pending_ = true;
+  ticket_ = submission.ticket;
 }
 
 std::optional<StaffResult> OutboxService::poll_staff() {
@@ -40,8 +45,10 @@ std::optional<StaffResult> OutboxService::poll_staff() {
 }
 
 std::optional<OutboxResult> UnavailableOutbox::poll() {
-  return answer_unavailable<OutboxResult>(pending_, "ui.send.unavailable",
-                                          "the outbox is not built into this kiosk: nothing was sent or stored");
+  auto result = answer_unavailable<OutboxResult>(pending_, "ui.send.unavailable",
+                                                 "the outbox is not built into this kiosk: nothing was sent or stored");
+  if (result) result->ticket = ticket_;
+  return result;
 }
 
 }  // namespace kiosk::flow

@@ -5,14 +5,15 @@
 namespace kiosk::ui {
 
 void ScriptedPrinter::start(flow::PrintRequest request) {
+  pending_.push_back(request.ticket);
   requests.push_back(std::move(request));
-  ++pending_;
 }
 
 std::optional<flow::PrintResult> ScriptedPrinter::poll() {
-  if (pending_ == 0 || hold) return std::nullopt;
-  --pending_;
+  if (pending_.empty() || hold) return std::nullopt;
   flow::PrintResult r;
+  r.ticket = pending_.front();
+  pending_.pop_front();
   r.outcome = outcome;
   r.detail = "scripted printer";
   if (outcome == flow::Outcome::Failed) r.message_key = "ui.print.failed";
@@ -65,22 +66,30 @@ flow::ScanResult ScriptedScanner::read_back(const forms::Questionnaire& form, co
 }
 
 void ScriptedOutbox::commit(flow::Submission submission) {
-  pending_ = true;
-  next_.reset();
+  flow::OutboxResult r;
+  r.outcome = outcome;
+  r.ticket = submission.ticket;
   if (!submission.hold_source.empty() && outcome == flow::Outcome::Done) {
-    flow::OutboxResult r;
-    r.outcome = outcome;
     r.held = true;
     r.reference = "RV-" + std::to_string(1000 + held.size() + submissions.size());
     r.detail = "scripted outbox: held for review as " + r.reference;
     submission.held_reference = r.reference;
     held.push_back(std::move(submission));
-    next_ = r;
+    pending_.push_back(std::move(r));
     return;
   }
   if (!submission.held_reference.empty() && outcome == flow::Outcome::Done)
     std::erase_if(held, [&](const flow::Submission& h) { return h.held_reference == submission.held_reference; });
   submissions.push_back(std::move(submission));
+  r.detail = "scripted outbox";
+  if (outcome == flow::Outcome::Done) {
+    r.reference = "HK-" + std::to_string(1000 + submissions.size());
+    r.delivered = delivered;
+    r.queued = !delivered;
+  }
+  if (outcome == flow::Outcome::Failed) r.message_key = "ui.send.failed";
+  if (outcome == flow::Outcome::Unavailable) r.message_key = "ui.send.unavailable";
+  pending_.push_back(std::move(r));
 }
 
 void ScriptedOutbox::staff(flow::StaffRequest request) {
@@ -113,23 +122,9 @@ std::optional<flow::StaffResult> ScriptedOutbox::poll_staff() {
 }
 
 std::optional<flow::OutboxResult> ScriptedOutbox::poll() {
-  if (!pending_ || hold) return std::nullopt;
-  pending_ = false;
-  if (next_) {
-    auto r = std::move(*next_);
-    next_.reset();
-    return r;
-  }
-  flow::OutboxResult r;
-  r.outcome = outcome;
-  r.detail = "scripted outbox";
-  if (outcome == flow::Outcome::Done) {
-    r.reference = "HK-" + std::to_string(1000 + submissions.size());
-    r.delivered = delivered;
-    r.queued = !delivered;
-  }
-  if (outcome == flow::Outcome::Failed) r.message_key = "ui.send.failed";
-  if (outcome == flow::Outcome::Unavailable) r.message_key = "ui.send.unavailable";
+  if (pending_.empty() || hold) return std::nullopt;
+  auto r = std::move(pending_.front());
+  pending_.pop_front();
   return r;
 }
 

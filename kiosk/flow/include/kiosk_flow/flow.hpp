@@ -315,6 +315,10 @@ class Flow {
   std::string refusal_key_;
   bool print_busy_ = false, scan_busy_ = false, send_busy_ = false, receipt_busy_ = false;
   std::uint64_t scan_ticket_ = 0;  // the running scan's; a wipe moves it on (late results are dropped)
+  // The same for prints and commits: each request gets the next number; a result is taken only
+  // by the request that asked for it, never by the next person's after a wipe.
+  std::uint64_t next_ticket_ = 0;
+  std::uint64_t print_ticket_ = 0, receipt_ticket_ = 0, send_ticket_ = 0;
   std::optional<PrintResult> print_result_;
   std::optional<ScanResult> scan_result_;
   std::optional<OutboxResult> send_result_;

@@ -37,6 +37,9 @@ struct PrintRequest {
   forms::Answers answers;  // empty for a blank form
   bool large_print = false;
   std::string receipt_reference;  // for receipts
+  // Set by the flow, echoed in the result: the result of a print the person left behind (a
+  // wipe) or of another print (the form and a receipt) is never taken for this one's.
+  std::uint64_t ticket = 0;
 };
 
 struct PrintResult {
@@ -44,6 +47,7 @@ struct PrintResult {
   std::string message_key;         // translation key said to the person when not Done
   std::string detail;              // for logs and the demo summary; never personal data
   std::filesystem::path document;  // the PDF that was printed, when the printer keeps one
+  std::uint64_t ticket = 0;        // the request's
 };
 
 struct ScanRequest {
@@ -109,6 +113,9 @@ struct Submission {
   // Set when this submission is a held sheet that staff decided on: its pages are in the
   // store (not in `pages`), and the held sheet is deleted once the submission is committed.
   std::string held_reference;
+  // Set by the flow, echoed in the result: a commit's result that arrives after a wipe (the
+  // person left while it ran) must not become the next person's receipt.
+  std::uint64_t ticket = 0;
 };
 
 // A sheet held for staff review, as the review queue lists it: no health data, no identity numbers.
@@ -124,10 +131,11 @@ struct OutboxResult {
   Outcome outcome = Outcome::Failed;
   std::string message_key;
   std::string detail;
-  std::string reference;   // the receipt's reference number
-  bool delivered = false;  // the platform has accepted it
-  bool queued = false;     // committed, waiting to be sent
-  bool held = false;       // kept for staff review (reference is the held sheet's)
+  std::string reference;     // the receipt's reference number
+  bool delivered = false;    // the platform has accepted it
+  bool queued = false;       // committed, waiting to be sent
+  bool held = false;         // kept for staff review (reference is the held sheet's)
+  std::uint64_t ticket = 0;  // the submission's
 };
 
 // Staff mode's view of the queue: list it, send a message again, give one up.
@@ -213,11 +221,15 @@ class Speaker {
 class UnavailablePrinter final : public PrintService {
  public:
   bool available() const override { return false; }
-  void start(PrintRequest) override { pending_ = true; }
+  void start(PrintRequest request) override {
+    pending_ = true;
+    ticket_ = request.ticket;
+  }
   std::optional<PrintResult> poll() override;
 
  private:
   bool pending_ = false;
+  std::uint64_t ticket_ = 0;
 };
 
 class UnavailableScanner final : public ScanService {
@@ -242,6 +254,7 @@ class UnavailableOutbox final : public OutboxService {
 
  private:
   bool pending_ = false;
+  std::uint64_t ticket_ = 0;
 };
 
 class SilentSpeaker final : public Speaker {

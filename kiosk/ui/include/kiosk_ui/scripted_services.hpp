@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +22,7 @@ class ScriptedPrinter final : public flow::PrintService {
   std::optional<flow::PrintResult> poll() override;
 
  private:
-  int pending_ = 0;
+  std::deque<std::uint64_t> pending_;  // the tickets of the jobs not answered yet, in order
 };
 
 class ScriptedScanner final : public flow::ScanService {
@@ -66,8 +68,8 @@ class ScriptedOutbox final : public flow::OutboxService {
   }
 
  private:
-  bool pending_ = false;
-  std::optional<flow::OutboxResult> next_;
+  // The commits not answered yet, in order: each result carries its submission's ticket.
+  std::deque<flow::OutboxResult> pending_;
   std::optional<flow::StaffResult> staff_result_;
 };
 
