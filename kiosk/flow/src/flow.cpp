@@ -13,6 +13,7 @@
 #include "forms/identity.hpp"
 #include "kiosk_flow/pages.hpp"
 #include "letters.hpp"
+#include "random_id.hpp"
 
 namespace kiosk::flow {
 
@@ -34,15 +35,7 @@ std::string make_help_code() {
 }
 
 std::string make_submission_id() {
-  unsigned char bytes[16];
-  randombytes_buf(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 0xF];
-  }
-  return id;
+  return random_hex(16);
 }
 
 bool all_digits(const std::string& s) {
