@@ -1,27 +1,24 @@
 #include "store_key.hpp"
 
+#include "subprocess.hpp"
 #include "unique_fd.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <vector>
-
-extern char** environ;
 
 namespace kiosk {
 
@@ -31,14 +28,6 @@ constexpr size_t kKeyBytes = 32;
 constexpr const char* kCredentialName = "store.key";
 
 using Fd = UniqueFd;
-
-struct SpawnActions {
-  posix_spawn_file_actions_t actions;
-  SpawnActions() { posix_spawn_file_actions_init(&actions); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
-};
 
 // Overwrites a string's bytes before it is released (key material).
 void wipe(std::string& s) {
@@ -56,68 +45,24 @@ struct Ran {
 // Runs systemd-creds with `input` on its standard input; its output comes back through pipes,
 // so neither the key nor the credential passes through a file of ours.
 Ran systemd_creds(const std::vector<std::string>& words, const std::string& input) {
-  std::vector<std::string> args{"systemd-creds"};
-  args.insert(args.end(), words.begin(), words.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("cannot start systemd-creds (no pipe)");
-  Fd in_r(in[0]), in_w(in[1]);
-  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("cannot start systemd-creds (no pipe)");
-  Fd out_r(out[0]), out_w(out[1]);
-  if (pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("cannot start systemd-creds (no pipe)");
-  Fd err_r(err[0]), err_w(err[1]);
-  pid_t pid = 0;
-  {
-    SpawnActions spawn;
-    posix_spawn_file_actions_adddup2(&spawn.actions, in_r.fd, STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&spawn.actions, out_w.fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&spawn.actions, err_w.fd, STDERR_FILENO);
-    const int rc = posix_spawnp(&pid, "systemd-creds", &spawn.actions, nullptr, argv.data(), environ);
-    if (rc != 0)
-      throw std::runtime_error(std::string("cannot run systemd-creds (package systemd): ") + std::strerror(rc));
+  ChildProcess::Options pipes;
+  pipes.search_path = true;
+  pipes.input_pipe = pipes.output_pipe = pipes.errors_pipe = true;
+  std::optional<ChildProcess> child;
+  try {
+    child.emplace("systemd-creds", words, pipes);
+  } catch (const ChildProcess::StartError& e) {
+    if (e.no_pipe) throw std::runtime_error("cannot start systemd-creds (no pipe)");
+    throw std::runtime_error(std::string("cannot run systemd-creds (package systemd): ") + std::strerror(e.error));
   }
-  in_r.reset();
-  out_w.reset();
-  err_w.reset();
   // The input is 32 bytes or a credential of a few hundred: it fits in the pipe at once.
-  size_t written = 0;
-  while (written < input.size()) {
-    const ssize_t n = ::write(in_w.fd, input.data() + written, input.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  in_w.reset();
+  child->write_input(input);
+  // systemd-creds may hang (e.g. a TPM that does not answer): it is given 30 s.
+  auto got = child->collect(std::chrono::seconds(30));
   Ran ran;
-  pollfd fds[2] = {{out_r.fd, POLLIN, 0}, {err_r.fd, POLLIN, 0}};
-  int open_count = 2;
-  while (open_count > 0) {
-    const int ready = ::poll(fds, 2, 30000);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) {  // systemd-creds hangs (e.g. a TPM that does not answer): give up
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        fds[i].fd = -1;
-        --open_count;
-        continue;
-      }
-      (i == 0 ? ran.out : ran.err).append(buffer, static_cast<size_t>(n));
-      if (i == 0) ::explicit_bzero(buffer, sizeof buffer);
-    }
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ran.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ran.out.swap(got.out);
+  ran.err.swap(got.err);
+  ran.code = child->wait();
   while (!ran.err.empty() && (ran.err.back() == '\n' || ran.err.back() == ' ')) ran.err.pop_back();
   return ran;
 }

@@ -2,18 +2,11 @@
 
 #include <sodium.h>
 
+#include "random_id.hpp"
+
 namespace kiosk::store {
 
 namespace {
-
-std::string random_hex(size_t bytes) {
-  std::vector<unsigned char> b(bytes);
-  randombytes_buf(b.data(), b.size());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : b) out += {kHex[c >> 4], kHex[c & 15]};
-  return out;
-}
 
 // Short, unambiguous (Crockford base32), like the submission references but "RV-".
 std::string new_reference() {

@@ -1,5 +1,7 @@
 #include "print/printer.hpp"
 
+#include "print/cups_connection.hpp"
+
 #include <cups/cups.h>
 
 #include <algorithm>
@@ -10,13 +12,10 @@
 namespace print {
 namespace {
 
-struct HttpClose {
-  void operator()(http_t* http) const noexcept { httpClose(http); }
-};
 struct IppDelete {
   void operator()(ipp_t* ipp) const noexcept { ippDelete(ipp); }
 };
-using HttpPtr = std::unique_ptr<http_t, HttpClose>;
+using HttpPtr = CupsConnection;
 using IppPtr = std::unique_ptr<ipp_t, IppDelete>;
 
 PrinterProblem problem(const std::string& code, const std::string& detail) {
@@ -25,8 +24,7 @@ PrinterProblem problem(const std::string& code, const std::string& detail) {
 
 // Connects to the target's CUPS server from the calling thread (CUPS keeps the server per thread).
 HttpPtr connect(const PrinterTarget& target, std::string& error) {
-  if (!target.server.empty()) cupsSetServer(target.server.c_str());
-  HttpPtr http(httpConnect2(cupsServer(), ippPort(), nullptr, AF_UNSPEC, cupsEncryption(), 1, 5000, nullptr));
+  HttpPtr http = connect_cups(target.server);
   if (!http) error = std::string("cannot reach the CUPS server ") + cupsServer() + ":" + std::to_string(ippPort());
   return http;
 }
@@ -94,6 +92,11 @@ PrinterStatus query_on(http_t* http, const std::string& queue) {
 }
 
 }  // namespace
+
+CupsConnection connect_cups(const std::string& server) {
+  if (!server.empty()) cupsSetServer(server.c_str());
+  return CupsConnection(httpConnect2(cupsServer(), ippPort(), nullptr, AF_UNSPEC, cupsEncryption(), 1, 5000, nullptr));
+}
 
 std::vector<PrinterProblem> problems_from_state(int printer_state, const std::vector<std::string>& reasons) {
   // Most serious first: a person can fix paper, not an offline printer.

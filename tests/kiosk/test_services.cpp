@@ -296,6 +296,26 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
       ++files;
     }
     CHECK(files == 1);
+    // The same sheet while another submission is expected (a stranger's page left on the glass)
+    // never joins it: refused in plain words, its page deleted at once.
+    auto other = scan;
+    other.submission_id = "fedcba9876543210fedcba9876543210";
+    helped.start(other);
+    std::optional<flow::ScanResult> refused;
+    for (int i = 0; i < 6000 && !refused; ++i)
+      if (!(refused = helped.poll())) std::this_thread::sleep_for(20ms);
+    REQUIRE(refused);
+    INFO(refused->detail);
+    CHECK(refused->outcome == flow::Outcome::Failed);
+    CHECK(refused->message_key == "ui.scan.other-sheet");
+    CHECK(refused->pages.empty());
+    CHECK(refused->fields.empty());
+    files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(helped.folder())) {
+      INFO(entry.path().string());
+      ++files;
+    }
+    CHECK(files == 0);  // the refused page is gone (the earlier sheet's went when this other submission's scan began)
   }
 
   // The same sheet at another kiosk (its own QR key), in the helper as the kiosk does it: read,

@@ -7,6 +7,7 @@
 
 #include "admin/checks.hpp"
 #include "admin/setup.hpp"
+#include "print/cups_connection.hpp"
 #include "print/printer.hpp"
 #include "scanners/error.hpp"
 #include "scanners/sane_scanner.hpp"
@@ -14,10 +15,6 @@
 namespace kiosk::admin {
 
 namespace {
-
-struct HttpCloser {
-  void operator()(http_t* h) const noexcept { httpClose(h); }
-};
 
 struct Dests {
   cups_dest_t* list = nullptr;
@@ -33,8 +30,7 @@ struct Dests {
 // Asks the CUPS server itself (not network browsing, which takes seconds) for its queues.
 // Throws SetupError when the server cannot be reached.
 void load_dests(Dests& dests) {
-  std::unique_ptr<http_t, HttpCloser> http(
-      httpConnect2(cupsServer(), ippPort(), nullptr, AF_UNSPEC, cupsEncryption(), 1, 5000, nullptr));
+  const auto http = print::connect_cups();
   if (!http)
     throw SetupError(std::string("Cannot reach the print service (CUPS) at ") + cupsServer() +
                      ". Start it with: systemctl start cups");
@@ -134,8 +130,7 @@ int print_test_page(const std::string& queue, const std::string& site_name) {
       if (p.is_default) name = p.name;
     if (name.empty()) throw SetupError("There is no default printer. Choose one first.");
   }
-  std::unique_ptr<http_t, HttpCloser> http(
-      httpConnect2(cupsServer(), ippPort(), nullptr, AF_UNSPEC, cupsEncryption(), 1, 5000, nullptr));
+  const auto http = print::connect_cups();
   if (!http) throw SetupError("Cannot reach the print service (CUPS). Start it with: systemctl start cups");
   const int job = cupsCreateJob(http.get(), name.c_str(), "Helsenorge kiosk test page", 0, nullptr);
   if (job <= 0) throw SetupError("The printer \"" + name + "\" refused the test page: " + cupsLastErrorString() + ".");

@@ -1,24 +1,22 @@
 #include "scan_service.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
 #include <leptonica/allheaders.h>
 #include <opencv2/imgproc.hpp>
-#include <sodium.h>
 
 #include "print/error.hpp"
 #include "print/qr_key_files.hpp"
@@ -29,10 +27,8 @@
 #include "scanners/sane_scanner.hpp"
 #include "kiosk_app/memory.hpp"
 #include "private_folder.hpp"
+#include "random_id.hpp"
 #include "subprocess.hpp"
-#include "unique_fd.hpp"
-
-extern char** environ;
 
 namespace kiosk::app {
 
@@ -57,15 +53,6 @@ void remove_contents(const std::filesystem::path& folder, const std::vector<std:
     std::error_code ignored;
     std::filesystem::remove_all(entry.path(), ignored);
   }
-}
-
-std::string random_name() {
-  unsigned char bytes[8];
-  randombytes_buf(bytes, sizeof bytes);
-  static const char* hex = "0123456789abcdef";
-  std::string name;
-  for (unsigned char b : bytes) name += {hex[b >> 4], hex[b & 15]};
-  return name;
 }
 
 // One page's rows into its PNG file as the scanner sends them.
@@ -143,14 +130,6 @@ std::string toml_string(const std::string& text) {
   }
   return out + "\"";
 }
-
-struct SpawnActions {
-  posix_spawn_file_actions_t actions;
-  SpawnActions() { posix_spawn_file_actions_init(&actions); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
-};
 
 }  // namespace
 
@@ -275,7 +254,7 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
 
   // The scanner's lines go straight into the page files (no page image in this process,
   // 8.7 MB at 300 dpi); the files are what the recogniser and the outbox read.
-  const std::string stem = random_name();
+  const std::string stem = random_hex(8);
   ScannedFiles written;
   std::string option_notes;
   {
@@ -420,7 +399,7 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_here(std::vect
 
 std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
     const std::filesystem::path& folder, const std::vector<std::filesystem::path>& pages) {
-  const std::string stem = random_name();
+  const std::string stem = random_hex(8);
   const auto crops = folder / (stem + "-crops");
   const auto config_file = folder / (stem + "-recognize.toml");
   const auto log_file = folder / (stem + "-recognize.log");
@@ -440,7 +419,7 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
          << "\nmac_key_file = " << toml_string(mac_key_file_.string()) << "\n";
     if (!toml) throw std::runtime_error("cannot write the recogniser's settings to " + config_file.string());
   }
-  std::vector<std::string> words{helper_program_.string()};
+  std::vector<std::string> words;
   for (const auto& page : pages) words.push_back(page.string());
   for (const char* w : {"--json", "--crops"}) words.emplace_back(w);
   words.push_back(crops.string());
@@ -448,87 +427,56 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
   words.push_back(mac_key_file_.string());
   words.emplace_back("--config");
   words.push_back(config_file.string());
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
 
-  UniqueFd read_end, write_end;
+  ChildProcess::Options streams;
+  streams.output_pipe = true;
+  streams.errors_file = log_file;
+  // Nothing else of the kiosk's (its X connection, the store) is handed to the helper.
+  streams.close_other_fds = true;
+  std::optional<ChildProcess> helper;
   {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot start the recogniser (no pipe)");
-    read_end.fd = fds[0];
-    write_end.fd = fds[1];
-  }
-  pid_t pid = 0;
-  {
-    SpawnActions spawn;
-    posix_spawn_file_actions_adddup2(&spawn.actions, write_end.fd, STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&spawn.actions, STDERR_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    // Nothing else of the kiosk's (its X connection, the store) is handed to the helper.
-    posix_spawn_file_actions_addclosefrom_np(&spawn.actions, STDERR_FILENO + 1);
     std::lock_guard lock(recognizer_mutex_);
     if (stopping_) throw std::runtime_error("the kiosk is stopping");
-    const int rc = posix_spawn(&pid, argv[0], &spawn.actions, nullptr, argv.data(), environ);
-    if (rc != 0) throw std::runtime_error("cannot start the recogniser " + helper_program_.string());
-    helper_pid_ = pid;
+    try {
+      helper.emplace(helper_program_, words, streams);
+    } catch (const ChildProcess::StartError& e) {
+      throw std::runtime_error(e.no_pipe ? std::string("cannot start the recogniser (no pipe)")
+                                         : "cannot start the recogniser " + helper_program_.string());
+    }
+    helper_pid_ = helper->pid();
   }
-  write_end.reset();
   // The helper's own peak: its VmHWM, read while it runs (wait4's ru_maxrss would count this
   // process too, as posix_spawn's child shares this address space until it execs).
   long peak_kb = 0;
-  const auto status_file = "/proc/" + std::to_string(pid) + "/status";
+  const auto status_file = "/proc/" + std::to_string(helper->pid()) + "/status";
   auto sample_peak = [&] {
     std::ifstream status(status_file);
     std::string line;
     while (std::getline(status, line))
       if (line.rfind("VmHWM:", 0) == 0) peak_kb = std::max(peak_kb, std::atol(line.c_str() + 6));
   };
-  std::string output;
-  bool timed_out = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kHelperTimeoutSeconds);
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd waiting{read_end.fd, POLLIN, 0};
-    const int ready = ::poll(&waiting, 1, static_cast<int>(std::min<long long>(left, 50)));
-    sample_peak();
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;
-    char buffer[16384];
-    const ssize_t n = read(read_end.fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    output.append(buffer, static_cast<size_t>(n));
-  }
-  read_end.reset();
+  // Killed (SIGKILL) when it takes too long; helper_pid_ is still set, so the pid is not yet reaped.
+  auto got = helper->collect(std::chrono::seconds(kHelperTimeoutSeconds), sample_peak);
   {
     std::lock_guard lock(recognizer_mutex_);
-    if (timed_out) kill(pid, SIGKILL);
     helper_pid_ = 0;  // reaped below: never signalled again
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const auto ended = helper->wait_status();
   helper_peak_kb_ = peak_kb;
-  if (timed_out)
+  if (got.timed_out)
     throw std::runtime_error("the recogniser took more than " + std::to_string(kHelperTimeoutSeconds) +
                              " s and was stopped");
-  if (WIFSIGNALED(status))
-    throw std::runtime_error("the recogniser stopped on this sheet (signal " + std::to_string(WTERMSIG(status)) + ")");
+  if (ended.signal)
+    throw std::runtime_error("the recogniser stopped on this sheet (signal " + std::to_string(ended.signal) + ")");
   // kiosk-recognize: 0 every field accepted, 1 something to review; anything else failed.
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const int code = ended.code;
   if (code != 0 && code != 1) {
     std::ifstream log(log_file);
     std::stringstream said;
     said << log.rdbuf();
     throw std::runtime_error("the recogniser failed (exit " + std::to_string(code) + "): " + said.str().substr(0, 400));
   }
-  const auto json = nlohmann::json::parse(output, nullptr, false);
+  const auto json = nlohmann::json::parse(got.out, nullptr, false);
   if (json.is_discarded() || !json.is_object() || !json.contains("submissions"))
     throw std::runtime_error("the recogniser's answer could not be read");
   return scanners::from_json(json, crops);

@@ -13,6 +13,7 @@
 #include "forms/identity.hpp"
 #include "kiosk_flow/pages.hpp"
 #include "letters.hpp"
+#include "random_id.hpp"
 
 namespace kiosk::flow {
 
@@ -34,15 +35,7 @@ std::string make_help_code() {
 }
 
 std::string make_submission_id() {
-  unsigned char bytes[16];
-  randombytes_buf(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 0xF];
-  }
-  return id;
+  return random_hex(16);
 }
 
 bool all_digits(const std::string& s) {
@@ -1207,38 +1200,6 @@ void Flow::apply_staff(const StaffIntent& what) {
                  },
              },
              what);
-}
-
-std::string Flow::t(const std::string& key, ScreenModel* model) const {
-  const auto& lang = session_.language;
-  const bool must_exist = std::find(forms::kRequiredLanguages.begin(), forms::kRequiredLanguages.end(), lang) !=
-                              forms::kRequiredLanguages.end() ||
-                          forms::is_task_level_key(key);
-  if (model && must_exist && !translations_.has(lang, key)) model->untranslated.push_back(key);
-  return translations_.text(lang, key);
-}
-
-std::string Flow::tf(const std::string& key, const std::map<std::string, std::string>& args, ScreenModel* model) const {
-  std::string s = t(key, model);
-  for (const auto& [name, value] : args) {
-    const std::string token = "{" + name + "}";
-    for (size_t pos = s.find(token); pos != std::string::npos; pos = s.find(token, pos + value.size()))
-      s.replace(pos, token.size(), value);
-  }
-  return s;
-}
-
-void Flow::page_choices(ScreenModel& model, std::vector<Choice> all) const {
-  if (all.size() <= 4) {
-    model.choices = std::move(all);
-    return;
-  }
-  const size_t per_page = 3;
-  const size_t pages = (all.size() + per_page - 1) / per_page;
-  const size_t page = page_ % pages;
-  for (size_t i = page * per_page; i < std::min(all.size(), (page + 1) * per_page); ++i)
-    model.choices.push_back(all[i]);
-  model.choices.push_back(Choice{"choice.more", t("ui.choice.more", &model), "", intent::MoreChoices{}, false});
 }
 
 std::string Flow::dump_state() const {

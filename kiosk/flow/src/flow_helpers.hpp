@@ -6,7 +6,7 @@
 #include "forms/questionnaire.hpp"
 #include "kiosk_flow/flow.hpp"
 
-// Helpers shared by the state machine (flow.cpp, staff_desk.cpp) and the screen texts (screen_model.cpp).
+// Helpers shared by the state machine (flow.cpp, staff_desk.cpp) and the screen texts (models/).
 namespace kiosk::flow::detail {
 
 // std::visit over intents with one lambda per kind.

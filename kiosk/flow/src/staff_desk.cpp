@@ -1,11 +1,10 @@
 #include "kiosk_flow/staff_desk.hpp"
 
-#include <sodium.h>
-
 #include <exception>
 
 #include "flow_helpers.hpp"
 #include "kiosk_flow/session.hpp"
+#include "random_id.hpp"
 
 namespace kiosk::flow {
 
@@ -127,12 +126,7 @@ std::optional<StaffDesk::SignInStep> StaffDesk::checked(SignInOutcome outcome) {
         return SignInStep{true, ""};
       }
       // A reference for this staff session in the audit table (one PIN is shared).
-      unsigned char bytes[3];
-      randombytes_buf(bytes, sizeof bytes);
-      static constexpr char kHex[] = "0123456789abcdef";
-      std::string session_actor = "staff-";
-      for (unsigned char b : bytes) session_actor += {kHex[b >> 4], kHex[b & 15]};
-      signed_in(std::move(session_actor), "");
+      signed_in("staff-" + random_hex(3), "");
       return SignInStep{true, ""};
     }
     case StaffLock::Result::WrongPin:

@@ -290,11 +290,7 @@ class Flow {
   const forms::Questionnaire* form() const;
   std::vector<const forms::Questionnaire*> forms_for_choice() const;
   std::vector<std::string> categories_offered() const;
-  std::string t(const std::string& key, ScreenModel* model) const;
-  std::string tf(const std::string& key, const std::map<std::string, std::string>& args, ScreenModel* model) const;
   void log(const std::string& line) const;
-  void page_choices(ScreenModel& model, std::vector<Choice> all) const;
-  std::string display_value(const forms::Item* item, const std::string& value, ScreenModel* m) const;
 
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;
