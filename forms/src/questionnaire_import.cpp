@@ -1101,10 +1101,12 @@ std::vector<std::filesystem::path> write_imported_forms(const std::filesystem::p
       throw FormError(path.string(), "is a form that was not imported; the import would replace it (nothing written)");
   }
   const auto owners_file = dir / kOwnersFileName;
-  json owners = {{"owners", json::object()}, {"forms", json::object()}};
+  // Ordered, so a catalogue's owners.json keeps its layout (comments first) when forms are added.
+  nlohmann::ordered_json owners = {{"owners", nlohmann::ordered_json::object()},
+                                   {"forms", nlohmann::ordered_json::object()}};
   if (std::filesystem::exists(owners_file, ec)) {
     std::ifstream in(owners_file, std::ios::binary);
-    owners = json::parse(in, nullptr, false);
+    owners = nlohmann::ordered_json::parse(in, nullptr, false);
     if (owners.is_discarded() || !owners.is_object() || !owners.contains("owners") || !owners["owners"].is_object() ||
         !owners.contains("forms") || !owners["forms"].is_object())
       throw FormError(owners_file.string(), "is not an owners file with \"owners\" and \"forms\" (nothing written)");
@@ -1131,14 +1133,15 @@ std::vector<std::filesystem::path> write_imported_forms(const std::filesystem::p
   std::vector<std::filesystem::path> written;
   for (const auto& f : forms) {
     if (!f.offered) continue;
-    json entry = {{"owner", owner}};
+    nlohmann::ordered_json entry = {{"owner", owner}};
     const bool web = f.url.rfind("https://", 0) == 0 || f.url.rfind("http://", 0) == 0;
     if (!owner_code.empty() && web) {
       entry["status"] = "official";
       entry["source"] = f.url;
     } else {
       entry["status"] = "proposed";
-      entry["note"] = "Imported from the platform's Questionnaire " + f.url + " (" + f.source + ")" +
+      entry["note"] = "Imported from the platform's Questionnaire " + f.url + " (" +
+                      std::filesystem::path(f.source).filename().string() + ")" +
                       (owner_code.empty() ? "; no form owner was named at import."
                                           : "; the Questionnaire has no web address to cite as the source.");
     }
