@@ -205,6 +205,8 @@ void index_items(const json& items, int depth, const std::string& where, SourceI
     if (str(it, "type").empty()) throw FormError(where, "item \"" + id + "\" has no type");
     idx.by_link[id] = &it;
     idx.order.push_back(id);
+    if (idx.order.size() > kImportMaxItems)
+      throw FormError(where, "the form has more than " + std::to_string(kImportMaxItems) + " items; no real form has");
     auto children = it.find("item");
     if (children != it.end()) index_items(*children, depth + 1, where + " > " + id, idx);
   }

@@ -255,6 +255,11 @@ TEST_CASE("questionnaire import: bad input gives a plain error naming the file, 
     (*at)["item"] = json::array({{{"linkId", "l" + std::to_string(i)}, {"type", "group"}, {"text", "G"}}});
     at = &(*at)["item"][0];
   }
+  json many = {{"resourceType", "Questionnaire"}, {"language", "nb-NO"}, {"item", json::array()}};
+  for (int i = 0; i < 5001; ++i)
+    many["item"].push_back({{"linkId", "q" + std::to_string(i)}, {"type", "boolean"}, {"text", "Q"},
+                            {"enableWhen", json::array({{{"question", "q0"}, {"operator", "exists"},
+                                                         {"answerBoolean", true}}})}});
   const std::vector<Case> cases = {
       {"", "not valid JSON"},
       {valid.substr(0, valid.size() / 2), "not valid JSON"},
@@ -270,6 +275,7 @@ TEST_CASE("questionnaire import: bad input gives a plain error naming the file, 
       {bad_op.dump(), "operator \"~\" is not a FHIR one"},
       {cycle.dump(), "depend on each other in a circle"},
       {deep.dump(), "nested more than 20 levels"},
+      {many.dump(), "more than 5000 items"},
       {std::string(200000, '['), "nested more than 100 levels"},
       {std::string(kImportMaxFileBytes + 1, ' '), "larger than 16 MiB"},
   };

@@ -20,6 +20,7 @@ namespace forms {
 inline constexpr std::size_t kImportMaxFileBytes = 16u * 1024u * 1024u;  // largest real form: ~1.2 MB
 inline constexpr int kImportMaxJsonDepth = 100;     // brackets; real forms stay under 40
 inline constexpr int kImportMaxItemDepth = 20;      // nested items; real forms stay under 10
+inline constexpr std::size_t kImportMaxItems = 5000;  // real forms stay under 500; checks are quadratic
 inline constexpr int kImportMaxQuestionsPerPart = 40;  // long forms are split into parts of this size
 inline constexpr const char* kImportedFromExtension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/imported-from";
 inline constexpr const char* kImportLeftOutExtension =
