@@ -13,6 +13,7 @@
 
 #include "forms/catalogue.hpp"
 #include "forms/error.hpp"
+#include "forms/identity.hpp"
 
 namespace forms {
 
@@ -405,7 +406,7 @@ class Mapper {
         if ((k == "answerBoolean" && v.is_boolean()) || (k == "answerString" && v.is_string()) ||
             (k == "answerInteger" && v.is_number_integer()))
           cond[k] = v;
-        else if (k == "answerDate" && v.is_string() && v.get<std::string>().size() == 10)
+        else if (k == "answerDate" && v.is_string() && parse_iso_date(v.get<std::string>()))
           cond[k] = v;
         else if (k == "answerCoding" && v.is_object() && !str(v, "code").empty())
           cond[k] = {{"code", str(v, "code")}};
@@ -433,6 +434,8 @@ class Mapper {
         out.push_back({{"valueString", *s}});
       } else if (auto n = i.find("valueInteger"); n != i.end() && n->is_number_integer()) {
         out.push_back({{"valueInteger", *n}});
+      } else if (auto d = i.find("valueDate"); d != i.end() && d->is_string() && parse_iso_date(d->get<std::string>())) {
+        out.push_back({{"valueDate", *d}});
       }
     }
     if (!out.empty()) dst["initial"] = out;
@@ -525,7 +528,6 @@ class Mapper {
       return;
     }
 
-    emit_children(src, arr, true);  // help texts come before their question
     json it = {{"linkId", link}, {"type", type}};
     if (text.empty()) {
       leave_out_subtree(src, Channels{false, false, false}, "a question without a text");
@@ -634,6 +636,7 @@ class Mapper {
       leave_out_subtree(src, Channels{false, false, false}, *why);
       return;
     }
+    emit_children(src, arr, true);  // help texts come before their question
     arr.push_back(std::move(it));
     emit_children(src, arr, false);  // FHIR lets questions hold items; the kiosk lists them after
   }
