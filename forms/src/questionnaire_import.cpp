@@ -576,6 +576,11 @@ class Mapper {
       if (auto re = extension(src, "regex"))
         note(src, "the pattern " + str(*re, "valueString") + " is not checked by the kiosk");
       if (extension(src, "minLength")) note(src, "the shortest answer allowed is not checked by the kiosk");
+      const bool letter_boxes =
+          it.contains("extension") && (it["extension"][0]["url"] != std::string(kKioskExtensionBase) + "max-length" ||
+                                       it["extension"][0]["valueInteger"].get<long long>() <= 40);
+      if (type == "text" || !letter_boxes)
+        note(src, "printed as lines for free text: recognition leaves handwriting there to a person to read");
     } else if (type == "boolean" || type == "date" || type == "integer") {
       if (extension(src, "minValue") || extension(src, "maxValue") || extension(src, "sdf-minvalue") ||
           extension(src, "sdf-maxvalue"))

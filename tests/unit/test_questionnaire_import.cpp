@@ -103,6 +103,8 @@ TEST_CASE("questionnaire import: every construct of the platform's forms is carr
   CHECK(q.find_item("fodt")->type == ItemType::Date);
   CHECK(q.find_item("alder")->type == ItemType::Integer);
   CHECK(q.find_item("lang-tekst")->type == ItemType::Text);
+  CHECK(noted(f, "lang-tekst", "free text"));
+  CHECK_FALSE(noted(f, "navn", "free text"));  // 40 letter boxes
   CHECK(q.find_item("ja-nei")->type == ItemType::Boolean);
   CHECK(q.find_item("ja-nei")->required);
   const Item* farge = q.find_item("farge");
