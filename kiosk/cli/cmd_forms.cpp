@@ -1,4 +1,5 @@
-// kioskctl forms list | forms show | forms check | check-id
+// kioskctl forms list | forms show | forms check | forms import | check-id
+#include <algorithm>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -8,7 +9,11 @@
 #include "forms/catalogue.hpp"
 #include "forms/error.hpp"
 #include "forms/identity.hpp"
+#include "forms/questionnaire_import.hpp"
 #include "forms/translations.hpp"
+#include "print/error.hpp"
+#include "print/layout.hpp"
+#include "print/qr_payload.hpp"
 
 namespace kiosk::cli {
 
@@ -109,6 +114,113 @@ int forms_check(Context& ctx) {
   }
 }
 
+const char* yes_no(bool b) {
+  return b ? "yes" : "no";
+}
+
+// The printed sheet is part of every kiosk form: an imported form must lay out, and within the
+// page count its QR code can name. A layout that cannot run here (no fonts) is said, not guessed.
+void check_paper(forms::ImportedForm& f, const forms::Translations& t, Context& ctx) {
+  try {
+    print::LayoutContext lc{&t, "", print::Fonts{}};
+    const auto layout = print::layout_form(f.form, "nb", print::LayoutOptions{}, lc);
+    if (layout.pages.size() > static_cast<size_t>(print::kMaxQrPageCount)) {
+      f.supported.paper = false;
+      f.offered = false;
+      f.not_offered = "it prints on " + std::to_string(layout.pages.size()) + " pages; a page's QR code can name at most " +
+                      std::to_string(print::kMaxQrPageCount);
+    }
+  } catch (const print::PrintError& e) {
+    if (e.code() == "layout-failed") {
+      f.supported.paper = false;
+      f.offered = false;
+      f.not_offered = std::string("it cannot be laid out on paper: ") + e.what();
+    } else {
+      ctx.err << "warning: " << f.source << ": the printed layout was not checked: " << e.what() << "\n";
+    }
+  }
+}
+
+int forms_import(Context& ctx) {
+  const std::string usage = "forms import FILE.json... [--json] [--into DIR --category C [--owner CODE]]";
+  Args args(ctx.args, {"--into", "--category", "--owner"}, {"--json"});
+  if (!check_args(args, ctx, usage)) return kExitUsage;
+  if (args.positional().empty() || (args.has("--into") && !args.has("--category")) ||
+      (!args.has("--into") && (args.has("--category") || args.has("--owner")))) {
+    ctx.err << "Usage: kioskctl " << usage
+            << "\n(--into needs --category: the task under which the citizen finds the form)\n";
+    return kExitUsage;
+  }
+  forms::ImportOptions options;
+  if (auto c = args.value("--category")) {
+    if (std::find(forms::kTaskCategories.begin(), forms::kTaskCategories.end(), *c) == forms::kTaskCategories.end()) {
+      ctx.err << "Unknown category \"" << *c << "\". Use one of:";
+      for (const auto& k : forms::kTaskCategories) ctx.err << " " << k;
+      ctx.err << "\n";
+      return kExitUsage;
+    }
+    options.category = *c;
+  }
+  const auto translations = forms::Translations::load_directory(forms::assets_dir() / "i18n");
+  std::vector<forms::ImportedForm> all;
+  nlohmann::json errors = nlohmann::json::array();
+  bool bad_file = false;
+  for (const auto& file : args.positional()) {
+    try {
+      auto imported = forms::import_questionnaire_file(file, options);
+      for (auto& f : imported) {
+        if (f.offered) check_paper(f, translations, ctx);
+        all.push_back(std::move(f));
+      }
+    } catch (const forms::FormError& e) {
+      bad_file = true;
+      errors.push_back({{"file", file}, {"error", e.what()}});
+      if (!args.has("--json")) ctx.err << e.what() << "\n";
+    }
+  }
+  bool all_offered = true;
+  for (const auto& f : all) all_offered = all_offered && f.offered;
+
+  std::vector<std::filesystem::path> written;
+  if (auto dir = args.value("--into")) {
+    try {
+      written = forms::write_imported_forms(*dir, all, args.value("--owner").value_or(""));
+    } catch (const forms::FormError& e) {
+      ctx.err << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+
+  if (args.has("--json")) {
+    auto report = forms::import_report_json(all);
+    report["errors"] = errors;
+    nlohmann::json paths = nlohmann::json::array();
+    for (const auto& p : written) paths.push_back(p.string());
+    report["written"] = paths;
+    ctx.out << report.dump(2) << "\n";
+  } else {
+    for (const auto& f : all) {
+      ctx.out << f.source << ": \"" << f.title << "\" (" << f.url << "), " << f.items << " items: "
+              << (f.offered ? "offered as " + f.id : "NOT OFFERED: " + f.not_offered) << "\n";
+      ctx.out << "  screen " << yes_no(f.supported.screen) << ", paper " << yes_no(f.supported.paper)
+              << ", recognition " << yes_no(f.supported.recognition);
+      if (f.languages.size() > 1) {
+        ctx.out << "; languages";
+        for (const auto& l : f.languages) ctx.out << " " << l;
+      }
+      if (f.parts > 1) ctx.out << "; split into " << f.parts << " parts";
+      ctx.out << "\n";
+      for (const auto& u : f.unsupported)
+        ctx.out << "  left out" << (u.required ? " (required)" : "") << ": " << u.link_id << " (" << u.type
+                << "): " << u.why << "\n";
+      for (const auto& n : f.notes) ctx.out << "  note: " << n.link_id << ": " << n.note << "\n";
+    }
+    for (const auto& p : written) ctx.out << "Wrote " << p.string() << "\n";
+  }
+  if (bad_file) return kExitBadInput;
+  return all_offered ? kExitOk : kExitFailed;
+}
+
 int check_id(Context& ctx) {
   Args args(ctx.args, {"--lang"}, {"--json"});
   if (!check_args(args, ctx, "check-id NUMBER [--lang L] [--json]")) return kExitUsage;
@@ -150,6 +262,11 @@ const CommandRegistration registration{
     Command{"forms list", "forms list [--json] [--lang L]", "List the forms in the catalogue", forms_list},
     Command{"forms show", "forms show ID [--lang L]", "Show one form's questions as plain text", forms_show},
     Command{"forms check", "forms check", "Check that every form in the catalogue is valid", forms_check},
+    Command{"forms import", "forms import FILE.json... [--json] [--into DIR --category C [--owner CODE]]",
+            "Import the platform's FHIR Questionnaires: what the kiosk can carry on screen, paper and scan, and "
+            "why not; write the offered ones into a catalogue folder. Exit 0 all offered, 1 some not offered, "
+            "3 a file is not a usable Questionnaire",
+            forms_import},
     Command{"check-id", "check-id NUMBER [--lang L] [--json]",
             "Check a Norwegian identity number: kind and birth date, or why it is invalid", check_id}};
 

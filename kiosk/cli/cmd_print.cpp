@@ -14,6 +14,7 @@
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/error.hpp"
+#include "forms/questionnaire_import.hpp"
 #include "forms/translations.hpp"
 #include "print/error.hpp"
 #include "print/layout.hpp"
@@ -84,15 +85,33 @@ struct FormRequest {
   forms::Translations translations;
   std::string lang;
   const forms::Questionnaire* form = nullptr;
+  std::optional<forms::Questionnaire> imported;  // --questionnaire FILE
 };
+
+// A platform Questionnaire given with --questionnaire FILE, imported as `forms import` does;
+// a Bundle's first offered form. Not offered: the reason, and exit 3.
+std::optional<int> load_questionnaire(const std::string& file, Context& ctx, FormRequest& out) {
+  const auto forms = forms::import_questionnaire_file(file);
+  for (const auto& f : forms)
+    if (f.offered) {
+      out.imported = f.form;
+      out.form = &*out.imported;
+      return std::nullopt;
+    }
+  ctx.err << file << ": the kiosk cannot offer this form: "
+          << (forms.empty() ? std::string("it holds no form") : forms.front().not_offered)
+          << " (kioskctl forms import lists every item)\n";
+  return kExitBadInput;
+}
 
 // Returns an exit code when the request cannot be served (the reason is already written).
 std::optional<int> load_form_request(const Args& args, const std::string& form_id, Context& ctx, FormRequest& out) {
   const auto dir = forms::assets_dir();
-  out.catalogue = forms::Catalogue::load_directory(dir / "forms");
   out.translations = forms::Translations::load_directory(dir / "i18n");
   out.lang = args.value("--lang").value_or("nb");
   if (!check_language(out.lang, out.translations, ctx)) return kExitUsage;
+  if (auto file = args.value("--questionnaire")) return load_questionnaire(*file, ctx, out);
+  out.catalogue = forms::Catalogue::load_directory(dir / "forms");
   out.form = find_form(out.catalogue, form_id, ctx);
   if (!out.form) return kExitBadInput;
   return std::nullopt;
@@ -157,13 +176,15 @@ int print_on_printer(const std::string& pdf, const std::string& title, const kio
 }
 
 int layout_cmd(Context& ctx) {
-  const std::string usage = "layout FORM_ID --lang L [--large-print] [--json] [--config FILE]";
-  Args args(ctx.args, {"--lang", "--config"}, {"--large-print", "--json"});
-  if (usage_error(args, ctx, usage, args.positional().size() == 1)) return kExitUsage;
+  const std::string usage =
+      "layout (FORM_ID | --questionnaire FILE) --lang L [--large-print] [--json] [--config FILE]";
+  Args args(ctx.args, {"--lang", "--config", "--questionnaire"}, {"--large-print", "--json"});
+  if (usage_error(args, ctx, usage, args.positional().size() == (args.has("--questionnaire") ? 0u : 1u)))
+    return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
   return with_form_request(
-      args, args.positional()[0], ctx,
+      args, args.positional().empty() ? std::string() : args.positional()[0], ctx,
       [&](const forms::Translations& translations, const std::string& lang, const forms::Questionnaire& form) -> int {
         print::LayoutContext lc{&translations, config.get_string("site.postal_address"), fonts_from(config)};
         print::LayoutOptions options{args.has("--large-print") || config.get_bool("printer.large_print")};
@@ -212,15 +233,17 @@ bool answers_fit(const forms::Questionnaire& form, const forms::Answers& answers
 
 int print_cmd(Context& ctx) {
   const std::string usage =
-      "print FORM_ID --lang L [--out FILE.pdf] [--answers FILE.json] [--submission ID] [--large-print] "
-      "[--config FILE] [--queue Q] [--give-up-after SECONDS]";
-  Args args(ctx.args, {"--lang", "--out", "--answers", "--submission", "--config", "--queue", "--give-up-after"},
+      "print (FORM_ID | --questionnaire FILE) --lang L [--out FILE.pdf] [--answers FILE.json] [--submission ID] "
+      "[--large-print] [--config FILE] [--queue Q] [--give-up-after SECONDS]";
+  Args args(ctx.args,
+            {"--lang", "--out", "--answers", "--submission", "--config", "--queue", "--give-up-after", "--questionnaire"},
             {"--large-print"});
-  if (usage_error(args, ctx, usage, args.positional().size() == 1)) return kExitUsage;
+  if (usage_error(args, ctx, usage, args.positional().size() == (args.has("--questionnaire") ? 0u : 1u)))
+    return kExitUsage;
   kiosk::Config config;
   if (!load_config(args, ctx, config)) return kExitBadInput;
   return with_form_request(
-      args, args.positional()[0], ctx,
+      args, args.positional().empty() ? std::string() : args.positional()[0], ctx,
       [&](const forms::Translations& translations, const std::string& lang, const forms::Questionnaire& form) -> int {
         std::optional<forms::Answers> answers;
         if (auto file = args.value("--answers")) {
@@ -316,12 +339,13 @@ int printer_status_cmd(Context& ctx) {
 }
 
 const CommandRegistration registration{
-    Command{"layout", "layout FORM_ID --lang L [--large-print] [--json] [--config FILE]",
-            "Print a form's field map (boxes in mm from the top-left corner), the scanner's source of truth",
+    Command{"layout", "layout (FORM_ID | --questionnaire FILE) --lang L [--large-print] [--json] [--config FILE]",
+            "Print a form's field map (boxes in mm from the top-left corner), the scanner's source of truth; "
+            "--questionnaire lays out a platform Questionnaire as `forms import` reads it",
             layout_cmd},
     Command{"print",
-            "print FORM_ID --lang L [--out FILE.pdf] [--answers FILE.json] [--submission ID] [--large-print] "
-            "[--config FILE] [--queue Q] [--give-up-after SECONDS]",
+            "print (FORM_ID | --questionnaire FILE) --lang L [--out FILE.pdf] [--answers FILE.json] [--submission ID] "
+            "[--large-print] [--config FILE] [--queue Q] [--give-up-after SECONDS]",
             "Render a form to PDF, or print it on the configured printer and follow the job", print_cmd},
     Command{"print-receipt",
             "print-receipt --reference REF --form ID --lang L [--out FILE.pdf] [--config FILE] [--queue Q]",

@@ -169,7 +169,7 @@ std::string encode_qr_payload(const QrPayload& p, const MacKey& key, QrFormat fo
   if (!forms::is_known_language(p.lang)) throw PrintError("qr-bad-field", "unknown language '" + p.lang + "'");
   if (!valid_id(p.submission_id, 0, 64))
     throw PrintError("qr-bad-field", "submission id '" + p.submission_id + "' cannot go in a QR code");
-  if (p.page_count < 1 || p.page_count > 99 || p.page < 1 || p.page > p.page_count)
+  if (p.page_count < 1 || p.page_count > kMaxQrPageCount || p.page < 1 || p.page > p.page_count)
     throw PrintError("qr-bad-field",
                      "page " + std::to_string(p.page) + " of " + std::to_string(p.page_count) + " is out of range");
   std::string body = format == QrFormat::Hnk1 ? std::string(kPrefix1) : std::string(kPrefix2) + key.id() + ";";

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "forms/answers.hpp"
+#include "forms/questionnaire_import.hpp"
 #include "print/layout.hpp"
 #include "support.hpp"
 
@@ -68,6 +69,36 @@ TEST_CASE_FIXTURE(CliFixture, "cli: print --out writes a PDF with answers, print
   auto text = print_test::run({"pdftotext", "-q", receipt.string(), "-"});
   CHECK(text.output.find("HN-77") != std::string::npos);
   CHECK(text.output.find("Receipt") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(CliFixture, "cli: print --questionnaire prints a platform Questionnaire whose QR codes decode") {
+  const fs::path questionnaire = fs::path(KIOSK_SOURCE_DIR) / "tests/unit/questionnaires/all-constructs.json";
+  const fs::path out = dir.path() / "imported.pdf";
+  auto r = kioskctl({"print", "--questionnaire", questionnaire.string(), "--lang", "nb", "--out", out.string(),
+                     "--submission", "S-IMP", "--config", config.string()});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  // The layout printed is the one `layout --questionnaire` describes and the import gives.
+  const auto imported = forms::import_questionnaire_file(questionnaire);
+  REQUIRE(imported.at(0).offered);
+  const auto layout = print::layout_form(imported[0].form, "nb", {}, print_test::layout_context());
+  r = kioskctl({"layout", "--questionnaire", questionnaire.string(), "--lang", "nb", "--json"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(nlohmann::json::parse(r.output) == print::field_map_json(layout));
+  const auto pages = print_test::rasterise(out, 150, dir.path(), "imported", /*png=*/false);
+  REQUIRE(pages.size() == layout.pages.size());
+  const auto mac = print::MacKey::load_file(key);
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    const auto& qr = layout.pages[i].qr;
+    const auto text = print_test::decode_qr(
+        print_test::crop(print_test::read_pgm(pages[i]), 150, {qr.x - 8, qr.y - 8, qr.w + 16, qr.h + 16}));
+    REQUIRE_MESSAGE(text.has_value(), "no QR code on page ", i + 1);
+    const auto parsed = print::parse_qr_payload(*text, mac);
+    REQUIRE_MESSAGE(parsed.ok(), parsed.reason);
+    CHECK(parsed.payload->form_id == "test-alle-konstruksjoner");
+    CHECK(parsed.payload->version == "3.2");
+    CHECK(parsed.payload->page == static_cast<int>(i + 1));
+    CHECK(parsed.payload->submission_id == "S-IMP");
+  }
 }
 
 TEST_CASE_FIXTURE(CliFixture, "cli: bad input gives a clear error and exit code, and leaves no file behind") {

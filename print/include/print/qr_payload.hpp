@@ -64,6 +64,9 @@ class QrKeyRing {
   std::vector<Entry> entries_;
 };
 
+// The most pages one printed form can have: the QR code names its page as "<page>/<count>".
+inline constexpr int kMaxQrPageCount = 99;
+
 // What a printed page's QR code says. Together with the catalogue this is enough to rebuild
 // the page's field map: layout_form(catalogue.at(form_id) [checking version], lang,
 // layout_options(payload), ...) gives the same layout that was printed.
@@ -72,7 +75,7 @@ struct QrPayload {
   std::string version;        // [A-Za-z0-9._-], 1..32 chars
   std::string lang;           // a known language code ("nb", "nn", "en", ...)
   int page = 1;               // 1-based
-  int page_count = 1;         // 1..99
+  int page_count = 1;         // 1..kMaxQrPageCount
   std::string submission_id;  // [A-Za-z0-9._-], 0..64 chars (empty: a blank form printed without a session)
   bool large_print = false;   // LayoutOptions::large_print
 
