@@ -560,11 +560,14 @@ class ConnectionHandler : public proton::messaging_handler {
     }
     std::string reason = Outbox::sending_blocked_reason(outbox_.sending_certificates(), store::now_ms());
     if (reason.empty()) reason = credentials_blocked_;
-    if (reason != blocked_reason_) {
+    // The first check also clears a reason an earlier run left on the queued rows.
+    if (reason != blocked_reason_ || !checked_once_) {
+      const bool was_blocked = !blocked_reason_.empty();
+      checked_once_ = true;
       blocked_reason_ = reason;
       if (reason.empty()) {
         outbox_.clear_waiting();
-        log("certificates valid: sending");
+        if (was_blocked) log("certificates valid: sending");
       } else {
         log(reason);
       }
@@ -885,6 +888,7 @@ class ConnectionHandler : public proton::messaging_handler {
   bool withdrawals_checked_ = false;             // looked for queued requests this tick
   std::string fingerprint_;          // of the credential files, as last loaded
   std::string blocked_reason_;       // why nothing is sent now (certificates), empty when sending
+  bool checked_once_ = false;        // check_credentials ran on this connection
   std::string credentials_blocked_;  // the sending credentials failed to load (until the files change)
   Clock::time_point next_credentials_check_{};
   std::set<std::string> building_;        // ids given to builder_, not yet back
@@ -945,6 +949,13 @@ DeliveryReport DeliveryWorker::run() {
   if (options_.log) options_.log("delivery worker " + beat.worker_id + " started");
   int reconnects = 0;
   while (!stop_) {
+    // Before connecting too: an expired TLS client certificate keeps the broker from accepting the
+    // connection at all, and then no tick says why the submissions wait.
+    if (const std::string reason = Outbox::sending_blocked_reason(outbox.sending_certificates(), store::now_ms());
+        !reason.empty()) {
+      outbox.mark_waiting(reason);
+      if (options_.log) options_.log(reason);
+    }
     ConnectionHandler handler(outbox, config_, options_, stop_, deadline, report, beat);
     bool opened = false;
     try {

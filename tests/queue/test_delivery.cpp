@@ -51,7 +51,7 @@ struct Environment {
       const fs::path t = dir.path / "tls";
       fs::create_directories(t);
       const auto ca = ob::make_ca("Kiosk test broker CA");
-      ob::write_pem(ca, t / "ca.pem", {});
+      ob::write_pem(ca, t / "ca.pem", t / "ca.key");
       ob::write_pem(ob::make_certificate(ca, {"127.0.0.1", "", -1, 30}), t / "server.pem", t / "server.key");
       ob::write_pem(ob::make_certificate(ca, {"kiosk-0001", "", -1, 30}), t / "client.pem", t / "client.key");
       broker_tls = BrokerTls{t / "ca.pem", t / "server.pem", t / "server.key"};
@@ -328,9 +328,25 @@ TEST_CASE("delivery: over amqps:// to a broker that requires a client certificat
   const std::string refused = env.deliver(4, false);
   CHECK(refused.find("connection problem") != std::string::npos);
   CHECK(env.entry(second)["status"] == "queued");
+  // An expired client certificate: checked before connecting, so the submission waits with the
+  // reason in plain words (the broker would refuse the connection anyway).
+  const fs::path t = env.dir.path / "tls";
+  const ob::KeyPair tls_ca{ob::load_certificate(t / "ca.pem"), ob::load_private_key(t / "ca.key")};
+  ob::write_pem(ob::make_certificate(tls_ca, {"kiosk-0001", "", -30, -1}), t / "expired.pem", t / "expired.key");
+  std::ofstream(env.config) << text;
+  env.set_config("tls_client_certificate = \"" + (t / "client.pem").string() + "\"",
+                 "tls_client_certificate = \"" + (t / "expired.pem").string() + "\"");
+  env.set_config("tls_client_key = \"" + (t / "client.key").string() + "\"",
+                 "tls_client_key = \"" + (t / "expired.key").string() + "\"");
+  env.deliver(3, false);
+  CHECK(env.entry(second)["status"] == "queued");
+  CHECK_MESSAGE(env.entry(second)["lastError"].get<std::string>().find("TLS client certificate for the broker expired") !=
+                    std::string::npos,
+                env.entry(second).dump());
   std::ofstream(env.config) << text;
   env.deliver(90);
   CHECK(env.entry(second)["status"] == "accepted");
+  CHECK(env.entry(second)["lastError"] == "");
   CHECK(env.accepted_by_sim().size() == 2);
 }
 

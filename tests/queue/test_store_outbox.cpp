@@ -960,3 +960,25 @@ TEST_CASE("outbox: rejected, parked and held data expire after store.undelivered
   CHECK(outbox.purge_expired() == 0);  // once
   CHECK(kiosk::admin::check_retention(env.config).status == kiosk::admin::CheckStatus::Ok);
 }
+
+TEST_CASE("outbox: a receipt that cannot be decrypted here (key file missing) is held, and applies once the key is back") {
+  DemoEnv env;
+  ob::Outbox outbox(env.config);
+  const auto committed = outbox.commit_submission(example(1));
+  const auto receipt =
+      make_receipt(env.env(), {{"messageId", committed.id}, {"outcome", "accepted"}, {"platformReference", "HN-1"}});
+  const fs::path key = env.env() / "certs/kiosk-decryption.key", aside = env.env() / "kiosk-decryption.key.aside";
+  fs::rename(key, aside);
+  std::string detail;
+  CHECK(outbox.apply_receipt(receipt, &detail) == ob::ReceiptResult::Held);
+  CHECK_MESSAGE(detail.find("kiosk-decryption.key") != std::string::npos, detail);
+  CHECK(outbox.status(committed.reference)->status == ob::Status::Queued);
+  CHECK(count(outbox.store(), "SELECT COUNT(*) FROM audit_log WHERE action='receipt-held'") == 1);
+  // Without the key nothing can be judged, so even garbage is held (and refused once the key is back).
+  CHECK(outbox.apply_receipt(to_bytes("garbage")) == ob::ReceiptResult::Held);
+  fs::rename(aside, key);
+  outbox.reload_credentials();
+  CHECK(outbox.apply_receipt(to_bytes("garbage")) == ob::ReceiptResult::Malformed);  // not CMS: nobody can read it
+  CHECK(outbox.apply_receipt(receipt) == ob::ReceiptResult::Accepted);
+  CHECK(outbox.status(committed.reference)->platform_reference == "HN-1");
+}
