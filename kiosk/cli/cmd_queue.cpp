@@ -204,8 +204,8 @@ int queue_status(Context& ctx) {
     const std::string blocked = ob::Outbox::sending_blocked_reason(certificates, now);
     const std::int64_t held = store::read_delivery_value(outbox->store().db(), ob::kHeldReceiptsKey, 0);
     json counts = json::object();
-    for (auto s : {ob::Status::Queued, ob::Status::Sent, ob::Status::Accepted, ob::Status::Rejected,
-                   ob::Status::Parked, ob::Status::Cancelled})
+    for (auto s : {ob::Status::Queued, ob::Status::Sent, ob::Status::Accepted, ob::Status::Rejected, ob::Status::Parked,
+                   ob::Status::Cancelled})
       counts[ob::to_string(s)] = outbox->count(s);
     json certs = json::array();
     for (const auto& c : certificates) {
@@ -232,8 +232,7 @@ int queue_status(Context& ctx) {
                  "revocation list are fixed.\n";
     if (!blocked.empty()) ctx.out << blocked << "\n";
     for (const auto& c : certificates)
-      ctx.out << c.label << ": " << (c.error.empty() ? "valid until " + ob::iso_utc(c.not_after_ms) : c.error)
-              << "\n";
+      ctx.out << c.label << ": " << (c.error.empty() ? "valid until " + ob::iso_utc(c.not_after_ms) : c.error) << "\n";
     return static_cast<int>(kExitOk);
   });
 }

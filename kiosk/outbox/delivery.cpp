@@ -202,9 +202,10 @@ class ConnectionHandler : public proton::messaging_handler {
   struct PendingReceipt {
     proton::delivery delivery;
     Bytes body;
-    bool from_held = false;  // read back from the held queue
+    bool from_held = false;   // read back from the held queue
     proton::message message;  // as received: a held copy keeps its id and properties
   };
+
  public:
   ConnectionHandler(Outbox& outbox, const kiosk::Config& config, const DeliveryOptions& options,
                     std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, DeliveryReport& report,
@@ -584,8 +585,8 @@ class ConnectionHandler : public proton::messaging_handler {
   bool nothing_left() {
     return in_flight_.empty() && building_.empty() && ready_.empty() && confirmed_.empty() && receipts_.empty() &&
            held_copies_.empty() && !held_pass_active_ && withdrawals_in_flight_.empty() &&
-           outbox_.count_withdrawals_waiting() == 0 &&
-           outbox_.count(Status::Queued) == 0 && outbox_.count(Status::Sent) == 0;
+           outbox_.count_withdrawals_waiting() == 0 && outbox_.count(Status::Queued) == 0 &&
+           outbox_.count(Status::Sent) == 0;
   }
 
   void finish() {
@@ -628,8 +629,7 @@ class ConnectionHandler : public proton::messaging_handler {
     withdrawals_checked_ = false;
     finish_held_pass_if_done();
     if (held_pass_wanted_ ||
-        (Clock::now() >= next_held_pass_ &&
-         store::read_delivery_value(outbox_.store().db(), kHeldReceiptsKey, 0) > 0))
+        (Clock::now() >= next_held_pass_ && store::read_delivery_value(outbox_.store().db(), kHeldReceiptsKey, 0) > 0))
       start_held_pass();
     send_due();
     if (Clock::now() >= next_checkpoint_ && (acceptances_ || wal_bytes() >= kWalCheckpointBytes)) {
@@ -869,7 +869,7 @@ class ConnectionHandler : public proton::messaging_handler {
   proton::receiver receiver_;
   std::map<std::string, std::string> in_flight_;  // submission id -> reference
   std::vector<std::string> confirmed_;            // accepted by the broker since the last flush
-  std::vector<PendingReceipt> receipts_;  // received since the last flush
+  std::vector<PendingReceipt> receipts_;          // received since the last flush
   // Receipts that failed a check here (ReceiptResult::Held).
   static constexpr int kHeldPassCredit = 1000;
   static constexpr std::chrono::seconds kHeldPassInterval{60};
@@ -877,7 +877,7 @@ class ConnectionHandler : public proton::messaging_handler {
   static constexpr const char* kCredentialsKey = "credentials.fingerprint";
   const std::string held_address_ = outbox_.settings().reply_address + kHeldReceiptsSuffix;
   proton::sender held_sender_;
-  proton::session held_session_;  // of the pass under way
+  proton::session held_session_;                       // of the pass under way
   std::map<std::string, PendingReceipt> held_copies_;  // copy's tag -> original, until the copy is at the broker
   std::vector<PendingReceipt> held_kept_;              // read back in this pass, still failing
   std::uint64_t held_tag_ = 0;
@@ -886,15 +886,15 @@ class ConnectionHandler : public proton::messaging_handler {
   bool broker_unparked_ = false, platform_unparked_ = false;
   std::set<std::string> withdrawals_in_flight_;  // request message-ids at the broker, not yet settled
   bool withdrawals_checked_ = false;             // looked for queued requests this tick
-  std::string fingerprint_;          // of the credential files, as last loaded
-  std::string blocked_reason_;       // why nothing is sent now (certificates), empty when sending
-  bool checked_once_ = false;        // check_credentials ran on this connection
-  std::string credentials_blocked_;  // the sending credentials failed to load (until the files change)
+  std::string fingerprint_;                      // of the credential files, as last loaded
+  std::string blocked_reason_;                   // why nothing is sent now (certificates), empty when sending
+  bool checked_once_ = false;                    // check_credentials ran on this connection
+  std::string credentials_blocked_;              // the sending credentials failed to load (until the files change)
   Clock::time_point next_credentials_check_{};
-  std::set<std::string> building_;        // ids given to builder_, not yet back
-  std::deque<OutgoingMessage> ready_;     // built, waiting for credit
-  EncodeBuffer encoded_;                  // the last message sent, encoded (reused)
-  bool store_checked_ = false;            // the store had no more due messages at the last look
+  std::set<std::string> building_;     // ids given to builder_, not yet back
+  std::deque<OutgoingMessage> ready_;  // built, waiting for credit
+  EncodeBuffer encoded_;               // the last message sent, encoded (reused)
+  bool store_checked_ = false;         // the store had no more due messages at the last look
   proton::work_queue* work_queue_ = nullptr;
   bool opened_ = false;
   bool finished_ = false;

@@ -94,8 +94,8 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
       sqlite3_finalize(s);
     }
     s = nullptr;
-    if (sqlite3_prepare_v2(db.get(), "SELECT value FROM delivery_state WHERE key='receipts.held'", -1, &s,
-                           nullptr) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db.get(), "SELECT value FROM delivery_state WHERE key='receipts.held'", -1, &s, nullptr) ==
+        SQLITE_OK) {
       std::unique_ptr<sqlite3_stmt, Closer> stmt(s);
       if (sqlite3_step(stmt.get()) == SQLITE_ROW) held_receipts = sqlite3_column_int64(stmt.get(), 0);
     } else {
@@ -192,8 +192,9 @@ CheckResult check_retention(const Config& config) {
   r.status = CheckStatus::Warning;
   r.message = std::to_string(rejected) + " rejected, " + std::to_string(parked) + " parked and " +
               std::to_string(held) + " held-for-review item(s) reach store.undelivered_retention_days (" +
-              std::to_string(days) + " days) within 7 days: their personal data is then deleted and they can no "
-                                     "longer be sent.";
+              std::to_string(days) +
+              " days) within 7 days: their personal data is then deleted and they can no "
+              "longer be sent.";
   r.fix =
       "Decide on them first: kioskctl queue list and kioskctl held list (send again with kioskctl queue retry REF, or "
       "review the sheets in staff mode), or raise store.undelivered_retention_days.";
