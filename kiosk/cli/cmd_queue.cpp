@@ -17,8 +17,10 @@
 #include "forms/error.hpp"
 #include "outbox/crypto.hpp"
 #include "outbox/delivery.hpp"
+#include "outbox/health.hpp"
 #include "outbox/heap.hpp"
 #include "outbox/outbox.hpp"
+#include "store/delivery_state.hpp"
 #include "store/store.hpp"
 #include "command_config.hpp"
 #include "store_errors.hpp"
@@ -100,7 +102,8 @@ json entry_json(const ob::Entry& e) {
           {"platformReference", e.platform_reference},
           {"reasonCode", e.reason_code},
           {"reasonText", e.reason_text},
-          {"personalDataDeleted", e.personal_data_deleted}};
+          {"personalDataDeleted", e.personal_data_deleted},
+          {"withdrawal", e.withdrawal}};
 }
 
 const char* kAddUsage =
@@ -181,8 +184,55 @@ int queue_list(Context& ctx) {
       if (entries.empty()) ctx.out << "The queue is empty.\n";
       for (const auto& e : entries)
         ctx.out << e.reference << "  " << ob::to_string(e.status) << "  " << e.form_id << "  attempts " << e.attempts
-                << "  " << e.created_at << (e.last_error.empty() ? "" : "  (" + e.last_error + ")") << "\n";
+                << "  " << e.created_at << (e.withdrawal.empty() ? "" : "  withdrawal " + e.withdrawal)
+                << (e.last_error.empty() ? "" : "  (" + e.last_error + ")") << "\n";
     }
+    return static_cast<int>(kExitOk);
+  });
+}
+
+// What needs a person about sending, in one place: counts, receipts kept on the broker because
+// they could not be checked here, and whether a certificate stops sending (and when each expires).
+int queue_status(Context& ctx) {
+  Args args(ctx.args, kCommonFlags, {"--json"});
+  if (!parse(args, ctx, "queue status [--json] [--config FILE] [--store FILE]")) return kExitUsage;
+  return guarded(ctx, [&] {
+    auto outbox = open_existing_outbox(ctx, args);
+    if (!outbox) return static_cast<int>(kExitUnavailable);
+    const std::int64_t now = store::now_ms();
+    const auto certificates = outbox->sending_certificates();
+    const std::string blocked = ob::Outbox::sending_blocked_reason(certificates, now);
+    const std::int64_t held = store::read_delivery_value(outbox->store().db(), ob::kHeldReceiptsKey, 0);
+    json counts = json::object();
+    for (auto s : {ob::Status::Queued, ob::Status::Sent, ob::Status::Accepted, ob::Status::Rejected, ob::Status::Parked,
+                   ob::Status::Cancelled})
+      counts[ob::to_string(s)] = outbox->count(s);
+    json certs = json::array();
+    for (const auto& c : certificates) {
+      json item = {{"key", c.key}, {"label", c.label}};
+      if (c.error.empty())
+        item["notAfter"] = ob::iso_utc(c.not_after_ms);
+      else
+        item["error"] = c.error;
+      certs.push_back(item);
+    }
+    const json out = {{"counts", counts},
+                      {"heldReceipts", held},
+                      {"sendingBlocked", blocked.empty() ? json(nullptr) : json(blocked)},
+                      {"certificates", certs}};
+    if (args.has("--json")) {
+      ctx.out << out.dump(2) << "\n";
+      return static_cast<int>(kExitOk);
+    }
+    for (const auto& [status, n] : counts.items()) ctx.out << status << ": " << n.get<std::int64_t>() << "\n";
+    if (held > 0)
+      ctx.out << held
+              << " receipt(s) from the platform could not be checked here (see the audit log, action "
+                 "receipt-held) and are kept on the broker; they are applied once the certificates, keys or "
+                 "revocation list are fixed.\n";
+    if (!blocked.empty()) ctx.out << blocked << "\n";
+    for (const auto& c : certificates)
+      ctx.out << c.label << ": " << (c.error.empty() ? "valid until " + ob::iso_utc(c.not_after_ms) : c.error) << "\n";
     return static_cast<int>(kExitOk);
   });
 }
@@ -250,6 +300,28 @@ int queue_cancel(Context& ctx) {
   return staff_action(ctx, false);
 }
 
+constexpr const char* kWithdrawUsage = "queue withdraw REF [--actor NAME] [--reason TEXT]";
+
+// Staff ask the platform to withdraw a submission it already has: queued for the delivery worker,
+// answered by the platform's receipt (queue show: withdrawal withdrawn / refused).
+int queue_withdraw(Context& ctx) {
+  Args args(ctx.args, with_common({"--actor", "--reason"}), {});
+  if (!parse(args, ctx, kWithdrawUsage)) return kExitUsage;
+  if (args.positional().size() != 1) {
+    ctx.err << "Usage: kioskctl " << kWithdrawUsage << "\n";
+    return kExitUsage;
+  }
+  return guarded(ctx, [&] {
+    auto outbox = open_existing_outbox(ctx, args);
+    if (!outbox) return static_cast<int>(kExitUnavailable);
+    const std::string request = outbox->request_withdrawal(
+        args.positional()[0], args.value("--actor").value_or("kioskctl"), args.value("--reason").value_or(""));
+    ctx.out << "The platform will be asked to withdraw " << args.positional()[0] << " (request " << request
+            << "); kioskctl queue show " << args.positional()[0] << " tells its answer.\n";
+    return static_cast<int>(kExitOk);
+  });
+}
+
 int queue_deliver(Context& ctx) {
   Args args(ctx.args, with_common({"--timeout"}), {"--until-empty", "--quiet"});
   if (!parse(args, ctx, "queue deliver [--until-empty] [--timeout S] [--quiet]")) return kExitUsage;
@@ -273,7 +345,8 @@ int queue_deliver(Context& ctx) {
     ob::DeliveryWorker worker(config, options);
     const auto report = worker.run();
     ctx.out << "sent " << report.sent << ", accepted " << report.accepted << ", rejected " << report.rejected
-            << ", failed attempts " << report.failures << ", ignored receipts " << report.receipts_ignored << "\n";
+            << ", failed attempts " << report.failures << ", ignored receipts " << report.receipts_ignored
+            << ", held receipts " << report.receipts_held << "\n";
     if (options.until_empty && !report.empty) {
       ctx.err << "Stopped before the queue was empty" << (report.last_error.empty() ? "" : ": " + report.last_error)
               << "\n";
@@ -351,12 +424,18 @@ const CommandRegistration registration{
             queue_add},
     Command{"queue list", "queue list [--json] [--config FILE] [--store FILE]",
             "List the outbox: status of every submission", queue_list},
+    Command{"queue status", "queue status [--json] [--config FILE] [--store FILE]",
+            "Sending at a glance: counts, receipts kept on the broker, certificates and whether they stop sending",
+            queue_status},
     Command{"queue show", kShowUsage,
             "Show one submission's delivery status, or with --bundle the FHIR Bundle it sends (audited)", queue_show},
     Command{"queue retry", "queue retry REF [--actor NAME]", "Send a parked or rejected submission again (audited)",
             queue_retry},
     Command{"queue cancel", "queue cancel REF [--actor NAME]",
             "Give up a parked or rejected submission and delete its data (audited)", queue_cancel},
+    Command{"queue withdraw", kWithdrawUsage,
+            "Ask the platform to withdraw a submission that was sent (audited; the answer comes as a receipt)",
+            queue_withdraw},
     Command{"queue deliver", "queue deliver [--until-empty] [--timeout S] [--config FILE] [--broker URL]",
             "Run the delivery worker: send to the broker and apply receipts", queue_deliver},
     Command{"demo-env", "demo-env --out DIR [--broker URL]",

@@ -80,6 +80,9 @@ const std::vector<Config::KeySpec>& Config::schema() {
        "The store key sealed with systemd-creds (TPM2 or host key); the units load it with LoadCredentialEncrypted="},
       {"store.retention_days", T::Integer, std::int64_t{0},
        "Days to keep delivered personal data; 0: delete on acceptance"},
+      {"store.undelivered_retention_days", T::Integer, std::int64_t{90},
+       "Days to keep the personal data of rejected and parked submissions and of sheets held for staff review; then "
+       "the delivery worker deletes it (the doctor warns a week before)"},
       {"broker.url", T::String, S("amqps://broker.invalid:5671"), "AMQP 1.0 broker of the operator"},
       {"broker.platform_queue", T::String, S("platform_async"), "Queue the platform (relay) reads submissions from"},
       {"broker.reply_queue", T::String, S("kiosk-0001_async"), "This kiosk's own reply queue for receipts"},
@@ -139,6 +142,7 @@ const std::map<std::string, Config::Range>& Config::ranges() {
       {"scanner.resolution_dpi", {75, 1200, "dots per inch"}},
       {"scanner.recognizer_idle_seconds", {0, 3600, "seconds"}},
       {"store.retention_days", {0, 3650, "days"}},
+      {"store.undelivered_retention_days", {7, 3650, "days"}},
       {"print.qr_previous_keys", {1, 20, "keys"}},
       {"delivery.max_attempts", {1, 1000, "attempts"}},
       {"delivery.backoff_initial_ms", {1, 3600000, "milliseconds"}},

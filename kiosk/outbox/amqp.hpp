@@ -12,6 +12,9 @@ namespace kiosk::outbox {
 inline constexpr const char* kContentType = "application/pkcs7-mime; smime-type=signed-and-enveloped-data";
 inline constexpr const char* kSubmissionFunction = "KIOSK_SKJEMA";
 inline constexpr const char* kReceiptFunction = "KIOSK_KVITTERING";
+// Staff ask the platform to withdraw a submission it already has (Outbox::request_withdrawal):
+// a message of its own, answered with a receipt for the request's message-id.
+inline constexpr const char* kWithdrawFunction = "KIOSK_TILBAKEKALL";
 inline constexpr long long kMessageTtlMs = 4LL * 24 * 3600 * 1000;  // asynchronous messages live 4 days
 
 // Connection options for broker.url: SASL PLAIN/ANONYMOUS on amqp:// (loopback and tests),

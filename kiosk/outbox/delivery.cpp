@@ -22,6 +22,7 @@
 #include <proton/receiver.hpp>
 #include <proton/receiver_options.hpp>
 #include <proton/sender.hpp>
+#include <proton/session.hpp>
 #include <proton/sender_options.hpp>
 #include <proton/source_options.hpp>
 #include <proton/target_options.hpp>
@@ -35,6 +36,7 @@
 #include <proton/message.h>
 
 #include "outbox/amqp.hpp"
+#include "outbox/crypto.hpp"
 #include "outbox/health.hpp"
 #include "outbox/outbox.hpp"
 #include "store/delivery_state.hpp"
@@ -93,6 +95,12 @@ struct EncodeBuffer {
 // Headers and properties of a submission message, well above what they take.
 constexpr size_t kHeaderRoom = 16 * 1024;
 
+proton::target_options held_target(const std::string& address) {
+  proton::target_options target;
+  target.address(address).durability_mode(proton::terminus::CONFIGURATION).expiry_policy(proton::terminus::NEVER);
+  return target;
+}
+
 pn_bytes_t bytes_of(const std::string& s) {
   return pn_bytes(s.size(), s.data());
 }
@@ -108,7 +116,8 @@ class MessageBuilder {
  public:
   struct Result {
     OutgoingMessage message;
-    std::string error;  // could not be built
+    std::string error;         // could not be built
+    bool credentials = false;  // ... because a certificate or key could not be used
   };
 
   MessageBuilder(const Outbox& outbox, std::function<void()> on_done) : outbox_(outbox), on_done_(std::move(on_done)) {
@@ -160,6 +169,12 @@ class MessageBuilder {
       result.message.reference = stored.reference;
       try {
         result.message = outbox_.build_message(std::move(stored));
+      } catch (const CryptoError& e) {
+        result.error = e.what();
+        result.credentials = true;
+      } catch (const OutboxError& e) {
+        result.error = e.what();
+        result.credentials = e.kind() == OutboxError::Kind::Unavailable;
       } catch (const std::exception& e) {
         result.error = e.what();
       }
@@ -183,6 +198,14 @@ class MessageBuilder {
 // One connection's worth of delivery. Everything here runs on the container's thread,
 // except the message building (MessageBuilder).
 class ConnectionHandler : public proton::messaging_handler {
+  // A receipt read from the reply queue (or back from the held queue), not yet settled.
+  struct PendingReceipt {
+    proton::delivery delivery;
+    Bytes body;
+    bool from_held = false;   // read back from the held queue
+    proton::message message;  // as received: a held copy keeps its id and properties
+  };
+
  public:
   ConnectionHandler(Outbox& outbox, const kiosk::Config& config, const DeliveryOptions& options,
                     std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, DeliveryReport& report,
@@ -224,6 +247,10 @@ class ConnectionHandler : public proton::messaging_handler {
         .expiry_policy(proton::terminus::NEVER);
     receiver_ = conn.open_receiver(outbox_.settings().reply_address,
                                    proton::receiver_options().source(source).auto_accept(false).credit_window(64));
+    // Receipts that failed a check here wait in the reply queue's companion (kHeldReceiptsSuffix):
+    // copied there by this worker, read back in passes (start_held_pass).
+    held_sender_ = conn.open_sender(held_address_, proton::sender_options().target(held_target(held_address_)));
+    held_pass_wanted_ = true;  // once per connection: the count in the store may be out of date
     // The operator's health queue (health.hpp): a report now, then every few minutes.
     const std::string health = queue_address(config_, config_.get_string("broker.health_queue"));
     proton::target_options health_target;
@@ -239,6 +266,11 @@ class ConnectionHandler : public proton::messaging_handler {
   void on_sendable(proton::sender&) override { send_due(); }
 
   void on_tracker_accept(proton::tracker& t) override {
+    if (held_sender_ && t.sender() == held_sender_) {
+      held_copy_settled(t, true);
+      return;
+    }
+    broker_takes_messages();
     if (health_sender_ && t.sender() == health_sender_) {
       // At the broker: lock-outs from now on go in the next report.
       if (health_in_flight_ms_)
@@ -248,6 +280,7 @@ class ConnectionHandler : public proton::messaging_handler {
       return;
     }
     const std::string id = tag_of(t);
+    if (withdrawal_sent(id, true)) return;
     if (in_flight_.erase(id) == 0) return;
     // Recorded in one transaction per tick (flush_pending). A crash before that only
     // means the message is sent again: the platform drops duplicates by message-id.
@@ -259,6 +292,12 @@ class ConnectionHandler : public proton::messaging_handler {
   void on_tracker_release(proton::tracker& t) override { refused(t, "the broker released the message"); }
 
   void on_message(proton::delivery& d, proton::message& m) override {
+    const bool from_held = d.receiver().source().address() == held_address_;
+    if (from_held) {
+      // One that comes while the pass's session closes is left unsettled: the broker keeps it.
+      if (!held_pass_active_) return;
+      held_pass_last_message_ = Clock::now();
+    }
     Bytes body;
     try {
       const auto binary = proton::get<proton::binary>(m.body());
@@ -267,7 +306,7 @@ class ConnectionHandler : public proton::messaging_handler {
       // Not binary: handled as malformed when applied.
     }
     // Applied in one transaction per tick (flush_pending), acknowledged after that.
-    receipts_.push_back({d, std::move(body)});
+    receipts_.push_back({d, std::move(body), from_held, m});
     // Once nothing is left to send, the receipts are applied as they come instead of at the
     // next tick: the last ones of a batch are not held back by up to a tick.
     if (!receipts_now_ && store_checked_ && in_flight_.empty() && building_.empty() && ready_.empty()) {
@@ -276,6 +315,14 @@ class ConnectionHandler : public proton::messaging_handler {
         receipts_now_ = false;
         apply_receipts_now();
       });
+    }
+  }
+
+  void on_receiver_open(proton::receiver& r) override {
+    // A pass reads at most this many; no more credit until the next pass (its own link).
+    if (held_pass_active_ && r.source().address() == held_address_) {
+      r.add_credit(kHeldPassCredit);
+      held_pass_last_message_ = Clock::now();
     }
   }
 
@@ -296,14 +343,19 @@ class ConnectionHandler : public proton::messaging_handler {
   }
 
   void refused(proton::tracker& t, const std::string& why) {
+    if (held_sender_ && t.sender() == held_sender_) {
+      held_copy_settled(t, false);
+      return;
+    }
     if (health_sender_ && t.sender() == health_sender_) {
       health_in_flight_ms_.reset();  // sent again at the next check
       log("health report: " + why);
       return;
     }
     const std::string id = tag_of(t);
+    if (withdrawal_sent(id, false)) return;
     if (in_flight_.erase(id) == 0) return;
-    outbox_.mark_failed(id, why);
+    outbox_.mark_failed(id, why, FailureCause::Broker);
     ++report_.failures;
     log(why);
   }
@@ -321,9 +373,15 @@ class ConnectionHandler : public proton::messaging_handler {
     // send them again later (the receiver drops duplicates by message-id).
     // What the broker confirmed is recorded; unacknowledged receipts come again.
     receipts_.clear();
+    // Held receipts not yet copied (or the copy not confirmed): their originals were not
+    // acknowledged, so the broker delivers them again.
+    held_copies_.clear();
+    held_kept_.clear();
+    held_pass_active_ = false;
+    withdrawals_in_flight_.clear();  // still queued in the store: sent again on the next connection
     flush_pending();
     for (const auto& [id, reference] : in_flight_) {
-      outbox_.mark_failed(id, "connection lost before the broker confirmed: " + why);
+      outbox_.mark_failed(id, "connection lost before the broker confirmed: " + why, FailureCause::Broker);
       ++report_.failures;
     }
     in_flight_.clear();
@@ -367,26 +425,168 @@ class ConnectionHandler : public proton::messaging_handler {
         case ReceiptResult::Accepted:
           ++report_.accepted;
           acceptances_ = true;
+          platform_answers();
           break;
         case ReceiptResult::Rejected:
           ++report_.rejected;
+          platform_answers();
+          break;
+        case ReceiptResult::Held:
+          if (!receipts_[i].from_held) ++report_.receipts_held;  // each receipt once, not once per pass
+          break;
+        case ReceiptResult::Withdrawal:
+          ++report_.withdrawals_answered;
+          platform_answers();
           break;
         default:
           ++report_.receipts_ignored;
           break;
       }
-      log("receipt " + to_string(results[i]) + ": " + details[i]);
-      if (results[i] == ReceiptResult::Malformed)
-        receipts_[i].delivery.reject();
-      else
-        receipts_[i].delivery.accept();
+      log(std::string(receipts_[i].from_held ? "held receipt " : "receipt ") + to_string(results[i]) + ": " +
+          details[i]);
+      auto& receipt = receipts_[i];
+      if (results[i] == ReceiptResult::Held) {
+        // Never dropped: a receipt from the reply queue is copied to the held queue (and
+        // acknowledged once the copy is safe there); one read back from the held queue in a
+        // pass is kept unsettled until the pass ends, then goes back the same way.
+        receipt.body = std::move(bodies[i]);
+        if (receipt.from_held)
+          held_kept_.push_back(std::move(receipt));
+        else
+          copy_to_held(std::move(receipt));
+      } else if (results[i] == ReceiptResult::Malformed) {
+        receipt.delivery.reject();
+      } else {
+        receipt.delivery.accept();
+      }
     }
     receipts_.clear();
   }
 
+  // A receipt that failed a check here goes to the held queue; its original is acknowledged when
+  // the broker has the copy (a crash in between leaves two copies: the second is a duplicate).
+  void copy_to_held(PendingReceipt receipt) {
+    proton::message copy = receipt.message;
+    copy.durable(true);
+    copy.body(proton::binary(receipt.body.begin(), receipt.body.end()));
+    const std::string tag = std::to_string(++held_tag_);
+    held_sender_.send(copy, proton::binary(tag.begin(), tag.end()));
+    held_copies_.emplace(tag, std::move(receipt));
+  }
+
+  void held_copy_settled(proton::tracker& t, bool ok) {
+    const auto it = held_copies_.find(tag_of(t));
+    if (it == held_copies_.end()) return;
+    if (ok) {
+      it->second.delivery.accept();
+      if (!it->second.from_held) {
+        auto& db = outbox_.store().db();
+        store::write_delivery_value(db, kHeldReceiptsKey, store::read_delivery_value(db, kHeldReceiptsKey, 0) + 1);
+      }
+    } else {
+      // The broker would not keep the copy: the original stays on the broker (released, so it is
+      // read again later), never dropped.
+      it->second.delivery.release();
+      log("the broker did not take a held receipt; it stays in its queue");
+    }
+    held_copies_.erase(it);
+  }
+
+  // Reads the held queue back once, on a session of its own: what applies now is acknowledged; what
+  // still fails stays unsettled, and closing the session at the end of the pass gives it back to
+  // the queue (the broker requeues what a closed session left unsettled). A link that stays open
+  // would take back the same receipts at once, and RabbitMQ 3.10 fails a drain on a classic queue
+  // (function_clause in send_drained), so each pass is its own session that ends when quiet.
+  void start_held_pass() {
+    if (!opened_ || held_pass_active_ || !held_copies_.empty() || !connection_.active()) return;
+    held_pass_wanted_ = false;
+    held_pass_active_ = true;
+    held_pass_last_message_ = Clock::now();
+    held_session_ = connection_.open_session();
+    proton::source_options source = queue_source(held_address_);
+    held_session_.open_receiver(held_address_,
+                                proton::receiver_options().source(source).auto_accept(false).credit_window(0));
+    next_held_pass_ = Clock::now() + kHeldPassInterval;
+  }
+
+  // Nothing came for a moment: the pass is over, and the count in the store is what is left there.
+  void finish_held_pass_if_done() {
+    if (!held_pass_active_) return;
+    if (Clock::now() - held_pass_last_message_ < kHeldPassQuiet) return;
+    if (!receipts_.empty()) return;  // read, not yet applied: the next tick applies them first
+    held_pass_active_ = false;
+    const auto kept = held_kept_.size();
+    held_kept_.clear();  // unsettled: requeued when the session closes
+    if (held_session_.active()) held_session_.close();
+    store::write_delivery_value(outbox_.store().db(), kHeldReceiptsKey, static_cast<std::int64_t>(kept));
+    if (kept > 0) log(std::to_string(kept) + " receipt(s) still cannot be checked here; kept on the broker");
+  }
+
+  // The broker accepted a message on this connection: what was parked because of the broker goes again.
+  void broker_takes_messages() {
+    if (broker_unparked_) return;
+    broker_unparked_ = true;
+    if (const int n = outbox_.unpark(FailureCause::Broker, "the broker takes messages again"); n > 0)
+      log(std::to_string(n) + " parked submission(s) sent again: the broker takes messages again");
+  }
+
+  // The platform answered: what was parked for want of its receipts goes again.
+  void platform_answers() {
+    if (platform_unparked_) return;
+    platform_unparked_ = true;
+    if (const int n = outbox_.unpark(FailureCause::Receipt, "the platform answers again"); n > 0)
+      log(std::to_string(n) + " parked submission(s) sent again: the platform answers again");
+  }
+
+  // Certificates before each send, and new credential files: reloaded, held receipts read again,
+  // what they had stopped sent again.
+  void check_credentials() {
+    const std::string fingerprint = outbox_.credentials_fingerprint();
+    if (fingerprint != fingerprint_) {
+      if (!building_.empty()) return;  // the builder threads use the loaded credentials
+      const bool first = fingerprint_.empty();
+      fingerprint_ = fingerprint;
+      auto& db = outbox_.store().db();
+      const std::int64_t hash = static_cast<std::int64_t>(fnv1a(fingerprint) & 0x7fffffffffffffffULL);
+      const bool changed = store::read_delivery_value(db, kCredentialsKey, 0) != hash;
+      store::write_delivery_value(db, kCredentialsKey, hash);
+      if (!first || changed) {
+        outbox_.reload_credentials();
+        credentials_blocked_.clear();
+        held_pass_wanted_ = true;
+        if (const int n = outbox_.unpark(FailureCause::Credentials, "the certificate or key files changed"); n > 0)
+          log(std::to_string(n) + " parked submission(s) sent again: the certificate or key files changed");
+        if (!first) log("the certificate or key files changed: loaded again");
+      }
+    }
+    std::string reason = Outbox::sending_blocked_reason(outbox_.sending_certificates(), store::now_ms());
+    if (reason.empty()) reason = credentials_blocked_;
+    // The first check also clears a reason an earlier run left on the queued rows.
+    if (reason != blocked_reason_ || !checked_once_) {
+      const bool was_blocked = !blocked_reason_.empty();
+      checked_once_ = true;
+      blocked_reason_ = reason;
+      if (reason.empty()) {
+        outbox_.clear_waiting();
+        if (was_blocked) log("certificates valid: sending");
+      } else {
+        log(reason);
+      }
+    }
+    if (!blocked_reason_.empty()) outbox_.mark_waiting(blocked_reason_);
+  }
+
+  static std::uint64_t fnv1a(const std::string& text) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+    return h;
+  }
+
   bool nothing_left() {
     return in_flight_.empty() && building_.empty() && ready_.empty() && confirmed_.empty() && receipts_.empty() &&
-           outbox_.count(Status::Queued) == 0 && outbox_.count(Status::Sent) == 0;
+           held_copies_.empty() && !held_pass_active_ && withdrawals_in_flight_.empty() &&
+           outbox_.count_withdrawals_waiting() == 0 && outbox_.count(Status::Queued) == 0 &&
+           outbox_.count(Status::Sent) == 0;
   }
 
   void finish() {
@@ -419,8 +619,18 @@ class ConnectionHandler : public proton::messaging_handler {
   void tick() {
     if (finished_ || finished_by_error_) return;
     flush_pending();
+    // Before the end check: new credential files may bring parked submissions back to the queue.
+    if (Clock::now() >= next_credentials_check_) {
+      check_credentials();
+      next_credentials_check_ = Clock::now() + std::chrono::seconds(1);
+    }
     if (finish_if_done()) return;
     store_checked_ = false;  // new commits, or retries come due
+    withdrawals_checked_ = false;
+    finish_held_pass_if_done();
+    if (held_pass_wanted_ ||
+        (Clock::now() >= next_held_pass_ && store::read_delivery_value(outbox_.store().db(), kHeldReceiptsKey, 0) > 0))
+      start_held_pass();
     send_due();
     if (Clock::now() >= next_checkpoint_ && (acceptances_ || wal_bytes() >= kWalCheckpointBytes)) {
       // Accepted data deleted: do not leave it in the WAL. Commits leave checkpoints to
@@ -493,6 +703,9 @@ class ConnectionHandler : public proton::messaging_handler {
   // being built (within max_in_flight). Called whenever one of those may have changed.
   void send_due() {
     if (!opened_ || finished_ || finished_by_error_ || !sender_ || !sender_.active()) return;
+    // A certificate expired or unusable: everything waits queued, with the reason, no attempt counted.
+    if (!blocked_reason_.empty() || next_credentials_check_ == Clock::time_point{}) return;
+    send_withdrawals();
     while (sender_.credit() > 0 && !ready_.empty()) {
       send(std::move(ready_.front()));
       ready_.pop_front();
@@ -505,7 +718,19 @@ class ConnectionHandler : public proton::messaging_handler {
     for (const auto& [id, reference] : in_flight_) skip.push_back(id);
     for (const auto& id : building_) skip.push_back(id);
     for (const auto& message : ready_) skip.push_back(message.id);
-    auto due = outbox_.load_due(store::now_ms(), want, skip);
+    std::vector<StoredMessage> due;
+    try {
+      due = outbox_.load_due(store::now_ms(), want, skip);
+    } catch (const OutboxError& e) {
+      // The sending credentials cannot be loaded (a key missing, the platform's certificate
+      // revoked, an out-of-date revocation list): wait, queued, until those files change.
+      outbox_.release_leases();
+      credentials_blocked_ = std::string("Waiting: ") + e.what();
+      blocked_reason_ = credentials_blocked_;
+      outbox_.mark_waiting(blocked_reason_);
+      log(blocked_reason_);
+      return;
+    }
     // Fewer than asked for: nothing more is due until the next tick looks again.
     if (due.size() < want) store_checked_ = true;
     for (auto& stored : due) {
@@ -514,12 +739,60 @@ class ConnectionHandler : public proton::messaging_handler {
     }
   }
 
+  // Withdrawal requests staff queued (kioskctl queue withdraw): few and small, built here. Tagged
+  // "w:" + their message-id, which no submission's tag (its UUID) can be.
+  void send_withdrawals() {
+    if (withdrawals_checked_) return;
+    withdrawals_checked_ = true;
+    std::vector<std::string> skip(withdrawals_in_flight_.begin(), withdrawals_in_flight_.end());
+    std::vector<OutgoingWithdrawal> due;
+    try {
+      due = outbox_.due_withdrawals(skip);
+    } catch (const OutboxError& e) {
+      log(std::string("withdrawal requests wait: ") + e.what());
+      return;
+    }
+    for (auto& w : due) {
+      proton::message m;
+      m.id(proton::message_id(w.message_id));
+      m.durable(true);
+      m.ttl(proton::duration(kMessageTtlMs));
+      m.content_type(kContentType);
+      m.subject(kWithdrawFunction);
+      m.reply_to(outbox_.settings().reply_address);
+      auto& props = m.properties();
+      props.put("fromHerId", outbox_.settings().kiosk_her_id);
+      props.put("toHerId", outbox_.settings().platform_her_id);
+      props.put("cpaId", outbox_.settings().cpa_id);
+      props.put("applicationTimeStamp", store::now_iso());
+      props.put("messageFunction", kWithdrawFunction);
+      m.body(proton::binary(w.payload.begin(), w.payload.end()));
+      const std::string tag = "w:" + w.message_id;
+      sender_.send(m, proton::binary(tag.begin(), tag.end()));
+      withdrawals_in_flight_.insert(w.message_id);
+      log("withdrawal request for " + w.reference + " sent");
+    }
+  }
+
+  // The broker's settlement of a withdrawal request; false when `tag` is not one.
+  bool withdrawal_sent(const std::string& tag, bool ok) {
+    if (tag.rfind("w:", 0) != 0) return false;
+    const std::string id = tag.substr(2);
+    if (withdrawals_in_flight_.erase(id) == 0) return true;
+    if (ok)
+      outbox_.mark_withdrawal_sent(id);
+    else
+      log("the broker did not take a withdrawal request; it is sent again");  // still queued in the store
+    return true;
+  }
+
   // Built messages come back here, on the connection's work queue.
   void on_built() {
     for (auto& result : builder_.take_done()) {
       if (building_.erase(result.message.id) == 0) continue;  // from before a connection problem
       if (!result.error.empty()) {
-        outbox_.build_failed(result.message.id, result.message.reference, result.error);
+        outbox_.build_failed(result.message.id, result.message.reference, result.error,
+                             result.credentials ? FailureCause::Credentials : FailureCause::Other);
         ++report_.failures;
         log("could not build the message for " + result.message.reference + ": " + result.error);
         continue;
@@ -596,15 +869,32 @@ class ConnectionHandler : public proton::messaging_handler {
   proton::receiver receiver_;
   std::map<std::string, std::string> in_flight_;  // submission id -> reference
   std::vector<std::string> confirmed_;            // accepted by the broker since the last flush
-  struct PendingReceipt {
-    proton::delivery delivery;
-    Bytes body;
-  };
-  std::vector<PendingReceipt> receipts_;  // received since the last flush
-  std::set<std::string> building_;        // ids given to builder_, not yet back
-  std::deque<OutgoingMessage> ready_;     // built, waiting for credit
-  EncodeBuffer encoded_;                  // the last message sent, encoded (reused)
-  bool store_checked_ = false;            // the store had no more due messages at the last look
+  std::vector<PendingReceipt> receipts_;          // received since the last flush
+  // Receipts that failed a check here (ReceiptResult::Held).
+  static constexpr int kHeldPassCredit = 1000;
+  static constexpr std::chrono::seconds kHeldPassInterval{60};
+  static constexpr std::chrono::milliseconds kHeldPassQuiet{700};
+  static constexpr const char* kCredentialsKey = "credentials.fingerprint";
+  const std::string held_address_ = outbox_.settings().reply_address + kHeldReceiptsSuffix;
+  proton::sender held_sender_;
+  proton::session held_session_;                       // of the pass under way
+  std::map<std::string, PendingReceipt> held_copies_;  // copy's tag -> original, until the copy is at the broker
+  std::vector<PendingReceipt> held_kept_;              // read back in this pass, still failing
+  std::uint64_t held_tag_ = 0;
+  bool held_pass_wanted_ = false, held_pass_active_ = false;
+  Clock::time_point held_pass_last_message_, next_held_pass_ = Clock::now();
+  bool broker_unparked_ = false, platform_unparked_ = false;
+  std::set<std::string> withdrawals_in_flight_;  // request message-ids at the broker, not yet settled
+  bool withdrawals_checked_ = false;             // looked for queued requests this tick
+  std::string fingerprint_;                      // of the credential files, as last loaded
+  std::string blocked_reason_;                   // why nothing is sent now (certificates), empty when sending
+  bool checked_once_ = false;                    // check_credentials ran on this connection
+  std::string credentials_blocked_;              // the sending credentials failed to load (until the files change)
+  Clock::time_point next_credentials_check_{};
+  std::set<std::string> building_;     // ids given to builder_, not yet back
+  std::deque<OutgoingMessage> ready_;  // built, waiting for credit
+  EncodeBuffer encoded_;               // the last message sent, encoded (reused)
+  bool store_checked_ = false;         // the store had no more due messages at the last look
   proton::work_queue* work_queue_ = nullptr;
   bool opened_ = false;
   bool finished_ = false;
@@ -659,6 +949,13 @@ DeliveryReport DeliveryWorker::run() {
   if (options_.log) options_.log("delivery worker " + beat.worker_id + " started");
   int reconnects = 0;
   while (!stop_) {
+    // Before connecting too: an expired TLS client certificate keeps the broker from accepting the
+    // connection at all, and then no tick says why the submissions wait.
+    if (const std::string reason = Outbox::sending_blocked_reason(outbox.sending_certificates(), store::now_ms());
+        !reason.empty()) {
+      outbox.mark_waiting(reason);
+      if (options_.log) options_.log(reason);
+    }
     ConnectionHandler handler(outbox, config_, options_, stop_, deadline, report, beat);
     bool opened = false;
     try {

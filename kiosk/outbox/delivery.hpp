@@ -20,11 +20,13 @@ struct DeliveryOptions {
 };
 
 struct DeliveryReport {
-  int sent = 0;              // settled as accepted by the broker
-  int accepted = 0;          // receipts: accepted by the platform
-  int rejected = 0;          // receipts: rejected by the platform
-  int failures = 0;          // failed attempts (retried later or parked)
-  int receipts_ignored = 0;  // unknown, duplicate or malformed receipts
+  int sent = 0;                  // settled as accepted by the broker
+  int accepted = 0;              // receipts: accepted by the platform
+  int rejected = 0;              // receipts: rejected by the platform
+  int failures = 0;              // failed attempts (retried later or parked)
+  int receipts_ignored = 0;      // unknown, duplicate or malformed receipts
+  int receipts_held = 0;         // failed a check here: kept on the broker, applied once fixed
+  int withdrawals_answered = 0;  // the platform's answers to withdrawal requests
   int connections = 0;
   bool empty = false;  // nothing left to deliver when it stopped
   std::string last_error;

@@ -19,6 +19,8 @@ std::string staff_text(const std::string& code) {
       {codes::kRepresentationRefused, "Fullmakten eller representasjonen ble ikke godtatt. Sjekk dokumentasjonen."},
       {codes::kDocumentHashMismatch, "De skannede sidene ble skadet underveis. Skann og send på nytt."},
       {codes::kMessageTooLarge, "Sendingen er for stor. Skann med færre sider eller lavere oppløsning."},
+      {codes::kWithdrawUnknown,
+       "Mottakeren har ikke noe godtatt skjema med dette nummeret, så det er ingenting å trekke tilbake."},
       {codes::kRejectedBySimulator, "Avvist av testmottakeren (simulator)."},
   };
   auto it = texts.find(code);

@@ -19,6 +19,7 @@ inline constexpr const char* kInvalidAnswers = "KIOSK-000021";
 inline constexpr const char* kRepresentationRefused = "KIOSK-000022";
 inline constexpr const char* kDocumentHashMismatch = "KIOSK-000023";
 inline constexpr const char* kMessageTooLarge = "KIOSK-000030";
+inline constexpr const char* kWithdrawUnknown = "KIOSK-000040";      // nothing accepted under that message-id
 inline constexpr const char* kRejectedBySimulator = "KIOSK-000099";  // the simulator's --reject-rate
 }  // namespace codes
 

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "store/delivery_state.hpp"
 #include "store/staff_members.hpp"
 
 namespace kiosk::outbox {
@@ -26,6 +27,18 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
                                    std::int64_t interval_s) {
   auto& db = outbox.store().db();
   const auto& settings = outbox.settings();
+  // When each certificate needed for sending expires, so the operator orders new ones in time.
+  const auto dates = outbox.sending_certificates();
+  nlohmann::json certificates = nlohmann::json::array();
+  for (const auto& c : dates) {
+    nlohmann::json item = {{"key", c.key}};
+    if (c.error.empty())
+      item["notAfter"] = iso_utc(c.not_after_ms);
+    else
+      item["unreadable"] = true;
+    certificates.push_back(item);
+  }
+  const std::string blocked = Outbox::sending_blocked_reason(dates, now_ms);
   const bool has_held = count(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='held_sheets'") > 0;
   return {
       {"type", kHealthSubject},
@@ -47,6 +60,9 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
                     "o.status IN ('queued','parked')")},
       {"lastSentAt", text_or_null(db, "SELECT MAX(sent_at) FROM outbox")},
       {"lastAcceptedAt", text_or_null(db, "SELECT MAX(received_at) FROM receipts WHERE outcome='accepted'")},
+      {"heldReceipts", store::read_delivery_value(db, kHeldReceiptsKey, 0)},
+      {"certificates", certificates},
+      {"sendingBlocked", blocked.empty() ? nlohmann::json(nullptr) : nlohmann::json(blocked)},
       {"lockoutsSinceLastReport", store::count_staff_lockouts_since(db, since_ms)},
       {"lockoutsLast24h", store::count_staff_lockouts_since(db, now_ms - 24 * 3600 * 1000LL)},
   };

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <ctime>
+#include <filesystem>
 #include <map>
 #include <string_view>
 #include <thread>
@@ -65,8 +67,26 @@ std::string to_string(ReceiptResult result) {
       return "unknown-message";
     case ReceiptResult::Malformed:
       return "malformed";
+    case ReceiptResult::Held:
+      return "held";
+    case ReceiptResult::Withdrawal:
+      return "withdrawal";
   }
   return "malformed";
+}
+
+std::string to_string(FailureCause cause) {
+  switch (cause) {
+    case FailureCause::Broker:
+      return "broker";
+    case FailureCause::Credentials:
+      return "credentials";
+    case FailureCause::Receipt:
+      return "receipt";
+    case FailureCause::Other:
+      break;
+  }
+  return "other";
 }
 
 std::int64_t backoff_delay_ms(int attempt, std::int64_t initial_ms, std::int64_t max_ms, std::uint64_t random) {
@@ -89,6 +109,7 @@ Settings Settings::from_config(const kiosk::Config& config) {
   s.reply_address = queue_address(config, config.get_string("broker.reply_queue"));
   s.cpa_id = config.get_string("broker.cpa_id");
   s.retention_days = config.get_int("store.retention_days");
+  s.undelivered_retention_days = config.get_int("store.undelivered_retention_days");
   s.max_attempts = std::max<std::int64_t>(1, config.get_int("delivery.max_attempts"));
   s.backoff_initial_ms = config.get_int("delivery.backoff_initial_ms");
   s.backoff_max_ms = std::max(config.get_int("delivery.backoff_max_ms"), s.backoff_initial_ms);
@@ -226,6 +247,7 @@ const char* kEntryColumns =
     "(SELECT COALESCE(platform_reference,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
     "(SELECT COALESCE(reason_code,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
     "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
+    "(SELECT w.status FROM withdrawals w WHERE w.submission_id=s.id ORDER BY w.rowid DESC LIMIT 1), "
     KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
 
 Entry read_entry(const Statement& st) {
@@ -244,7 +266,8 @@ Entry read_entry(const Statement& st) {
   e.platform_reference = st.text(11);
   e.reason_code = st.text(12);
   e.reason_text = st.text(13);
-  e.message_id = st.text(14);
+  e.withdrawal = st.is_null(14) ? "" : st.text(14);
+  e.message_id = st.text(15);
   return e;
 }
 
@@ -386,6 +409,7 @@ struct Outbox::Impl {
     }
     const std::string message_id = receipt.value("messageId", "");
     const std::string outcome = receipt.value("outcome", "");
+    if (auto answered = apply_withdrawal_answer(receipt, message_id, outcome, detail)) return *answered;
     std::string reference, submission_id, current_message_id;
     Status current = Status::Queued;
     {
@@ -456,6 +480,43 @@ struct Outbox::Impl {
     return report(accepted ? ReceiptResult::Accepted : ReceiptResult::Rejected, reference);
   }
 
+  // The platform's answer to a withdrawal request, if `message_id` is one (inside the caller's transaction).
+  std::optional<ReceiptResult> apply_withdrawal_answer(const json& receipt, const std::string& message_id,
+                                                       const std::string& outcome, std::string& detail) {
+    std::string reference, status;
+    {
+      auto st = statements.get(
+          "SELECT s.reference, w.status FROM withdrawals w JOIN submissions s ON s.id=w.submission_id WHERE "
+          "w.message_id=?");
+      st->bind(1, message_id);
+      if (!st->step()) return std::nullopt;
+      reference = st->text(0);
+      status = st->text(1);
+    }
+    if (outcome != "accepted" && outcome != "rejected") {
+      store.audit("delivery", "receipt-malformed", reference, "unknown outcome for a withdrawal");
+      detail = "unknown outcome \"" + outcome + "\"";
+      return ReceiptResult::Malformed;
+    }
+    if (status == "withdrawn" || status == "refused") {
+      detail = reference + " withdrawal already answered";
+      return ReceiptResult::Duplicate;
+    }
+    const bool withdrawn = outcome == "accepted";
+    const std::string why = receipt.value("reasonCode", "") + " " + receipt.value("reasonText", "");
+    statements
+        .get("UPDATE withdrawals SET status=?, answered_at=?, answer=? WHERE message_id=?")
+        ->bind(1, withdrawn ? "withdrawn" : "refused")
+        .bind(2, store::now_iso())
+        .bind(3, withdrawn ? "" : why)
+        .bind(4, message_id)
+        .run();
+    store.audit("platform", withdrawn ? "withdrawn" : "withdraw-refused", reference,
+                withdrawn ? "request " + message_id : why);
+    detail = reference + (withdrawn ? " withdrawn by the platform" : " not withdrawn: " + why);
+    return ReceiptResult::Withdrawal;
+  }
+
   // Frees the leases of workers on this machine whose process is gone (at most every 2 s).
   void take_over_abandoned_leases(std::int64_t now_ms) {
     if (now_ms < next_lease_sweep_ms) return;
@@ -483,7 +544,8 @@ struct Outbox::Impl {
   // A failed attempt inside the caller's transaction: retried after a backoff, parked after
   // delivery.max_attempts; the lease is given up. Not counted when another worker holds the
   // row (it took over after this one's lease ran out: its own attempt is the one that counts).
-  void count_failure(const std::string& id, const std::string& error, const Settings& settings) {
+  void count_failure(const std::string& id, const std::string& error, const Settings& settings,
+                     FailureCause cause = FailureCause::Other) {
     auto& db = store.db();
     auto st = db.prepare(
         "SELECT o.attempts, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE "
@@ -495,13 +557,15 @@ struct Outbox::Impl {
     if (attempts >= settings.max_attempts) {
       db.prepare(
             "UPDATE outbox SET status='parked', attempts=?, last_error=?, updated_at=?, lease_owner=NULL, "
-            "lease_until=0 WHERE submission_id=?")
+            "lease_until=0, parked_cause=? WHERE submission_id=?")
           .bind(1, attempts)
           .bind(2, error)
           .bind(3, store::now_iso())
-          .bind(4, id)
+          .bind(4, to_string(cause))
+          .bind(5, id)
           .run();
-      store.audit("delivery", "parked", reference, "after " + std::to_string(attempts) + " failed attempts");
+      store.audit("delivery", "parked", reference,
+                  "after " + std::to_string(attempts) + " failed attempts (cause: " + to_string(cause) + ")");
     } else {
       const std::int64_t delay =
           backoff_delay_ms(attempts, settings.backoff_initial_ms, settings.backoff_max_ms, randombytes_random());
@@ -808,7 +872,10 @@ void Outbox::retry(const std::string& reference_or_id, const std::string& actor)
         .run();
     detail = "new message-id " + new_id + " replaces the rejected " + old_id;
   }
-  db.prepare("UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=? WHERE submission_id=?")
+  // Any claim on the row is given up: staff decided, and the next worker sends it at once.
+  db.prepare(
+        "UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=?, parked_cause=NULL, "
+        "lease_owner=NULL, lease_until=0 WHERE submission_id=?")
       .bind(1, store::now_ms())
       .bind(2, store::now_iso())
       .bind(3, id)
@@ -918,9 +985,10 @@ OutgoingMessage Outbox::build_message(StoredMessage stored) const {
   return message;
 }
 
-void Outbox::build_failed(const std::string& id, const std::string& reference, const std::string& error) {
+void Outbox::build_failed(const std::string& id, const std::string& reference, const std::string& error,
+                          FailureCause cause) {
   impl_->store.audit("delivery", "prepare-failed", reference, error);
-  mark_failed(id, "the message could not be built: " + error);
+  mark_failed(id, "the message could not be built: " + error, cause);
 }
 
 std::vector<OutgoingMessage> Outbox::due_messages(std::int64_t now_ms, size_t limit,
@@ -1003,17 +1071,43 @@ int Outbox::requeue_unanswered(std::int64_t now_ms) {
         .run();
     if (db.changes() == 0) continue;
     impl_->store.audit("delivery", "receipt-overdue", reference, why);
-    impl_->count_failure(id, why + "; sent again", settings_);
+    impl_->count_failure(id, why + "; sent again", settings_, FailureCause::Receipt);
     tx.commit();
     ++requeued;
   }
   return requeued;
 }
 
-void Outbox::mark_failed(const std::string& id, const std::string& error) {
+void Outbox::mark_failed(const std::string& id, const std::string& error, FailureCause cause) {
   Transaction tx(impl_->store.db());
-  impl_->count_failure(id, error, settings_);
+  impl_->count_failure(id, error, settings_, cause);
   tx.commit();
+}
+
+int Outbox::unpark(FailureCause cause, const std::string& why) {
+  auto& db = impl_->store.db();
+  Transaction tx(db);
+  std::vector<std::pair<std::string, std::string>> rows;  // id, reference
+  {
+    auto st = db.prepare(
+        "SELECT s.id, s.reference FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE o.status='parked' "
+        "AND o.parked_cause=? AND o.payload IS NOT NULL");
+    st.bind(1, to_string(cause));
+    while (st.step()) rows.emplace_back(st.text(0), st.text(1));
+  }
+  for (const auto& [id, reference] : rows) {
+    // A fresh series of attempts, as a staff retry gives; the same message-id (it was never answered).
+    db.prepare(
+          "UPDATE outbox SET status='queued', attempts=0, next_attempt_at=?, updated_at=?, parked_cause=NULL, "
+          "lease_owner=NULL, lease_until=0 WHERE submission_id=? AND status='parked'")
+        .bind(1, store::now_ms())
+        .bind(2, store::now_iso())
+        .bind(3, id)
+        .run();
+    impl_->store.audit("delivery", "auto-retry", reference, why);
+  }
+  tx.commit();
+  return static_cast<int>(rows.size());
 }
 
 const std::string& Outbox::worker_id() const {
@@ -1040,6 +1134,7 @@ namespace {
 struct DecodedReceipt {
   json body;
   std::string error;
+  bool local_fault = false;  // failed a check on this kiosk: held, not malformed
 };
 }  // namespace
 
@@ -1053,10 +1148,21 @@ ReceiptResult Outbox::apply_receipt(const Bytes& message, std::string* detail) {
 std::vector<ReceiptResult> Outbox::apply_receipts(const std::vector<Bytes>& messages,
                                                   std::vector<std::string>* details) {
   Impl& im = *impl_;
-  im.load_receiving_credentials();
   // The slow part (decrypt, verify) before the transaction.
   std::vector<DecodedReceipt> decoded(messages.size());
+  std::string credentials_error;
+  try {
+    im.load_receiving_credentials();
+  } catch (const std::exception& e) {
+    // A key or certificate file missing or unreadable here: no receipt can be checked until it is fixed.
+    credentials_error = std::string("the receipt keys or certificates cannot be used: ") + e.what();
+  }
   for (size_t i = 0; i < messages.size(); ++i) {
+    if (!credentials_error.empty()) {
+      decoded[i].error = credentials_error;
+      decoded[i].local_fault = true;
+      continue;
+    }
     try {
       std::vector<const KeyPair*> keys = {&*im.decryption};
       if (im.legacy_decryption) keys.push_back(&*im.legacy_decryption);
@@ -1066,6 +1172,12 @@ std::vector<ReceiptResult> Outbox::apply_receipts(const std::vector<Bytes>& mess
       if (!decoded[i].body.is_object() || !decoded[i].body.contains("messageId") ||
           !decoded[i].body.contains("outcome"))
         throw std::runtime_error("messageId or outcome missing");
+    } catch (const CryptoError& e) {
+      // Not CMS at all: nobody can ever read it. Anything else (no key of ours fits, signature,
+      // certificate chain, revocation list) is judged with what this kiosk holds, which may be
+      // stale or wrong: the receipt is held until that is fixed.
+      decoded[i].error = e.what();
+      decoded[i].local_fault = e.code() != codes::kNotParseable;
     } catch (const std::exception& e) {
       decoded[i].error = e.what();
     }
@@ -1076,6 +1188,12 @@ std::vector<ReceiptResult> Outbox::apply_receipts(const std::vector<Bytes>& mess
   Transaction tx(db);
   for (const auto& receipt : decoded) {
     std::string detail;
+    if (receipt.local_fault) {
+      im.store.audit("delivery", "receipt-held", "", receipt.error);
+      results.push_back(ReceiptResult::Held);
+      if (details) details->push_back("could not be checked here: " + receipt.error);
+      continue;
+    }
     results.push_back(im.apply_decoded_receipt(receipt.body, receipt.error, settings_, detail));
     if (details) details->push_back(std::move(detail));
   }
@@ -1097,19 +1215,275 @@ std::int64_t Outbox::next_due_ms() {
 }
 
 int Outbox::purge_expired() {
-  if (settings_.retention_days == 0) return 0;
   auto& db = impl_->store.db();
   Transaction tx(db);
-  auto st = db.prepare(
-      "SELECT s.id FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE o.status='accepted' AND "
-      "s.personal_deleted_at IS NULL AND o.finished_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)");
-  st.bind(1, "-" + std::to_string(settings_.retention_days) + " days");
   std::vector<std::string> ids;
-  while (st.step()) ids.push_back(st.text(0));
-  for (const auto& id : ids) impl_->delete_personal_data(id);
+  if (settings_.retention_days > 0) {
+    auto st = db.prepare(
+        "SELECT s.id FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE o.status='accepted' AND "
+        "s.personal_deleted_at IS NULL AND o.finished_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)");
+    st.bind(1, "-" + std::to_string(settings_.retention_days) + " days");
+    while (st.step()) ids.push_back(st.text(0));
+    for (const auto& id : ids) impl_->delete_personal_data(id);
+  }
+  // Undelivered data is not kept for ever: rejected (since the platform's answer), parked (since
+  // it was parked) and held for review (since it was scanned), each older than the limit.
+  const std::string limit = "-" + std::to_string(settings_.undelivered_retention_days) + " days";
+  const std::string days = std::to_string(settings_.undelivered_retention_days);
+  struct Expired {
+    std::string id, reference, status;
+  };
+  std::vector<Expired> expired;
+  {
+    auto st = db.prepare(
+        "SELECT s.id, s.reference, o.status FROM submissions s JOIN outbox o ON o.submission_id=s.id WHERE "
+        "s.personal_deleted_at IS NULL AND ((o.status='rejected' AND o.finished_at <= strftime('%Y-%m-%dT%H:%M:%SZ', "
+        "'now', ?1)) OR (o.status='parked' AND o.updated_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?1)))");
+    st.bind(1, limit);
+    while (st.step()) expired.push_back({st.text(0), st.text(1), st.text(2)});
+  }
+  for (const auto& e : expired) {
+    if (e.status == "parked")
+      db.prepare(
+            "UPDATE outbox SET status='cancelled', finished_at=?1, updated_at=?1, parked_cause=NULL, last_error=?2 "
+            "WHERE submission_id=?3")
+          .bind(1, store::now_iso())
+          .bind(2, "Expired: parked for " + days + " days (store.undelivered_retention_days); its personal data is "
+                   "deleted.")
+          .bind(3, e.id)
+          .run();
+    impl_->delete_personal_data(e.id);
+    impl_->store.audit("delivery", "expired", e.reference,
+                       e.status + " for " + days + " days (store.undelivered_retention_days); personal data deleted");
+  }
+  std::vector<std::pair<std::string, std::string>> held;  // id, reference
+  {
+    auto st = db.prepare(
+        "SELECT id, reference FROM held_sheets WHERE created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)");
+    st.bind(1, limit);
+    while (st.step()) held.emplace_back(st.text(0), st.text(1));
+  }
+  store::HeldSheets sheets(impl_->store);
+  for (const auto& [id, reference] : held) {
+    sheets.remove_in_transaction(id);
+    impl_->store.audit("delivery", "expired", reference,
+                       "held for review for " + days + " days (store.undelivered_retention_days); deleted");
+  }
   tx.commit();
-  if (!ids.empty()) impl_->store.checkpoint();
-  return static_cast<int>(ids.size());
+  const size_t purged = ids.size() + expired.size() + held.size();
+  if (purged > 0) impl_->store.checkpoint();  // no deleted data left in the WAL
+  return static_cast<int>(purged);
+}
+
+}  // namespace kiosk::outbox
+
+namespace kiosk::outbox {
+
+namespace {
+
+std::int64_t asn1_time_ms(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(::timegm(&tm)) * 1000;
+}
+
+std::string day_text(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+}  // namespace
+
+std::vector<CertificateDate> Outbox::sending_certificates() const {
+  const auto& config = impl_->config;
+  std::vector<std::pair<std::string, std::string>> wanted = {
+      {"security.signing_certificate", "the kiosk's signing certificate"},
+      {"security.platform_encryption_certificate", "the platform's encryption certificate"}};
+  if (config.get_string("broker.url").rfind("amqps://", 0) == 0)
+    wanted.emplace_back("broker.tls_client_certificate", "the kiosk's TLS client certificate for the broker");
+  std::vector<CertificateDate> out;
+  for (const auto& [key, label] : wanted) {
+    if (config.get_string(key).empty()) continue;  // not configured: said where it is needed
+    CertificateDate date;
+    date.key = key;
+    date.label = label;
+    try {
+      const X509Ptr cert = load_certificate(config.get_path(key));
+      date.not_before_ms = asn1_time_ms(X509_get0_notBefore(cert.get()));
+      date.not_after_ms = asn1_time_ms(X509_get0_notAfter(cert.get()));
+    } catch (const std::exception& e) {
+      date.error = e.what();
+    }
+    out.push_back(std::move(date));
+  }
+  return out;
+}
+
+std::string Outbox::sending_blocked_reason(const std::vector<CertificateDate>& certificates, std::int64_t now_ms) {
+  for (const auto& c : certificates) {
+    if (!c.error.empty())
+      return "Waiting: " + c.label + " (" + c.key + ") cannot be read: " + c.error +
+             " Nothing is sent until it is fixed; the submissions stay queued.";
+    if (c.not_after_ms != 0 && now_ms > c.not_after_ms)
+      return "Waiting: " + c.label + " expired on " + day_text(c.not_after_ms) +
+             ". Nothing is sent until a new one is installed (kioskctl setup --certs-from DIR); the submissions stay "
+             "queued.";
+    if (c.not_before_ms != 0 && now_ms < c.not_before_ms)
+      return "Waiting: " + c.label + " is not valid before " + day_text(c.not_before_ms) +
+             " (check the clock). Nothing is sent until then; the submissions stay queued.";
+  }
+  return "";
+}
+
+void Outbox::mark_waiting(const std::string& reason) {
+  impl_->store.db()
+      .prepare(
+          "UPDATE outbox SET last_error=?1, updated_at=?2 WHERE status='queued' AND (last_error IS NULL OR "
+          "last_error<>?1)")
+      .bind(1, reason)
+      .bind(2, store::now_iso())
+      .run();
+}
+
+void Outbox::clear_waiting() {
+  // Only the reasons mark_waiting wrote: a failed attempt's error stays for staff.
+  impl_->store.db()
+      .prepare("UPDATE outbox SET last_error=NULL WHERE status='queued' AND last_error LIKE 'Waiting: %'")
+      .run();
+}
+
+std::string Outbox::credentials_fingerprint() const {
+  std::string out;
+  for (const auto& spec : kiosk::Config::schema()) {
+    if (spec.type != kiosk::Config::Type::Path) continue;
+    if (spec.key.rfind("security.", 0) != 0 && spec.key.rfind("broker.tls_", 0) != 0) continue;
+    const std::string& value = impl_->config.get_string(spec.key);
+    out += spec.key + "=" + value;
+    if (!value.empty()) {
+      std::error_code ec;
+      const auto path = impl_->config.get_path(spec.key);
+      const auto size = std::filesystem::file_size(path, ec);
+      const auto time = std::filesystem::last_write_time(path, ec);
+      if (!ec)
+        out += ":" + std::to_string(size) + ":" + std::to_string(time.time_since_epoch().count());
+      else
+        out += ":missing";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+void Outbox::reload_credentials() {
+  Impl& im = *impl_;
+  im.signer.reset();
+  im.platform_encryption.reset();
+  im.decryption.reset();
+  im.legacy_decryption.reset();
+  im.platform_signing.reset();
+  im.ca.reset();
+  im.revocation_list.reset();
+}
+
+}  // namespace kiosk::outbox
+
+namespace kiosk::outbox {
+
+std::string Outbox::request_withdrawal(const std::string& reference_or_id, const std::string& actor,
+                                       const std::string& reason) {
+  auto& db = impl_->store.db();
+  Transaction tx(db);
+  const std::string id = impl_->resolve(reference_or_id);
+  const auto entry = status(id);
+  bool ever_sent = false;
+  {
+    auto st = db.prepare("SELECT sent_at IS NOT NULL FROM outbox WHERE submission_id=?");
+    st.bind(1, id);
+    ever_sent = st.step() && st.integer(0) != 0;
+  }
+  if (entry->status == Status::Cancelled)
+    throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " was cancelled.");
+  if (!ever_sent)
+    throw OutboxError(OutboxError::Kind::NotAllowed,
+                      "Submission " + entry->reference +
+                          " was never sent to the platform, so there is nothing to withdraw: cancel it instead "
+                          "(kioskctl queue cancel " + entry->reference + ").");
+  if (entry->status == Status::Rejected)
+    throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference +
+                                                         " was rejected by the platform: there is nothing to withdraw.");
+  if (entry->withdrawal == "queued" || entry->withdrawal == "sent" || entry->withdrawal == "withdrawn")
+    throw OutboxError(OutboxError::Kind::NotAllowed, "A withdrawal of " + entry->reference + " is already " +
+                                                         (entry->withdrawal == "withdrawn" ? "done" : "under way") +
+                                                         ".");
+  const std::string request = new_uuid();
+  db.prepare(
+        "INSERT INTO withdrawals(message_id, submission_id, withdraws, requested_at, requested_by, reason, status) "
+        "VALUES(?,?,?,?,?,?,'queued')")
+      .bind(1, request)
+      .bind(2, id)
+      .bind(3, entry->message_id)
+      .bind(4, store::now_iso())
+      .bind(5, actor)
+      .bind(6, reason)
+      .run();
+  impl_->store.audit(actor, "withdraw-requested", entry->reference,
+                     "request " + request + " withdraws message-id " + entry->message_id +
+                         (reason.empty() ? "" : "; reason: " + reason));
+  tx.commit();
+  return request;
+}
+
+std::vector<OutgoingWithdrawal> Outbox::due_withdrawals(const std::vector<std::string>& skip) {
+  struct Row {
+    std::string message_id, reference, withdraws, reason, requested_at;
+  };
+  std::vector<Row> rows;
+  {
+    auto st = impl_->store.db().prepare(
+        "SELECT w.message_id, s.reference, w.withdraws, w.reason, w.requested_at FROM withdrawals w JOIN submissions "
+        "s ON s.id=w.submission_id WHERE w.status='queued' ORDER BY w.rowid");
+    while (st.step())
+      if (std::find(skip.begin(), skip.end(), st.text(0)) == skip.end())
+        rows.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)});
+  }
+  if (rows.empty()) return {};
+  impl_->load_sending_credentials();
+  std::vector<OutgoingWithdrawal> out;
+  for (const auto& r : rows) {
+    const std::string text = json{{"type", "withdrawal"},
+                                  {"messageId", r.message_id},
+                                  {"withdraws", r.withdraws},
+                                  {"reason", r.reason},
+                                  {"requestedAt", r.requested_at},
+                                  {"fromHerId", settings_.kiosk_her_id}}
+                                 .dump();
+    try {
+      out.push_back({r.message_id, r.reference,
+                     sign_then_encrypt(Bytes(text.begin(), text.end()), *impl_->signer,
+                                       impl_->platform_encryption.get())});
+    } catch (const CryptoError& e) {
+      throw OutboxError(OutboxError::Kind::Unavailable, e.what());
+    }
+  }
+  return out;
+}
+
+void Outbox::mark_withdrawal_sent(const std::string& message_id) {
+  impl_->store.db()
+      .prepare("UPDATE withdrawals SET status='sent', sent_at=? WHERE message_id=? AND status='queued'")
+      .bind(1, store::now_iso())
+      .bind(2, message_id)
+      .run();
+}
+
+size_t Outbox::count_withdrawals_waiting() {
+  auto st = impl_->store.db().prepare("SELECT COUNT(*) FROM withdrawals WHERE status IN ('queued','sent')");
+  st.step();
+  return static_cast<size_t>(st.integer(0));
 }
 
 }  // namespace kiosk::outbox

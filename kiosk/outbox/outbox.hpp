@@ -80,12 +80,20 @@ struct Entry {
   std::string reason_code;         // when rejected
   std::string reason_text;
   bool personal_data_deleted = false;
+  std::string withdrawal;  // the latest withdrawal request: queued, sent, withdrawn or refused; empty: none
+};
+
+// A withdrawal request due for sending (signed and encrypted like a submission).
+struct OutgoingWithdrawal {
+  std::string message_id;  // the request's own message-id
+  std::string reference;
+  Bytes payload;
 };
 
 struct Settings {
   std::string kiosk_id, site_name, kiosk_her_id, platform_her_id;
   std::string broker_url, platform_address, reply_address, cpa_id;
-  std::int64_t retention_days = 0, max_attempts = 10, backoff_initial_ms = 1000, backoff_max_ms = 300000;
+  std::int64_t retention_days = 0, undelivered_retention_days = 90, max_attempts = 10, backoff_initial_ms = 1000, backoff_max_ms = 300000;
   std::int64_t max_message_bytes = 20 * 1024 * 1024;
   std::int64_t receipt_timeout_ms = 900000;
   static Settings from_config(const kiosk::Config& config);
@@ -116,8 +124,37 @@ struct StoredMessage {
 // The authenticated context a page image is sealed under in the store (pages.image).
 std::string page_context(const std::string& submission_id, int page_no);
 
-enum class ReceiptResult { Accepted, Rejected, Duplicate, UnknownMessage, Malformed };
+// Held: the receipt failed a check on this kiosk that a local fix can clear (it could not be
+// decrypted with our keys, or its signature, the platform's certificate or the revocation list did
+// not check out here). It is never discarded: the worker keeps it on the broker (kHeldReceiptsSuffix)
+// and applies it once the fault is fixed. Malformed: it can never be read by anyone (not CMS, or a
+// signed body that is not a receipt).
+// Withdrawal: the platform's answer to a withdrawal request (Outbox::request_withdrawal).
+enum class ReceiptResult { Accepted, Rejected, Duplicate, UnknownMessage, Malformed, Held, Withdrawal };
 std::string to_string(ReceiptResult result);
+
+// Why a message was parked, so that the worker can send it again by itself when the cause clears.
+enum class FailureCause {
+  Other,        // damaged data, too large: staff decide (queue retry / cancel)
+  Broker,       // the broker refused it or the connection was lost: retried when the broker takes messages again
+  Credentials,  // certificates or keys could not be used: retried when those files change
+  Receipt,      // the platform did not answer in time: retried when a receipt from the platform arrives
+};
+std::string to_string(FailureCause cause);
+
+// The reply queue's companion on the broker that keeps receipts which failed a local check
+// (ReceiptResult::Held): broker.reply_queue + this suffix. The worker re-reads it.
+inline constexpr const char* kHeldReceiptsSuffix = "_held";
+// delivery_state key: receipts waiting in that queue (as of the worker's last look).
+inline constexpr const char* kHeldReceiptsKey = "receipts.held";
+
+// A certificate the kiosk needs for sending, and until when it is valid.
+struct CertificateDate {
+  std::string key;    // configuration key, e.g. "security.signing_certificate"
+  std::string label;  // plain English, e.g. "the kiosk's signing certificate"
+  std::int64_t not_before_ms = 0, not_after_ms = 0;
+  std::string error;  // the file could not be read (then the dates are 0)
+};
 
 class Outbox {
  public:
@@ -145,6 +182,16 @@ class Outbox {
   // kReplacesExtension, and the audit log): the platform answers each message-id once.
   void retry(const std::string& reference_or_id, const std::string& actor);
   void cancel(const std::string& reference_or_id, const std::string& actor);
+  // Staff ask the platform to withdraw a submission that was sent (audited): a request is queued for
+  // the delivery worker, under a message-id of its own; the platform's receipt says whether it was
+  // withdrawn. Throws OutboxError (NotAllowed) for one never sent (cancel it instead), one cancelled,
+  // or one with a request under way or done. Returns the request's message-id.
+  std::string request_withdrawal(const std::string& reference_or_id, const std::string& actor,
+                                 const std::string& reason);
+  // Delivery side: the queued requests, built; mark_withdrawal_sent once the broker has one.
+  std::vector<OutgoingWithdrawal> due_withdrawals(const std::vector<std::string>& skip);
+  void mark_withdrawal_sent(const std::string& message_id);
+  size_t count_withdrawals_waiting();  // queued or sent, not yet answered
 
   // Delivery side, used by DeliveryWorker.
   // Reads and builds up to `limit` messages due by `now_ms`, except those in `skip`, and claims
@@ -159,7 +206,8 @@ class Outbox {
   // message). Throws on damaged data or a message above delivery.max_message_bytes.
   OutgoingMessage build_message(StoredMessage stored) const;
   // A message that could not be built: audited, and a failed attempt (retried or parked).
-  void build_failed(const std::string& id, const std::string& reference, const std::string& error);
+  void build_failed(const std::string& id, const std::string& reference, const std::string& error,
+                    FailureCause cause = FailureCause::Other);
   // Sent: at the broker, waiting for the platform's receipt until settings().receipt_timeout_ms.
   void mark_sent(const std::string& id);
   // The same for many messages in one transaction (one fsync), as the worker does per tick.
@@ -167,8 +215,11 @@ class Outbox {
   // Sent messages whose receipt did not come in time go back to the queue as a failed
   // attempt (so they are parked after delivery.max_attempts). Returns how many.
   int requeue_unanswered(std::int64_t now_ms);
-  // A failed attempt: retried after a backoff, parked after delivery.max_attempts.
-  void mark_failed(const std::string& id, const std::string& error);
+  // A failed attempt: retried after a backoff, parked after delivery.max_attempts (with `cause`,
+  // so that unpark() can send it again once that cause is gone).
+  void mark_failed(const std::string& id, const std::string& error, FailureCause cause = FailureCause::Other);
+  // Parked messages of this cause go back to the queue (audited as the worker's retry); how many.
+  int unpark(FailureCause cause, const std::string& why);
   // Decrypts, verifies and applies a receipt from the platform. Never throws for bad
   // input: a malformed or unknown receipt is audited and reported.
   ReceiptResult apply_receipt(const Bytes& message, std::string* detail = nullptr);
@@ -176,6 +227,23 @@ class Outbox {
   std::vector<ReceiptResult> apply_receipts(const std::vector<Bytes>& messages,
                                             std::vector<std::string>* details = nullptr);
   size_t count(Status status);
+
+  // Certificates checked before each send: the kiosk's signing certificate, the platform's
+  // encryption certificate and, on amqps://, the TLS client certificate. Read from the files now.
+  std::vector<CertificateDate> sending_certificates() const;
+  // A plain reason why nothing may be sent now (a certificate above expired, not yet valid or
+  // unreadable), empty when sending may go on.
+  static std::string sending_blocked_reason(const std::vector<CertificateDate>& certificates, std::int64_t now_ms);
+  // Queued messages wait with `reason` as their last_error (no attempt counted); clear_waiting
+  // removes that reason again once sending may go on.
+  void mark_waiting(const std::string& reason);
+  void clear_waiting();
+  // Files the sending and receiving credentials come from (paths, sizes, modification times):
+  // when this changes, the worker reloads the credentials and retries what they had stopped.
+  std::string credentials_fingerprint() const;
+  // Drops the loaded certificates and keys: the next use reads the files again. Not while
+  // build_message runs on another thread.
+  void reload_credentials();
   // The delivery side claims the rows it sends (a lease, migration 10), so that two workers
   // (two `kioskctl queue deliver` started by mistake) never send the same row and count its
   // attempts once. The owner is this Outbox's worker id ("host/pid/random"); a lease runs out
@@ -188,7 +256,10 @@ class Outbox {
   // Gives up this worker's claims on queued rows (connection lost, stopping).
   void release_leases();
   std::int64_t next_due_ms();  // earliest next_attempt_at of queued messages, or -1
-  // Deletes personal data of accepted submissions older than store.retention_days.
+  // Deletes personal data of accepted submissions older than store.retention_days, and (audited as
+  // "expired") of rejected and parked submissions and held sheets older than
+  // store.undelivered_retention_days: a parked one is cancelled then (it can no longer be sent).
+  // Returns how many were purged.
   int purge_expired();
 
   const Settings& settings() const { return settings_; }

@@ -101,6 +101,9 @@ Database open_sim_store(const std::filesystem::path& file) {
       "reason_text TEXT, received_at TEXT NOT NULL, from_her_id TEXT);"
       "CREATE TABLE IF NOT EXISTS failures(message_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS wire_log(id INTEGER PRIMARY KEY, message_id TEXT, at TEXT);"
+      // Withdrawal requests (KIOSK_TILBAKEKALL): answered once per request message-id.
+      "CREATE TABLE IF NOT EXISTS withdrawal_requests(message_id TEXT PRIMARY KEY, withdraws TEXT NOT NULL, "
+      "outcome TEXT NOT NULL, reason_code TEXT, reason_text TEXT, received_at TEXT NOT NULL);"
       // The operator's side (fleet): the latest health report of each kiosk.
       "CREATE TABLE IF NOT EXISTS health(kiosk_id TEXT PRIMARY KEY, report TEXT NOT NULL, report_time TEXT NOT NULL, "
       "received_at TEXT NOT NULL);");
@@ -109,6 +112,10 @@ Database open_sim_store(const std::filesystem::path& file) {
   for (auto st = db.prepare("SELECT name FROM pragma_table_info('processed')"); st.step();)
     has_bundle = has_bundle || st.text(0) == "bundle";
   if (!has_bundle) db.exec("ALTER TABLE processed ADD COLUMN bundle TEXT");
+  bool has_withdrawn = false;
+  for (auto st = db.prepare("SELECT name FROM pragma_table_info('processed')"); st.step();)
+    has_withdrawn = has_withdrawn || st.text(0) == "withdrawn_at";
+  if (!has_withdrawn) db.exec("ALTER TABLE processed ADD COLUMN withdrawn_at TEXT");
   return db;
 }
 
@@ -128,6 +135,8 @@ struct Job {
   bool body_is_binary = true;
   bool reject_by_draw = false;         // --reject-rate, drawn on the container thread (seeded order)
   std::optional<json> stored_receipt;  // a duplicate: answer again what was stored
+  bool withdrawal = false;             // a withdrawal request (kWithdrawFunction), not a submission
+  std::string withdraws;               // ... of this message-id (read from the signed request)
   // Output.
   Verdict verdict;
   std::string platform_reference;
@@ -264,6 +273,7 @@ class Simulator : public proton::messaging_handler {
     auto job = std::make_shared<Job>();
     job->message_id = message_id;
     job->content_type = m.content_type();
+    job->withdrawal = m.subject() == kWithdrawFunction;
     job->from_her_id = property(m, "fromHerId");
     job->cpa_id = property(m, "cpaId");
     try {
@@ -278,7 +288,7 @@ class Simulator : public proton::messaging_handler {
     // A copy of a message still being processed waits for that one (finish_ready), so
     // nothing is stored twice; other duplicates get the stored answer again.
     if (in_progress_.insert(message_id).second) {
-      job->stored_receipt = stored_receipt(message_id);
+      if (!job->withdrawal) job->stored_receipt = stored_receipt(message_id);
       pool_.submit(job);
     } else {
       pending_.back().waits_for_earlier_copy = true;
@@ -394,6 +404,16 @@ class Simulator : public proton::messaging_handler {
 
   // On a worker thread: no database, no Proton objects.
   void work(Job& job) const {
+    if (job.withdrawal) {
+      // Checked like a submission (the kiosk's signature); the decision needs the store (finish).
+      const Opened opened = decrypt_then_verify(job.body, {&decryption_}, ca_.get(), nullptr);
+      const json request = json::parse(opened.content.begin(), opened.content.end());
+      if (request.value("messageId", "") != job.message_id || request.value("withdraws", "").empty())
+        throw std::runtime_error("the withdrawal request does not name its message-id and what to withdraw");
+      job.withdraws = request["withdraws"].get<std::string>();
+      job.body.clear();
+      return;
+    }
     json receipt;
     if (job.stored_receipt) {
       receipt = *job.stored_receipt;
@@ -434,7 +454,7 @@ class Simulator : public proton::messaging_handler {
         if (in_progress_.count(p.job->message_id)) break;  // cannot happen in order, but be safe
         p.waits_for_earlier_copy = false;
         in_progress_.insert(p.job->message_id);
-        p.job->stored_receipt = stored_receipt(p.job->message_id);
+        if (!p.job->withdrawal) p.job->stored_receipt = stored_receipt(p.job->message_id);
         pool_.submit(p.job);
         break;
       }
@@ -455,10 +475,52 @@ class Simulator : public proton::messaging_handler {
     if (!pending_.empty()) schedule_poll();
   }
 
+  // A withdrawal request, in arrival order (so after the submission it names): the stored submission
+  // is marked withdrawn if it was accepted; a request seen before gets its first answer again.
+  json answer_withdrawal(const Job& job) {
+    auto seen = db_.prepare(
+        "SELECT outcome, COALESCE(reason_code,''), COALESCE(reason_text,'') FROM withdrawal_requests WHERE "
+        "message_id=?");
+    seen.bind(1, job.message_id);
+    std::string outcome = "accepted", code, text;
+    if (seen.step()) {
+      outcome = seen.text(0);
+      code = seen.text(1);
+      text = seen.text(2);
+    } else {
+      db_.prepare(
+             "UPDATE processed SET withdrawn_at=COALESCE(withdrawn_at, ?) WHERE message_id=? AND outcome='accepted'")
+          .bind(1, store::now_iso())
+          .bind(2, job.withdraws)
+          .run();
+      if (db_.changes() == 0) {
+        outcome = "rejected";
+        code = codes::kWithdrawUnknown;
+        text = staff_text(code);
+      }
+      db_.prepare(
+             "INSERT INTO withdrawal_requests(message_id, withdraws, outcome, reason_code, reason_text, received_at) "
+             "VALUES(?,?,?,?,?,?)")
+          .bind(1, job.message_id)
+          .bind(2, job.withdraws)
+          .bind(3, outcome)
+          .bind(4, code)
+          .bind(5, text)
+          .bind(6, store::now_iso())
+          .run();
+      std::cerr << "platform-sim: withdrawal " << job.message_id << " of " << job.withdraws << " " << outcome << "\n";
+    }
+    return {{"messageId", job.message_id}, {"outcome", outcome},       {"withdraws", job.withdraws},
+            {"reasonCode", code},          {"reasonText", text},       {"receivedAt", store::now_iso()}};
+  }
+
   void finish(Pending& p) {
-    const Job& job = *p.job;
+    Job& job = *p.job;
     const std::string& message_id = job.message_id;
-    if (!job.stored_receipt) {
+    if (job.withdrawal) {
+      const std::string text = answer_withdrawal(job).dump();
+      job.sealed_receipt = sign_then_encrypt(Bytes(text.begin(), text.end()), signing_, kiosk_encryption_.get());
+    } else if (!job.stored_receipt) {
       const Verdict& v = job.verdict;
       db_.prepare(
              "INSERT INTO processed(message_id, outcome, form_id, represented, representative, representation_type, "
@@ -701,6 +763,21 @@ std::vector<std::string> attention(const json& report, std::int64_t now_ms) {
   if (number(queue, "parked") > 0) out.push_back(std::to_string(number(queue, "parked")) + " parked submission(s)");
   if (number(queue, "held") > 0)
     out.push_back(std::to_string(number(queue, "held")) + " sheet(s) waiting for staff review");
+  if (report.contains("sendingBlocked") && report["sendingBlocked"].is_string())
+    out.push_back("sending stopped: " + report["sendingBlocked"].get<std::string>());
+  if (number(report, "heldReceipts") > 0)
+    out.push_back(std::to_string(number(report, "heldReceipts")) +
+                  " receipt(s) could not be checked at the kiosk (certificates, keys or revocation list)");
+  // A certificate that runs out within 30 days: time to order a new one.
+  for (const auto& c : report.value("certificates", json::array())) {
+    if (!c.is_object()) continue;
+    const std::int64_t until = parse_iso_ms(c.value("notAfter", ""));
+    if (c.value("unreadable", false))
+      out.push_back("certificate " + c.value("key", std::string()) + " cannot be read");
+    else if (until != 0 && until - now_ms < 30LL * 86400 * 1000)
+      out.push_back("certificate " + c.value("key", std::string()) + (until < now_ms ? " expired on " : " expires on ") +
+                    c.value("notAfter", std::string()));
+  }
   return out;
 }
 
@@ -837,7 +914,8 @@ int list(std::vector<std::string> args) {
   }
   Database db = open_sim_store(store_file);
   auto st = db.prepare(std::string("SELECT message_id, form_id, represented, representative, representation_type, "
-                                   "received_at, platform_reference, outcome, reason_code FROM processed ") +
+                                   "received_at, platform_reference, outcome, reason_code, withdrawn_at IS NOT NULL "
+                                   "FROM processed ") +
                        (all ? "" : "WHERE outcome='accepted' ") + "ORDER BY received_at, rowid");
   json out = json::array();
   while (st.step()) {
@@ -845,7 +923,7 @@ int list(std::vector<std::string> args) {
                 {"represented", st.text(2)},        {"representative", st.text(3)},
                 {"representationType", st.text(4)}, {"receivedAt", st.text(5)},
                 {"platformReference", st.text(6)},  {"outcome", st.text(7)},
-                {"reasonCode", st.text(8)}};
+                {"reasonCode", st.text(8)},         {"withdrawn", st.integer(9) != 0}};
     if (as_json)
       out.push_back(row);
     else

@@ -159,6 +159,27 @@ CREATE TABLE delivery_workers(
   last_error TEXT);
 CREATE TABLE delivery_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )sql",
+      // 11: why a message was parked (outbox.hpp FailureCause: broker, credentials, receipt, other), so the
+      // delivery worker sends it again by itself once that cause is gone. NULL unless parked.
+      "ALTER TABLE outbox ADD COLUMN parked_cause TEXT;",
+      // 12: staff ask the platform to withdraw a submission it already has (kioskctl queue withdraw): a
+      // message of its own (message_id) naming the message-id to withdraw, with staff's reason (no personal
+      // data; it is sent to the platform); status queued -> sent ->
+      // withdrawn or refused when the platform's receipt comes (answer: its reason when refused).
+      R"sql(
+CREATE TABLE withdrawals(
+  message_id TEXT PRIMARY KEY,
+  submission_id TEXT NOT NULL REFERENCES submissions(id),
+  withdraws TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  status TEXT NOT NULL,
+  sent_at TEXT,
+  answered_at TEXT,
+  answer TEXT);
+CREATE INDEX withdrawals_by_submission ON withdrawals(submission_id);
+)sql",
   };
   return list;
 }

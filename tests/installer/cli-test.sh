@@ -144,7 +144,7 @@ expect_rc 2 "keys import-qr without a file" -- "$kioskctl" keys import-qr --conf
 # doctor: one line per check, failures with a fix, exit 1; --json for monitoring.
 expect_rc 1 "doctor on a fresh temp install" -- "$kioskctl" doctor --config "$conf" --skip-devices --timeout-ms 500
 lines=$(grep -cE '^(ok|warning|failed|skipped) ' "$work/out")
-[ "$lines" -eq 17 ] || { fail "doctor printed $lines check lines, expected 17"; cat "$work/out"; }
+[ "$lines" -eq 18 ] || { fail "doctor printed $lines check lines, expected 18"; cat "$work/out"; }
 grep -q '^ok      QR code keys: The current key [0-9a-f]\{8\} .* 1 previous and 1 operator key(s)' "$work/out" ||
   fail "doctor does not report the QR key ring: $(grep 'QR code' "$work/out")"
 grep -q '^ok      Printing: ' "$work/out" || fail "doctor does not report where printing goes"
@@ -152,7 +152,7 @@ grep -q '^ok      On-screen setup code: No one-time setup code is waiting' "$wor
 grep -q '^failed  Store encryption key: .* Fix: ' "$work/out" || fail "missing key not reported with a fix"
 grep -q '^failed  Message broker: Cannot reach' "$work/out" || fail "broker not reported"
 expect_rc 1 "doctor --json" -- "$kioskctl" doctor --json --config "$conf" --skip-devices --skip-broker
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and len(d["checks"]) == 17, d' \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is False and len(d["checks"]) == 18, d' \
   "$work/out" || fail "doctor --json is not the expected JSON"
 expect_rc 2 "doctor with a bad flag" -- "$kioskctl" doctor --min-free-mb lots
 # A QR key others can read fails; a pending screen code and print_to_folder are warnings.

@@ -160,6 +160,7 @@ TEST_CASE("doctor certificates: none configured warns - valid, soon expiring, un
   auto soon = check_certificates(config);
   CHECK(soon.status == CheckStatus::Warning);
   CHECK(contains(soon.message, "security.signing_certificate expires"));
+  CHECK_MESSAGE(contains(soon.message, "(on 20"), soon.message);  // the date, so the admin can plan
 
   write_file(dir / "junk.pem", "not a certificate\n", 0644);
   config.set("security.signing_certificate", (dir / "junk.pem").string());
@@ -221,7 +222,7 @@ TEST_CASE("doctor run: a configured temp installation passes the local checks - 
   for (const auto& c : json["checks"]) ids.push_back(c["id"]);
   CHECK(ids == std::vector<std::string>{"config", "state-dir", "key", "qr-key", "store", "page-dir", "staff",
                                         "certificates", "print-to-folder", "screen-code", "printer", "scanner", "broker",
-                                        "reply-queue", "delivery", "disk", "clock"});
+                                        "reply-queue", "delivery", "retention", "disk", "clock"});
 
   // The key opened up to others: the doctor fails and says how to fix it.
   ::chmod((state / "store.key").c_str(), 0640);

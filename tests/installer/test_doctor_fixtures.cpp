@@ -168,4 +168,22 @@ TEST_CASE("doctor fixtures: sending not running is said plainly - never ran, run
   CHECK_MESSAGE(contains(stopped["message"].get<std::string>(), "Sending is not running: the delivery worker last ran"),
                 stopped.dump());
   CHECK(contains(stopped["message"].get<std::string>(), "20 minutes ago"));
+
+  // Running and connected, but receipts wait on the broker that could not be checked here (an
+  // out-of-date revocation list, say): the doctor says so and how to fix it.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "env/kiosk.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "UPDATE delivery_workers SET last_run_at = CAST(strftime('%s','now') AS INTEGER)*1000, "
+                         "last_connected_at = CAST(strftime('%s','now') AS INTEGER)*1000; INSERT INTO "
+                         "delivery_state(key, value) VALUES('receipts.held', 3)",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto held = doctor();
+  CHECK(held["status"] == "warning");
+  CHECK_MESSAGE(contains(held["message"].get<std::string>(), "3 receipt(s) from the platform could not be checked"),
+                held.dump());
+  CHECK(contains(held["fix"].get<std::string>(), "security.crl_file"));
 }

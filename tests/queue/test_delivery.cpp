@@ -51,7 +51,7 @@ struct Environment {
       const fs::path t = dir.path / "tls";
       fs::create_directories(t);
       const auto ca = ob::make_ca("Kiosk test broker CA");
-      ob::write_pem(ca, t / "ca.pem", {});
+      ob::write_pem(ca, t / "ca.pem", t / "ca.key");
       ob::write_pem(ob::make_certificate(ca, {"127.0.0.1", "", -1, 30}), t / "server.pem", t / "server.key");
       ob::write_pem(ob::make_certificate(ca, {"kiosk-0001", "", -1, 30}), t / "client.pem", t / "client.key");
       broker_tls = BrokerTls{t / "ca.pem", t / "server.pem", t / "server.key"};
@@ -328,9 +328,25 @@ TEST_CASE("delivery: over amqps:// to a broker that requires a client certificat
   const std::string refused = env.deliver(4, false);
   CHECK(refused.find("connection problem") != std::string::npos);
   CHECK(env.entry(second)["status"] == "queued");
+  // An expired client certificate: checked before connecting, so the submission waits with the
+  // reason in plain words (the broker would refuse the connection anyway).
+  const fs::path t = env.dir.path / "tls";
+  const ob::KeyPair tls_ca{ob::load_certificate(t / "ca.pem"), ob::load_private_key(t / "ca.key")};
+  ob::write_pem(ob::make_certificate(tls_ca, {"kiosk-0001", "", -30, -1}), t / "expired.pem", t / "expired.key");
+  std::ofstream(env.config) << text;
+  env.set_config("tls_client_certificate = \"" + (t / "client.pem").string() + "\"",
+                 "tls_client_certificate = \"" + (t / "expired.pem").string() + "\"");
+  env.set_config("tls_client_key = \"" + (t / "client.key").string() + "\"",
+                 "tls_client_key = \"" + (t / "expired.key").string() + "\"");
+  env.deliver(3, false);
+  CHECK(env.entry(second)["status"] == "queued");
+  CHECK_MESSAGE(env.entry(second)["lastError"].get<std::string>().find("TLS client certificate for the broker expired") !=
+                    std::string::npos,
+                env.entry(second).dump());
   std::ofstream(env.config) << text;
   env.deliver(90);
   CHECK(env.entry(second)["status"] == "accepted");
+  CHECK(env.entry(second)["lastError"] == "");
   CHECK(env.accepted_by_sim().size() == 2);
 }
 
@@ -637,4 +653,202 @@ TEST_CASE(
   CHECK_MESSAGE(plain.output.find("NEEDS A PERSON: no health report since 2026-01-01T00:00:00Z") != std::string::npos,
                 plain.output);
   CHECK_MESSAGE(plain.output.find("NEEDS A PERSON: 1 staff PIN lock-out(s)") != std::string::npos, plain.output);
+}
+
+namespace {
+
+ob::KeyPair demo_ca(const Environment& env) {
+  return {ob::load_certificate(env.dir.path / "env/certs/ca.pem"),
+          ob::load_private_key(env.dir.path / "env/certs/ca.key")};
+}
+
+json queue_status(Environment& env) {
+  const auto r = env.kioskctl({"queue", "status", "--json"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  return json::parse(r.output);
+}
+
+// Polls `ready` (up to `seconds`); true once it holds.
+template <typename Ready>
+bool eventually(Ready ready, int seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return ready();
+}
+
+}  // namespace
+
+TEST_CASE("delivery: a receipt that fails a check here is kept on the broker, counted, and applied once fixed") {
+  Environment env;
+  const std::string a = env.add(1), b = env.add(2, true);
+  // Sent while the platform is away; it answers later, the receipts wait on the reply queue.
+  const std::string first_run = env.deliver(4, false);
+  REQUIRE_MESSAGE(env.entry(a)["status"] == "sent", first_run);
+  REQUIRE(env.entry(b)["status"] == "sent");
+  env.start_sim();
+  REQUIRE(eventually([&] { return env.accepted_by_sim().size() == 2; }, 30));
+  env.stop_sim();
+  // Meanwhile the kiosk's revocation list went out of date: no receipt's signer can be checked here.
+  const auto ca = demo_ca(env);
+  const fs::path crl = env.dir.path / "env/crl.pem";
+  std::ofstream(crl) << ob::make_crl_pem(ca, {}, -1);
+  env.set_config("[security]\n", "[security]\ncrl_file = \"crl.pem\"\n");
+  Process worker({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "90",
+                  "--until-empty"},
+                 env.dir.path / "worker.log");
+  // Not dropped: kept on the broker and counted where staff and the admin look.
+  CHECK_MESSAGE(eventually([&] { return queue_status(env)["heldReceipts"] == 2; }, 30),
+                read_text(env.dir.path / "worker.log"));
+  CHECK(env.entry(a)["status"] == "sent");
+  CHECK(env.entry(b)["status"] == "sent");
+  {
+    const auto r = env.kioskctl({"queue", "status"});
+    CHECK_MESSAGE(r.output.find("2 receipt(s) from the platform could not be checked here") != std::string::npos,
+                  r.output);
+  }
+  CHECK(env.audit_count("receipt-held") >= 2);
+  // The admin installs a current list; the running worker reads the held receipts back and applies them.
+  std::ofstream(crl) << ob::make_crl_pem(ca, {}, 30);
+  CHECK_MESSAGE(worker.wait_for(std::chrono::seconds(90)) == 0, read_text(env.dir.path / "worker.log"));
+  CHECK(env.entry(a)["status"] == "accepted");
+  CHECK(env.entry(b)["status"] == "accepted");
+  CHECK(queue_status(env)["heldReceipts"] == 0);
+  // Applied from the receipts the platform sent then: it was not asked again.
+  CHECK(env.accepted_by_sim(true).size() == 2);
+  CHECK(env.audit_count("receipt-malformed") == 0);
+  // Nothing is left behind in the held queue.
+  Consumer leftovers(env.broker->url(), "/queue/kiosk-0001_async_held");
+  proton::container(leftovers).run();
+  CHECK(leftovers.count == 0);
+}
+
+TEST_CASE("delivery: an expired certificate keeps messages queued with a plain reason, and they go once it is renewed") {
+  Environment env;
+  const auto ca = demo_ca(env);
+  const fs::path certs = env.dir.path / "env/certs";
+  const std::string usage = "critical,nonRepudiation,digitalSignature";
+  // The kiosk's signing certificate ran out yesterday.
+  ob::write_pem(ob::make_certificate(ca, {"kiosk-0001 signing (TEST)", usage, -30, -1}), certs / "kiosk-signing.pem",
+                certs / "kiosk-signing.key");
+  const std::string reference = env.add(1, true);
+  env.start_sim();
+  env.deliver(4, false);
+  // Not sent (the platform would reject it for good): queued, no attempt counted, the reason in plain words.
+  json e = env.entry(reference);
+  CHECK(e["status"] == "queued");
+  CHECK(e["attempts"] == 0);
+  CHECK_MESSAGE(e["lastError"].get<std::string>().find("signing certificate expired on") != std::string::npos, e.dump());
+  {
+    const auto r = env.kioskctl({"queue", "list"});
+    CHECK_MESSAGE(r.output.find("signing certificate expired on") != std::string::npos, r.output);
+  }
+  const json status = queue_status(env);
+  CHECK(status["sendingBlocked"].get<std::string>().find("expired") != std::string::npos);
+  CHECK(env.accepted_by_sim(true).empty());
+  // The operator sees it in the kiosk's health report, with the date.
+  {
+    const auto r = run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"},
+                       env.dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    const json fleet = json::parse(r.output.substr(r.output.find('[')));
+    REQUIRE(fleet.size() == 1);
+    CHECK(fleet[0]["needsAttention"] == true);
+    bool dated = false;
+    for (const auto& c : fleet[0]["report"]["certificates"])
+      dated = dated || (c["key"] == "security.signing_certificate" && !c["notAfter"].get<std::string>().empty());
+    CHECK(dated);
+    CHECK_MESSAGE(fleet[0]["attention"].dump().find("security.signing_certificate expired on") != std::string::npos,
+                  fleet[0].dump());
+  }
+  // Renewed, valid for 10 days: sent and accepted; the doctor-style warning is in the health report.
+  ob::write_pem(ob::make_certificate(ca, {"kiosk-0001 signing (TEST)", usage, -1, 10}), certs / "kiosk-signing.pem",
+                certs / "kiosk-signing.key");
+  env.deliver(60);
+  e = env.entry(reference);
+  CHECK(e["status"] == "accepted");
+  CHECK(e["lastError"] == "");
+  CHECK(queue_status(env)["sendingBlocked"].is_null());
+  {
+    const auto r = run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"},
+                       env.dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    const json fleet = json::parse(r.output.substr(r.output.find('[')));
+    REQUIRE(fleet.size() == 1);
+    CHECK_MESSAGE(fleet[0]["attention"].dump().find("security.signing_certificate expires on") != std::string::npos,
+                  fleet[0].dump());
+  }
+  env.stop_sim();
+}
+
+TEST_CASE("delivery: a submission parked because a certificate could not be used goes again by itself once it is fixed") {
+  Environment env;
+  env.set_config("max_attempts = 10", "max_attempts = 2");
+  const auto ca = demo_ca(env);
+  const fs::path certs = env.dir.path / "env/certs";
+  // A platform certificate that may not be encrypted to (no dataEncipherment): every build fails.
+  ob::write_pem(ob::make_certificate(ca, {"platform (wrong usage)", "critical,digitalSignature"}),
+                certs / "platform-wrong.pem", certs / "platform-wrong.key");
+  env.set_config("platform_encryption_certificate = \"certs/platform-encryption.pem\"",
+                 "platform_encryption_certificate = \"certs/platform-wrong.pem\"");
+  const std::string reference = env.add(1);
+  env.deliver(5, false);
+  REQUIRE(env.entry(reference)["status"] == "parked");
+  // The right certificate is installed again: no staff action, the next worker sends it.
+  env.set_config("platform_encryption_certificate = \"certs/platform-wrong.pem\"",
+                 "platform_encryption_certificate = \"certs/platform-encryption.pem\"");
+  env.start_sim();
+  env.deliver(60);
+  CHECK(env.entry(reference)["status"] == "accepted");
+  CHECK(env.audit_count("auto-retry") == 1);
+  env.stop_sim();
+}
+
+TEST_CASE("delivery: staff ask the platform to withdraw a sent submission, and its answer is recorded") {
+  Environment env;
+  const std::string sent = env.add(1, true);
+  env.add(2);  // another submission: the platform keeps it
+  env.start_sim();
+  env.deliver(60);
+  REQUIRE(env.entry(sent)["status"] == "accepted");
+  // One never sent cannot be withdrawn (there is nothing at the platform): cancel it instead.
+  env.stop_sim();
+  const std::string later = env.add(3);
+  {
+    const auto r = env.kioskctl({"queue", "withdraw", later, "--actor", "staff-1"});
+    CHECK(r.code != 0);
+    CHECK_MESSAGE(r.output.find("cancel it instead") != std::string::npos, r.output);
+  }
+  {
+    const auto r = env.kioskctl({"queue", "withdraw", sent, "--actor", "staff-1", "--reason", "signed by mistake"});
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+  }
+  CHECK(env.entry(sent)["withdrawal"] == "queued");
+  {
+    const auto again = env.kioskctl({"queue", "withdraw", sent, "--actor", "staff-1"});
+    CHECK(again.code != 0);
+    CHECK(again.output.find("already under way") != std::string::npos);
+  }
+  // The worker sends the request; the platform marks what it stored withdrawn and answers.
+  env.start_sim();
+  env.deliver(60);
+  const json e = env.entry(sent);
+  CHECK(e["status"] == "accepted");
+  CHECK(e["withdrawal"] == "withdrawn");
+  bool withdrawn = false, others_kept = true;
+  for (const auto& s : env.accepted_by_sim(true)) {
+    if (s["messageId"] == e["id"]) withdrawn = s["withdrawn"] == true;
+    else others_kept = others_kept && s["withdrawn"] == false;
+  }
+  CHECK(withdrawn);
+  CHECK(others_kept);
+  CHECK(env.audit_count("withdraw-requested") == 1);
+  CHECK(env.audit_count("withdrawn") == 1);
+  {
+    const auto r = env.kioskctl({"queue", "list"});
+    CHECK_MESSAGE(r.output.find("withdrawal withdrawn") != std::string::npos, r.output);
+  }
+  env.stop_sim();
 }

@@ -350,6 +350,16 @@ CheckResult check_staff_access(const Config& config) {
               "staff add once the kiosk has made its store).");
 }
 
+namespace {
+std::string expiry_day(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+  return text;
+}
+}  // namespace
+
 CheckResult check_certificates(const Config& config, int warn_days) {
   CheckResult r = make_check("certificates", "Certificates and keys");
   const std::time_t now = std::time(nullptr);
@@ -382,7 +392,8 @@ CheckResult check_certificates(const Config& config, int warn_days) {
         return fail(r, spec.key + ": " + path + " has expired.",
                     "Get a new certificate from the operator and import it.");
       if (not_after && now + static_cast<std::time_t>(warn_days) * 86400 > *not_after)
-        warnings.push_back(spec.key + " expires within " + std::to_string(warn_days) + " days");
+        warnings.push_back(spec.key + " expires within " + std::to_string(warn_days) + " days (on " +
+                           expiry_day(*not_after) + "; after that nothing is sent)");
     } else {
       std::unique_ptr<EVP_PKEY, PkeyCloser> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
       if (!key)

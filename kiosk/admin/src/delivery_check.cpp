@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 
 #include "admin/checks.hpp"
@@ -56,6 +58,7 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
   const auto store_file = config.get_path("store.path");
   std::error_code ec;
   std::optional<store::WorkerBeat> beat;
+  std::int64_t held_receipts = 0;  // receipts kept on the broker that could not be checked here
   if (std::filesystem::exists(store_file, ec)) {
     // Read-only; as another user than the owner only from a merged file (immutable), so the
     // doctor run as root never leaves root-owned -wal or -shm files beside the kiosk's store.
@@ -90,6 +93,14 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
     } else {
       sqlite3_finalize(s);
     }
+    s = nullptr;
+    if (sqlite3_prepare_v2(db.get(), "SELECT value FROM delivery_state WHERE key='receipts.held'", -1, &s, nullptr) ==
+        SQLITE_OK) {
+      std::unique_ptr<sqlite3_stmt, Closer> stmt(s);
+      if (sqlite3_step(stmt.get()) == SQLITE_ROW) held_receipts = sqlite3_column_int64(stmt.get(), 0);
+    } else {
+      sqlite3_finalize(s);
+    }
   }
   if (!beat) {
     r.status = CheckStatus::Warning;
@@ -114,7 +125,79 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
     r.fix = "See the broker check above, and journalctl -u helsenorge-kiosk-delivery.";
     return r;
   }
+  if (held_receipts > 0) {
+    r.status = CheckStatus::Warning;
+    r.message = std::to_string(held_receipts) +
+                " receipt(s) from the platform could not be checked on this kiosk and wait on the broker (nothing is "
+                "lost; the submissions show as sent until they are applied).";
+    r.fix =
+        "See why: kioskctl queue status, and the audit log's receipt-held entries. Usually the revocation list "
+        "(security.crl_file) is out of date or a certificate or key file is missing or old: install the current "
+        "ones; the receipts are then applied by themselves.";
+    return r;
+  }
   r.message = "The delivery worker runs (last sign of life " + ago(silent) + ").";
+  return r;
+}
+
+CheckResult check_retention(const Config& config) {
+  CheckResult r;
+  r.id = "retention";
+  r.title = "Undelivered data kept";
+  const std::int64_t days = config.get_int("store.undelivered_retention_days");
+  const auto store_file = config.get_path("store.path");
+  std::error_code ec;
+  if (!std::filesystem::exists(store_file, ec)) {
+    r.message = "No store yet: nothing is kept.";
+    return r;
+  }
+  struct stat st {};
+  const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
+  const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  std::unique_ptr<sqlite3, Closer> db(raw);
+  if (rc != SQLITE_OK) {
+    r.status = CheckStatus::Warning;
+    r.message = "Cannot read the store " + store_file.string() + ".";
+    r.fix = "Run the doctor as the kiosk user: runuser -u kiosk -- kioskctl doctor";
+    return r;
+  }
+  sqlite3_busy_timeout(db.get(), 5000);
+  // What the worker deletes within the next 7 days (the same ages as Outbox::purge_expired).
+  const std::string soon = "-" + std::to_string(std::max<std::int64_t>(0, days - 7)) + " days";
+  auto count = [&](const char* sql) -> std::int64_t {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(s);
+      return 0;  // a store from before these tables: nothing of the kind
+    }
+    std::unique_ptr<sqlite3_stmt, Closer> stmt(s);
+    sqlite3_bind_text(stmt.get(), 1, soon.c_str(), -1, SQLITE_TRANSIENT);
+    return sqlite3_step(stmt.get()) == SQLITE_ROW ? sqlite3_column_int64(stmt.get(), 0) : 0;
+  };
+  const std::int64_t rejected = count(
+      "SELECT COUNT(*) FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE s.personal_deleted_at IS NULL "
+      "AND o.status='rejected' AND o.finished_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?1)");
+  const std::int64_t parked = count(
+      "SELECT COUNT(*) FROM outbox o JOIN submissions s ON s.id=o.submission_id WHERE s.personal_deleted_at IS NULL "
+      "AND o.status='parked' AND o.updated_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?1)");
+  const std::int64_t held =
+      count("SELECT COUNT(*) FROM held_sheets WHERE created_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?1)");
+  if (rejected + parked + held == 0) {
+    r.message = "Nothing undelivered is due for deletion within 7 days (store.undelivered_retention_days = " +
+                std::to_string(days) + ").";
+    return r;
+  }
+  r.status = CheckStatus::Warning;
+  r.message = std::to_string(rejected) + " rejected, " + std::to_string(parked) + " parked and " +
+              std::to_string(held) + " held-for-review item(s) reach store.undelivered_retention_days (" +
+              std::to_string(days) +
+              " days) within 7 days: their personal data is then deleted and they can no "
+              "longer be sent.";
+  r.fix =
+      "Decide on them first: kioskctl queue list and kioskctl held list (send again with kioskctl queue retry REF, or "
+      "review the sheets in staff mode), or raise store.undelivered_retention_days.";
   return r;
 }
 

@@ -101,6 +101,7 @@ DoctorReport run_doctor(const DoctorOptions& options) {
   report.checks.push_back(check_delivery_worker(
       config, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                   .count()));
+  report.checks.push_back(check_retention(config));
   report.checks.push_back(check_disk_space(store_path.parent_path(), options.min_free_bytes));
   report.checks.push_back(check_clock());
   return report;

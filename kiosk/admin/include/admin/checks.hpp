@@ -84,6 +84,10 @@ CheckResult check_clock(std::chrono::system_clock::time_point now = std::chrono:
 // it stopped ("Sending is not running: ...").
 CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms);
 
+// Rejected and parked submissions and sheets held for review whose personal data the delivery
+// worker deletes within a week (store.undelivered_retention_days): a warning, so staff decide first.
+CheckResult check_retention(const Config& config);
+
 struct DoctorOptions {
   std::filesystem::path config_file;           // empty: Config::default_path()
   std::optional<unsigned> expected_owner_uid;  // empty: the kiosk user if it exists, else our own uid
