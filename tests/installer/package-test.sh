@@ -140,7 +140,7 @@ grep -q '^ok      Configuration file: ' "$work/doctor.txt" || fail "doctor: conf
 grep -q '^ok      Folder for the store and keys: ' "$work/doctor.txt" || fail "doctor: state folder not ok"
 grep -q '^failed  Message broker: .* Fix: ' "$work/doctor.txt" || fail "doctor: broker failure without a fix"
 grep -q '^ok      QR code keys: The current key ' "$work/doctor.txt" || fail "doctor: the QR key made by the package is not ok"
-[ "$(grep -cE '^(ok|warning|failed|skipped) ' "$work/doctor.txt")" -eq 17 ] || fail "doctor: not one line per check"
+[ "$(grep -cE '^(ok|warning|failed|skipped) ' "$work/doctor.txt")" -eq 18 ] || fail "doctor: not one line per check"
 runuser -u kiosk -- kioskctl doctor --json --skip-devices --skip-broker >"$work/doctor.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["checks"][0]["status"] == "ok", d' "$work/doctor.json" ||
   fail "doctor --json"
