@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-cmake -S . -B build >/dev/null
+# The same options as scripts/test.sh, so running one after the other builds the tree once.
+cmake -S . -B build -DKIOSK_WERROR=ON >/dev/null
 cmake --build build -j"$(nproc)"
 # The demo's own options (--broker URL, ...) or --demo choose the scripted demo on a display too;
 # the kiosk itself takes only --config (delivery is its own service).
