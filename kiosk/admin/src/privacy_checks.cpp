@@ -37,7 +37,8 @@ std::filesystem::path readable_store_key(const Config& config) {
   if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
       dir && *dir && present(std::filesystem::path(dir) / "store.key"))
     return std::filesystem::path(dir) / "store.key";
-  if (present(config.get_path("store.credential"))) return {};
+  // The credential only where the kiosk itself would use it (use_store_key: the installed paths).
+  if (installed_store_key(config) && present(config.get_path("store.credential"))) return {};
   return plain;  // missing: check_store says so
 }
 
@@ -58,7 +59,9 @@ CheckResult check_store_key(const Config& config, unsigned expected_owner_uid) {
     }
     return r;
   }
-  if (present(credential)) {
+  // As the kiosk decides (use_store_key): the sealed credential is its key only with the
+  // installed store and key paths; a store elsewhere has its own plain key file.
+  if (installed_store_key(config) && present(credential)) {
     CheckResult r;
     r.id = "key";
     r.title = "Store encryption key";
