@@ -238,8 +238,9 @@ void run_in_parallel(size_t n, Work work) {
 }
 
 // The message-id a submission is sent under now.
-#define KIOSK_CURRENT_MESSAGE_ID(s) \
-  "COALESCE((SELECT m.message_id FROM message_ids m WHERE m.submission_id=" s ".id ORDER BY m.rowid DESC LIMIT 1), " s ".id)"
+#define KIOSK_CURRENT_MESSAGE_ID(s)                                                                                    \
+  "COALESCE((SELECT m.message_id FROM message_ids m WHERE m.submission_id=" s ".id ORDER BY m.rowid DESC LIMIT 1), " s \
+  ".id)"
 
 const char* kEntryColumns =
     "s.id, s.reference, s.form_id, s.representation_type, o.status, o.attempts, s.created_at, o.updated_at, "
@@ -247,8 +248,8 @@ const char* kEntryColumns =
     "(SELECT COALESCE(platform_reference,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
     "(SELECT COALESCE(reason_code,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
     "(SELECT COALESCE(reason_text,'') FROM receipts r WHERE r.submission_id=s.id ORDER BY r.id DESC LIMIT 1), "
-    "(SELECT w.status FROM withdrawals w WHERE w.submission_id=s.id ORDER BY w.rowid DESC LIMIT 1), "
-    KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
+    "(SELECT w.status FROM withdrawals w WHERE w.submission_id=s.id ORDER BY w.rowid DESC LIMIT "
+    "1), " KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON o.submission_id = s.id ";
 
 Entry read_entry(const Statement& st) {
   Entry e;
@@ -275,9 +276,9 @@ Entry read_entry(const Statement& st) {
 
 std::string submission_id_for_sheet(const std::string& sheet_id) {
   if (!valid_sheet_id(sheet_id))
-    throw OutboxError(OutboxError::Kind::BadInput,
-                      "The sheet id \"" + sheet_id + "\" is not one the kiosk prints (letters, digits, '.', '_' or "
-                      "'-', at most 64).");
+    throw OutboxError(OutboxError::Kind::BadInput, "The sheet id \"" + sheet_id +
+                                                       "\" is not one the kiosk prints (letters, digits, '.', '_' or "
+                                                       "'-', at most 64).");
   return name_based_uuid(kSheetNamespace, sheet_id);
 }
 
@@ -390,7 +391,8 @@ struct Outbox::Impl {
   // staff decided to send is settled by this too (it must not stay in the review queue).
   Committed sent_before(Committed earlier, const NewSubmission& submission, const std::string& actor) {
     Transaction tx(store.db());
-    if (!submission.settles_held_sheet.empty()) store::HeldSheets(store).remove_in_transaction(submission.settles_held_sheet);
+    if (!submission.settles_held_sheet.empty())
+      store::HeldSheets(store).remove_in_transaction(submission.settles_held_sheet);
     store.audit(actor, "commit-again", earlier.reference, "the sheet was committed before; not sent again");
     tx.commit();
     return earlier;
@@ -413,9 +415,10 @@ struct Outbox::Impl {
     std::string reference, submission_id, current_message_id;
     Status current = Status::Queued;
     {
-      auto st = statements.get(
-          "SELECT s.id, s.reference, o.status, " KIOSK_CURRENT_MESSAGE_ID("s") " FROM submissions s JOIN outbox o ON "
-          "o.submission_id=s.id WHERE s.id=?1 OR s.id=(SELECT submission_id FROM message_ids WHERE message_id=?1)");
+      auto st = statements.get("SELECT s.id, s.reference, o.status, " KIOSK_CURRENT_MESSAGE_ID(
+          "s") " FROM submissions s JOIN outbox o ON "
+               "o.submission_id=s.id WHERE s.id=?1 OR s.id=(SELECT submission_id FROM message_ids WHERE "
+               "message_id=?1)");
       st->bind(1, message_id);
       if (!st->step()) {
         store.audit("delivery", "receipt-unknown", "", "message-id " + message_id);
@@ -451,8 +454,8 @@ struct Outbox::Impl {
       store.audit("platform", "receipt-late", reference, outcome + " for the earlier message-id " + message_id);
       return report(ReceiptResult::Duplicate, reference + " " + outcome + " for an earlier message-id");
     }
-    if (current == Status::Cancelled || ((current == Status::Accepted || current == Status::Rejected) &&
-                                         outcome != to_string(current))) {
+    if (current == Status::Cancelled ||
+        ((current == Status::Accepted || current == Status::Rejected) && outcome != to_string(current))) {
       // The platform's word after the kiosk had settled otherwise: kept and audited for staff,
       // never dropped (the platform may act on it).
       record();
@@ -504,8 +507,7 @@ struct Outbox::Impl {
     }
     const bool withdrawn = outcome == "accepted";
     const std::string why = receipt.value("reasonCode", "") + " " + receipt.value("reasonText", "");
-    statements
-        .get("UPDATE withdrawals SET status=?, answered_at=?, answer=? WHERE message_id=?")
+    statements.get("UPDATE withdrawals SET status=?, answered_at=?, answer=? WHERE message_id=?")
         ->bind(1, withdrawn ? "withdrawn" : "refused")
         .bind(2, store::now_iso())
         .bind(3, withdrawn ? "" : why)
@@ -806,8 +808,7 @@ std::string Outbox::bundle_text(const std::string& reference_or_id, const std::s
   st.bind(1, id);
   if (!st.step() || !is_template(st.blob(0)))
     throw OutboxError(OutboxError::Kind::NotFound, "The Bundle of " + entry->reference + " is no longer kept (" +
-                                                       to_string(entry->status) +
-                                                       ": its personal data is deleted).");
+                                                       to_string(entry->status) + ": its personal data is deleted).");
   const Bytes stored = st.blob(0);
   std::vector<std::pair<int, Bytes>> pages;
   auto rows = im.store.db().prepare(
@@ -884,17 +885,21 @@ void Outbox::retry(const std::string& reference_or_id, const std::string& actor)
   tx.commit();
 }
 
+namespace {
+// Was a message of this submission ever handed to the broker (whatever happened since)?
+bool was_ever_sent(store::Database& db, const std::string& submission_id) {
+  auto st = db.prepare("SELECT sent_at IS NOT NULL FROM outbox WHERE submission_id=?");
+  st.bind(1, submission_id);
+  return st.step() && st.integer(0) != 0;
+}
+}  // namespace
+
 void Outbox::cancel(const std::string& reference_or_id, const std::string& actor) {
   auto& db = impl_->store.db();
   Transaction tx(db);
   const std::string id = impl_->resolve(reference_or_id);
   const auto entry = status(id);
-  bool ever_sent = false;
-  {
-    auto st = db.prepare("SELECT sent_at IS NOT NULL FROM outbox WHERE submission_id=?");
-    st.bind(1, id);
-    ever_sent = st.step() && st.integer(0) != 0;
-  }
+  const bool ever_sent = was_ever_sent(db, id);
   // Once a message has left, the platform may act on it whatever the kiosk does: only a
   // rejected one (the platform's final no) or one never sent can be given up here.
   const bool waiting = entry->status == Status::Parked || entry->status == Status::Queued;
@@ -1248,8 +1253,9 @@ int Outbox::purge_expired() {
             "UPDATE outbox SET status='cancelled', finished_at=?1, updated_at=?1, parked_cause=NULL, last_error=?2 "
             "WHERE submission_id=?3")
           .bind(1, store::now_iso())
-          .bind(2, "Expired: parked for " + days + " days (store.undelivered_retention_days); its personal data is "
-                   "deleted.")
+          .bind(2, "Expired: parked for " + days +
+                       " days (store.undelivered_retention_days); its personal data is "
+                       "deleted.")
           .bind(3, e.id)
           .run();
     impl_->delete_personal_data(e.id);
@@ -1399,22 +1405,19 @@ std::string Outbox::request_withdrawal(const std::string& reference_or_id, const
   Transaction tx(db);
   const std::string id = impl_->resolve(reference_or_id);
   const auto entry = status(id);
-  bool ever_sent = false;
-  {
-    auto st = db.prepare("SELECT sent_at IS NOT NULL FROM outbox WHERE submission_id=?");
-    st.bind(1, id);
-    ever_sent = st.step() && st.integer(0) != 0;
-  }
+  const bool ever_sent = was_ever_sent(db, id);
   if (entry->status == Status::Cancelled)
     throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference + " was cancelled.");
   if (!ever_sent)
     throw OutboxError(OutboxError::Kind::NotAllowed,
                       "Submission " + entry->reference +
                           " was never sent to the platform, so there is nothing to withdraw: cancel it instead "
-                          "(kioskctl queue cancel " + entry->reference + ").");
+                          "(kioskctl queue cancel " +
+                          entry->reference + ").");
   if (entry->status == Status::Rejected)
-    throw OutboxError(OutboxError::Kind::NotAllowed, "Submission " + entry->reference +
-                                                         " was rejected by the platform: there is nothing to withdraw.");
+    throw OutboxError(
+        OutboxError::Kind::NotAllowed,
+        "Submission " + entry->reference + " was rejected by the platform: there is nothing to withdraw.");
   if (entry->withdrawal == "queued" || entry->withdrawal == "sent" || entry->withdrawal == "withdrawn")
     throw OutboxError(OutboxError::Kind::NotAllowed, "A withdrawal of " + entry->reference + " is already " +
                                                          (entry->withdrawal == "withdrawn" ? "done" : "under way") +
@@ -1454,17 +1457,14 @@ std::vector<OutgoingWithdrawal> Outbox::due_withdrawals(const std::vector<std::s
   impl_->load_sending_credentials();
   std::vector<OutgoingWithdrawal> out;
   for (const auto& r : rows) {
-    const std::string text = json{{"type", "withdrawal"},
-                                  {"messageId", r.message_id},
-                                  {"withdraws", r.withdraws},
-                                  {"reason", r.reason},
-                                  {"requestedAt", r.requested_at},
-                                  {"fromHerId", settings_.kiosk_her_id}}
-                                 .dump();
+    const std::string text =
+        json{{"type", "withdrawal"}, {"messageId", r.message_id},     {"withdraws", r.withdraws},
+             {"reason", r.reason},   {"requestedAt", r.requested_at}, {"fromHerId", settings_.kiosk_her_id}}
+            .dump();
     try {
-      out.push_back({r.message_id, r.reference,
-                     sign_then_encrypt(Bytes(text.begin(), text.end()), *impl_->signer,
-                                       impl_->platform_encryption.get())});
+      out.push_back(
+          {r.message_id, r.reference,
+           sign_then_encrypt(Bytes(text.begin(), text.end()), *impl_->signer, impl_->platform_encryption.get())});
     } catch (const CryptoError& e) {
       throw OutboxError(OutboxError::Kind::Unavailable, e.what());
     }

@@ -40,6 +40,21 @@ std::string ago(std::int64_t ms) {
   return std::to_string(s / 86400) + " days ago";
 }
 
+// The store opened read-only, as count_undelivered does: as another user than its owner only
+// from a merged file (immutable), so the doctor run as root never leaves root-owned -wal or
+// -shm files beside the kiosk's store. Empty when it cannot be opened.
+std::unique_ptr<sqlite3, Closer> open_store_read_only(const std::filesystem::path& store_file) {
+  struct stat st {};
+  const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
+  const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  std::unique_ptr<sqlite3, Closer> db(raw);  // closed even when the open failed
+  if (rc != SQLITE_OK) return nullptr;
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
 constexpr const char* kStartFix =
     "Start it and keep it running: systemctl enable --now helsenorge-kiosk-delivery.service (see why it stopped: "
     "journalctl -u helsenorge-kiosk-delivery). Submissions wait in the queue meanwhile; nothing is lost.";
@@ -60,21 +75,13 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
   std::optional<store::WorkerBeat> beat;
   std::int64_t held_receipts = 0;  // receipts kept on the broker that could not be checked here
   if (std::filesystem::exists(store_file, ec)) {
-    // Read-only; as another user than the owner only from a merged file (immutable), so the
-    // doctor run as root never leaves root-owned -wal or -shm files beside the kiosk's store.
-    struct stat st {};
-    const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
-    const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-    std::unique_ptr<sqlite3, Closer> db(raw);
-    if (rc != SQLITE_OK) {
+    const auto db = open_store_read_only(store_file);
+    if (!db) {
       r.status = CheckStatus::Warning;
       r.message = "Cannot read the store " + store_file.string() + " to see whether sending runs.";
       r.fix = "Run the doctor as the kiosk user: runuser -u kiosk -- kioskctl doctor";
       return r;
     }
-    sqlite3_busy_timeout(db.get(), 5000);
     sqlite3_stmt* s = nullptr;
     // No table (a store from before migration 10, or not yet migrated): no worker has run.
     if (sqlite3_prepare_v2(db.get(),
@@ -151,19 +158,13 @@ CheckResult check_retention(const Config& config) {
     r.message = "No store yet: nothing is kept.";
     return r;
   }
-  struct stat st {};
-  const bool owner = ::stat(store_file.c_str(), &st) == 0 && st.st_uid == ::geteuid();
-  const std::string uri = "file:" + store_file.string() + (owner ? "" : "?immutable=1");
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  std::unique_ptr<sqlite3, Closer> db(raw);
-  if (rc != SQLITE_OK) {
+  const auto db = open_store_read_only(store_file);
+  if (!db) {
     r.status = CheckStatus::Warning;
     r.message = "Cannot read the store " + store_file.string() + ".";
     r.fix = "Run the doctor as the kiosk user: runuser -u kiosk -- kioskctl doctor";
     return r;
   }
-  sqlite3_busy_timeout(db.get(), 5000);
   // What the worker deletes within the next 7 days (the same ages as Outbox::purge_expired).
   const std::string soon = "-" + std::to_string(std::max<std::int64_t>(0, days - 7)) + " days";
   auto count = [&](const char* sql) -> std::int64_t {
