@@ -68,12 +68,26 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
   };
 }
 
-std::string iso_utc(std::int64_t ms) {
+namespace {
+std::tm utc_tm(std::int64_t ms) {
   const std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
+  return tm;
+}
+}  // namespace
+
+std::string iso_utc(std::int64_t ms) {
+  const std::tm tm = utc_tm(ms);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string utc_minute_text(std::int64_t ms) {
+  const std::tm tm = utc_tm(ms);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
   return text;
 }
 

@@ -21,6 +21,9 @@ nlohmann::json build_health_report(Outbox& outbox, std::int64_t since_ms, std::i
 // A time in milliseconds since the epoch as ISO 8601 UTC to the second ("2026-12-07T19:35:53Z"),
 // as the health report and the staff screen's "sending last ran" show it.
 std::string iso_utc(std::int64_t ms);
+// The same to the minute, for people ("2026-12-07 19:35 UTC"): certificate dates in the
+// delivery worker's reasons, the doctor's "last ran" line.
+std::string utc_minute_text(std::int64_t ms);
 
 // The delivery_state key that keeps when the last report reached the broker.
 inline constexpr const char* kHealthLastReportKey = "health.last_report_ms";

@@ -22,6 +22,7 @@
 #include "outbox/amqp.hpp"
 #include "outbox/crypto.hpp"
 #include "outbox/error_codes.hpp"
+#include "outbox/health.hpp"
 #include "outbox/pdf.hpp"
 #include "store/held_sheets.hpp"
 
@@ -1293,15 +1294,6 @@ std::int64_t asn1_time_ms(const ASN1_TIME* t) {
   return static_cast<std::int64_t>(::timegm(&tm)) * 1000;
 }
 
-std::string day_text(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
-  return text;
-}
-
 }  // namespace
 
 std::vector<CertificateDate> Outbox::sending_certificates() const {
@@ -1335,11 +1327,11 @@ std::string Outbox::sending_blocked_reason(const std::vector<CertificateDate>& c
       return "Waiting: " + c.label + " (" + c.key + ") cannot be read: " + c.error +
              " Nothing is sent until it is fixed; the submissions stay queued.";
     if (c.not_after_ms != 0 && now_ms > c.not_after_ms)
-      return "Waiting: " + c.label + " expired on " + day_text(c.not_after_ms) +
+      return "Waiting: " + c.label + " expired on " + utc_minute_text(c.not_after_ms) +
              ". Nothing is sent until a new one is installed (kioskctl setup --certs-from DIR); the submissions stay "
              "queued.";
     if (c.not_before_ms != 0 && now_ms < c.not_before_ms)
-      return "Waiting: " + c.label + " is not valid before " + day_text(c.not_before_ms) +
+      return "Waiting: " + c.label + " is not valid before " + utc_minute_text(c.not_before_ms) +
              " (check the clock). Nothing is sent until then; the submissions stay queued.";
   }
   return "";

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "admin/checks.hpp"
+#include "outbox/health.hpp"
 #include "store/delivery_state.hpp"
 #include "store/store.hpp"
 
@@ -22,15 +23,6 @@ struct Closer {
   void operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
   void operator()(sqlite3_stmt* st) const noexcept { sqlite3_finalize(st); }
 };
-
-std::string utc_text(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[40];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
-  return text;
-}
 
 std::string ago(std::int64_t ms) {
   const std::int64_t s = ms / 1000;
@@ -118,8 +110,8 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
   const std::int64_t silent = now_ms - beat->last_run_ms;
   if (silent > store::kWorkerStaleMs) {
     r.status = CheckStatus::Failed;
-    r.message = "Sending is not running: the delivery worker last ran " + utc_text(beat->last_run_ms) + " (" +
-                ago(silent) + ").";
+    r.message = "Sending is not running: the delivery worker last ran " + outbox::utc_minute_text(beat->last_run_ms) +
+                " (" + ago(silent) + ").";
     r.fix = kStartFix;
     return r;
   }
@@ -127,7 +119,7 @@ CheckResult check_delivery_worker(const Config& config, std::int64_t now_ms) {
     r.status = CheckStatus::Warning;
     r.message = "Sending runs but has not reached the broker" +
                 (beat->last_connected_ms == 0 ? std::string(" since it started")
-                                              : " since " + utc_text(beat->last_connected_ms)) +
+                                              : " since " + outbox::utc_minute_text(beat->last_connected_ms)) +
                 (beat->last_error.empty() ? "." : ": " + beat->last_error + ".");
     r.fix = "See the broker check above, and journalctl -u helsenorge-kiosk-delivery.";
     return r;
