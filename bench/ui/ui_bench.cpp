@@ -231,7 +231,7 @@ void print_spread(const char* what, std::vector<double> v, const char* unit) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  kiosk::app::limit_heap_retention();  // the kiosk's own heap policy (kiosk/app/src/main.cpp)
+  kiosk::app::limit_heap_retention();          // the kiosk's own heap policy (kiosk/app/src/main.cpp)
   kiosk::app::avoid_session_bus_autolaunch();  // as the kiosk does (no forked dbus-launch)
   const int frames = argc > 1 ? std::max(50, std::atoi(argv[1])) : 600;
   const int starts = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;

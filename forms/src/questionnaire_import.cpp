@@ -143,7 +143,8 @@ std::string strip_markdown(const std::string& md) {
   // No runs of blank lines, no blank start or end.
   std::string tidy;
   for (char c : out) {
-    if (c == '\n' && (tidy.empty() || (tidy.size() >= 2 && tidy[tidy.size() - 1] == '\n' && tidy[tidy.size() - 2] == '\n')))
+    if (c == '\n' &&
+        (tidy.empty() || (tidy.size() >= 2 && tidy[tidy.size() - 1] == '\n' && tidy[tidy.size() - 2] == '\n')))
       continue;
     tidy += c;
   }
@@ -227,7 +228,8 @@ void check_conditions(const SourceIndex& idx, const std::string& where) {
         throw FormError(where, "item \"" + id + "\" is shown only depending on \"" + q +
                                    "\", but the form has no item with that linkId");
       if (!kOperators.count(str(c, "operator")))
-        throw FormError(where, "item \"" + id + "\": enableWhen operator \"" + str(c, "operator") + "\" is not a FHIR one");
+        throw FormError(where,
+                        "item \"" + id + "\": enableWhen operator \"" + str(c, "operator") + "\" is not a FHIR one");
       depends_on[id].insert(q);
     }
   }
@@ -320,7 +322,8 @@ class Mapper {
   void leave_out_subtree(const json& src, Channels ch, const std::string& why) {
     leave_out(src, ch, why);
     for (const auto& child : list(src, "item"))
-      leave_out_subtree(child, Channels{false, false, false}, "inside \"" + str(src, "linkId") + "\", which is left out");
+      leave_out_subtree(child, Channels{false, false, false},
+                        "inside \"" + str(src, "linkId") + "\", which is left out");
   }
   void note(const json& src, const std::string& what) { out_.notes.push_back({str(src, "linkId"), what}); }
 
@@ -434,7 +437,8 @@ class Mapper {
         out.push_back({{"valueString", *s}});
       } else if (auto n = i.find("valueInteger"); n != i.end() && n->is_number_integer()) {
         out.push_back({{"valueInteger", *n}});
-      } else if (auto d = i.find("valueDate"); d != i.end() && d->is_string() && parse_iso_date(d->get<std::string>())) {
+      } else if (auto d = i.find("valueDate");
+                 d != i.end() && d->is_string() && parse_iso_date(d->get<std::string>())) {
         out.push_back({{"valueDate", *d}});
       }
     }
@@ -483,8 +487,7 @@ class Mapper {
     if (type == "group") {
       if (has(controls, "table") || has(controls, "gtable") || has(controls, "htable") || has(controls, "summary") ||
           has(controls, "summary-container")) {
-        leave_out_subtree(src, Channels{false, false, false},
-                          "a summary table the platform builds from other answers");
+        leave_out_subtree(src, Channels{false, false, false}, "a summary table the platform builds from other answers");
         return;
       }
       json g = {{"linkId", link}, {"type", "group"}};
@@ -521,8 +524,10 @@ class Mapper {
                              (has(controls, "highlight") || has(controls, "inline") || has(controls, "sidebar") ||
                               (flag(src, "readOnly") && !calculated && !extension(src, "sdf-fhirpath")));
     if (information) {
-      if (!text.empty()) emit_display(src, text, arr);
-      else note(src, "an information text with no text: nothing to show");
+      if (!text.empty())
+        emit_display(src, text, arr);
+      else
+        note(src, "an information text with no text: nothing to show");
       emit_children(src, arr, true);
       emit_children(src, arr, false);
       return;
@@ -546,8 +551,8 @@ class Mapper {
         return;
       }
       if (expr.find("Patient.identifier") != std::string::npos && type == "string") {
-        it["extension"] = json::array(
-            {{{"url", std::string(kKioskExtensionBase) + "input-kind"}, {"valueCode", "identity-number"}}});
+        it["extension"] =
+            json::array({{{"url", std::string(kKioskExtensionBase) + "input-kind"}, {"valueCode", "identity-number"}}});
         note(src, "pre-filled on the platform from the signed-in person; the kiosk asks for the number");
       } else if (expr.find("Patient.name") != std::string::npos && type == "string") {
         it["extension"] =
@@ -784,7 +789,8 @@ json split_long_form(const json& items, const SourceIndex& idx, size_t& parts) {
       const std::string label = " (" + std::to_string(k + 1) + "/" + std::to_string(chunks.size()) + ")";
       part["text"] = part.value("text", std::string()) + label;
       if (part.contains("_text"))
-        for (auto& e : part["_text"]["extension"]) e["extension"][1]["valueString"] = e["extension"][1]["valueString"].get<std::string>() + label;
+        for (auto& e : part["_text"]["extension"])
+          e["extension"][1]["valueString"] = e["extension"][1]["valueString"].get<std::string>() + label;
       out.push_back(std::move(part));
       ++parts;
     }
@@ -1045,28 +1051,28 @@ nlohmann::json import_report_json(const std::vector<ImportedForm>& forms) {
   for (const auto& f : forms) {
     json unsupported = json::array();
     for (const auto& u : f.unsupported)
-      unsupported.push_back({{"linkId", u.link_id},
-                             {"type", u.type},
-                             {"required", u.required},
-                             {"why", u.why},
-                             {"supported",
-                              {{"screen", u.supported.screen},
-                               {"paper", u.supported.paper},
-                               {"recognition", u.supported.recognition}}}});
+      unsupported.push_back(
+          {{"linkId", u.link_id},
+           {"type", u.type},
+           {"required", u.required},
+           {"why", u.why},
+           {"supported",
+            {{"screen", u.supported.screen}, {"paper", u.supported.paper}, {"recognition", u.supported.recognition}}}});
     json notes = json::array();
     for (const auto& n : f.notes) notes.push_back({{"linkId", n.link_id}, {"note", n.note}});
-    json j = {{"source", f.source},
-              {"id", f.id},
-              {"url", f.url},
-              {"title", f.title},
-              {"languages", f.languages},
-              {"items", f.items},
-              {"parts", f.parts},
-              {"supported",
-               {{"screen", f.supported.screen}, {"paper", f.supported.paper}, {"recognition", f.supported.recognition}}},
-              {"offered", f.offered},
-              {"unsupported", unsupported},
-              {"notes", notes}};
+    json j = {
+        {"source", f.source},
+        {"id", f.id},
+        {"url", f.url},
+        {"title", f.title},
+        {"languages", f.languages},
+        {"items", f.items},
+        {"parts", f.parts},
+        {"supported",
+         {{"screen", f.supported.screen}, {"paper", f.supported.paper}, {"recognition", f.supported.recognition}}},
+        {"offered", f.offered},
+        {"unsupported", unsupported},
+        {"notes", notes}};
     if (!f.offered) j["not_offered"] = f.not_offered;
     out.push_back(std::move(j));
   }

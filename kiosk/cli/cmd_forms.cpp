@@ -93,8 +93,7 @@ int forms_show(Context& ctx) {
   }
   ctx.out << "# " << q->title.get(lang) << "\n";
   if (!q->official_title.empty() && !q->proposed()) ctx.out << q->official_title.get(lang) << "\n";
-  if (q->owner)
-    ctx.out << "(" << q->owner->name.get(lang) << ", " << forms::to_string(q->catalogue_status) << ")\n";
+  if (q->owner) ctx.out << "(" << q->owner->name.get(lang) << ", " << forms::to_string(q->catalogue_status) << ")\n";
   ctx.out << q->description.get(lang) << "\n\n";
   for (const auto& item : q->items) print_item(*q, item, lang, translations, ctx.out, 0);
   if (q->signature_required) ctx.out << "\n" << translations.text(lang, "form.signature") << "\n";
@@ -127,8 +126,8 @@ void check_paper(forms::ImportedForm& f, const forms::Translations& t, Context& 
     if (layout.pages.size() > static_cast<size_t>(print::kMaxQrPageCount)) {
       f.supported.paper = false;
       f.offered = false;
-      f.not_offered = "it prints on " + std::to_string(layout.pages.size()) + " pages; a page's QR code can name at most " +
-                      std::to_string(print::kMaxQrPageCount);
+      f.not_offered = "it prints on " + std::to_string(layout.pages.size()) +
+                      " pages; a page's QR code can name at most " + std::to_string(print::kMaxQrPageCount);
     }
   } catch (const print::PrintError& e) {
     if (e.code() == "layout-failed") {
@@ -200,8 +199,8 @@ int forms_import(Context& ctx) {
     ctx.out << report.dump(2) << "\n";
   } else {
     for (const auto& f : all) {
-      ctx.out << f.source << ": \"" << f.title << "\" (" << f.url << "), " << f.items << " items: "
-              << (f.offered ? "offered as " + f.id : "NOT OFFERED: " + f.not_offered) << "\n";
+      ctx.out << f.source << ": \"" << f.title << "\" (" << f.url << "), " << f.items
+              << " items: " << (f.offered ? "offered as " + f.id : "NOT OFFERED: " + f.not_offered) << "\n";
       ctx.out << "  screen " << yes_no(f.supported.screen) << ", paper " << yes_no(f.supported.paper)
               << ", recognition " << yes_no(f.supported.recognition);
       if (f.languages.size() > 1) {

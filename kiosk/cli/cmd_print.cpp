@@ -176,8 +176,7 @@ int print_on_printer(const std::string& pdf, const std::string& title, const kio
 }
 
 int layout_cmd(Context& ctx) {
-  const std::string usage =
-      "layout (FORM_ID | --questionnaire FILE) --lang L [--large-print] [--json] [--config FILE]";
+  const std::string usage = "layout (FORM_ID | --questionnaire FILE) --lang L [--large-print] [--json] [--config FILE]";
   Args args(ctx.args, {"--lang", "--config", "--questionnaire"}, {"--large-print", "--json"});
   if (usage_error(args, ctx, usage, args.positional().size() == (args.has("--questionnaire") ? 0u : 1u)))
     return kExitUsage;
@@ -235,9 +234,10 @@ int print_cmd(Context& ctx) {
   const std::string usage =
       "print (FORM_ID | --questionnaire FILE) --lang L [--out FILE.pdf] [--answers FILE.json] [--submission ID] "
       "[--large-print] [--config FILE] [--queue Q] [--give-up-after SECONDS]";
-  Args args(ctx.args,
-            {"--lang", "--out", "--answers", "--submission", "--config", "--queue", "--give-up-after", "--questionnaire"},
-            {"--large-print"});
+  Args args(
+      ctx.args,
+      {"--lang", "--out", "--answers", "--submission", "--config", "--queue", "--give-up-after", "--questionnaire"},
+      {"--large-print"});
   if (usage_error(args, ctx, usage, args.positional().size() == (args.has("--questionnaire") ? 0u : 1u)))
     return kExitUsage;
   kiosk::Config config;

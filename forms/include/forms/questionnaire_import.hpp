@@ -18,11 +18,12 @@ namespace forms {
 // makes the form "not offered".
 
 inline constexpr std::size_t kImportMaxFileBytes = 16u * 1024u * 1024u;  // largest real form: ~1.2 MB
-inline constexpr int kImportMaxJsonDepth = 100;     // brackets; real forms stay under 40
-inline constexpr int kImportMaxItemDepth = 20;      // nested items; real forms stay under 10
-inline constexpr std::size_t kImportMaxItems = 5000;  // real forms stay under 500; checks are quadratic
+inline constexpr int kImportMaxJsonDepth = 100;                          // brackets; real forms stay under 40
+inline constexpr int kImportMaxItemDepth = 20;                           // nested items; real forms stay under 10
+inline constexpr std::size_t kImportMaxItems = 5000;   // real forms stay under 500; checks are quadratic
 inline constexpr int kImportMaxQuestionsPerPart = 40;  // long forms are split into parts of this size
-inline constexpr const char* kImportedFromExtension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/imported-from";
+inline constexpr const char* kImportedFromExtension =
+    "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/imported-from";
 inline constexpr const char* kImportLeftOutExtension =
     "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/import-left-out";
 // The owner written for imported forms when none is named: the platform that publishes them.
@@ -52,14 +53,14 @@ struct ImportNote {
 };
 
 struct ImportedForm {
-  std::string source;    // file name, plus the Bundle entry when it came from one
-  std::string id;        // the kiosk form id ("helfo-ehic")
-  std::string url;       // the Questionnaire's canonical url (or Questionnaire/<id>)
-  std::string title;     // plain text
+  std::string source;                  // file name, plus the Bundle entry when it came from one
+  std::string id;                      // the kiosk form id ("helfo-ehic")
+  std::string url;                     // the Questionnaire's canonical url (or Questionnaire/<id>)
+  std::string title;                   // plain text
   std::vector<std::string> languages;  // "nb" first; more when a Bundle held language variants
-  std::size_t items = 0;  // items in the source, groups and display items included
-  std::size_t parts = 1;  // top-level parts after splitting a long form
-  Channels supported;     // of the form as a whole: false when a required item cannot be carried
+  std::size_t items = 0;               // items in the source, groups and display items included
+  std::size_t parts = 1;               // top-level parts after splitting a long form
+  Channels supported;                  // of the form as a whole: false when a required item cannot be carried
   bool offered = false;
   std::string not_offered;  // why, when not offered
   std::vector<UnsupportedItem> unsupported;
