@@ -9,6 +9,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <pthread.h>
+
 #include "scanners/error.hpp"
 
 namespace scanners {
@@ -17,6 +19,26 @@ namespace {
 
 std::mutex g_session_mutex;
 bool g_session_active = false;
+
+// Backends built on sanei_thread (SANE's `test` backend among them) run their reader in a
+// pthread with asynchronous cancellation and cancel it on sane_cancel. The first cancel or
+// pthread_exit in a process makes glibc dlopen libgcc_s for unwinding, under the dynamic
+// loader's lock; a reader cancelled inside that dlopen dies holding the lock, and the next
+// dlclose (sane_exit unloading its backends) waits for ever. Measured with a plain C program
+// scanning SANE's test backend: 2 of 3,000 runs hung in sane_exit without this, 0 of 6,000
+// with it. One thread that ends with pthread_exit loads the unwinder once, before any backend
+// thread exists.
+void* end_with_pthread_exit(void*) {
+  pthread_exit(nullptr);
+}
+
+void load_unwinder_once() {
+  static std::once_flag loaded;
+  std::call_once(loaded, [] {
+    pthread_t thread;
+    if (pthread_create(&thread, nullptr, end_with_pthread_exit, nullptr) == 0) pthread_join(thread, nullptr);
+  });
+}
 
 SANE_Handle as_handle(void* h) {
   return static_cast<SANE_Handle>(h);
@@ -176,6 +198,7 @@ std::string lower(std::string s) {
 SaneSession::SaneSession() {
   std::lock_guard lock(g_session_mutex);
   if (g_session_active) throw ScanError("sane-busy", "The scanner is already in use by this program.");
+  load_unwinder_once();
   SANE_Int version = 0;
   const SANE_Status status = sane_init(&version, nullptr);
   if (status != SANE_STATUS_GOOD)
