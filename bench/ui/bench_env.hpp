@@ -72,10 +72,11 @@ inline bool make_filled_pages(const forms::Catalogue& catalogue, const forms::Tr
 
 // `kioskctl demo-env` (next to the benchmark) into `dir`, its broker a port nobody listens on
 // (the delivery worker keeps reconnecting). False when it failed.
-inline bool make_demo_env(const std::filesystem::path& dir) {
+// `broker`: the URL the environment's kiosk sends to; by default a closed port (nothing delivered).
+inline bool make_demo_env(const std::filesystem::path& dir, const std::string& broker = "amqp://127.0.0.1:9") {
   const auto bin = std::filesystem::read_symlink("/proc/self/exe").parent_path();
   const std::string command =
-      (bin / "kioskctl").string() + " demo-env --out " + dir.string() + " --broker amqp://127.0.0.1:9 > /dev/null";
+      (bin / "kioskctl").string() + " demo-env --out " + dir.string() + " --broker " + broker + " > /dev/null";
   return std::system(command.c_str()) == 0;
 }
 

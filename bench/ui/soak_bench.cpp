@@ -29,6 +29,8 @@
 #include <vector>
 
 #include "bench_env.hpp"
+#include "helpers.hpp"  // tests/queue: a private RabbitMQ for --deliver
+#include "core/subprocess.hpp"
 #include "forms/answers.hpp"
 #include "config.hpp"
 #include "forms/assets.hpp"
@@ -307,9 +309,19 @@ void print_sample(const Sample& s) {
 int main(int argc, char** argv) {
   app::limit_heap_retention();          // the kiosk's own heap policy (kiosk/app/src/main.cpp)
   app::avoid_session_bus_autolaunch();  // as the kiosk does (no forked dbus-launch)
-  const int sessions = argc > 1 ? std::atoi(argv[1]) : 1000;
+  int sessions = 1000;
+  bool deliver = false;  // run the delivery service beside the kiosk, as an installed kiosk does
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--deliver")
+      deliver = true;
+    else
+      sessions = std::atoi(argv[i]);
+  }
   if (sessions < 1) {
-    std::fprintf(stderr, "Usage: kiosk_soak_bench [sessions]  (sessions: a whole number, at least 1)\n");
+    std::fprintf(stderr,
+                 "Usage: kiosk_soak_bench [sessions] [--deliver]  (sessions: a whole number, at least 1; "
+                 "--deliver: a private RabbitMQ, platform-sim and `kioskctl queue deliver` run alongside)\n");
     return 2;
   }
   const auto assets = forms::assets_dir();
@@ -346,7 +358,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the filled sheets could not be made\n");
     return 1;
   }
-  if (!bench::make_demo_env(tmp / "env")) {
+  // With --deliver, the installed kiosk's other half runs too: the delivery service (`kioskctl
+  // queue deliver`, which also checkpoints the store's WAL) sending to a private RabbitMQ, and
+  // platform-sim answering as the platform. Without it, submissions stay queued.
+  std::unique_ptr<queue_test::RabbitBroker> broker;
+  if (deliver) {
+    std::printf("starting a private RabbitMQ...\n");
+    std::fflush(stdout);
+    broker = std::make_unique<queue_test::RabbitBroker>(tmp / "broker");
+  }
+  if (!(broker ? bench::make_demo_env(tmp / "env", broker->url()) : bench::make_demo_env(tmp / "env"))) {
     std::fprintf(stderr, "kioskctl demo-env failed: no outbox\n");
     return 1;
   }
@@ -360,6 +381,17 @@ int main(int argc, char** argv) {
   config.set("print.mac_key_file", (tmp / "key").string());
   config.set("staff.pin_hash", std::string(bench::kStaffPinHash));
   const fs::path store = config.get_path("store.path");
+
+  std::unique_ptr<ChildProcess> platform, delivery;
+  if (broker) {
+    const auto config_file = (tmp / "env" / "kiosk.toml").string();
+    platform = std::make_unique<ChildProcess>(
+        program_next_to_this_one("platform-sim"),
+        std::vector<std::string>{"serve", "--config", config_file, "--timeout", "100000"}, tmp / "platform-sim.log");
+    delivery = std::make_unique<ChildProcess>(program_next_to_this_one("kioskctl"),
+                                              std::vector<std::string>{"queue", "deliver", "--config", config_file},
+                                              tmp / "delivery.log");
+  }
 
   auto wired = app::make_services(config, catalogue, translations);
   auto speaker = std::make_shared<app::EspeakSpeaker>();
@@ -405,10 +437,12 @@ int main(int argc, char** argv) {
     if (done == 50) after50 = sample(done);
     if (done % 100 == 0 && done != sessions) sample(done);
   }
-  // Let the last worker results in (a receipt print, the delivery worker's retries).
-  for (int i = 0; i < 20; ++i) {
+  // Let the last worker results in (a receipt print, the delivery worker's retries); with the
+  // delivery service, until the WAL it checkpoints has settled (at most a minute).
+  for (int i = 0; i < (broker ? 6000 : 20); ++i) {
     loop.frame(Clock::now());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (broker && i >= 500 && i % 100 == 0 && size_of(store.string() + "-wal") == 0) break;
   }
   const Sample last = sample(sessions);
   const double minutes = std::chrono::duration<double>(Clock::now() - started).count() / 60.0;
