@@ -95,12 +95,6 @@ void collect_questions(const std::vector<forms::Item>& items, const forms::Answe
   }
 }
 
-const forms::Item* first_identity_item(const forms::Questionnaire& form) {
-  for (const auto* item : form.all_items())
-    if (item->type == forms::ItemType::String && item->input_kind == forms::InputKind::IdentityNumber) return item;
-  return nullptr;
-}
-
 }  // namespace
 
 namespace detail {
@@ -342,12 +336,27 @@ std::vector<const forms::Item*> Flow::questions() const {
   const auto* f = form();
   if (!f) return all;
   collect_questions(f->items, session_.answers, all);
-  // Someone acting for another person typed that person's number on its own screen.
-  const auto* id_item = session_.representing ? first_identity_item(*f) : nullptr;
+  // What the who-screens learned is never asked again (the form declares those items); someone
+  // acting for another person typed that person's number on its own screen.
+  const auto* id_item = session_.representing ? forms::represented_id_item(*f) : nullptr;
   std::vector<const forms::Item*> out;
   for (const auto* item : all)
-    if (item != id_item) out.push_back(item);
+    if (item != id_item && !forms::answered_by_who_screens(*item, session_.representation.type)) out.push_back(item);
   return out;
+}
+
+forms::WhoAnswers Flow::who_answers() const {
+  forms::WhoAnswers who;
+  who.type = session_.representing ? session_.representation.type : "self";
+  if (session_.representing) {
+    who.representative_id = session_.representation.representative_id;
+    who.represented_id = session_.representation.represented_id;
+  }
+  return who;
+}
+
+void Flow::answer_who_items() {
+  if (const auto* f = form()) forms::answer_representation_items(*f, who_answers(), session_.answers);
 }
 
 void Flow::wipe(Clock::time_point now) {
@@ -606,12 +615,7 @@ void Flow::submit_typed() {
 void Flow::after_questions() {
   const auto* f = form();
   if (!f) return;
-  if (session_.representing) {
-    if (const auto* id_item = first_identity_item(*f)) {
-      session_.answers.clear(id_item->link_id);
-      session_.answers.set(id_item->link_id, forms::AnswerValue::of_string(session_.representation.represented_id));
-    }
-  }
+  answer_who_items();
   const auto issues = forms::validate_answers(*f, session_.answers);
   if (!issues.empty()) {
     const auto qs = questions();
@@ -629,7 +633,7 @@ void Flow::after_questions() {
     return;
   }
   if (!session_.representing) {
-    if (const auto* id_item = first_identity_item(*f))
+    if (const auto* id_item = forms::represented_id_item(*f))
       if (const auto* v = session_.answers.first(id_item->link_id)) session_.representation.represented_id = v->text;
   }
   check_representation_or_refuse();
@@ -680,7 +684,10 @@ void Flow::start_print(bool blank) {
   req.form_id = f->id;
   req.language = session_.language;
   req.submission_id = session_.submission_id;
-  if (!blank) req.answers = session_.answers;
+  if (!blank) {
+    answer_who_items();  // printed pre-filled: the sheet says what the who-screens learned
+    req.answers = session_.answers;
+  }
   req.large_print = options_.large_print || session_.large_text;
   print_result_.reset();
   print_busy_ = true;
@@ -817,6 +824,9 @@ Submission Flow::make_submission() const {
   s.form_version = f ? f->version : "";
   s.language = session_.language;
   s.answers = session_.answers;
+  // The QuestionnaireResponse says what the Provenance says: the who-screens' answers. (A sheet
+  // scanned at the desk or opened from the review queue is staff's to decide: left as read.)
+  if (f && !session_.staff_review) forms::answer_representation_items(*f, who_answers(), s.answers);
   s.representation = session_.representation;
   s.pages = session_.pages;
   s.evidence_pages = session_.evidence_pages;
@@ -824,6 +834,17 @@ Submission Flow::make_submission() const {
 }
 
 void Flow::start_send() {
+  // A sheet filled in at home that says otherwise about who fills it in than the who-screens
+  // did: the Provenance would contradict the signed sheet, so staff look at it before it is sent.
+  if (const auto* f = form(); f && session_.filled_at_home && session_.held_reference.empty()) {
+    auto differs = forms::representation_disagreements(*f, who_answers(), session_.answers);
+    std::erase_if(differs, [&](const std::string& link) { return !session_.answers.has(link); });
+    if (!differs.empty()) {
+      log("send: the sheet's answers about who fills it in differ from the screens: held for staff review");
+      start_hold("representation-differs");
+      return;
+    }
+  }
   Submission s = make_submission();
   s.assisted_by = session_.assisted_by;
   s.assisted_by_name = session_.assisted_by_name;
@@ -925,6 +946,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             open_form(i.id);
           },
           [&](const intent::FillIn&) {
+            answer_who_items();
             if (session_.representing) {
               go(Screen::RepresentativeId);
               wipe_string(session_.typed);
@@ -975,6 +997,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               }
               case Screen::RepresentedId: {
                 if (!take_typed_identity(session_.representation.represented_id)) return;
+                answer_who_items();
                 if (session_.filled_at_home) {
                   go(Screen::Scan);
                   return;

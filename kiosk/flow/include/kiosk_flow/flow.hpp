@@ -284,6 +284,10 @@ class Flow {
   // A staff intent: the desk's lists and sign-in, and the screens they lead to.
   void apply_staff(const StaffIntent& what);
   void check_representation_or_refuse();
+  // What the who-screens learned, as the form's representation items take it.
+  forms::WhoAnswers who_answers() const;
+  // Answers the form's representation items from the who-screens (never asked again).
+  void answer_who_items();
   // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
   // sets the plain-language error and returns false.
   bool take_typed_identity(std::string& into);
