@@ -210,6 +210,8 @@ TEST_CASE(
       // A self form asks the person's own number in the form (the who-screens did not).
       answer_questions(s, represented, asked);
       INFO("screen " << flow::screen_name(s.flow->screen()) << ": " << s.flow->screen_model().text_for_reading());
+      REQUIRE(s.flow->screen() == Screen::Overview);
+      s.touch("choice.print");
       REQUIRE(s.flow->screen() == Screen::Print);
 
       // Asked once: no question twice, none the who-screens answered.

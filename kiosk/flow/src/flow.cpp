@@ -177,6 +177,8 @@ std::string screen_name(Screen screen) {
       return "refused";
     case Screen::Question:
       return "question";
+    case Screen::Overview:
+      return "overview";
     case Screen::Print:
       return "print";
     case Screen::Scan:
@@ -224,6 +226,7 @@ std::string describe(const Intent& intent) {
           [](const intent::Skip&) { return std::string("skip"); },
           [](const intent::AnswerYesNo& i) { return std::string(i.yes ? "answer yes" : "answer no"); },
           [](const intent::AnswerChoice& i) { return "answer " + i.code; },
+          [](const intent::Change&) { return std::string("change an answer"); },
           [](const intent::StartScan&) { return std::string("scan"); },
           [](const intent::ConfirmRead& i) { return std::string(i.correct ? "confirm what was read" : "correct it"); },
           [](const intent::SendIn&) { return std::string("send"); },
@@ -256,6 +259,12 @@ std::string ScreenModel::text_for_reading() const {
   for (const auto& c : choices) {
     add(c.label);
     add(c.explain);
+  }
+  // The overview's answers are read too (each question, then its answer).
+  for (const auto& r : rows) {
+    if (r.explain.empty()) continue;
+    add(r.explain);
+    add(r.value);
   }
   if (countdown_seconds) {
     add(warning_title);
@@ -345,6 +354,14 @@ std::vector<const forms::Item*> Flow::questions() const {
   return out;
 }
 
+std::optional<Progress> Flow::progress() const {
+  const auto* f = form();
+  if (!f) return std::nullopt;
+  if (screen_ == Screen::Overview) return progress_of(*f, who_answers(), "");
+  if (screen_ == Screen::Question) return progress_of(*f, who_answers(), current_link_);
+  return std::nullopt;
+}
+
 forms::WhoAnswers Flow::who_answers() const {
   forms::WhoAnswers who;
   who.type = session_.representing ? session_.representation.type : "self";
@@ -375,6 +392,8 @@ void Flow::wipe(Clock::time_point now) {
   wipe_string(current_link_);
   for (auto& step : history_) wipe_string(step.link_id);
   history_.clear();
+  changing_ = false;
+  asked_.clear();
   error_key_.clear();
   refusal_key_.clear();
   scanning_evidence_.clear();
@@ -400,6 +419,7 @@ void Flow::go(Screen next, bool remember) {
   // Each question is its own step back, even though the screen kind stays the same.
   if (remember && (next != screen_ || next == Screen::Question)) history_.push_back({screen_, current_link_});
   if (next != screen_) services_.speaker->stop();
+  if (next == Screen::Overview) changing_ = false;
   screen_ = next;
   page_ = 0;
   error_key_.clear();
@@ -511,6 +531,8 @@ std::optional<Clock::time_point> Flow::next_deadline() const {
 
 void Flow::start_question(const std::string& link_id) {
   current_link_ = link_id;
+  if (screen_ == Screen::Question && std::find(asked_.begin(), asked_.end(), link_id) == asked_.end())
+    asked_.push_back(link_id);
   wipe_string(session_.typed);
   const auto* f = form();
   const auto* item = f ? f->find_item(link_id) : nullptr;
@@ -531,6 +553,12 @@ void Flow::advance_question() {
   const auto qs = questions();
   auto it = std::find_if(qs.begin(), qs.end(), [&](const forms::Item* i) { return i->link_id == current_link_; });
   if (it != qs.end()) ++it;
+  if (changing_) {
+    // Changed from the overview: only a question the change brings (never asked yet), then back.
+    it = std::find_if(it, qs.end(), [&](const forms::Item* i) {
+      return std::find(asked_.begin(), asked_.end(), i->link_id) == asked_.end();
+    });
+  }
   if (it == qs.end()) {
     after_questions();
     return;
@@ -638,7 +666,7 @@ void Flow::after_questions() {
   }
   check_representation_or_refuse();
   if (screen_ == Screen::Refused) return;
-  start_print(false);
+  go(Screen::Overview);  // a look back at every answer before the sheet is printed
 }
 
 bool Flow::take_typed_identity(std::string& into) {
@@ -990,6 +1018,10 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 break;
               case Screen::RepresentativeId: {
                 if (!take_typed_identity(session_.representation.representative_id)) return;
+                if (changing_) {
+                  after_questions();  // changed from the overview: checked again, then back there
+                  return;
+                }
                 go(Screen::RepresentedId);
                 if (!session_.representation.represented_id.empty())
                   session_.typed = session_.representation.represented_id;
@@ -1000,6 +1032,10 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 answer_who_items();
                 if (session_.filled_at_home) {
                   go(Screen::Scan);
+                  return;
+                }
+                if (changing_) {
+                  after_questions();
                   return;
                 }
                 check_representation_or_refuse();
@@ -1048,6 +1084,23 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                                            [&](const forms::AnswerOption& o) { return o.code == i.code; });
             if (known && (screen_ == Screen::Question || screen_ == Screen::Correct))
               answer_and_advance(forms::AnswerValue::of_coding(i.code));
+          },
+          [&](const intent::Change& i) {
+            if (screen_ != Screen::Overview) return;
+            if (session_.representing &&
+                (i.link_id == intent::kChangeRepresentative || i.link_id == intent::kChangeRepresented)) {
+              const bool own = i.link_id == intent::kChangeRepresentative;
+              go(own ? Screen::RepresentativeId : Screen::RepresentedId);
+              changing_ = true;
+              session_.typed = own ? session_.representation.representative_id : session_.representation.represented_id;
+              return;
+            }
+            const auto qs = questions();
+            if (std::none_of(qs.begin(), qs.end(), [&](const forms::Item* q) { return q->link_id == i.link_id; }))
+              return;
+            go(Screen::Question);
+            changing_ = true;
+            start_question(i.link_id);
           },
           [&](const intent::StartScan&) {
             if (!scan_busy_) start_scan();
@@ -1101,6 +1154,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             history_.pop_back();
             services_.speaker->stop();
             screen_ = step.screen;
+            if (step.screen == Screen::Overview) changing_ = false;
             page_ = 0;
             error_key_.clear();
             if (step.screen == Screen::Question || step.screen == Screen::Correct)
