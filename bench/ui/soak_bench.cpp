@@ -152,6 +152,8 @@ class Soak {
       else
         act(in::Skip{});
     }
+    // The look back over every answer, then the sheet is printed.
+    if (flow_.screen() == flow::Screen::Overview) act(in::PrintForm{form.id, false});
   }
   // A form filled in at home, scanned: true when it reached the review screen.
   bool scan_from_home() {

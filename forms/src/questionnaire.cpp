@@ -31,6 +31,16 @@ const std::map<std::string, InputKind>& input_kind_names() {
   return names;
 }
 
+const std::map<std::string, RepresentationAnswer>& representation_answer_names() {
+  static const std::map<std::string, RepresentationAnswer> names = {
+      {"acting-for-other", RepresentationAnswer::ActingForOther},
+      {"representation-type", RepresentationAnswer::Type},
+      {"representative-id", RepresentationAnswer::RepresentativeId},
+      {"represented-id", RepresentationAnswer::RepresentedId},
+      {"not-representation", RepresentationAnswer::NotRepresentation}};
+  return names;
+}
+
 std::string kiosk_ext(const char* name) {
   return std::string(kKioskExtensionBase) + name;
 }
@@ -139,6 +149,11 @@ void read_item_extensions(const json& j, Item& item, const std::string& where) {
       if (!v || !v->is_number_integer() || v->get<int>() <= 0 || v->get<int>() > 200)
         throw FormError(w, "max-length needs a valueInteger from 1 to 200");
       item.max_length = v->get<int>();
+    } else if (url == kiosk_ext("representation-answer")) {
+      const std::string code = require_string(exts[i], "valueCode", w);
+      auto answer = representation_answer_from_string(code);
+      if (!answer) throw FormError(w, "unknown representation-answer \"" + code + "\"");
+      item.representation_answer = *answer;
     }
     // Other extensions (rendering hints of other systems) are allowed and ignored.
   }
@@ -212,6 +227,24 @@ void collect(const std::vector<Item>& items, std::vector<const Item*>& out) {
   }
 }
 
+// A representation answer must fit its item (the who-screens fill it in), and each is declared once.
+void check_representation_answers(const Questionnaire& q, const std::string& where) {
+  std::set<RepresentationAnswer> seen;
+  for (const Item* item : q.all_items()) {
+    const auto what = item->representation_answer;
+    if (what == RepresentationAnswer::None) continue;
+    const std::string w = where + ": item(" + item->link_id + ") representation-answer " + to_string(what);
+    const bool identity = item->type == ItemType::String && item->input_kind == InputKind::IdentityNumber;
+    if (what == RepresentationAnswer::ActingForOther && item->type != ItemType::Boolean)
+      throw FormError(w, "needs a boolean item");
+    if (what == RepresentationAnswer::Type && item->type != ItemType::Choice) throw FormError(w, "needs a choice item");
+    if ((what == RepresentationAnswer::RepresentativeId || what == RepresentationAnswer::RepresentedId) && !identity)
+      throw FormError(w, "needs a string item with input-kind identity-number");
+    if (what != RepresentationAnswer::NotRepresentation && !seen.insert(what).second)
+      throw FormError(w, "is declared on more than one item");
+  }
+}
+
 void check_enable_when_targets(const Questionnaire& q, const std::string& where) {
   for (const Item* item : q.all_items()) {
     for (size_t i = 0; i < item->enable_when.size(); ++i) {
@@ -236,6 +269,12 @@ void check_enable_when_targets(const Questionnaire& q, const std::string& where)
 
 }  // namespace
 
+const Item* Questionnaire::representation_item(RepresentationAnswer what) const {
+  for (const Item* item : all_items())
+    if (item->representation_answer == what) return item;
+  return nullptr;
+}
+
 std::optional<std::string> Questionnaire::representation_refusal(const std::string& type) const {
   const auto it = refused_representation.find(type);
   if (it == refused_representation.end()) return std::nullopt;
@@ -244,9 +283,12 @@ std::optional<std::string> Questionnaire::representation_refusal(const std::stri
 
 std::string to_string(FormStatus status) {
   switch (status) {
-    case FormStatus::Official: return "official";
-    case FormStatus::Proposed: return "proposed";
-    case FormStatus::Unknown: break;
+    case FormStatus::Official:
+      return "official";
+    case FormStatus::Proposed:
+      return "proposed";
+    case FormStatus::Unknown:
+      break;
   }
   return "unknown";
 }
@@ -267,6 +309,18 @@ std::string to_string(InputKind kind) {
   for (const auto& [name, k] : input_kind_names())
     if (k == kind) return name;
   return "free";
+}
+
+std::string to_string(RepresentationAnswer answer) {
+  for (const auto& [name, a] : representation_answer_names())
+    if (a == answer) return name;
+  return "none";
+}
+
+std::optional<RepresentationAnswer> representation_answer_from_string(const std::string& s) {
+  auto it = representation_answer_names().find(s);
+  if (it == representation_answer_names().end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<InputKind> input_kind_from_string(const std::string& s) {
@@ -475,6 +529,7 @@ Questionnaire parse_questionnaire(const json& j, const std::string& source) {
   if (items.empty()) throw FormError(where, "a form needs at least one item");
   for (size_t i = 0; i < items.size(); ++i) q.items.push_back(read_item(items[i], element(where, "item", i), link_ids));
   check_enable_when_targets(q, where);
+  check_representation_answers(q, where);
   return q;
 }
 

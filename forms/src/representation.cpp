@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "forms/answers.hpp"
 #include "forms/error.hpp"
 #include "forms/questionnaire.hpp"
 
@@ -119,6 +120,125 @@ RepresentationDecision check_representation(const RepresentationRules& rules, co
   d.manual_processing = !type->digital_route;
   d.allowed = d.refusals.empty();
   return d;
+}
+
+namespace {
+
+using RA = RepresentationAnswer;
+
+// Overwrites an answer's text before it is dropped (identity numbers must not linger in freed memory).
+void clear_answer(Answers& answers, const std::string& link_id) {
+  auto it = answers.values.find(link_id);
+  if (it == answers.values.end()) return;
+  for (auto& v : it->second) {
+    volatile char* p = v.text.data();
+    for (size_t i = 0; i < v.text.size(); ++i) p[i] = 0;
+  }
+  answers.values.erase(it);
+}
+
+void put(Answers& answers, const std::string& link_id, AnswerValue value) {
+  if (const auto* have = answers.first(link_id); have && *have == value && answers.values[link_id].size() == 1) return;
+  clear_answer(answers, link_id);
+  answers.set(link_id, std::move(value));
+}
+
+bool is_identity(const Item& item) {
+  return item.type == ItemType::String && item.input_kind == InputKind::IdentityNumber;
+}
+
+}  // namespace
+
+bool answered_by_who_screens(const Item& item, const std::string& type) {
+  switch (item.representation_answer) {
+    case RA::ActingForOther:
+    case RA::RepresentativeId:
+      return true;
+    case RA::Type:
+      // A type the item has no option for cannot be ticked for the person: then the form asks it
+      // (a catalogue form always lists every type it takes; a test checks that).
+      return type == "self" || std::any_of(item.options.begin(), item.options.end(),
+                                           [&](const AnswerOption& o) { return o.code == type; });
+    case RA::RepresentedId:
+      return type != "self";
+    default:
+      return false;
+  }
+}
+
+const Item* represented_id_item(const Questionnaire& form) {
+  if (const Item* declared = form.representation_item(RA::RepresentedId)) return declared;
+  for (const Item* item : form.all_items()) {
+    if (item->representation_answer != RA::None) continue;
+    if (is_identity(*item)) return item;
+  }
+  return nullptr;
+}
+
+void answer_representation_items(const Questionnaire& form, const WhoAnswers& who, Answers& answers) {
+  const bool other = !who.type.empty() && who.type != "self";
+  if (const Item* item = form.representation_item(RA::ActingForOther))
+    put(answers, item->link_id, AnswerValue::of_bool(other));
+  if (const Item* item = form.representation_item(RA::Type)) {
+    // A type the item has no option for is left to the person (the form asks it).
+    const bool listed = std::any_of(item->options.begin(), item->options.end(),
+                                    [&](const AnswerOption& o) { return o.code == who.type; });
+    if (other && listed)
+      put(answers, item->link_id, AnswerValue::of_coding(who.type));
+    else if (!other)
+      clear_answer(answers, item->link_id);
+  }
+  if (const Item* item = form.representation_item(RA::RepresentativeId)) {
+    if (other && !who.representative_id.empty())
+      put(answers, item->link_id, AnswerValue::of_string(who.representative_id));
+    else
+      clear_answer(answers, item->link_id);
+  }
+  if (const Item* item = represented_id_item(form))
+    if (!who.represented_id.empty()) put(answers, item->link_id, AnswerValue::of_string(who.represented_id));
+}
+
+std::vector<std::string> representation_disagreements(const Questionnaire& form, const WhoAnswers& who,
+                                                      const Answers& answers) {
+  Answers expected = answers;
+  answer_representation_items(form, who, expected);
+  std::vector<std::string> out;
+  for (const Item* item : form.all_items()) {
+    const bool mapped = item->representation_answer != RA::None && item->representation_answer != RA::NotRepresentation;
+    if (!mapped && item != represented_id_item(form)) continue;
+    const auto a = answers.values.find(item->link_id);
+    const auto e = expected.values.find(item->link_id);
+    const bool has_a = a != answers.values.end(), has_e = e != expected.values.end();
+    if (has_a != has_e || (has_a && a->second != e->second)) out.push_back(item->link_id);
+  }
+  expected.wipe();
+  return out;
+}
+
+std::vector<std::string> undeclared_representation_items(const Questionnaire& form, const RepresentationRules& rules) {
+  auto looks_like = [&](const Item& item) {
+    if (is_identity(item)) return true;
+    if (item.type == ItemType::Choice)
+      for (const auto& option : item.options)
+        if (option.code != "self" && rules.find(option.code)) return true;
+    return false;
+  };
+  std::vector<const Item*> suspects;
+  for (const Item* item : form.all_items())
+    if (looks_like(*item)) suspects.push_back(item);
+  // A yes/no item that such items depend on ("Fyller du ut for en annen?") is one too.
+  for (const Item* item : form.all_items()) {
+    if (item->type != ItemType::Boolean) continue;
+    bool gates = false;
+    for (const Item* other : form.all_items())
+      for (const auto& cond : other->enable_when)
+        if (cond.question == item->link_id && looks_like(*other)) gates = true;
+    if (gates) suspects.push_back(item);
+  }
+  std::vector<std::string> out;
+  for (const Item* item : suspects)
+    if (item->representation_answer == RA::None) out.push_back(item->link_id);
+  return out;
 }
 
 }  // namespace forms

@@ -414,6 +414,21 @@ int demo(Context& ctx) {
       if (!d.touch("choice.skip")) break;
     }
   }
+  if (flow.screen() == flow::Screen::Overview) {
+    d.step("Before printing: every answer once more in plain words, each with \"Endre\"");
+    // "Endre" on the first answer: its screen again with the answer in place, then back.
+    const auto rows = flow.screen_model().rows;
+    if (!rows.empty() && d.touch(rows.front().id)) {
+      d.step("Endre: the answer's own screen again, with the answer filled in");
+      if (flow.screen_model().input)
+        d.touch("choice.next");
+      else if (flow.screen() != flow::Screen::Overview)
+        d.touch("nav.back");
+      d.step(flow.screen() == flow::Screen::Overview ? "Back at the look over the answers"
+                                                     : "The change did not return to the answers");
+    }
+    d.touch("choice.print");
+  }
   if (flow.screen() == flow::Screen::Refused) d.step("The representation rules said no (see the screen)");
   if (flow.screen() == flow::Screen::Print) {
     d.wait_for_workers();

@@ -127,6 +127,8 @@ TEST_CASE("a complete session for every representation type, driven by touches")
       INFO("refusal: " << (w.flow->screen() == Screen::Refused ? w.flow->screen_model().text_for_reading() : ""));
       REQUIRE(w.flow->screen() == Screen::Question);
       answer_questions(w, represented);
+      REQUIRE(w.flow->screen() == Screen::Overview);  // every answer once more, then print
+      w.touch("choice.print");
       REQUIRE(w.flow->screen() == Screen::Print);
       w.ui.look(*w.flow, w.now);
       REQUIRE(w.services.printer->requests.size() == 1);

@@ -41,7 +41,8 @@ struct Shot {
     flow->apply(in::FillIn{}, now);
   }
 
-  void to_review() {
+  // Every question answered: the look back before printing.
+  void to_overview() {
     to_question();
     flow->apply(in::Key{"01018012371"}, now);
     flow->apply(in::Next{}, now);
@@ -57,6 +58,12 @@ struct Shot {
       else
         FAIL("unexpected question " << item->link_id);
     }
+    REQUIRE(flow->screen() == flow::Screen::Overview);
+  }
+
+  void to_review() {
+    to_overview();
+    flow->apply(in::PrintForm{form().id, false}, now);
     flow->tick(now);
     REQUIRE(!services.printer->requests.empty());
     services.scanner->result = ui::ScriptedScanner::read_back(form(), services.printer->requests.back().answers, true);
@@ -141,6 +148,16 @@ TEST_CASE("screenshot question nn") {
   Shot s("nn");
   s.to_question();
   render_and_compare(s, "question-nn");
+}
+TEST_CASE("screenshot overview nb") {
+  Shot s("nb");
+  s.to_overview();
+  render_and_compare(s, "overview-nb");
+}
+TEST_CASE("screenshot overview nn") {
+  Shot s("nn");
+  s.to_overview();
+  render_and_compare(s, "overview-nn");
 }
 TEST_CASE("screenshot review nb") {
   Shot s("nb");

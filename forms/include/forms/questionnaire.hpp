@@ -36,6 +36,19 @@ enum class InputKind { Free, IdentityNumber, Name, Phone, Postcode };
 std::string to_string(InputKind kind);
 std::optional<InputKind> input_kind_from_string(const std::string& s);
 
+// What an item asks about the representation (extension "representation-answer"), so the
+// kiosk's who-screens answer it and it is never asked twice. Declared per item in the form,
+// never guessed from its text:
+//  - acting-for-other: a yes/no item, yes when someone else fills in the form;
+//  - representation-type: a choice item whose codes are representation type codes;
+//  - representative-id / represented-id: the identity numbers of the person acting and of
+//    the person the form is about;
+//  - not-representation: looks like one (an identity number) but the who-screens do not
+//    answer it (the agent named in a power of attorney): asked in the form as it is.
+enum class RepresentationAnswer { None, ActingForOther, Type, RepresentativeId, RepresentedId, NotRepresentation };
+std::string to_string(RepresentationAnswer answer);
+std::optional<RepresentationAnswer> representation_answer_from_string(const std::string& s);
+
 // How an item is printed on paper.
 enum class PrintBoxes { None, Digits, Letters, Lines, Ticks, Signature };
 
@@ -75,6 +88,7 @@ struct Item {
   bool repeats = false;
   InputKind input_kind = InputKind::Free;
   int max_length = 0;  // 0: no limit
+  RepresentationAnswer representation_answer = RepresentationAnswer::None;
   std::vector<AnswerOption> options;
   std::vector<AnswerValue> initial;
   std::vector<EnableWhen> enable_when;
@@ -131,6 +145,8 @@ struct Questionnaire {
   std::vector<const Item*> all_items() const;
   const Item* find_item(const std::string& link_id) const;
   bool allows_representation(const std::string& type) const;
+  // The item declared to answer `what` (at most one per form), or null.
+  const Item* representation_item(RepresentationAnswer what) const;
 };
 
 // Parses a Questionnaire resource. Throws FormError naming `source_name` and the

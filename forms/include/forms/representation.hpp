@@ -11,7 +11,9 @@
 
 namespace forms {
 
-class Questionnaire;
+struct Questionnaire;
+struct Item;
+struct Answers;
 
 // One way of acting for someone, read from assets/representation.json.
 struct RepresentationType {
@@ -65,5 +67,38 @@ struct RepresentationDecision {
 // types, evidence. Every reason is returned, not only the first.
 RepresentationDecision check_representation(const RepresentationRules& rules, const Questionnaire& form,
                                             const RepresentationRequest& request);
+
+// What the kiosk's who-screens learned (who acts, on what authority, for whom): the one
+// truth that answers a form's representation items (RepresentationAnswer in questionnaire.hpp).
+struct WhoAnswers {
+  std::string type = "self";      // representation type code
+  std::string representative_id;  // empty for "self"
+  std::string represented_id;     // empty while not known (for "self" it is asked in the form)
+};
+
+// Whether the who-screens answer `item` for this type, so the form never asks it: for "self"
+// the yes/no, the type and the representative's number; for anyone acting for another person
+// also the represented person's number (typed on its own screen). A type item without an option
+// for this type is left to the form.
+bool answered_by_who_screens(const Item& item, const std::string& type);
+
+// The item holding the number of the person the form is about: the declared represented-id
+// item; a form that declares none (an import not yet mapped) uses its first identity number.
+const Item* represented_id_item(const Questionnaire& form);
+
+// Writes the who-screens' answers into the form's representation items, and clears those that
+// do not apply (a representative's number on a form filled in for oneself). An empty
+// represented_id leaves its item as it is.
+void answer_representation_items(const Questionnaire& form, const WhoAnswers& who, Answers& answers);
+
+// The linkIds of representation items whose answers differ from `who`: empty when the form's
+// answers (QuestionnaireResponse, printed sheet) and the Provenance agree.
+std::vector<std::string> representation_disagreements(const Questionnaire& form, const WhoAnswers& who,
+                                                      const Answers& answers);
+
+// Items that look like representation questions but declare no representation-answer: identity
+// numbers, choices whose codes are representation types, and yes/no items such items depend on.
+// Every catalogue form must have none (a test fails loudly on one).
+std::vector<std::string> undeclared_representation_items(const Questionnaire& form, const RepresentationRules& rules);
 
 }  // namespace forms

@@ -95,12 +95,6 @@ void collect_questions(const std::vector<forms::Item>& items, const forms::Answe
   }
 }
 
-const forms::Item* first_identity_item(const forms::Questionnaire& form) {
-  for (const auto* item : form.all_items())
-    if (item->type == forms::ItemType::String && item->input_kind == forms::InputKind::IdentityNumber) return item;
-  return nullptr;
-}
-
 }  // namespace
 
 namespace detail {
@@ -183,6 +177,8 @@ std::string screen_name(Screen screen) {
       return "refused";
     case Screen::Question:
       return "question";
+    case Screen::Overview:
+      return "overview";
     case Screen::Print:
       return "print";
     case Screen::Scan:
@@ -230,6 +226,7 @@ std::string describe(const Intent& intent) {
           [](const intent::Skip&) { return std::string("skip"); },
           [](const intent::AnswerYesNo& i) { return std::string(i.yes ? "answer yes" : "answer no"); },
           [](const intent::AnswerChoice& i) { return "answer " + i.code; },
+          [](const intent::Change&) { return std::string("change an answer"); },
           [](const intent::StartScan&) { return std::string("scan"); },
           [](const intent::ConfirmRead& i) { return std::string(i.correct ? "confirm what was read" : "correct it"); },
           [](const intent::SendIn&) { return std::string("send"); },
@@ -262,6 +259,12 @@ std::string ScreenModel::text_for_reading() const {
   for (const auto& c : choices) {
     add(c.label);
     add(c.explain);
+  }
+  // The overview's answers are read too (each question, then its answer).
+  for (const auto& r : rows) {
+    if (r.explain.empty()) continue;
+    add(r.explain);
+    add(r.value);
   }
   if (countdown_seconds) {
     add(warning_title);
@@ -342,12 +345,35 @@ std::vector<const forms::Item*> Flow::questions() const {
   const auto* f = form();
   if (!f) return all;
   collect_questions(f->items, session_.answers, all);
-  // Someone acting for another person typed that person's number on its own screen.
-  const auto* id_item = session_.representing ? first_identity_item(*f) : nullptr;
+  // What the who-screens learned is never asked again (the form declares those items); someone
+  // acting for another person typed that person's number on its own screen.
+  const auto* id_item = session_.representing ? forms::represented_id_item(*f) : nullptr;
   std::vector<const forms::Item*> out;
   for (const auto* item : all)
-    if (item != id_item) out.push_back(item);
+    if (item != id_item && !forms::answered_by_who_screens(*item, session_.representation.type)) out.push_back(item);
   return out;
+}
+
+std::optional<Progress> Flow::progress() const {
+  const auto* f = form();
+  if (!f) return std::nullopt;
+  if (screen_ == Screen::Overview) return progress_of(*f, who_answers(), "");
+  if (screen_ == Screen::Question) return progress_of(*f, who_answers(), current_link_);
+  return std::nullopt;
+}
+
+forms::WhoAnswers Flow::who_answers() const {
+  forms::WhoAnswers who;
+  who.type = session_.representing ? session_.representation.type : "self";
+  if (session_.representing) {
+    who.representative_id = session_.representation.representative_id;
+    who.represented_id = session_.representation.represented_id;
+  }
+  return who;
+}
+
+void Flow::answer_who_items() {
+  if (const auto* f = form()) forms::answer_representation_items(*f, who_answers(), session_.answers);
 }
 
 void Flow::wipe(Clock::time_point now) {
@@ -366,6 +392,8 @@ void Flow::wipe(Clock::time_point now) {
   wipe_string(current_link_);
   for (auto& step : history_) wipe_string(step.link_id);
   history_.clear();
+  changing_ = false;
+  asked_.clear();
   error_key_.clear();
   refusal_key_.clear();
   scanning_evidence_.clear();
@@ -391,6 +419,7 @@ void Flow::go(Screen next, bool remember) {
   // Each question is its own step back, even though the screen kind stays the same.
   if (remember && (next != screen_ || next == Screen::Question)) history_.push_back({screen_, current_link_});
   if (next != screen_) services_.speaker->stop();
+  if (next == Screen::Overview) changing_ = false;
   screen_ = next;
   page_ = 0;
   error_key_.clear();
@@ -502,6 +531,8 @@ std::optional<Clock::time_point> Flow::next_deadline() const {
 
 void Flow::start_question(const std::string& link_id) {
   current_link_ = link_id;
+  if (screen_ == Screen::Question && std::find(asked_.begin(), asked_.end(), link_id) == asked_.end())
+    asked_.push_back(link_id);
   wipe_string(session_.typed);
   const auto* f = form();
   const auto* item = f ? f->find_item(link_id) : nullptr;
@@ -522,6 +553,12 @@ void Flow::advance_question() {
   const auto qs = questions();
   auto it = std::find_if(qs.begin(), qs.end(), [&](const forms::Item* i) { return i->link_id == current_link_; });
   if (it != qs.end()) ++it;
+  if (changing_) {
+    // Changed from the overview: only a question the change brings (never asked yet), then back.
+    it = std::find_if(it, qs.end(), [&](const forms::Item* i) {
+      return std::find(asked_.begin(), asked_.end(), i->link_id) == asked_.end();
+    });
+  }
   if (it == qs.end()) {
     after_questions();
     return;
@@ -606,12 +643,7 @@ void Flow::submit_typed() {
 void Flow::after_questions() {
   const auto* f = form();
   if (!f) return;
-  if (session_.representing) {
-    if (const auto* id_item = first_identity_item(*f)) {
-      session_.answers.clear(id_item->link_id);
-      session_.answers.set(id_item->link_id, forms::AnswerValue::of_string(session_.representation.represented_id));
-    }
-  }
+  answer_who_items();
   const auto issues = forms::validate_answers(*f, session_.answers);
   if (!issues.empty()) {
     const auto qs = questions();
@@ -629,12 +661,12 @@ void Flow::after_questions() {
     return;
   }
   if (!session_.representing) {
-    if (const auto* id_item = first_identity_item(*f))
+    if (const auto* id_item = forms::represented_id_item(*f))
       if (const auto* v = session_.answers.first(id_item->link_id)) session_.representation.represented_id = v->text;
   }
   check_representation_or_refuse();
   if (screen_ == Screen::Refused) return;
-  start_print(false);
+  go(Screen::Overview);  // a look back at every answer before the sheet is printed
 }
 
 bool Flow::take_typed_identity(std::string& into) {
@@ -680,7 +712,10 @@ void Flow::start_print(bool blank) {
   req.form_id = f->id;
   req.language = session_.language;
   req.submission_id = session_.submission_id;
-  if (!blank) req.answers = session_.answers;
+  if (!blank) {
+    answer_who_items();  // printed pre-filled: the sheet says what the who-screens learned
+    req.answers = session_.answers;
+  }
   req.large_print = options_.large_print || session_.large_text;
   print_result_.reset();
   print_busy_ = true;
@@ -817,6 +852,9 @@ Submission Flow::make_submission() const {
   s.form_version = f ? f->version : "";
   s.language = session_.language;
   s.answers = session_.answers;
+  // The QuestionnaireResponse says what the Provenance says: the who-screens' answers. (A sheet
+  // scanned at the desk or opened from the review queue is staff's to decide: left as read.)
+  if (f && !session_.staff_review) forms::answer_representation_items(*f, who_answers(), s.answers);
   s.representation = session_.representation;
   s.pages = session_.pages;
   s.evidence_pages = session_.evidence_pages;
@@ -824,6 +862,17 @@ Submission Flow::make_submission() const {
 }
 
 void Flow::start_send() {
+  // A sheet filled in at home that says otherwise about who fills it in than the who-screens
+  // did: the Provenance would contradict the signed sheet, so staff look at it before it is sent.
+  if (const auto* f = form(); f && session_.filled_at_home && session_.held_reference.empty()) {
+    auto differs = forms::representation_disagreements(*f, who_answers(), session_.answers);
+    std::erase_if(differs, [&](const std::string& link) { return !session_.answers.has(link); });
+    if (!differs.empty()) {
+      log("send: the sheet's answers about who fills it in differ from the screens: held for staff review");
+      start_hold("representation-differs");
+      return;
+    }
+  }
   Submission s = make_submission();
   s.assisted_by = session_.assisted_by;
   s.assisted_by_name = session_.assisted_by_name;
@@ -925,6 +974,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             open_form(i.id);
           },
           [&](const intent::FillIn&) {
+            answer_who_items();
             if (session_.representing) {
               go(Screen::RepresentativeId);
               wipe_string(session_.typed);
@@ -968,6 +1018,10 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                 break;
               case Screen::RepresentativeId: {
                 if (!take_typed_identity(session_.representation.representative_id)) return;
+                if (changing_) {
+                  after_questions();  // changed from the overview: checked again, then back there
+                  return;
+                }
                 go(Screen::RepresentedId);
                 if (!session_.representation.represented_id.empty())
                   session_.typed = session_.representation.represented_id;
@@ -975,8 +1029,13 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
               }
               case Screen::RepresentedId: {
                 if (!take_typed_identity(session_.representation.represented_id)) return;
+                answer_who_items();
                 if (session_.filled_at_home) {
                   go(Screen::Scan);
+                  return;
+                }
+                if (changing_) {
+                  after_questions();
                   return;
                 }
                 check_representation_or_refuse();
@@ -1025,6 +1084,23 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                                            [&](const forms::AnswerOption& o) { return o.code == i.code; });
             if (known && (screen_ == Screen::Question || screen_ == Screen::Correct))
               answer_and_advance(forms::AnswerValue::of_coding(i.code));
+          },
+          [&](const intent::Change& i) {
+            if (screen_ != Screen::Overview) return;
+            if (session_.representing &&
+                (i.link_id == intent::kChangeRepresentative || i.link_id == intent::kChangeRepresented)) {
+              const bool own = i.link_id == intent::kChangeRepresentative;
+              go(own ? Screen::RepresentativeId : Screen::RepresentedId);
+              changing_ = true;
+              session_.typed = own ? session_.representation.representative_id : session_.representation.represented_id;
+              return;
+            }
+            const auto qs = questions();
+            if (std::none_of(qs.begin(), qs.end(), [&](const forms::Item* q) { return q->link_id == i.link_id; }))
+              return;
+            go(Screen::Question);
+            changing_ = true;
+            start_question(i.link_id);
           },
           [&](const intent::StartScan&) {
             if (!scan_busy_) start_scan();
@@ -1078,6 +1154,7 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
             history_.pop_back();
             services_.speaker->stop();
             screen_ = step.screen;
+            if (step.screen == Screen::Overview) changing_ = false;
             page_ = 0;
             error_key_.clear();
             if (step.screen == Screen::Question || step.screen == Screen::Correct)

@@ -32,7 +32,9 @@ ScreenModel Flow::screen_model() const {
         return models::refused(std::move(m), w, refusal_key_);
       case Screen::Question:
       case Screen::Correct:
-        return models::question(std::move(m), w, f, current_link_, questions(), s.typed, page_);
+        return models::question(std::move(m), w, f, current_link_, progress(), s.typed, page_);
+      case Screen::Overview:
+        return models::overview(std::move(m), w, s, f, questions(), progress(), page_);
       case Screen::Print:
         return models::print(std::move(m), w, s, f, options_.postal_address, print_busy_, print_result_);
       case Screen::Scan:
@@ -73,6 +75,11 @@ ScreenModel::~ScreenModel() {
   for (auto& c : choices) {
     wipe_string(c.label);
     wipe_string(c.explain);
+  }
+  for (auto& r : rows) {
+    wipe_string(r.label);
+    wipe_string(r.explain);
+    wipe_string(r.value);
   }
   if (input) wipe_string(input->shown);
   if (crop && !crop->grey.empty()) sodium_memzero(crop->grey.data(), crop->grey.size());

@@ -28,6 +28,7 @@ void form_intro(Painter& p);
 void identity(Painter& p);
 void refused(Painter& p);
 void question(Painter& p);
+void overview(Painter& p);
 void print(Painter& p);
 void scan(Painter& p);
 void review(Painter& p);

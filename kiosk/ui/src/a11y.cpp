@@ -357,6 +357,24 @@ class Walker {
     record(f, "form intro", id);
     f.apply(in::FillIn{}, now_);
     answer_questions(f, form, example, id, true);
+    // The look back before printing: every page of answers, "Endre" and back.
+    if (f.screen() == flow::Screen::Overview) {
+      record(f, "overview", id);
+      const auto model = f.screen_model();
+      if (!model.rows.empty()) {
+        f.apply(model.rows.front().intent, now_);
+        record(f, "overview change", id);
+        f.apply(in::Back{}, now_);
+      }
+      const std::string first_row = model.rows.empty() ? "" : model.rows.front().id;
+      for (int more = 0; more < 12 && f.screen_model().choices.size() > 1; ++more) {
+        f.apply(in::MoreChoices{}, now_);
+        const auto rows = f.screen_model().rows;
+        if (!rows.empty() && rows.front().id == first_row) break;  // back at the first page
+        record(f, "overview page " + std::to_string(more + 2), id);
+      }
+      f.apply(in::PrintForm{form.id, false}, now_);
+    }
     record(f, "print working", id);
     r.printer->hold = false;
     f.tick(now_);

@@ -50,6 +50,9 @@ FrameOutput draw_frame(const Fonts& fonts, const flow::ScreenModel& model) {
     case S::Correct:
       screens::question(p);
       break;
+    case S::Overview:
+      screens::overview(p);
+      break;
     case S::Print:
       screens::print(p);
       break;

@@ -13,6 +13,7 @@
 #include "forms/representation.hpp"
 #include "forms/translations.hpp"
 #include "kiosk_flow/async.hpp"
+#include "kiosk_flow/progress.hpp"
 #include "kiosk_flow/services.hpp"
 #include "kiosk_flow/session.hpp"
 #include "kiosk_flow/staff_desk.hpp"
@@ -37,6 +38,8 @@ enum class Screen {
   RepresentedId,
   Refused,
   Question,
+  // Before printing: every answer in plain words, each with "Endre" (change it and come back).
+  Overview,
   Print,
   Scan,
   Review,
@@ -86,6 +89,13 @@ struct AnswerYesNo {
 struct AnswerChoice {
   std::string code;
 };
+// "Endre" on the overview: the question (linkId) to change, then back to the overview. The
+// who-screens' numbers are changed on their own screens (kChangeRepresentative/-Represented).
+struct Change {
+  std::string link_id;
+};
+inline constexpr const char* kChangeRepresentative = "who:representative-id";
+inline constexpr const char* kChangeRepresented = "who:represented-id";
 struct StartScan {};
 struct ConfirmRead {
   bool correct = false;
@@ -108,13 +118,14 @@ struct StaffAction {
 };
 }  // namespace intent
 
-using Intent = std::variant<intent::ChooseLanguage, intent::ChooseCategory, intent::SendFilledForm, intent::MoreChoices,
-                            intent::ChooseSelf, intent::ChooseSomeoneElse, intent::ChooseRepresentation,
-                            intent::ChooseForm, intent::FillIn, intent::PrintForm, intent::Key, intent::Erase,
-                            intent::Next, intent::Skip, intent::AnswerYesNo, intent::AnswerChoice, intent::StartScan,
-                            intent::ConfirmRead, intent::SendIn, intent::LeaveForStaff, intent::Finish, intent::Back,
-                            intent::StartOver, intent::Help, intent::ReadAloud, intent::ToggleContrast,
-                            intent::ToggleBigText, intent::StillHere, intent::OpenStaff, intent::StaffAction>;
+using Intent =
+    std::variant<intent::ChooseLanguage, intent::ChooseCategory, intent::SendFilledForm, intent::MoreChoices,
+                 intent::ChooseSelf, intent::ChooseSomeoneElse, intent::ChooseRepresentation, intent::ChooseForm,
+                 intent::FillIn, intent::PrintForm, intent::Key, intent::Erase, intent::Next, intent::Skip,
+                 intent::AnswerYesNo, intent::AnswerChoice, intent::Change, intent::StartScan, intent::ConfirmRead,
+                 intent::SendIn, intent::LeaveForStaff, intent::Finish, intent::Back, intent::StartOver, intent::Help,
+                 intent::ReadAloud, intent::ToggleContrast, intent::ToggleBigText, intent::StillHere, intent::OpenStaff,
+                 intent::StaffAction>;
 
 // A short name for logs and the demo summary (no personal data: typed keys are not shown).
 std::string describe(const Intent& intent);
@@ -128,6 +139,7 @@ struct Choice {
   std::string explain;  // one translated sentence under the button, may be empty
   Intent intent;
   bool primary = false;
+  std::string value = {};  // a row's fact shown beside it (an answer on the overview), may be empty
 };
 
 // One line of text. A fact (an address, a phone number, a reference, a value read from
@@ -259,6 +271,8 @@ class Flow {
   const std::string& staff_actor() const { return desk_.actor(); }
   // The questions asked for the chosen form, in order, given the answers so far.
   std::vector<const forms::Item*> questions() const;
+  // "Steg n av N" on the question being asked and on the overview (none elsewhere).
+  std::optional<Progress> progress() const;
 
  private:
   void go(Screen next, bool remember = true);
@@ -284,6 +298,10 @@ class Flow {
   // A staff intent: the desk's lists and sign-in, and the screens they lead to.
   void apply_staff(const StaffIntent& what);
   void check_representation_or_refuse();
+  // What the who-screens learned, as the form's representation items take it.
+  forms::WhoAnswers who_answers() const;
+  // Answers the form's representation items from the who-screens (never asked again).
+  void answer_who_items();
   // Moves a valid typed identity number into `into` (the typed copy is wiped); otherwise
   // sets the plain-language error and returns false.
   bool take_typed_identity(std::string& into);
@@ -306,8 +324,12 @@ class Flow {
   };
   std::vector<Step> history_;
   std::string current_link_;  // question on screen
-  size_t page_ = 0;           // page of choices on screens with more than four
-  std::string error_key_;     // translated error next to the field
+  // "Endre" from the overview: after the changed answer (and any question it brings that was never
+  // asked), back to the overview. `asked_` holds the questions already shown this session.
+  bool changing_ = false;
+  std::vector<std::string> asked_;
+  size_t page_ = 0;        // page of choices on screens with more than four
+  std::string error_key_;  // translated error next to the field
   std::string refusal_key_;
   bool print_busy_ = false, scan_busy_ = false, send_busy_ = false, receipt_busy_ = false;
   std::uint64_t scan_ticket_ = 0;  // the running scan's; a wipe moves it on (late results are dropped)

@@ -58,10 +58,16 @@ ScreenModel form_intro(ScreenModel m, const Words& w, const forms::Questionnaire
 // The representative's or the represented person's number (m.screen says which).
 ScreenModel identity(ScreenModel m, const Words& w, const std::string& typed);
 ScreenModel refused(ScreenModel m, const Words& w, const std::string& refusal_key);
-// A question, or a value read from the sheet being corrected (m.screen says which); `asked` are
-// the questions asked for the form, in order.
+// "Steg n av N" (progress.hpp: by the form's sections, so it never jumps).
+std::string progress_line(const Words& w, const Progress& progress, ScreenModel& m);
+// A question, or a value read from the sheet being corrected (m.screen says which).
 ScreenModel question(ScreenModel m, const Words& w, const forms::Questionnaire* form, const std::string& link_id,
-                     const std::vector<const forms::Item*>& asked, const std::string& typed, size_t page);
+                     const std::optional<Progress>& progress, const std::string& typed, size_t page);
+// Before printing: every question asked with its answer in plain words, each with "Endre", a few
+// at a time; the who-screens' numbers too when acting for someone else.
+ScreenModel overview(ScreenModel m, const Words& w, const Session& session, const forms::Questionnaire* form,
+                     const std::vector<const forms::Item*>& asked, const std::optional<Progress>& progress,
+                     size_t page);
 ScreenModel print(ScreenModel m, const Words& w, const Session& session, const forms::Questionnaire* form,
                   const std::string& site_address, bool busy, const std::optional<PrintResult>& result);
 // `evidence`: the attachment being scanned, empty for the form itself.

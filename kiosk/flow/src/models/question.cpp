@@ -6,16 +6,12 @@
 namespace kiosk::flow::models {
 
 ScreenModel question(ScreenModel m, const Words& w, const forms::Questionnaire* form, const std::string& link_id,
-                     const std::vector<const forms::Item*>& asked, const std::string& typed, size_t page) {
+                     const std::optional<Progress>& progress, const std::string& typed, size_t page) {
   if (!form) return m;
   const auto& f = *form;
   const auto* item = f.find_item(link_id);
   if (!item) return m;
-  const auto pos = std::find(asked.begin(), asked.end(), item);
-  if (m.screen == Screen::Question && pos != asked.end())
-    m.body.push_back(w.tf("ui.question.step",
-                          {{"n", std::to_string(pos - asked.begin() + 1)}, {"count", std::to_string(asked.size())}},
-                          m));
+  if (m.screen == Screen::Question && progress) m.body.push_back(progress_line(w, *progress, m));
   if (m.screen == Screen::Correct) m.body.push_back(w.t("ui.correct.body", m));
   std::map<std::string, std::vector<std::string>> intros;
   std::vector<std::string> pending;
