@@ -1,5 +1,6 @@
 // bench_scan [--pages N] [--speed-pages N] [--tesseract-pages N] [--digits 0|1] [--marks 0|1] [--seed S]
-// bench_scan --prefilled N [--seed S]: only the pre-filled corpus (issue 17), N sheets of each kind.
+// bench_scan --prefilled N [--seed S]: only the pre-filled corpus (issue 17): 2N unchanged sheets
+// and N of each kind of hand change.
 // Accuracy and speed of the scan pipeline: digits on unseen MNIST (the recognizer's digit
 // ensemble and acceptance rule, --digits 0 skips it), every field of degraded filled pages (letter
 // fields split by the letters they hold: A-Z only, with Æ Ø Å, with Sámi or other accented
@@ -90,7 +91,20 @@ std::string as_text(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string joined;
+    for (const auto& e : v) joined += (joined.empty() ? "" : ",") + as_text(e);
+    return joined;
+  }
   return v.dump();
+}
+
+// Every printed value of an item, joined as as_text joins a list read from several ticked boxes.
+std::string printed_text(const forms::Answers& answers, const std::string& link_id) {
+  std::string joined;
+  if (auto it = answers.values.find(link_id); it != answers.values.end())
+    for (const auto& v : it->second) joined += (joined.empty() ? "" : ",") + v.to_display_string();
+  return joined;
 }
 
 // Pre-filled sheets (issue 17): sheets the kiosk printed with the answers in their boxes, signed,
@@ -116,11 +130,14 @@ int prefilled_bench(const forms::Catalogue& catalogue, const forms::Translations
   std::map<std::string, Row> rows;
   std::vector<double> verify_times, read_times;
   int next = 0;
-  std::cout << "== Pre-filled sheets: " << per_kind << " of each kind, forms in turn from " << form_ids.size()
+  std::cout << "== Pre-filled sheets: " << 2 * per_kind << " unchanged, " << per_kind
+            << " of each hand change, forms in turn from " << form_ids.size()
             << " forms, every page, nb/nn/en\n";
   for (const auto& [change, name] : kinds) {
     Row& row = rows[name];
-    for (int tries = 0; row.sheets < per_kind && tries < per_kind * 20; ++tries, ++next) {
+    // Twice as many unchanged sheets: the share that needs no question is the finer target.
+    const int wanted = change == Change::None ? 2 * per_kind : per_kind;
+    for (int tries = 0; row.sheets < wanted && tries < wanted * 20; ++tries, ++next) {
       const std::string& form_id = form_ids[static_cast<size_t>(next) % form_ids.size()];
       const std::string& lang = langs[static_cast<size_t>(next / static_cast<int>(form_ids.size())) % langs.size()];
       const auto& form = catalogue.at(form_id);
@@ -164,8 +181,7 @@ int prefilled_bench(const forms::Catalogue& catalogue, const forms::Translations
         if (f.link_id == "signature" && sheet.signed_by_hand && f.value != true) ++row.unsigned_found;
         const auto* item = form.find_item(f.link_id);
         if (!item) continue;
-        const auto* v = sheet.answers.first(f.link_id);
-        const std::string truth = v ? v->to_display_string() : "";
+        const std::string truth = printed_text(sheet.answers, f.link_id);
         if (f.status == scanners::FieldStatus::NeedsReview) {
           ++questions;
           if (f.link_id == sheet.changed)
@@ -199,8 +215,7 @@ int prefilled_bench(const forms::Catalogue& catalogue, const forms::Translations
       for (const auto& f : read.fields) {
         const auto* item = form.find_item(f.link_id);
         if (!item) continue;
-        const auto* v = sheet.answers.first(f.link_id);
-        const std::string truth = v ? v->to_display_string() : "";
+        const std::string truth = printed_text(sheet.answers, f.link_id);
         if (f.status == scanners::FieldStatus::NeedsReview || as_text(f.value) != truth)
           ++yard;
         else if (f.link_id == sheet.changed)

@@ -1,6 +1,7 @@
 #include "scanners/printed.hpp"
 
 #include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-image.h>
 #include <poppler/cpp/poppler-page-renderer.h>
 #include <poppler/cpp/poppler-page.h>
@@ -51,6 +52,13 @@ cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region) {
 cv::Mat render_printed_page(const print::FormLayout& layout, int page, const print::Fonts& fonts, double px_per_mm) {
   if (page < 1 || page > static_cast<int>(layout.pages.size()))
     throw ScanError("render-failed", "the printed page " + std::to_string(page) + " is not in the layout");
+  // Poppler complains on stderr about the ToUnicode maps libharu writes; the glyphs are what
+  // matters here, and the helper's stderr is the kiosk's log.
+  static const bool quiet = [] {
+    poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr);
+    return true;
+  }();
+  (void)quiet;
   const std::string pdf = print::render_form_pdf(layout, "printed", rendering_key(), fonts);
   // Rendered in memory: the sheet's values never reach a file.
   std::unique_ptr<poppler::document> doc(
@@ -120,11 +128,15 @@ PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& refere
   cv::bitwise_and(reference, scan_fat, found);
   out.coverage = reference_ink > 0 ? static_cast<double>(cv::countNonZero(found)) / reference_ink : 1.0;
 
-  // A stroke across several boxes: the value was crossed out.
+  // A stroke across several boxes: the value was crossed out. Where the stroke crosses printed ink
+  // (box lines, glyphs) that ink explains it, so the stroke comes in pieces: bridged first.
   if (out.added_pixels > 0 && boxes.size() > 1) {
     const double box_w = boxes.front().w * px_per_mm;
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(out.added, labels, stats, centroids, 8, CV_32S);
+    const int bridge = 2 * tolerance.slack_px + static_cast<int>(std::lround(px_per_mm)) + 3;
+    cv::Mat joined, labels, stats, centroids;
+    cv::morphologyEx(out.added, joined, cv::MORPH_CLOSE,
+                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(bridge, 3)));
+    const int n = cv::connectedComponentsWithStats(joined, labels, stats, centroids, 8, CV_32S);
     for (int i = 1; i < n; ++i)
       if (stats.at<int>(i, cv::CC_STAT_WIDTH) > 1.6 * box_w &&
           stats.at<int>(i, cv::CC_STAT_WIDTH) > 2 * stats.at<int>(i, cv::CC_STAT_HEIGHT))

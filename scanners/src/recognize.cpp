@@ -476,10 +476,13 @@ struct Recognizer::Impl {
   const cv::Mat* printed_reference(const print::QrPayload& qr, const PrintedSheet& printed) {
     const std::string key = qr.submission_id + "|" + qr.form_id + "|" + qr.lang + "|" + (qr.large_print ? "L" : "") +
                             "|" + std::to_string(qr.page);
-    if (reference_submission != qr.submission_id) {
+    // A reprint after an answer was changed keeps its submission id: the values decide too.
+    if (reference_submission != qr.submission_id || reference_answers.values != printed.answers.values) {
       for (auto& [k, m] : references) m.setTo(0);
       references.clear();
       reference_submission = qr.submission_id;
+      reference_answers.wipe();
+      reference_answers = printed.answers;
     }
     if (auto it = references.find(key); it != references.end()) return &it->second;
     const forms::Questionnaire* form = catalogue.find(qr.form_id);
@@ -496,6 +499,7 @@ struct Recognizer::Impl {
     }
   }
   std::string reference_submission;
+  forms::Answers reference_answers;
   std::map<std::string, cv::Mat> references;
 
   std::string identify_by_title(const cv::Mat& grey) {
