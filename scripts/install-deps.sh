@@ -17,6 +17,8 @@ packages=(
   # scan and recognise
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-nor
   libsane-dev sane-utils libzxing-dev libdlib-dev libopencv-core-dev libopencv-imgproc-dev
+  # (a pre-filled sheet rendered again in memory, to compare its boxes with the scan)
+  libpoppler-cpp-dev
   # (dlib's CMake package links libblas.so and liblapack.so, which libdlib-dev does not pull in)
   libblas-dev liblapack-dev
   # (the letter trainer: FreeType and the fonts it draws letters from)

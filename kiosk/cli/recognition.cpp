@@ -1,11 +1,14 @@
 #include "recognition.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
 #include "config.hpp"
+#include "forms/answers.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/translations.hpp"
@@ -68,9 +71,26 @@ int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Conf
     ctx.err << e.what() << "\n";
     return kExitUnavailable;
   }
+  // --printed FILE: what the kiosk printed on the sheet it expects ({"submission", "form",
+  // "answers": a QuestionnaireResponse}); its unchanged boxes are verified, not read.
+  std::optional<scanners::PrintedSheet> printed;
+  if (auto file = args.value("--printed")) {
+    try {
+      std::ifstream in(*file);
+      if (!in) throw std::runtime_error("cannot be opened");
+      const auto j = nlohmann::json::parse(in);
+      const auto& form = catalogue.at(j.at("form").get<std::string>());
+      printed = scanners::PrintedSheet{j.at("submission").get<std::string>(),
+                                       forms::parse_answers(j.at("answers"), form, *file)};
+    } catch (const std::exception& e) {
+      ctx.err << "the printed values in " << *file << " cannot be used: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
   scanners::Recognizer recognizer(catalogue, translations, key, recognizer_options(config));
   std::vector<scanners::PageResult> results;
-  for (auto& page : pages) results.push_back(recognizer.recognize_page(std::move(page)));
+  for (auto& page : pages) results.push_back(recognizer.recognize_page(std::move(page), printed ? &*printed : nullptr));
+  if (printed) printed->answers.wipe();
   const auto submissions = scanners::assemble_submissions(std::move(results), catalogue);
   if (auto crops = args.value("--crops")) scanners::write_crops(submissions, *crops);
   const auto json = scanners::to_json(submissions);
@@ -93,7 +113,8 @@ int recognize_or_throw(std::vector<scanners::PageImage> pages, const kiosk::Conf
       for (const auto& f : s["fields"])
         ctx.out << "  " << f["linkId"].get<std::string>() << " = " << f["value"].dump() << "  ["
                 << f["status"].get<std::string>()
-                << (f["reason"].is_null() ? "" : ": " + f["reason"].get<std::string>()) << "]\n";
+                << (f["reason"].is_null() ? "" : ": " + f["reason"].get<std::string>())
+                << (f.contains("printed") ? ", printed by the kiosk, unchanged" : "") << "]\n";
     }
   }
   return all_accepted ? kExitOk : kExitFailed;
@@ -112,7 +133,7 @@ int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Co
 }
 
 int recognize_files(Context& ctx, const std::string& usage) {
-  Args args(ctx.args, {"--crops", "--key", "--config"}, {"--json"});
+  Args args(ctx.args, {"--crops", "--key", "--config", "--printed"}, {"--json"});
   if (!args.ok() || args.positional().empty()) {
     ctx.err << (args.ok() ? "" : args.error() + "\n") << "Usage: " << usage << "\n";
     return kExitUsage;

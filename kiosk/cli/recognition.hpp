@@ -24,7 +24,7 @@ void report_scan_error(Context& ctx, const scanners::ScanError& e, const kiosk::
 int recognize_and_report(std::vector<scanners::PageImage> pages, const kiosk::Config& config, const Args& args,
                          Context& ctx);
 
-// FILE... [--json] [--crops DIR] [--key FILE] [--config FILE]: imports the files and recognises
+// FILE... [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]: imports the files and recognises
 // them; `usage` is the command line shown when the arguments are wrong.
 int recognize_files(Context& ctx, const std::string& usage);
 

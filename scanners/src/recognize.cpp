@@ -309,9 +309,15 @@ struct Recognizer::Impl {
 
   // `grey` shares its pixels with the caller's page unless the caller gave the page up
   // (recognize_page(PageImage&&)): then the scan is freed as soon as its working copy exists.
-  PageResult recognize(cv::Mat grey, const std::string& source) {
+  PageResult recognize(cv::Mat grey, const std::string& source, const PrintedSheet* printed) {
     PageResult result;
     result.source = source;
+    if (is_blank(grey)) {
+      // Nothing printed or written at all: the back of the sheet, or an empty page. Said as such,
+      // not as a form the kiosk does not know.
+      result.problem = "blank-page";
+      return result;
+    }
     const auto codes = find_qr_codes(grey);
     std::optional<FoundQr> kiosk_code;
     std::string qr_problem = codes.empty() ? "no-qr-code" : "qr-invalid";
@@ -441,9 +447,60 @@ struct Recognizer::Impl {
       cv::threshold(rectified, rect_ink, 140, 255, cv::THRESH_BINARY_INV);
       despeckled = remove_specks(rect_ink, 6);  // pieces under 6 pixels are scanner dust
     }
-    read_fields(*layout, result.qr->page, rectified, despeckled, result);
+    // The sheet the kiosk printed for this submission: its boxes are compared with the printed
+    // values, not read. Only a code a key of ours vouches for, naming that very submission.
+    const forms::Answers* printed_answers = nullptr;
+    const cv::Mat* reference = nullptr;
+    if (printed && result.key_problem.empty() && !result.qr->submission_id.empty() &&
+        result.qr->submission_id == printed->submission_id) {
+      if (const cv::Mat* rendered = printed_reference(*result.qr, *printed)) {
+        reference = rendered;
+        printed_answers = &printed->answers;
+      }
+    }
+    read_fields(*layout, result.qr->page, rectified, despeckled, result, reference, printed_answers);
     return result;
   }
+
+  // Mostly white everywhere: a sheet with no ink at all (checked on a small copy).
+  static bool is_blank(const cv::Mat& grey) {
+    if (grey.empty()) return true;
+    cv::Mat small, dark;
+    cv::resize(grey, small, cv::Size(std::max(1, grey.cols / 4), std::max(1, grey.rows / 4)), 0, 0, cv::INTER_AREA);
+    cv::threshold(small, dark, 128, 255, cv::THRESH_BINARY_INV);
+    return static_cast<double>(cv::countNonZero(dark)) / static_cast<double>(small.total()) < 0.0005;
+  }
+
+  // The printed page rendered again (kept for the pages of the last submission only: it holds
+  // the person's values). Nothing when it cannot be rendered: the page is then read as usual.
+  const cv::Mat* printed_reference(const print::QrPayload& qr, const PrintedSheet& printed) {
+    const std::string key = qr.submission_id + "|" + qr.form_id + "|" + qr.lang + "|" + (qr.large_print ? "L" : "") +
+                            "|" + std::to_string(qr.page);
+    // A reprint after an answer was changed keeps its submission id: the values decide too.
+    if (reference_submission != qr.submission_id || reference_answers.values != printed.answers.values) {
+      for (auto& [k, m] : references) m.setTo(0);
+      references.clear();
+      reference_submission = qr.submission_id;
+      reference_answers.wipe();
+      reference_answers = printed.answers;
+    }
+    if (auto it = references.find(key); it != references.end()) return &it->second;
+    const forms::Questionnaire* form = catalogue.find(qr.form_id);
+    if (!form) return nullptr;
+    print::LayoutContext context;
+    context.translations = &translations;
+    context.postal_address = options.postal_address;
+    context.fonts = options.fonts;
+    try {
+      const auto layout = print::layout_form(*form, qr.lang, print::layout_options(qr), context, &printed.answers);
+      return &references.emplace(key, render_printed_page(layout, qr.page, options.fonts, kPxPerMm)).first->second;
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }
+  std::string reference_submission;
+  forms::Answers reference_answers;
+  std::map<std::string, cv::Mat> references;
 
   std::string identify_by_title(const cv::Mat& grey) {
     // The title sits in the top part of the page; try the page as fed and upside down.
@@ -489,8 +546,54 @@ struct Recognizer::Impl {
     return r;
   }
 
+  // The value the kiosk printed for `item`, as the readers report it: bool, answer code (an array
+  // when several), ISO date, digits or text; null when it printed nothing there.
+  static nlohmann::json printed_value(const forms::Item& item, const forms::Answers& answers) {
+    const auto it = answers.values.find(item.link_id);
+    if (it == answers.values.end() || it->second.empty()) return nullptr;
+    auto one = [](const forms::AnswerValue& v) -> nlohmann::json {
+      switch (v.kind) {
+        case forms::AnswerValue::Kind::Boolean:
+          return v.boolean;
+        case forms::AnswerValue::Kind::Integer:
+          return std::to_string(v.integer);
+        default:
+          return v.text;
+      }
+    };
+    if (item.type == forms::ItemType::Choice && item.repeats) {
+      nlohmann::json all = nlohmann::json::array();
+      for (const auto& v : it->second) all.push_back(one(v));
+      return all;
+    }
+    return one(it->second.front());
+  }
+
+  // A box of a pre-filled sheet: unchanged -> the printed value, accepted; changed by hand -> what
+  // the reader makes of it, always for a person to confirm. `read` reads the field the usual way.
+  template <typename Read>
+  FieldResult verify_or_read(const print::Field& f, const std::vector<print::RectMm>& boxes, const forms::Item& item,
+                             const cv::Mat& grey, const cv::Mat& ink, const cv::Mat& reference,
+                             const forms::Answers& printed, Read read) {
+    const auto check = compare_printed(ink, reference, boxes, kPxPerMm);
+    if (check.unchanged) {
+      auto r = make(f, grey, printed_value(item, printed), 1.0, "");
+      r.printed = true;
+      return r;
+    }
+    // A value struck through: nothing to read, the person says what should stand there. (Ticks
+    // scribbled over are read as ticks are: the tick reader tells a scribble from a tick.)
+    if (check.crossed_out && f.kind != print::FieldKind::Tick) return make(f, grey, nullptr, 0.0, "crossed-out");
+    FieldResult r = read();
+    r.status = FieldStatus::NeedsReview;
+    // What the reader made of it is only a proposal: the person changed this by hand.
+    r.reason = "changed-by-hand";
+    r.confidence = std::min(r.confidence, 0.5);
+    return r;
+  }
+
   void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink,
-                   PageResult& out) {
+                   PageResult& out, const cv::Mat* reference = nullptr, const forms::Answers* printed = nullptr) {
     const forms::Questionnaire* form = catalogue.find(layout.form_id);
     // Tick boxes are read per item (all of its options together).
     std::map<std::string, std::vector<const print::Field*>> ticks;
@@ -498,19 +601,24 @@ struct Recognizer::Impl {
     for (const auto& f : layout.fields) {
       if (f.page != page) continue;
       const forms::Item* item = form ? form->find_item(f.link_id) : nullptr;
+      // The signature block (no form item) is always the person's own writing.
+      const bool verify = reference && printed && item;
+      auto verified = [&](auto read) {
+        return verify ? verify_or_read(f, f.boxes, *item, grey, ink, *reference, *printed, read) : read();
+      };
       switch (f.kind) {
         case print::FieldKind::Tick:
           if (!ticks.count(f.link_id)) tick_order.push_back(f.link_id);
           ticks[f.link_id].push_back(&f);
           break;
         case print::FieldKind::Digits:
-          out.fields.push_back(read_digits(f, item, grey, ink));
+          out.fields.push_back(verified([&] { return read_digits(f, item, grey, ink); }));
           break;
         case print::FieldKind::Letters:
-          out.fields.push_back(read_letters(f, grey, ink));
+          out.fields.push_back(verified([&] { return read_letters(f, grey, ink); }));
           break;
         case print::FieldKind::Text:
-          out.fields.push_back(read_text(f, grey, ink));
+          out.fields.push_back(verified([&] { return read_text(f, grey, ink); }));
           break;
         case print::FieldKind::Signature:
           out.fields.push_back(read_signature(f, grey, ink));
@@ -520,7 +628,20 @@ struct Recognizer::Impl {
     for (const auto& link_id : tick_order) {
       const auto& boxes = ticks[link_id];
       const forms::Item* item = form ? form->find_item(link_id) : nullptr;
-      out.fields.push_back(read_ticks(link_id, boxes, item, grey, ink));
+      auto read = [&] { return read_ticks(link_id, boxes, item, grey, ink); };
+      if (reference && printed && item) {
+        // All of the item's boxes together: a tick moved to another box is a change.
+        print::Field all;
+        all.link_id = link_id;
+        all.kind = print::FieldKind::Tick;
+        all.page = boxes.front()->page;
+        std::vector<print::RectMm> rects;
+        for (const auto* b : boxes) rects.insert(rects.end(), b->boxes.begin(), b->boxes.end());
+        all.boxes = rects;
+        out.fields.push_back(verify_or_read(all, rects, *item, grey, ink, *reference, *printed, read));
+      } else {
+        out.fields.push_back(read());
+      }
     }
   }
 
@@ -805,13 +926,13 @@ Recognizer::Recognizer(const forms::Catalogue& catalogue, const forms::Translati
 
 Recognizer::~Recognizer() = default;
 
-PageResult Recognizer::recognize_page(const PageImage& page) {
-  return impl_->recognize(page.grey, page.source);
+PageResult Recognizer::recognize_page(const PageImage& page, const PrintedSheet* printed) {
+  return impl_->recognize(page.grey, page.source, printed);
 }
 
-PageResult Recognizer::recognize_page(PageImage&& page) {
+PageResult Recognizer::recognize_page(PageImage&& page, const PrintedSheet* printed) {
   PageImage taken = std::move(page);
-  return impl_->recognize(std::move(taken.grey), taken.source);
+  return impl_->recognize(std::move(taken.grey), taken.source, printed);
 }
 
 }  // namespace scanners

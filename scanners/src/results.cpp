@@ -172,6 +172,7 @@ nlohmann::json to_json(const std::vector<SubmissionResult>& submissions) {
                         {"confidence", std::round(f.confidence * 1000.0) / 1000.0},
                         {"status", f.status == FieldStatus::Accepted ? "accepted" : "needs_review"},
                         {"reason", f.reason.empty() ? nlohmann::json() : nlohmann::json(f.reason)}});
+      if (f.printed) fields.back()["printed"] = true;
     }
     j["fields"] = fields;
     list.push_back(std::move(j));
@@ -208,6 +209,7 @@ std::vector<SubmissionResult> from_json(const nlohmann::json& json, const std::f
       field.confidence = f.at("confidence").get<double>();
       field.status = text(f, "status") == "accepted" ? FieldStatus::Accepted : FieldStatus::NeedsReview;
       field.reason = text(f, "reason");
+      field.printed = f.contains("printed") && f["printed"].is_boolean() && f["printed"].get<bool>();
       if (field.status == FieldStatus::NeedsReview) {
         const auto file = crop_file(crops_dir, r, field);
         std::error_code ec;

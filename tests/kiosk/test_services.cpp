@@ -719,3 +719,52 @@ TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory
   CHECK(read->detail.find("not in memory") == std::string::npos);
   CHECK(scanner.folder().parent_path() == on_disk);
 }
+
+TEST_CASE("scan: a pre-filled sheet scanned back unchanged is verified, not read, in the kiosk and in kiosk-recognize") {
+  const auto& assets = kiosk_test::Assets::get();
+  TempDir dir{"kiosk-services"};
+  auto config = pnm_config(dir.path, dir.path / "pages");
+  config.set("scanner.pages_on_disk", true);  // the page folder's privacy is tested above
+  std::filesystem::create_directories(dir.path / "pages");
+  const std::string submission = "0123456789abcdef0123456789abcdef";
+  const auto& form = print_onto_glass(config, dir.path, submission);
+  flow::ScanRequest scan;
+  scan.submission_id = submission;
+  scan.expected_form_id = form.id;
+  scan.printed = forms::make_example_answers(form, 5);  // what print_onto_glass printed
+  for (const bool helper : {false, true}) {
+    INFO("in the kiosk-recognize helper: " << helper);
+    config.set("scanner.recognize_in_helper", helper);
+    app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
+    scanner.start(scan);
+    std::optional<flow::ScanResult> read;
+    for (int i = 0; i < 6000 && !read; ++i)
+      if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+    REQUIRE(read);
+    INFO(read->detail);
+    REQUIRE(read->outcome == flow::Outcome::Done);
+    int printed = 0;
+    for (const auto& f : read->fields) {
+      INFO(f.link_id << " = " << f.value << " (" << f.reason << ")");
+      CHECK(!f.needs_review);
+      if (f.printed) ++printed;
+    }
+    CHECK(printed >= 2);
+    CHECK(read->detail.find(" 0 to confirm") != std::string::npos);
+  }
+  // The back of the sheet (no ink at all): said so in plain words, not "we did not recognise the form".
+  {
+    std::ofstream pgm(dir.path / "page.pgm", std::ios::binary);
+    pgm << "P5\n1240 1754\n255\n" << std::string(static_cast<size_t>(1240) * 1754, '\xf6');
+  }
+  app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
+  scanner.start(scan);
+  std::optional<flow::ScanResult> read;
+  for (int i = 0; i < 6000 && !read; ++i)
+    if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+  REQUIRE(read);
+  INFO(read->detail);
+  CHECK(read->outcome == flow::Outcome::Failed);
+  CHECK(read->message_key == "ui.scan.blank-page");
+  for (const char* lang : {"nb", "nn", "en"}) CHECK(assets.translations.has(lang, read->message_key));
+}

@@ -63,6 +63,13 @@ std::vector<std::string> block_letters(const std::string& text) {
   return out;
 }
 
+size_t utf8_count(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
 }  // namespace
 
 void write_image(const cv::Mat& grey, const std::filesystem::path& file) {
@@ -302,6 +309,165 @@ FilledPage Generator::fill(const std::string& form_id, const std::string& lang, 
         break;
       }
     }
+  }
+  return out;
+}
+
+Generator::PrefilledPage Generator::prefilled(const std::string& form_id, const std::string& lang,
+                                              const std::string& submission, int page, unsigned answer_seed,
+                                              HandChange change, bool sign) {
+  PrefilledPage out;
+  const auto& form = catalogue_.at(form_id);
+  out.answers = forms::make_example_answers(form, answer_seed);
+  print::LayoutContext context;
+  context.translations = &translations_;
+  const auto l = print::layout_form(form, lang, {}, context, &out.answers);
+  const std::string k = "prefilled|" + form_id + "|" + lang + "|" + submission + "|" + std::to_string(answer_seed);
+  if (!pages_.count(k + "|" + std::to_string(page))) {
+    const std::string pdf = print::render_form_pdf(l, submission, key_);
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("kiosk-corpus-" + std::to_string(::getpid()) + "-" + std::to_string(rng_()));
+    std::filesystem::create_directories(dir);
+    {
+      std::ofstream file(dir / "form.pdf", std::ios::binary);
+      file << pdf;
+    }
+    const auto pages = scanners::import_image_file(dir / "form.pdf");
+    std::filesystem::remove_all(dir);
+    for (size_t i = 0; i < pages.size(); ++i) pages_[k + "|" + std::to_string(i + 1)] = pages[i].grey;
+  }
+  out.grey = pages_.at(k + "|" + std::to_string(page)).clone();
+
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto uniform = [&](double a, double b) { return a + (b - a) * u(rng_); };
+  const cv::Scalar ink(static_cast<int>(uniform(0, 60)));
+  auto digit_at = [&](int d, const cv::Rect& b) {
+    if (!mnist_) return;
+    const auto& samples = mnist_->samples[static_cast<size_t>(d)];
+    const auto& sample = samples[static_cast<size_t>(rng_() % scanners::kMnistTrainPerDigit)];
+    const cv::Rect on = b & cv::Rect(0, 0, out.grey.cols, out.grey.rows);
+    const cv::Mat mark = scanners::render_digit_in_box(sample, b.size(), rng_, false);
+    out.grey(on).setTo(ink, mark(cv::Rect(on.x - b.x, on.y - b.y, on.width, on.height)));
+  };
+  // The printed characters of a box field (dates as DDMMYYYY, as print/layout.cpp prints them).
+  auto printed_chars = [&](const print::Field& f) {
+    std::string s;
+    if (const auto* v = out.answers.first(f.link_id)) {
+      s = v->to_display_string();
+      if (v->kind == forms::AnswerValue::Kind::Date && s.size() == 10)
+        s = s.substr(8, 2) + s.substr(5, 2) + s.substr(0, 4);
+    }
+    return s;
+  };
+
+  if (sign) {
+    for (const auto& f : l.fields) {
+      if (f.page != page) continue;
+      if (f.kind == print::FieldKind::Signature) {
+        out.signed_by_hand = true;
+        const cv::Rect b = rect_px(f.boxes.front());
+        cv::Point prev(b.x + b.width / 6, b.y + b.height / 2);
+        for (int i = 0; i < 25; ++i) {
+          const cv::Point next(std::min(b.x + b.width - 10, prev.x + static_cast<int>(uniform(5, 40))),
+                               b.y + static_cast<int>(uniform(0.25, 0.75) * b.height));
+          cv::line(out.grey, prev, next, ink, 3, cv::LINE_AA);
+          prev = next;
+        }
+      } else if (f.link_id == "signature.date") {
+        const std::string date = "24112026";
+        for (size_t i = 0; i < date.size() && i < f.boxes.size(); ++i) digit_at(date[i] - '0', rect_px(f.boxes[i]));
+      }
+    }
+  }
+  if (change == HandChange::None) return out;
+
+  // The fields the change can be made to, on this page.
+  std::vector<const print::Field*> candidates;
+  std::map<std::string, std::vector<const print::Field*>> tick_boxes;
+  for (const auto& f : l.fields) {
+    if (f.page != page || !form.find_item(f.link_id) || !out.answers.first(f.link_id)) continue;
+    if (f.kind == print::FieldKind::Tick) tick_boxes[f.link_id].push_back(&f);
+    const bool digits = f.kind == print::FieldKind::Digits, letters = f.kind == print::FieldKind::Letters;
+    if (change == HandChange::DigitOverwritten && digits && !printed_chars(f).empty()) candidates.push_back(&f);
+    if ((change == HandChange::CrossedOutRewritten || change == HandChange::CrossedOutEmpty) && (digits || letters) &&
+        utf8_count(printed_chars(f)) >= 2)
+      candidates.push_back(&f);
+  }
+  if (change == HandChange::TickMoved)
+    for (const auto& [link_id, boxes] : tick_boxes)
+      if (boxes.size() >= 2) candidates.push_back(boxes.front());
+  if (candidates.empty()) throw std::runtime_error("no field on page " + std::to_string(page) + " of " + form_id +
+                                                   " can take this hand change");
+  const print::Field& f = *candidates[rng_() % candidates.size()];
+  out.changed = f.link_id;
+  const int pen = static_cast<int>(uniform(3, 7));
+  switch (change) {
+    case HandChange::DigitOverwritten: {
+      // One printed digit written over with another.
+      const std::string chars = printed_chars(f);
+      std::vector<size_t> filled;
+      for (size_t i = 0; i < chars.size() && i < f.boxes.size(); ++i)
+        if (std::isdigit(static_cast<unsigned char>(chars[i]))) filled.push_back(i);
+      const size_t i = filled[rng_() % filled.size()];
+      const int printed = chars[i] - '0';
+      const int written = (printed + 1 + static_cast<int>(rng_() % 9)) % 10;
+      digit_at(written, rect_px(f.boxes[i]));
+      break;
+    }
+    case HandChange::CrossedOutRewritten:
+    case HandChange::CrossedOutEmpty: {
+      // One or two strokes through the printed value; the new value, when there is one, written
+      // beside the boxes.
+      const size_t n = std::min(utf8_count(printed_chars(f)), f.boxes.size());
+      const cv::Rect first = rect_px(f.boxes.front()), last = rect_px(f.boxes[n - 1]);
+      const int strokes = u(rng_) < 0.5 ? 1 : 2;
+      for (int i = 0; i < strokes; ++i) {
+        const int y0 = first.y + static_cast<int>(first.height * uniform(0.3, 0.7));
+        const int y1 = last.y + static_cast<int>(last.height * uniform(0.3, 0.7));
+        cv::line(out.grey, cv::Point(first.x - static_cast<int>(uniform(0, 20)), y0),
+                 cv::Point(last.x + last.width + static_cast<int>(uniform(0, 20)), y1), ink, pen, cv::LINE_AA);
+      }
+      if (change == HandChange::CrossedOutRewritten) {
+        const cv::Rect end = rect_px(f.boxes.back());
+        int x = end.x + end.width + static_cast<int>(px(4));
+        for (int i = 0; i < 4 && x + first.width < out.grey.cols; ++i, x += first.width)
+          digit_at(static_cast<int>(rng_() % 10), cv::Rect(x, first.y, first.width, first.height));
+      }
+      break;
+    }
+    case HandChange::TickMoved: {
+      // The kiosk ticked one option; the person ticks another, and half the time scribbles the first out.
+      const auto& boxes = tick_boxes.at(f.link_id);
+      const auto* v = out.answers.first(f.link_id);
+      const std::string printed = v->kind == forms::AnswerValue::Kind::Boolean ? (v->boolean ? "true" : "false") : v->text;
+      std::vector<const print::Field*> others;
+      const print::Field* kiosk_tick = nullptr;
+      for (const auto* b : boxes) {
+        if (b->option == printed)
+          kiosk_tick = b;
+        else
+          others.push_back(b);
+      }
+      const print::Field* moved = others.empty() ? boxes.back() : others[rng_() % others.size()];
+      const cv::Rect b = rect_px(moved->boxes.front());
+      cv::line(out.grey, cv::Point(b.x + b.width * 15 / 100, b.y + b.height * 55 / 100),
+               cv::Point(b.x + b.width * 40 / 100, b.y + b.height * 85 / 100), ink, pen, cv::LINE_AA);
+      cv::line(out.grey, cv::Point(b.x + b.width * 40 / 100, b.y + b.height * 85 / 100),
+               cv::Point(b.x + b.width * 95 / 100, b.y + b.height * 5 / 100), ink, pen, cv::LINE_AA);
+      if (kiosk_tick && u(rng_) < 0.5) {
+        const cv::Rect was = rect_px(kiosk_tick->boxes.front());
+        for (int i = 0; i < 10; ++i)
+          cv::line(out.grey,
+                   cv::Point(was.x + static_cast<int>(uniform(0, was.width)),
+                             was.y + static_cast<int>(uniform(0, was.height))),
+                   cv::Point(was.x + static_cast<int>(uniform(0, was.width)),
+                             was.y + static_cast<int>(uniform(0, was.height))),
+                   ink, pen);
+      }
+      break;
+    }
+    case HandChange::None:
+      break;
   }
   return out;
 }

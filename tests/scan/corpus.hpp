@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "forms/answers.hpp"
 #include "forms/catalogue.hpp"
 #include "forms/translations.hpp"
 #include "print/layout.hpp"
@@ -54,6 +55,20 @@ class Generator {
   // The share of name fields written as a Sámi or other accented name (kMarkedNames in
   // corpus.cpp) instead of the example answer; 0.5 unless set.
   void set_marked_name_share(double share) { marked_name_share_ = share; }
+
+  // A sheet the kiosk printed pre-filled (the answers of `answer_seed` laid out in its boxes,
+  // print::render_form_pdf rasterised at 300 dpi), signed and dated by hand, then changed by
+  // hand as `change` says. `changed` names the field changed ("" for HandChange::None).
+  enum class HandChange { None, DigitOverwritten, CrossedOutRewritten, CrossedOutEmpty, TickMoved };
+  struct PrefilledPage {
+    cv::Mat grey;  // 8-bit, at 300 dpi before degradation
+    forms::Answers answers;  // what the kiosk printed
+    std::string changed;     // linkId changed by hand, "" when none
+    bool signed_by_hand = false;
+  };
+  // Throws std::runtime_error when the page has no field that `change` can be made to.
+  PrefilledPage prefilled(const std::string& form_id, const std::string& lang, const std::string& submission, int page,
+                          unsigned answer_seed, HandChange change, bool sign = true);
 
   cv::Mat degrade(const cv::Mat& page300, const Degradation& d);
   std::mt19937& rng() { return rng_; }

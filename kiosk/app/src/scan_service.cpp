@@ -18,6 +18,7 @@
 #include <leptonica/allheaders.h>
 #include <opencv2/imgproc.hpp>
 
+#include "forms/answers.hpp"
 #include "print/error.hpp"
 #include "print/qr_key_files.hpp"
 #include "print/qr_payload.hpp"
@@ -285,6 +286,18 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     return result;
   }
 
+  // The sheet the kiosk printed pre-filled for this session: its boxes are compared with what was
+  // printed, so the person is asked only about what they changed by hand.
+  std::optional<scanners::PrintedSheet> printed;
+  if (!request.submission_id.empty() && !request.printed.values.empty())
+    printed = scanners::PrintedSheet{request.submission_id, request.printed};
+  struct WipePrinted {
+    std::optional<scanners::PrintedSheet>& printed;
+    ~WipePrinted() {
+      if (printed) printed->answers.wipe();
+    }
+  } wipe_printed{printed};
+  const scanners::PrintedSheet* printed_sheet = printed ? &*printed : nullptr;
   std::vector<scanners::SubmissionResult> submissions;
   if (helper_program_.empty()) {
     // The recogniser in this process reads the pages back from their files.
@@ -297,9 +310,9 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
         pages.push_back(std::move(page));
       }
     }
-    submissions = recognize_here(pages);
+    submissions = recognize_here(pages, printed_sheet);
   } else {
-    submissions = recognize_in_helper(folder, result.pages);
+    submissions = recognize_in_helper(folder, result.pages, printed_sheet, request.expected_form_id);
   }
 
   // The sheet we expect (same submission id), else the expected form, else any known form.
@@ -313,6 +326,16 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
         break;
       }
   if (!chosen) {
+    // Nothing on the sheet at all: most likely its back was scanned.
+    const bool blank = !submissions.empty() && std::all_of(submissions.begin(), submissions.end(), [](const auto& s) {
+      return s.problem == "blank-page";
+    });
+    if (blank) {
+      result.outcome = flow::Outcome::Failed;
+      result.message_key = "ui.scan.blank-page";
+      result.detail = "the sheet was scanned but is blank (no ink at all)";
+      return result;
+    }
     std::string problems;
     for (const auto& s : submissions) problems += (problems.empty() ? "" : ", ") + s.problem;
     result.outcome = flow::Outcome::Failed;
@@ -351,6 +374,8 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
     f.value = value_text(field.value);
     f.confidence = field.confidence;
     f.needs_review = field.status == scanners::FieldStatus::NeedsReview;
+    f.printed = field.printed;
+    f.reason = field.reason;
     if (f.needs_review) {
       ++uncertain;
       if (!field.crop.empty()) {
@@ -379,12 +404,13 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
   return result;
 }
 
-std::vector<scanners::SubmissionResult> LibraryScanner::recognize_here(std::vector<scanners::PageImage>& pages) {
+std::vector<scanners::SubmissionResult> LibraryScanner::recognize_here(std::vector<scanners::PageImage>& pages,
+                                                                       const scanners::PrintedSheet* printed) {
   std::vector<scanners::PageResult> read;
   try {
     auto& recognizing = recognizer();
     // Each page is handed over: the recogniser frees its pixels once it has its working copy.
-    for (auto& page : pages) read.push_back(recognizing.recognize_page(std::move(page)));
+    for (auto& page : pages) read.push_back(recognizing.recognize_page(std::move(page), printed));
   } catch (...) {
     done_recognizing();
     throw;
@@ -398,20 +424,33 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_here(std::vect
 }
 
 std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
-    const std::filesystem::path& folder, const std::vector<std::filesystem::path>& pages) {
+    const std::filesystem::path& folder, const std::vector<std::filesystem::path>& pages,
+    const scanners::PrintedSheet* printed, const std::string& form_id) {
   const std::string stem = random_hex(8);
   const auto crops = folder / (stem + "-crops");
   const auto config_file = folder / (stem + "-recognize.toml");
   const auto log_file = folder / (stem + "-recognize.log");
+  const auto printed_file = folder / (stem + "-printed.json");
   struct Cleanup {
-    std::filesystem::path crops, config_file, log_file;
+    std::filesystem::path crops, config_file, log_file, printed_file;
     ~Cleanup() {
       std::error_code ec;
       std::filesystem::remove_all(crops, ec);
       std::filesystem::remove(config_file, ec);
       std::filesystem::remove(log_file, ec);
+      std::filesystem::remove(printed_file, ec);
     }
-  } cleanup{crops, config_file, log_file};
+  } cleanup{crops, config_file, log_file, printed_file};
+  // The printed values go to the helper in the same private folder as the page images (memory only).
+  const forms::Questionnaire* form = printed ? catalogue_.find(form_id) : nullptr;
+  if (form) {
+    std::ofstream out(printed_file);
+    out << nlohmann::json{{"submission", printed->submission_id},
+                          {"form", form->id},
+                          {"answers", forms::to_questionnaire_response(*form, printed->answers, "completed", "")}}
+               .dump();
+    if (!out) throw std::runtime_error("cannot write the printed values for the recogniser to " + printed_file.string());
+  }
   {
     std::ofstream toml(config_file);
     toml << "[site]\npostal_address = " << toml_string(postal_address_)
@@ -427,6 +466,10 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
   words.push_back(mac_key_file_.string());
   words.emplace_back("--config");
   words.push_back(config_file.string());
+  if (form) {
+    words.emplace_back("--printed");
+    words.push_back(printed_file.string());
+  }
 
   ChildProcess::Options streams;
   streams.output_pipe = true;

@@ -17,6 +17,7 @@
 #include "forms/translations.hpp"
 #include "kiosk_flow/async.hpp"
 #include "kiosk_flow/services.hpp"
+#include "scanners/printed.hpp"
 
 namespace scanners {
 class Recognizer;
@@ -79,9 +80,14 @@ class LibraryScanner final : public flow::ScanService {
   scanners::Recognizer& recognizer();
   void done_recognizing();
   void unload_when_idle();  // the unloader thread
-  std::vector<scanners::SubmissionResult> recognize_here(std::vector<scanners::PageImage>& pages);
+  // `printed`: what the kiosk printed on the sheet it expects (its unchanged boxes are verified,
+  // not read); null for a blank form or one filled at home.
+  std::vector<scanners::SubmissionResult> recognize_here(std::vector<scanners::PageImage>& pages,
+                                                         const scanners::PrintedSheet* printed);
   std::vector<scanners::SubmissionResult> recognize_in_helper(const std::filesystem::path& folder,
-                                                              const std::vector<std::filesystem::path>& pages);
+                                                              const std::vector<std::filesystem::path>& pages,
+                                                              const scanners::PrintedSheet* printed,
+                                                              const std::string& form_id);
 
   const forms::Catalogue& catalogue_;
   const forms::Translations& translations_;

@@ -716,6 +716,9 @@ void Flow::start_print(bool blank) {
     answer_who_items();  // printed pre-filled: the sheet says what the who-screens learned
     req.answers = session_.answers;
   }
+  // What this sheet carries, kept to compare with its scan (a blank sheet carries nothing).
+  session_.printed.wipe();
+  if (!blank) session_.printed = session_.answers;
   req.large_print = options_.large_print || session_.large_text;
   print_result_.reset();
   print_busy_ = true;
@@ -732,6 +735,7 @@ void Flow::start_scan() {
   req.expected_form_id = session_.filled_at_home && !next_page ? "" : session_.form_id;
   req.evidence_code = scanning_evidence_;
   req.next_page = next_page;
+  if (!session_.filled_at_home) req.printed = session_.printed;
   req.ticket = ++scan_ticket_;
   scan_result_.reset();
   scan_busy_ = true;
@@ -762,6 +766,8 @@ void Flow::after_scan() {
       const auto& field = session_.read_fields[i];
       const auto* item = f ? f->find_item(field.link_id) : nullptr;
       if (!item) continue;
+      // Printed by the kiosk and found unchanged on the sheet: nothing to ask.
+      if (field.printed && !field.needs_review) continue;
       const auto* known = session_.answers.first(field.link_id);
       const bool differs = known && known->to_display_string() != field.value;
       if (session_.filled_at_home && !field.needs_review) {
@@ -769,6 +775,7 @@ void Flow::after_scan() {
       }
       if (field.needs_review || differs) session_.review_queue.push_back(i);
     }
+    ask_required_missing();
     if (session_.filled_at_home && session_.representing) {
       check_representation_or_refuse();
       if (screen_ == Screen::Refused) return;
@@ -799,6 +806,34 @@ void Flow::after_scan() {
     return;
   }
   go(Screen::Review, false);
+}
+
+void Flow::ask_required_missing() {
+  const auto* f = form();
+  if (!f) return;
+  for (const auto* item : questions()) {
+    if (!item->required) continue;
+    if (session_.answers.has(item->link_id)) continue;
+    const auto queued = std::find_if(session_.review_queue.begin(), session_.review_queue.end(), [&](size_t i) {
+      return session_.read_fields[i].link_id == item->link_id;
+    });
+    if (queued != session_.review_queue.end()) continue;
+    ReadField missing;
+    missing.link_id = item->link_id;
+    missing.needs_review = true;
+    missing.reason = "required-empty";
+    // Asked once: a field already read for it (as empty) is replaced by this question.
+    const auto read = std::find_if(session_.read_fields.begin(), session_.read_fields.end(),
+                                   [&](const ReadField& r) { return r.link_id == item->link_id; });
+    if (read != session_.read_fields.end()) {
+      wipe_string(read->value);
+      *read = std::move(missing);
+      session_.review_queue.push_back(static_cast<size_t>(read - session_.read_fields.begin()));
+    } else {
+      session_.read_fields.push_back(std::move(missing));
+      session_.review_queue.push_back(session_.read_fields.size() - 1);
+    }
+  }
 }
 
 std::vector<int> Flow::missing_pages() const {
@@ -1113,11 +1148,18 @@ void Flow::apply(const Intent& in, Clock::time_point now) {
                   field.link_id);
               desk_.audit(i.correct ? "review-accept" : "review-correct", session_.held_reference);
             }
-            if (i.correct) {
-              const auto* f = form();
-              const auto* item = f ? f->find_item(field.link_id) : nullptr;
-              if (item)
-                if (auto v = answer_from_text(*item, field.value)) session_.answers.set(field.link_id, *v);
+            const auto* f = form();
+            const auto* item = f ? f->find_item(field.link_id) : nullptr;
+            auto value = item ? answer_from_text(*item, field.value) : std::nullopt;
+            // "Yes, leave it" on nothing read: a required answer is typed instead, never left out.
+            const bool must_type = i.correct && item && !value && item->required;
+            if (i.correct && !must_type) {
+              if (item) {
+                if (value)
+                  session_.answers.set(field.link_id, *value);
+                else
+                  session_.answers.clear(field.link_id);  // crossed out: the printed value no longer stands
+              }
               session_.review_queue.erase(session_.review_queue.begin());
             } else {
               go(Screen::Correct);

@@ -36,9 +36,11 @@ void Session::wipe() {
   for (auto& e : representation.evidence) wipe_string(e);
   representation = Representation{};
   answers.wipe();
+  printed.wipe();
   for (auto& f : read_fields) {
     wipe_string(f.link_id);
     wipe_string(f.value);
+    wipe_string(f.reason);
     if (!f.crop_grey.empty()) sodium_memzero(f.crop_grey.data(), f.crop_grey.size());
   }
   read_fields.clear();

@@ -15,6 +15,7 @@
 #include "scanners/digits.hpp"
 #include "scanners/letters.hpp"
 #include "scanners/image.hpp"
+#include "scanners/printed.hpp"
 
 namespace scanners {
 
@@ -30,6 +31,10 @@ struct FieldResult {
   std::string reason;  // "" when accepted; a stable code, e.g. "unclear-tick", "low-confidence"
   int page = 0;
   cv::Mat crop;  // grey, of the field's area on the rectified page
+  // The kiosk printed this value on the sheet and the box shows exactly that (compared with a
+  // rendering of the printed glyphs, see printed.hpp): accepted with no question. A box the
+  // person changed by hand is read instead, with reason "changed-by-hand" or "crossed-out".
+  bool printed = false;
 };
 
 // What one page said.
@@ -38,7 +43,9 @@ struct PageResult {
   // Set when a kiosk QR code was read: checked with a key of the ring when key_problem is empty,
   // else only well-formed (the page is still read, so staff can review it).
   std::optional<print::QrPayload> qr;
-  std::string problem;  // "", "no-qr-code", "qr-invalid", "unknown-form", "unknown-version", "registration-failed"
+  // "", "no-qr-code", "blank-page" (no ink at all: the back of the sheet, an empty page),
+  // "qr-invalid", "unknown-form", "unknown-version", "registration-failed"
+  std::string problem;
   // "" when a key of the ring vouches for the QR code; else why not: "qr-unknown-key" (printed
   // with a key this kiosk does not have) or "qr-forged" (the named key's MAC does not match).
   // Such a page is read like any other but must go to staff review, never be sent as it is.
@@ -88,10 +95,13 @@ class Recognizer {
   Recognizer(const Recognizer&) = delete;
   Recognizer& operator=(const Recognizer&) = delete;
 
-  PageResult recognize_page(const PageImage& page);
+  // `printed`: what the kiosk printed on the sheet it expects. A page whose QR code names that
+  // submission (and that a key of the ring vouches for) has each box compared with the printed
+  // values instead of being read: unchanged boxes come back accepted with `printed` set.
+  PageResult recognize_page(const PageImage& page, const PrintedSheet* printed = nullptr);
   // The same for a page the caller no longer needs: its pixels (8.7 MB at 300 dpi) are freed
   // as soon as the recogniser has its own working copy, so fewer copies are alive at once.
-  PageResult recognize_page(PageImage&& page);
+  PageResult recognize_page(PageImage&& page, const PrintedSheet* printed = nullptr);
 
  private:
   struct Impl;
@@ -104,7 +114,8 @@ class Recognizer {
 std::vector<SubmissionResult> assemble_submissions(std::vector<PageResult> pages, const forms::Catalogue& catalogue);
 
 // {"submissions": [{"form", "version", "lang", "submission", "pages_found", "pages_missing",
-//   "pages_duplicate", ["key_problem"], "fields": [{"linkId", "value", "confidence", "status", "reason"}]}]}
+//   "pages_duplicate", ["key_problem"], "fields": [{"linkId", "value", "confidence", "status", "reason",
+//   ["printed": true]}]}]} ("printed": a pre-printed value found unchanged)
 // Pages that could not be tied to a submission carry "problem" and "sources".
 nlohmann::json to_json(const std::vector<SubmissionResult>& submissions);
 

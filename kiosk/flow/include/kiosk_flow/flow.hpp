@@ -285,6 +285,9 @@ class Flow {
   void start_print(bool blank);
   void start_scan();
   void after_scan();
+  // A required question that has no answer after the scan (read as empty, crossed out) is asked
+  // now, as one clear question: never left for the commit to refuse.
+  void ask_required_missing();
   void next_review_or_send();
   // The session's form, answers, representation and pages, as the outbox takes them.
   Submission make_submission() const;

@@ -55,6 +55,9 @@ struct ScanRequest {
   std::string expected_form_id;  // empty: identify the form from the page
   std::string evidence_code;     // non-empty: scan an attachment, not a form
   bool next_page = false;        // the next page of the form being scanned: keep the earlier pages
+  // The answers the kiosk printed on the sheet (empty for a blank form or one filled at home):
+  // the scanner compares each pre-printed box with them instead of reading it back.
+  forms::Answers printed;
   // Set by the flow, echoed in the result: a result for an older ticket (a scan that was still
   // running when the session was wiped) belongs to nobody and is discarded.
   std::uint64_t ticket = 0;
@@ -66,6 +69,11 @@ struct ReadField {
   std::string value;  // as read, in display form
   double confidence = 0.0;
   bool needs_review = false;
+  // The kiosk printed this value and the box shows exactly that: never asked about.
+  bool printed = false;
+  // Why it needs review, when it does ("changed-by-hand", "crossed-out", "required-empty", a
+  // reader's reason); "" otherwise. Chooses the question the person is asked.
+  std::string reason;
   // The field's area on the sheet as a small grey picture (row-major, 8 bit), shown to staff
   // beside the read value. Empty when the scanner kept none. Personal data: wiped with the session.
   int crop_width = 0, crop_height = 0;

@@ -23,6 +23,7 @@ struct Session {
   bool representing = false;    // "someone else" was chosen
   Representation representation;
   forms::Answers answers;
+  forms::Answers printed;  // the answers as printed on the pre-filled sheet (empty for a blank form)
   std::string typed;  // the on-screen keyboard's buffer
 
   std::vector<ReadField> read_fields;  // what the scanner read

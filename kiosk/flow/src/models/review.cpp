@@ -45,9 +45,22 @@ ScreenModel review(ScreenModel m, const Words& w, const Session& session, const 
                            intent::StaffAction{intent::staff::RejectField{}}, false});
       return m;
     }
-    m.body.push_back(w.t("ui.review.is-it-right", m));
-    m.choices.push_back({"choice.correct", w.t("ui.review.yes", m), "", intent::ConfirmRead{true}, false});
-    m.choices.push_back({"choice.wrong", w.t("ui.review.no", m), "", intent::ConfirmRead{false}, false});
+    if (field.value.empty()) {
+      // Nothing to confirm (struck through, or an answer that is needed read as empty): one clear
+      // question, what should stand here.
+      m.body.pop_back();
+      m.body.pop_back();
+      m.body.push_back(w.t(field.reason == "crossed-out" ? "ui.review.crossed-out" : "ui.review.empty", m));
+      m.choices.push_back({"choice.wrong", w.t("ui.review.write", m), "", intent::ConfirmRead{false}, true});
+      if (item && !item->required)
+        m.choices.push_back({"choice.correct", w.t("ui.review.leave-empty", m), "", intent::ConfirmRead{true}, false});
+    } else {
+      if (field.reason == "changed-by-hand")
+        m.body.insert(m.body.end() - 2, w.t("ui.review.changed", m));
+      m.body.push_back(w.t("ui.review.is-it-right", m));
+      m.choices.push_back({"choice.correct", w.t("ui.review.yes", m), "", intent::ConfirmRead{true}, false});
+      m.choices.push_back({"choice.wrong", w.t("ui.review.no", m), "", intent::ConfirmRead{false}, false});
+    }
     // Not sure what the sheet says: a staff member checks it and sends it.
     m.choices.push_back(
         {"choice.leave-for-staff", w.t("ui.review.leave-for-staff", m), "", intent::LeaveForStaff{}, false});
