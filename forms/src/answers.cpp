@@ -196,6 +196,14 @@ AnswerValue value_from_response_json(const Item& item, const json& answer, const
     const json& v = it.value();
     if (key == "valueCoding") {
       if (!v.is_object() || !v.contains("code")) throw FormError(where, "valueCoding needs a code");
+      // A system is optional (Bundles sealed before answers carried one), but when given it
+      // must be the question's own: the same code in another code system means something else.
+      if (auto s = v.find("system"); s != v.end()) {
+        bool known = false;
+        for (const auto& o : item.options) known = known || (s->is_string() && o.system == s->get<std::string>());
+        if (!known)
+          throw FormError(where, "valueCoding of \"" + item.link_id + "\" has another question's code system");
+      }
       return value_from_flat_json(item, v["code"], where);
     }
     if (key == "valueAttachment") return AnswerValue::of_string(v.value("title", std::string("attachment")));
@@ -278,7 +286,11 @@ json response_items(const std::vector<Item>& items, const Questionnaire& form, c
         json a = answer_json(v);
         if (v.kind == AnswerValue::Kind::Coding)
           for (const auto& o : item.options)
-            if (o.code == v.text) a["valueCoding"]["display"] = o.display.get("nb");
+            if (o.code == v.text) {
+              // system first, as FHIR orders a Coding's elements; the same system as the
+              // Questionnaire's answerOption (forms export), so a receiver can match the two.
+              a["valueCoding"] = {{"system", o.system}, {"code", o.code}, {"display", o.display.get("nb")}};
+            }
         list.push_back(a);
       }
       node["answer"] = list;

@@ -1,5 +1,6 @@
 #include "forms/questionnaire.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -132,6 +133,7 @@ AnswerOption read_option(const json& j, const std::string& where) {
   option.code = require_string(*coding, "code", where + ".valueCoding");
   option.display = read_localized(*coding, "display", where + ".valueCoding");
   if (option.display.empty()) throw FormError(where + ".valueCoding", "missing \"display\"");
+  option.system = optional_string(*coding, "system", where + ".valueCoding");
   return option;
 }
 
@@ -174,6 +176,15 @@ Item read_item(const json& j, const std::string& where, std::set<std::string>& l
   item.required = optional_bool(j, "required", false, w);
   item.repeats = optional_bool(j, "repeats", false, w);
   read_item_extensions(j, item, w);
+  // The standard element (FHIR R4 item.maxLength), as the platform's own forms and
+  // `forms export` spell it; the catalogue's max-length extension means the same.
+  if (const json* n = find_member(j, "maxLength")) {
+    if (!n->is_number_integer() || n->get<long long>() < 1 || n->get<long long>() > 200)
+      throw FormError(w, "maxLength must be a whole number from 1 to 200");
+    if (item.max_length != 0 && item.max_length != n->get<int>())
+      throw FormError(w, "maxLength and the max-length extension disagree");
+    item.max_length = n->get<int>();
+  }
 
   const json& options = array_member(j, "answerOption", w);
   for (size_t i = 0; i < options.size(); ++i)
@@ -476,6 +487,25 @@ LocalizedText read_localized(const json& parent, const std::string& field, const
   return text;
 }
 
+namespace {
+// Options without a system get the one option_code_system names; all options of an item share
+// one system (a Coding is matched by system and code).
+void assign_option_systems(const Questionnaire& q, std::vector<Item>& items) {
+  for (auto& item : items) {
+    std::string given;
+    for (const auto& o : item.options) {
+      if (!o.system.empty() && !given.empty() && o.system != given)
+        throw FormError(q.source.string() + " (" + q.id + "): item(" + item.link_id + ")",
+                        "all answerOption codings of a question must have the same system");
+      if (!o.system.empty()) given = o.system;
+    }
+    const std::string system = given.empty() ? option_code_system(q, item) : given;
+    for (auto& o : item.options) o.system = system;
+    assign_option_systems(q, item.items);
+  }
+}
+}  // namespace
+
 Questionnaire parse_questionnaire(const json& j, const std::string& source) {
   if (!j.is_object()) throw FormError(source, "not a JSON object");
   if (j.value("resourceType", std::string()) != "Questionnaire")
@@ -530,7 +560,72 @@ Questionnaire parse_questionnaire(const json& j, const std::string& source) {
   for (size_t i = 0; i < items.size(); ++i) q.items.push_back(read_item(items[i], element(where, "item", i), link_ids));
   check_enable_when_targets(q, where);
   check_representation_answers(q, where);
+  assign_option_systems(q, q.items);
   return q;
+}
+
+std::string option_code_system(const Questionnaire& form, const Item& item) {
+  bool representation = !item.options.empty();
+  for (const auto& o : item.options)
+    representation =
+        representation && o.code != "self" &&
+        std::find(form.representation.begin(), form.representation.end(), o.code) != form.representation.end();
+  if (representation) return kRepresentationTypeSystem;
+  return std::string(kKioskCodeSystemBase) + form.id + "/" + item.link_id;
+}
+
+namespace {
+
+const AnswerOption* find_option(const Item& item, const std::string& code) {
+  for (const auto& o : item.options)
+    if (o.code == code) return &o;
+  return nullptr;
+}
+
+// Sets the system of a valueCoding / answerCoding whose code is one of `item`'s options
+// (kept when already given: the parser checked it matches).
+void set_system(json& coding, const Item& item) {
+  if (!coding.is_object() || !coding.contains("code") || !coding["code"].is_string()) return;
+  if (const AnswerOption* o = find_option(item, coding["code"].get<std::string>())) coding["system"] = o->system;
+}
+
+void export_items(json& items, const Questionnaire& form) {
+  if (!items.is_array()) return;
+  for (json& it : items) {
+    const Item* item = form.find_item(it.value("linkId", std::string()));
+    if (!item) continue;
+    if (auto e = it.find("extension"); e != it.end() && e->is_array()) {
+      json kept = json::array();
+      for (const json& x : *e)
+        if (!(x.is_object() && x.value("url", std::string()) == kiosk_ext("max-length"))) kept.push_back(x);
+      if (kept.empty())
+        it.erase("extension");
+      else
+        *e = kept;
+    }
+    if (item->max_length > 0) it["maxLength"] = item->max_length;
+    if (auto o = it.find("answerOption"); o != it.end() && o->is_array())
+      for (json& option : *o)
+        if (option.contains("valueCoding")) set_system(option["valueCoding"], *item);
+    if (auto i = it.find("initial"); i != it.end() && i->is_array())
+      for (json& value : *i)
+        if (value.contains("valueCoding")) set_system(value["valueCoding"], *item);
+    if (auto w = it.find("enableWhen"); w != it.end() && w->is_array())
+      for (json& cond : *w)
+        if (cond.contains("answerCoding"))
+          if (const Item* target = form.find_item(cond.value("question", std::string())))
+            set_system(cond["answerCoding"], *target);
+    if (it.contains("item")) export_items(it["item"], form);
+  }
+}
+
+}  // namespace
+
+json platform_questionnaire(const json& catalogue_json, const std::string& source_name) {
+  const Questionnaire form = parse_questionnaire(catalogue_json, source_name);
+  json out = catalogue_json;
+  if (out.contains("item")) export_items(out["item"], form);
+  return out;
 }
 
 Questionnaire load_questionnaire_file(const std::filesystem::path& path) {

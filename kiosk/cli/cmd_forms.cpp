@@ -1,5 +1,7 @@
 // kioskctl forms list | forms show | forms check | forms import | check-id
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -109,6 +111,56 @@ int forms_check(Context& ctx) {
     return kExitOk;
   } catch (const forms::FormError& e) {
     ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+// The forms as the platform registers them (forms::platform_questionnaire): what the
+// QuestionnaireResponse in each Bundle refers to by its url and version.
+int forms_export(Context& ctx) {
+  const std::string usage = "forms export ID | forms export --out DIR";
+  Args args(ctx.args, {"--out"}, {});
+  if (!check_args(args, ctx, usage)) return kExitUsage;
+  const auto out_dir = args.value("--out");
+  if (args.positional().size() != (out_dir ? 0u : 1u)) {
+    ctx.err << "Usage: kioskctl " << usage << "\n";
+    return kExitUsage;
+  }
+  try {
+    const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+    auto exported = [](const forms::Questionnaire& q) {
+      std::ifstream in(q.source, std::ios::binary);
+      return forms::platform_questionnaire(nlohmann::json::parse(in), q.source.string());
+    };
+    if (!out_dir) {
+      const forms::Questionnaire* q = catalogue.find(args.positional()[0]);
+      if (!q) {
+        ctx.err << "There is no form with id \"" << args.positional()[0]
+                << "\". Run kioskctl forms list to see them.\n";
+        return kExitBadInput;
+      }
+      ctx.out << exported(*q).dump(1) << "\n";
+      return kExitOk;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(*out_dir, ec);
+    for (const auto& q : catalogue.forms()) {
+      const auto path = std::filesystem::path(*out_dir) / (q.id + ".json");
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << exported(q).dump(1) << "\n";
+      out.close();
+      if (!out) {
+        ctx.err << "Could not write " << path.string() << " (is the folder writable and the disk not full?)\n";
+        return kExitBadInput;
+      }
+    }
+    ctx.out << "Wrote " << catalogue.forms().size() << " Questionnaires to " << *out_dir << "\n";
+    return kExitOk;
+  } catch (const forms::FormError& e) {
+    ctx.err << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const nlohmann::json::exception& e) {
+    ctx.err << "A catalogue form is not valid JSON: " << e.what() << "\n";
     return kExitBadInput;
   }
 }
@@ -261,6 +313,10 @@ const CommandRegistration registration{
     Command{"forms list", "forms list [--json] [--lang L]", "List the forms in the catalogue", forms_list},
     Command{"forms show", "forms show ID [--lang L]", "Show one form's questions as plain text", forms_show},
     Command{"forms check", "forms check", "Check that every form in the catalogue is valid", forms_check},
+    Command{"forms export", "forms export ID | forms export --out DIR",
+            "Print a form (or write every form) as the FHIR R4 Questionnaire the platform registers: item.maxLength, "
+            "every coded option with its code system",
+            forms_export},
     Command{"forms import", "forms import FILE.json... [--json] [--into DIR --category C [--owner CODE]]",
             "Import the platform's FHIR Questionnaires: what the kiosk can carry on screen, paper and scan, and "
             "why not; write the offered ones into a catalogue folder. Exit 0 all offered, 1 some not offered, "

@@ -21,11 +21,13 @@ inline constexpr const char* kHNumberSystem = "urn:oid:2.16.578.1.12.4.1.4.3";
 // HER-id (Adresseregisteret): identifies the kiosk and the platform; their endpoints are this OID's arcs.
 inline constexpr const char* kHerIdSystem = "urn:oid:2.16.578.1.12.4.1.2";
 // On the MessageHeader of a submission sent again after a rejection: the message-id it replaces.
-inline constexpr const char* kReplacesExtension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/replaces-message";
+inline constexpr const char* kReplacesExtension =
+    "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/replaces-message";
 // Attachment.hash is SHA-1 (FHIR R4); the SHA-256 of the same data goes in this extension.
-inline constexpr const char* kSha256Extension = "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/attachment-sha256";
+inline constexpr const char* kSha256Extension =
+    "http://kiosk.ekstraenkel.no/fhir/StructureDefinition/attachment-sha256";
 inline constexpr const char* kSubmissionSystem = "http://kiosk.ekstraenkel.no/fhir/submission";
-inline constexpr const char* kRepresentationSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/representation-type";
+inline constexpr const char* kRepresentationSystem = forms::kRepresentationTypeSystem;
 inline constexpr const char* kEvidenceSystem = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/attachment";
 
 struct RepresentationInfo {

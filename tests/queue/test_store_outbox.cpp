@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <regex>
 #include <set>
 
@@ -753,7 +754,8 @@ TEST_CASE("outbox: the sheet's id is the idempotency key: one submission per she
   CHECK(outbox.list().size() == 3);
   // The store refuses a second row for a sheet, whoever writes it.
   CHECK_THROWS_AS(outbox.store().db().exec("UPDATE submissions SET sheet_id='0123456789abcdef0123456789abcdef' "
-                                           "WHERE id='" + a.id + "'"),
+                                           "WHERE id='" +
+                                           a.id + "'"),
                   st::StoreError);
   // The message-id and the Bundle's identifier are the sheet's UUID.
   ob::KeyPair platform{ob::load_certificate(env.env() / "certs/platform-encryption.pem"),
@@ -782,7 +784,6 @@ void walk(const json& j, Visit visit) {
 TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a receiving system checks") {
   const auto rules = forms::RepresentationRules::load(forms::assets_dir() / "representation.json");
   REQUIRE(rules.types.size() >= 5);
-  const auto answers = forms::make_example_answers(form(), 5);
   // One identity number of each kind, and the OID each must be tagged with.
   // (Individual numbers chosen so that each has valid check digits.)
   const auto fnr_made = forms::make_identity_number({1980, 3, 1}, forms::IdentityKind::Fodselsnummer, 123);
@@ -797,66 +798,139 @@ TEST_CASE("outbox: Bundles of every representation type follow the FHIR rules a 
                                                   {hnr, "urn:oid:2.16.578.1.12.4.1.4.3"}};
   const std::regex uuid_urn("urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   const ob::Bytes pdf = ob::pages_to_pdf({ob::make_test_page_png(620, 877, 3)});
-  for (const auto& type : rules.types) {
-    INFO(type.code);
-    ob::BundleInput in;
-    in.submission_id = ob::submission_id_for_sheet("sheet-" + type.code);
-    in.reference = "HK-TEST-0001";
-    in.timestamp = "2026-12-07T10:00:00Z";
-    in.form = &form();
-    in.answers = &answers;
-    in.pages_pdf = pdf;
-    in.kiosk_id = "kiosk-0001";
-    in.site_name = "Testbiblioteket";
-    in.kiosk_her_id = "8142519";
-    in.platform_her_id = "8093240";
-    in.assisted_by = "1001";
-    if (type.code != "self") in.representation = ob::RepresentationInfo{type.code, dnr, hnr, type.evidence};
-    const json bundle = json::parse(ob::build_bundle_text(in));
-    // Every fullUrl a real UUID (no suffix), every urn:uuid reference resolves inside the Bundle.
-    std::set<std::string> full_urls;
-    for (const auto& entry : bundle["entry"]) {
-      const std::string url = entry["fullUrl"];
-      CHECK_MESSAGE(std::regex_match(url, uuid_urn), url);
-      CHECK(entry["resource"]["id"] == url.substr(9));
-      full_urls.insert(url);
-    }
-    CHECK(full_urls.size() == bundle["entry"].size());
-    int references = 0, identities = 0;
-    walk(bundle, [&](const json& j) {
+  static const auto catalogue = forms::Catalogue::load_directory(forms::assets_dir() / "forms");
+  // Each form as the platform registers it (forms export): the Bundle's answers must name the
+  // same code system as its answerOption, and the form's limits are standard FHIR.
+  std::map<std::string, json> exported;
+  int coded_answers = 0, max_lengths = 0, types_seen = 0;
+  for (const auto& f : catalogue.forms()) {
+    INFO(f.id);
+    const json source = json::parse(read_text(f.source));
+    const json q = forms::platform_questionnaire(source, f.source.string());
+    CHECK(q.dump().find(std::string(forms::kKioskExtensionBase) + "max-length") == std::string::npos);
+    walk(q, [&](const json& j) {
       if (!j.is_object()) return;
-      if (j.contains("reference")) {
-        ++references;
-        CHECK_MESSAGE(full_urls.count(j["reference"].get<std::string>()) == 1, j.dump());
-      }
-      // Each identity number tagged with its own kind's OID (D- and H-numbers too).
-      if (j.contains("system") && j.contains("value") && j["value"].is_string() && oid.count(j["value"])) {
-        ++identities;
-        CHECK_MESSAGE(j["system"] == oid.at(j["value"]), j.dump());
+      if (j.contains("answerOption"))
+        for (const auto& o : j["answerOption"]) {
+          CHECK_MESSAGE(o["valueCoding"].contains("system"), o.dump());
+          CHECK(o["valueCoding"].value("system", std::string()).rfind("http", 0) == 0);
+        }
+      if (j.contains("answerCoding")) CHECK_MESSAGE(j["answerCoding"].contains("system"), j.dump());
+      if (j.contains("maxLength")) {
+        ++max_lengths;
+        const forms::Item* item = f.find_item(j["linkId"]);
+        REQUIRE(item);
+        CHECK(j["maxLength"] == item->max_length);
       }
     });
-    CHECK(references >= 3);
-    CHECK(identities >= (type.code == "self" ? 0 : 2));
-    const std::string text = bundle.dump();
-    CHECK(text.find("urn:her-id") == std::string::npos);
-    CHECK(text.find("-mh\"") == std::string::npos);
-    // Endpoints are the HER-ids' OIDs; sender and receiver identified by the HER-id system.
-    const json& header = bundle["entry"][0]["resource"];
-    CHECK(header["source"]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8142519");
-    CHECK(header["destination"][0]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8093240");
-    CHECK(header["destination"][0]["receiver"]["identifier"]["system"] == "urn:oid:2.16.578.1.12.4.1.2");
-    CHECK(header["sender"]["identifier"]["value"] == "8142519");
-    // Attachment.hash is the SHA-1 of the data (R4); the SHA-256 is in the extension.
-    const json& attachment = bundle["entry"][2]["resource"]["content"][0]["attachment"];
-    CHECK(attachment["hash"] == ob::base64(ob::sha1(pdf)));
-    CHECK(attachment["extension"][0]["url"] == ob::kSha256Extension);
-    CHECK(attachment["extension"][0]["valueBase64Binary"] == ob::sha256_base64(pdf));
-    CHECK(bundle["identifier"]["value"] == in.submission_id);
-    // The receiver reads it back.
-    const auto summary = ob::read_bundle(bundle);
-    CHECK(summary.pdf == pdf);
-    CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
+    // The exported form reads back as the same form (the kiosk parses maxLength as well).
+    const auto reparsed = forms::parse_questionnaire(q, "export");
+    for (const forms::Item* item : f.all_items()) {
+      const forms::Item* again = reparsed.find_item(item->link_id);
+      REQUIRE(again);
+      CHECK(again->max_length == item->max_length);
+      for (size_t i = 0; i < item->options.size(); ++i) CHECK(again->options[i].system == item->options[i].system);
+    }
+    exported[f.id] = q;
   }
+  CHECK(max_lengths >= 30);
+  // The answerOption codings of each question of a form, by linkId: system|code.
+  auto options_of = [&](const std::string& form_id) {
+    std::map<std::string, std::set<std::string>> options;
+    walk(exported.at(form_id), [&](const json& j) {
+      if (j.is_object() && j.contains("answerOption"))
+        for (const auto& o : j["answerOption"])
+          options[j["linkId"]].insert(o["valueCoding"]["system"].get<std::string>() + "|" +
+                                      o["valueCoding"]["code"].get<std::string>());
+    });
+    return options;
+  };
+  for (const auto& type : rules.types)
+    for (const auto& f : catalogue.forms()) {
+      if (!f.allows_representation(type.code)) continue;
+      INFO(type.code, " ", f.id);
+      ++types_seen;
+      const auto answers = forms::make_example_answers(f, 5);
+      ob::BundleInput in;
+      in.submission_id = ob::submission_id_for_sheet("sheet-" + std::to_string(types_seen));
+      in.reference = "HK-TEST-0001";
+      in.timestamp = "2026-12-07T10:00:00Z";
+      in.form = &f;
+      in.answers = &answers;
+      in.pages_pdf = pdf;
+      in.kiosk_id = "kiosk-0001";
+      in.site_name = "Testbiblioteket";
+      in.kiosk_her_id = "8142519";
+      in.platform_her_id = "8093240";
+      in.assisted_by = "1001";
+      if (type.code != "self") in.representation = ob::RepresentationInfo{type.code, dnr, hnr, type.evidence};
+      const json bundle = json::parse(ob::build_bundle_text(in));
+      // Every fullUrl a real UUID (no suffix), every urn:uuid reference resolves inside the Bundle.
+      std::set<std::string> full_urls;
+      for (const auto& entry : bundle["entry"]) {
+        const std::string url = entry["fullUrl"];
+        CHECK_MESSAGE(std::regex_match(url, uuid_urn), url);
+        CHECK(entry["resource"]["id"] == url.substr(9));
+        full_urls.insert(url);
+      }
+      CHECK(full_urls.size() == bundle["entry"].size());
+      int references = 0, identities = 0;
+      walk(bundle, [&](const json& j) {
+        if (!j.is_object()) return;
+        if (j.contains("reference")) {
+          ++references;
+          CHECK_MESSAGE(full_urls.count(j["reference"].get<std::string>()) == 1, j.dump());
+        }
+        // Each identity number tagged with its own kind's OID (D- and H-numbers too).
+        if (j.contains("system") && j.contains("value") && j["value"].is_string() && oid.count(j["value"])) {
+          ++identities;
+          CHECK_MESSAGE(j["system"] == oid.at(j["value"]), j.dump());
+        }
+      });
+      CHECK(references >= 3);
+      CHECK(identities >= (type.code == "self" ? 0 : 2));
+      const std::string text = bundle.dump();
+      CHECK(text.find("urn:her-id") == std::string::npos);
+      CHECK(text.find("-mh\"") == std::string::npos);
+      // Endpoints are the HER-ids' OIDs; sender and receiver identified by the HER-id system.
+      const json& header = bundle["entry"][0]["resource"];
+      CHECK(header["source"]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8142519");
+      CHECK(header["destination"][0]["endpoint"] == "urn:oid:2.16.578.1.12.4.1.2.8093240");
+      CHECK(header["destination"][0]["receiver"]["identifier"]["system"] == "urn:oid:2.16.578.1.12.4.1.2");
+      CHECK(header["sender"]["identifier"]["value"] == "8142519");
+      // Attachment.hash is the SHA-1 of the data (R4); the SHA-256 is in the extension.
+      const json& attachment = bundle["entry"][2]["resource"]["content"][0]["attachment"];
+      CHECK(attachment["hash"] == ob::base64(ob::sha1(pdf)));
+      CHECK(attachment["extension"][0]["url"] == ob::kSha256Extension);
+      CHECK(attachment["extension"][0]["valueBase64Binary"] == ob::sha256_base64(pdf));
+      CHECK(bundle["identifier"]["value"] == in.submission_id);
+      // Every coded answer names its code system: the one of the exported form's answerOption.
+      const auto options = options_of(f.id);
+      std::function<void(const json&)> answers_in = [&](const json& items) {
+        for (const auto& item : items) {
+          for (const auto& a : item.value("answer", json::array()))
+            if (a.contains("valueCoding")) {
+              ++coded_answers;
+              const json& c = a["valueCoding"];
+              CHECK_MESSAGE(c.contains("system"), c.dump());
+              const auto known = options.find(item["linkId"]);
+              REQUIRE(known != options.end());
+              CHECK_MESSAGE(
+                  known->second.count(c.value("system", std::string()) + "|" + c["code"].get<std::string>()) == 1,
+                  c.dump());
+            }
+          if (item.contains("item")) answers_in(item["item"]);
+        }
+      };
+      answers_in(bundle["entry"][1]["resource"]["item"]);
+      // The receiver reads it back: the answers too.
+      const auto summary = ob::read_bundle(bundle);
+      CHECK(summary.pdf == pdf);
+      CHECK(summary.pdf_sha256 == ob::sha256_base64(pdf));
+      CHECK(forms::parse_answers(summary.questionnaire_response, f, "Bundle").values == answers.values);
+    }
+  CHECK(coded_answers >= 50);
+  CHECK(types_seen >= static_cast<int>(rules.types.size()));
   for (const auto& [number, system] : oid) CHECK(ob::identity_system(number) == system);
 }
 
@@ -909,18 +983,19 @@ TEST_CASE("outbox: a row is claimed by one worker at a time - released, run out,
   CHECK(count(a.store(), "SELECT COUNT(*) FROM audit_log WHERE action='lease-taken-over'") == 1);
 }
 
-TEST_CASE("outbox: rejected, parked and held data expire after store.undelivered_retention_days, warned a week before") {
+TEST_CASE(
+    "outbox: rejected, parked and held data expire after store.undelivered_retention_days, warned a week before") {
   DemoEnv env;
   env.config.set("store.undelivered_retention_days", std::int64_t{30});
   ob::Outbox outbox(env.config);
   const auto rejected = outbox.commit_submission(example(1, 1));
   const auto parked = outbox.commit_submission(example(2));
   const auto queued = outbox.commit_submission(example(3));
-  CHECK(outbox.apply_receipt(make_receipt(env.env(), {{"messageId", rejected.id},
-                                                      {"outcome", "rejected"},
-                                                      {"reasonCode", "KIOSK-000021"}})) ==
+  CHECK(outbox.apply_receipt(make_receipt(
+            env.env(), {{"messageId", rejected.id}, {"outcome", "rejected"}, {"reasonCode", "KIOSK-000021"}})) ==
         ob::ReceiptResult::Rejected);
-  for (int i = 0; i < 10; ++i) outbox.mark_failed(parked.id, "the broker released the message", ob::FailureCause::Other);
+  for (int i = 0; i < 10; ++i)
+    outbox.mark_failed(parked.id, "the broker released the message", ob::FailureCause::Other);
   REQUIRE(outbox.status(parked.reference)->status == ob::Status::Parked);
   st::HeldSheets held(outbox.store());
   st::HeldSheet sheet;
@@ -929,9 +1004,13 @@ TEST_CASE("outbox: rejected, parked and held data expire after store.undelivered
   held.add(sheet, to_bytes("read values"), {ob::make_test_page_png(200, 280, 1)}, "kiosk");
   auto age = [&](int days) {
     const std::string at = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-" + std::to_string(days) + " days')";
-    outbox.store().db().exec("UPDATE outbox SET finished_at=" + at + " WHERE status='rejected'; UPDATE outbox SET "
-                             "updated_at=" + at + " WHERE status IN ('parked','queued'); UPDATE held_sheets SET "
-                             "created_at=" + at);
+    outbox.store().db().exec("UPDATE outbox SET finished_at=" + at +
+                             " WHERE status='rejected'; UPDATE outbox SET "
+                             "updated_at=" +
+                             at +
+                             " WHERE status IN ('parked','queued'); UPDATE held_sheets SET "
+                             "created_at=" +
+                             at);
   };
   // Young: kept, and the doctor is quiet.
   CHECK(outbox.purge_expired() == 0);
@@ -961,7 +1040,8 @@ TEST_CASE("outbox: rejected, parked and held data expire after store.undelivered
   CHECK(kiosk::admin::check_retention(env.config).status == kiosk::admin::CheckStatus::Ok);
 }
 
-TEST_CASE("outbox: a receipt that cannot be decrypted here (key file missing) is held, and applies once the key is back") {
+TEST_CASE(
+    "outbox: a receipt that cannot be decrypted here (key file missing) is held, and applies once the key is back") {
   DemoEnv env;
   ob::Outbox outbox(env.config);
   const auto committed = outbox.commit_submission(example(1));

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "forms/answers.hpp"
 #include "forms/assets.hpp"
 #include "forms/catalogue.hpp"
@@ -100,4 +102,30 @@ TEST_CASE("answers: the example leaves items of a disabled group unanswered") {
     CHECK(validate_answers(q, a).empty());
     CHECK(a.has("inner") == a.first("other")->boolean);
   }
+}
+
+TEST_CASE("answers: a coded answer carries its question's code system, and another question's system is refused") {
+  const Questionnaire& q = catalogue().at("bytte-fastlege");
+  const Answers a = make_example_answers(q, 3);
+  json response = to_questionnaire_response(q, a, "completed", "2026-11-25T10:00:00+01:00");
+  json* coded = nullptr;
+  std::function<void(json&)> find = [&](json& items) {
+    for (auto& item : items) {
+      for (auto& answer : item.value("answer", json::array()))
+        if (answer.contains("valueCoding")) REQUIRE(answer["valueCoding"].contains("system"));
+      if (!coded && item.contains("answer") && item["answer"][0].contains("valueCoding")) coded = &item;
+      if (item.contains("item")) find(item["item"]);
+    }
+  };
+  find(response["item"]);
+  REQUIRE(coded);
+  const Item* item = q.find_item((*coded)["linkId"]);
+  REQUIRE(item);
+  CHECK((*coded)["answer"][0]["valueCoding"]["system"] == item->options[0].system);
+  // Without a system (a Bundle sealed before answers carried one) it still reads.
+  (*coded)["answer"][0]["valueCoding"].erase("system");
+  CHECK(parse_answers(response, q, "response").values == a.values);
+  (*coded)["answer"][0]["valueCoding"]["system"] = "http://example.org/another-question";
+  CHECK_THROWS_WITH_AS(parse_answers(response, q, "response"), doctest::Contains("another question's code system"),
+                       FormError);
 }

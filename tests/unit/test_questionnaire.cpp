@@ -146,3 +146,54 @@ TEST_CASE("questionnaire: the platform's sdf extensions are read from their fhir
       {{"url", std::string(kHelsenorgeExtensionBase) + "sdf-canbeperformedby"}, {"valueCoding", {{"code", "1"}}}});
   CHECK(error_of(j).find("is not the platform's extension") != std::string::npos);
 }
+
+TEST_CASE("questionnaire: forms export gives the platform item.maxLength and coded options with their code system") {
+  auto j = minimal_form();
+  j["item"].push_back({{"linkId", "name"},
+                       {"type", "string"},
+                       {"text", "Navn"},
+                       {"extension", json::array({{{"url", ext("max-length")}, {"valueInteger", 40}},
+                                                  {{"url", ext("input-kind")}, {"valueCode", "name"}}})}});
+  const auto q = parse_questionnaire(j, "test.json");
+  const std::string system = std::string(kKioskCodeSystemBase) + "test-form/why";
+  CHECK(q.find_item("why")->options[0].system == system);
+  const json out = platform_questionnaire(j, "test.json");
+  // The extension becomes the standard element; other extensions stay.
+  CHECK(out["item"][2]["maxLength"] == 40);
+  REQUIRE(out["item"][2]["extension"].size() == 1);
+  CHECK(out["item"][2]["extension"][0]["url"] == ext("input-kind"));
+  CHECK(out["item"][1]["answerOption"][0]["valueCoding"]["system"] == system);
+  CHECK(out["item"][1]["answerOption"][1]["valueCoding"]["system"] == system);
+  CHECK(parse_questionnaire(out, "export").find_item("name")->max_length == 40);
+  // The standard element is read too; a catalogue that gives both must agree.
+  auto standard = minimal_form();
+  standard["item"].push_back({{"linkId", "name"}, {"type", "string"}, {"text", "Navn"}, {"maxLength", 12}});
+  CHECK(parse_questionnaire(standard, "test.json").find_item("name")->max_length == 12);
+  standard["item"][2]["extension"] = json::array({{{"url", ext("max-length")}, {"valueInteger", 13}}});
+  CHECK(error_of(standard).find("maxLength and the max-length extension disagree") != std::string::npos);
+  standard["item"][2].erase("extension");
+  standard["item"][2]["maxLength"] = 0;
+  CHECK(error_of(standard).find("maxLength must be a whole number from 1 to 200") != std::string::npos);
+  // A system the catalogue gives is kept; one question cannot mix two.
+  auto given = minimal_form();
+  given["item"][1]["answerOption"][0]["valueCoding"]["system"] = "urn:oid:2.16.578.1.12.4.1.1.9999";
+  CHECK(parse_questionnaire(given, "test.json").find_item("why")->options[1].system ==
+        "urn:oid:2.16.578.1.12.4.1.1.9999");
+  given["item"][1]["answerOption"][1]["valueCoding"]["system"] = "urn:oid:2.16.578.1.12.4.1.1.1";
+  CHECK(error_of(given).find("must have the same system") != std::string::npos);
+}
+
+TEST_CASE("questionnaire: options that are the form's representation types use the representation-type system") {
+  auto j = minimal_form();
+  j["extension"].push_back({{"url", ext("representation")}, {"valueCode", "guardian"}});
+  j["extension"].push_back({{"url", ext("representation")}, {"valueCode", "power-of-attorney"}});
+  j["item"].push_back(
+      {{"linkId", "helper.role"},
+       {"type", "choice"},
+       {"text", "Rolle"},
+       {"answerOption", json::array({{{"valueCoding", {{"code", "guardian"}, {"display", "Verge"}}}},
+                                     {{"valueCoding", {{"code", "power-of-attorney"}, {"display", "Fullmakt"}}}}})}});
+  const auto q = parse_questionnaire(j, "test.json");
+  CHECK(q.find_item("helper.role")->options[0].system == kRepresentationTypeSystem);
+  CHECK(q.find_item("why")->options[0].system == std::string(kKioskCodeSystemBase) + "test-form/why");
+}

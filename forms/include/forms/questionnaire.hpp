@@ -20,6 +20,12 @@ inline constexpr const char* kHelsenorgeExtensionBase = "http://helsenorge.no/fh
 // sdf-authenticationrequirement under the e-health directorate's base, with the value sets
 // CanBePerformedBy (1 Default: a representative may answer, 2 SubjectOnly) and
 // AuthenticationRequirement (1 Anonymous, 2 Optional, 3 Required).
+// Code systems the kiosk assigns to coded options that the catalogue leaves without one: the
+// representation types (the same codes as assets/representation.json) and, for any other
+// option set, one code system per form and question under kKioskCodeSystemBase.
+inline constexpr const char* kKioskCodeSystemBase = "http://kiosk.ekstraenkel.no/fhir/CodeSystem/";
+inline constexpr const char* kRepresentationTypeSystem =
+    "http://kiosk.ekstraenkel.no/fhir/CodeSystem/representation-type";
 inline constexpr const char* kSdfExtensionBase = "http://ehelse.no/fhir/StructureDefinition/";
 inline constexpr const char* kSdfCanBePerformedBySystem = "http://ehelse.no/fhir/ValueSet/CanBePerformedBy";
 inline constexpr const char* kSdfAuthenticationRequirementSystem =
@@ -55,6 +61,10 @@ enum class PrintBoxes { None, Digits, Letters, Lines, Ticks, Signature };
 struct AnswerOption {
   std::string code;
   LocalizedText display;
+  // The code system of `code`: the catalogue's own valueCoding.system when it gives one, else
+  // the one the parser assigns (option_code_system). Never empty after parsing; FHIR wants a
+  // Coding's system so that a receiver can tell one question's "all" from another's.
+  std::string system;
 };
 
 // A value given for an item, the subset of QuestionnaireResponse.answer[x] we support.
@@ -153,6 +163,18 @@ struct Questionnaire {
 // element for anything outside the supported subset.
 Questionnaire parse_questionnaire(const nlohmann::json& json, const std::string& source_name);
 Questionnaire load_questionnaire_file(const std::filesystem::path& path);
+
+// The code system the parser gives an option set without one: the representation-type system
+// when every code is a representation type the form allows (its "who may submit" list, the
+// helper's role), else kKioskCodeSystemBase + "<form id>/<linkId>".
+std::string option_code_system(const Questionnaire& form, const Item& item);
+
+// The Questionnaire as the platform is given it (`kioskctl forms export`), from the catalogue
+// file's JSON: standard FHIR R4 where the catalogue uses the kiosk's own spelling. Each item's
+// max-length extension becomes item.maxLength, and every coded option, initial value and
+// enableWhen answer carries its code system (the one the QuestionnaireResponse's answers
+// carry). Everything else is copied as it is. Throws FormError like parse_questionnaire.
+nlohmann::json platform_questionnaire(const nlohmann::json& catalogue_json, const std::string& source_name);
 
 // Reads a localized FHIR string: the base value plus `_field` translations.
 LocalizedText read_localized(const nlohmann::json& parent, const std::string& field, const std::string& where);
