@@ -23,7 +23,7 @@ int run_in_kiosk_demo(const std::string& command, Context& ctx) {
 }
 
 const CommandRegistration registration{
-    Command{"demo", "demo --out DIR [--config FILE] [--broker URL]",
+    Command{"demo", "demo --out DIR [--config FILE] [--broker URL] [--scenario S]",
             "Run the scripted demo session in the real UI and write screenshots and a summary into DIR (kiosk-demo)",
             [](Context& ctx) { return run_in_kiosk_demo("demo", ctx); }},
     Command{"a11y-report", "a11y-report [--json] [--config FILE]",

@@ -8,6 +8,7 @@
 // delivery unit of an installed kiosk runs), so the submission travels over AMQP to the
 // simulated platform. Parts that are not built into this kiosk are reported as
 // such: the demo never pretends a step worked.
+#include <algorithm>
 #include <chrono>
 #include <cctype>
 #include <cmath>
@@ -77,8 +78,25 @@ class Driver {
     return ok;
   }
 
-  // Touches a widget when the screen has it; says nothing when it has not.
-  bool try_touch(const std::string& id) { return window_ ? loop_->touch(id, now_) : headless_->touch(flow_, id, now_); }
+  // Touches a widget when the screen has it; says nothing when it has not. Every touch that hits
+  // a button is counted (the effort the summary ends with), keys and "Er det rett?" answers too.
+  bool try_touch(const std::string& id) {
+    const bool review = flow_.screen() == flow::Screen::Review;
+    const bool ok = window_ ? loop_->touch(id, now_) : headless_->touch(flow_, id, now_);
+    if (ok && counting_) {
+      ++effort_.touches;
+      if (id.rfind("key.", 0) == 0) ++effort_.keys;
+      if (review && (id == "choice.correct" || id == "choice.wrong")) ++effort_.confirmations;
+    }
+    return ok;
+  }
+
+  struct Effort {
+    int touches = 0, keys = 0, confirmations = 0;
+  };
+  const Effort& effort() const { return effort_; }
+  // Touches made only to show a feature (help, contrast, "Endre") are not the session's effort.
+  void counting(bool on) { counting_ = on; }
 
   // Touches `id`, turning the pages of choices ("More") until it shows up.
   bool touch_paged(const std::string& id) {
@@ -151,6 +169,8 @@ class Driver {
   std::unique_ptr<ui::HeadlessUi> headless_;
   Clock::time_point now_ = Clock::now();
   int step_ = 0;
+  Effort effort_;
+  bool counting_ = true;
 };
 
 std::string typed_form(const forms::Item& item, const forms::AnswerValue& v) {
@@ -236,11 +256,50 @@ std::optional<std::filesystem::path> make_demo_env(const std::filesystem::path& 
   return file;
 }
 
+// The same text but for the case of ASCII letters and spaces (a name in letter boxes is read
+// back in capitals, the empty box between words as nothing): the person would say it is right.
+bool same_letters(const std::string& a, const std::string& b) {
+  auto plain = [](const std::string& s) {
+    std::string out;
+    for (char c : s)
+      if (c != ' ') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+  };
+  return plain(a) == plain(b);
+}
+
+// A paper that shows the authority (a certificate, a copy of an ID): a plain page with a few
+// printed lines, laid on the glass (the pnm backend's file).
+bool lay_evidence_on_glass(const std::filesystem::path& glass) {
+  cv::Mat page(3508, 2480, CV_8UC1, cv::Scalar(255));
+  for (int line = 0; line < 12; ++line)
+    cv::putText(page, "Verjefullmakt - Statsforvalteren", cv::Point(300, 500 + line * 200), cv::FONT_HERSHEY_SIMPLEX,
+                3.0, cv::Scalar(20), 6, cv::LINE_AA);
+  std::ofstream out(glass, std::ios::binary | std::ios::trunc);
+  out << "P5\n" << page.cols << " " << page.rows << "\n255\n";
+  for (int y = 0; y < page.rows; ++y) out.write(reinterpret_cast<const char*>(page.ptr(y)), page.cols);
+  return static_cast<bool>(out);
+}
+
+constexpr const char* kUsage =
+    "kioskctl demo --out DIR [--config FILE] [--broker URL] [--scenario self|parent|fullmakt|verge|filled-at-home]";
+constexpr const char* kScenarios[] = {"self", "parent", "fullmakt", "verge", "filled-at-home"};
+constexpr const char* kScenarioForm = "bytte-fastlege";
+
 int demo(Context& ctx) {
-  Args args(ctx.args, {"--out", "--config", "--broker"}, {});
+  Args args(ctx.args, {"--out", "--config", "--broker", "--scenario"}, {});
   if (!args.ok() || !args.value("--out")) {
-    ctx.err << (args.ok() ? "--out DIR is required" : args.error())
-            << "\nUsage: kioskctl demo --out DIR [--config FILE] [--broker URL]\n";
+    ctx.err << (args.ok() ? "--out DIR is required" : args.error()) << "\nUsage: " << kUsage << "\n";
+    return kExitUsage;
+  }
+  const std::string scenario = args.value("--scenario").value_or("fullmakt");
+  if (scenario == "hand-changed") {
+    ctx.err << "The scenario hand-changed (a printed value changed by hand) needs the check of pre-printed boxes "
+               "after scanning, which is not in this kiosk yet.\n";
+    return kExitUsage;
+  }
+  if (std::find(std::begin(kScenarios), std::end(kScenarios), scenario) == std::end(kScenarios)) {
+    ctx.err << "Unknown scenario \"" << scenario << "\".\nUsage: " << kUsage << "\n";
     return kExitUsage;
   }
   const std::filesystem::path out_dir = std::filesystem::absolute(*args.value("--out"));
@@ -304,7 +363,7 @@ int demo(Context& ctx) {
     }
   }
   std::ofstream summary(out_dir / "summary.txt");
-  summary << "Helsenorge ekstra enkel kiosk: scripted demo\n"
+  summary << "Helsenorge ekstra enkel kiosk: scripted demo (scenario " << scenario << ")\n"
           << "Form catalogue: " << catalogue.forms().size() << " forms (catalogue.txt)\n";
 
   auto wired = app::make_services(config, catalogue, translations);
@@ -314,9 +373,11 @@ int demo(Context& ctx) {
   wired.services.log = [&log_lines](const std::string& line) { log_lines.push_back(line); };
   const auto print_available = wired.services.printer->available();
 
-  // The demo acts under a power of attorney, for a two-page form when one allows it (the
-  // pnm backend is a flatbed: one sheet per scan, so the kiosk asks for page 2 and the demo
-  // lays it on the glass), else a one-page form, else for itself.
+  // The scenario "fullmakt" (the default) acts under a power of attorney, for a two-page form when
+  // one allows it (the pnm backend is a flatbed: one sheet per scan, so the kiosk asks for page 2
+  // and the demo lays it on the glass), else a one-page form, else for itself. The others fill in
+  // "Få en ny fastlege" (the form of issue 17's walk-through): for oneself, for a child under 12, as
+  // a guardian (two evidence sheets scanned after the form).
   const forms::Questionnaire* form = nullptr;
   std::string type = "self";
   const print::LayoutOptions layout_options{config.get_bool("printer.large_print")};
@@ -334,12 +395,18 @@ int demo(Context& ctx) {
     const auto n = pages_of(q);
     return n == 2 ? 2 : n == 1 ? 1 : 0;
   };
-  for (const auto& q : catalogue.forms())
-    if (q.allows_representation("power-of-attorney") && (!form || preference(q) > preference(*form))) {
-      form = &q;
-      type = "power-of-attorney";
-    }
-  if (!form && !catalogue.forms().empty()) form = &catalogue.forms().front();
+  if (scenario == "fullmakt") {
+    for (const auto& q : catalogue.forms())
+      if (q.allows_representation("power-of-attorney") && (!form || preference(q) > preference(*form))) {
+        form = &q;
+        type = "power-of-attorney";
+      }
+  } else {
+    form = catalogue.find(kScenarioForm);
+    type = scenario == "parent" ? "parent-under-12" : scenario == "verge" ? "guardian" : "self";
+    if (form && !form->allows_representation(type)) form = nullptr;
+  }
+  if (!form && !catalogue.forms().empty() && scenario == "fullmakt") form = &catalogue.forms().front();
   if (!form) {
     summary << "The catalogue has no forms: nothing to demonstrate.\n";
     ctx.err << "The form catalogue is empty.\n";
@@ -359,91 +426,131 @@ int demo(Context& ctx) {
   flow::Flow flow(catalogue, translations, rules, flow::FlowOptions::from_config(config), wired.services, Clock::now());
   summary << "\nSteps:\n";
   Driver d(flow, out_dir, summary);
-  d.step("The start screen");
-  d.touch("choice.language.nb");
-  d.step("Chose Norsk bokmål; the kiosk asks what the person wants to do");
-  d.touch_paged("choice.category." + form->category);
-  d.step("Chose the task \"" + translations.text("nb", "category." + form->category) + "\"");
-  if (type == "self") {
-    d.touch("choice.self");
-  } else {
-    d.touch("choice.someone-else");
-    d.step("Acting for someone else: the kiosk asks on what authority");
-    d.touch_paged("choice.representation." + type);
-  }
-  if (flow.screen() == flow::Screen::FormChoice) d.touch_paged("choice.form." + form->id);
-  d.step("The form \"" + form->title.get("nb") + "\" in one sentence: fill in here, or print an empty form");
-  d.touch("choice.fill-in");
-  // Synthetic test numbers (month + 80): a representative born 1980, the person born 1950.
+  // Synthetic test numbers (month + 80): a representative born 1980, the person born 1950 (a
+  // child of eight for a parent).
   auto synthetic = [](forms::CivilDate birth) -> std::optional<std::string> {
-    for (int individual = 100; individual < 500; ++individual)
-      if (auto n = forms::make_identity_number(birth, forms::IdentityKind::SyntheticTest, individual)) return n;
+    for (int individual = 0; individual < 1000; ++individual)
+      if (auto n = forms::make_identity_number(birth, forms::IdentityKind::SyntheticTest, individual))
+        if (forms::validate_identity_number(*n).valid) return n;
     return std::nullopt;
   };
   const auto representative = synthetic({1980, 1, 15});
-  const auto represented = synthetic({1950, 6, 1});
-  if (flow.screen() == flow::Screen::RepresentativeId && representative && represented) {
-    d.type(*representative);
-    d.step("Typed the representative's own number on the digit pad (a synthetic test number)");
-    d.touch("choice.next");
-    d.type(*represented);
-    d.step("Typed the number of the person they act for");
-    d.touch("choice.next");
-  }
-  const auto example = forms::make_example_answers(*form, 7);
-  for (int guard = 0; guard < 100 && flow.screen() == flow::Screen::Question; ++guard) {
-    const auto* item = form->find_item(flow.current_link_id());
-    if (!item) break;
-    const auto* v = example.first(item->link_id);
-    using T = forms::ItemType;
-    const std::string before = item->link_id;
-    if (item->type == T::Boolean) {
-      d.step("Question: " + item->text.get("nb"));
-      d.touch(v && !v->boolean ? "choice.no" : "choice.yes");
-    } else if (item->type == T::Choice) {
-      d.step("Question: " + item->text.get("nb"));
-      if (!d.touch_paged("choice.option." + (v ? v->text : item->options.front().code))) d.touch("choice.skip");
+  const auto represented = synthetic(type == "parent-under-12" ? forms::CivilDate{forms::today_local().year - 8, 2, 2}
+                                                               : forms::CivilDate{1950, 6, 1});
+  // What the person means to answer: the example answers, agreeing with the who-screens (the
+  // form's own representation items say what the who-screens say; what they switch off is empty).
+  forms::Answers example = forms::make_example_answers(*form, 7);
+  forms::WhoAnswers who{type, type == "self" ? "" : representative.value_or(""),
+                        type == "self" ? "" : represented.value_or("")};
+  forms::answer_representation_items(*form, who, example);
+  for (const auto* item : form->all_items())
+    if (!forms::is_enabled(*item, example)) example.clear(item->link_id);
+  const bool at_home = scenario == "filled-at-home";
+  if (at_home) {
+    // An earlier visit (not counted): an empty form printed to fill in at home.
+    d.counting(false);
+    d.step("The start screen");
+    d.touch("choice.language.nb");
+    d.touch_paged("choice.category." + form->category);
+    d.touch("choice.self");
+    if (flow.screen() == flow::Screen::FormChoice) d.touch_paged("choice.form." + form->id);
+    d.step("An earlier visit: \"" + form->title.get("nb") + "\", print an empty form to fill in at home");
+    d.touch("choice.print-blank");
+    d.wait_for_workers();
+    d.step("Printed the empty form; the person takes it home");
+    d.touch("nav.start-over");
+    d.counting(true);
+    // Back with the sheet filled in by hand and signed.
+    d.step("Back at the kiosk with the sheet filled in at home");
+    d.touch("choice.language.nb");
+    d.touch_paged("choice.send-filled");
+    d.step("Chose to send a form filled in at home; the kiosk asks for whom");
+    d.touch("choice.self");
+  } else {
+    d.step("The start screen");
+    d.touch("choice.language.nb");
+    d.step("Chose Norsk bokmål; the kiosk asks what the person wants to do");
+    d.touch_paged("choice.category." + form->category);
+    d.step("Chose the task \"" + translations.text("nb", "category." + form->category) + "\"");
+    if (type == "self") {
+      d.touch("choice.self");
     } else {
-      const auto keyboard = flow.screen_model().input;
-      if (v) d.type(keyboard_text(typed_form(*item, *v), keyboard && keyboard->keyboard == flow::Keyboard::Digits));
-      d.step("Question: " + item->text.get("nb") + " (typed on the on-screen keyboard)");
+      d.touch("choice.someone-else");
+      d.step("Acting for someone else: the kiosk asks on what authority");
+      d.touch_paged("choice.representation." + type);
+    }
+    if (flow.screen() == flow::Screen::FormChoice) d.touch_paged("choice.form." + form->id);
+    d.step("The form \"" + form->title.get("nb") + "\" in one sentence: fill in here, or print an empty form");
+    d.touch("choice.fill-in");
+    if (flow.screen() == flow::Screen::RepresentativeId && representative && represented) {
+      d.type(*representative);
+      d.step("Typed the representative's own number on the digit pad (a synthetic test number)");
+      d.touch("choice.next");
+      d.type(*represented);
+      d.step("Typed the number of the person they act for");
       d.touch("choice.next");
     }
-    if (flow.screen() == flow::Screen::Question && flow.current_link_id() == before) {
-      d.step("The kiosk did not accept the answer; skipping the question");
-      if (!d.touch("choice.skip")) break;
-    }
-  }
-  if (flow.screen() == flow::Screen::Overview) {
-    d.step("Before printing: every answer once more in plain words, each with \"Endre\"");
-    // "Endre" on the first answer: its screen again with the answer in place, then back.
-    const auto rows = flow.screen_model().rows;
-    if (!rows.empty() && d.touch(rows.front().id)) {
-      d.step("Endre: the answer's own screen again, with the answer filled in");
-      if (flow.screen_model().input)
+    for (int guard = 0; guard < 100 && flow.screen() == flow::Screen::Question; ++guard) {
+      const auto* item = form->find_item(flow.current_link_id());
+      if (!item) break;
+      const auto* v = example.first(item->link_id);
+      using T = forms::ItemType;
+      const std::string before = item->link_id;
+      if (item->type == T::Boolean) {
+        d.step("Question: " + item->text.get("nb"));
+        d.touch(v && !v->boolean ? "choice.no" : "choice.yes");
+      } else if (item->type == T::Choice) {
+        d.step("Question: " + item->text.get("nb"));
+        if (!d.touch_paged("choice.option." + (v ? v->text : item->options.front().code))) d.touch("choice.skip");
+      } else {
+        const auto keyboard = flow.screen_model().input;
+        if (v) d.type(keyboard_text(typed_form(*item, *v), keyboard && keyboard->keyboard == flow::Keyboard::Digits));
+        d.step("Question: " + item->text.get("nb") + " (typed on the on-screen keyboard)");
         d.touch("choice.next");
-      else if (flow.screen() != flow::Screen::Overview)
-        d.touch("nav.back");
-      d.step(flow.screen() == flow::Screen::Overview ? "Back at the look over the answers"
-                                                     : "The change did not return to the answers");
+      }
+      if (flow.screen() == flow::Screen::Question && flow.current_link_id() == before) {
+        d.step("The kiosk did not accept the answer; skipping the question");
+        if (!d.touch("choice.skip")) break;
+      }
     }
-    d.touch("choice.print");
-  }
-  if (flow.screen() == flow::Screen::Refused) d.step("The representation rules said no (see the screen)");
-  if (flow.screen() == flow::Screen::Print) {
-    d.wait_for_workers();
-    const bool ok = flow.screen_model().picture == flow::Picture::SignHere;
-    d.step(ok                ? "Printed the filled form; the kiosk shows where to sign"
-           : print_available ? "Printing did not work: the screen says why"
-                             : "Printing is not available on this kiosk: the screen says so");
+    if (flow.screen() == flow::Screen::Overview) {
+      d.step("Before printing: every answer once more in plain words, each with \"Endre\"");
+      // "Endre" on the first answer: its screen again with the answer in place, then back.
+      const auto rows = flow.screen_model().rows;
+      d.counting(false);  // shown, not part of the session's effort
+      if (!rows.empty() && d.touch(rows.front().id)) {
+        d.step("Endre: the answer's own screen again, with the answer filled in");
+        if (flow.screen_model().input)
+          d.touch("choice.next");
+        else if (flow.screen() != flow::Screen::Overview)
+          d.touch("nav.back");
+        d.step(flow.screen() == flow::Screen::Overview ? "Back at the look over the answers"
+                                                       : "The change did not return to the answers");
+      }
+      d.counting(true);
+      d.touch("choice.print");
+    }
+    if (flow.screen() == flow::Screen::Refused) d.step("The representation rules said no (see the screen)");
+    if (flow.screen() == flow::Screen::Print) {
+      d.wait_for_workers();
+      const bool ok = flow.screen_model().picture == flow::Picture::SignHere;
+      d.step(ok                ? "Printed the filled form; the kiosk shows where to sign"
+             : print_available ? "Printing did not work: the screen says why"
+                               : "Printing is not available on this kiosk: the screen says so");
+    }
   }
   bool printed = false, filled = false, scanned = false, sent = false, receipt = false;
-  size_t sheets_scanned = 0, sheet_count = 0;
+  forms::Answers meant_answers = example;
+  size_t sheets_scanned = 0, sheet_count = 0, evidence_sheets = 0;
   std::string reference;
   std::string fill_problem = "the form was not printed to a file the demo can read (ui.print_to_folder)";
-  if (flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) {
+  if ((flow.screen() == flow::Screen::Print && flow.screen_model().picture == flow::Picture::SignHere) ||
+      (at_home && flow.screen() == flow::Screen::Scan)) {
     printed = true;
-    // The printed PDF: the newest "-form.pdf" in the print folder.
+    // What the person means the sheet to say: what they typed (printed on it), or wrote at home.
+    if (!at_home) meant_answers = flow.session().answers;
+    // The printed PDF: the newest "-form.pdf" in the print folder (the empty form for a sheet
+    // filled in at home).
     std::filesystem::path pdf;
     if (config.is_set("ui.print_to_folder"))
       for (const auto& entry : std::filesystem::directory_iterator(config.get_path("ui.print_to_folder"), ec)) {
@@ -459,8 +566,9 @@ int demo(Context& ctx) {
     std::mt19937 rng(7);
     auto lay_on_glass = [&](int page) {
       if (!layout || page < 1 || static_cast<size_t>(page) > pages.size()) return false;
-      const bool signed_here =
-          fill_like_a_person(pages[static_cast<size_t>(page - 1)].grey, *layout, page, "Oslo", glass, rng);
+      const auto& printed_page = pages[static_cast<size_t>(page - 1)].grey;
+      const bool signed_here = at_home ? fill_at_home(printed_page, *layout, page, example, "Oslo", glass, rng)
+                                       : fill_like_a_person(printed_page, *layout, page, "Oslo", glass, rng);
       filled = filled || signed_here;
       return true;
     };
@@ -476,9 +584,10 @@ int demo(Context& ctx) {
         layout.reset();
       }
     }
-    d.touch("choice.next");
-    d.step(sheet_count > 1 ? "Signed the printed form with a pen; page 1 of " + std::to_string(sheet_count) +
-                                 " on the glass; where to place it"
+    if (!at_home) d.touch("choice.next");
+    d.step(at_home           ? "Filled in and signed at home; where to place it"
+           : sheet_count > 1 ? "Signed the printed form with a pen; page 1 of " + std::to_string(sheet_count) +
+                                   " on the glass; where to place it"
            : filled ? "Signed the printed sheet with a pen and wrote the date and place; where to place it"
                     : "Where to place the signed sheet");
     d.touch("choice.scan");
@@ -494,17 +603,58 @@ int demo(Context& ctx) {
       ++sheets_scanned;
     }
     if (sheet_count > 1 && !filled) fill_problem = "no page of the printed form has a signing box";
+    // Evidence the representation needs (a guardian's certificate, a copy of their ID): one sheet
+    // each, laid on the glass when the kiosk asks for it.
+    for (int guard = 0; guard < 4 && flow.screen() == flow::Screen::Scan && flow.missing_pages().empty() &&
+                        !flow.screen_model().busy && flow.screen_model().error.empty();
+         ++guard) {
+      if (!lay_evidence_on_glass(glass)) break;
+      d.step("The kiosk asks for a paper that shows the authority; laid it on the glass");
+      d.touch("choice.scan");
+      d.wait_for_workers();
+      ++evidence_sheets;
+    }
     d.step(!wired.services.scanner->available()    ? "Scanning is not available on this kiosk"
            : flow.screen() == flow::Screen::Review ? "Scanned the sheet through SANE and read it"
                                                    : "Scanning did not work: the screen says why");
     if (flow.screen() == flow::Screen::Review) {
       scanned = true;
-      int confirmed = 0;
+      int confirmed = 0, corrected = 0;
       if (!flow.session().review_queue.empty())
         d.step("This is what we read: the kiosk asks about a value it was unsure of");
-      while (flow.screen() == flow::Screen::Review && d.try_touch("choice.correct")) ++confirmed;
-      d.step(confirmed == 0 ? "This is what we read: nothing was uncertain"
-                            : "Confirmed " + std::to_string(confirmed) + " value(s) the kiosk was unsure of");
+      // Each value the kiosk asks about is checked against what the person meant: right, or
+      // "Nei, jeg vil rette" and the right value (the keyboard, or yes/no, or the option).
+      for (int guard = 0; guard < 40 && flow.screen() == flow::Screen::Review && !flow.session().review_queue.empty();
+           ++guard) {
+        const auto& field = flow.session().read_fields[flow.session().review_queue.front()];
+        const auto* item = form->find_item(field.link_id);
+        const auto* meant = meant_answers.first(field.link_id);
+        const std::string meant_text = meant ? meant->to_display_string() : "";
+        // Names are printed in capitals: the person reads KARI as Kari.
+        if (!item || same_letters(meant_text, field.value) || !d.try_touch("choice.wrong")) {
+          if (!d.try_touch("choice.correct")) break;
+          ++confirmed;
+          continue;
+        }
+        ++corrected;
+        if (flow.screen_model().input) {
+          for (size_t i = 0; i < 40 && !flow.session().typed.empty(); ++i) d.touch("key.erase");
+          if (meant) {
+            const auto keyboard = flow.screen_model().input;
+            d.type(keyboard_text(typed_form(*item, *meant), keyboard && keyboard->keyboard == flow::Keyboard::Digits));
+          }
+          d.touch(meant || !item->required ? "choice.next" : "choice.skip");
+        } else if (meant && meant->kind == forms::AnswerValue::Kind::Boolean) {
+          d.touch(meant->boolean ? "choice.yes" : "choice.no");
+        } else if (meant) {
+          d.touch_paged("choice.option." + meant->text);
+        } else {
+          d.touch("choice.skip");
+        }
+      }
+      d.step(confirmed + corrected == 0 ? "This is what we read: nothing was uncertain"
+                                        : "Confirmed " + std::to_string(confirmed) + " and corrected " +
+                                              std::to_string(corrected) + " value(s) the kiosk was unsure of");
       if (d.touch("choice.send")) {
         d.wait_for_workers();
         d.step("Sent into the outbox");
@@ -518,6 +668,8 @@ int demo(Context& ctx) {
       }
     }
   }
+  const auto effort = d.effort();  // the session, up to its receipt
+  d.counting(false);
   d.touch("nav.help");
   d.step("Talk to a person: phone number and help code");
   d.touch("nav.back");
@@ -587,10 +739,22 @@ int demo(Context& ctx) {
                  "--broker URL to send it to platform-sim).\n";
     summary << (receipt ? "  - The receipt was printed.\n" : "  - The receipt was NOT printed (see the log below).\n");
   }
+  if (evidence_sheets > 0)
+    summary << "  - " << evidence_sheets << " evidence sheet(s) for the representation were scanned after the form.\n";
   if (!scanned) summary << "  - Sending and the receipt were therefore not reached.\n";
   summary << "  - The session was wiped at the end (wipes: " << flow.wipe_count() << ").\n";
   summary << "\nKiosk log (no personal data):\n";
   for (const auto& line : log_lines) summary << "  " << line << "\n";
+  // The session's effort, counted from the first touch to the receipt (the help, contrast and
+  // "Endre" shown afterwards are not counted). Minutes at a stated, unhurried pace.
+  constexpr double kSecondsPerTouch = 5.0, kSecondsPerKey = 1.5;
+  const double minutes = ((effort.touches - effort.keys) * kSecondsPerTouch + effort.keys * kSecondsPerKey) / 60.0;
+  summary << "\nEffort (scenario " << scenario << ", form " << form->id << ", " << type << "):\n"
+          << "touches: " << effort.touches << "\n"
+          << "keys: " << effort.keys << "\n"
+          << "confirmations: " << effort.confirmations << "\n"
+          << "minutes: " << std::fixed << std::setprecision(1) << minutes << " (at " << kSecondsPerTouch
+          << " s a touch and " << kSecondsPerKey << " s a key)\n";
   summary.flush();
   ctx.out << "Demo finished" << (d.has_window() ? " with screenshots" : " without a screen (no screenshots)")
           << (sent ? ", submission " + reference + (config.is_set("broker.url") ? " " + delivery : " queued") : "")
@@ -599,7 +763,7 @@ int demo(Context& ctx) {
 }
 
 const CommandRegistration registration{
-    Command{"demo", "demo --out DIR [--config FILE] [--broker URL]",
+    Command{"demo", "demo --out DIR [--config FILE] [--broker URL] [--scenario S]",
             "Run the scripted demo session in the real UI and write screenshots and a summary into DIR", demo}};
 
 }  // namespace

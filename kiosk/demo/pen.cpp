@@ -27,6 +27,70 @@ double px(double mm) {
 
 }  // namespace
 
+namespace {
+
+// One character written in a box, a little off the middle as a hand would.
+void write_char(cv::Mat& sheet, const print::RectMm& b, const std::string& c, std::mt19937& rng) {
+  std::uniform_real_distribution<double> jitter(-0.04, 0.04);
+  cv::putText(sheet, c,
+              cv::Point(static_cast<int>(px(b.x + b.w * (0.2 + jitter(rng)))),
+                        static_cast<int>(px(b.y + b.h * (0.8 + jitter(rng))))),
+              cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 34.0, cv::Scalar(25), 4, cv::LINE_AA);
+}
+
+void write_answers(cv::Mat& sheet, const print::FormLayout& layout, int page, const forms::Answers& answers,
+                   std::mt19937& rng) {
+  for (const auto& field : layout.fields) {
+    if (field.page != page || field.boxes.empty()) continue;
+    const auto it = answers.values.find(field.link_id);
+    if (it == answers.values.end() || it->second.empty()) continue;
+    const auto& v = it->second.front();
+    std::string text = v.to_display_string();
+    if (v.kind == forms::AnswerValue::Kind::Date && text.size() == 10)
+      text = text.substr(8, 2) + text.substr(5, 2) + text.substr(0, 4);
+    switch (field.kind) {
+      case print::FieldKind::Tick: {
+        bool ticked = false;
+        for (const auto& value : it->second) ticked = ticked || value.to_display_string() == field.option;
+        if (!ticked) break;
+        const auto& b = field.boxes.front();
+        const cv::Point a(static_cast<int>(px(b.x + b.w * 0.2)), static_cast<int>(px(b.y + b.h * 0.2)));
+        const cv::Point z(static_cast<int>(px(b.x + b.w * 0.8)), static_cast<int>(px(b.y + b.h * 0.8)));
+        cv::line(sheet, a, z, cv::Scalar(25), 5, cv::LINE_AA);
+        cv::line(sheet, cv::Point(a.x, z.y), cv::Point(z.x, a.y), cv::Scalar(25), 5, cv::LINE_AA);
+        break;
+      }
+      case print::FieldKind::Digits:
+      case print::FieldKind::Letters:
+        // Capitals, one per box (ASCII only: the pen's font has no æøå).
+        for (size_t i = 0; i < field.boxes.size() && i < text.size(); ++i) {
+          char c = text[i];
+          if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+          if (static_cast<unsigned char>(c) < 0x80 && c != ' ')
+            write_char(sheet, field.boxes[i], std::string(1, c), rng);
+        }
+        break;
+      case print::FieldKind::Text: {
+        const auto& b = field.boxes.front();
+        cv::putText(sheet, text, cv::Point(static_cast<int>(px(b.x + 2)), static_cast<int>(px(b.y + b.h * 0.8))),
+                    cv::FONT_HERSHEY_SIMPLEX, px(b.h) / 40.0, cv::Scalar(25), 4, cv::LINE_AA);
+        break;
+      }
+      case print::FieldKind::Signature:
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+bool fill_at_home(const cv::Mat& printed, const print::FormLayout& layout, int page, const forms::Answers& answers,
+                  const std::string& place, const std::filesystem::path& pgm, std::mt19937& rng) {
+  cv::Mat sheet = printed.clone();
+  write_answers(sheet, layout, page, answers, rng);
+  return fill_like_a_person(sheet, layout, page, place, pgm, rng);
+}
+
 bool fill_like_a_person(const cv::Mat& printed, const print::FormLayout& layout, int page, const std::string& place,
                         const std::filesystem::path& pgm, std::mt19937& rng) {
   cv::Mat sheet = printed.clone();

@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "forms/answers.hpp"
 #include "print/layout.hpp"
 
 namespace kiosk::cli {
@@ -18,5 +19,11 @@ namespace kiosk::cli {
 // box (the sheet is then written as printed) or the file could not be written.
 bool fill_like_a_person(const cv::Mat& printed, const print::FormLayout& layout, int page, const std::string& place,
                         const std::filesystem::path& pgm, std::mt19937& rng);
+
+// A blank sheet filled in at home: `answers` written by hand into their boxes on page `page`
+// (digits and capitals one per box, an X in the tick boxes, text on the lines), then signed and
+// laid on the glass as fill_like_a_person does.
+bool fill_at_home(const cv::Mat& printed, const print::FormLayout& layout, int page, const forms::Answers& answers,
+                  const std::string& place, const std::filesystem::path& pgm, std::mt19937& rng);
 
 }  // namespace kiosk::cli

@@ -26,8 +26,8 @@ TEST_CASE("every screen of every form in every language keeps the ekstra enkel r
     if (r.form) forms_seen.insert(*r.form);
   }
   for (const char* s :
-       {"start", "task", "who", "who-kind", "form-intro", "representative-id", "question", "print", "scan", "review",
-        "correct", "send", "receipt", "help", "staff-pin", "staff-menu", "staff-info", "staff-queue"})
+       {"start", "task", "who", "who-kind", "form-intro", "representative-id", "question", "overview", "print", "scan",
+        "review", "correct", "send", "receipt", "help", "staff-pin", "staff-menu", "staff-info", "staff-queue"})
     CHECK_MESSAGE(screens.count(s) == 1, s);
   CHECK(langs == std::set<std::string>(options.languages.begin(), options.languages.end()));
   CHECK(variants.size() == 2);
