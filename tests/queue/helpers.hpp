@@ -203,21 +203,30 @@ class RabbitBroker {
   // The amqps:// listener (only with BrokerTls).
   std::string tls_url() const { return "amqps://guest:guest@127.0.0.1:" + std::to_string(tls_port_); }
 
+  // Runs rabbitmqctl against this broker (e.g. {"delete_queue", "kiosk-0001_async"}) and
+  // returns its exit status; its output goes to ctl.log in the broker's folder.
+  int ctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/lib/rabbitmq/bin/rabbitmqctl", "-n", node_name()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::error_code ec;
+    fs::remove(dir_ / "ctl.log", ec);
+    Process p(argv, dir_ / "ctl.log", environment());
+    return p.wait_for(std::chrono::seconds(60));
+  }
+  // Messages waiting on a queue, read with rabbitmqctl (nothing is consumed); -1 if unknown.
+  long messages_on(const std::string& queue) {
+    if (ctl({"list_queues", "-q", "--no-table-headers", "name", "messages"}) != 0) return -1;
+    std::istringstream lines(read_text(dir_ / "ctl.log"));
+    std::string name;
+    long n = 0;
+    while (lines >> name >> n)
+      if (name == queue) return n;
+    return 0;  // no such queue: nothing waits
+  }
+
   void start() {
-    const std::map<std::string, std::string> env = {
-        {"HOME", (dir_ / "home").string()},
-        {"RABBITMQ_MNESIA_BASE", (dir_ / "mnesia").string()},
-        {"RABBITMQ_LOG_BASE", (dir_ / "log").string()},
-        {"RABBITMQ_FEATURE_FLAGS_FILE", (dir_ / "feature_flags").string()},
-        {"RABBITMQ_ENABLED_PLUGINS_FILE", (dir_ / "enabled_plugins").string()},
-        {"RABBITMQ_CONFIG_FILE", (dir_ / "rabbitmq.conf").string()},
-        {"RABBITMQ_NODENAME", "kiosktest-" + std::to_string(::getpid()) + "@localhost"},
-        {"RABBITMQ_DIST_PORT", std::to_string(dist_port_)},
-        {"ERL_EPMD_PORT", std::to_string(epmd_port_)},
-        {"RABBITMQ_PID_FILE", (dir_ / "pid").string()},
-    };
     process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/lib/rabbitmq/bin/rabbitmq-server"},
-                                         dir_ / "broker.log", env);
+                                         dir_ / "broker.log", environment());
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
     while (!port_open(port_) || (tls_port_ != 0 && !port_open(tls_port_))) {
       if (!process_->running())
@@ -228,6 +237,24 @@ class RabbitBroker {
     }
   }
 
+ private:
+  std::string node_name() const { return "kiosktest-" + std::to_string(::getpid()) + "@localhost"; }
+  std::map<std::string, std::string> environment() const {
+    return {
+        {"HOME", (dir_ / "home").string()},
+        {"RABBITMQ_MNESIA_BASE", (dir_ / "mnesia").string()},
+        {"RABBITMQ_LOG_BASE", (dir_ / "log").string()},
+        {"RABBITMQ_FEATURE_FLAGS_FILE", (dir_ / "feature_flags").string()},
+        {"RABBITMQ_ENABLED_PLUGINS_FILE", (dir_ / "enabled_plugins").string()},
+        {"RABBITMQ_CONFIG_FILE", (dir_ / "rabbitmq.conf").string()},
+        {"RABBITMQ_NODENAME", node_name()},
+        {"RABBITMQ_DIST_PORT", std::to_string(dist_port_)},
+        {"ERL_EPMD_PORT", std::to_string(epmd_port_)},
+        {"RABBITMQ_PID_FILE", (dir_ / "pid").string()},
+    };
+  }
+
+ public:
   void stop() {
     if (!process_) return;
     process_->kill(SIGTERM);

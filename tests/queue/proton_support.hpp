@@ -89,11 +89,14 @@ class Consumer : public proton::messaging_handler {
   void on_message(proton::delivery& d, proton::message& m) override {
     ++count;
     last = m;
+    if (keep_all) all.push_back(m);
     elapsed = std::chrono::duration<double>(ProtonClock::now() - start_).count();
     if (stop_after_ > 0 && count == stop_after_) d.connection().close();
   }
   size_t count = 0;
   proton::message last;
+  bool keep_all = false;  // set before run(): every message kept in `all`
+  std::vector<proton::message> all;
   double elapsed = 0;  // seconds
 
  private:

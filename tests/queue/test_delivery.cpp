@@ -11,6 +11,7 @@
 #include <proton/container.hpp>
 #include <proton/delivery.hpp>
 #include <proton/message.hpp>
+#include <proton/message_id.hpp>
 #include <proton/messaging_handler.hpp>
 #include <proton/receiver_options.hpp>
 #include <proton/sender.hpp>
@@ -127,6 +128,25 @@ struct Environment {
     const auto r = kioskctl(a, timeout_s + 60);
     CHECK_MESSAGE(r.code == expected, r.output);
     return r.output;
+  }
+  // Another kiosk on the same broker (kioskN.toml beside kiosk.toml): its own store, store key,
+  // kiosk id kiosk-000N and reply queue; `changes` edit its configuration further.
+  fs::path another_kiosk(int n, std::vector<std::pair<std::string, std::string>> changes = {}) {
+    const std::string k = std::to_string(n);
+    const fs::path path = dir.path / ("env/kiosk" + k + ".toml");
+    std::string text = read_text(config);
+    changes.insert(changes.begin(),
+                   {{"path = \"kiosk.db\"", "path = \"kiosk" + k + ".db\""},
+                    {"key_file = \"store.key\"", "key_file = \"store" + k + ".key\""},
+                    {"kiosk_id = \"kiosk-0001\"", "kiosk_id = \"kiosk-000" + k + "\""},
+                    {"reply_queue = \"kiosk-0001_async\"", "reply_queue = \"kiosk-000" + k + "_async\""}});
+    for (const auto& [from, to] : changes) {
+      const auto at = text.find(from);
+      REQUIRE_MESSAGE(at != std::string::npos, from);
+      text.replace(at, from.size(), to);
+    }
+    std::ofstream(path) << text;
+    return path;
   }
   int audit_count(const std::string& action) {
     auto store = kiosk::store::Store::open(dir.path / "env/kiosk.db", dir.path / "env/store.key");
@@ -340,8 +360,8 @@ TEST_CASE("delivery: over amqps:// to a broker that requires a client certificat
                  "tls_client_key = \"" + (t / "expired.key").string() + "\"");
   env.deliver(3, false);
   CHECK(env.entry(second)["status"] == "queued");
-  CHECK_MESSAGE(env.entry(second)["lastError"].get<std::string>().find("TLS client certificate for the broker expired") !=
-                    std::string::npos,
+  CHECK_MESSAGE(env.entry(second)["lastError"].get<std::string>().find(
+                    "TLS client certificate for the broker expired") != std::string::npos,
                 env.entry(second).dump());
   std::ofstream(env.config) << text;
   env.deliver(90);
@@ -353,20 +373,7 @@ TEST_CASE("delivery: over amqps:// to a broker that requires a client certificat
 TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is one submission at the platform") {
   Environment env;
   // A second kiosk on the same broker: its own store, kiosk id and reply queue.
-  const fs::path second = env.dir.path / "env/kiosk2.toml";
-  {
-    std::string text = read_text(env.config);
-    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"path = \"kiosk.db\"", "path = \"kiosk2.db\""},
-             {"key_file = \"store.key\"", "key_file = \"store2.key\""},
-             {"kiosk_id = \"kiosk-0001\"", "kiosk_id = \"kiosk-0002\""},
-             {"reply_queue = \"kiosk-0001_async\"", "reply_queue = \"kiosk-0002_async\""}}) {
-      const auto at = text.find(from);
-      REQUIRE_MESSAGE(at != std::string::npos, from);
-      text.replace(at, from.size(), to);
-    }
-    std::ofstream(second) << text;
-  }
+  const fs::path second = env.another_kiosk(2);
   const std::string sheet = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";  // as printed in the QR code
   auto add = [&](const fs::path& config, int seed, const std::string& sheet_id) {
     const auto r = run({bin("kioskctl"), "queue", "add", "--config", config.string(), "--form", kForm, "--example",
@@ -409,9 +416,9 @@ TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is o
   env.start_sim();
   env.deliver(60);
   {
-    const auto r = run({bin("kioskctl"), "queue", "deliver", "--config", second.string(), "--timeout", "60",
-                        "--until-empty"},
-                       env.dir.path, 120);
+    const auto r =
+        run({bin("kioskctl"), "queue", "deliver", "--config", second.string(), "--timeout", "60", "--until-empty"},
+            env.dir.path, 120);
     CHECK_MESSAGE(r.code == 0, r.output);
   }
   // The platform stored the sheet once; both kiosks know it was accepted.
@@ -428,9 +435,8 @@ TEST_CASE("delivery: a sheet committed twice, at this kiosk and at another, is o
   CHECK(at_second[0]["status"] == "accepted");
   CHECK(at_second[0]["reference"] == elsewhere["reference"]);
   // The platform received exactly that Bundle (the first kiosk's; the second one's was a duplicate).
-  const auto received = run({bin("platform-sim"), "show", first["id"], "--bundle", "--json", "--config",
-                             env.config.string()},
-                            env.dir.path);
+  const auto received = run(
+      {bin("platform-sim"), "show", first["id"], "--bundle", "--json", "--config", env.config.string()}, env.dir.path);
   REQUIRE_MESSAGE(received.code == 0, received.output);
   CHECK(json::parse(received.output) == sent_bundle);
   // Accepted: the personal data is gone, and the admin is told so plainly.
@@ -472,8 +478,7 @@ TEST_CASE("delivery: cancel only before the first send, and a receipt after canc
                          ob::load_private_key(env_dir / "certs/platform-signing.key")};
     const auto kiosk_cert = ob::load_certificate(env_dir / "certs/kiosk-decryption.pem");
     const std::string text =
-        json{{"messageId", env.entry(unsent)["id"]}, {"outcome", "accepted"}, {"platformReference", "HN-LATE"}}
-            .dump();
+        json{{"messageId", env.entry(unsent)["id"]}, {"outcome", "accepted"}, {"platformReference", "HN-LATE"}}.dump();
     const auto sealed = ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), platform, kiosk_cert.get());
     proton::message late;
     late.body(proton::binary(sealed.begin(), sealed.end()));
@@ -696,9 +701,9 @@ TEST_CASE("delivery: a receipt that fails a check here is kept on the broker, co
   const fs::path crl = env.dir.path / "env/crl.pem";
   std::ofstream(crl) << ob::make_crl_pem(ca, {}, -1);
   env.set_config("[security]\n", "[security]\ncrl_file = \"crl.pem\"\n");
-  Process worker({bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "90",
-                  "--until-empty"},
-                 env.dir.path / "worker.log");
+  Process worker(
+      {bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "90", "--until-empty"},
+      env.dir.path / "worker.log");
   // Not dropped: kept on the broker and counted where staff and the admin look.
   CHECK_MESSAGE(eventually([&] { return queue_status(env)["heldReceipts"] == 2; }, 30),
                 read_text(env.dir.path / "worker.log"));
@@ -725,7 +730,8 @@ TEST_CASE("delivery: a receipt that fails a check here is kept on the broker, co
   CHECK(leftovers.count == 0);
 }
 
-TEST_CASE("delivery: an expired certificate keeps messages queued with a plain reason, and they go once it is renewed") {
+TEST_CASE(
+    "delivery: an expired certificate keeps messages queued with a plain reason, and they go once it is renewed") {
   Environment env;
   const auto ca = demo_ca(env);
   const fs::path certs = env.dir.path / "env/certs";
@@ -740,7 +746,8 @@ TEST_CASE("delivery: an expired certificate keeps messages queued with a plain r
   json e = env.entry(reference);
   CHECK(e["status"] == "queued");
   CHECK(e["attempts"] == 0);
-  CHECK_MESSAGE(e["lastError"].get<std::string>().find("signing certificate expired on") != std::string::npos, e.dump());
+  CHECK_MESSAGE(e["lastError"].get<std::string>().find("signing certificate expired on") != std::string::npos,
+                e.dump());
   {
     const auto r = env.kioskctl({"queue", "list"});
     CHECK_MESSAGE(r.output.find("signing certificate expired on") != std::string::npos, r.output);
@@ -750,8 +757,8 @@ TEST_CASE("delivery: an expired certificate keeps messages queued with a plain r
   CHECK(env.accepted_by_sim(true).empty());
   // The operator sees it in the kiosk's health report, with the date.
   {
-    const auto r = run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"},
-                       env.dir.path);
+    const auto r =
+        run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"}, env.dir.path);
     REQUIRE_MESSAGE(r.code == 0, r.output);
     const json fleet = json::parse(r.output.substr(r.output.find('[')));
     REQUIRE(fleet.size() == 1);
@@ -772,8 +779,8 @@ TEST_CASE("delivery: an expired certificate keeps messages queued with a plain r
   CHECK(e["lastError"] == "");
   CHECK(queue_status(env)["sendingBlocked"].is_null());
   {
-    const auto r = run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"},
-                       env.dir.path);
+    const auto r =
+        run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"}, env.dir.path);
     REQUIRE_MESSAGE(r.code == 0, r.output);
     const json fleet = json::parse(r.output.substr(r.output.find('[')));
     REQUIRE(fleet.size() == 1);
@@ -783,7 +790,8 @@ TEST_CASE("delivery: an expired certificate keeps messages queued with a plain r
   env.stop_sim();
 }
 
-TEST_CASE("delivery: a submission parked because a certificate could not be used goes again by itself once it is fixed") {
+TEST_CASE(
+    "delivery: a submission parked because a certificate could not be used goes again by itself once it is fixed") {
   Environment env;
   env.set_config("max_attempts = 10", "max_attempts = 2");
   const auto ca = demo_ca(env);
@@ -839,8 +847,10 @@ TEST_CASE("delivery: staff ask the platform to withdraw a sent submission, and i
   CHECK(e["withdrawal"] == "withdrawn");
   bool withdrawn = false, others_kept = true;
   for (const auto& s : env.accepted_by_sim(true)) {
-    if (s["messageId"] == e["id"]) withdrawn = s["withdrawn"] == true;
-    else others_kept = others_kept && s["withdrawn"] == false;
+    if (s["messageId"] == e["id"])
+      withdrawn = s["withdrawn"] == true;
+    else
+      others_kept = others_kept && s["withdrawn"] == false;
   }
   CHECK(withdrawn);
   CHECK(others_kept);
@@ -851,4 +861,248 @@ TEST_CASE("delivery: staff ask the platform to withdraw a sent submission, and i
     CHECK_MESSAGE(r.output.find("withdrawal withdrawn") != std::string::npos, r.output);
   }
   env.stop_sim();
+}
+
+namespace {
+
+// A receipt as the platform would send it, sealed to this kiosk's decryption certificate and
+// signed by `signer` (the platform's signing key unless a test forges one).
+proton::message sealed_receipt(const Environment& env, const json& body, const ob::KeyPair* signer = nullptr) {
+  const auto env_dir = env.dir.path / "env";
+  ob::KeyPair platform{ob::load_certificate(env_dir / "certs/platform-signing.pem"),
+                       ob::load_private_key(env_dir / "certs/platform-signing.key")};
+  const auto kiosk_cert = ob::load_certificate(env_dir / "certs/kiosk-decryption.pem");
+  const std::string text = body.dump();
+  const auto sealed =
+      ob::sign_then_encrypt(ob::Bytes(text.begin(), text.end()), signer ? *signer : platform, kiosk_cert.get());
+  proton::message m;
+  m.body(proton::binary(sealed.begin(), sealed.end()));
+  m.durable(true);
+  return m;
+}
+
+// A COUNT(*) query on the kiosk's store.
+std::int64_t store_count(Environment& env, const std::string& sql) {
+  auto store = kiosk::store::Store::open(env.dir.path / "env/kiosk.db", env.dir.path / "env/store.key");
+  auto st = store.db().prepare(sql);
+  st.step();
+  return st.integer(0);
+}
+
+// How many copies of each message-id reached the platform (its wire log).
+std::map<std::string, int> copies_at_platform(Environment& env) {
+  std::map<std::string, int> copies;
+  if (!fs::exists(env.dir.path / "env/platform-sim.db")) return copies;  // the platform has not started yet
+  kiosk::store::Database db(env.dir.path / "env/platform-sim.db", false);
+  for (auto st = db.prepare("SELECT message_id FROM wire_log"); st.step();) ++copies[st.text(0)];
+  return copies;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "delivery: a submission delivered three times and its receipts delivered three times: stored once, applied once") {
+  Environment env;
+  const std::string a = env.add(1, true), b = env.add(2);
+  env.deliver(4, false);  // at the broker; the platform is away
+  REQUIRE(env.entry(a)["status"] == "sent");
+  REQUIRE(env.entry(b)["status"] == "sent");
+  // The broker hands the platform one of them three times (a redelivery after a lost
+  // acknowledgement looks like this): the same message, same message-id.
+  Consumer taken(env.broker->url(), "/queue/platform_async", 2, 3000);
+  taken.keep_all = true;
+  proton::container(taken).run();
+  REQUIRE(taken.all.size() == 2);
+  const std::string duplicated = proton::to_string(taken.all[0].id());
+  Publisher again(env.broker->url(), "/queue/platform_async", {taken.all[0], taken.all[1], taken.all[0], taken.all[0]});
+  proton::container(again).run();
+  env.start_sim();
+  REQUIRE(eventually([&] { return copies_at_platform(env)[duplicated] == 3; }, 30));
+  REQUIRE(eventually([&] { return env.accepted_by_sim(true).size() == 2; }, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the last answers on their way
+  env.stop_sim();
+  // The platform stored each submission once and answered every copy: four receipts wait.
+  std::map<std::string, int> stored;
+  for (const auto& s : env.accepted_by_sim(true)) ++stored[s["messageId"].get<std::string>()];
+  CHECK(stored.size() == 2);
+  for (const auto& [id, n] : stored) CHECK_MESSAGE(n == 1, id);
+  // The kiosk applies one receipt per submission; the copies are recognised, acknowledged, not applied twice.
+  const std::string out = env.deliver(60);
+  CHECK(env.entry(a)["status"] == "accepted");
+  CHECK(env.entry(b)["status"] == "accepted");
+  CHECK_MESSAGE(out.find("ignored receipts 2") != std::string::npos, out);
+  CHECK(store_count(env, "SELECT COUNT(*) FROM receipts") == 2);  // one recorded per submission
+  CHECK(queue_status(env)["heldReceipts"] == 0);
+  CHECK(env.broker->messages_on("kiosk-0001_async") == 0);
+  CHECK(env.broker->messages_on("kiosk-0001_async_held") == 0);
+}
+
+TEST_CASE(
+    "delivery: a receipt signed by a key that is not the platform's is held, never applied - the platform's own "
+    "decides") {
+  Environment env;
+  const std::string reference = env.add(1, true);
+  env.deliver(4, false);
+  REQUIRE(env.entry(reference)["status"] == "sent");
+  // Someone who knows the kiosk's public certificate forges a rejection, signed by a key and
+  // certificate of their own (not issued by the platform's CA).
+  const auto forger_ca = ob::make_ca("Not the platform");
+  const auto forger = ob::make_certificate(
+      forger_ca, {"platform-signing (forged)", "critical,nonRepudiation,digitalSignature", -1, 30});
+  Publisher forged(
+      env.broker->url(), "/queue/kiosk-0001_async",
+      {sealed_receipt(
+          env, {{"messageId", env.entry(reference)["id"]}, {"outcome", "rejected"}, {"reasonCode", "KIOSK-000099"}},
+          &forger)});
+  proton::container(forged).run();
+  env.deliver(4, false);
+  // Not applied: still waiting for the platform; kept on the broker and counted.
+  CHECK(env.entry(reference)["status"] == "sent");
+  CHECK(queue_status(env)["heldReceipts"] == 1);
+  CHECK(env.audit_count("receipt-held") >= 1);
+  // The platform's own receipt decides.
+  env.start_sim();
+  env.deliver(60);
+  env.stop_sim();
+  const json e = env.entry(reference);
+  CHECK(e["status"] == "accepted");
+  CHECK(env.accepted_by_sim(true).size() == 1);
+  CHECK(store_count(env, "SELECT COUNT(*) FROM receipts WHERE outcome='rejected'") == 0);
+}
+
+TEST_CASE(
+    "delivery: the reply queue deleted on the broker, with receipts on it and while the worker reads it: nothing "
+    "lost") {
+  Environment env;
+  // A lost receipt is noticed by its timeout: the kiosk sends again, the platform answers again.
+  env.set_config("receipt_timeout_s = 120", "receipt_timeout_s = 3");
+  std::vector<std::string> refs;
+  for (int i = 0; i < 3; ++i) refs.push_back(env.add(10 + i, i == 0));
+  env.deliver(4, false);
+  env.start_sim();
+  REQUIRE(eventually([&] { return env.accepted_by_sim().size() == 3; }, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // 1. Someone deletes the kiosk's reply queue with the three receipts on it.
+  REQUIRE(env.broker->ctl({"delete_queue", "kiosk-0001_async"}) == 0);
+  // 2. More submissions; a worker runs, and the queue is deleted again while it reads from it.
+  for (int i = 0; i < 3; ++i) refs.push_back(env.add(20 + i));
+  {
+    Process worker(
+        {bin("kioskctl"), "queue", "deliver", "--config", env.config.string(), "--timeout", "90", "--until-empty"},
+        env.dir.path / "worker.log");
+    REQUIRE(eventually([&] { return read_text(env.dir.path / "worker.log").find("connected to") != std::string::npos; },
+                       30));
+    CHECK(env.broker->ctl({"delete_queue", "kiosk-0001_async"}) == 0);
+    CHECK_MESSAGE(worker.wait_for(std::chrono::seconds(120)) == 0, read_text(env.dir.path / "worker.log"));
+  }
+  env.stop_sim();
+  // Every submission accepted, each stored once by the platform.
+  std::map<std::string, int> stored;
+  for (const auto& s : env.accepted_by_sim(true)) ++stored[s["messageId"].get<std::string>()];
+  for (const auto& r : refs) {
+    const json e = env.entry(r);
+    CHECK_MESSAGE(e["status"] == "accepted", e.dump());
+    CHECK(stored[e["id"].get<std::string>()] == 1);
+  }
+  CHECK(stored.size() == refs.size());
+  CHECK(env.audit_count("receipt-overdue") >= 3);  // the first three were sent again
+}
+
+TEST_CASE("delivery: parked because the broker refused them or no receipt came, they go again by themselves") {
+  Environment env;
+  env.set_config("max_attempts = 10", "max_attempts = 2");
+  env.set_config("receipt_timeout_s = 120", "receipt_timeout_s = 1");
+  // 1. No receipt: the platform is away; each is sent twice, then parked.
+  const std::string unanswered = env.add(1, true);
+  env.deliver(6, false);
+  REQUIRE(env.entry(unanswered)["status"] == "parked");
+  // 2. The broker refuses: the platform's queue is full and rejects new messages.
+  REQUIRE(env.broker->ctl({"set_policy", "full", "^platform_async$", R"({"max-length":2,"overflow":"reject-publish"})",
+                           "--apply-to", "queues"}) == 0);
+  const std::string refused = env.add(2);
+  env.deliver(6, false);
+  json e = env.entry(refused);
+  REQUIRE_MESSAGE(e["status"] == "parked", e.dump());
+  CHECK(e["lastError"].get<std::string>().find("broker") != std::string::npos);
+  CHECK(env.entry(unanswered)["status"] == "parked");
+  // Both causes clear: the queue takes messages again and the platform answers. No staff action.
+  REQUIRE(env.broker->ctl({"clear_policy", "full"}) == 0);
+  env.start_sim();
+  env.deliver(60);
+  env.stop_sim();
+  CHECK(env.entry(unanswered)["status"] == "accepted");
+  CHECK(env.entry(refused)["status"] == "accepted");
+  CHECK(env.audit_count("auto-retry") >= 1);  // the refused one; the unanswered one's receipt may come first
+  CHECK(env.audit_count("retry") == 0);       // no staff action
+  std::map<std::string, int> stored;
+  for (const auto& s : env.accepted_by_sim(true)) ++stored[s["messageId"].get<std::string>()];
+  CHECK(stored.size() == 2);
+  for (const auto& [id, n] : stored) CHECK_MESSAGE(n == 1, id);
+}
+
+TEST_CASE("delivery: platform-sim fleet shows every kiosk of a fleet on one broker, and which one needs a person") {
+  Environment env;
+  const auto ca = demo_ca(env);
+  const fs::path certs = env.dir.path / "env/certs";
+  // kiosk-0002 cannot encrypt for the platform (a certificate without dataEncipherment): parked.
+  ob::write_pem(ob::make_certificate(ca, {"platform (wrong usage)", "critical,digitalSignature"}),
+                certs / "platform-wrong.pem", certs / "platform-wrong.key");
+  const fs::path second = env.another_kiosk(2, {{"certs/platform-encryption.pem", "certs/platform-wrong.pem"},
+                                                {"max_attempts = 10", "max_attempts = 1"},
+                                                {"name = \"Demo-kiosk\"", "name = \"Filial Nord\""}});
+  // kiosk-0003's signing certificate ran out yesterday: sending stopped.
+  ob::write_pem(
+      ob::make_certificate(ca, {"kiosk-0003 signing (TEST)", "critical,nonRepudiation,digitalSignature", -30, -1}),
+      certs / "kiosk3-signing.pem", certs / "kiosk3-signing.key");
+  const fs::path third = env.another_kiosk(3, {{"certs/kiosk-signing.pem", "certs/kiosk3-signing.pem"},
+                                               {"certs/kiosk-signing.key", "certs/kiosk3-signing.key"}});
+  for (const fs::path& config : {env.config, second, third}) {
+    const auto r =
+        run({bin("kioskctl"), "queue", "add", "--config", config.string(), "--form", kForm, "--example", "1"},
+            env.dir.path);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+  }
+  env.start_sim();
+  // The three kiosks' delivery workers at once, as on three machines; kiosk-0001's and
+  // kiosk-0002's run again afterwards, so that their reports at connect say what came of it
+  // (a report is sent when a worker connects, not after every receipt).
+  {
+    std::vector<std::unique_ptr<Process>> workers;
+    int n = 0;
+    for (const fs::path& config : {env.config, second, third})
+      workers.push_back(std::make_unique<Process>(
+          std::vector<std::string>{bin("kioskctl"), "queue", "deliver", "--config", config.string(), "--timeout", "6"},
+          env.dir.path / ("fleet-worker-" + std::to_string(++n) + ".log")));
+    for (auto& w : workers) CHECK(w->wait_for(std::chrono::seconds(60)) == 0);
+  }
+  for (const fs::path& config : {env.config, second})
+    CHECK(
+        run({bin("kioskctl"), "queue", "deliver", "--config", config.string(), "--timeout", "2"}, env.dir.path).code ==
+        0);
+  env.stop_sim();
+  const auto r =
+      run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--json", "--wait", "3"}, env.dir.path);
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const json fleet = json::parse(r.output.substr(r.output.find('[')));
+  REQUIRE(fleet.size() == 3);
+  std::map<std::string, json> by_id;
+  for (const auto& k : fleet) by_id[k["kioskId"]] = k;
+  REQUIRE(by_id.count("kiosk-0001") == 1);
+  REQUIRE(by_id.count("kiosk-0002") == 1);
+  REQUIRE(by_id.count("kiosk-0003") == 1);
+  CHECK_MESSAGE(by_id["kiosk-0001"]["needsAttention"] == false, by_id["kiosk-0001"].dump());
+  CHECK(by_id["kiosk-0001"]["report"]["lastAcceptedAt"].is_string());
+  CHECK(by_id["kiosk-0002"]["report"]["site"] == "Filial Nord");
+  CHECK_MESSAGE(by_id["kiosk-0002"]["attention"].dump().find("1 parked submission(s)") != std::string::npos,
+                by_id["kiosk-0002"].dump());
+  CHECK_MESSAGE(
+      by_id["kiosk-0003"]["attention"].dump().find("security.signing_certificate expired on") != std::string::npos,
+      by_id["kiosk-0003"].dump());
+  CHECK(by_id["kiosk-0003"]["report"]["queue"]["queued"] == 1);
+  // The operator's plain view: one line per kiosk, what needs a person under it.
+  const auto plain = run({bin("platform-sim"), "fleet", "--config", env.config.string(), "--no-read"}, env.dir.path);
+  CHECK(plain.code == 0);
+  for (const char* id : {"kiosk-0001", "kiosk-0002", "kiosk-0003"})
+    CHECK_MESSAGE(plain.output.find(std::string(id) + "  ") != std::string::npos, plain.output);
+  CHECK_MESSAGE(plain.output.find("NEEDS A PERSON: 1 parked submission(s)") != std::string::npos, plain.output);
 }

@@ -64,7 +64,7 @@ struct AnswerOption {
   // The code system of `code`: the catalogue's own valueCoding.system when it gives one, else
   // the one the parser assigns (option_code_system). Never empty after parsing; FHIR wants a
   // Coding's system so that a receiver can tell one question's "all" from another's.
-  std::string system;
+  std::string system = {};
 };
 
 // A value given for an item, the subset of QuestionnaireResponse.answer[x] we support.
