@@ -39,9 +39,9 @@ cv::Rect area_px(const std::vector<print::RectMm>& boxes, double margin_mm, doub
   return u;
 }
 
-// `region` of `m`, zero (no ink) where it lies outside the image.
-cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region) {
-  cv::Mat out = cv::Mat::zeros(region.size(), CV_8UC1);
+// `region` of `m`, `fill` where it lies outside the image.
+cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region, std::uint8_t fill = 0) {
+  cv::Mat out(region.size(), CV_8UC1, cv::Scalar(fill));
   const cv::Rect inside = region & cv::Rect(0, 0, m.cols, m.rows);
   if (inside.area() > 0) m(inside).copyTo(out(cv::Rect(inside.x - region.x, inside.y - region.y, inside.width, inside.height)));
   return out;
@@ -86,7 +86,7 @@ cv::Mat render_printed_page(const print::FormLayout& layout, int page, const pri
   return out;
 }
 
-PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& reference_grey,
+PrintedComparison compare_printed(const cv::Mat& scan_grey, const cv::Mat& scan_ink, const cv::Mat& reference_grey,
                                   const std::vector<print::RectMm>& boxes, double px_per_mm,
                                   const PrintedTolerance& tolerance) {
   PrintedComparison out;
@@ -112,6 +112,12 @@ PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& refere
     out.shift = {best.x - s, best.y - s};
   }
   const cv::Mat scan = wide(cv::Rect(s + out.shift.x, s + out.shift.y, out.area.width, out.area.height));
+  cv::Mat dark;  // the pen's ink, not a crease's grey
+  {
+    const cv::Mat grey_wide = padded_region(scan_grey, searched, 255);
+    cv::threshold(grey_wide(cv::Rect(s + out.shift.x, s + out.shift.y, out.area.width, out.area.height)), dark,
+                  tolerance.pen_darker_than - 1, 255, cv::THRESH_BINARY_INV);
+  }
 
   // Added ink: scan ink that no printed ink (a little fattened) explains, in pieces bigger than dust.
   const int k = 2 * tolerance.slack_px + 1;
@@ -119,6 +125,7 @@ PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& refere
   cv::Mat explained, added;
   cv::dilate(reference, explained, kernel);
   cv::bitwise_and(scan, ~explained, added);
+  cv::bitwise_and(added, dark, added);
   out.added = remove_specks(added, tolerance.min_piece_px);
   out.added_pixels = cv::countNonZero(out.added);
 

@@ -575,7 +575,7 @@ struct Recognizer::Impl {
   FieldResult verify_or_read(const print::Field& f, const std::vector<print::RectMm>& boxes, const forms::Item& item,
                              const cv::Mat& grey, const cv::Mat& ink, const cv::Mat& reference,
                              const forms::Answers& printed, Read read) {
-    const auto check = compare_printed(ink, reference, boxes, kPxPerMm);
+    const auto check = compare_printed(grey, ink, reference, boxes, kPxPerMm);
     if (check.unchanged) {
       auto r = make(f, grey, printed_value(item, printed), 1.0, "");
       r.printed = true;
