@@ -43,7 +43,8 @@ cv::Rect area_px(const std::vector<print::RectMm>& boxes, double margin_mm, doub
 cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region, std::uint8_t fill = 0) {
   cv::Mat out(region.size(), CV_8UC1, cv::Scalar(fill));
   const cv::Rect inside = region & cv::Rect(0, 0, m.cols, m.rows);
-  if (inside.area() > 0) m(inside).copyTo(out(cv::Rect(inside.x - region.x, inside.y - region.y, inside.width, inside.height)));
+  if (inside.area() > 0)
+    m(inside).copyTo(out(cv::Rect(inside.x - region.x, inside.y - region.y, inside.width, inside.height)));
   return out;
 }
 
@@ -81,8 +82,9 @@ cv::Mat render_printed_page(const print::FormLayout& layout, int page, const pri
   cv::Mat out(size, CV_8UC1, cv::Scalar(255));
   const int w = std::min(size.width, image.width()), h = std::min(size.height, image.height());
   for (int y = 0; y < h; ++y)
-    std::copy_n(reinterpret_cast<const std::uint8_t*>(image.const_data()) + static_cast<std::ptrdiff_t>(y) * image.bytes_per_row(), w,
-                out.ptr(y));
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(image.const_data()) +
+                    static_cast<std::ptrdiff_t>(y) * image.bytes_per_row(),
+                w, out.ptr(y));
   return out;
 }
 

@@ -592,8 +592,8 @@ struct Recognizer::Impl {
     return r;
   }
 
-  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink,
-                   PageResult& out, const cv::Mat* reference = nullptr, const forms::Answers* printed = nullptr) {
+  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink, PageResult& out,
+                   const cv::Mat* reference = nullptr, const forms::Answers* printed = nullptr) {
     const forms::Questionnaire* form = catalogue.find(layout.form_id);
     // Tick boxes are read per item (all of its options together).
     std::map<std::string, std::vector<const print::Field*>> ticks;
