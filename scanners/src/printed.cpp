@@ -48,6 +48,16 @@ cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region, std::uint8_t fil
   return out;
 }
 
+// Overwrites the rendered PDF (it holds the person's values) before it is freed; volatile so the
+// stores are kept.
+struct WipeOnExit {
+  std::string& bytes;
+  ~WipeOnExit() {
+    volatile char* p = bytes.data();
+    for (std::size_t i = 0; i < bytes.size(); ++i) p[i] = 0;
+  }
+};
+
 }  // namespace
 
 cv::Mat render_printed_page(const print::FormLayout& layout, int page, const print::Fonts& fonts, double px_per_mm) {
@@ -60,7 +70,8 @@ cv::Mat render_printed_page(const print::FormLayout& layout, int page, const pri
     return true;
   }();
   (void)quiet;
-  const std::string pdf = print::render_form_pdf(layout, "printed", rendering_key(), fonts);
+  std::string pdf = print::render_form_pdf(layout, "printed", rendering_key(), fonts);
+  const WipeOnExit wipe{pdf};
   // Rendered in memory: the sheet's values never reach a file.
   std::unique_ptr<poppler::document> doc(
       poppler::document::load_from_raw_data(pdf.data(), static_cast<int>(pdf.size())));

@@ -247,6 +247,14 @@ struct Recognizer::Impl {
         digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models),
         letters(options.letter_model.empty() ? LetterClassifier::default_model_file() : options.letter_model) {}
 
+  ~Impl() {
+    // The printed pages rendered again hold the person's values.
+    for (auto& [key, page] : references) page.setTo(0);
+    reference_answers.wipe();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
   OcrEngine& engine() {
     if (!ocr) ocr = std::make_unique<OcrEngine>("nor");
     return *ocr;
