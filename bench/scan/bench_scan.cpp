@@ -131,8 +131,7 @@ int prefilled_bench(const forms::Catalogue& catalogue, const forms::Translations
   std::vector<double> verify_times, read_times;
   int next = 0;
   std::cout << "== Pre-filled sheets: " << 2 * per_kind << " unchanged, " << per_kind
-            << " of each hand change, forms in turn from " << form_ids.size()
-            << " forms, every page, nb/nn/en\n";
+            << " of each hand change, forms in turn from " << form_ids.size() << " forms, every page, nb/nn/en\n";
   for (const auto& [change, name] : kinds) {
     Row& row = rows[name];
     // Twice as many unchanged sheets: the share that needs no question is the finer target.
@@ -234,8 +233,7 @@ int prefilled_bench(const forms::Catalogue& catalogue, const forms::Translations
     const Row& r = rows[name];
     const double n = std::max(1, r.sheets);
     std::cout << "| " << name << " | " << r.sheets << " | " << 100.0 * r.no_question / n << " % | "
-              << (change == Change::None ? std::string("—")
-                                         : std::to_string(r.caught) + "/" + std::to_string(r.sheets))
+              << (change == Change::None ? std::string("—") : std::to_string(r.caught) + "/" + std::to_string(r.sheets))
               << " | " << r.other_questions << " | " << r.silent_wrong << " | " << 100.0 * r.yard_no_question / n
               << " % | " << std::setprecision(2) << r.yard_questions / n << std::setprecision(1) << " |\n";
   }

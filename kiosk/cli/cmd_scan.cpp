@@ -21,7 +21,7 @@ namespace {
 int scan_cmd(Context& ctx) {
   const std::string usage =
       "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]";
-  Args args(ctx.args, {"--device", "--crops", "--key", "--config"}, {"--batch", "--duplex", "--json"});
+  Args args(ctx.args, {"--device", "--crops", "--key", "--config", "--printed"}, {"--batch", "--duplex", "--json"});
   if (!args.ok() || !args.positional().empty()) {
     ctx.err << (args.ok() ? "" : args.error() + "\n") << "Usage: kioskctl " << usage << "\n";
     return kExitUsage;
@@ -78,10 +78,13 @@ const CommandRegistration registration{
     Command{"recognize", "recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]",
             "Read filled-in paper forms from image files (PNG, JPEG, TIFF, PDF); exit 1 when something needs review",
             [](Context& ctx) {
-              return recognize_files(ctx,
-                                     "kioskctl recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]");
+              return recognize_files(
+                  ctx,
+                  "kioskctl recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]");
             }},
-    Command{"scan", "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]",
+    Command{"scan",
+            "scan [--device NAME] [--batch] [--duplex] [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed "
+            "FILE]",
             "Scan pages with the scanner (flatbed, or the feeder until empty) and read them", scan_cmd},
     Command{"scanners", "scanners [--json]", "List the scanners SANE can see", scanners_cmd}};
 

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   using namespace kiosk::cli;
   Context ctx{std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr};
   try {
-    return recognize_files(ctx, "kiosk-recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]");
+    return recognize_files(
+        ctx, "kiosk-recognize FILE... [--json] [--crops DIR] [--key FILE] [--config FILE] [--printed FILE]");
   } catch (const std::exception& e) {
     std::cerr << "kiosk-recognize: " << e.what() << "\n";
     return kExitFailed;

@@ -39,13 +39,24 @@ cv::Rect area_px(const std::vector<print::RectMm>& boxes, double margin_mm, doub
   return u;
 }
 
-// `region` of `m`, zero (no ink) where it lies outside the image.
-cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region) {
-  cv::Mat out = cv::Mat::zeros(region.size(), CV_8UC1);
+// `region` of `m`, `fill` where it lies outside the image.
+cv::Mat padded_region(const cv::Mat& m, const cv::Rect& region, std::uint8_t fill = 0) {
+  cv::Mat out(region.size(), CV_8UC1, cv::Scalar(fill));
   const cv::Rect inside = region & cv::Rect(0, 0, m.cols, m.rows);
-  if (inside.area() > 0) m(inside).copyTo(out(cv::Rect(inside.x - region.x, inside.y - region.y, inside.width, inside.height)));
+  if (inside.area() > 0)
+    m(inside).copyTo(out(cv::Rect(inside.x - region.x, inside.y - region.y, inside.width, inside.height)));
   return out;
 }
+
+// Overwrites the rendered PDF (it holds the person's values) before it is freed; volatile so the
+// stores are kept.
+struct WipeOnExit {
+  std::string& bytes;
+  ~WipeOnExit() {
+    volatile char* p = bytes.data();
+    for (std::size_t i = 0; i < bytes.size(); ++i) p[i] = 0;
+  }
+};
 
 }  // namespace
 
@@ -59,7 +70,8 @@ cv::Mat render_printed_page(const print::FormLayout& layout, int page, const pri
     return true;
   }();
   (void)quiet;
-  const std::string pdf = print::render_form_pdf(layout, "printed", rendering_key(), fonts);
+  std::string pdf = print::render_form_pdf(layout, "printed", rendering_key(), fonts);
+  const WipeOnExit wipe{pdf};
   // Rendered in memory: the sheet's values never reach a file.
   std::unique_ptr<poppler::document> doc(
       poppler::document::load_from_raw_data(pdf.data(), static_cast<int>(pdf.size())));
@@ -81,12 +93,13 @@ cv::Mat render_printed_page(const print::FormLayout& layout, int page, const pri
   cv::Mat out(size, CV_8UC1, cv::Scalar(255));
   const int w = std::min(size.width, image.width()), h = std::min(size.height, image.height());
   for (int y = 0; y < h; ++y)
-    std::copy_n(reinterpret_cast<const std::uint8_t*>(image.const_data()) + static_cast<std::ptrdiff_t>(y) * image.bytes_per_row(), w,
-                out.ptr(y));
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(image.const_data()) +
+                    static_cast<std::ptrdiff_t>(y) * image.bytes_per_row(),
+                w, out.ptr(y));
   return out;
 }
 
-PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& reference_grey,
+PrintedComparison compare_printed(const cv::Mat& scan_grey, const cv::Mat& scan_ink, const cv::Mat& reference_grey,
                                   const std::vector<print::RectMm>& boxes, double px_per_mm,
                                   const PrintedTolerance& tolerance) {
   PrintedComparison out;
@@ -112,6 +125,12 @@ PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& refere
     out.shift = {best.x - s, best.y - s};
   }
   const cv::Mat scan = wide(cv::Rect(s + out.shift.x, s + out.shift.y, out.area.width, out.area.height));
+  cv::Mat dark;  // the pen's ink, not a crease's grey
+  {
+    const cv::Mat grey_wide = padded_region(scan_grey, searched, 255);
+    cv::threshold(grey_wide(cv::Rect(s + out.shift.x, s + out.shift.y, out.area.width, out.area.height)), dark,
+                  tolerance.pen_darker_than - 1, 255, cv::THRESH_BINARY_INV);
+  }
 
   // Added ink: scan ink that no printed ink (a little fattened) explains, in pieces bigger than dust.
   const int k = 2 * tolerance.slack_px + 1;
@@ -119,6 +138,7 @@ PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& refere
   cv::Mat explained, added;
   cv::dilate(reference, explained, kernel);
   cv::bitwise_and(scan, ~explained, added);
+  cv::bitwise_and(added, dark, added);
   out.added = remove_specks(added, tolerance.min_piece_px);
   out.added_pixels = cv::countNonZero(out.added);
 

@@ -247,6 +247,14 @@ struct Recognizer::Impl {
         digits(options.digit_models.empty() ? DigitClassifier::default_model_files() : options.digit_models),
         letters(options.letter_model.empty() ? LetterClassifier::default_model_file() : options.letter_model) {}
 
+  ~Impl() {
+    // The printed pages rendered again hold the person's values.
+    for (auto& [key, page] : references) page.setTo(0);
+    reference_answers.wipe();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
   OcrEngine& engine() {
     if (!ocr) ocr = std::make_unique<OcrEngine>("nor");
     return *ocr;
@@ -575,7 +583,7 @@ struct Recognizer::Impl {
   FieldResult verify_or_read(const print::Field& f, const std::vector<print::RectMm>& boxes, const forms::Item& item,
                              const cv::Mat& grey, const cv::Mat& ink, const cv::Mat& reference,
                              const forms::Answers& printed, Read read) {
-    const auto check = compare_printed(ink, reference, boxes, kPxPerMm);
+    const auto check = compare_printed(grey, ink, reference, boxes, kPxPerMm);
     if (check.unchanged) {
       auto r = make(f, grey, printed_value(item, printed), 1.0, "");
       r.printed = true;
@@ -592,8 +600,8 @@ struct Recognizer::Impl {
     return r;
   }
 
-  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink,
-                   PageResult& out, const cv::Mat* reference = nullptr, const forms::Answers* printed = nullptr) {
+  void read_fields(const print::FormLayout& layout, int page, const cv::Mat& grey, const cv::Mat& ink, PageResult& out,
+                   const cv::Mat* reference = nullptr, const forms::Answers* printed = nullptr) {
     const forms::Questionnaire* form = catalogue.find(layout.form_id);
     // Tick boxes are read per item (all of its options together).
     std::map<std::string, std::vector<const print::Field*>> ticks;

@@ -76,9 +76,8 @@ struct Citizen : kiosk_test::HeadlessKiosk {
     for (int guard = 0; guard < 3 && flow->screen() != Screen::Print; ++guard) {
       const auto record = ui.look(*flow, now);
       const auto& choices = record.widgets;
-      const auto print = std::find_if(choices.begin(), choices.end(), [](const auto& w) {
-        return w.id.find("print") != std::string::npos;
-      });
+      const auto print = std::find_if(choices.begin(), choices.end(),
+                                      [](const auto& w) { return w.id.find("print") != std::string::npos; });
       REQUIRE(print != choices.end());
       touch(print->id);
     }
@@ -154,7 +153,7 @@ TEST_CASE("post-scan: a required value crossed out on the sheet is one clear que
     }
   c.scan(sheet);
   CHECK(c.shows("ui.review.crossed-out"));
-  CHECK(!c.shows("ui.review.read"));  // no "We read: (nothing)"
+  CHECK(!c.shows("ui.review.read"));           // no "We read: (nothing)"
   CHECK(!c.ui.last().find("choice.correct"));  // a required answer cannot be left empty
   c.touch("choice.wrong");
   REQUIRE(c.flow->screen() == Screen::Correct);

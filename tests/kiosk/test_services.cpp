@@ -720,7 +720,8 @@ TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory
   CHECK(scanner.folder().parent_path() == on_disk);
 }
 
-TEST_CASE("scan: a pre-filled sheet scanned back unchanged is verified, not read, in the kiosk and in kiosk-recognize") {
+TEST_CASE(
+    "scan: a pre-filled sheet scanned back unchanged is verified, not read, in the kiosk and in kiosk-recognize") {
   const auto& assets = kiosk_test::Assets::get();
   TempDir dir{"kiosk-services"};
   auto config = pnm_config(dir.path, dir.path / "pages");

@@ -396,8 +396,9 @@ Generator::PrefilledPage Generator::prefilled(const std::string& form_id, const 
   if (change == HandChange::TickMoved)
     for (const auto& [link_id, boxes] : tick_boxes)
       if (boxes.size() >= 2) candidates.push_back(boxes.front());
-  if (candidates.empty()) throw std::runtime_error("no field on page " + std::to_string(page) + " of " + form_id +
-                                                   " can take this hand change");
+  if (candidates.empty())
+    throw std::runtime_error("no field on page " + std::to_string(page) + " of " + form_id +
+                             " can take this hand change");
   const print::Field& f = *candidates[rng_() % candidates.size()];
   out.changed = f.link_id;
   const int pen = static_cast<int>(uniform(3, 7));
@@ -439,7 +440,8 @@ Generator::PrefilledPage Generator::prefilled(const std::string& form_id, const 
       // The kiosk ticked one option; the person ticks another, and half the time scribbles the first out.
       const auto& boxes = tick_boxes.at(f.link_id);
       const auto* v = out.answers.first(f.link_id);
-      const std::string printed = v->kind == forms::AnswerValue::Kind::Boolean ? (v->boolean ? "true" : "false") : v->text;
+      const std::string printed =
+          v->kind == forms::AnswerValue::Kind::Boolean ? (v->boolean ? "true" : "false") : v->text;
       std::vector<const print::Field*> others;
       const print::Field* kiosk_tick = nullptr;
       for (const auto* b : boxes) {

@@ -61,7 +61,7 @@ class Generator {
   // hand as `change` says. `changed` names the field changed ("" for HandChange::None).
   enum class HandChange { None, DigitOverwritten, CrossedOutRewritten, CrossedOutEmpty, TickMoved };
   struct PrefilledPage {
-    cv::Mat grey;  // 8-bit, at 300 dpi before degradation
+    cv::Mat grey;            // 8-bit, at 300 dpi before degradation
     forms::Answers answers;  // what the kiosk printed
     std::string changed;     // linkId changed by hand, "" when none
     bool signed_by_hand = false;

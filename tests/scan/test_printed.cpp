@@ -37,7 +37,8 @@ struct Fixture {
   const forms::Questionnaire& form() const { return assets.catalogue.at(kForm); }
 };
 
-const scancorpus::Degradation kScan{.dpi = 300, .skew_deg = 1.2, .blur_sigma = 0.6, .noise_sigma = 5, .jpeg_quality = 85};
+const scancorpus::Degradation kScan{
+    .dpi = 300, .skew_deg = 1.2, .blur_sigma = 0.6, .noise_sigma = 5, .jpeg_quality = 85};
 
 // The fields a person would be asked about: form items that need review.
 std::vector<std::string> to_confirm(const scanners::PageResult& r, const forms::Questionnaire& form) {
@@ -101,9 +102,8 @@ TEST_CASE("printed: an unchanged pre-filled sheet fed upside down at 200 dpi nee
   Fixture fx;
   const auto sheet = fx.generator.prefilled(kForm, "nn", "S-UP", 1, 5, Change::None);
   const scanners::PrintedSheet printed{"S-UP", sheet.answers};
-  const auto result =
-      fx.read(fx.generator.degrade(sheet.grey, {.dpi = 200, .quarter_turns = 2, .skew_deg = -2.0, .noise_sigma = 4}),
-              &printed);
+  const auto result = fx.read(
+      fx.generator.degrade(sheet.grey, {.dpi = 200, .quarter_turns = 2, .skew_deg = -2.0, .noise_sigma = 4}), &printed);
   REQUIRE(result.problem == "");
   CHECK(result.rotation_degrees == 180);
   CHECK(to_confirm(result, fx.form()).empty());
@@ -245,8 +245,8 @@ TEST_CASE("printed: kiosk-recognize --printed verifies the sheet it names, and r
   std::ofstream(dir.path / "bad.json") << "{\"submission\": 3}";
   auto run = [&](const std::string& printed_file, std::string& out) {
     const std::string cmd = std::string(KIOSK_BINARY_DIR) + "/bin/kiosk-recognize " + (dir.path / "page.png").string() +
-                            " --json --key " + (dir.path / "key").string() +
-                            " --printed " + printed_file + " 2>" + (dir.path / "err.txt").string();
+                            " --json --key " + (dir.path / "key").string() + " --printed " + printed_file + " 2>" +
+                            (dir.path / "err.txt").string();
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p);
     char buf[4096];

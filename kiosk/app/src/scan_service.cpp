@@ -327,9 +327,8 @@ flow::ScanResult LibraryScanner::run(const flow::ScanRequest& request) {
       }
   if (!chosen) {
     // Nothing on the sheet at all: most likely its back was scanned.
-    const bool blank = !submissions.empty() && std::all_of(submissions.begin(), submissions.end(), [](const auto& s) {
-      return s.problem == "blank-page";
-    });
+    const bool blank = !submissions.empty() && std::all_of(submissions.begin(), submissions.end(),
+                                                           [](const auto& s) { return s.problem == "blank-page"; });
     if (blank) {
       result.outcome = flow::Outcome::Failed;
       result.message_key = "ui.scan.blank-page";
@@ -449,7 +448,8 @@ std::vector<scanners::SubmissionResult> LibraryScanner::recognize_in_helper(
                           {"form", form->id},
                           {"answers", forms::to_questionnaire_response(*form, printed->answers, "completed", "")}}
                .dump();
-    if (!out) throw std::runtime_error("cannot write the printed values for the recogniser to " + printed_file.string());
+    if (!out)
+      throw std::runtime_error("cannot write the printed values for the recogniser to " + printed_file.string());
   }
   {
     std::ofstream toml(config_file);

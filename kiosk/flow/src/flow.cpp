@@ -814,9 +814,8 @@ void Flow::ask_required_missing() {
   for (const auto* item : questions()) {
     if (!item->required) continue;
     if (session_.answers.has(item->link_id)) continue;
-    const auto queued = std::find_if(session_.review_queue.begin(), session_.review_queue.end(), [&](size_t i) {
-      return session_.read_fields[i].link_id == item->link_id;
-    });
+    const auto queued = std::find_if(session_.review_queue.begin(), session_.review_queue.end(),
+                                     [&](size_t i) { return session_.read_fields[i].link_id == item->link_id; });
     if (queued != session_.review_queue.end()) continue;
     ReadField missing;
     missing.link_id = item->link_id;

@@ -42,18 +42,20 @@ struct PrintedComparison {
 
 // Thresholds, tuned on the pre-filled corpus of bench/scan (BENCHMARKS.md).
 struct PrintedTolerance {
-  double margin_mm = 2.0;     // around the boxes: a crossing-out reaches past them
-  int search_px = 8;          // local alignment search, each way
-  int slack_px = 3;           // printed ink may be this much fatter in the scan (toner, blur)
-  int min_piece_px = 12;      // added ink in pieces smaller than this is scanner dust
-  int added_above_px = 40;    // more added ink than this is a change by hand
-  double min_coverage = 0.85; // less of the printed ink than this: not the printed value (erased, covered)
+  double margin_mm = 2.0;      // around the boxes: a crossing-out reaches past them
+  int search_px = 8;           // local alignment search, each way
+  int slack_px = 3;            // printed ink may be this much fatter in the scan (toner, blur)
+  int min_piece_px = 12;       // added ink in pieces smaller than this is scanner dust
+  int added_above_px = 40;     // more added ink than this is a change by hand
+  int pen_darker_than = 125;   // added ink must be this dark (0..255): a fold's crease is ~180
+  double min_coverage = 0.85;  // less of the printed ink than this: not the printed value (erased, covered)
 };
 
-// Compares the answer area `boxes` of `scan_ink` (rectified page, ink = 255) with the rendering
-// `reference_grey` (same size and resolution). `box_width_px` (of one box, 0 for lines) lets a
-// stroke across several boxes count as a crossing-out.
-PrintedComparison compare_printed(const cv::Mat& scan_ink, const cv::Mat& reference_grey,
+// Compares the answer area `boxes` of the rectified scan (`scan_grey`, background-normalised, and
+// its ink, 255) with the rendering `reference_grey` (same size and resolution). Added ink counts
+// only where it is dark (a pen), not where it is grey (a fold, a shadow); a stroke across more
+// than one box counts as a crossing-out.
+PrintedComparison compare_printed(const cv::Mat& scan_grey, const cv::Mat& scan_ink, const cv::Mat& reference_grey,
                                   const std::vector<print::RectMm>& boxes, double px_per_mm,
                                   const PrintedTolerance& tolerance = {});
 

@@ -55,8 +55,7 @@ ScreenModel review(ScreenModel m, const Words& w, const Session& session, const 
       if (item && !item->required)
         m.choices.push_back({"choice.correct", w.t("ui.review.leave-empty", m), "", intent::ConfirmRead{true}, false});
     } else {
-      if (field.reason == "changed-by-hand")
-        m.body.insert(m.body.end() - 2, w.t("ui.review.changed", m));
+      if (field.reason == "changed-by-hand") m.body.insert(m.body.end() - 2, w.t("ui.review.changed", m));
       m.body.push_back(w.t("ui.review.is-it-right", m));
       m.choices.push_back({"choice.correct", w.t("ui.review.yes", m), "", intent::ConfirmRead{true}, false});
       m.choices.push_back({"choice.wrong", w.t("ui.review.no", m), "", intent::ConfirmRead{false}, false});
