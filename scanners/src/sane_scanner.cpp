@@ -21,13 +21,12 @@ std::mutex g_session_mutex;
 bool g_session_active = false;
 
 // Backends built on sanei_thread (SANE's `test` backend among them) run their reader in a
-// pthread with asynchronous cancellation and cancel it on sane_cancel. The first cancel or
-// pthread_exit in a process makes glibc dlopen libgcc_s for unwinding, under the dynamic
-// loader's lock; a reader cancelled inside that dlopen dies holding the lock, and the next
-// dlclose (sane_exit unloading its backends) waits for ever. Measured with a plain C program
-// scanning SANE's test backend: 2 of 3,000 runs hung in sane_exit without this, 0 of 6,000
-// with it. One thread that ends with pthread_exit loads the unwinder once, before any backend
-// thread exists.
+// pthread with asynchronous cancellation and cancel it on sane_cancel. A reader cancelled while
+// it holds the dynamic loader's lock dies with it, and the next dlclose (sane_exit unloading its
+// backends) waits for ever. One such window is glibc loading libgcc_s for the first unwind of
+// the process (the cancel itself): one thread that ends with pthread_exit loads it before any
+// backend thread exists. Measured with a plain C program on the `test` backend, this lowers but
+// does not remove the hang (TESTING.md: 3 of 9,000 runs without, 1 of 12,000 with).
 void* end_with_pthread_exit(void*) {
   pthread_exit(nullptr);
 }
