@@ -42,6 +42,21 @@ using kiosk_test::demo_env;
 using kiosk_test::frames_until;
 using kiosk_test::TempDir;
 
+namespace {
+
+// A worker's result (print, scan, outbox): polled every 20 ms, at most `tries` times.
+template <typename Service>
+auto poll_until_done(Service& service, int tries) {
+  auto result = service.poll();
+  for (int i = 1; i < tries && !result; ++i) {
+    std::this_thread::sleep_for(20ms);
+    result = service.poll();
+  }
+  return result;
+}
+
+}  // namespace
+
 TEST_CASE("services: the real outbox commits on its worker thread, staff list, reprint and cancel it (audited)") {
   const auto& assets = kiosk_test::Assets::get();
   TempDir dir{"kiosk-services"};
@@ -222,8 +237,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   print.answers = forms::make_example_answers(*form, 5);
   wired.services.printer->start(print);
   std::optional<flow::PrintResult> printed;
-  for (int i = 0; i < 3000 && !printed; ++i)
-    if (!(printed = wired.services.printer->poll())) std::this_thread::sleep_for(20ms);
+  printed = poll_until_done(*wired.services.printer, 3000);
   REQUIRE(printed);
   REQUIRE(printed->outcome == flow::Outcome::Done);
   const auto pages = scanners::import_image_file(printed->document);
@@ -238,8 +252,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   scan.expected_form_id = form->id;
   wired.services.scanner->start(scan);
   std::optional<flow::ScanResult> read;
-  for (int i = 0; i < 6000 && !read; ++i)
-    if (!(read = wired.services.scanner->poll())) std::this_thread::sleep_for(20ms);
+  read = poll_until_done(*wired.services.scanner, 6000);
   REQUIRE(read);
   INFO(read->detail);
   REQUIRE(read->outcome == flow::Outcome::Done);
@@ -262,8 +275,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
     REQUIRE(helped.helper_program().filename() == "kiosk-recognize");
     helped.start(scan);
     std::optional<flow::ScanResult> again;
-    for (int i = 0; i < 6000 && !again; ++i)
-      if (!(again = helped.poll())) std::this_thread::sleep_for(20ms);
+    again = poll_until_done(helped, 6000);
     REQUIRE(again);
     INFO(again->detail);
     REQUIRE(again->outcome == flow::Outcome::Done);
@@ -302,8 +314,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
     other.submission_id = "fedcba9876543210fedcba9876543210";
     helped.start(other);
     std::optional<flow::ScanResult> refused;
-    for (int i = 0; i < 6000 && !refused; ++i)
-      if (!(refused = helped.poll())) std::this_thread::sleep_for(20ms);
+    refused = poll_until_done(helped, 6000);
     REQUIRE(refused);
     INFO(refused->detail);
     CHECK(refused->outcome == flow::Outcome::Failed);
@@ -331,8 +342,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
       app::LibraryScanner elsewhere(other, assets.catalogue, assets.translations);
       elsewhere.start(scan);
       std::optional<flow::ScanResult> result;
-      for (int i = 0; i < 6000 && !result; ++i)
-        if (!(result = elsewhere.poll())) std::this_thread::sleep_for(20ms);
+      result = poll_until_done(elsewhere, 6000);
       REQUIRE(result);
       return *result;
     };
@@ -353,8 +363,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   std::filesystem::remove(dir.path / "page.pgm");
   wired.services.scanner->start(scan);
   read.reset();
-  for (int i = 0; i < 3000 && !read; ++i)
-    if (!(read = wired.services.scanner->poll())) std::this_thread::sleep_for(20ms);
+  read = poll_until_done(*wired.services.scanner, 3000);
   REQUIRE(read);
   CHECK(read->outcome == flow::Outcome::Failed);
   CHECK(!read->message_key.empty());
@@ -583,8 +592,7 @@ const forms::Questionnaire& print_onto_glass(const kiosk::Config& config, const 
   print.answers = forms::make_example_answers(*form, 5);
   printer.start(print);
   std::optional<flow::PrintResult> printed;
-  for (int i = 0; i < 3000 && !printed; ++i)
-    if (!(printed = printer.poll())) std::this_thread::sleep_for(20ms);
+  printed = poll_until_done(printer, 3000);
   REQUIRE(printed);
   REQUIRE(printed->outcome == flow::Outcome::Done);
   const auto pages = scanners::import_image_file(printed->document);
@@ -696,8 +704,7 @@ TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory
     app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
     scanner.start(flow::ScanRequest{});
     std::optional<flow::ScanResult> read;
-    for (int i = 0; i < 3000 && !read; ++i)
-      if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+    read = poll_until_done(scanner, 3000);
     REQUIRE(read);
     INFO(read->detail);
     CHECK(read->outcome == flow::Outcome::Failed);
@@ -712,8 +719,7 @@ TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory
   app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
   scanner.start(flow::ScanRequest{});
   std::optional<flow::ScanResult> read;
-  for (int i = 0; i < 3000 && !read; ++i)
-    if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+  read = poll_until_done(scanner, 3000);
   REQUIRE(read);
   INFO(read->detail);
   CHECK(read->detail.find("not in memory") == std::string::npos);
@@ -739,8 +745,7 @@ TEST_CASE(
     app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
     scanner.start(scan);
     std::optional<flow::ScanResult> read;
-    for (int i = 0; i < 6000 && !read; ++i)
-      if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+    read = poll_until_done(scanner, 6000);
     REQUIRE(read);
     INFO(read->detail);
     REQUIRE(read->outcome == flow::Outcome::Done);
@@ -761,8 +766,7 @@ TEST_CASE(
   app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
   scanner.start(scan);
   std::optional<flow::ScanResult> read;
-  for (int i = 0; i < 6000 && !read; ++i)
-    if (!(read = scanner.poll())) std::this_thread::sleep_for(20ms);
+  read = poll_until_done(scanner, 6000);
   REQUIRE(read);
   INFO(read->detail);
   CHECK(read->outcome == flow::Outcome::Failed);
