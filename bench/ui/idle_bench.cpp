@@ -237,12 +237,14 @@ int main(int argc, char** argv) {
   std::printf("during a session (%d taps, one a second, xdotool): %.0f frames/minute, UI thread %.1f %% of a core\n",
               taps_done, session_frames_per_minute, session_loop_percent);
   if (!draw_ms.empty())
-    std::printf("frame time during the session (a turn that drew: build, draw, swap), %zu frames: median %.1f ms, "
-                "p95 %.1f ms, max %.1f ms\n",
-                draw_ms.size(), percentile(draw_ms, 0.5), percentile(draw_ms, 0.95), percentile(draw_ms, 1.0));
+    std::printf(
+        "frame time during the session (a turn that drew: build, draw, swap), %zu frames: median %.1f ms, "
+        "p95 %.1f ms, max %.1f ms\n",
+        draw_ms.size(), percentile(draw_ms, 0.5), percentile(draw_ms, 0.95), percentile(draw_ms, 1.0));
   if (!latency_ms.empty()) {
     std::printf(
-        "tap (xdotool launched) to the first frame swapped with its input, %zu taps: median %.1f ms, p95 %.1f ms, max %.1f ms\n",
+        "tap (xdotool launched) to the first frame swapped with its input, %zu taps: median %.1f ms, p95 %.1f ms, max "
+        "%.1f ms\n",
         latency_ms.size(), percentile(latency_ms, 0.5), percentile(latency_ms, 0.95), percentile(latency_ms, 1.0));
     if (!draw_ms.empty()) {
       // Target: p95 <= one display refresh (60 Hz) plus the draw time (p95 of the same run).

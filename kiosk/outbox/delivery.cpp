@@ -586,11 +586,9 @@ class ConnectionHandler : public proton::messaging_handler {
     // The connection's first health report is waited for: its acceptance is what tells this
     // worker the broker takes messages again (broker_takes_messages), so a run that finds only
     // submissions parked for the broker's sake sends them instead of ending at once.
-    const bool health_settled =
-        !health_in_flight_ms_ && (health_sent_ || !health_sender_ || !health_sender_.active());
+    const bool health_settled = !health_in_flight_ms_ && (health_sent_ || !health_sender_ || !health_sender_.active());
     return health_settled && in_flight_.empty() && building_.empty() && ready_.empty() && confirmed_.empty() &&
-           receipts_.empty() &&
-           held_copies_.empty() && !held_pass_active_ && withdrawals_in_flight_.empty() &&
+           receipts_.empty() && held_copies_.empty() && !held_pass_active_ && withdrawals_in_flight_.empty() &&
            outbox_.count_withdrawals_waiting() == 0 && outbox_.count(Status::Queued) == 0 &&
            outbox_.count(Status::Sent) == 0;
   }
