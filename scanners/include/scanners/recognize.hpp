@@ -50,9 +50,9 @@ struct PageResult {
   // with a key this kiosk does not have) or "qr-forged" (the named key's MAC does not match).
   // Such a page is read like any other but must go to staff review, never be sent as it is.
   std::string key_problem;
-  std::string key_id;           // the key the code names (HNK2) or that matched (HNK1); "" when none
-  std::string identified_form;  // form id recognised from the title (pages without QR)
-  int rotation_degrees = 0;     // how the page lay: 0, 90, 180, 270 (clockwise)
+  std::string key_id;                  // the key the code names (HNK2) or that matched (HNK1); "" when none
+  std::string identified_form;         // form id recognised from the title (pages without QR)
+  int rotation_degrees = 0;            // how the page lay: 0, 90, 180, 270 (clockwise)
   std::vector<FieldResult> fields;
 };
 
@@ -66,7 +66,7 @@ struct SubmissionResult {
   std::vector<int> pages_missing;
   std::vector<int> pages_duplicate;
   std::vector<std::string> sources;
-  std::string problem;      // page-level problem when the whole submission goes to review
+  std::string problem;  // page-level problem when the whole submission goes to review
   std::string key_problem;  // a page's PageResult::key_problem (the first): the sheet goes to staff review
   std::vector<FieldResult> fields;
 };

@@ -24,7 +24,7 @@ struct Session {
   Representation representation;
   forms::Answers answers;
   forms::Answers printed;  // the answers as printed on the pre-filled sheet (empty for a blank form)
-  std::string typed;       // the on-screen keyboard's buffer
+  std::string typed;  // the on-screen keyboard's buffer
 
   std::vector<ReadField> read_fields;  // what the scanner read
   std::vector<size_t> review_queue;    // indexes into read_fields still to confirm
