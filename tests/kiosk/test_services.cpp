@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "forms/representation.hpp"
 #include "config.hpp"
 #include "private_folder.hpp"
 #include "../../kiosk/app/src/print_service.hpp"
@@ -399,7 +400,12 @@ TEST_CASE(
   TempDir dir{"kiosk-services"};
   auto config = demo_env(dir.path, "services-test-key-0123456789abcdef");
   const auto& form = assets.catalogue.forms().front();
-  const auto answers = forms::make_example_answers(form, 17);
+  auto answers = forms::make_example_answers(form, 17);
+  // Filled in for oneself, as the person also says on the screen ("for me"): a sheet that says
+  // otherwise about who fills it in goes to staff as differing (issue 17 step 2).
+  forms::answer_representation_items(form, forms::WhoAnswers{}, answers);
+  for (const auto* item : form.all_items())
+    if (!forms::is_enabled(*item, answers)) answers.clear(item->link_id);
   // The identity number on the sheet: it must never be readable in the store or its audit.
   std::string identity;
   for (const auto* item : form.all_items())

@@ -31,11 +31,11 @@ inline std::string reason_key(const std::string& review_reason) {
 
 // Every code the library can report; the scan tests check each has a text in nb, nn and en
 // and that the sources use no other code.
-inline constexpr std::array<std::string_view, 19> kErrorCodes = {
-    "no-scanner",         "no-paper",        "jammed",          "cover-open",   "device-busy",
-    "sane-busy",          "cancelled",       "io-error",        "open-failed",  "corrupt-image",
-    "unsupported-format", "image-too-small", "image-too-large", "pdf-failed",   "file-missing",
-    "out-of-memory",      "ocr-missing",     "model-missing",   "mnist-missing"};
+inline constexpr std::array<std::string_view, 20> kErrorCodes = {
+    "no-scanner",         "no-paper",        "jammed",          "cover-open",    "device-busy",
+    "sane-busy",          "cancelled",       "io-error",        "open-failed",   "corrupt-image",
+    "unsupported-format", "image-too-small", "image-too-large", "pdf-failed",    "file-missing",
+    "out-of-memory",      "ocr-missing",     "model-missing",   "mnist-missing", "render-failed"};
 inline constexpr std::array<std::string_view, 7> kPageProblems = {
     "no-qr-code",      "qr-invalid",          "qr-forged",      "unknown-form",
     "unknown-version", "registration-failed", "unreadable-page"};
