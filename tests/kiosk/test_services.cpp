@@ -237,8 +237,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   print.submission_id = "0123456789abcdef0123456789abcdef";
   print.answers = forms::make_example_answers(*form, 5);
   wired.services.printer->start(print);
-  std::optional<flow::PrintResult> printed;
-  printed = poll_until_done(*wired.services.printer, 3000);
+  auto printed = poll_until_done(*wired.services.printer, 3000);
   REQUIRE(printed);
   REQUIRE(printed->outcome == flow::Outcome::Done);
   const auto pages = scanners::import_image_file(printed->document);
@@ -252,8 +251,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
   scan.submission_id = print.submission_id;
   scan.expected_form_id = form->id;
   wired.services.scanner->start(scan);
-  std::optional<flow::ScanResult> read;
-  read = poll_until_done(*wired.services.scanner, 6000);
+  auto read = poll_until_done(*wired.services.scanner, 6000);
   REQUIRE(read);
   INFO(read->detail);
   REQUIRE(read->outcome == flow::Outcome::Done);
@@ -275,8 +273,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
     app::LibraryScanner helped(config, assets.catalogue, assets.translations);
     REQUIRE(helped.helper_program().filename() == "kiosk-recognize");
     helped.start(scan);
-    std::optional<flow::ScanResult> again;
-    again = poll_until_done(helped, 6000);
+    auto again = poll_until_done(helped, 6000);
     REQUIRE(again);
     INFO(again->detail);
     REQUIRE(again->outcome == flow::Outcome::Done);
@@ -314,8 +311,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
     auto other = scan;
     other.submission_id = "fedcba9876543210fedcba9876543210";
     helped.start(other);
-    std::optional<flow::ScanResult> refused;
-    refused = poll_until_done(helped, 6000);
+    auto refused = poll_until_done(helped, 6000);
     REQUIRE(refused);
     INFO(refused->detail);
     CHECK(refused->outcome == flow::Outcome::Failed);
@@ -342,8 +338,7 @@ TEST_CASE("services: the real scanner reads a printed form through SANE's pnm ba
     auto scan_at_other_kiosk = [&] {
       app::LibraryScanner elsewhere(other, assets.catalogue, assets.translations);
       elsewhere.start(scan);
-      std::optional<flow::ScanResult> result;
-      result = poll_until_done(elsewhere, 6000);
+      auto result = poll_until_done(elsewhere, 6000);
       REQUIRE(result);
       return *result;
     };
@@ -597,8 +592,7 @@ const forms::Questionnaire& print_onto_glass(const kiosk::Config& config, const 
   print.submission_id = submission_id;
   print.answers = forms::make_example_answers(*form, 5);
   printer.start(print);
-  std::optional<flow::PrintResult> printed;
-  printed = poll_until_done(printer, 3000);
+  auto printed = poll_until_done(printer, 3000);
   REQUIRE(printed);
   REQUIRE(printed->outcome == flow::Outcome::Done);
   const auto pages = scanners::import_image_file(printed->document);
@@ -709,8 +703,7 @@ TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory
   {
     app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
     scanner.start(flow::ScanRequest{});
-    std::optional<flow::ScanResult> read;
-    read = poll_until_done(scanner, 3000);
+    auto read = poll_until_done(scanner, 3000);
     REQUIRE(read);
     INFO(read->detail);
     CHECK(read->outcome == flow::Outcome::Failed);
@@ -724,8 +717,7 @@ TEST_CASE("scan privacy: the scanner refuses a page folder that is not in memory
   config.set("scanner.pages_on_disk", true);
   app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
   scanner.start(flow::ScanRequest{});
-  std::optional<flow::ScanResult> read;
-  read = poll_until_done(scanner, 3000);
+  auto read = poll_until_done(scanner, 3000);
   REQUIRE(read);
   INFO(read->detail);
   CHECK(read->detail.find("not in memory") == std::string::npos);
@@ -750,8 +742,7 @@ TEST_CASE(
     config.set("scanner.recognize_in_helper", helper);
     app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
     scanner.start(scan);
-    std::optional<flow::ScanResult> read;
-    read = poll_until_done(scanner, 6000);
+    auto read = poll_until_done(scanner, 6000);
     REQUIRE(read);
     INFO(read->detail);
     REQUIRE(read->outcome == flow::Outcome::Done);
@@ -771,8 +762,7 @@ TEST_CASE(
   }
   app::LibraryScanner scanner(config, assets.catalogue, assets.translations);
   scanner.start(scan);
-  std::optional<flow::ScanResult> read;
-  read = poll_until_done(scanner, 6000);
+  auto read = poll_until_done(scanner, 6000);
   REQUIRE(read);
   INFO(read->detail);
   CHECK(read->outcome == flow::Outcome::Failed);
